@@ -1,0 +1,53 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "crdt.h"
+
+double bench_rate(void (*fn)(void *, uint64_t), void *arg, double seconds)
+{
+  uint64_t n = 0, batch = 16;
+  double t0 = bench_now(), t;
+  do {
+    for (uint64_t i = 0; i < batch; i++)
+      fn(arg, n + i);
+    n += batch;
+    t = bench_now();
+  } while (t - t0 < seconds);
+  return (double)n / (t - t0);
+}
+
+static const struct {
+  const char *name;
+  int (*run)(int, char **);
+  const char *help;
+} cmds[] = {
+    {"op", bench_op, "sign and verify rates of the op vs raw Ed25519 (ratio op_sign, op_verify)"},
+};
+
+static void usage(FILE *f)
+{
+  fprintf(f, "usage: linli-bench COMMAND [--seconds S]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+    fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+  fprintf(f, "\nEach prints 'ratio NAME VALUE' lines: a rate over its baseline measured in the\n"
+             "same run, so figures compare across noisy machines.\n");
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (crdt_init() != 0) {
+    fprintf(stderr, "linli-bench: %s\n", linli_strerror(LINLI_ECRYPTO));
+    return 1;
+  }
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+    if (!strcmp(argv[1], cmds[i].name))
+      return cmds[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "linli-bench: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,35 @@
+/* linli-bench: each subcommand measures one thing and its baseline in the
+ * same run and prints "ratio NAME VALUE" and "metric NAME VALUE UNIT" lines.
+ * Benchmarks are tools, not engines: they may read the clock directly. */
+#ifndef LINLI_BENCH_H
+#define LINLI_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+static inline double bench_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static inline void bench_ratio(const char *name, double v)
+{
+  printf("ratio %s %.3f\n", name, v);
+  fflush(stdout);
+}
+
+static inline void bench_metric(const char *name, double v, const char *unit)
+{
+  printf("metric %s %.1f %s\n", name, v, unit);
+  fflush(stdout);
+}
+
+/* Runs fn(arg, i) for at least `seconds`, returns calls per second. */
+double bench_rate(void (*fn)(void *arg, uint64_t i), void *arg, double seconds);
+
+int bench_op(int argc, char **argv);
+
+#endif

@@ -1,0 +1,51 @@
+#include "err.h"
+
+#include <errno.h>
+#include <string.h>
+
+const char *linli_strerror(int err)
+{
+  switch (err) {
+  case 0:
+    return "success";
+#define LINLI__ERR_MSG(name, code, msg) \
+  case -(code):                         \
+    return msg;
+    LINLI_ERRNO_MAP(LINLI__ERR_MSG)
+#undef LINLI__ERR_MSG
+  default:
+    break;
+  }
+  if (err < 0 && -err < 1000)
+    return strerror(-err);
+  return "unknown error";
+}
+
+const char *linli_errname(int err)
+{
+  switch (err) {
+  case 0:
+    return "OK";
+#define LINLI__ERR_NAME(name, code, msg) \
+  case -(code):                          \
+    return "LINLI_" #name;
+    LINLI_ERRNO_MAP(LINLI__ERR_NAME)
+#undef LINLI__ERR_NAME
+  case -ENOENT:
+    return "ENOENT";
+  case -EACCES:
+    return "EACCES";
+  case -EEXIST:
+    return "EEXIST";
+  case -ENOSPC:
+    return "ENOSPC";
+  case -EIO:
+    return "EIO";
+  case -ENOMEM:
+    return "ENOMEM";
+  case -EINVAL:
+    return "EINVAL";
+  default:
+    return err < 0 && -err < 1000 ? "OS_ERROR" : "UNKNOWN";
+  }
+}

@@ -1,0 +1,61 @@
+/* linli error table: one list generates the enum, linli_strerror() and
+ * linli_errname().
+ *
+ * Every function that can fail returns 0 (or a non-negative count) on
+ * success and a negative LINLI_E* code on failure. OS errors pass through as
+ * -errno (linli_strerror() then answers with strerror()). Each message says
+ * what went wrong and, where the user can act, what to do. No message ever
+ * includes personal data: callers name records by internal id.
+ */
+#ifndef LINLI_ERR_H
+#define LINLI_ERR_H
+
+/* X(NAME, code, message). Codes are stable: they appear in logs and in the
+ * exit-status documentation; add new ones at the end. */
+#define LINLI_ERRNO_MAP(X)                                                          \
+  X(EINVAL, 1000, "invalid argument")                                              \
+  X(ENOMEM, 1001, "out of memory")                                                 \
+  X(ETRUNC, 1002, "message is truncated: a length or count runs past the end")     \
+  X(ETRAIL, 1003, "trailing bytes after the end of the message")                   \
+  X(ENONCANON, 1004, "non-canonical encoding: the same value has a shorter form")  \
+  X(ETYPE, 1005, "wrong type for a field of the message")                          \
+  X(ETOOBIG, 1006, "value exceeds a documented limit (size, count or length)")     \
+  X(EDEPTH, 1007, "nesting is deeper than the documented limit")                   \
+  X(EUTF8, 1008, "text field is not valid UTF-8")                                  \
+  X(EKEYORDER, 1009, "map keys are not sorted or are duplicated")                  \
+  X(EVERSION, 1010, "unsupported format version")                                  \
+  X(EBADSIG, 1011, "signature does not verify")                                    \
+  X(EKIND, 1012, "unknown op kind or body does not fit the kind")                  \
+  X(ENAME, 1013, "name contains characters outside the allowed set")               \
+  X(ECLOCK, 1014, "timestamp is too far ahead of this node's clock")               \
+  X(EKEYFILE, 1015, "key file is malformed")                                       \
+  X(EKEYPERM, 1016, "key file is readable by other users; chmod 600 it")           \
+  X(ENOTFOUND, 1017, "not found")                                                  \
+  X(EEXIST, 1018, "already exists")                                                \
+  X(ESTORE, 1019, "storage error")                                                 \
+  X(EMAPFULL, 1020, "database is full: raise max_map_size or free disk space")     \
+  X(ECORRUPT, 1021, "stored data is corrupt")                                      \
+  X(ESCHEMA, 1022, "op does not match the schema of its collection")              \
+  X(EUNAUTH, 1023, "author is not allowed to write this scope")                    \
+  X(EPROTO, 1024, "protocol violation by peer")                                    \
+  X(ELIMIT, 1025, "rate or quota limit reached; try again later")                  \
+  X(ECRYPTO, 1026, "cryptographic library failed to initialise")                   \
+  X(EIO, 1027, "input/output error")                                               \
+  X(EFULL, 1028, "a fixed-size buffer or table is full")
+
+enum linli_err {
+  LINLI_OK = 0,
+#define LINLI__ERR_ENUM(name, code, msg) LINLI_##name = -(code),
+  LINLI_ERRNO_MAP(LINLI__ERR_ENUM)
+#undef LINLI__ERR_ENUM
+};
+
+/* A sentence for any return code: a LINLI_E* code, a -errno, or 0. The
+ * returned string is static. */
+const char *linli_strerror(int err);
+
+/* The symbolic name, "LINLI_ETRUNC", "ENOENT" (as "errno 2" when unknown),
+ * or "OK". The returned string is static. */
+const char *linli_errname(int err);
+
+#endif

@@ -1,0 +1,137 @@
+/* Node identity: Ed25519 key pair from a seed; key files with mode 0600. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crdt.h"
+
+#define KEYFILE_MAGIC "linli-ed25519-seed-v1 "
+#define KEYFILE_LEN (sizeof(KEYFILE_MAGIC) - 1 + 2 * CRDT_SEED_BYTES + 1)
+
+int crdt_init(void)
+{
+  return sodium_init() < 0 ? LINLI_ECRYPTO : 0;
+}
+
+int crdt_identity_from_seed(struct crdt_identity *id, const uint8_t seed[CRDT_SEED_BYTES])
+{
+  if (crypto_sign_seed_keypair(id->pk, id->sk, seed) != 0) {
+    crdt_identity_wipe(id);
+    return LINLI_ECRYPTO;
+  }
+  return 0;
+}
+
+void crdt_identity_wipe(struct crdt_identity *id)
+{
+  sodium_memzero(id, sizeof(*id));
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return -errno;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+int crdt_identity_save(const struct crdt_identity *id, const char *path)
+{
+  char text[KEYFILE_LEN + 1];
+  char tmp[4096];
+  int rc = 0, fd = -1;
+  uint8_t seed[CRDT_SEED_BYTES];
+
+  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+    return LINLI_ETOOBIG;
+  crypto_sign_ed25519_sk_to_seed(seed, id->sk);
+  memcpy(text, KEYFILE_MAGIC, sizeof(KEYFILE_MAGIC) - 1);
+  sodium_bin2hex(text + sizeof(KEYFILE_MAGIC) - 1, 2 * CRDT_SEED_BYTES + 1, seed, sizeof seed);
+  text[KEYFILE_LEN - 1] = '\n';
+  text[KEYFILE_LEN] = 0;
+
+  unlink(tmp);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    rc = -errno;
+    goto out;
+  }
+  if ((rc = write_all(fd, text, KEYFILE_LEN)))
+    goto out;
+  if (fsync(fd) < 0) {
+    rc = -errno;
+    goto out;
+  }
+  if (close(fd) < 0) {
+    fd = -1;
+    rc = -errno;
+    goto out;
+  }
+  fd = -1;
+  if (rename(tmp, path) < 0)
+    rc = -errno;
+out:
+  if (fd >= 0)
+    close(fd);
+  if (rc)
+    unlink(tmp);
+  sodium_memzero(seed, sizeof seed);
+  sodium_memzero(text, sizeof text);
+  return rc;
+}
+
+int crdt_identity_load(struct crdt_identity *id, const char *path)
+{
+  char text[KEYFILE_LEN + 1];
+  uint8_t seed[CRDT_SEED_BYTES];
+  struct stat st;
+  int rc = 0;
+  size_t bin_len = 0;
+  ssize_t n;
+
+  memset(id, 0, sizeof *id);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  if (fstat(fd, &st) < 0) {
+    rc = -errno;
+    goto out;
+  }
+  if (st.st_mode & 077) {
+    rc = LINLI_EKEYPERM;
+    goto out;
+  }
+  n = read(fd, text, sizeof text);
+  if (n < 0) {
+    rc = -errno;
+    goto out;
+  }
+  if ((size_t)n != KEYFILE_LEN || memcmp(text, KEYFILE_MAGIC, sizeof(KEYFILE_MAGIC) - 1) != 0 ||
+      text[KEYFILE_LEN - 1] != '\n') {
+    rc = LINLI_EKEYFILE;
+    goto out;
+  }
+  if (sodium_hex2bin(seed, sizeof seed, text + sizeof(KEYFILE_MAGIC) - 1, 2 * CRDT_SEED_BYTES,
+                     NULL, &bin_len, NULL) != 0 ||
+      bin_len != sizeof seed) {
+    rc = LINLI_EKEYFILE;
+    goto out;
+  }
+  rc = crdt_identity_from_seed(id, seed);
+out:
+  close(fd);
+  sodium_memzero(seed, sizeof seed);
+  sodium_memzero(text, sizeof text);
+  return rc;
+}

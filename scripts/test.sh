@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command: installs what it needs, builds with AddressSanitizer and
+# UndefinedBehaviorSanitizer (-Wall -Wextra -Werror), runs every test with ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/deps.sh
+BUILD=${LINLI_BUILD:-build-test}
+cmake -S . -B "$BUILD" -DLINLI_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD" -j"$(nproc)"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cd "$BUILD"
+ctest --output-on-failure -j"$(nproc)" "$@"
