@@ -55,7 +55,7 @@
 #define CRDT_DEPTH_MAX 8      /* nesting of arrays/maps inside the body */
 #define CRDT_COUNT_MAX 256    /* entries of any map or array inside the body */
 #define CRDT_STR_MAX 2048     /* bytes of any str or bin inside the body */
-#define CRDT_ELEM_MAX 512     /* bytes of one encoded set element */
+#define CRDT_ELEM_MAX 128     /* bytes of one encoded set element (row keys must fit LMDB's 511) */
 
 /* ---- strict msgpack reader ----
  *

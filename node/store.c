@@ -1,0 +1,400 @@
+/* The LMDB store. Keyspace and contracts: store.h. */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store.h"
+#include "store_int.h"
+
+#define MIB ((size_t)1 << 20)
+#define ROWKEY_LMDB_MAX 511
+/* The longest row key crdt/merge.c writes: record prefix, tag, field and
+ * NUL, element length and element, add id. */
+_Static_assert(CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + CRDT_KEY_MAX + 3 + 1 + CRDT_FIELD_MAX + 1 +
+                       2 + CRDT_ELEM_MAX + CRDT_ID_BYTES <=
+                   ROWKEY_LMDB_MAX,
+               "row keys must fit LMDB's maximum key size");
+
+int store__err(int mdb_rc)
+{
+  switch (mdb_rc) {
+  case MDB_SUCCESS:
+    return 0;
+  case MDB_NOTFOUND:
+    return LINLI_ENOTFOUND;
+  case MDB_MAP_FULL:
+    return LINLI_EMAPFULL;
+  case MDB_CORRUPTED:
+  case MDB_PAGE_NOTFOUND:
+  case MDB_INVALID:
+    return LINLI_ECORRUPT;
+  default:
+    return mdb_rc > 0 ? -mdb_rc : LINLI_ESTORE;
+  }
+}
+
+struct store_bound store_bound_max(void)
+{
+  struct store_bound b;
+  b.hlc = UINT64_MAX;
+  memset(b.id, 0xff, sizeof b.id);
+  return b;
+}
+
+/* ---- the crdt view over an LMDB transaction ---- */
+
+static int tv_get(void *ctx, const uint8_t *k, size_t kl, const uint8_t **v, size_t *vl)
+{
+  struct store__tv *t = ctx;
+  MDB_val key = {kl, (void *)k}, val;
+  int rc = mdb_get(t->txn, t->dbi, &key, &val);
+  if (rc)
+    return store__err(rc);
+  *v = val.mv_data;
+  *vl = val.mv_size;
+  return 0;
+}
+
+static int tv_put(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+  struct store__tv *t = ctx;
+  if (t->read_only)
+    return LINLI_EINVAL;
+  MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
+  return store__err(mdb_put(t->txn, t->dbi, &key, &val, 0));
+}
+
+static int tv_del(void *ctx, const uint8_t *k, size_t kl)
+{
+  struct store__tv *t = ctx;
+  if (t->read_only)
+    return LINLI_EINVAL;
+  MDB_val key = {kl, (void *)k};
+  int rc = mdb_del(t->txn, t->dbi, &key, NULL);
+  return rc == MDB_NOTFOUND ? 0 : store__err(rc);
+}
+
+static int tv_scan(void *ctx, const uint8_t *prefix, size_t pl,
+                   int (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t), void *arg)
+{
+  struct store__tv *t = ctx;
+  MDB_cursor *c;
+  MDB_val key = {pl, (void *)prefix}, val;
+  int rc = mdb_cursor_open(t->txn, t->dbi, &c);
+  if (rc)
+    return store__err(rc);
+  rc = pl ? mdb_cursor_get(c, &key, &val, MDB_SET_RANGE) : mdb_cursor_get(c, &key, &val, MDB_FIRST);
+  while (rc == 0) {
+    if (key.mv_size < pl || (pl && memcmp(key.mv_data, prefix, pl) != 0))
+      break;
+    if ((rc = fn(arg, key.mv_data, key.mv_size, val.mv_data, val.mv_size)) != 0)
+      goto out;
+    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+  }
+  rc = rc == MDB_NOTFOUND || rc == 0 ? 0 : store__err(rc);
+out:
+  mdb_cursor_close(c);
+  return rc;
+}
+
+struct crdt_view store__view(struct store__tv *t)
+{
+  return (struct crdt_view){t, tv_get, tv_put, tv_del, tv_scan};
+}
+
+/* ---- open / close ---- */
+
+static int store__mkdir(const char *dir)
+{
+  if (mkdir(dir, 0700) == 0)
+    return 0;
+  if (errno != EEXIST)
+    return -errno;
+  struct stat st;
+  if (stat(dir, &st) < 0)
+    return -errno;
+  if (!S_ISDIR(st.st_mode))
+    return -ENOTDIR;
+  if ((st.st_mode & 077) && chmod(dir, 0700) < 0)
+    return -errno;
+  return 0;
+}
+
+int store_open(struct store **out, const struct store_config *cfg)
+{
+  struct store *s = calloc(1, sizeof *s);
+  MDB_txn *txn = NULL;
+  int rc;
+
+  *out = NULL;
+  if (!s)
+    return LINLI_ENOMEM;
+  s->map_size = cfg->map_size ? cfg->map_size : 64 * MIB;
+  s->map_size_max = cfg->map_size_max ? cfg->map_size_max : ((size_t)64 << 30);
+  if (s->map_size > s->map_size_max)
+    s->map_size = s->map_size_max;
+  s->read_only = cfg->read_only;
+  if (!cfg->read_only && (rc = store__mkdir(cfg->dir)))
+    goto fail;
+  if ((rc = store__err(mdb_env_create(&s->env))))
+    goto fail;
+  mdb_env_set_maxdbs(s->env, 8);
+  mdb_env_set_mapsize(s->env, s->map_size);
+  unsigned flags = MDB_NOTLS | (cfg->nosync ? MDB_NOSYNC : 0) | (cfg->read_only ? MDB_RDONLY : 0);
+  if ((rc = store__err(mdb_env_open(s->env, cfg->dir, flags, 0600))))
+    goto fail;
+  MDB_envinfo info;
+  mdb_env_info(s->env, &info);
+  if (info.me_mapsize > s->map_size)
+    s->map_size = info.me_mapsize;
+
+  if ((rc = store__err(mdb_txn_begin(s->env, NULL, cfg->read_only ? MDB_RDONLY : 0, &txn))))
+    goto fail;
+  unsigned create = cfg->read_only ? 0 : MDB_CREATE;
+  const char *names[] = {"ops", "ids", "rows", "fp", "meta"};
+  MDB_dbi *dbis[] = {&s->ops, &s->ids, &s->rows, &s->fp, &s->meta};
+  for (int i = 0; i < 5; i++)
+    if ((rc = store__err(mdb_dbi_open(txn, names[i], create, dbis[i]))))
+      goto fail;
+  if ((rc = store__err(mdb_txn_commit(txn)))) {
+    txn = NULL;
+    goto fail;
+  }
+  *out = s;
+  return 0;
+fail:
+  if (txn)
+    mdb_txn_abort(txn);
+  if (s->env)
+    mdb_env_close(s->env);
+  free(s);
+  return rc == LINLI_ENOTFOUND ? LINLI_ESTORE : rc;
+}
+
+void store_close(struct store *s)
+{
+  if (!s)
+    return;
+  mdb_env_close(s->env);
+  free(s);
+}
+
+/* ---- transactions ---- */
+
+static int store__grow(struct store *s)
+{
+  if (s->map_size >= s->map_size_max)
+    return LINLI_EMAPFULL;
+  size_t next = s->map_size * 2;
+  if (next > s->map_size_max)
+    next = s->map_size_max;
+  int rc = mdb_env_set_mapsize(s->env, next);
+  if (rc)
+    return store__err(rc);
+  s->map_size = next;
+  return 0;
+}
+
+int store__begin(struct store *s, int read_only, MDB_txn **txn)
+{
+  for (;;) {
+    int rc = mdb_txn_begin(s->env, NULL, read_only ? MDB_RDONLY : 0, txn);
+    if (rc == MDB_MAP_RESIZED) {
+      /* Another process grew the map: adopt its size. */
+      if ((rc = mdb_env_set_mapsize(s->env, 0)))
+        return store__err(rc);
+      MDB_envinfo info;
+      mdb_env_info(s->env, &info);
+      s->map_size = info.me_mapsize;
+      continue;
+    }
+    return store__err(rc);
+  }
+}
+
+int store__write(struct store *s, int (*fn)(struct store *, MDB_txn *, void *), void *arg)
+{
+  if (s->read_only)
+    return LINLI_EINVAL;
+  for (;;) {
+    MDB_txn *txn;
+    int rc = store__begin(s, 0, &txn);
+    if (rc)
+      return rc;
+    int n = fn(s, txn, arg);
+    if (n < 0) {
+      mdb_txn_abort(txn);
+      rc = n;
+    } else {
+      rc = store__err(mdb_txn_commit(txn));
+    }
+    if (rc == LINLI_EMAPFULL && store__grow(s) == 0)
+      continue; /* nothing was written; retry in the larger map */
+    return rc ? rc : n;
+  }
+}
+
+int store__read(struct store *s, int (*fn)(struct store *, MDB_txn *, void *), void *arg)
+{
+  MDB_txn *txn;
+  int rc = store__begin(s, 1, &txn);
+  if (rc)
+    return rc;
+  rc = fn(s, txn, arg);
+  mdb_txn_abort(txn);
+  return rc;
+}
+
+/* ---- keys ---- */
+
+size_t store__op_key(uint8_t *k, const char *scope, size_t sl, uint64_t hlc, const uint8_t *id)
+{
+  memcpy(k, scope, sl);
+  k[sl] = 0;
+  store__be64(k + sl + 1, hlc);
+  memcpy(k + sl + 9, id, CRDT_ID_BYTES);
+  return sl + 9 + CRDT_ID_BYTES;
+}
+
+void store__be64(uint8_t *p, uint64_t v)
+{
+  for (int i = 0; i < 8; i++)
+    p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+uint64_t store__get_be64(const uint8_t *p)
+{
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++)
+    v = v << 8 | p[i];
+  return v;
+}
+
+/* ---- reads ---- */
+
+struct get_arg {
+  const uint8_t *id;
+  uint8_t *buf;
+  size_t cap;
+};
+
+static int get_op_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+  struct get_arg *a = arg;
+  MDB_val key = {CRDT_ID_BYTES, (void *)a->id}, loc, op;
+  int rc = mdb_get(txn, s->ids, &key, &loc);
+  if (rc)
+    return store__err(rc);
+  uint8_t k[CRDT_SCOPE_MAX + 9 + CRDT_ID_BYTES];
+  if (loc.mv_size < 10 || loc.mv_size - 9 > CRDT_SCOPE_MAX + 1)
+    return LINLI_ECORRUPT;
+  size_t sl = loc.mv_size - 9;
+  MDB_val okey = {store__op_key(k, loc.mv_data, sl, store__get_be64((uint8_t *)loc.mv_data + sl + 1), a->id), k};
+  if ((rc = mdb_get(txn, s->ops, &okey, &op)))
+    return rc == MDB_NOTFOUND ? LINLI_ECORRUPT : store__err(rc);
+  if (!a->buf)
+    return 1;
+  if (op.mv_size > a->cap)
+    return LINLI_ETOOBIG;
+  memcpy(a->buf, op.mv_data, op.mv_size);
+  return (int)op.mv_size;
+}
+
+int store_has(struct store *s, const uint8_t id[CRDT_ID_BYTES])
+{
+  struct get_arg a = {id, NULL, 0};
+  int rc = store__read(s, get_op_txn, &a);
+  return rc == LINLI_ENOTFOUND ? 0 : rc;
+}
+
+int store_get_op(struct store *s, const uint8_t id[CRDT_ID_BYTES], uint8_t *buf, size_t cap)
+{
+  struct get_arg a = {id, buf, cap};
+  return store__read(s, get_op_txn, &a);
+}
+
+struct digest_arg {
+  const uint8_t *prefix;
+  size_t pl;
+  uint8_t *out;
+};
+
+static int digest_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+  struct digest_arg *a = arg;
+  struct store__tv t = {txn, s->rows, 1};
+  struct crdt_view v = store__view(&t);
+  return crdt_view_digest(&v, a->prefix, a->pl, a->out);
+}
+
+int store_digest(struct store *s, const uint8_t *prefix, size_t pl, uint8_t out[CRDT_DIGEST_BYTES])
+{
+  struct digest_arg a = {prefix, pl, out};
+  return store__read(s, digest_txn, &a);
+}
+
+struct rows_arg {
+  int (*fn)(void *, const struct crdt_view *);
+  void *arg;
+};
+
+static int rows_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+  struct rows_arg *a = arg;
+  struct store__tv t = {txn, s->rows, 1};
+  struct crdt_view v = store__view(&t);
+  return a->fn(a->arg, &v);
+}
+
+int store_read_rows(struct store *s, int (*fn)(void *, const struct crdt_view *), void *arg)
+{
+  struct rows_arg a = {fn, arg};
+  return store__read(s, rows_txn, &a);
+}
+
+static int stats_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+  uint64_t *out = arg;
+  MDB_stat st;
+  int rc = mdb_stat(txn, s->ops, &st);
+  if (rc)
+    return store__err(rc);
+  out[0] = st.ms_entries;
+  MDB_val key = {7, "hlc_max"}, val;
+  rc = mdb_get(txn, s->meta, &key, &val);
+  out[1] = rc == 0 && val.mv_size == 8 ? store__get_be64(val.mv_data) : 0;
+  return rc == 0 || rc == MDB_NOTFOUND ? 0 : store__err(rc);
+}
+
+int store_stats(struct store *s, uint64_t *ops, uint64_t *hlc_max)
+{
+  uint64_t v[2] = {0, 0};
+  int rc = store__read(s, stats_txn, v);
+  if (ops)
+    *ops = v[0];
+  if (hlc_max)
+    *hlc_max = v[1];
+  return rc;
+}
+
+static int bytes_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+  uint64_t *out = arg, pages = 0;
+  MDB_dbi dbis[] = {s->ops, s->ids, s->rows, s->fp, s->meta};
+  MDB_stat st;
+  for (int i = 0; i < 5; i++) {
+    int rc = mdb_stat(txn, dbis[i], &st);
+    if (rc)
+      return store__err(rc);
+    pages += st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+  }
+  *out = pages * st.ms_psize;
+  return 0;
+}
+
+int store_bytes_used(struct store *s, uint64_t *bytes)
+{
+  return store__read(s, bytes_txn, bytes);
+}

@@ -1,0 +1,116 @@
+/* store: a node's durable state in one LMDB environment.
+ *
+ * Keyspace (one named sub-database each; all integers big-endian so that
+ * memcmp order is numeric order):
+ *
+ * | db     | key                                   | value                          |
+ * |--------|---------------------------------------|--------------------------------|
+ * | ops    | scope 0x00 hlc(8) id(32)              | the signed op, bytes as received |
+ * | ids    | id(32)                                | scope 0x00 hlc(8)              |
+ * | rows   | materialised rows (crdt.h, docs/protocol.md "Materialised rows") | row value |
+ * | fp     | scope 0x00 level(1) bucket(8)         | count(8) sum(32, little-endian) |
+ * | meta   | "version", "hlc_max"                  | u64                            |
+ *
+ * ops is ordered by time within a scope, so writes are nearly sequential and
+ * the holes a partition leaves are contiguous ranges. fp holds additive range
+ * fingerprints per time bucket at STORE_FP_LEVELS levels (level L bucket =
+ * hlc >> (STORE_FP_SHIFT0 + 4 L)), maintained on every insert, so the count
+ * and id-sum of any (hlc, id) range come from O(levels * 16) bucket reads plus
+ * the ops of at most two level-0 buckets: never a scan of the range.
+ *
+ * Atomicity: store_apply() writes a batch (ops, ids, rows, fp, meta) in one
+ * write transaction: all of it or none. It returns only after the commit is
+ * durable (unless the store was opened with nosync, for simulations), and only
+ * then may the caller acknowledge the ops.
+ *
+ * Threads: one writer at a time (calls that write must not overlap); reads
+ * (store_read_*) may run in other threads and processes and never block the
+ * writer (LMDB MVCC).
+ *
+ * Pointers returned by read functions are valid until the read handle is
+ * ended, as LMDB's are.
+ */
+#ifndef LINLI_STORE_H
+#define LINLI_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crdt.h"
+
+#define STORE_FP_LEVELS 7
+#define STORE_FP_SHIFT0 32 /* level 0 bucket: 2^32 hlc units = 65,536 ms */
+#define STORE_FP_SUM_BYTES 32
+#define STORE_SCOPES_MAX 64
+
+struct store_config {
+  const char *dir;           /* created 0700 if missing */
+  size_t map_size;           /* initial LMDB map size, bytes (default 64 MiB) */
+  size_t map_size_max;       /* grow up to this on MDB_MAP_FULL (default 64 GiB) */
+  int nosync;                /* 1: no fsync on commit (simulator only) */
+  int read_only;             /* 1: open for reading (the CLI with the daemon up) */
+};
+
+struct store;
+
+/* Opens (creating if needed) the environment in cfg->dir. */
+int store_open(struct store **out, const struct store_config *cfg);
+void store_close(struct store *s);
+
+/* A range bound: (hlc, id), compared lexicographically. */
+struct store_bound {
+  uint64_t hlc;
+  uint8_t id[CRDT_ID_BYTES];
+};
+#define STORE_BOUND_MIN ((struct store_bound){0, {0}})
+/* The bound just past everything. */
+struct store_bound store_bound_max(void);
+
+/* Applies n decoded, verified ops in one write transaction. status[i], if
+ * status is non-NULL, is set to 1 for an op stored now, 0 for one already
+ * there. Returns the number of new ops, or an error with nothing written:
+ * LINLI_EMAPFULL when the map cannot grow past map_size_max. */
+int store_apply(struct store *s, const struct crdt_op *ops, size_t n, int *status);
+
+/* 1 if the op with this id is stored, 0 if not. */
+int store_has(struct store *s, const uint8_t id[CRDT_ID_BYTES]);
+
+/* Copies the signed op with this id into buf (cap bytes); returns its length. */
+int store_get_op(struct store *s, const uint8_t id[CRDT_ID_BYTES], uint8_t *buf, size_t cap);
+
+/* Count and id-sum (256-bit little-endian, mod 2^256) of the ops of `scope`
+ * in [lo, hi). Cost grows with the number of buckets, not of ops. */
+int store_range_fp(struct store *s, const char *scope, const struct store_bound *lo,
+                   const struct store_bound *hi, uint64_t *count,
+                   uint8_t sum[STORE_FP_SUM_BYTES]);
+
+/* The bound of the k-th op (0-based) of `scope` at or after lo; LINLI_ENOTFOUND
+ * if there are not that many before hi. */
+int store_range_nth(struct store *s, const char *scope, const struct store_bound *lo,
+                    const struct store_bound *hi, uint64_t k, struct store_bound *out);
+
+/* Calls fn for each op of `scope` in [lo, hi), in order, at most `limit`
+ * (0 = no limit); fn returns non-zero to stop. raw/len is the signed op. */
+int store_range_each(struct store *s, const char *scope, const struct store_bound *lo,
+                     const struct store_bound *hi, size_t limit,
+                     int (*fn)(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw,
+                               size_t len),
+                     void *arg);
+
+/* The state digest of the rows under prefix (pl 0: all rows). */
+int store_digest(struct store *s, const uint8_t *prefix, size_t pl, uint8_t out[CRDT_DIGEST_BYTES]);
+
+/* Drops every materialised row and recomputes them from the ops. */
+int store_rebuild(struct store *s);
+
+/* Number of ops stored, and the largest hlc stored (0 if none). */
+int store_stats(struct store *s, uint64_t *ops, uint64_t *hlc_max);
+
+/* Bytes of the LMDB map in use (pages in use * page size). */
+int store_bytes_used(struct store *s, uint64_t *bytes);
+
+/* Reads rows inside one read transaction: fn gets a crdt_view whose get and
+ * scan see one consistent snapshot (put and del fail with LINLI_EINVAL). */
+int store_read_rows(struct store *s, int (*fn)(void *arg, const struct crdt_view *v), void *arg);
+
+#endif
