@@ -23,6 +23,7 @@ static const struct {
   const char *help;
 } cmds[] = {
     {"op", bench_op, "sign and verify rates of the op vs raw Ed25519 (ratio op_sign, op_verify)"},
+    {"store", bench_store, "ingest vs verify, storage amplification, range fingerprint scaling"},
 };
 
 static void usage(FILE *f)

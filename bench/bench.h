@@ -31,5 +31,6 @@ static inline void bench_metric(const char *name, double v, const char *unit)
 double bench_rate(void (*fn)(void *arg, uint64_t i), void *arg, double seconds);
 
 int bench_op(int argc, char **argv);
+int bench_store(int argc, char **argv);
 
 #endif

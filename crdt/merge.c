@@ -10,7 +10,8 @@
  *              tombstone, and no R(r,f,e,a).
  *   R(r,f,e,a) exists iff some remove op in O names a as a parent for e.
  *   C(r,f)   = sum of all counter deltas for f, modulo 2^64.
- *   G(r,o)   = the body of the append op whose order is o.
+ *   G(r,h,a) exists iff the append op a with hlc h is in O (its body is in
+ *              the op itself).
  *   T(r)     = the greatest order of the tombstones of r.
  * Each is a function of the set O alone, so replicas agree. */
 #include <assert.h>
@@ -416,9 +417,13 @@ int crdt_apply(const struct crdt_view *v, const struct crdt_op *op)
   if (op->kind == CRDT_TOMBSTONE)
     return apply_tomb(v, &k, order);
   if (op->kind == CRDT_APPEND) {
+    /* The row names the event; its body stays in the op, which the store
+     * keeps by (scope, hlc, id): copying it here would double the
+     * storage of the most common kind of op. */
     rk_reset(&k, CRDT_ROW_LOG);
-    rk_add(&k, order, CRDT_ORDER_BYTES);
-    return v->put(v->ctx, k.b, k.len, op->body, op->body_len);
+    rk_add(&k, order, 8);
+    rk_add(&k, op->id, CRDT_ID_BYTES);
+    return v->put(v->ctx, k.b, k.len, (const uint8_t *)"", 0);
   }
   crdt_mp_init(&r, op->body, op->body_len);
   if ((rc = crdt_mp_map(&r, &n)))

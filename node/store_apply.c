@@ -88,7 +88,12 @@ static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
     uint8_t k[STORE_OPKEY_MAX], loc[CRDT_SCOPE_MAX + 9];
     size_t kl = store__op_key(k, op->scope.p, op->scope.len, op->hlc, op->id);
     MDB_val key = {kl, k}, val = {op->raw_len, (void *)op->raw};
-    rc = mdb_put(txn, s->ops, &key, &val, MDB_NOOVERWRITE);
+    /* Ops mostly arrive in time order: appending fills pages completely
+     * instead of splitting them in half. A key that is not past the end
+     * fails with MDB_KEYEXIST and takes the ordinary path. */
+    rc = mdb_put(txn, s->ops, &key, &val, MDB_APPEND);
+    if (rc == MDB_KEYEXIST)
+      rc = mdb_put(txn, s->ops, &key, &val, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST) {
       if (a->status)
         a->status[i] = 0;

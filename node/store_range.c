@@ -233,7 +233,7 @@ static int nth_txn(struct store *s, MDB_txn *txn, void *arg)
     while (l < max_level && (b >> (4 * (l + 1))) << (4 * (l + 1)) == b &&
            b + ((uint64_t)1 << (4 * (l + 1))) <= bhi)
       l++;
-    uint64_t cnt;
+    uint64_t cnt = 0;
     if ((rc = bucket_count(&r, l, b >> (4 * l), &cnt)))
       return rc;
     if (cnt <= st.k) {

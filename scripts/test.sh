@@ -8,6 +8,10 @@ bash scripts/deps.sh
 BUILD=${LINLI_BUILD:-build-test}
 cmake -S . -B "$BUILD" -DLINLI_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
+# The optimised build (what the demo and benchmarks use) must build clean too:
+# -O3 finds uninitialised paths that -O2 does not.
+cmake -S . -B "$BUILD-release" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD-release" -j"$(nproc)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$BUILD"

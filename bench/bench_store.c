@@ -1,0 +1,172 @@
+/* linli-bench store:
+ *   ratio ingest_vs_verify  pre-signed ops verified and stored per second
+ *                           (durable commits, batches of 1,000, both cores)
+ *                           / raw Ed25519 verifies per second on both cores
+ *   ratio storage_amp       LMDB bytes in use / sum of signed op bytes
+ *   ratio range_fp_scaling  time to fingerprint a range of all ops
+ *                           / the same for a range of 10,000 ops */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "bench_gen.h"
+#include "ingest.h"
+#include "store.h"
+
+#define SAMPLE 4096
+
+struct vctx {
+  const struct crdt_op *ops;
+  double secs;
+  double rate;
+};
+
+static void *raw_verify(void *arg)
+{
+  struct vctx *v = arg;
+  uint64_t n = 0;
+  double t0 = bench_now(), t;
+  int sink = 0;
+  do {
+    for (int i = 0; i < 64; i++, n++) {
+      const struct crdt_op *o = &v->ops[n % SAMPLE];
+      sink += crypto_sign_verify_detached(o->sig, o->id, CRDT_ID_BYTES, o->author);
+    }
+    t = bench_now();
+  } while (t - t0 < v->secs);
+  v->rate = sink ? 0 : (double)n / (t - t0);
+  return NULL;
+}
+
+/* Raw verify rate with `threads` threads (the caller is one of them). */
+static double raw_verify_rate(const struct crdt_op *sample, int threads, double secs)
+{
+  struct vctx v[8];
+  pthread_t t[8];
+  double total = 0;
+  for (int i = 0; i < threads; i++)
+    v[i] = (struct vctx){sample, secs, 0};
+  for (int i = 1; i < threads; i++)
+    pthread_create(&t[i], NULL, raw_verify, &v[i]);
+  raw_verify(&v[0]);
+  for (int i = 1; i < threads; i++)
+    pthread_join(t[i], NULL);
+  for (int i = 0; i < threads; i++)
+    total += v[i].rate;
+  return total;
+}
+
+int bench_store(int argc, char **argv)
+{
+  size_t n = 1000000;
+  const char *dir = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--ops") && i + 1 < argc)
+      n = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+      dir = argv[++i];
+    else {
+      fprintf(stderr, "usage: linli-bench store [--ops N] [--dir DIR]\n");
+      return 2;
+    }
+  }
+  if (n < 20000) {
+    fprintf(stderr, "linli-bench store: --ops must be at least 20000\n");
+    return 2;
+  }
+  char tmp[64] = "/tmp/linli-bench-store-XXXXXX";
+  if (!dir) {
+    if (!mkdtemp(tmp))
+      return 1;
+    dir = tmp;
+  }
+  int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (cores < 1)
+    cores = 1;
+  if (cores > 8)
+    cores = 8;
+
+  struct bench_gen g = {.scope = "shihua", .seed = 1, .base_ms = 1580000000000,
+                        .span_ms = 60ull * 86400000, .n = n, .first = 0};
+  uint8_t seed[CRDT_SEED_BYTES];
+  memset(seed, 9, sizeof seed);
+  crdt_identity_from_seed(&g.who, seed);
+  fprintf(stderr, "store: signing %zu ops...\n", n);
+  struct bench_ops o;
+  if (bench_gen_ops(&g, n, &o))
+    return 1;
+  double op_bytes = bench_ops_mean_bytes(&o) * (double)n;
+
+  static struct crdt_op sample[SAMPLE];
+  for (int i = 0; i < SAMPLE; i++)
+    if (crdt_op_decode(&sample[i], o.ops[i], o.lens[i]))
+      return 1;
+  double raw1 = raw_verify_rate(sample, cores, 1.0);
+
+  struct store_config cfg = {dir, 256u << 20, (size_t)64 << 30, 0, 0};
+  struct store *s;
+  int rc = store_open(&s, &cfg);
+  if (rc) {
+    fprintf(stderr, "store: %s\n", linli_strerror(rc));
+    return 1;
+  }
+  fprintf(stderr, "store: ingesting %zu ops on %d cores...\n", n, cores);
+  struct ingest_stats st;
+  double t0 = bench_now();
+  rc = ingest_run(s, (const uint8_t *const *)o.ops, o.lens, n, 1000, cores - 1, NULL, NULL, &st);
+  double ingest_s = bench_now() - t0;
+  if (rc || st.stored != n) {
+    fprintf(stderr, "store: ingest failed: %s (stored %llu)\n", linli_strerror(rc),
+            (unsigned long long)st.stored);
+    return 1;
+  }
+  double raw2 = raw_verify_rate(sample, cores, 1.0);
+  double raw = raw1 > raw2 ? raw1 : raw2;
+  double ingest = (double)n / ingest_s;
+
+  uint64_t used = 0;
+  store_bytes_used(s, &used);
+
+  /* A 10,000-op range in the middle, and the whole set. */
+  struct store_bound lo = STORE_BOUND_MIN, hi = store_bound_max(), mlo, mhi;
+  if (store_range_nth(s, "shihua", &lo, &hi, n / 2, &mlo) ||
+      store_range_nth(s, "shihua", &lo, &hi, n / 2 + 10000, &mhi))
+    return 1;
+  uint64_t count;
+  uint8_t sum[32];
+  double t_all = 0, t_10k = 0;
+  int reps = 300;
+  for (int round = 0; round < 5; round++) {
+    double a = bench_now();
+    for (int i = 0; i < reps; i++)
+      store_range_fp(s, "shihua", &lo, &hi, &count, sum);
+    double b = bench_now();
+    for (int i = 0; i < reps; i++)
+      store_range_fp(s, "shihua", &mlo, &mhi, &count, sum);
+    double c = bench_now();
+    t_all += b - a;
+    t_10k += c - b;
+  }
+  bench_metric("ops", (double)n, "ops");
+  bench_metric("op_mean_bytes", op_bytes / (double)n, "B");
+  bench_metric("raw_verify_per_s", raw, "ops/s");
+  bench_metric("ingest_per_s", ingest, "ops/s");
+  bench_metric("lmdb_bytes_used", (double)used, "B");
+  bench_metric("range_fp_all_us", t_all / (5.0 * reps) * 1e6, "us");
+  bench_metric("range_fp_10k_us", t_10k / (5.0 * reps) * 1e6, "us");
+  bench_ratio("ingest_vs_verify", ingest / raw);
+  bench_ratio("storage_amp", (double)used / op_bytes);
+  bench_ratio("range_fp_scaling", t_all / t_10k);
+  store_close(s);
+  bench_ops_free(&o);
+  if (dir == tmp) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    if (system(cmd) != 0)
+      fprintf(stderr, "store: could not remove %s\n", tmp);
+  }
+  return 0;
+}
