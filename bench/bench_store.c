@@ -130,6 +130,31 @@ int bench_store(int argc, char **argv)
   uint64_t used = 0;
   store_bytes_used(s, &used);
 
+  /* The writer alone: pre-decoded ops into a second store, one thread. */
+  double apply_rate = 0;
+  {
+    char tmp2[64] = "/tmp/linli-bench-apply-XXXXXX";
+    struct store *s2;
+    size_t m = n < 200000 ? n : 200000;
+    struct crdt_op *dec = malloc(m * sizeof *dec);
+    struct store_config c2 = {tmp2, 256u << 20, (size_t)64 << 30, 0, 0};
+    if (dec && mkdtemp(tmp2) && store_open(&s2, &c2) == 0) {
+      for (size_t i = 0; i < m; i++)
+        if (crdt_op_decode(&dec[i], o.ops[i], o.lens[i]))
+          abort();
+      double a = bench_now();
+      for (size_t i = 0; i < m; i += 1000)
+        store_apply(s2, dec + i, m - i < 1000 ? m - i : 1000, NULL);
+      apply_rate = (double)m / (bench_now() - a);
+      store_close(s2);
+      char cmd[128];
+      snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp2);
+      if (system(cmd) != 0)
+        fprintf(stderr, "store: could not remove %s\n", tmp2);
+    }
+    free(dec);
+  }
+
   /* A 10,000-op range in the middle, and the whole set. */
   struct store_bound lo = STORE_BOUND_MIN, hi = store_bound_max(), mlo, mhi;
   if (store_range_nth(s, "shihua", &lo, &hi, n / 2, &mlo) ||
@@ -154,6 +179,7 @@ int bench_store(int argc, char **argv)
   bench_metric("op_mean_bytes", op_bytes / (double)n, "B");
   bench_metric("raw_verify_per_s", raw, "ops/s");
   bench_metric("ingest_per_s", ingest, "ops/s");
+  bench_metric("store_apply_per_s", apply_rate, "ops/s");
   bench_metric("lmdb_bytes_used", (double)used, "B");
   bench_metric("range_fp_all_us", t_all / (5.0 * reps) * 1e6, "us");
   bench_metric("range_fp_10k_us", t_10k / (5.0 * reps) * 1e6, "us");

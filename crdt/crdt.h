@@ -269,10 +269,11 @@ struct crdt_view {
               void *arg);
 };
 
-/* Tags of row kinds (the byte after the record prefix). */
+/* Tags of row kinds (the byte after the record prefix; for the log, the
+ * byte after the collection prefix, which no record key can start with). */
 #define CRDT_ROW_COUNTER 'C'
 #define CRDT_ROW_ELEM 'E'
-#define CRDT_ROW_LOG 'G'
+#define CRDT_ROW_LOG 0x01 /* after the collection prefix: scope 0 coll 0 0x01 hlc id */
 #define CRDT_ROW_LWW 'L'
 #define CRDT_ROW_REMOVED 'R'
 #define CRDT_ROW_SUPERSEDED 'S'

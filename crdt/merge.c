@@ -10,8 +10,8 @@
  *              tombstone, and no R(r,f,e,a).
  *   R(r,f,e,a) exists iff some remove op in O names a as a parent for e.
  *   C(r,f)   = sum of all counter deltas for f, modulo 2^64.
- *   G(r,h,a) exists iff the append op a with hlc h is in O (its body is in
- *              the op itself).
+ *   G(c,h,a) exists iff the append op a with hlc h is in O; it sits under
+ *              the collection c, not the record (its body is in the op).
  *   T(r)     = the greatest order of the tombstones of r.
  * Each is a function of the set O alone, so replicas agree. */
 #include <assert.h>
@@ -417,9 +417,15 @@ int crdt_apply(const struct crdt_view *v, const struct crdt_op *op)
   if (op->kind == CRDT_TOMBSTONE)
     return apply_tomb(v, &k, order);
   if (op->kind == CRDT_APPEND) {
-    /* The row names the event; its body stays in the op, which the store
-     * keeps by (scope, hlc, id): copying it here would double the
-     * storage of the most common kind of op. */
+    /* Events live in one time-ordered log per collection, not under their
+     * record: appends then land at the end of the log (nearly sequential
+     * writes), the daily queries read a time range, and the row only names
+     * the op, whose body the store keeps by (scope, hlc, id). */
+    rc = crdt_row_prefix(k.b, sizeof k.b, op->scope.p, op->scope.len, op->collection.p,
+                         op->collection.len, NULL, 0);
+    if (rc < 0)
+      return rc;
+    k.rec = (size_t)rc;
     rk_reset(&k, CRDT_ROW_LOG);
     rk_add(&k, order, 8);
     rk_add(&k, op->id, CRDT_ID_BYTES);
