@@ -1,10 +1,12 @@
 /* Hybrid logical clock (Kulkarni et al.): 48-bit ms, 16-bit counter. */
 #include "crdt.h"
 
-/* The next stamp after `t`: bump the counter, carrying into the ms. */
+/* The next stamp after `t`: bump the counter, carrying into the ms. The
+ * clock saturates at the largest stamp rather than wrap to zero (reachable
+ * only through a remote stamp with no drift bound). */
 static uint64_t hlc__succ(uint64_t t)
 {
-  return t + 1; /* counter overflow carries into ms, which is what we want */
+  return t == UINT64_MAX ? t : t + 1;
 }
 
 uint64_t crdt_hlc_now(struct crdt_clock *c, uint64_t wall_ms)

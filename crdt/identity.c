@@ -46,6 +46,26 @@ static int write_all(int fd, const char *p, size_t n)
   return 0;
 }
 
+/* Makes a rename in path's directory durable. */
+static int fsync_dir(const char *path)
+{
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  size_t n = slash ? (size_t)(slash - path) : 1;
+  if (n == 0)
+    n = 1; /* "/key" lives in "/" */
+  if (n >= sizeof dir)
+    return LINLI_ETOOBIG;
+  memcpy(dir, slash ? path : ".", n);
+  dir[n] = 0;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  int rc = fsync(fd) < 0 ? -errno : 0;
+  close(fd);
+  return rc;
+}
+
 int crdt_identity_save(const struct crdt_identity *id, const char *path)
 {
   char text[KEYFILE_LEN + 1];
@@ -79,8 +99,11 @@ int crdt_identity_save(const struct crdt_identity *id, const char *path)
     goto out;
   }
   fd = -1;
-  if (rename(tmp, path) < 0)
+  if (rename(tmp, path) < 0) {
     rc = -errno;
+    goto out;
+  }
+  rc = fsync_dir(path);
 out:
   if (fd >= 0)
     close(fd);

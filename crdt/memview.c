@@ -152,6 +152,18 @@ static size_t slot_of(const uint8_t *id, size_t cap)
   return (size_t)(h & (cap - 1));
 }
 
+static int seen_has(const struct crdt_memview *m, const uint8_t *id)
+{
+  static const uint8_t zero[CRDT_ID_BYTES];
+  if (!m->seen_cap)
+    return 0;
+  for (size_t j = slot_of(id, m->seen_cap); memcmp(m->seen[j], zero, CRDT_ID_BYTES) != 0;
+       j = (j + 1) & (m->seen_cap - 1))
+    if (memcmp(m->seen[j], id, CRDT_ID_BYTES) == 0)
+      return 1;
+  return 0;
+}
+
 /* 1 if inserted, 0 if present, <0 on error. */
 static int seen_insert(struct crdt_memview *m, const uint8_t *id)
 {
@@ -186,11 +198,13 @@ static int seen_insert(struct crdt_memview *m, const uint8_t *id)
 
 int crdt_memview_apply(struct crdt_memview *m, const struct crdt_op *op)
 {
-  int rc = seen_insert(m, op->id);
-  if (rc <= 0)
-    return rc;
+  if (seen_has(m, op->id))
+    return 0;
   struct crdt_view v = crdt_memview_view(m);
-  rc = crdt_apply(&v, op);
+  int rc = crdt_apply(&v, op);
+  if (rc < 0)
+    return rc; /* not marked: a later retry applies it */
+  rc = seen_insert(m, op->id);
   return rc < 0 ? rc : 1;
 }
 

@@ -236,7 +236,14 @@ static int mp__bytes(struct crdt_mp *r, const uint8_t **b, uint32_t *len, int is
 
 int crdt_mp_str(struct crdt_mp *r, const char **s, uint32_t *len)
 {
-  return mp__bytes(r, (const uint8_t **)s, len, 1);
+  /* Not mp__bytes(r, (const uint8_t **)s, ...): storing through a
+   * `const uint8_t **` into a `const char *` object breaks strict aliasing,
+   * and gcc -O2 then drops the store (map keys read as NULL). */
+  const uint8_t *b = NULL;
+  int rc = mp__bytes(r, &b, len, 1);
+  if (rc == 0)
+    *s = (const char *)b;
+  return rc;
 }
 
 int crdt_mp_bin(struct crdt_mp *r, const uint8_t **b, uint32_t *len)
