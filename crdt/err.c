@@ -49,3 +49,14 @@ const char *linli_errname(int err)
     return err < 0 && -err < 1000 ? "OS_ERROR" : "UNKNOWN";
   }
 }
+
+int linli_err_index(int err)
+{
+  int i = -err - 1000; /* LINLI_E* codes are -(1000 + k) */
+  return i >= 0 && i < LINLI_ERR_SLOTS - 1 ? i + 1 : 0;
+}
+
+int linli_err_of_index(int i)
+{
+  return i > 0 && i < LINLI_ERR_SLOTS ? -(1000 + i - 1) : 0;
+}

@@ -41,7 +41,12 @@
   X(ELIMIT, 1025, "rate or quota limit reached; try again later")                  \
   X(ECRYPTO, 1026, "cryptographic library failed to initialise")                   \
   X(EIO, 1027, "input/output error")                                               \
-  X(EFULL, 1028, "a fixed-size buffer or table is full")
+  X(EFULL, 1028, "a fixed-size buffer or table is full")                          \
+  X(EPENDING, 1029, "author's certificate has not arrived yet; the op is held")     \
+  X(EREVOKED, 1030, "author's key was revoked before this op was stamped")         \
+  X(ECERT, 1031, "author has no valid certificate for this time")                  \
+  X(EHUBSCOPE, 1032, "the hub may write only hub collections in the district scope") \
+  X(EUNKNOWN, 1033, "author unknown: no certificate arrived in time")
 
 enum linli_err {
   LINLI_OK = 0,
@@ -49,6 +54,13 @@ enum linli_err {
   LINLI_ERRNO_MAP(LINLI__ERR_ENUM)
 #undef LINLI__ERR_ENUM
 };
+
+/* Counters by reason: linli_err_index() maps a LINLI_E* code to 1..63 and
+ * anything else (0, -errno) to 0, for arrays of LINLI_ERR_SLOTS counters. */
+#define LINLI_ERR_SLOTS 64
+int linli_err_index(int err);
+/* The inverse, for printing: the code of slot i (0 for slot 0). */
+int linli_err_of_index(int i);
 
 /* A sentence for any return code: a LINLI_E* code, a -errno, or 0. The
  * returned string is static. */

@@ -47,16 +47,10 @@ static void *worker(void *arg)
   return NULL;
 }
 
-int ingest_reason_index(int err)
-{
-  int i = -err - 1000; /* LINLI_E* codes are -1000 - k */
-  return i >= 0 && i < 31 ? i + 1 : 0;
-}
-
 static void count_reject(struct ingest_stats *st, int err)
 {
   st->rejected++;
-  st->by_reason[ingest_reason_index(err)]++;
+  st->by_reason[linli_err_index(err)]++;
 }
 
 /* Commits batch b: the verified, accepted ops of it, in one transaction. */

@@ -18,11 +18,8 @@ struct ingest_stats {
   uint64_t stored;    /* new ops committed */
   uint64_t duplicate; /* already there */
   uint64_t rejected;  /* failed decode or verify; counted per reason below */
-  uint64_t by_reason[32];
+  uint64_t by_reason[LINLI_ERR_SLOTS]; /* by linli_err_index() */
 };
-
-/* Index of an error code in by_reason (0 for anything unlisted). */
-int ingest_reason_index(int err);
 
 /* An optional filter run on each decoded, verified op before it is stored
  * (authorisation, schema): 0 keeps it, an error rejects it with that reason.

@@ -100,6 +100,13 @@ int store_range_each(struct store *s, const char *scope, const struct store_boun
 /* The state digest of the rows under prefix (pl 0: all rows). */
 int store_digest(struct store *s, const uint8_t *prefix, size_t pl, uint8_t out[CRDT_DIGEST_BYTES]);
 
+/* Deletes the ops of `scope` written by `author` with hlc >= from_hlc, with
+ * their index and fingerprint entries, and recomputes the rows, in one
+ * transaction. For revocations that arrive after ops they invalidate.
+ * Returns the number of ops deleted. */
+int store_purge_author(struct store *s, const char *scope, const uint8_t author[CRDT_PK_BYTES],
+                       uint64_t from_hlc);
+
 /* Drops every materialised row and recomputes them from the ops. */
 int store_rebuild(struct store *s);
 

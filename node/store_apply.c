@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net.h"
 #include "store_int.h"
 
 size_t store__fp_key(uint8_t *k, const char *scope, size_t sl, int level, uint64_t bucket)
@@ -13,15 +14,6 @@ size_t store__fp_key(uint8_t *k, const char *scope, size_t sl, int level, uint64
   return sl + 10;
 }
 
-void store__sum_add(uint8_t sum[STORE_FP_SUM_BYTES], const uint8_t *id)
-{
-  unsigned carry = 0;
-  for (int i = 0; i < STORE_FP_SUM_BYTES; i++) {
-    carry += (unsigned)sum[i] + id[i];
-    sum[i] = (uint8_t)carry;
-    carry >>= 8;
-  }
-}
 
 /* One bucket update: which bucket, and the op id to add to it. */
 struct fp_upd {
@@ -56,7 +48,7 @@ static int fp_flush(struct store *s, MDB_txn *txn, struct fp_upd *u, size_t n)
     size_t j = i;
     for (; j < n && fp_upd_cmp(&u[i], &u[j]) == 0; j++) {
       count++;
-      store__sum_add(val + 8, u[j].id);
+      net_sum_add(val + 8, u[j].id);
     }
     store__be64(val, count);
     MDB_val v = {sizeof val, val};
@@ -183,4 +175,83 @@ static int rebuild_txn(struct store *s, MDB_txn *txn, void *arg)
 int store_rebuild(struct store *s)
 {
   return store__write(s, rebuild_txn, NULL);
+}
+
+
+/* Takes one op out of the fingerprint buckets of every level. */
+static int fp_remove(struct store *s, MDB_txn *txn, const struct crdt_op *op)
+{
+  for (int l = 0; l < STORE_FP_LEVELS; l++) {
+    uint8_t k[STORE_FPKEY_MAX], val[STORE_FPVAL_BYTES];
+    MDB_val key = {store__fp_key(k, op->scope.p, op->scope.len, l, store__bucket(op->hlc, l)), k}, cur;
+    int rc = mdb_get(txn, s->fp, &key, &cur);
+    if (rc || cur.mv_size != STORE_FPVAL_BYTES)
+      return rc ? store__err(rc) : LINLI_ECORRUPT;
+    memcpy(val, cur.mv_data, sizeof val);
+    uint64_t count = store__get_be64(val);
+    if (count == 0)
+      return LINLI_ECORRUPT;
+    store__be64(val, count - 1);
+    net_sum_sub(val + 8, op->id);
+    MDB_val v = {sizeof val, val};
+    rc = count == 1 ? mdb_del(txn, s->fp, &key, NULL) : mdb_put(txn, s->fp, &key, &v, 0);
+    if (rc)
+      return store__err(rc);
+  }
+  return 0;
+}
+
+struct purge_arg {
+  const char *scope;
+  const uint8_t *author;
+  uint64_t from_hlc;
+};
+
+static int purge_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+  struct purge_arg *a = arg;
+  size_t sl = strlen(a->scope);
+  uint8_t k[STORE_OPKEY_MAX], zero[CRDT_ID_BYTES] = {0};
+  MDB_val key = {store__op_key(k, a->scope, sl, a->from_hlc, zero), k}, val;
+  MDB_cursor *c;
+  int err = 0, purged = 0, mrc = mdb_cursor_open(txn, s->ops, &c);
+  if (mrc)
+    return store__err(mrc);
+  for (mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); mrc == 0 && !err;) {
+    const uint8_t *p = key.mv_data;
+    struct crdt_op op;
+    if (key.mv_size != sl + 9 + CRDT_ID_BYTES || memcmp(p, a->scope, sl) || p[sl])
+      break; /* past the scope */
+    if (crdt_op_decode(&op, val.mv_data, val.mv_size)) {
+      err = LINLI_ECORRUPT;
+      break;
+    }
+    if (memcmp(op.author, a->author, CRDT_PK_BYTES) != 0) {
+      mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+      continue;
+    }
+    MDB_val ikey = {CRDT_ID_BYTES, op.id};
+    /* op points into the page the delete changes: use it up first. */
+    if ((err = fp_remove(s, txn, &op)) || (err = store__err(mdb_del(txn, s->ids, &ikey, NULL))))
+      break;
+    if ((mrc = mdb_cursor_del(c, 0)))
+      break;
+    purged++;
+    mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT); /* after a delete: the op that followed */
+  }
+  mdb_cursor_close(c);
+  if (!err && mrc && mrc != MDB_NOTFOUND)
+    err = store__err(mrc);
+  if (!err && purged)
+    err = rebuild_txn(s, txn, NULL);
+  return err ? err : purged;
+}
+
+int store_purge_author(struct store *s, const char *scope, const uint8_t author[CRDT_PK_BYTES],
+                       uint64_t from_hlc)
+{
+  struct purge_arg a = {scope, author, from_hlc};
+  if (strlen(scope) > CRDT_SCOPE_MAX)
+    return LINLI_ETOOBIG;
+  return store__write(s, purge_txn, &a);
 }

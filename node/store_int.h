@@ -40,7 +40,7 @@ static inline uint64_t store__bucket(uint64_t hlc, int level)
 {
   return hlc >> (STORE_FP_SHIFT0 + 4 * level);
 }
-/* sum += id, as 256-bit little-endian integers. */
-void store__sum_add(uint8_t sum[STORE_FP_SUM_BYTES], const uint8_t *id);
+/* Bucket sums use net_sum_add/sub/merge (net.h): the store keeps exactly
+ * the fingerprint arithmetic reconciliation compares. */
 
 #endif

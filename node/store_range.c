@@ -3,6 +3,7 @@
  * most two level-0 buckets at the range's ends. */
 #include <string.h>
 
+#include "net.h"
 #include "store_int.h"
 
 #define FANOUT 16
@@ -64,17 +65,15 @@ static int acc_op(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw
   struct acc *a = arg;
   (void)hlc, (void)raw, (void)len;
   a->count++;
-  store__sum_add(a->sum, id);
+  net_sum_add(a->sum, id);
   return 0;
 }
 
 /* Adds a stored bucket value (count, sum) into a. */
 static void acc_bucket(struct acc *a, const uint8_t *v)
 {
-  uint8_t zero_pad[CRDT_ID_BYTES];
   a->count += store__get_be64(v);
-  memcpy(zero_pad, v + 8, STORE_FP_SUM_BYTES);
-  store__sum_add(a->sum, zero_pad);
+  net_sum_merge(a->sum, v + 8);
 }
 
 /* Adds buckets [a, b) of one level. */

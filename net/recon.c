@@ -1,0 +1,572 @@
+/* Range-based set reconciliation: the per-(scope, peer) state machine.
+ * See net.h for the contract and docs/protocol.md §10 ("Reconciliation") for the
+ * algorithm. Allocates nothing: the output is the caller's buffer, the
+ * scratch is struct net_recon. */
+#include <assert.h>
+#include <string.h>
+
+#include "net_int.h"
+
+/* Worst-case encoded sizes, for checking room before writing (so nothing
+ * written is ever rolled back after a callback reported it). */
+#define NET__HEAD_MAX (1 + 9 + 2 + 2 + NET_ID_BYTES + 1) /* array, dms, key, mode */
+#define NET__FP_MAX (NET__HEAD_MAX + 2 + NET_FP_BYTES)
+#define NET__RESERVE (2 * NET__FP_MAX) /* a skip and the final "rest" range */
+#define NET__FULL 1
+
+/* The reply being written. */
+struct net__out {
+  struct net_recon *r;
+  struct crdt_buf *b;
+  size_t start;   /* where the message starts in b */
+  size_t list_at; /* the 5-byte placeholder of the range array header */
+  size_t soft_cap;
+  uint32_t n_ranges, n_ids;
+  uint64_t prev_hlc;
+  struct net_bound last; /* everything below is covered by written ranges */
+  int full;              /* out of room: the rest is one FPRINT range */
+  int asks;              /* a written range needs the peer's answer */
+  struct net_bound rest_lo, rest_hi;
+};
+
+void net_recon_cfg_default(struct net_recon_cfg *c)
+{
+  c->fanout = 4;
+  c->idlist_max = 4;
+  c->first_ids = 16;
+  c->growth = 4;
+  c->msg_max = NET_MSG_MAX;
+}
+
+int net_recon_init(struct net_recon *r, const struct net_rstore *store, const char *scope,
+                   size_t scope_len, const struct net_recon_cfg *cfg, const struct net_recon_cb *cb)
+{
+  int rc = crdt_check_scope(scope, scope_len);
+  if (rc)
+    return rc;
+  memset(r, 0, sizeof *r);
+  if (cfg)
+    r->cfg = *cfg;
+  else
+    net_recon_cfg_default(&r->cfg);
+  if (r->cfg.fanout < 2 || r->cfg.growth < 2 || r->cfg.first_ids > NET_IDS_MAX / 2 ||
+      r->cfg.idlist_max > NET_IDS_MAX / 2 || r->cfg.msg_max > NET_MSG_MAX ||
+      r->cfg.msg_max < 4096)
+    return LINLI_EINVAL;
+  r->store = *store;
+  if (cb)
+    r->cb = *cb;
+  memcpy(r->scope, scope, scope_len);
+  r->scope_len = (uint32_t)scope_len;
+  return 0;
+}
+
+int net_recon_done(const struct net_recon *r)
+{
+  return r->state == NET_RECON_DONE;
+}
+
+/* ---- writing the reply ---- */
+
+static void net__out_begin(struct net__out *o, struct net_recon *r, struct crdt_buf *b)
+{
+  static const uint8_t placeholder[5] = {0};
+  memset(o, 0, sizeof *o);
+  o->r = r;
+  o->b = b;
+  o->start = b->len;
+  size_t limit = b->cap - b->len;
+  if (limit > r->cfg.msg_max)
+    limit = r->cfg.msg_max;
+  o->soft_cap = b->len + (limit > NET__RESERVE ? limit - NET__RESERVE : 0);
+  crdt_w_array(b, 3);
+  crdt_w_uint(b, NET_RECON);
+  crdt_w_str(b, r->scope, r->scope_len);
+  o->list_at = b->len;
+  crdt_w_raw(b, placeholder, sizeof placeholder);
+  net_bound_min(&o->last);
+}
+
+static int net__fits(const struct net__out *o, uint64_t bytes, uint64_t ids)
+{
+  return o->b->len + 2 * NET__HEAD_MAX + bytes <= o->soft_cap &&
+         o->n_ranges + 4 <= NET_RANGES_MAX && o->n_ids + ids <= NET_IDS_MAX;
+}
+
+/* Is there room for one more range of `bytes` payload and `ids` ids (and a
+ * skip range before it)? If not, switch to the "rest" mode from lo on. */
+static int net__room(struct net__out *o, const struct net_bound *lo, uint64_t bytes, uint64_t ids)
+{
+  if (o->full)
+    return NET__FULL;
+  if (net__fits(o, bytes, ids))
+    return 0;
+  o->full = 1;
+  o->rest_lo = *lo;
+  return NET__FULL;
+}
+
+/* Writes the head of range [lo, upper), first a SKIP up to lo if needed. */
+static void net__head(struct net__out *o, const struct net_bound *lo, const struct net_bound *upper,
+                      enum net_mode mode)
+{
+  if (net_bound_cmp(lo, &o->last) != 0) {
+    net__range_head(o->b, &o->prev_hlc, lo, NET_SKIP);
+    o->n_ranges++;
+  }
+  net__range_head(o->b, &o->prev_hlc, upper, mode);
+  o->n_ranges++;
+  o->last = *upper;
+  if (mode == NET_FPRINT || mode == NET_IDLIST)
+    o->asks = 1;
+}
+
+static void net__bin_open(struct net__out *o, uint32_t n_ids)
+{
+  uint8_t h[5];
+  crdt_w_raw(o->b, h, net__bin_head(h, n_ids * NET_ID_BYTES));
+  o->n_ids += n_ids;
+}
+
+static int net__split(struct net__out *o, const struct net_bound *lo, const struct net_bound *hi,
+                      uint64_t m);
+
+/* IDLIST: all m of my items in [lo, hi). */
+struct net__copy {
+  struct crdt_buf *b;
+  uint64_t n;
+};
+
+static int net__copy_id(void *arg, const struct net_item *x)
+{
+  struct net__copy *c = arg;
+  crdt_w_raw(c->b, x->id, NET_ID_BYTES);
+  c->n++;
+  return 0;
+}
+
+static int net__emit_idlist(struct net__out *o, const struct net_bound *lo,
+                            const struct net_bound *hi, uint64_t m)
+{
+  struct net__copy c = {o->b, 0};
+  int rc;
+  if (!o->full && m >= 2 && !net__fits(o, 5 + m * NET_ID_BYTES, m))
+    return net__split(o, lo, hi, m); /* progress in smaller pieces */
+  if ((rc = net__room(o, lo, 5 + m * NET_ID_BYTES, m)))
+    return rc;
+  net__head(o, lo, hi, NET_IDLIST);
+  net__bin_open(o, (uint32_t)m);
+  size_t at = o->b->len;
+  rc = o->r->store.items(o->r->store.ctx, lo, hi, m, net__copy_id, &c);
+  if (rc == 0 && c.n != m)
+    rc = LINLI_ESTORE; /* the store changed under one call */
+  if (rc == 0)
+    net_ids_sort(o->b->p + at, (uint32_t)m);
+  return rc;
+}
+
+static int net__emit_fp(struct net__out *o, const struct net_bound *lo, const struct net_bound *hi,
+                        uint64_t count, const uint8_t sum[NET_SUM_BYTES])
+{
+  uint8_t fp[NET_FP_BYTES];
+  if (count == 0)
+    return net__emit_idlist(o, lo, hi, 0);
+  int rc = net__room(o, lo, NET__FP_MAX - NET__HEAD_MAX, 0);
+  if (rc)
+    return rc;
+  net_fp(fp, count, sum);
+  net__head(o, lo, hi, NET_FPRINT);
+  crdt_w_bin(o->b, fp, NET_FP_BYTES);
+  return 0;
+}
+
+/* The bound between the (k-1)-th and k-th items of [lo, hi). */
+static int net__cut(struct net_recon *r, const struct net_bound *lo, const struct net_bound *hi,
+                    uint64_t k, struct net_bound *out)
+{
+  struct net_item a, x;
+  int rc = r->store.nth(r->store.ctx, lo, hi, k - 1, &a);
+  if (rc == 0)
+    rc = r->store.nth(r->store.ctx, lo, hi, k, &x);
+  if (rc == 0)
+    net_bound_between(out, &a, &x);
+  return rc == LINLI_ENOTFOUND ? LINLI_ESTORE : rc;
+}
+
+/* Split [lo, hi), holding my m items, into fanout parts of equal count,
+ * each sent as an FPRINT. */
+static int net__split(struct net__out *o, const struct net_bound *lo, const struct net_bound *hi,
+                      uint64_t m)
+{
+  struct net_recon *r = o->r;
+  struct net_bound a = *lo, b;
+  uint8_t sum[NET_SUM_BYTES];
+  uint64_t parts = m < r->cfg.fanout ? m : r->cfg.fanout, count;
+  int rc = 0;
+  for (uint64_t i = 1; i <= parts && rc == 0; i++) {
+    if (i == parts)
+      b = *hi;
+    else if ((rc = net__cut(r, lo, hi, m * i / parts, &b)))
+      break;
+    rc = r->store.fingerprint(r->store.ctx, &a, &b, &count, sum);
+    if (rc == 0)
+      rc = net__emit_fp(o, &a, &b, count, sum);
+    a = b;
+  }
+  return rc;
+}
+
+/* ---- answering the peer's ranges ---- */
+
+static int net__answer_fp(struct net__out *o, const struct net_bound *lo,
+                          const struct net_range *in)
+{
+  struct net_recon *r = o->r;
+  uint8_t sum[NET_SUM_BYTES], fp[NET_FP_BYTES];
+  uint64_t m;
+  int rc = r->store.fingerprint(r->store.ctx, lo, &in->upper, &m, sum);
+  if (rc)
+    return rc;
+  net_fp(fp, m, sum);
+  if (memcmp(fp, in->fp, NET_FP_BYTES) == 0)
+    return 0;
+  if (m <= r->cfg.idlist_max || m < 2)
+    return net__emit_idlist(o, lo, &in->upper, m);
+  return net__split(o, lo, &in->upper, m);
+}
+
+/* DIFF: walk my items, marking those the peer listed, listing the others. */
+struct net__diff {
+  struct net_recon *r;
+  const struct net_range *in;
+  struct crdt_buf *b;
+  uint64_t n_have;
+};
+
+static int net__diff_item(void *arg, const struct net_item *x)
+{
+  struct net__diff *d = arg;
+  const uint8_t *ids = d->in->ids;
+  uint32_t lo = 0, hi = d->in->n_ids;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = memcmp(ids + (size_t)mid * NET_ID_BYTES, x->id, NET_ID_BYTES);
+    if (c == 0) {
+      d->r->seen[mid / 8] |= (uint8_t)(1u << (mid % 8));
+      return 0;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  crdt_w_raw(d->b, x->id, NET_ID_BYTES);
+  d->n_have++;
+  int rc = d->r->cb.have ? d->r->cb.have(d->r->cb.arg, x->id) : 0;
+  return rc < 0 ? rc : 0;
+}
+
+static int net__diff_needs(struct net__out *o, const struct net_range *in, uint32_t n_need)
+{
+  struct net_recon *r = o->r;
+  int rc = 0;
+  net__bin_open(o, n_need);
+  for (uint32_t i = 0; i < in->n_ids && rc == 0; i++) {
+    if (r->seen[i / 8] & (1u << (i % 8)))
+      continue;
+    const uint8_t *id = in->ids + (size_t)i * NET_ID_BYTES;
+    crdt_w_raw(o->b, id, NET_ID_BYTES);
+    if (r->cb.need && (rc = r->cb.need(r->cb.arg, id)) > 0)
+      rc = 0;
+  }
+  return rc;
+}
+
+static uint32_t net__seen_count(const struct net_recon *r, uint32_t n)
+{
+  uint32_t c = 0;
+  for (uint32_t i = 0; i < n; i++)
+    c += (r->seen[i / 8] >> (i % 8)) & 1u;
+  return c;
+}
+
+static int net__emit_diff(struct net__out *o, const struct net_bound *lo,
+                          const struct net_range *in, uint64_t m)
+{
+  struct net_recon *r = o->r;
+  struct net__diff d = {r, in, o->b, 0};
+  size_t at;
+  uint8_t h[5];
+  int rc = net__room(o, lo, 10 + (m + in->n_ids) * NET_ID_BYTES, m + in->n_ids);
+  if (rc)
+    return rc;
+  net__head(o, lo, &in->upper, NET_DIFF);
+  at = o->b->len;
+  crdt_w_raw(o->b, h, 5); /* placeholder: the count is known at the end */
+  memset(r->seen, 0, (in->n_ids + 7) / 8);
+  if ((rc = r->store.items(r->store.ctx, lo, &in->upper, m, net__diff_item, &d)))
+    return rc;
+  net__fix_head(o->b, at, h, net__bin_head(h, (uint32_t)(d.n_have * NET_ID_BYTES)));
+  net_ids_sort(o->b->p + o->b->len - d.n_have * NET_ID_BYTES, (uint32_t)d.n_have);
+  o->n_ids += (uint32_t)d.n_have;
+  return net__diff_needs(o, in, in->n_ids - net__seen_count(r, in->n_ids));
+}
+
+/* The peer has nothing in [lo, hi) and I have too much to list at once:
+ * list what fits, then ask again about the remainder with an FPRINT. */
+static int net__emit_diff_part(struct net__out *o, const struct net_bound *lo,
+                               const struct net_range *in, uint64_t m)
+{
+  struct net_recon *r = o->r;
+  uint64_t room_b = o->soft_cap > o->b->len + 3 * NET__FP_MAX ?
+                        (o->soft_cap - o->b->len - 3 * NET__FP_MAX) / NET_ID_BYTES : 0;
+  uint64_t room = NET_IDS_MAX - o->n_ids < room_b ? NET_IDS_MAX - o->n_ids : room_b;
+  struct net_range part = *in;
+  struct net_bound cut;
+  uint8_t sum[NET_SUM_BYTES];
+  uint64_t count;
+  int rc;
+  if (room < 64 || room >= m)
+    return net__room(o, lo, (uint64_t)-1 / 2, 0); /* too little room: start over next time */
+  if ((rc = net__cut(r, lo, &in->upper, room, &cut)))
+    return rc;
+  part.upper = cut;
+  if ((rc = net__emit_diff(o, lo, &part, room)))
+    return rc;
+  if ((rc = r->store.fingerprint(r->store.ctx, &cut, &in->upper, &count, sum)))
+    return rc;
+  return net__emit_fp(o, &cut, &in->upper, count, sum);
+}
+
+static int net__answer_idlist(struct net__out *o, const struct net_bound *lo,
+                              const struct net_range *in)
+{
+  struct net_recon *r = o->r;
+  uint8_t sum[NET_SUM_BYTES];
+  uint64_t m;
+  int rc = r->store.fingerprint(r->store.ctx, lo, &in->upper, &m, sum);
+  if (rc)
+    return rc;
+  if (net__fits(o, 10 + (m + in->n_ids) * NET_ID_BYTES, m + in->n_ids))
+    return net__emit_diff(o, lo, in, m);
+  if (in->n_ids == 0)
+    return net__emit_diff_part(o, lo, in, m);
+  return net__split(o, lo, &in->upper, m);
+}
+
+static int net__report(struct net_recon *r, const uint8_t *ids, uint32_t n,
+                       int (*fn)(void *arg, const uint8_t id[NET_ID_BYTES]))
+{
+  int rc = 0;
+  for (uint32_t i = 0; i < n && rc == 0 && fn; i++)
+    if ((rc = fn(r->cb.arg, ids + (size_t)i * NET_ID_BYTES)) > 0)
+      rc = 0;
+  return rc;
+}
+
+static int net__answer(struct net__out *o, const struct net_bound *lo, const struct net_range *in)
+{
+  struct net_recon *r = o->r;
+  int rc = 0;
+  if (o->full && (in->mode == NET_FPRINT || in->mode == NET_IDLIST)) {
+    o->rest_hi = in->upper; /* covered by the rest range */
+    return 0;
+  }
+  switch (in->mode) {
+  case NET_SKIP:
+    break;
+  case NET_FPRINT:
+    rc = net__answer_fp(o, lo, in);
+    break;
+  case NET_IDLIST:
+    rc = net__answer_idlist(o, lo, in);
+    break;
+  case NET_DIFF: /* ids: the peer has, I lack; need: I have, the peer lacks */
+    rc = net__report(r, in->ids, in->n_ids, r->cb.need);
+    if (rc == 0)
+      rc = net__report(r, in->need, in->n_need, r->cb.have);
+    break;
+  }
+  if (rc == NET__FULL) {
+    o->rest_hi = in->upper;
+    rc = 0;
+  }
+  return rc;
+}
+
+/* Closes the message: the "rest" range if out of room, then the range
+ * array header. */
+static int net__out_end(struct net__out *o)
+{
+  struct net_recon *r = o->r;
+  uint8_t sum[NET_SUM_BYTES], h[5];
+  uint64_t count;
+  int rc;
+  if (o->full) {
+    o->full = 0;
+    o->soft_cap = o->b->cap;
+    if ((rc = r->store.fingerprint(r->store.ctx, &o->rest_lo, &o->rest_hi, &count, sum)))
+      return rc;
+    if (count == 0) { /* an empty IDLIST: always fits in the reserve */
+      net__head(o, &o->rest_lo, &o->rest_hi, NET_IDLIST);
+      net__bin_open(o, 0);
+    } else {
+      net__head(o, &o->rest_lo, &o->rest_hi, NET_FPRINT);
+      uint8_t fp[NET_FP_BYTES];
+      net_fp(fp, count, sum);
+      crdt_w_bin(o->b, fp, NET_FP_BYTES);
+    }
+  }
+  net__fix_head(o->b, o->list_at, h, net__array_head(h, o->n_ranges));
+  return crdt_buf_err(o->b);
+}
+
+/* ---- the state machine ---- */
+
+/* The bound below the k-th of n items of the whole set. */
+static int net__cut_at(struct net_recon *r, uint64_t k, uint64_t n, struct net_bound *out)
+{
+  struct net_bound lo, inf;
+  net_bound_min(&lo);
+  net_bound_inf(&inf);
+  if (k == 0 || k == n) {
+    *out = k == 0 ? lo : inf;
+    return 0;
+  }
+  return net__cut(r, &lo, &inf, k, out);
+}
+
+/* The first RECON: ranges whose sizes grow geometrically from the newest end,
+ * the newest first_ids items listed outright. */
+static int net__start_ranges(struct net__out *o, uint64_t n)
+{
+  struct net_recon *r = o->r;
+  struct net_bound a, b;
+  uint64_t cuts[66], pos, count, step = r->cfg.first_ids ? r->cfg.first_ids : 1;
+  uint8_t sum[NET_SUM_BYTES];
+  int nc = 0, rc = 0;
+  pos = n > r->cfg.first_ids ? n - r->cfg.first_ids : 0;
+  cuts[nc++] = n;
+  if (pos < n)
+    cuts[nc++] = pos;
+  while (pos > 0 && nc < 65) {
+    step *= r->cfg.growth;
+    pos = pos > 2 * step ? pos - step : 0;
+    cuts[nc++] = pos;
+  }
+  cuts[nc - 1] = 0;
+  /* cuts descend from n to 0: ranges [cuts[i], cuts[i-1]) oldest first; the
+   * newest one (above n - first_ids) is an IDLIST. */
+  if ((rc = net__cut_at(r, 0, n, &a)))
+    return rc;
+  if (n == 0) {
+    net_bound_inf(&b);
+    rc = net__emit_idlist(o, &a, &b, 0);
+  }
+  for (int i = nc - 1; i > 0 && rc == 0; i--, a = b) {
+    if ((rc = net__cut_at(r, cuts[i - 1], n, &b)))
+      break;
+    if (i == 1 && r->cfg.first_ids) {
+      rc = net__emit_idlist(o, &a, &b, cuts[0] - cuts[1]);
+      break;
+    }
+    if ((rc = r->store.fingerprint(r->store.ctx, &a, &b, &count, sum)))
+      break;
+    rc = net__emit_fp(o, &a, &b, count, sum);
+  }
+  if (rc == NET__FULL) {
+    net_bound_inf(&o->rest_hi);
+    rc = 0;
+  }
+  return rc;
+}
+
+int net_recon_start(struct net_recon *r, struct crdt_buf *out)
+{
+  struct net__out o;
+  struct net_bound lo, inf;
+  uint8_t sum[NET_SUM_BYTES];
+  uint64_t n;
+  int rc;
+  if (r->state != NET_RECON_IDLE || out->cap - out->len < NET_RECON_OUT_MIN)
+    return LINLI_EINVAL;
+  net_bound_min(&lo);
+  net_bound_inf(&inf);
+  if ((rc = r->store.fingerprint(r->store.ctx, &lo, &inf, &n, sum)))
+    goto fail;
+  net__out_begin(&o, r, out);
+  if ((rc = net__start_ranges(&o, n)) || (rc = net__out_end(&o))) {
+    out->len = o.start;
+    out->overflow = 0;
+    goto fail;
+  }
+  r->state = NET_RECON_WAIT;
+  r->msgs_out++;
+  r->bytes_out += out->len - o.start;
+  return 0;
+fail:
+  r->state = NET_RECON_FAILED;
+  return rc;
+}
+
+static int net__check(const struct net_recon *r, struct net_msg *m, const uint8_t *msg,
+                      size_t len)
+{
+  int rc = net_msg_decode(m, msg, len);
+  if (rc)
+    return rc;
+  if (m->type != NET_RECON || m->scope.len != r->scope_len ||
+      memcmp(m->scope.p, r->scope, r->scope_len) != 0)
+    return LINLI_EPROTO;
+  return 0;
+}
+
+static int net__step_ranges(struct net__out *o, struct net_msg *m, int *asked)
+{
+  struct net_range in;
+  struct net_bound lo;
+  int rc = 0;
+  net_bound_min(&lo);
+  while (rc == 0 && net_msg_next_range(m, &in) == 0) {
+    if (in.mode == NET_FPRINT || in.mode == NET_IDLIST)
+      *asked = 1;
+    rc = net__answer(o, &lo, &in);
+    lo = in.upper;
+  }
+  return rc;
+}
+
+int net_recon_step(struct net_recon *r, const uint8_t *msg, size_t len, struct crdt_buf *out,
+                   int *reply)
+{
+  struct net_msg m;
+  struct net__out o;
+  int asked = 0, rc;
+  *reply = 0;
+  if (r->state == NET_RECON_FAILED || out->cap - out->len < NET_RECON_OUT_MIN)
+    return LINLI_EINVAL;
+  if ((rc = net__check(r, &m, msg, len)))
+    return rc;
+  r->msgs_in++;
+  r->bytes_in += len;
+  net__out_begin(&o, r, out);
+  if ((rc = net__step_ranges(&o, &m, &asked)))
+    goto fail;
+  if (!asked) {
+    out->len = o.start;
+    r->state = NET_RECON_DONE;
+    return 0;
+  }
+  if ((rc = net__out_end(&o)))
+    goto fail;
+  *reply = 1;
+  r->state = o.asks ? NET_RECON_WAIT : NET_RECON_DONE;
+  r->msgs_out++;
+  r->bytes_out += out->len - o.start;
+  return 0;
+fail:
+  out->len = o.start;
+  out->overflow = 0;
+  r->state = NET_RECON_FAILED;
+  return rc;
+}

@@ -1,0 +1,840 @@
+/* The sans-I/O node core. Contract: node.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "net.h"
+#include "node.h"
+#include "schema.h"
+#include "trust.h"
+
+#define OPS_BATCH_MAX NET_OPS_MAX
+
+struct node;
+
+/* One reconciliation session: (peer, scope). */
+struct sess {
+  struct node *n;
+  int si;           /* index into node scopes */
+  uint32_t peer;
+  int active;
+  struct net_recon r;
+  uint8_t *have;    /* ids to send to the peer */
+  uint32_t n_have, cap_have;
+  uint64_t need, sent;
+};
+
+struct peer {
+  uint32_t id;
+  int up, dialer, hello_sent, hello;
+  uint64_t common;  /* bit si: the peer holds scope si */
+  uint64_t last_sync_ms;
+  uint64_t ops_in, ops_out, bytes_in, bytes_out, behind, rejected;
+  struct sess *sess[NODE_SCOPES_MAX];
+};
+
+/* An op held until its author's certificate arrives. */
+struct held {
+  uint8_t *bytes;
+  size_t len;
+  int si;
+  uint32_t from;
+  uint64_t deadline_ms;
+  uint8_t author[CRDT_PK_BYTES];
+};
+
+struct node {
+  struct node_env env;
+  struct node_config cfg;
+  char *scopes[NODE_SCOPES_MAX];
+  size_t scope_len[NODE_SCOPES_MAX];
+  struct crdt_identity id;
+  struct crdt_clock clock;
+  struct store *store;
+  struct peer peers[NODE_PEERS_MAX];
+  int n_peers;
+  uint8_t *out;      /* one message being built: NET_MSG_MAX bytes */
+  uint8_t *opbuf;    /* ops being sent: OPS_BATCH_MAX * CRDT_OP_MAX_BYTES */
+  struct node_status st;
+  struct trust *trust;
+  struct held *held; /* grows up to NODE_HOLD_MAX */
+  int n_held, cap_held;
+};
+
+static void node__log(struct node *n, const char *fmt, ...)
+{
+  if (!n->env.log)
+    return;
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  n->env.log(n->env.ctx, line);
+}
+
+static void hex8(char out[17], const uint8_t *id)
+{
+  for (int i = 0; i < 8; i++)
+    snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
+static int scope_index(const struct node *n, const char *s, size_t len)
+{
+  for (int i = 0; i < n->cfg.n_scopes; i++)
+    if (n->scope_len[i] == len && memcmp(n->scopes[i], s, len) == 0)
+      return i;
+  return -1;
+}
+
+static struct peer *peer_get(struct node *n, uint32_t id, int create)
+{
+  for (int i = 0; i < n->n_peers; i++)
+    if (n->peers[i].id == id)
+      return &n->peers[i];
+  if (!create || n->n_peers == NODE_PEERS_MAX)
+    return NULL;
+  struct peer *p = &n->peers[n->n_peers++];
+  memset(p, 0, sizeof *p);
+  p->id = id;
+  return p;
+}
+
+static int node__send(struct node *n, struct peer *p, const uint8_t *msg, size_t len)
+{
+  int rc = n->env.send(n->env.ctx, p->id, msg, len);
+  if (rc == 0)
+    p->bytes_out += len;
+  return rc;
+}
+
+/* ---- the store as reconciliation sees it ---- */
+
+static struct store_bound to_sb(const struct net_bound *b)
+{
+  struct store_bound s;
+  s.hlc = b->hlc;
+  memcpy(s.id, b->id, CRDT_ID_BYTES); /* zero-padded past len */
+  return s;
+}
+
+static int rs_fp(void *ctx, const struct net_bound *lo, const struct net_bound *hi, uint64_t *count,
+                 uint8_t sum[NET_SUM_BYTES])
+{
+  struct sess *s = ctx;
+  struct store_bound a = to_sb(lo), b = to_sb(hi);
+  return store_range_fp(s->n->store, s->n->scopes[s->si], &a, &b, count, sum);
+}
+
+static int rs_nth(void *ctx, const struct net_bound *lo, const struct net_bound *hi, uint64_t k,
+                  struct net_item *out)
+{
+  struct sess *s = ctx;
+  struct store_bound a = to_sb(lo), b = to_sb(hi), r;
+  int rc = store_range_nth(s->n->store, s->n->scopes[s->si], &a, &b, k, &r);
+  if (rc == 0) {
+    out->hlc = r.hlc;
+    memcpy(out->id, r.id, CRDT_ID_BYTES);
+  }
+  return rc;
+}
+
+struct items_arg {
+  int (*fn)(void *, const struct net_item *);
+  void *arg;
+};
+
+static int rs_item(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw, size_t len)
+{
+  struct items_arg *a = arg;
+  struct net_item x;
+  (void)raw, (void)len;
+  x.hlc = hlc;
+  memcpy(x.id, id, CRDT_ID_BYTES);
+  return a->fn(a->arg, &x);
+}
+
+static int rs_items(void *ctx, const struct net_bound *lo, const struct net_bound *hi, uint64_t limit,
+                    int (*fn)(void *, const struct net_item *), void *arg)
+{
+  struct sess *s = ctx;
+  struct store_bound a = to_sb(lo), b = to_sb(hi);
+  struct items_arg ia = {fn, arg};
+  return store_range_each(s->n->store, s->n->scopes[s->si], &a, &b, (size_t)limit, rs_item, &ia);
+}
+
+static int cb_have(void *arg, const uint8_t id[NET_ID_BYTES])
+{
+  struct sess *s = arg;
+  if (s->n_have == s->cap_have) {
+    uint32_t cap = s->cap_have ? s->cap_have * 2 : 64;
+    uint8_t *h = realloc(s->have, (size_t)cap * NET_ID_BYTES);
+    if (!h)
+      return LINLI_ENOMEM;
+    s->have = h;
+    s->cap_have = cap;
+  }
+  memcpy(s->have + (size_t)s->n_have++ * NET_ID_BYTES, id, NET_ID_BYTES);
+  return 0;
+}
+
+static int cb_need(void *arg, const uint8_t id[NET_ID_BYTES])
+{
+  (void)id;
+  ((struct sess *)arg)->need++;
+  return 0;
+}
+
+static struct sess *sess_get(struct node *n, struct peer *p, int si)
+{
+  if (!p->sess[si]) {
+    p->sess[si] = calloc(1, sizeof(struct sess));
+    if (!p->sess[si])
+      return NULL;
+    p->sess[si]->n = n;
+    p->sess[si]->si = si;
+    p->sess[si]->peer = p->id;
+  }
+  return p->sess[si];
+}
+
+static int sess_init(struct node *n, struct sess *s)
+{
+  struct net_rstore rs = {s, rs_fp, rs_nth, rs_items};
+  struct net_recon_cb cb = {s, cb_have, cb_need};
+  s->n_have = 0;
+  s->need = s->sent = 0;
+  s->active = 1;
+  return net_recon_init(&s->r, &rs, n->scopes[s->si], n->scope_len[s->si], NULL, &cb);
+}
+
+/* Sends the ops the peer lacks, in OPS messages within the limits. */
+static int sess_flush(struct node *n, struct peer *p, struct sess *s)
+{
+  const uint8_t *ops[OPS_BATCH_MAX];
+  size_t lens[OPS_BATCH_MAX], bytes = 0;
+  uint32_t k = 0, i = 0;
+  int rc = 0;
+  while (i < s->n_have || k) {
+    int full = k == OPS_BATCH_MAX || bytes + CRDT_OP_MAX_BYTES + 64 > NET_MSG_MAX;
+    if (i < s->n_have && !full) {
+      uint8_t *slot = n->opbuf + (size_t)k * CRDT_OP_MAX_BYTES;
+      int len = store_get_op(n->store, s->have + (size_t)i++ * NET_ID_BYTES, slot, CRDT_OP_MAX_BYTES);
+      if (len == LINLI_ENOTFOUND)
+        continue;
+      if (len < 0) {
+        rc = len;
+        break;
+      }
+      ops[k] = slot;
+      lens[k++] = (size_t)len;
+      bytes += (size_t)len + 3;
+      continue;
+    }
+    struct crdt_buf b;
+    crdt_buf_init(&b, n->out, NET_MSG_MAX);
+    if ((rc = net_ops_write(&b, NET_OPS, n->scopes[s->si], n->scope_len[s->si], ops, lens, k)))
+      break;
+    if ((rc = node__send(n, p, b.p, b.len)))
+      break;
+    p->ops_out += k;
+    s->sent += k;
+    k = 0;
+    bytes = 0;
+  }
+  s->n_have = 0;
+  return rc;
+}
+
+static int sess_start(struct node *n, struct peer *p, int si)
+{
+  struct sess *s = sess_get(n, p, si);
+  if (!s)
+    return LINLI_ENOMEM;
+  int rc = sess_init(n, s);
+  if (rc)
+    return rc;
+  struct crdt_buf b;
+  crdt_buf_init(&b, n->out, NET_MSG_MAX);
+  if ((rc = net_recon_start(&s->r, &b)))
+    return rc;
+  if ((rc = node__send(n, p, b.p, b.len)))
+    return rc;
+  return sess_flush(n, p, s);
+}
+
+static void sess_finish(struct node *n, struct peer *p, struct sess *s)
+{
+  s->active = 0;
+  p->last_sync_ms = n->env.now_ms(n->env.ctx);
+  p->behind = s->need;
+  node__log(n, "sync done peer=%u scope=%s sent=%llu behind=%llu", p->id, n->scopes[s->si],
+            (unsigned long long)s->sent, (unsigned long long)s->need);
+}
+
+/* ---- open / close ---- */
+
+int node_open(struct node **out, const struct node_env *env, const struct node_config *cfg)
+{
+  int rc;
+  *out = NULL;
+  if (cfg->n_scopes < 1 || cfg->n_scopes > NODE_SCOPES_MAX || !env->now_ms || !env->send)
+    return LINLI_EINVAL;
+  struct node *n = calloc(1, sizeof *n);
+  if (!n)
+    return LINLI_ENOMEM;
+  n->env = *env;
+  n->cfg = *cfg;
+  n->id = *cfg->identity;
+  n->cfg.identity = &n->id;
+  if (!n->cfg.sync_interval_ms)
+    n->cfg.sync_interval_ms = 30000;
+  n->clock.max_drift_ms = cfg->max_drift_ms ? cfg->max_drift_ms : 600000;
+  for (int i = 0; i < cfg->n_scopes; i++) {
+    size_t len = strlen(cfg->scopes[i]);
+    if ((rc = crdt_check_scope(cfg->scopes[i], len)))
+      goto fail;
+    n->scopes[i] = strdup(cfg->scopes[i]);
+    n->scope_len[i] = len;
+    n->cfg.scopes[i] = n->scopes[i];
+    if (!n->scopes[i]) {
+      rc = LINLI_ENOMEM;
+      goto fail;
+    }
+  }
+  n->out = malloc(NET_MSG_MAX);
+  n->opbuf = malloc((size_t)OPS_BATCH_MAX * CRDT_OP_MAX_BYTES);
+  if (!n->out || !n->opbuf) {
+    rc = LINLI_ENOMEM;
+    goto fail;
+  }
+  struct store_config sc = {cfg->dir, cfg->map_size, cfg->map_size_max, cfg->nosync, 0};
+  if ((rc = store_open(&n->store, &sc)))
+    goto fail;
+  /* The clock resumes past everything stored, also after a restore from
+   * an old backup (received ops move it further). */
+  uint64_t hlc_max = 0;
+  if ((rc = store_stats(n->store, NULL, &hlc_max)))
+    goto fail;
+  n->clock.last = hlc_max;
+  if (cfg->hub_pk) {
+    if (!cfg->district || scope_index(n, cfg->district, strlen(cfg->district)) < 0) {
+      rc = LINLI_EINVAL; /* certificates travel in the district scope: hold it */
+      goto fail;
+    }
+    if ((rc = trust_new(&n->trust, cfg->hub_pk, cfg->district)) || (rc = trust_load(n->trust, n->store)))
+      goto fail;
+  }
+  *out = n;
+  return 0;
+fail:
+  node_close(n);
+  return rc;
+}
+
+void node_close(struct node *n)
+{
+  if (!n)
+    return;
+  for (int i = 0; i < n->n_peers; i++)
+    node_peer_down(n, n->peers[i].id);
+  store_close(n->store);
+  trust_free(n->trust);
+  for (int i = 0; i < n->n_held; i++)
+    free(n->held[i].bytes);
+  free(n->held);
+  for (int i = 0; i < NODE_SCOPES_MAX; i++)
+    free(n->scopes[i]);
+  free(n->out);
+  free(n->opbuf);
+  crdt_identity_wipe(&n->id);
+  free(n);
+}
+
+struct store *node_store(struct node *n)
+{
+  return n->store;
+}
+
+/* ---- ops in ---- */
+
+/* Pushes newly stored ops to every linked peer holding their scope, except
+ * the one they came from. */
+static void push_new(struct node *n, const struct crdt_op *ops, const int *status, size_t count,
+                     int si, uint32_t from)
+{
+  const uint8_t *raw[OPS_BATCH_MAX];
+  size_t lens[OPS_BATCH_MAX];
+  uint32_t k = 0;
+  for (size_t i = 0; i < count && k < OPS_BATCH_MAX; i++)
+    if (status[i] == 1) {
+      raw[k] = ops[i].raw;
+      lens[k++] = ops[i].raw_len;
+    }
+  if (!k)
+    return;
+  struct crdt_buf b;
+  crdt_buf_init(&b, n->out, NET_MSG_MAX);
+  if (net_ops_write(&b, NET_PUSH, n->scopes[si], n->scope_len[si], raw, lens, k))
+    return;
+  for (int i = 0; i < n->n_peers; i++) {
+    struct peer *p = &n->peers[i];
+    if (p->id == from || !p->up || !p->hello || !(p->common >> si & 1))
+      continue;
+    if (node__send(n, p, b.p, b.len) == 0)
+      p->ops_out += k;
+  }
+}
+
+static void reject(struct node *n, struct peer *p, const uint8_t *raw, size_t len, int why)
+{
+  n->st.rejected++;
+  n->st.rejected_by[linli_err_index(why)]++;
+  if (p)
+    p->rejected++;
+  struct crdt_op op;
+  char id[17] = "-";
+  if (crdt_op_decode(&op, raw, len) == 0)
+    hex8(id, op.id);
+  node__log(n, "reject op=%s peer=%d reason=%s", id, p ? (int)p->id : -1, linli_errname(why));
+}
+
+/* Verifies and stores a batch of op bytes for scope si; returns the number
+ * newly stored, or a store error. */
+static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
+                    const size_t *lens, uint32_t count);
+
+/* Holds an op until its author's certificate arrives; LINLI_EUNKNOWN when
+ * the hold is full. */
+static int hold(struct node *n, struct peer *p, int si, const uint8_t *raw, size_t len,
+                const uint8_t *author)
+{
+  for (int i = 0; i < n->n_held; i++)
+    if (n->held[i].len == len && memcmp(n->held[i].bytes, raw, len) == 0)
+      return 0; /* held already */
+  if (n->n_held == NODE_HOLD_MAX)
+    return LINLI_EUNKNOWN;
+  if (n->n_held == n->cap_held) {
+    int cap = n->cap_held ? 2 * n->cap_held : 16;
+    struct held *more = realloc(n->held, (size_t)cap * sizeof *more);
+    if (!more)
+      return LINLI_ENOMEM;
+    n->held = more;
+    n->cap_held = cap;
+  }
+  struct held *h = &n->held[n->n_held];
+  h->bytes = malloc(len);
+  if (!h->bytes)
+    return LINLI_ENOMEM;
+  memcpy(h->bytes, raw, len);
+  h->len = len;
+  h->si = si;
+  h->from = p ? p->id : UINT32_MAX;
+  h->deadline_ms = n->env.now_ms(n->env.ctx) + (n->cfg.hold_ms ? n->cfg.hold_ms : 600000);
+  memcpy(h->author, author, CRDT_PK_BYTES);
+  n->n_held++;
+  return 0;
+}
+
+/* Takes out the held ops matching (author, or all expired at now_ms when
+ * author is NULL) and hands each to fn. */
+static void held_take(struct node *n, const uint8_t *author, uint64_t now_ms,
+                      void (*fn)(struct node *, struct held *))
+{
+  struct held *out = malloc(sizeof(struct held) * (size_t)(n->n_held ? n->n_held : 1));
+  int k = 0, m = 0;
+  if (!out)
+    return;
+  for (int i = 0; i < n->n_held; i++) {
+    struct held *h = &n->held[i];
+    int take = author ? memcmp(h->author, author, CRDT_PK_BYTES) == 0 : h->deadline_ms <= now_ms;
+    if (take)
+      out[m++] = *h;
+    else
+      n->held[k++] = *h;
+  }
+  n->n_held = k;
+  for (int i = 0; i < m; i++) {
+    fn(n, &out[i]);
+    free(out[i].bytes);
+  }
+  free(out);
+}
+
+static void held_retry(struct node *n, struct held *h)
+{
+  const uint8_t *raw = h->bytes;
+  take_ops(n, peer_get(n, h->from, 0), h->si, &raw, &h->len, 1);
+}
+
+static void held_expire(struct node *n, struct held *h)
+{
+  reject(n, peer_get(n, h->from, 0), h->bytes, h->len, LINLI_EUNKNOWN);
+}
+
+/* After a commit: certificates release held ops, revocations purge ops
+ * their author stamped since. */
+static void learn(struct node *n, const struct crdt_op *ops, const int *status, uint32_t k)
+{
+  for (uint32_t i = 0; i < k; i++) {
+    if (status[i] != 1)
+      continue;
+    int what = trust_learn(n->trust, &ops[i]);
+    uint8_t pk[CRDT_PK_BYTES];
+    if (what <= 0 || trust_subject(&ops[i], pk))
+      continue;
+    if (what == TRUST_LEARNED_CERT) {
+      held_take(n, pk, 0, held_retry);
+      continue;
+    }
+    uint64_t at = trust_revoked_at(n->trust, pk);
+    for (int si = 0; si < n->cfg.n_scopes; si++) {
+      int gone = store_purge_author(n->store, n->scopes[si], pk, CRDT_HLC_MAKE(at, 0));
+      if (gone > 0) {
+        n->st.purged += (uint64_t)gone;
+        node__log(n, "purge scope=%s ops=%d reason=%s", n->scopes[si], gone,
+                  linli_errname(LINLI_EREVOKED));
+      }
+    }
+  }
+}
+
+/* The checks every op from outside passes before it is stored, in order:
+ * signature and canonical form, scope, schema, trust, clock. 0 to store,
+ * LINLI_EPENDING when held (not an error), or the reason to reject. */
+static int admit(struct node *n, struct peer *p, int si, struct crdt_op *op, const uint8_t *raw,
+                 size_t len, uint64_t now)
+{
+  int why = crdt_op_open(op, raw, len);
+  if (!why && (op->scope.len != n->scope_len[si] ||
+               memcmp(op->scope.p, n->scopes[si], op->scope.len) != 0))
+    why = LINLI_EUNAUTH;
+  if (!why)
+    why = schema_check(op);
+  if (!why && n->trust)
+    why = trust_check(n->trust, op);
+  if (why == LINLI_EPENDING) {
+    int rc = hold(n, p, si, raw, len, op->author);
+    return rc ? rc : LINLI_EPENDING;
+  }
+  if (!why && n->cfg.accept)
+    why = n->cfg.accept(n->cfg.accept_arg, op);
+  if (!why)
+    why = crdt_hlc_recv(&n->clock, now, op->hlc);
+  return why;
+}
+
+/* Admits and stores a batch of op bytes for scope si; returns the number
+ * newly stored, or a store error. */
+static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
+                    const size_t *lens, uint32_t count)
+{
+  struct crdt_op *ops = malloc(count * sizeof *ops);
+  int *status = malloc(count * sizeof *status);
+  uint32_t k = 0;
+  int rc;
+  if (!ops || !status) {
+    rc = LINLI_ENOMEM;
+    goto out;
+  }
+  uint64_t now = n->env.now_ms(n->env.ctx);
+  for (uint32_t i = 0; i < count; i++) {
+    int why = admit(n, p, si, &ops[k], raw[i], lens[i], now);
+    if (why == 0)
+      k++;
+    else if (why != LINLI_EPENDING)
+      reject(n, p, raw[i], lens[i], why);
+  }
+  rc = store_apply(n->store, ops, k, status);
+  if (rc > 0) {
+    if (p)
+      p->ops_in += (uint64_t)rc;
+    push_new(n, ops, status, k, si, p ? p->id : UINT32_MAX);
+    if (n->trust)
+      learn(n, ops, status, k);
+  }
+out:
+  free(ops);
+  free(status);
+  return rc;
+}
+
+int node_import(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count)
+{
+  int total = 0;
+  for (size_t i = 0; i < count; i++) {
+    struct crdt_op op;
+    int why = crdt_op_decode(&op, ops[i], lens[i]);
+    int si = why ? -1 : scope_index(n, op.scope.p, op.scope.len);
+    if (si < 0) {
+      reject(n, NULL, ops[i], lens[i], why ? why : LINLI_EUNAUTH);
+      continue;
+    }
+    int rc = take_ops(n, NULL, si, &ops[i], &lens[i], 1);
+    if (rc < 0)
+      return rc;
+    total += rc;
+  }
+  return total;
+}
+
+int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_ID_BYTES])
+{
+  const char *scope = c->scope ? c->scope : n->scopes[0];
+  int si = scope_index(n, scope, strlen(scope));
+  if (si < 0)
+    return LINLI_EUNAUTH;
+  uint8_t buf[CRDT_OP_MAX_BYTES];
+  size_t len;
+  struct crdt_op op;
+  struct crdt_draft d = {scope, c->collection, c->key, 0, c->kind, c->body, c->body_len,
+                         c->parents, c->n_parents};
+  d.hlc = crdt_hlc_now(&n->clock, n->env.now_ms(n->env.ctx));
+  int rc = crdt_op_sign(&d, &n->id, buf, sizeof buf, &len, &op);
+  if (rc)
+    return rc;
+  if ((rc = schema_check(&op)))
+    return rc;
+  if (n->trust && (rc = trust_check(n->trust, &op)))
+    return rc; /* a node without its certificate cannot write: say so */
+  if (n->cfg.accept && (rc = n->cfg.accept(n->cfg.accept_arg, &op)))
+    return rc;
+  int status = 0;
+  if ((rc = store_apply(n->store, &op, 1, &status)) < 0)
+    return rc;
+  if (id_out)
+    memcpy(id_out, op.id, CRDT_ID_BYTES);
+  push_new(n, &op, &status, 1, si, UINT32_MAX);
+  if (n->trust)
+    learn(n, &op, &status, 1);
+  return 0;
+}
+
+/* ---- peers ---- */
+
+static int send_hello(struct node *n, struct peer *p)
+{
+  struct crdt_str sc[NODE_SCOPES_MAX];
+  int order[NODE_SCOPES_MAX];
+  int m = n->cfg.n_scopes;
+  for (int i = 0; i < m; i++)
+    order[i] = i;
+  /* HELLO lists scopes in ascending byte order. */
+  for (int i = 1; i < m; i++)
+    for (int j = i; j > 0 && strcmp(n->scopes[order[j - 1]], n->scopes[order[j]]) > 0; j--) {
+      int t = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = t;
+    }
+  for (int i = 0; i < m; i++)
+    sc[i] = (struct crdt_str){n->scopes[order[i]], (uint32_t)n->scope_len[order[i]]};
+  struct crdt_buf b;
+  crdt_buf_init(&b, n->out, NET_MSG_MAX);
+  int rc = net_hello_write(&b, NET_PROTO_VERSION, sc, (uint32_t)m);
+  if (!rc)
+    rc = node__send(n, p, b.p, b.len);
+  if (!rc)
+    p->hello_sent = 1;
+  return rc;
+}
+
+int node_peer_up(struct node *n, uint32_t peer, int dialer)
+{
+  struct peer *p = peer_get(n, peer, 1);
+  if (!p)
+    return LINLI_EFULL;
+  p->up = 1;
+  p->dialer = dialer;
+  p->hello = p->hello_sent = 0;
+  node__log(n, "peer up peer=%u %s", peer, dialer ? "dialer" : "acceptor");
+  return dialer ? send_hello(n, p) : 0;
+}
+
+void node_peer_down(struct node *n, uint32_t peer)
+{
+  struct peer *p = peer_get(n, peer, 0);
+  if (!p)
+    return;
+  if (p->up)
+    node__log(n, "peer down peer=%u", peer);
+  p->up = p->hello = p->hello_sent = 0;
+  for (int i = 0; i < NODE_SCOPES_MAX; i++) {
+    if (p->sess[i]) {
+      free(p->sess[i]->have);
+      free(p->sess[i]);
+      p->sess[i] = NULL;
+    }
+  }
+}
+
+static int on_hello(struct node *n, struct peer *p, struct net_msg *m)
+{
+  struct crdt_str sc;
+  uint64_t common = 0;
+  if (m->version != NET_PROTO_VERSION)
+    return LINLI_EVERSION;
+  while (net_msg_next_scope(m, &sc) == 0) {
+    int si = scope_index(n, sc.p, sc.len);
+    if (si >= 0)
+      common |= (uint64_t)1 << si;
+  }
+  p->common = common;
+  p->hello = 1;
+  int rc = 0;
+  if (!p->hello_sent && (rc = send_hello(n, p)))
+    return rc;
+  if (p->dialer)
+    for (int si = 0; si < n->cfg.n_scopes && !rc; si++)
+      if (common >> si & 1)
+        rc = sess_start(n, p, si);
+  return rc;
+}
+
+static int on_recon(struct node *n, struct peer *p, const uint8_t *msg, size_t len, struct net_msg *m)
+{
+  int si = scope_index(n, m->scope.p, m->scope.len);
+  if (si < 0 || !(p->common >> si & 1))
+    return LINLI_EPROTO;
+  struct sess *s = sess_get(n, p, si);
+  if (!s)
+    return LINLI_ENOMEM;
+  int rc;
+  if (!s->active || s->r.state == NET_RECON_DONE || s->r.state == NET_RECON_FAILED)
+    if ((rc = sess_init(n, s)))
+      return rc;
+  struct crdt_buf b;
+  int reply = 0;
+  crdt_buf_init(&b, n->out, NET_MSG_MAX);
+  rc = net_recon_step(&s->r, msg, len, &b, &reply);
+  if (rc) {
+    if (s->r.state == NET_RECON_FAILED)
+      s->active = 0;
+    return rc;
+  }
+  if (reply && (rc = node__send(n, p, b.p, b.len)))
+    return rc;
+  if ((rc = sess_flush(n, p, s)))
+    return rc;
+  if (net_recon_done(&s->r))
+    sess_finish(n, p, s);
+  return 0;
+}
+
+static int on_ops(struct node *n, struct peer *p, struct net_msg *m)
+{
+  int si = scope_index(n, m->scope.p, m->scope.len);
+  if (si < 0)
+    return LINLI_EUNAUTH;
+  const uint8_t *raw[OPS_BATCH_MAX];
+  size_t lens[OPS_BATCH_MAX];
+  uint32_t k = 0;
+  while (k < OPS_BATCH_MAX && net_msg_next_op(m, &raw[k], &lens[k]) == 0)
+    k++;
+  int rc = take_ops(n, p, si, raw, lens, k);
+  return rc < 0 ? rc : 0;
+}
+
+int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len)
+{
+  struct peer *p = peer_get(n, peer, 0);
+  struct net_msg m;
+  if (!p || !p->up)
+    return LINLI_EPROTO;
+  p->bytes_in += len;
+  int rc = net_msg_decode(&m, msg, len);
+  if (!rc && m.type != NET_HELLO && m.type != NET_ERROR && !p->hello)
+    rc = LINLI_EPROTO; /* everything else waits for the handshake */
+  if (!rc) {
+    switch (m.type) {
+    case NET_HELLO:
+      rc = on_hello(n, p, &m);
+      break;
+    case NET_RECON:
+      rc = on_recon(n, p, msg, len, &m);
+      break;
+    case NET_OPS:
+    case NET_PUSH:
+      rc = on_ops(n, p, &m);
+      break;
+    case NET_WANT:
+      rc = 0; /* both sides send what the other lacks; WANT is not needed yet */
+      break;
+    case NET_ERROR:
+      node__log(n, "peer error peer=%u code=%s", peer, linli_errname(m.err));
+      rc = 0;
+      break;
+    }
+  }
+  if (rc) {
+    n->st.malformed_msgs++;
+    node__log(n, "bad message peer=%u bytes=%zu reason=%s", peer, len, linli_errname(rc));
+  }
+  return rc;
+}
+
+int node_tick(struct node *n)
+{
+  uint64_t now = n->env.now_ms(n->env.ctx), next = UINT64_MAX;
+  int rc = 0;
+  if (n->n_held)
+    held_take(n, NULL, now, held_expire);
+  for (int i = 0; i < n->n_peers; i++) {
+    struct peer *p = &n->peers[i];
+    if (!p->up || !p->hello || !p->dialer)
+      continue;
+    uint64_t due = p->last_sync_ms + n->cfg.sync_interval_ms;
+    if (now >= due) {
+      for (int si = 0; si < n->cfg.n_scopes && !rc; si++)
+        if ((p->common >> si & 1) && !(p->sess[si] && p->sess[si]->active))
+          rc = sess_start(n, p, si);
+      p->last_sync_ms = now; /* the next round is one interval from now */
+      due = now + n->cfg.sync_interval_ms;
+    }
+    if (due < next)
+      next = due;
+  }
+  if (n->env.timer && next != UINT64_MAX)
+    n->env.timer(n->env.ctx, next);
+  return rc;
+}
+
+/* ---- status ---- */
+
+int node_status(struct node *n, struct node_status *st)
+{
+  *st = n->st;
+  st->hlc = n->clock.last;
+  st->held = (uint64_t)n->n_held;
+  st->n_peers = n->n_peers;
+  return store_stats(n->store, &st->ops, NULL);
+}
+
+int node_peer_status(struct node *n, uint32_t peer, struct node_peer_status *ps)
+{
+  struct peer *p = peer_get(n, peer, 0);
+  if (!p)
+    return LINLI_ENOTFOUND;
+  *ps = (struct node_peer_status){p->id,       p->up,      p->hello,     p->last_sync_ms,
+                                  p->ops_in,   p->ops_out, p->bytes_in,  p->bytes_out,
+                                  p->behind,   p->rejected};
+  return 0;
+}
+
+struct trust *node_trust(struct node *n)
+{
+  return n->trust;
+}
+
+int node_digest(struct node *n, const char *scope, uint8_t out[CRDT_DIGEST_BYTES])
+{
+  uint8_t prefix[CRDT_SCOPE_MAX + 1];
+  int pl = 0;
+  if (scope) {
+    pl = crdt_row_prefix(prefix, sizeof prefix, scope, strlen(scope), NULL, 0, NULL, 0);
+    if (pl < 0)
+      return pl;
+  }
+  return store_digest(n->store, scope ? prefix : NULL, (size_t)pl, out);
+}

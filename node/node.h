@@ -1,0 +1,140 @@
+/* node: the sans-I/O core of a linli node.
+ *
+ * A node owns a store (store.h) and an identity, holds a set of scopes, and
+ * talks to peers only through the environment it is given: bytes go out
+ * through env->send, time comes in through env->now_ms, randomness through
+ * env->random, and a wish to be woken through env->timer. The daemon binds
+ * these to ZeroMQ and the wall clock; the simulator binds them to an
+ * in-memory network and a virtual clock. The core itself reads no clock,
+ * opens no socket, starts no thread and keeps no global state, so many
+ * nodes run in one process and a seeded run replays exactly.
+ *
+ * Peers are small integers chosen by the environment. A peer link goes:
+ *   node_peer_up(n, p, dialer)  the dialer sends HELLO (its scopes);
+ *                               the other side answers with its HELLO;
+ *   on the dialer's receipt of that HELLO, it starts one reconciliation per
+ *   scope both hold (net.h); both sides send the ops the other lacks (OPS);
+ *   new local writes are pushed at once to every peer holding the scope
+ *   (PUSH), and node_tick() re-runs reconciliation every sync_interval_ms
+ *   to repair whatever pushing missed;
+ *   node_peer_down(n, p)        forgets the peer's sessions.
+ *
+ * Every received op is decoded and verified (signature, canonical form), its
+ * scope must be one this node holds, its timestamp within max_drift_ms of
+ * this node's clock, and it must pass the acceptance hook (trust and schema,
+ * node_config.accept); a bad op is rejected and counted by reason and the
+ * rest of its message goes on. An op is acknowledged (node_write returns, or
+ * it is forwarded) only after its write transaction committed.
+ */
+#ifndef LINLI_NODE_H
+#define LINLI_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crdt.h"
+#include "store.h"
+
+#define NODE_PEERS_MAX 256
+#define NODE_SCOPES_MAX 64
+
+struct node_env {
+  void *ctx;
+  uint64_t (*now_ms)(void *ctx);
+  void (*random)(void *ctx, void *buf, size_t len);
+  /* Queue msg for peer; 0, or an error (the peer is then treated as down). */
+  int (*send)(void *ctx, uint32_t peer, const uint8_t *msg, size_t len);
+  /* Call node_tick() no later than at_ms. Optional. */
+  void (*timer)(void *ctx, uint64_t at_ms);
+  /* One event per call, no newline, no personal data. Optional. */
+  void (*log)(void *ctx, const char *line);
+};
+
+/* Decides whether a verified op may be stored: 0 or a LINLI_E* reason. */
+typedef int (*node_accept_fn)(void *arg, const struct crdt_op *op);
+
+struct node_config {
+  const char *dir;                   /* data directory (LMDB inside) */
+  const struct crdt_identity *identity;
+  const char *scopes[NODE_SCOPES_MAX]; /* held scopes; scopes[0] is the node's own */
+  int n_scopes;
+  size_t map_size, map_size_max;     /* 0: store defaults */
+  int nosync;                        /* simulator only */
+  uint64_t sync_interval_ms;         /* 0: 30,000 */
+  uint64_t max_drift_ms;             /* 0: 600,000 */
+  node_accept_fn accept;             /* optional */
+  void *accept_arg;
+  /* Trust (trust.h): with hub_pk set, every op must pass trust_check; ops
+   * of authors whose certificate has not arrived are held up to hold_ms
+   * (0: 600,000) and NODE_HOLD_MAX ops, then rejected as unknown. The node
+   * must hold the district scope to receive certificates. */
+  const uint8_t *hub_pk;             /* NULL: no trust checks */
+  const char *district;
+  uint64_t hold_ms;
+};
+
+#define NODE_HOLD_MAX 4096
+
+struct node;
+
+int node_open(struct node **out, const struct node_env *env, const struct node_config *cfg);
+void node_close(struct node *n);
+struct store *node_store(struct node *n);
+
+/* A local change from staff: stamp, sign, apply; returns 0 and the op id
+ * only after the commit. scope NULL means the node's own scope. */
+struct node_change {
+  const char *scope;
+  const char *collection;
+  const char *key;
+  enum crdt_kind kind;
+  const uint8_t *body;
+  size_t body_len;
+  const uint8_t *parents;
+  uint32_t n_parents;
+};
+int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_ID_BYTES]);
+
+/* Stores already-signed ops (a bundle, a test): verified like received ones.
+ * Returns the number newly stored. */
+int node_import(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count);
+
+int node_peer_up(struct node *n, uint32_t peer, int dialer);
+void node_peer_down(struct node *n, uint32_t peer);
+/* One message from a peer. A malformed message returns its error and is
+ * counted; the node and its other sessions go on. */
+int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len);
+/* Timers: starts due reconciliations. */
+int node_tick(struct node *n);
+
+/* Counters, for status and tests. */
+struct node_peer_status {
+  uint32_t peer;
+  int up;
+  int hello;                 /* its HELLO arrived */
+  uint64_t last_sync_ms;     /* when a reconciliation last completed; 0 never */
+  uint64_t ops_in, ops_out;  /* ops received (new) and sent */
+  uint64_t bytes_in, bytes_out;
+  uint64_t behind;           /* ops it reported that we lacked, last round */
+  uint64_t rejected;
+};
+struct node_status {
+  uint64_t ops;              /* stored */
+  uint64_t hlc;              /* the clock */
+  uint64_t rejected;         /* all reasons */
+  uint64_t rejected_by[LINLI_ERR_SLOTS]; /* by linli_err_index() of the reason */
+  uint64_t malformed_msgs;
+  uint64_t held;             /* ops waiting for their author's certificate */
+  uint64_t purged;           /* ops dropped after their author's revocation */
+  int n_peers;
+};
+int node_status(struct node *n, struct node_status *st);
+int node_peer_status(struct node *n, uint32_t peer, struct node_peer_status *ps);
+/* The trust state (NULL without a hub key), e.g. for the transport's
+ * allow-list: trust_admits(node_trust(n), pk, now). */
+struct trust *node_trust(struct node *n);
+
+/* Digest of the rows of one scope (NULL: all rows). */
+int node_digest(struct node *n, const char *scope, uint8_t out[CRDT_DIGEST_BYTES]);
+
+#endif

@@ -1,0 +1,97 @@
+/* trust: who may write what.
+ *
+ * The district hub's Ed25519 key is the root of trust of a district. The hub
+ * certifies each node with an op in the district scope:
+ *
+ *   scope = district, collection "cert", key = hex(node public key), kind set,
+ *   body {community: CODE, not_after: ms, not_before: ms, role: "community"|"hub"}
+ *
+ * and revokes one with
+ *
+ *   scope = district, collection "revocation", key = hex(node public key),
+ *   kind set, body {at: ms, reason: TEXT}
+ *
+ * Both are ordinary signed ops: they replicate like any other, and the same
+ * bytes are the certificate file carried on a USB stick (trust_cert_*).
+ *
+ * An op is accepted by every replica only if:
+ *   - its author is the hub, it is in the district scope and in a hub
+ *     collection (cert, revocation, approval, published); or
+ *   - its author holds a hub certificate whose community equals the op's
+ *     scope and whose validity covers the op's time, the author was not
+ *     revoked at or before that time, and the op is not in the district
+ *     scope or a hub collection.
+ * An op whose author has no certificate yet is LINLI_EPENDING: the node holds
+ * it until the certificate arrives or a bound passes (then LINLI_EUNKNOWN).
+ * The hub relays community ops but cannot forge them: it has no community key.
+ */
+#ifndef LINLI_TRUST_H
+#define LINLI_TRUST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crdt.h"
+#include "store.h"
+
+#define TRUST_CERT "cert"
+#define TRUST_REVOCATION "revocation"
+#define TRUST_KEYHEX_BYTES (2 * CRDT_PK_BYTES)
+
+struct trust;
+
+/* Creates an empty trust state for the district whose hub key is hub_pk. */
+int trust_new(struct trust **out, const uint8_t hub_pk[CRDT_PK_BYTES], const char *district);
+void trust_free(struct trust *t);
+
+/* Learns the certificates and revocations already in the store. */
+int trust_load(struct trust *t, struct store *s);
+
+/* 0 to accept, LINLI_EPENDING to hold, or the reason to reject. */
+int trust_check(const struct trust *t, const struct crdt_op *op);
+
+/* Takes note of an accepted op: a hub certificate or revocation changes
+ * what trust_check answers. Returns TRUST_LEARNED_CERT if the op certified
+ * a new author (its held ops may now pass), TRUST_LEARNED_REVOCATION if it
+ * revoked a key from an earlier time than known (ops of that author stamped
+ * since must be purged: replicas that stored them before the revocation
+ * arrived drop them, so all replicas end with the same set), else 0. */
+#define TRUST_LEARNED_CERT 1
+#define TRUST_LEARNED_REVOCATION 2
+int trust_learn(struct trust *t, const struct crdt_op *op);
+
+/* The subject of a cert or revocation op (its key, as hex): 0 or an error. */
+int trust_subject(const struct crdt_op *op, uint8_t pk[CRDT_PK_BYTES]);
+/* When pk was revoked (ms), or UINT64_MAX. */
+uint64_t trust_revoked_at(const struct trust *t, const uint8_t pk[CRDT_PK_BYTES]);
+
+/* 1 if pk holds a certificate valid at now_ms and is not revoked by then
+ * (the hub itself: always). For the transport's allow-list. */
+int trust_admits(const struct trust *t, const uint8_t pk[CRDT_PK_BYTES], uint64_t now_ms);
+
+/* Fills out with every admitted key (up to max); returns the count. */
+int trust_roster(const struct trust *t, uint64_t now_ms, uint8_t (*out)[CRDT_PK_BYTES], int max);
+
+/* 1 if the collection is one only the hub writes. */
+int trust_is_hub_collection(const char *c, size_t len);
+
+/* ---- enrolment, offline: files ----
+ * A request is a small text file a node writes at `linli init` and carries
+ * to the hub: "linli-enroll-v1 <community> <pubkey hex> <signature hex>\n",
+ * the signature by the node's key over "linli-enroll-v1 <community> <pubkey hex>"
+ * (proof it holds the key). */
+int trust_request_write(const char *path, const struct crdt_identity *node, const char *community);
+/* Reads and checks a request; community must hold CRDT_SCOPE_MAX + 1 bytes. */
+int trust_request_read(const char *path, uint8_t pk[CRDT_PK_BYTES], char *community);
+
+/* The hub signs a certificate op into out (CRDT_OP_MAX_BYTES); returns its
+ * length. role is "community" or "hub". */
+int trust_cert_sign(const struct crdt_identity *hub, const char *district, uint64_t hlc,
+                    const uint8_t pk[CRDT_PK_BYTES], const char *community, const char *role,
+                    uint64_t not_before_ms, uint64_t not_after_ms, uint8_t *out, size_t cap);
+/* The hub signs a revocation op; returns its length. */
+int trust_revoke_sign(const struct crdt_identity *hub, const char *district, uint64_t hlc,
+                      const uint8_t pk[CRDT_PK_BYTES], uint64_t at_ms, const char *reason,
+                      uint8_t *out, size_t cap);
+
+#endif

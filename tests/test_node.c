@@ -1,0 +1,167 @@
+/* The node core, several in one process on an in-memory network: writes on
+ * every node converge (two nodes; a hub and four communities in a star plus
+ * one direct link), eager push without reconciliation, a partition healed,
+ * and bad input from a peer rejected and counted without changing state. */
+#include "test_node_util.h"
+
+static const char *shihua[] = {"shihua", NULL};
+
+static int converged(struct tnet *t, int from, int to, const char *scope)
+{
+  uint8_t d0[32], d[32];
+  uint64_t n0 = 0, n = 0;
+  struct node_status st;
+  REQUIRE(node_digest(t->nodes[from], scope, d0) == 0);
+  REQUIRE(node_status(t->nodes[from], &st) == 0);
+  n0 = st.ops;
+  for (int i = from + 1; i < to; i++) {
+    REQUIRE(node_digest(t->nodes[i], scope, d) == 0);
+    REQUIRE(node_status(t->nodes[i], &st) == 0);
+    n = st.ops;
+    if (memcmp(d, d0, 32) || n != n0) {
+      fprintf(stderr, "node %d: %llu ops vs node %d: %llu\n", i, (unsigned long long)n, from,
+              (unsigned long long)n0);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void test_two(struct test_rng *r)
+{
+  struct tnet t;
+  memset(&t, 0, sizeof t);
+  t.now_ms = 1583000000000;
+  tn_open(&t, 0, shihua);
+  tn_open(&t, 1, shihua);
+  for (int i = 0; i < 300; i++)
+    tn_write(&t, i % 2, r, NULL);
+  CHECK(!converged(&t, 0, 2, "shihua"));
+  tn_link(&t, 0, 1);
+  tn_pump(&t, SIZE_MAX);
+  CHECK(converged(&t, 0, 2, "shihua"));
+  struct node_status st;
+  node_status(t.nodes[1], &st);
+  CHECK_EQ(st.ops, 300);
+  struct node_peer_status ps;
+  CHECK_EQ(node_peer_status(t.nodes[0], 1, &ps), 0);
+  CHECK(ps.last_sync_ms > 0);
+  CHECK_EQ(ps.ops_in, 150);
+  CHECK_EQ(ps.ops_out, 150);
+  printf("two nodes: 300 ops converged in %llu messages, %llu bytes\n",
+         (unsigned long long)t.delivered, (unsigned long long)t.bytes);
+  tn_close(&t);
+}
+
+static void test_star(struct test_rng *r)
+{
+  struct tnet t;
+  memset(&t, 0, sizeof t);
+  t.now_ms = 1583000000000;
+  for (int i = 0; i < 5; i++)
+    tn_open(&t, i, shihua);
+  for (int i = 0; i < 500; i++)
+    tn_write(&t, (int)test_below(r, 5), r, NULL);
+  /* node 0 is the hub; 3 and 4 also talk directly */
+  for (int i = 1; i < 5; i++)
+    tn_link(&t, i, 0);
+  tn_link(&t, 3, 4);
+  for (int round = 0; round < 3; round++)
+    tn_round(&t, 1500);
+  CHECK(converged(&t, 0, 5, "shihua"));
+
+  /* New writes travel by push alone, through the hub, within one pump. */
+  uint64_t before = t.delivered;
+  for (int i = 0; i < 10; i++)
+    tn_write(&t, 1 + (int)test_below(r, 4), r, NULL);
+  tn_pump(&t, SIZE_MAX);
+  CHECK(converged(&t, 0, 5, "shihua"));
+  printf("star: pushed 10 ops in %llu messages\n", (unsigned long long)(t.delivered - before));
+
+  /* Partition: 4 is cut off from everyone, both sides write, then heal. */
+  tn_cut(&t, 4, 0);
+  tn_cut(&t, 3, 4);
+  for (int i = 0; i < 40; i++)
+    tn_write(&t, (int)test_below(r, 5), r, NULL);
+  tn_round(&t, 1500);
+  CHECK(!converged(&t, 0, 5, "shihua"));
+  CHECK(converged(&t, 0, 4, "shihua"));
+  tn_link(&t, 4, 0);
+  tn_round(&t, 1500);
+  CHECK(converged(&t, 0, 5, "shihua"));
+  tn_close(&t);
+}
+
+static void test_bad_input(struct test_rng *r)
+{
+  struct tnet t;
+  memset(&t, 0, sizeof t);
+  t.now_ms = 1583000000000;
+  tn_open(&t, 0, shihua);
+  tn_open(&t, 1, shihua);
+  for (int i = 0; i < 20; i++)
+    tn_write(&t, 0, r, NULL);
+  tn_link(&t, 1, 0);
+  tn_pump(&t, SIZE_MAX);
+  REQUIRE(converged(&t, 0, 2, "shihua"));
+  uint8_t d0[32], d1[32];
+  node_digest(t.nodes[0], NULL, d0);
+  struct node_status st0, st1;
+  node_status(t.nodes[0], &st0);
+
+  /* Garbage, truncation, an oversized message, trailing bytes. */
+  uint8_t junk[64];
+  for (size_t i = 0; i < sizeof junk; i++)
+    junk[i] = (uint8_t)test_rand(r);
+  CHECK(node_receive(t.nodes[0], 1, junk, sizeof junk) < 0);
+  uint8_t huge_hdr[] = {0xdd, 0xff, 0xff, 0xff, 0xff};
+  CHECK(node_receive(t.nodes[0], 1, huge_hdr, sizeof huge_hdr) < 0);
+  uint8_t *big = calloc(1, NET_MSG_MAX + 10);
+  CHECK(node_receive(t.nodes[0], 1, big, NET_MSG_MAX + 10) < 0);
+  free(big);
+
+  /* An OPS message with one good op, one wrongly signed, one out of scope. */
+  struct t_op good, bad, other;
+  uint8_t body[] = {0x81, 0xa1, 'x', 0x01};
+  t_sign(&good, &t.who[1], "shihua", "resident", "r-9", CRDT_HLC_MAKE(t.now_ms, 0), CRDT_SET,
+         body, sizeof body, NULL, 0);
+  t_sign(&bad, &t.who[1], "shihua", "resident", "r-8", CRDT_HLC_MAKE(t.now_ms, 1), CRDT_SET,
+         body, sizeof body, NULL, 0);
+  bad.bytes[bad.len - 1] ^= 1; /* last byte of the signature */
+  t_sign(&other, &t.who[1], "chuanchang", "resident", "r-7", CRDT_HLC_MAKE(t.now_ms, 2),
+         CRDT_SET, body, sizeof body, NULL, 0);
+  const uint8_t *ops[3] = {bad.bytes, good.bytes, other.bytes};
+  size_t lens[3] = {bad.len, good.len, other.len};
+  uint8_t msg[4096];
+  struct crdt_buf b;
+  crdt_buf_init(&b, msg, sizeof msg);
+  REQUIRE(net_ops_write(&b, NET_PUSH, "shihua", 6, ops, lens, 3) == 0);
+  CHECK_EQ(node_receive(t.nodes[0], 1, b.p, b.len), 0);
+  node_status(t.nodes[0], &st1);
+  CHECK_EQ(st1.ops, st0.ops + 1);              /* the good one */
+  CHECK_EQ(st1.rejected, st0.rejected + 2);    /* bad signature, wrong scope */
+  CHECK_EQ(st1.malformed_msgs, st0.malformed_msgs + 3);
+  /* A message for a scope the node does not hold changes nothing. */
+  crdt_buf_init(&b, msg, sizeof msg);
+  REQUIRE(net_ops_write(&b, NET_PUSH, "chuanchang", 10, &ops[2], &lens[2], 1) == 0);
+  CHECK(node_receive(t.nodes[0], 1, b.p, b.len) < 0);
+  node_status(t.nodes[0], &st0);
+  CHECK_EQ(st0.ops, st1.ops);
+  /* The node keeps syncing afterwards. */
+  tn_write(&t, 1, r, NULL);
+  tn_round(&t, 1500); /* reconciliation brings node 1 the op it never had */
+  CHECK(converged(&t, 0, 2, "shihua"));
+  node_digest(t.nodes[0], NULL, d1);
+  CHECK(memcmp(d0, d1, 32) != 0); /* the good ops did land */
+  tn_close(&t);
+}
+
+int main(void)
+{
+  REQUIRE(crdt_init() == 0);
+  struct test_rng r = {test_seed(5)};
+  test_two(&r);
+  test_star(&r);
+  test_bad_input(&r);
+  return test_done("test_node");
+}
