@@ -214,7 +214,7 @@ uint32_t net_ids_sort(uint8_t *ids, uint32_t n);
  * sends the RECON it wrote; from then on both sides feed every RECON they
  * receive to net_recon_step(), which writes the reply (when one is due) and
  * reports differences through the callbacks:
- *   have(id): this side holds id and the peer does not: send it the op;
+ *   have(item): this side holds item and the peer does not: send it the op;
  *   need(id): the peer holds id and this side does not: ask for it (WANT).
  * Both sides learn both directions. When net_recon_done() is true nothing is
  * left to reconcile: every difference that existed when the ranges were
@@ -241,7 +241,9 @@ enum net_recon_state {
 
 struct net_recon_cb {
   void *arg;
-  int (*have)(void *arg, const uint8_t id[NET_ID_BYTES]); /* return <0 to abort */
+  /* An item of mine the peer lacks, with its hlc, so the caller can fetch
+   * the op by (hlc, id) without an index by id. Return <0 to abort. */
+  int (*have)(void *arg, const struct net_item *x);
   int (*need)(void *arg, const uint8_t id[NET_ID_BYTES]);
 };
 

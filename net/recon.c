@@ -262,7 +262,7 @@ static int net__diff_item(void *arg, const struct net_item *x)
   }
   crdt_w_raw(d->b, x->id, NET_ID_BYTES);
   d->n_have++;
-  int rc = d->r->cb.have ? d->r->cb.have(d->r->cb.arg, x->id) : 0;
+  int rc = d->r->cb.have ? d->r->cb.have(d->r->cb.arg, x) : 0;
   return rc < 0 ? rc : 0;
 }
 
@@ -364,6 +364,43 @@ static int net__report(struct net_recon *r, const uint8_t *ids, uint32_t n,
   return rc;
 }
 
+/* The DIFF's "need" list names items of mine in [lo, upper) that the peer
+ * lacks; I listed them all in my IDLIST, so a walk of that small range
+ * finds each with its hlc for the have callback. */
+struct net__mine {
+  struct net_recon *r;
+  const uint8_t *ids;
+  uint32_t n;
+};
+
+static int net__mine_item(void *arg, const struct net_item *x)
+{
+  struct net__mine *m = arg;
+  uint32_t lo = 0, hi = m->n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = memcmp(m->ids + (size_t)mid * NET_ID_BYTES, x->id, NET_ID_BYTES);
+    if (c == 0) {
+      int rc = m->r->cb.have(m->r->cb.arg, x);
+      return rc < 0 ? rc : 0;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return 0;
+}
+
+static int net__report_mine(struct net_recon *r, const struct net_bound *lo,
+                            const struct net_range *in)
+{
+  if (!r->cb.have || in->n_need == 0)
+    return 0;
+  struct net__mine m = {r, in->need, in->n_need};
+  return r->store.items(r->store.ctx, lo, &in->upper, UINT64_MAX, net__mine_item, &m);
+}
+
 static int net__answer(struct net__out *o, const struct net_bound *lo, const struct net_range *in)
 {
   struct net_recon *r = o->r;
@@ -384,7 +421,7 @@ static int net__answer(struct net__out *o, const struct net_bound *lo, const str
   case NET_DIFF: /* ids: the peer has, I lack; need: I have, the peer lacks */
     rc = net__report(r, in->ids, in->n_ids, r->cb.need);
     if (rc == 0)
-      rc = net__report(r, in->need, in->n_need, r->cb.have);
+      rc = net__report_mine(r, lo, in);
     break;
   }
   if (rc == NET__FULL) {

@@ -21,7 +21,7 @@ struct sess {
   uint32_t peer;
   int active;
   struct net_recon r;
-  uint8_t *have;    /* ids to send to the peer */
+  struct net_item *have; /* ops to send to the peer */
   uint32_t n_have, cap_have;
   uint64_t need, sent;
 };
@@ -162,21 +162,25 @@ static int rs_items(void *ctx, const struct net_bound *lo, const struct net_boun
   struct sess *s = ctx;
   struct store_bound a = to_sb(lo), b = to_sb(hi);
   struct items_arg ia = {fn, arg};
+  if (limit == 0)
+    return 0; /* net's limit counts items; the store's 0 means no limit */
+  if (limit > SIZE_MAX)
+    limit = SIZE_MAX;
   return store_range_each(s->n->store, s->n->scopes[s->si], &a, &b, (size_t)limit, rs_item, &ia);
 }
 
-static int cb_have(void *arg, const uint8_t id[NET_ID_BYTES])
+static int cb_have(void *arg, const struct net_item *x)
 {
   struct sess *s = arg;
   if (s->n_have == s->cap_have) {
     uint32_t cap = s->cap_have ? s->cap_have * 2 : 64;
-    uint8_t *h = realloc(s->have, (size_t)cap * NET_ID_BYTES);
+    struct net_item *h = realloc(s->have, (size_t)cap * sizeof *h);
     if (!h)
       return LINLI_ENOMEM;
     s->have = h;
     s->cap_have = cap;
   }
-  memcpy(s->have + (size_t)s->n_have++ * NET_ID_BYTES, id, NET_ID_BYTES);
+  s->have[s->n_have++] = *x;
   return 0;
 }
 
@@ -221,7 +225,8 @@ static int sess_flush(struct node *n, struct peer *p, struct sess *s)
     int full = k == OPS_BATCH_MAX || bytes + CRDT_OP_MAX_BYTES + 64 > NET_MSG_MAX;
     if (i < s->n_have && !full) {
       uint8_t *slot = n->opbuf + (size_t)k * CRDT_OP_MAX_BYTES;
-      int len = store_get_op(n->store, s->have + (size_t)i++ * NET_ID_BYTES, slot, CRDT_OP_MAX_BYTES);
+      const struct net_item *x = &s->have[i++];
+      int len = store_get_op_at(n->store, n->scopes[s->si], x->hlc, x->id, slot, CRDT_OP_MAX_BYTES);
       if (len == LINLI_ENOTFOUND)
         continue;
       if (len < 0) {

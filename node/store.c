@@ -153,9 +153,9 @@ int store_open(struct store **out, const struct store_config *cfg)
   if ((rc = store__err(mdb_txn_begin(s->env, NULL, cfg->read_only ? MDB_RDONLY : 0, &txn))))
     goto fail;
   unsigned create = cfg->read_only ? 0 : MDB_CREATE;
-  const char *names[] = {"ops", "ids", "rows", "fp", "meta"};
-  MDB_dbi *dbis[] = {&s->ops, &s->ids, &s->rows, &s->fp, &s->meta};
-  for (int i = 0; i < 5; i++)
+  const char *names[] = {"ops", "rows", "fp", "meta"};
+  MDB_dbi *dbis[] = {&s->ops, &s->rows, &s->fp, &s->meta};
+  for (int i = 0; i < 4; i++)
     if ((rc = store__err(mdb_dbi_open(txn, names[i], create, dbis[i]))))
       goto fail;
   if ((rc = store__err(mdb_txn_commit(txn)))) {
@@ -275,6 +275,8 @@ uint64_t store__get_be64(const uint8_t *p)
 /* ---- reads ---- */
 
 struct get_arg {
+  const char *scope;
+  uint64_t hlc;
   const uint8_t *id;
   uint8_t *buf;
   size_t cap;
@@ -283,17 +285,11 @@ struct get_arg {
 static int get_op_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   struct get_arg *a = arg;
-  MDB_val key = {CRDT_ID_BYTES, (void *)a->id}, loc, op;
-  int rc = mdb_get(txn, s->ids, &key, &loc);
+  uint8_t k[STORE_OPKEY_MAX];
+  MDB_val key = {store__op_key(k, a->scope, strlen(a->scope), a->hlc, a->id), k}, op;
+  int rc = mdb_get(txn, s->ops, &key, &op);
   if (rc)
     return store__err(rc);
-  uint8_t k[CRDT_SCOPE_MAX + 9 + CRDT_ID_BYTES];
-  if (loc.mv_size < 10 || loc.mv_size - 9 > CRDT_SCOPE_MAX + 1)
-    return LINLI_ECORRUPT;
-  size_t sl = loc.mv_size - 9;
-  MDB_val okey = {store__op_key(k, loc.mv_data, sl, store__get_be64((uint8_t *)loc.mv_data + sl + 1), a->id), k};
-  if ((rc = mdb_get(txn, s->ops, &okey, &op)))
-    return rc == MDB_NOTFOUND ? LINLI_ECORRUPT : store__err(rc);
   if (!a->buf)
     return 1;
   if (op.mv_size > a->cap)
@@ -302,17 +298,67 @@ static int get_op_txn(struct store *s, MDB_txn *txn, void *arg)
   return (int)op.mv_size;
 }
 
+int store_has_at(struct store *s, const char *scope, uint64_t hlc, const uint8_t id[CRDT_ID_BYTES])
+{
+  struct get_arg a = {scope, hlc, id, NULL, 0};
+  if (strlen(scope) > CRDT_SCOPE_MAX)
+    return LINLI_ETOOBIG;
+  int rc = store__read(s, get_op_txn, &a);
+  return rc == LINLI_ENOTFOUND ? 0 : rc;
+}
+
+int store_get_op_at(struct store *s, const char *scope, uint64_t hlc,
+                    const uint8_t id[CRDT_ID_BYTES], uint8_t *buf, size_t cap)
+{
+  struct get_arg a = {scope, hlc, id, buf, cap};
+  if (strlen(scope) > CRDT_SCOPE_MAX)
+    return LINLI_ETOOBIG;
+  return store__read(s, get_op_txn, &a);
+}
+
+struct scan_arg {
+  const uint8_t *id;
+  uint8_t *buf;
+  size_t cap;
+};
+
+static int scan_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+  struct scan_arg *a = arg;
+  MDB_cursor *c;
+  MDB_val key, val;
+  int rc = mdb_cursor_open(txn, s->ops, &c);
+  if (rc)
+    return store__err(rc);
+  for (rc = mdb_cursor_get(c, &key, &val, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+    if (key.mv_size < CRDT_ID_BYTES ||
+        memcmp((uint8_t *)key.mv_data + key.mv_size - CRDT_ID_BYTES, a->id, CRDT_ID_BYTES))
+      continue;
+    if (!a->buf)
+      rc = 1;
+    else if (val.mv_size > a->cap)
+      rc = LINLI_ETOOBIG;
+    else
+      memcpy(a->buf, val.mv_data, val.mv_size), rc = (int)val.mv_size;
+    mdb_cursor_close(c);
+    return rc;
+  }
+  mdb_cursor_close(c);
+  return store__err(rc);
+}
+
 int store_has(struct store *s, const uint8_t id[CRDT_ID_BYTES])
 {
-  struct get_arg a = {id, NULL, 0};
-  int rc = store__read(s, get_op_txn, &a);
+  struct scan_arg a = {id, NULL, 0};
+  int rc = store__read(s, scan_txn, &a);
   return rc == LINLI_ENOTFOUND ? 0 : rc;
 }
 
 int store_get_op(struct store *s, const uint8_t id[CRDT_ID_BYTES], uint8_t *buf, size_t cap)
 {
-  struct get_arg a = {id, buf, cap};
-  return store__read(s, get_op_txn, &a);
+  struct scan_arg a = {id, buf, cap};
+  return store__read(s, scan_txn, &a);
 }
 
 struct digest_arg {
@@ -382,9 +428,9 @@ int store_stats(struct store *s, uint64_t *ops, uint64_t *hlc_max)
 static int bytes_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   uint64_t *out = arg, pages = 0;
-  MDB_dbi dbis[] = {s->ops, s->ids, s->rows, s->fp, s->meta};
+  MDB_dbi dbis[] = {s->ops, s->rows, s->fp, s->meta};
   MDB_stat st;
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < 4; i++) {
     int rc = mdb_stat(txn, dbis[i], &st);
     if (rc)
       return store__err(rc);

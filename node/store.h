@@ -6,7 +6,6 @@
  * | db     | key                                   | value                          |
  * |--------|---------------------------------------|--------------------------------|
  * | ops    | scope 0x00 hlc(8) id(32)              | the signed op, bytes as received |
- * | ids    | id(32)                                | scope 0x00 hlc(8)              |
  * | rows   | materialised rows (crdt.h, docs/protocol.md "Materialised rows") | row value |
  * | fp     | scope 0x00 level(1) bucket(8)         | count(8) sum(32, little-endian) |
  * | meta   | "version", "hlc_max"                  | u64                            |
@@ -18,7 +17,12 @@
  * and id-sum of any (hlc, id) range come from O(levels * 16) bucket reads plus
  * the ops of at most two level-0 buckets: never a scan of the range.
  *
- * Atomicity: store_apply() writes a batch (ops, ids, rows, fp, meta) in one
+ * There is no index by id alone: every path that names an op also knows
+ * its scope and hlc (reconciliation reports items, not ids), and an id
+ * index of random 32-byte keys cost a fifth of the storage and most of the
+ * write amplification of a batch.
+ *
+ * Atomicity: store_apply() writes a batch (ops, rows, fp, meta) in one
  * write transaction: all of it or none. It returns only after the commit is
  * durable (unless the store was opened with nosync, for simulations), and only
  * then may the caller acknowledge the ops.
@@ -72,10 +76,16 @@ struct store_bound store_bound_max(void);
  * LINLI_EMAPFULL when the map cannot grow past map_size_max. */
 int store_apply(struct store *s, const struct crdt_op *ops, size_t n, int *status);
 
-/* 1 if the op with this id is stored, 0 if not. */
-int store_has(struct store *s, const uint8_t id[CRDT_ID_BYTES]);
+/* 1 if the op (scope, hlc, id) is stored, 0 if not. */
+int store_has_at(struct store *s, const char *scope, uint64_t hlc, const uint8_t id[CRDT_ID_BYTES]);
 
-/* Copies the signed op with this id into buf (cap bytes); returns its length. */
+/* Copies the signed op (scope, hlc, id) into buf (cap bytes); returns its
+ * length, LINLI_ENOTFOUND, or LINLI_ETOOBIG if cap is too small. */
+int store_get_op_at(struct store *s, const char *scope, uint64_t hlc,
+                    const uint8_t id[CRDT_ID_BYTES], uint8_t *buf, size_t cap);
+
+/* By id alone: a scan of every op, O(n). For tests and tools only. */
+int store_has(struct store *s, const uint8_t id[CRDT_ID_BYTES]);
 int store_get_op(struct store *s, const uint8_t id[CRDT_ID_BYTES], uint8_t *buf, size_t cap);
 
 /* Count and id-sum (256-bit little-endian, mod 2^256) of the ops of `scope`

@@ -77,7 +77,7 @@ static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
 
   for (size_t i = 0; i < a->n; i++) {
     const struct crdt_op *op = &a->ops[i];
-    uint8_t k[STORE_OPKEY_MAX], loc[CRDT_SCOPE_MAX + 9];
+    uint8_t k[STORE_OPKEY_MAX];
     size_t kl = store__op_key(k, op->scope.p, op->scope.len, op->hlc, op->id);
     MDB_val key = {kl, k}, val = {op->raw_len, (void *)op->raw};
     /* Ops mostly arrive in time order: appending fills pages completely
@@ -92,10 +92,6 @@ static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
       continue;
     }
     if (rc)
-      return store__err(rc);
-    memcpy(loc, k, op->scope.len + 9);
-    MDB_val ikey = {CRDT_ID_BYTES, (void *)op->id}, ival = {op->scope.len + 9, loc};
-    if ((rc = mdb_put(txn, s->ids, &ikey, &ival, 0)))
       return store__err(rc);
     if ((rc = crdt_apply(&view, op)))
       return rc;
@@ -230,9 +226,8 @@ static int purge_txn(struct store *s, MDB_txn *txn, void *arg)
       mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
       continue;
     }
-    MDB_val ikey = {CRDT_ID_BYTES, op.id};
     /* op points into the page the delete changes: use it up first. */
-    if ((err = fp_remove(s, txn, &op)) || (err = store__err(mdb_del(txn, s->ids, &ikey, NULL))))
+    if ((err = fp_remove(s, txn, &op)))
       break;
     if ((mrc = mdb_cursor_del(c, 0)))
       break;

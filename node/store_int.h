@@ -8,7 +8,7 @@
 
 struct store {
   MDB_env *env;
-  MDB_dbi ops, ids, rows, fp, meta;
+  MDB_dbi ops, rows, fp, meta;
   size_t map_size, map_size_max;
   int read_only;
 };

@@ -13,6 +13,7 @@
 
 #define KILLS 100
 #define BATCH 40
+#define ACK_BYTES (1 + 8 + CRDT_ID_BYTES)
 
 static void child(const char *dir, int fd, uint64_t seed)
 {
@@ -35,10 +36,17 @@ static void child(const char *dir, int fd, uint64_t seed)
     }
     if (store_apply(s, batch, (size_t)n, status) < 0)
       _exit(4);
-    /* Acknowledge only after the commit returned. */
-    for (int i = 0; i < n; i++)
-      if (status[i] && write(fd, batch[i].id, CRDT_ID_BYTES) != CRDT_ID_BYTES)
+    /* Acknowledge only after the commit returned: scope (1 byte), hlc, id. */
+    for (int i = 0; i < n; i++) {
+      uint8_t ack[ACK_BYTES];
+      if (!status[i])
+        continue;
+      ack[0] = batch[i].scope.p[0] == 's';
+      memcpy(ack + 1, &batch[i].hlc, 8);
+      memcpy(ack + 9, batch[i].id, CRDT_ID_BYTES);
+      if (write(fd, ack, sizeof ack) != sizeof ack)
         _exit(5);
+    }
   }
 }
 
@@ -50,7 +58,7 @@ int main(void)
   char dir[64];
   t_tmpdir(dir, sizeof dir, "crash");
   size_t cap = 1 << 16, acked = 0;
-  uint8_t(*ids)[CRDT_ID_BYTES] = malloc(cap * CRDT_ID_BYTES);
+  uint8_t(*ids)[ACK_BYTES] = malloc(cap * ACK_BYTES);
   REQUIRE(ids);
   int lost = 0, mismatched = 0;
 
@@ -71,7 +79,7 @@ int main(void)
     REQUIRE(waitpid(pid, &wst, 0) == pid);
     CHECK(WIFSIGNALED(wst)); /* it was still running: we killed it mid-work */
     /* Everything it acknowledged is in the pipe. */
-    uint8_t id[CRDT_ID_BYTES];
+    uint8_t id[ACK_BYTES];
     ssize_t got;
     size_t part = 0;
     while ((got = read(p[0], id + part, sizeof id - part)) > 0) {
@@ -81,7 +89,7 @@ int main(void)
       part = 0;
       if (acked == cap) {
         cap *= 2;
-        ids = realloc(ids, cap * CRDT_ID_BYTES);
+        ids = realloc(ids, cap * ACK_BYTES);
         REQUIRE(ids);
       }
       memcpy(ids[acked++], id, sizeof id);
@@ -94,9 +102,12 @@ int main(void)
     CHECK_EQ(rc, 0);
     if (rc)
       break;
-    for (size_t i = 0; i < acked; i++)
-      if (store_has(s, ids[i]) != 1)
+    for (size_t i = 0; i < acked; i++) {
+      uint64_t hlc;
+      memcpy(&hlc, ids[i] + 1, 8);
+      if (store_has_at(s, ids[i][0] ? "shihua" : "changhongli", hlc, ids[i] + 9) != 1)
         lost++;
+    }
     uint64_t n;
     CHECK_EQ(store_stats(s, &n, NULL), 0);
     CHECK(n >= acked); /* each acked op once; unacked ones may have committed too */

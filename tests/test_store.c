@@ -265,11 +265,17 @@ int main(void)
   CHECK_MEM(sa, sb, 32);
   /* Lookups by id. */
   uint8_t buf[CRDT_OP_MAX_BYTES];
-  CHECK_EQ(store_get_op(a, ops[5].op.id, buf, sizeof buf), (long long)ops[5].len);
+  char sc5[CRDT_SCOPE_MAX + 1];
+  memcpy(sc5, ops[5].op.scope.p, ops[5].op.scope.len);
+  sc5[ops[5].op.scope.len] = 0;
+  CHECK_EQ(store_get_op_at(a, sc5, ops[5].op.hlc, ops[5].op.id, buf, sizeof buf), (long long)ops[5].len);
   CHECK_MEM(buf, ops[5].bytes, ops[5].len);
-  CHECK_EQ(store_has(a, ops[9].op.id), 1);
+  CHECK_EQ(store_get_op_at(a, sc5, ops[5].op.hlc, ops[5].op.id, buf, 10), LINLI_ETOOBIG);
+  CHECK_EQ(store_has_at(a, sc5, ops[5].op.hlc, ops[5].op.id), 1);
+  CHECK_EQ(store_has_at(a, sc5, ops[5].op.hlc + 1, ops[5].op.id), 0);
   uint8_t nope[32] = {1};
-  CHECK_EQ(store_has(a, nope), 0);
+  CHECK_EQ(store_has_at(a, sc5, ops[5].op.hlc, nope), 0);
+  CHECK_EQ(store_get_op_at(a, sc5, ops[5].op.hlc, nope, buf, sizeof buf), LINLI_ENOTFOUND);
   uint64_t n;
   CHECK_EQ(store_stats(a, &n, NULL), 0);
   CHECK_EQ(n, NOPS);

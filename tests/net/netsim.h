@@ -140,9 +140,9 @@ struct sim_stats {
   uint64_t msgs, bytes, max_msg;
 };
 
-static int sim_have(void *arg, const uint8_t id[NET_ID_BYTES])
+static int sim_have(void *arg, const struct net_item *x)
 {
-  return sim_ids_push(&((struct sim_side *)arg)->have, id);
+  return sim_ids_push(&((struct sim_side *)arg)->have, x->id);
 }
 
 static int sim_need(void *arg, const uint8_t id[NET_ID_BYTES])
