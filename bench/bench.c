@@ -24,6 +24,7 @@ static const struct {
 } cmds[] = {
     {"op", bench_op, "sign and verify rates of the op vs raw Ed25519 (ratio op_sign, op_verify)"},
     {"store", bench_store, "ingest vs verify, storage amplification, range fingerprint scaling"},
+    {"sync", bench_sync, "reconciliation bytes and round trips vs the difference, two node cores"},
 };
 
 static void usage(FILE *f)

@@ -32,5 +32,6 @@ double bench_rate(void (*fn)(void *arg, uint64_t i), void *arg, double seconds);
 
 int bench_op(int argc, char **argv);
 int bench_store(int argc, char **argv);
+int bench_sync(int argc, char **argv);
 
 #endif

@@ -24,7 +24,8 @@ static size_t gen_one(const struct bench_gen *g, uint64_t i, uint8_t *out, size_
   char key[24];
   struct crdt_buf b;
   crdt_buf_init(&b, body, sizeof body);
-  uint64_t ms = g->base_ms + (g->n ? i * g->span_ms / g->n : 0) + mix(&s) % 1000;
+  uint64_t ms = g->scatter ? g->base_ms + mix(&s) % (g->span_ms ? g->span_ms : 1)
+                           : g->base_ms + (g->n ? (i - g->first) * g->span_ms / g->n : 0) + mix(&s) % 1000;
   enum crdt_kind kind;
   const char *coll;
   uint64_t r = mix(&s) % 100, who = mix(&s) % 3680;

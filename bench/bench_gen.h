@@ -13,7 +13,8 @@ struct bench_gen {
   uint64_t seed;
   uint64_t base_ms, span_ms; /* ops spread over [base, base + span) */
   uint64_t n;                /* the size of the whole set the times spread over */
-  uint64_t first;            /* index of the first op to make */
+  uint64_t first;            /* index of the first op to make (ops differ by index) */
+  int scatter;               /* 1: times uniform over the span, not ascending */
 };
 
 /* count signed ops, each in a slot of CRDT_OP_MAX_BYTES/16 (512) bytes. */

@@ -1,0 +1,223 @@
+/* linli-bench sync: two node cores in one process over an in-memory pipe.
+ * Node A and node B start with the same n ops; then, case by case, A alone
+ * gets d new ops (clustered at the recent end, as after a partition, or
+ * scattered over the whole span), the two link up, and they reconcile until
+ * quiet. For each case:
+ *   ratio wire_{clustered,scattered}_dN = bytes both ways (each message's
+ *         bytes plus 4 bytes of framing) / (d * mean signed op bytes)
+ *   ratio naive_vs_linli_..._dN = bytes if each side sent all its ids (plus
+ *         the d ops) / linli's bytes
+ *   metric round_trips_... = RECON messages / 2, rounded up
+ * The digests of A and B are compared after each case: a case that does not
+ * converge is reported as a failure. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "bench_gen.h"
+#include "ingest.h"
+#include "net.h"
+#include "node.h"
+
+#define FRAMING 4
+
+struct pmsg {
+  int to;
+  uint8_t *b;
+  size_t len;
+};
+
+struct pipe2 {
+  uint64_t now;
+  struct node *n[2];
+  int ctx[2];
+  struct pmsg *q;
+  size_t qn, qcap, head;
+  uint64_t bytes, recon_msgs, msgs;
+  int linked;
+};
+
+static struct pipe2 P;
+
+static uint64_t p_now(void *ctx)
+{
+  (void)ctx;
+  return P.now;
+}
+
+static void p_rand(void *ctx, void *buf, size_t len)
+{
+  (void)ctx;
+  memset(buf, 0, len);
+}
+
+static int p_send(void *ctx, uint32_t peer, const uint8_t *msg, size_t len)
+{
+  (void)ctx;
+  if (!P.linked)
+    return 0;
+  if (P.qn == P.qcap) {
+    P.qcap = P.qcap ? 2 * P.qcap : 1024;
+    P.q = realloc(P.q, P.qcap * sizeof *P.q);
+    if (!P.q)
+      abort();
+  }
+  uint8_t *b = malloc(len);
+  if (!b)
+    abort();
+  memcpy(b, msg, len);
+  P.q[P.qn++] = (struct pmsg){(int)peer, b, len};
+  return 0;
+}
+
+static void pump(void)
+{
+  while (P.head < P.qn) {
+    struct pmsg m = P.q[P.head++];
+    enum net_msg_type t;
+    P.bytes += m.len + FRAMING;
+    P.msgs++;
+    if (net_msg_type(m.b, m.len, &t) == 0 && t == NET_RECON)
+      P.recon_msgs++;
+    node_receive(P.n[m.to], (uint32_t)!m.to, m.b, m.len);
+    free(m.b);
+  }
+  P.head = P.qn = 0;
+}
+
+static int open_node(int i, const char *dir, struct crdt_identity *who)
+{
+  struct node_env env = {&P.ctx[i], p_now, p_rand, p_send, NULL, NULL};
+  struct node_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.dir = dir;
+  cfg.identity = who;
+  cfg.scopes[0] = "shihua";
+  cfg.n_scopes = 1;
+  cfg.nosync = 1;
+  cfg.map_size = (size_t)1 << 30;
+  cfg.max_drift_ms = UINT64_MAX / 4;
+  return node_open(&P.n[i], &env, &cfg);
+}
+
+static int ingest_into(struct node *n, const struct bench_ops *o)
+{
+  struct ingest_stats st;
+  int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  return ingest_run(node_store(n), (const uint8_t *const *)o->ops, o->lens, o->n, 1000,
+                    cores > 1 ? cores - 1 : 0, NULL, NULL, &st);
+}
+
+static int one_case(struct bench_gen *g, size_t d, int scatter, double mean_bytes, uint64_t n_now)
+{
+  struct bench_ops extra;
+  char name[64];
+  g->scatter = scatter;
+  g->n = d;
+  if (bench_gen_ops(g, d, &extra) || ingest_into(P.n[0], &extra))
+    return 1;
+  g->first += d;
+  if (!scatter)
+    g->base_ms += g->span_ms;
+  double extra_bytes = bench_ops_mean_bytes(&extra) * (double)d;
+  bench_ops_free(&extra);
+
+  P.bytes = P.recon_msgs = P.msgs = 0;
+  P.linked = 1;
+  node_peer_up(P.n[1], 0, 0);
+  node_peer_up(P.n[0], 1, 1);
+  pump();
+  node_peer_down(P.n[0], 1);
+  node_peer_down(P.n[1], 0);
+  P.linked = 0;
+
+  uint8_t da[CRDT_DIGEST_BYTES], db[CRDT_DIGEST_BYTES];
+  node_digest(P.n[0], NULL, da);
+  node_digest(P.n[1], NULL, db);
+  const char *mode = scatter ? "scattered" : "clustered";
+  if (memcmp(da, db, sizeof da) != 0) {
+    fprintf(stderr, "sync: %s d=%zu did not converge\n", mode, d);
+    return 1;
+  }
+  /* The handshake (two HELLOs) is part of the cost too. */
+  double naive = (double)(2 * n_now + d) * NET_ID_BYTES + extra_bytes;
+  snprintf(name, sizeof name, "wire_%s_d%zu", mode, d);
+  bench_ratio(name, (double)P.bytes / ((double)d * mean_bytes));
+  snprintf(name, sizeof name, "naive_vs_linli_%s_d%zu", mode, d);
+  bench_ratio(name, naive / (double)P.bytes);
+  snprintf(name, sizeof name, "round_trips_%s_d%zu", mode, d);
+  bench_metric(name, (double)((P.recon_msgs + 1) / 2), "rt");
+  if (d == 1) {
+    snprintf(name, sizeof name, "wire_d1_bytes_%s", mode);
+    bench_metric(name, (double)P.bytes, "B");
+  }
+  return 0;
+}
+
+int bench_sync(int argc, char **argv)
+{
+  size_t n = 500000;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--ops") && i + 1 < argc)
+      n = strtoull(argv[++i], NULL, 10);
+    else {
+      fprintf(stderr, "usage: linli-bench sync [--ops N]\n");
+      return 2;
+    }
+  }
+  char da[64] = "/tmp/linli-bench-syncA-XXXXXX", db[64] = "/tmp/linli-bench-syncB-XXXXXX";
+  if (!mkdtemp(da) || !mkdtemp(db))
+    return 1;
+  struct crdt_identity a, b;
+  uint8_t seed[CRDT_SEED_BYTES];
+  memset(seed, 0x21, sizeof seed);
+  crdt_identity_from_seed(&a, seed);
+  memset(seed, 0x22, sizeof seed);
+  crdt_identity_from_seed(&b, seed);
+  P.now = 1590000000000;
+  P.ctx[0] = 0, P.ctx[1] = 1;
+  if (open_node(0, da, &a) || open_node(1, db, &b))
+    return 1;
+
+  struct bench_gen g = {.scope = "shihua", .seed = 3, .base_ms = 1580000000000,
+                        .span_ms = 60ull * 86400000, .n = n, .first = 0};
+  memset(seed, 0x23, sizeof seed);
+  crdt_identity_from_seed(&g.who, seed);
+  fprintf(stderr, "sync: signing and storing %zu ops on both nodes...\n", n);
+  struct bench_ops o;
+  if (bench_gen_ops(&g, n, &o) || ingest_into(P.n[0], &o) || ingest_into(P.n[1], &o))
+    return 1;
+  double mean = bench_ops_mean_bytes(&o);
+  bench_ops_free(&o);
+  bench_metric("ops", (double)n, "ops");
+  bench_metric("op_mean_bytes", mean, "B");
+
+  g.first = n;
+  g.base_ms = g.base_ms + g.span_ms;
+  g.span_ms = 3600000; /* clustered cases: the last hour */
+  size_t ds[] = {1, 100, 10000};
+  uint64_t total = n;
+  int rc = 0;
+  for (int scatter = 0; scatter < 2 && !rc; scatter++) {
+    uint64_t keep_base = g.base_ms, keep_span = g.span_ms;
+    if (scatter) {
+      g.base_ms = 1580000000000;
+      g.span_ms = 60ull * 86400000;
+    }
+    for (int k = 0; k < 3 && !rc; k++) {
+      total += ds[k];
+      fprintf(stderr, "sync: %s d=%zu\n", scatter ? "scattered" : "clustered", ds[k]);
+      rc = one_case(&g, ds[k], scatter, mean, total);
+    }
+    g.base_ms = keep_base, g.span_ms = keep_span;
+  }
+  node_close(P.n[0]);
+  node_close(P.n[1]);
+  free(P.q);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", da, db);
+  if (system(cmd) != 0)
+    fprintf(stderr, "sync: could not remove %s %s\n", da, db);
+  return rc;
+}
