@@ -1,0 +1,72 @@
+/* linli, the staff command line: declarations shared by the files of cli/.
+ *
+ * Exit codes: CLI_OK 0, CLI_FAIL 1 (the command ran and failed: a sentence
+ * on stderr says why), CLI_USAGE 2 (the command line is wrong). */
+#ifndef LINLI_CLI_H
+#define LINLI_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "crdt.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+#define CLI_POS_MAX 300
+#define CLI_CONTROL_TIMEOUT_MS 5000
+
+/* Options a command accepts (bits of cli_cmd.opts). */
+enum {
+  CLI_O_DATA = 1 << 0,
+  CLI_O_JSON = 1 << 1,
+  CLI_O_SCOPE = 1 << 2,
+  CLI_O_COMMUNITY = 1 << 3,
+  CLI_O_LISTEN = 1 << 4,
+};
+
+struct cli_args {
+  const char *data, *scope, *community, *listen;
+  int json;
+  const char *pos[CLI_POS_MAX];
+  int n_pos;
+};
+
+struct cli_cmd {
+  const char *name;
+  int (*run)(const struct cli_cmd *cmd, struct cli_args *a);
+  unsigned opts;
+  int pos_min, pos_max; /* positional arguments; pos_max -1: no limit */
+  const char *usage;
+  const char *help;
+};
+
+/* Prints "linli: <message>" to stderr; returns CLI_FAIL. */
+int cli_fail(const char *fmt, ...);
+/* Prints the command's usage line and returns code (stdout for 0). */
+int cli_usage(const struct cli_cmd *cmd, int code);
+
+/* Loads DIR/linlid.conf into c; prints why not and returns CLI_FAIL. */
+int cli_load_config(const char *data, struct config *c);
+/* 1 if a linlid holds the lock of the data directory, 0 if not. */
+int cli_daemon_running(const char *data);
+/* Sends a request to the daemon's control socket; on success *r is at the
+ * reply's element after the status 0, and *n is the reply's array count.
+ * Prints why not (daemon down, refused request) and returns CLI_FAIL. */
+int cli_call(const struct cli_args *a, const uint8_t *req, size_t len, uint8_t *reply,
+             size_t cap, struct crdt_mp *r, uint32_t *n);
+
+void cli_hex(char *out, const uint8_t *b, size_t n); /* out: 2n+1 bytes */
+/* "2026-11-28T23:59:01Z" for ms since the epoch, or "never" for 0. */
+void cli_time(char *out, size_t cap, uint64_t ms);
+/* Writes s as a JSON string (quotes and escapes). */
+void cli_json_str(FILE *f, const char *s, size_t len);
+/* Writes one canonical msgpack value as JSON; strings unquoted at the top
+ * when bare is set (human tables). Returns 0 or a reader error. */
+int cli_value(FILE *f, struct crdt_mp *r, int bare);
+
+int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_get(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_list(const struct cli_cmd *cmd, struct cli_args *a);
+
+#endif

@@ -1,0 +1,457 @@
+/* linli: the command table, argument parsing and the commands that write
+ * (init, put) or name things (pubkey, digest). Reads are in show.c, status
+ * in status.c. Operator guide: docs/operator.md. */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "store.h"
+#include "transport.h"
+
+/* ---- shared helpers ---- */
+
+int cli_fail(const char *fmt, ...)
+{
+  va_list ap;
+  fputs("linli: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return CLI_FAIL;
+}
+
+int cli_usage(const struct cli_cmd *cmd, int code)
+{
+  FILE *f = code ? stderr : stdout;
+  fprintf(f, "usage: linli %s %s\n", cmd->name, cmd->usage);
+  if (code == 0)
+    fprintf(f, "%s\n", cmd->help);
+  return code;
+}
+
+void cli_hex(char *out, const uint8_t *b, size_t n)
+{
+  sodium_bin2hex(out, 2 * n + 1, b, n);
+}
+
+int cli_load_config(const char *data, struct config *c)
+{
+  char path[PATH_MAX], err[CONFIG_ERR_MAX + PATH_MAX];
+  snprintf(path, sizeof path, "%s/linlid.conf", data);
+  if (access(path, F_OK) != 0)
+    return cli_fail("%s has no linlid.conf; is it a node directory? (create one with linli init)",
+                    data);
+  if (config_load(c, path, err, sizeof err))
+    return cli_fail("config %s", err);
+  return CLI_OK;
+}
+
+int cli_daemon_running(const char *data)
+{
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/linlid.lock", data);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+  int running = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  close(fd);
+  return running;
+}
+
+int cli_call(const struct cli_args *a, const uint8_t *req, size_t len, uint8_t *reply,
+             size_t cap, struct crdt_mp *r, uint32_t *n)
+{
+  struct config *c = malloc(sizeof *c);
+  int64_t code;
+  int rc = CLI_FAIL;
+  if (!c)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  if (cli_load_config(a->data, c))
+    goto out;
+  if (!cli_daemon_running(a->data)) {
+    rc = cli_fail("linlid is not running on %s; start it with: linlid --data %s", a->data, a->data);
+    goto out;
+  }
+  int got = transport_request(c->control, req, len, reply, cap, CLI_CONTROL_TIMEOUT_MS);
+  if (got < 0) {
+    rc = cli_fail("linlid did not answer on %s: %s", c->control, linli_strerror(got));
+    goto out;
+  }
+  crdt_mp_init(r, reply, (size_t)got);
+  if (crdt_mp_array(r, n) || *n < 1 || crdt_mp_int(r, &code)) {
+    rc = cli_fail("linlid sent a malformed reply");
+    goto out;
+  }
+  if (code != 0) {
+    const char *msg = NULL;
+    uint32_t ml = 0;
+    if (*n < 2 || crdt_mp_str(r, &msg, &ml))
+      msg = linli_strerror((int)code), ml = (uint32_t)strlen(msg);
+    rc = cli_fail("linlid refused the request: %.*s", (int)ml, msg);
+    goto out;
+  }
+  rc = CLI_OK;
+out:
+  free(c);
+  return rc;
+}
+
+/* ---- init, pubkey ---- */
+
+static int cli_write_new(const char *path, const char *text, size_t len)
+{
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -errno;
+  ssize_t w = write(fd, text, len);
+  int rc = 0;
+  if (w < 0 || fsync(fd) < 0)
+    rc = -errno;
+  else if ((size_t)w != len)
+    rc = LINLI_EIO;
+  if (close(fd) < 0 && !rc)
+    rc = -errno;
+  return rc;
+}
+
+static int cli_make_dir(const char *dir, char *abs, size_t cap)
+{
+  char path[PATH_MAX];
+  struct stat st;
+  if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    return cli_fail("cannot create %s: %s", dir, strerror(errno));
+  if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+    return cli_fail("%s is not a directory", dir);
+  if ((st.st_mode & 077) && chmod(dir, 0700) < 0)
+    return cli_fail("cannot chmod 700 %s: %s", dir, strerror(errno));
+  snprintf(path, sizeof path, "%s/node.key", dir);
+  if (access(path, F_OK) == 0)
+    return cli_fail("%s already holds a node key; pick an empty directory", dir);
+  if (!realpath(dir, abs) || strlen(abs) >= cap)
+    return cli_fail("cannot resolve %s: %s", dir, strerror(errno));
+  return CLI_OK;
+}
+
+static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  char abs[PATH_MAX], path[PATH_MAX + 16], text[4096], hex[2 * CRDT_PK_BYTES + 1];
+  struct config check;
+  uint8_t seed[CRDT_SEED_BYTES];
+  struct crdt_identity id;
+  int rc;
+  if (!a->community)
+    return cli_usage(cmd, CLI_USAGE);
+  if (crdt_check_scope(a->community, strlen(a->community)))
+    return cli_fail("community code '%s' must be 1 to %d characters of A-Z a-z 0-9 _ . -",
+                    a->community, CRDT_SCOPE_MAX);
+  if (cli_make_dir(a->data, abs, CONFIG_PATH_MAX))
+    return CLI_FAIL;
+  rc = config_template(text, sizeof text, abs, a->listen, a->community);
+  if (rc < 0 || config_parse(&check, text, (size_t)rc, path, sizeof path))
+    return cli_fail("the config would be invalid: %s", rc < 0 ? linli_strerror(rc) : path);
+  randombytes_buf(seed, sizeof seed);
+  rc = crdt_identity_from_seed(&id, seed);
+  sodium_memzero(seed, sizeof seed);
+  snprintf(path, sizeof path, "%s/node.key", abs);
+  if (rc || (rc = crdt_identity_save(&id, path))) {
+    crdt_identity_wipe(&id);
+    return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
+  }
+  cli_hex(hex, id.pk, sizeof id.pk);
+  crdt_identity_wipe(&id);
+  snprintf(path, sizeof path, "%s/linlid.conf", abs);
+  if ((rc = cli_write_new(path, text, strlen(text))))
+    return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
+  printf("%s\n", hex);
+  fprintf(stderr, "linli: node created in %s for community %s; give the key above to its peers\n",
+          abs, a->community);
+  return CLI_OK;
+}
+
+static int cli_cmd_pubkey(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  char path[PATH_MAX], hex[2 * CRDT_PK_BYTES + 1];
+  struct crdt_identity id;
+  (void)cmd;
+  snprintf(path, sizeof path, "%s/node.key", a->data);
+  int rc = crdt_identity_load(&id, path);
+  if (rc)
+    return cli_fail("cannot read %s: %s", path, linli_strerror(rc));
+  cli_hex(hex, id.pk, sizeof id.pk);
+  crdt_identity_wipe(&id);
+  printf("%s\n", hex);
+  return CLI_OK;
+}
+
+/* ---- put ---- */
+
+struct cli_field {
+  const char *name;
+  size_t name_len;
+  const char *value;
+};
+
+static int cli_field_cmp(const void *x, const void *y)
+{
+  const struct cli_field *a = x, *b = y;
+  size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
+  int c = memcmp(a->name, b->name, n);
+  return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
+}
+
+static void cli_put_value(struct crdt_buf *b, const char *v)
+{
+  char *end = NULL;
+  errno = 0;
+  long long x = strtoll(v, &end, 10);
+  int plain = *v && (v[0] == '-' ? v[1] >= '1' && v[1] <= '9' : v[0] >= '0' && v[0] <= '9') &&
+              !(v[0] == '0' && v[1]);
+  if (plain && !errno && end && !*end)
+    crdt_w_int(b, x);
+  else if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+    crdt_w_bool(b, v[0] == 't');
+  else
+    crdt_w_cstr(b, v);
+}
+
+/* The canonical body map: fields sorted by name bytes. */
+static int cli_put_body(struct cli_args *a, struct crdt_buf *b)
+{
+  struct cli_field f[CLI_POS_MAX];
+  int n = a->n_pos - 2;
+  for (int i = 0; i < n; i++) {
+    const char *arg = a->pos[i + 2], *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+      return cli_fail("'%s' is not field=value", arg);
+    f[i] = (struct cli_field){arg, (size_t)(eq - arg), eq + 1};
+    if (crdt_check_ident(arg, f[i].name_len, CRDT_FIELD_MAX))
+      return cli_fail("field name '%.*s' must be 1 to %d characters of a-z 0-9 _",
+                      (int)f[i].name_len, arg, CRDT_FIELD_MAX);
+  }
+  qsort(f, (size_t)n, sizeof f[0], cli_field_cmp);
+  crdt_w_map(b, (uint32_t)n);
+  for (int i = 0; i < n; i++) {
+    if (i && cli_field_cmp(&f[i - 1], &f[i]) == 0)
+      return cli_fail("field '%.*s' is given twice", (int)f[i].name_len, f[i].name);
+    crdt_w_str(b, f[i].name, f[i].name_len);
+    cli_put_value(b, f[i].value);
+  }
+  if (crdt_buf_err(b) || b->len > CRDT_BODY_MAX_BYTES)
+    return cli_fail("the record is larger than %d bytes", CRDT_BODY_MAX_BYTES);
+  return CLI_OK;
+}
+
+static int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  uint8_t body[CRDT_BODY_MAX_BYTES + 1024], req[CRDT_BODY_MAX_BYTES + 2048], reply[256];
+  struct crdt_buf bb, rb;
+  struct crdt_mp r;
+  uint32_t n, len;
+  const uint8_t *id;
+  char hex[2 * CRDT_ID_BYTES + 1];
+  (void)cmd;
+  const char *coll = a->pos[0], *key = a->pos[1];
+  if (crdt_check_ident(coll, strlen(coll), CRDT_COLLECTION_MAX))
+    return cli_fail("collection '%s' must be 1 to %d characters of a-z 0-9 _", coll,
+                    CRDT_COLLECTION_MAX);
+  if (crdt_check_key(key, strlen(key)))
+    return cli_fail("the record key must be 1 to %d bytes of text without control characters",
+                    CRDT_KEY_MAX);
+  crdt_buf_init(&bb, body, sizeof body);
+  if (cli_put_body(a, &bb))
+    return CLI_FAIL;
+  crdt_buf_init(&rb, req, sizeof req);
+  crdt_w_array(&rb, 7);
+  crdt_w_cstr(&rb, "write");
+  if (a->scope)
+    crdt_w_cstr(&rb, a->scope);
+  else
+    crdt_w_nil(&rb);
+  crdt_w_cstr(&rb, coll);
+  crdt_w_cstr(&rb, key);
+  crdt_w_uint(&rb, CRDT_SET);
+  crdt_w_bin(&rb, bb.p, bb.len);
+  crdt_w_bin(&rb, "", 0);
+  if (crdt_buf_err(&rb))
+    return cli_fail("%s", linli_strerror(LINLI_ETOOBIG));
+  if (cli_call(a, rb.p, rb.len, reply, sizeof reply, &r, &n))
+    return CLI_FAIL;
+  if (n != 2 || crdt_mp_bin(&r, &id, &len) || len != CRDT_ID_BYTES)
+    return cli_fail("linlid sent a malformed reply");
+  cli_hex(hex, id, CRDT_ID_BYTES);
+  printf("%s\n", hex);
+  return CLI_OK;
+}
+
+/* ---- digest ---- */
+
+static int cli_cmd_digest(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  struct store *s = NULL;
+  struct store_config sc = {a->data, 0, 0, 0, 1};
+  uint8_t prefix[CRDT_SCOPE_MAX + 1], d[CRDT_DIGEST_BYTES];
+  char hex[2 * CRDT_DIGEST_BYTES + 1];
+  int pl = 0, rc;
+  (void)cmd;
+  if (a->scope) {
+    pl = crdt_row_prefix(prefix, sizeof prefix, a->scope, strlen(a->scope), NULL, 0, NULL, 0);
+    if (pl < 0 || crdt_check_scope(a->scope, strlen(a->scope)))
+      return cli_fail("'%s' is not a scope code", a->scope);
+  }
+  if ((rc = store_open(&s, &sc)))
+    return cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", a->data,
+                    linli_strerror(rc));
+  rc = store_digest(s, a->scope ? prefix : NULL, (size_t)pl, d);
+  store_close(s);
+  if (rc)
+    return cli_fail("cannot compute the digest: %s", linli_strerror(rc));
+  cli_hex(hex, d, sizeof d);
+  printf("%s\n", hex);
+  return CLI_OK;
+}
+
+/* ---- the table ---- */
+
+static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a);
+
+static const struct cli_cmd cli_cmds[] = {
+    {"init", cli_cmd_init, CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN, 0, 0,
+     "--data DIR --community CODE [--listen tcp://HOST:PORT]",
+     "  Creates a node: DIR (mode 700), its key DIR/node.key (mode 600) and\n"
+     "  DIR/linlid.conf. Prints the node's public key; peers list it in their config."},
+    {"pubkey", cli_cmd_pubkey, CLI_O_DATA, 0, 0, "--data DIR",
+     "  Prints the node's public key (64 hex digits)."},
+    {"status", cli_cmd_status, CLI_O_DATA | CLI_O_JSON, 0, 0, "--data DIR [--json]",
+     "  Asks the running linlid for its state: per peer whether it is connected, the\n"
+     "  last successful sync, ops behind, ops and bytes each way, rejected input."},
+    {"put", cli_cmd_put, CLI_O_DATA | CLI_O_SCOPE, 3, -1,
+     "--data DIR [--scope S] COLLECTION KEY field=value...",
+     "  Sets fields of a record through the running linlid and prints the op id.\n"
+     "  Whole numbers are stored as integers, true/false as booleans, the rest as text."},
+    {"get", cli_cmd_get, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 2, 2,
+     "--data DIR [--scope S] COLLECTION KEY [--json]",
+     "  Shows one record from the database (works with linlid stopped). Fields with\n"
+     "  concurrent values are marked as conflicts."},
+    {"list", cli_cmd_list, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 1,
+     "--data DIR [--scope S] COLLECTION [--json]",
+     "  Shows every record of a collection (works with linlid stopped)."},
+    {"digest", cli_cmd_digest, CLI_O_DATA | CLI_O_SCOPE, 0, 0, "--data DIR [--scope S]",
+     "  Prints the state digest: two nodes holding the same ops print the same digest."},
+    {"help", cli_cmd_help, 0, 0, 1, "[COMMAND]", "  Shows the commands, or one command's help."},
+};
+#define CLI_N_CMDS (sizeof cli_cmds / sizeof cli_cmds[0])
+
+static const struct cli_cmd *cli_find(const char *name)
+{
+  for (size_t i = 0; i < CLI_N_CMDS; i++)
+    if (strcmp(cli_cmds[i].name, name) == 0)
+      return &cli_cmds[i];
+  return NULL;
+}
+
+static int cli_main_usage(FILE *f, int code)
+{
+  fprintf(f, "usage: linli COMMAND [options]   (linli COMMAND --help for details)\n\n");
+  for (size_t i = 0; i < CLI_N_CMDS; i++)
+    fprintf(f, "  %-7s %s\n", cli_cmds[i].name, cli_cmds[i].usage);
+  fprintf(f, "\nexit status: 0 ok, 1 failed, 2 usage error\n");
+  return code;
+}
+
+static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  (void)cmd;
+  if (a->n_pos == 0)
+    return cli_main_usage(stdout, CLI_OK);
+  const struct cli_cmd *c = cli_find(a->pos[0]);
+  if (!c) {
+    cli_fail("no command '%s'; see linli help", a->pos[0]);
+    return CLI_USAGE;
+  }
+  return cli_usage(c, CLI_OK);
+}
+
+static const char **cli_opt_slot(struct cli_args *a, const char *arg, unsigned *bit)
+{
+  static const struct {
+    const char *name;
+    unsigned bit;
+  } opts[] = {{"--data", CLI_O_DATA},
+              {"--scope", CLI_O_SCOPE},
+              {"--community", CLI_O_COMMUNITY},
+              {"--listen", CLI_O_LISTEN}};
+  const char **slots[] = {&a->data, &a->scope, &a->community, &a->listen};
+  for (int i = 0; i < 4; i++)
+    if (strcmp(arg, opts[i].name) == 0) {
+      *bit = opts[i].bit;
+      return slots[i];
+    }
+  return NULL;
+}
+
+/* 0, CLI_USAGE, or -1 for --help. */
+static int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_args *a)
+{
+  int dashdash = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *s = argv[i];
+    unsigned bit = 0;
+    const char **slot = dashdash ? NULL : cli_opt_slot(a, s, &bit);
+    if (!dashdash && (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0))
+      return -1;
+    if (!dashdash && strcmp(s, "--") == 0) {
+      dashdash = 1;
+    } else if (!dashdash && strcmp(s, "--json") == 0 && (cmd->opts & CLI_O_JSON)) {
+      a->json = 1;
+    } else if (slot && (cmd->opts & bit) && i + 1 < argc) {
+      *slot = argv[++i];
+    } else if (!dashdash && s[0] == '-' && s[1] == '-') {
+      fprintf(stderr, "linli %s: unknown or incomplete option %s\n", cmd->name, s);
+      return CLI_USAGE;
+    } else if (a->n_pos < CLI_POS_MAX) {
+      a->pos[a->n_pos++] = s;
+    } else {
+      fprintf(stderr, "linli %s: too many arguments\n", cmd->name);
+      return CLI_USAGE;
+    }
+  }
+  if ((cmd->opts & CLI_O_DATA) && !a->data) {
+    fprintf(stderr, "linli %s: --data DIR is required\n", cmd->name);
+    return CLI_USAGE;
+  }
+  if (a->n_pos < cmd->pos_min || (cmd->pos_max >= 0 && a->n_pos > cmd->pos_max))
+    return CLI_USAGE;
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  struct cli_args a;
+  memset(&a, 0, sizeof a);
+  if (argc < 2)
+    return cli_main_usage(stderr, CLI_USAGE);
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+    return cli_main_usage(stdout, CLI_OK);
+  const struct cli_cmd *cmd = cli_find(argv[1]);
+  if (!cmd) {
+    fprintf(stderr, "linli: no command '%s'\n", argv[1]);
+    return cli_main_usage(stderr, CLI_USAGE);
+  }
+  int rc = cli_parse(cmd, argc - 2, argv + 2, &a);
+  if (rc)
+    return cli_usage(cmd, rc < 0 ? CLI_OK : CLI_USAGE);
+  if (crdt_init())
+    return cli_fail("%s", linli_strerror(LINLI_ECRYPTO));
+  return cmd->run(cmd, &a);
+}

@@ -1,0 +1,223 @@
+/* linli status: the running daemon's state, through the control socket
+ * (reply layout: docs/operator.md "Control protocol"). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "transport.h"
+
+#define CLI_PEER_FIELDS 13
+
+struct cli_node_st {
+  char scope[CRDT_SCOPE_MAX + 1];
+  char key[2 * CRDT_PK_BYTES + 1];
+  uint64_t ops, hlc, rejected, malformed, uptime_s, now_ms;
+};
+
+struct cli_peer_st {
+  char name[CONFIG_NAME_MAX + 1];
+  char key[2 * CRDT_PK_BYTES + 1];
+  int dial, connected;
+  uint64_t last_sync_ms, ops_in, ops_out, behind, bytes_in, bytes_out, rejected, bad_msgs,
+      dropped;
+};
+
+void cli_time(char *out, size_t cap, uint64_t ms)
+{
+  time_t s = (time_t)(ms / 1000u);
+  struct tm tm;
+  if (!ms || !gmtime_r(&s, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    snprintf(out, cap, "never");
+}
+
+static int cli_rd_str(struct crdt_mp *r, char *out, size_t cap)
+{
+  const char *s;
+  uint32_t n;
+  int rc = crdt_mp_str(r, &s, &n);
+  if (!rc && n >= cap)
+    rc = LINLI_ETOOBIG;
+  if (!rc) {
+    memcpy(out, s, n);
+    out[n] = 0;
+  }
+  return rc;
+}
+
+static int cli_rd_key(struct crdt_mp *r, char *out)
+{
+  const uint8_t *b;
+  uint32_t n;
+  int rc = crdt_mp_bin(r, &b, &n);
+  if (!rc && n != CRDT_PK_BYTES)
+    rc = LINLI_ETYPE;
+  if (!rc)
+    cli_hex(out, b, n);
+  return rc;
+}
+
+static int cli_rd_uints(struct crdt_mp *r, uint64_t **v, int n)
+{
+  int rc = 0;
+  for (int i = 0; i < n && !rc; i++)
+    rc = crdt_mp_uint(r, v[i]);
+  return rc;
+}
+
+static int cli_rd_node(struct crdt_mp *r, struct cli_node_st *st)
+{
+  uint32_t n;
+  uint64_t *v[] = {&st->ops, &st->hlc, &st->rejected, &st->malformed, &st->uptime_s, &st->now_ms};
+  int rc = crdt_mp_array(r, &n);
+  if (!rc && n != 8)
+    rc = LINLI_ETYPE;
+  if (!rc)
+    rc = cli_rd_str(r, st->scope, sizeof st->scope);
+  if (!rc)
+    rc = cli_rd_key(r, st->key);
+  return rc ? rc : cli_rd_uints(r, v, 6);
+}
+
+static int cli_rd_peer(struct crdt_mp *r, struct cli_peer_st *p)
+{
+  uint32_t n;
+  uint64_t *v[] = {&p->last_sync_ms, &p->ops_in,    &p->ops_out,  &p->behind, &p->bytes_in,
+                   &p->bytes_out,    &p->rejected, &p->bad_msgs, &p->dropped};
+  int rc = crdt_mp_array(r, &n);
+  if (!rc && n != CLI_PEER_FIELDS)
+    rc = LINLI_ETYPE;
+  if (!rc)
+    rc = cli_rd_str(r, p->name, sizeof p->name);
+  if (!rc)
+    rc = crdt_mp_bool(r, &p->dial);
+  if (!rc)
+    rc = crdt_mp_bool(r, &p->connected);
+  if (!rc)
+    rc = cli_rd_uints(r, v, 9);
+  return rc ? rc : cli_rd_key(r, p->key);
+}
+
+static void cli_status_json(const struct cli_node_st *st, const struct cli_peer_st *p, int np,
+                            const struct cli_peer_st *tot)
+{
+  printf("{\"running\":true,\"scope\":");
+  cli_json_str(stdout, st->scope, strlen(st->scope));
+  printf(",\"key\":\"%s\",\"ops\":%llu,\"hlc\":%llu,\"rejected\":%llu,\"malformed_msgs\":%llu,"
+         "\"uptime_s\":%llu,\"peers\":[",
+         st->key, (unsigned long long)st->ops, (unsigned long long)st->hlc,
+         (unsigned long long)st->rejected, (unsigned long long)st->malformed,
+         (unsigned long long)st->uptime_s);
+  for (int i = 0; i <= np; i++) {
+    const struct cli_peer_st *q = i < np ? &p[i] : tot;
+    if (i == np)
+      printf("],\"totals\":{");
+    else
+      printf("%s{\"name\":\"%s\",\"key\":\"%s\",\"dial\":%s,\"connected\":%s,", i ? "," : "",
+             q->name, q->key, q->dial ? "true" : "false", q->connected ? "true" : "false");
+    printf("\"last_sync_ms\":%llu,\"behind\":%llu,\"ops_in\":%llu,\"ops_out\":%llu,"
+           "\"bytes_in\":%llu,\"bytes_out\":%llu,\"rejected\":%llu,\"bad_msgs\":%llu,"
+           "\"dropped\":%llu}",
+           (unsigned long long)q->last_sync_ms, (unsigned long long)q->behind,
+           (unsigned long long)q->ops_in, (unsigned long long)q->ops_out,
+           (unsigned long long)q->bytes_in, (unsigned long long)q->bytes_out,
+           (unsigned long long)q->rejected, (unsigned long long)q->bad_msgs,
+           (unsigned long long)q->dropped);
+  }
+  printf("}\n");
+}
+
+static void cli_status_row(const char *name, const char *link, const char *conn,
+                           const struct cli_peer_st *q)
+{
+  char when[32];
+  cli_time(when, sizeof when, q->last_sync_ms);
+  printf("%-16s %-4s %-9s %-20s %8llu %9llu %9llu %11llu %11llu %8llu %8llu\n", name, link, conn,
+         when, (unsigned long long)q->behind, (unsigned long long)q->ops_in,
+         (unsigned long long)q->ops_out, (unsigned long long)q->bytes_in,
+         (unsigned long long)q->bytes_out, (unsigned long long)q->rejected,
+         (unsigned long long)q->bad_msgs);
+}
+
+static void cli_status_table(const struct cli_node_st *st, const struct cli_peer_st *p, int np,
+                             const struct cli_peer_st *tot)
+{
+  char clock[32];
+  cli_time(clock, sizeof clock, CRDT_HLC_MS(st->hlc));
+  printf("node %s  key %.16s...  running %llus\n", st->scope, st->key,
+         (unsigned long long)st->uptime_s);
+  printf("ops stored %llu  clock %s  rejected ops %llu  malformed messages %llu\n\n",
+         (unsigned long long)st->ops, clock, (unsigned long long)st->rejected,
+         (unsigned long long)st->malformed);
+  if (!np) {
+    printf("no peers configured (add peer or allow lines to linlid.conf)\n");
+    return;
+  }
+  printf("%-16s %-4s %-9s %-20s %8s %9s %9s %11s %11s %8s %8s\n", "PEER", "LINK", "CONNECTED",
+         "LAST SYNC", "BEHIND", "OPS IN", "OPS OUT", "BYTES IN", "BYTES OUT", "REJECTED", "BAD MSGS");
+  for (int i = 0; i < np; i++)
+    cli_status_row(p[i].name, p[i].dial ? "dial" : "in", p[i].connected ? "yes" : "no", &p[i]);
+  char conn[16];
+  snprintf(conn, sizeof conn, "%d/%d", (int)tot->connected, np);
+  cli_status_row("total", "", conn, tot);
+}
+
+static void cli_status_add(struct cli_peer_st *tot, const struct cli_peer_st *q)
+{
+  tot->connected += q->connected;
+  if (q->last_sync_ms > tot->last_sync_ms)
+    tot->last_sync_ms = q->last_sync_ms;
+  tot->behind += q->behind;
+  tot->ops_in += q->ops_in;
+  tot->ops_out += q->ops_out;
+  tot->bytes_in += q->bytes_in;
+  tot->bytes_out += q->bytes_out;
+  tot->rejected += q->rejected;
+  tot->bad_msgs += q->bad_msgs;
+  tot->dropped += q->dropped;
+}
+
+int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  uint8_t req[16], *reply = malloc(TRANSPORT_REPLY_MAX);
+  struct cli_peer_st *p = calloc(CONFIG_ROSTER_MAX, sizeof *p), tot;
+  struct cli_node_st st;
+  struct crdt_buf b;
+  struct crdt_mp r;
+  uint32_t n, np = 0;
+  int rc = CLI_FAIL;
+  (void)cmd;
+  memset(&tot, 0, sizeof tot);
+  if (!reply || !p) {
+    rc = cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    goto out;
+  }
+  crdt_buf_init(&b, req, sizeof req);
+  crdt_w_array(&b, 1);
+  crdt_w_cstr(&b, "status");
+  if (cli_call(a, b.p, b.len, reply, TRANSPORT_REPLY_MAX, &r, &n)) {
+    if (a->json && !cli_daemon_running(a->data))
+      printf("{\"running\":false}\n");
+    goto out;
+  }
+  if (n != 3 || cli_rd_node(&r, &st) || crdt_mp_array(&r, &np) || np > CONFIG_ROSTER_MAX) {
+    rc = cli_fail("linlid sent a malformed status reply");
+    goto out;
+  }
+  for (uint32_t i = 0; i < np; i++) {
+    if (cli_rd_peer(&r, &p[i])) {
+      rc = cli_fail("linlid sent a malformed status reply");
+      goto out;
+    }
+    cli_status_add(&tot, &p[i]);
+  }
+  if (a->json)
+    cli_status_json(&st, p, (int)np, &tot);
+  else
+    cli_status_table(&st, p, (int)np, &tot);
+  rc = CLI_OK;
+out:
+  free(reply);
+  free(p);
+  return rc;
+}

@@ -1,0 +1,321 @@
+/* The daemon's configuration file. Contract: config.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define CONFIG_FIELDS_MAX 4
+
+struct config__line {
+  int no;
+  char *f[CONFIG_FIELDS_MAX + 1];
+  int n;
+  char *err;
+  size_t errcap;
+};
+
+static int config__fail(struct config__line *l, const char *fmt, ...)
+{
+  if (l->err && l->errcap) {
+    int k = snprintf(l->err, l->errcap, "line %d: ", l->no);
+    va_list ap;
+    va_start(ap, fmt);
+    if (k >= 0 && (size_t)k < l->errcap)
+      vsnprintf(l->err + k, l->errcap - (size_t)k, fmt, ap);
+    va_end(ap);
+  }
+  return LINLI_EINVAL;
+}
+
+static int config__want(struct config__line *l, int n)
+{
+  if (l->n != n + 1)
+    return config__fail(l, "'%s' takes %d value%s, found %d", l->f[0], n, n == 1 ? "" : "s",
+                        l->n - 1);
+  return 0;
+}
+
+int config_check_name(const char *s, size_t len)
+{
+  if (len == 0 || len > CONFIG_NAME_MAX)
+    return LINLI_ENAME;
+  for (size_t i = 0; i < len; i++) {
+    char ch = s[i];
+    int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+             ch == '_' || ch == '.' || ch == '-';
+    if (!ok)
+      return LINLI_ENAME;
+  }
+  return 0;
+}
+
+static int config__hexval(char ch)
+{
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  if (ch >= 'a' && ch <= 'f')
+    return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F')
+    return ch - 'A' + 10;
+  return -1;
+}
+
+static int config__key(struct config__line *l, const char *hex, uint8_t pk[CRDT_PK_BYTES])
+{
+  if (strlen(hex) != 2 * CRDT_PK_BYTES)
+    return config__fail(l, "a public key is %d hex digits, found %zu", 2 * CRDT_PK_BYTES,
+                        strlen(hex));
+  for (int i = 0; i < CRDT_PK_BYTES; i++) {
+    int hi = config__hexval(hex[2 * i]), lo = config__hexval(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0)
+      return config__fail(l, "public key has a character that is not a hex digit");
+    pk[i] = (uint8_t)(hi << 4 | lo);
+  }
+  return 0;
+}
+
+static int config__copy(struct config__line *l, char *dst, size_t cap, const char *src)
+{
+  size_t n = strlen(src);
+  if (n >= cap)
+    return config__fail(l, "'%s' value is longer than %zu bytes", l->f[0], cap - 1);
+  memcpy(dst, src, n + 1);
+  return 0;
+}
+
+static int config__uint(struct config__line *l, const char *s, uint64_t lo, uint64_t hi,
+                        uint64_t *out)
+{
+  char *end = NULL;
+  if (*s < '0' || *s > '9')
+    return config__fail(l, "'%s' needs a whole number", l->f[0]);
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end || v < lo || v > hi)
+    return config__fail(l, "'%s' must be a whole number from %llu to %llu", l->f[0],
+                        (unsigned long long)lo, (unsigned long long)hi);
+  *out = v;
+  return 0;
+}
+
+static int config__endpoint(struct config__line *l, const char *s, const char *scheme)
+{
+  size_t k = strlen(scheme);
+  if (strncmp(s, scheme, k) != 0 || !s[k])
+    return config__fail(l, "'%s' needs an endpoint like %s...", l->f[0], scheme);
+  return 0;
+}
+
+static int config__roster_add(struct config *c, struct config__line *l, const char *name,
+                              const char *endpoint, const char *hex)
+{
+  struct config_peer p;
+  int rc;
+  memset(&p, 0, sizeof p);
+  if (c->n_roster == CONFIG_ROSTER_MAX)
+    return config__fail(l, "more than %d peer and allow lines", CONFIG_ROSTER_MAX);
+  if (config_check_name(name, strlen(name)))
+    return config__fail(l, "a peer name is 1 to %d characters of A-Z a-z 0-9 _ . -",
+                        CONFIG_NAME_MAX);
+  memcpy(p.name, name, strlen(name) + 1);
+  if ((rc = config__key(l, hex, p.pk)))
+    return rc;
+  if (endpoint) {
+    if ((rc = config__endpoint(l, endpoint, "tcp://")) ||
+        (rc = config__copy(l, p.endpoint, sizeof p.endpoint, endpoint)))
+      return rc;
+    p.dial = 1;
+  }
+  for (int i = 0; i < c->n_roster; i++) {
+    if (strcmp(c->roster[i].name, p.name) == 0)
+      return config__fail(l, "the name '%s' is used twice", p.name);
+    if (memcmp(c->roster[i].pk, p.pk, CRDT_PK_BYTES) == 0)
+      return config__fail(l, "this key is already listed as '%s'", c->roster[i].name);
+  }
+  c->roster[c->n_roster++] = p;
+  return 0;
+}
+
+static int config__scope(struct config *c, struct config__line *l, const char *s)
+{
+  if (c->n_scopes == CONFIG_SCOPES_MAX)
+    return config__fail(l, "more than %d scope lines", CONFIG_SCOPES_MAX);
+  if (crdt_check_scope(s, strlen(s)))
+    return config__fail(l, "a scope is 1 to %d characters of A-Z a-z 0-9 _ . -", CRDT_SCOPE_MAX);
+  for (int i = 0; i < c->n_scopes; i++)
+    if (strcmp(c->scopes[i], s) == 0)
+      return config__fail(l, "scope '%s' is listed twice", s);
+  memcpy(c->scopes[c->n_scopes++], s, strlen(s) + 1);
+  return 0;
+}
+
+/* One non-empty line, split into fields. */
+static int config__apply(struct config *c, struct config__line *l)
+{
+  const char *k = l->f[0];
+  int rc;
+  if (strcmp(k, "data") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__copy(l, c->data, sizeof c->data, l->f[1]);
+  if (strcmp(k, "listen") == 0) {
+    if ((rc = config__want(l, 1)) || (rc = config__endpoint(l, l->f[1], "tcp://")))
+      return rc;
+    return config__copy(l, c->listen, sizeof c->listen, l->f[1]);
+  }
+  if (strcmp(k, "control") == 0) {
+    if ((rc = config__want(l, 1)) || (rc = config__endpoint(l, l->f[1], "ipc://")))
+      return rc;
+    return config__copy(l, c->control, sizeof c->control, l->f[1]);
+  }
+  if (strcmp(k, "scope") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__scope(c, l, l->f[1]);
+  if (strcmp(k, "peer") == 0)
+    return (rc = config__want(l, 3)) ? rc : config__roster_add(c, l, l->f[1], l->f[2], l->f[3]);
+  if (strcmp(k, "allow") == 0)
+    return (rc = config__want(l, 2)) ? rc : config__roster_add(c, l, l->f[1], NULL, l->f[2]);
+  if (strcmp(k, "sync_interval_ms") == 0)
+    return (rc = config__want(l, 1)) ? rc
+                                     : config__uint(l, l->f[1], 100, 86400000, &c->sync_interval_ms);
+  if (strcmp(k, "max_map_mb") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 1 << 20, &c->max_map_mb);
+  return config__fail(l, "unknown key '%.40s'", k);
+}
+
+static int config__split(struct config__line *l, char *s)
+{
+  char *hash = strchr(s, '#');
+  if (hash)
+    *hash = 0;
+  char *save = NULL;
+  l->n = 0;
+  for (char *tok = strtok_r(s, " \t\r", &save); tok; tok = strtok_r(NULL, " \t\r", &save)) {
+    if (l->n == CONFIG_FIELDS_MAX)
+      return config__fail(l, "too many values for '%s'", l->f[0]);
+    l->f[l->n++] = tok;
+  }
+  return 0;
+}
+
+static int config__finish(struct config *c, struct config__line *l)
+{
+  if (!c->data[0])
+    return config__fail(l, "no 'data' line: the data directory is required");
+  if (!c->n_scopes)
+    return config__fail(l, "no 'scope' line: the node's community is required");
+  if (!c->control[0]) {
+    int k = snprintf(c->control, sizeof c->control, "ipc://%s/control.sock", c->data);
+    if (k < 0 || (size_t)k >= sizeof c->control)
+      return config__fail(l, "the data path is too long for a control socket path");
+  }
+  if (!c->sync_interval_ms)
+    c->sync_interval_ms = 30000;
+  if (!c->max_map_mb)
+    c->max_map_mb = 65536;
+  return 0;
+}
+
+int config_parse(struct config *c, const char *text, size_t len, char *err, size_t errcap)
+{
+  struct config__line l = {0, {NULL}, 0, err, errcap};
+  char buf[CONFIG_LINE_MAX + 1];
+  int rc = 0;
+  memset(c, 0, sizeof *c);
+  if (err && errcap)
+    err[0] = 0;
+  if (len > CONFIG_FILE_MAX) {
+    config__fail(&l, "the file is larger than %d bytes", CONFIG_FILE_MAX);
+    return LINLI_ETOOBIG;
+  }
+  size_t pos = 0;
+  while (pos < len) {
+    const char *nl = memchr(text + pos, '\n', len - pos);
+    size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+    l.no++;
+    if (n > CONFIG_LINE_MAX)
+      return config__fail(&l, "line is longer than %d bytes", CONFIG_LINE_MAX);
+    memcpy(buf, text + pos, n);
+    buf[n] = 0;
+    pos += n + 1;
+    if (memchr(buf, 0, n))
+      return config__fail(&l, "line contains a NUL byte");
+    if ((rc = config__split(&l, buf)))
+      return rc;
+    if (l.n && (rc = config__apply(c, &l)))
+      return rc;
+  }
+  l.no++;
+  return config__finish(c, &l);
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errcap)
+{
+  char *text = NULL;
+  int rc = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    rc = -errno;
+    goto out;
+  }
+  text = malloc(CONFIG_FILE_MAX + 1);
+  if (!text) {
+    rc = LINLI_ENOMEM;
+    goto out;
+  }
+  size_t len = 0;
+  for (;;) {
+    ssize_t r = read(fd, text + len, CONFIG_FILE_MAX + 1 - len);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      rc = -errno;
+      goto out;
+    }
+    if (r == 0 || (len += (size_t)r) > CONFIG_FILE_MAX)
+      break;
+  }
+  rc = config_parse(c, text, len, err, errcap);
+  if (rc && err && errcap) {
+    char tmp[CONFIG_ERR_MAX];
+    snprintf(tmp, sizeof tmp, "%s", err);
+    snprintf(err, errcap, "%s: %s", path, tmp);
+  }
+out:
+  if (rc < 0 && rc != LINLI_EINVAL && rc != LINLI_ETOOBIG && err && errcap)
+    snprintf(err, errcap, "%s: %s", path, linli_strerror(rc));
+  if (fd >= 0)
+    close(fd);
+  free(text);
+  return rc;
+}
+
+int config_template(char *out, size_t cap, const char *data, const char *listen,
+                    const char *scope)
+{
+  int k = snprintf(out, cap,
+                   "# linlid configuration: one 'key value' per line (docs/operator.md)\n"
+                   "data %s\n"
+                   "%s%s\n"
+                   "scope %s\n"
+                   "# scope NEIGHBOUR              hold a neighbour's records as a backup\n"
+                   "# peer hub tcp://10.0.0.1:7001 <64 hex digits>   dial this node\n"
+                   "# allow grid3 <64 hex digits>                     let this node connect in\n"
+                   "# control ipc://%s/control.sock\n"
+                   "# sync_interval_ms 30000\n"
+                   "# max_map_mb 65536\n",
+                   data, listen ? "listen " : "# listen tcp://127.0.0.1:7001", listen ? listen : "",
+                   scope, data);
+  if (k < 0 || (size_t)k >= cap)
+    return LINLI_ETOOBIG;
+  return k;
+}
+
+int config_find_key(const struct config *c, const uint8_t pk[CRDT_PK_BYTES])
+{
+  for (int i = 0; i < c->n_roster; i++)
+    if (memcmp(c->roster[i].pk, pk, CRDT_PK_BYTES) == 0)
+      return i;
+  return -1;
+}

@@ -1,0 +1,82 @@
+/* config: the daemon's plain-text configuration file.
+ *
+ * One `key value...` per line; `#` starts a comment (to the end of the line);
+ * blank lines are ignored; fields are separated by spaces or tabs. Keys:
+ *
+ *   data DIR                      the data directory (required)
+ *   listen ENDPOINT               tcp://HOST:PORT to bind the ROUTER on (optional:
+ *                                 without it the node only dials out)
+ *   scope CODE                    repeatable; the first is the node's own
+ *   peer NAME ENDPOINT PUBKEY     repeatable; a node to dial (tcp://HOST:PORT)
+ *                                 and its Ed25519 public key (64 hex digits);
+ *                                 a peer may also connect in
+ *   allow NAME PUBKEY             repeatable; a node that may connect in
+ *   control ENDPOINT              ipc:///path of the control socket
+ *                                 (default ipc://DATA/control.sock)
+ *   sync_interval_ms N            reconciliation period (default 30000)
+ *   max_map_mb N                  the LMDB map may grow up to N MiB (default 65536)
+ *
+ * Parsing is strict: an unknown key, a missing or extra field, bad hex, a bad
+ * name, a duplicate name or key, a value out of range or a missing `data` or
+ * `scope` is an error naming the line. No global state; the parsed config is
+ * a plain struct the caller owns.
+ */
+#ifndef LINLI_CONFIG_H
+#define LINLI_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crdt.h"
+#include "node.h"
+
+#define CONFIG_PATH_MAX 1024
+#define CONFIG_ENDPOINT_MAX 256
+#define CONFIG_NAME_MAX 32     /* peer names: [A-Za-z0-9_.-]+ */
+#define CONFIG_ROSTER_MAX 64   /* peers + allowed nodes */
+#define CONFIG_SCOPES_MAX 16
+#define CONFIG_LINE_MAX 1024
+#define CONFIG_FILE_MAX (256 * 1024)
+#define CONFIG_ERR_MAX 256
+
+struct config_peer {
+  char name[CONFIG_NAME_MAX + 1];
+  char endpoint[CONFIG_ENDPOINT_MAX]; /* empty for `allow` entries */
+  uint8_t pk[CRDT_PK_BYTES];          /* Ed25519 public key */
+  int dial;                           /* 1 for `peer`, 0 for `allow` */
+};
+
+struct config {
+  char data[CONFIG_PATH_MAX];
+  char listen[CONFIG_ENDPOINT_MAX]; /* empty: do not listen */
+  char control[CONFIG_ENDPOINT_MAX];
+  char scopes[CONFIG_SCOPES_MAX][CRDT_SCOPE_MAX + 1];
+  int n_scopes;
+  struct config_peer roster[CONFIG_ROSTER_MAX];
+  int n_roster;
+  uint64_t sync_interval_ms;
+  uint64_t max_map_mb;
+};
+
+/* Parses text[0..len). On failure returns LINLI_EINVAL (or ETOOBIG for a
+ * file over CONFIG_FILE_MAX) and writes "line N: what is wrong" into err
+ * (errcap bytes, may be NULL); *c is then unspecified. */
+int config_parse(struct config *c, const char *text, size_t len, char *err, size_t errcap);
+
+/* Reads and parses the file at path. -errno if unreadable (err says which
+ * file). */
+int config_load(struct config *c, const char *path, char *err, size_t errcap);
+
+/* Writes the text of a fresh config for a new node into out (cap bytes):
+ * data, listen (may be NULL), scope and a commented example of each other
+ * key. Returns the length, or LINLI_ETOOBIG. */
+int config_template(char *out, size_t cap, const char *data, const char *listen,
+                    const char *scope);
+
+/* The roster entry whose key is pk, or -1. */
+int config_find_key(const struct config *c, const uint8_t pk[CRDT_PK_BYTES]);
+
+/* 0 if s (len bytes) is a valid peer name, LINLI_ENAME otherwise. */
+int config_check_name(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,405 @@
+#define _XOPEN_SOURCE 700
+/* linlid: the node daemon. Loads the config and key, opens the node, binds
+ * it to ZeroMQ (transport.c) and serves peers and the control socket until
+ * SIGTERM/SIGINT or a "stop" request. Operator guide: docs/operator.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "node.h"
+#include "transport.h"
+
+static volatile sig_atomic_t linlid_stop_flag;
+
+struct linlid {
+  struct config cfg;
+  struct crdt_identity id;
+  struct node *node;
+  struct transport *tr;
+  uint64_t started_ms;
+  int lock_fd;
+};
+
+static void linlid_on_signal(int sig)
+{
+  (void)sig;
+  linlid_stop_flag = 1;
+}
+
+/* "2026-11-28T23:59:01Z linlid[shihua] <line>" on stderr. */
+static void linlid_log(void *arg, const char *line)
+{
+  struct linlid *d = arg;
+  char ts[32] = "-";
+  struct timespec now;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &now);
+  if (gmtime_r(&now.tv_sec, &tm))
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  fprintf(stderr, "%s linlid[%s] %s\n", ts, d->cfg.n_scopes ? d->cfg.scopes[0] : "-", line);
+}
+
+/* ---- control requests (docs/operator.md "Control protocol") ---- */
+
+static void linlid_reply_err(struct crdt_buf *out, int err, const char *msg)
+{
+  crdt_w_array(out, 2);
+  crdt_w_int(out, err);
+  crdt_w_cstr(out, msg ? msg : linli_strerror(err));
+}
+
+/* Reads a str into a NUL-terminated buffer of cap bytes. */
+static int linlid_str(struct crdt_mp *r, char *buf, size_t cap)
+{
+  const char *s;
+  uint32_t len;
+  int rc = crdt_mp_str(r, &s, &len);
+  if (rc)
+    return rc;
+  if (len >= cap || memchr(s, 0, len))
+    return LINLI_ETOOBIG;
+  memcpy(buf, s, len);
+  buf[len] = 0;
+  return 0;
+}
+
+/* nil, or a scope string. */
+static int linlid_opt_scope(struct crdt_mp *r, char *buf, size_t cap, const char **scope)
+{
+  if (crdt_mp_peek_nil(r)) {
+    *scope = NULL;
+    return crdt_mp_nil(r);
+  }
+  *scope = buf;
+  return linlid_str(r, buf, cap);
+}
+
+static void linlid_write(struct linlid *d, struct crdt_mp *r, uint32_t n, struct crdt_buf *out)
+{
+  char scope_buf[CRDT_SCOPE_MAX + 1], coll[CRDT_COLLECTION_MAX + 1], key[CRDT_KEY_MAX + 1];
+  struct node_change c;
+  uint64_t kind = 0;
+  const uint8_t *parents;
+  uint32_t plen, blen;
+  uint8_t id[CRDT_ID_BYTES];
+  int rc;
+  memset(&c, 0, sizeof c);
+  if (n != 7) {
+    rc = LINLI_ETYPE;
+    goto fail;
+  }
+  if ((rc = linlid_opt_scope(r, scope_buf, sizeof scope_buf, &c.scope)) ||
+      (rc = linlid_str(r, coll, sizeof coll)) || (rc = linlid_str(r, key, sizeof key)) ||
+      (rc = crdt_mp_uint(r, &kind)) || (rc = crdt_mp_bin(r, &c.body, &blen)) ||
+      (rc = crdt_mp_bin(r, &parents, &plen)))
+    goto fail;
+  if (crdt_mp_left(r)) {
+    rc = LINLI_ETRAIL;
+    goto fail;
+  }
+  if (kind >= CRDT_KIND_COUNT || plen % CRDT_ID_BYTES || plen / CRDT_ID_BYTES > CRDT_PARENTS_MAX) {
+    rc = kind >= CRDT_KIND_COUNT ? LINLI_EKIND : LINLI_EINVAL;
+    goto fail;
+  }
+  c.collection = coll;
+  c.key = key;
+  c.kind = (enum crdt_kind)kind;
+  c.body_len = blen;
+  c.parents = plen ? parents : NULL;
+  c.n_parents = plen / CRDT_ID_BYTES;
+  if ((rc = node_write(d->node, &c, id)))
+    goto fail;
+  crdt_w_array(out, 2);
+  crdt_w_uint(out, 0);
+  crdt_w_bin(out, id, sizeof id);
+  return;
+fail:
+  linlid_reply_err(out, rc, NULL);
+}
+
+static void linlid_peer_sums(struct linlid *d, int r, struct node_peer_status *sum)
+{
+  struct node_peer_status ps;
+  memset(sum, 0, sizeof *sum);
+  uint32_t ids[2] = {(uint32_t)r, TRANSPORT_IN_BASE + (uint32_t)r};
+  for (int k = 0; k < 2; k++) {
+    if (node_peer_status(d->node, ids[k], &ps))
+      continue;
+    if (ps.last_sync_ms >= sum->last_sync_ms) {
+      sum->last_sync_ms = ps.last_sync_ms;
+      sum->behind = ps.behind;
+    }
+    sum->ops_in += ps.ops_in;
+    sum->ops_out += ps.ops_out;
+    sum->bytes_in += ps.bytes_in;
+    sum->bytes_out += ps.bytes_out;
+    sum->rejected += ps.rejected;
+  }
+}
+
+static void linlid_status(struct linlid *d, struct crdt_buf *out)
+{
+  struct node_status st;
+  int rc = node_status(d->node, &st);
+  if (rc) {
+    linlid_reply_err(out, rc, NULL);
+    return;
+  }
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  uint64_t now_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+  crdt_w_array(out, 3);
+  crdt_w_uint(out, 0);
+  crdt_w_array(out, 8);
+  crdt_w_cstr(out, d->cfg.scopes[0]);
+  crdt_w_bin(out, d->id.pk, sizeof d->id.pk);
+  crdt_w_uint(out, st.ops);
+  crdt_w_uint(out, st.hlc);
+  crdt_w_uint(out, st.rejected);
+  crdt_w_uint(out, st.malformed_msgs);
+  crdt_w_uint(out, (now_ms - d->started_ms) / 1000u);
+  crdt_w_uint(out, now_ms);
+  crdt_w_array(out, (uint32_t)d->cfg.n_roster);
+  for (int r = 0; r < d->cfg.n_roster; r++) {
+    struct node_peer_status ps;
+    struct transport_link_info li;
+    linlid_peer_sums(d, r, &ps);
+    transport_link_info(d->tr, r, &li);
+    crdt_w_array(out, 13);
+    crdt_w_cstr(out, d->cfg.roster[r].name);
+    crdt_w_bool(out, d->cfg.roster[r].dial);
+    crdt_w_bool(out, li.up_out || li.up_in);
+    crdt_w_uint(out, ps.last_sync_ms);
+    crdt_w_uint(out, ps.ops_in);
+    crdt_w_uint(out, ps.ops_out);
+    crdt_w_uint(out, ps.behind);
+    crdt_w_uint(out, ps.bytes_in);
+    crdt_w_uint(out, ps.bytes_out);
+    crdt_w_uint(out, ps.rejected);
+    crdt_w_uint(out, li.bad_msgs);
+    crdt_w_uint(out, li.dropped);
+    crdt_w_bin(out, d->cfg.roster[r].pk, CRDT_PK_BYTES);
+  }
+}
+
+static void linlid_digest(struct linlid *d, struct crdt_mp *r, uint32_t n, struct crdt_buf *out)
+{
+  char buf[CRDT_SCOPE_MAX + 1];
+  const char *scope = NULL;
+  uint8_t dg[CRDT_DIGEST_BYTES];
+  int rc = n == 2 ? linlid_opt_scope(r, buf, sizeof buf, &scope) : LINLI_ETYPE;
+  if (!rc && scope && (rc = crdt_check_scope(scope, strlen(scope))))
+    rc = LINLI_ENAME;
+  if (!rc)
+    rc = node_digest(d->node, scope, dg);
+  if (rc) {
+    linlid_reply_err(out, rc, NULL);
+    return;
+  }
+  crdt_w_array(out, 2);
+  crdt_w_uint(out, 0);
+  crdt_w_bin(out, dg, sizeof dg);
+}
+
+static void linlid_control(void *arg, const uint8_t *req, size_t len, struct crdt_buf *out)
+{
+  struct linlid *d = arg;
+  struct crdt_mp r;
+  uint32_t n = 0;
+  char verb[16];
+  crdt_mp_init(&r, req, len);
+  if (crdt_mp_array(&r, &n) || n < 1 || n > 8 || linlid_str(&r, verb, sizeof verb)) {
+    linlid_reply_err(out, LINLI_EPROTO, "malformed control request: expected [verb, ...]");
+    return;
+  }
+  if (strcmp(verb, "write") == 0) {
+    linlid_write(d, &r, n, out);
+  } else if (strcmp(verb, "status") == 0 && n == 1) {
+    linlid_status(d, out);
+  } else if (strcmp(verb, "digest") == 0) {
+    linlid_digest(d, &r, n, out);
+  } else if (strcmp(verb, "stop") == 0 && n == 1) {
+    crdt_w_array(out, 1);
+    crdt_w_uint(out, 0);
+    linlid_log(d, "stop requested on the control socket");
+    transport_stop(d->tr);
+  } else {
+    linlid_reply_err(out, LINLI_EPROTO, "unknown control request");
+  }
+}
+
+/* ---- start-up ---- */
+
+static int linlid_usage(FILE *f, int code)
+{
+  fprintf(f, "usage: linlid --data DIR [--config FILE]\n"
+             "  Runs a linli node: syncs the data in DIR with the peers in the config\n"
+             "  (default DIR/linlid.conf) and serves the linli CLI on the control socket.\n"
+             "  Logs one line per event on stderr; stops cleanly on SIGTERM or SIGINT.\n"
+             "  See docs/operator.md.\n");
+  return code;
+}
+
+/* Only one daemon per data directory: a POSIX lock on DIR/linlid.lock,
+ * which the CLI tests to tell whether the daemon runs. */
+static int linlid_lock(struct linlid *d)
+{
+  char path[CONFIG_PATH_MAX + 16];
+  snprintf(path, sizeof path, "%s/linlid.lock", d->cfg.data);
+  d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (d->lock_fd < 0)
+    return -errno;
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+  if (fcntl(d->lock_fd, F_SETLK, &fl) < 0)
+    return errno == EACCES || errno == EAGAIN ? LINLI_EEXIST : -errno;
+  return 0;
+}
+
+/* The config's data line and --data must name the same directory, which
+ * must be ours alone (0700). */
+static int linlid_check_data(struct linlid *d, const char *data)
+{
+  char a[PATH_MAX], b[PATH_MAX];
+  struct stat st;
+  if (!realpath(data, a) || !realpath(d->cfg.data, b)) {
+    fprintf(stderr, "linlid: data directory %s: %s\n", data, strerror(errno));
+    return 1;
+  }
+  if (strcmp(a, b) != 0) {
+    fprintf(stderr, "linlid: the config's data line (%s) names another directory than --data (%s)\n",
+            d->cfg.data, data);
+    return 1;
+  }
+  if (stat(a, &st) == 0 && (st.st_mode & 077) && chmod(a, 0700) < 0) {
+    fprintf(stderr, "linlid: data directory %s is open to other users and chmod 700 failed\n", a);
+    return 1;
+  }
+  return 0;
+}
+
+static int linlid_load(struct linlid *d, const char *data, const char *conf)
+{
+  char path[CONFIG_PATH_MAX + 16], err[CONFIG_ERR_MAX + CONFIG_PATH_MAX];
+  int rc;
+  if (!conf) {
+    snprintf(path, sizeof path, "%s/linlid.conf", data);
+    conf = path;
+  }
+  if ((rc = config_load(&d->cfg, conf, err, sizeof err))) {
+    fprintf(stderr, "linlid: config %s\n", err);
+    return 1;
+  }
+  if (linlid_check_data(d, data))
+    return 1;
+  if ((rc = linlid_lock(d))) {
+    fprintf(stderr, "linlid: %s\n", rc == LINLI_EEXIST ? "another linlid already runs on this data directory"
+                                                      : linli_strerror(rc));
+    return 1;
+  }
+  snprintf(path, sizeof path, "%s/node.key", d->cfg.data);
+  if ((rc = crdt_identity_load(&d->id, path))) {
+    fprintf(stderr, "linlid: key file %s: %s\n", path, linli_strerror(rc));
+    return 1;
+  }
+  return 0;
+}
+
+static int linlid_open(struct linlid *d)
+{
+  struct transport_hooks hooks = {d, linlid_log, linlid_control};
+  struct node_env env;
+  struct node_config nc;
+  char err[512];
+  int rc;
+  if ((rc = transport_new(&d->tr, &d->cfg, &d->id, &hooks, err, sizeof err))) {
+    fprintf(stderr, "linlid: %s\n", err);
+    return 1;
+  }
+  transport_env(d->tr, &env);
+  memset(&nc, 0, sizeof nc);
+  nc.dir = d->cfg.data;
+  nc.identity = &d->id;
+  for (int i = 0; i < d->cfg.n_scopes; i++)
+    nc.scopes[i] = d->cfg.scopes[i];
+  nc.n_scopes = d->cfg.n_scopes;
+  nc.map_size_max = (size_t)d->cfg.max_map_mb << 20;
+  nc.sync_interval_ms = d->cfg.sync_interval_ms;
+  if ((rc = node_open(&d->node, &env, &nc))) {
+    fprintf(stderr, "linlid: cannot open the node in %s: %s\n", d->cfg.data, linli_strerror(rc));
+    return 1;
+  }
+  if ((rc = transport_start(d->tr, d->node, err, sizeof err))) {
+    fprintf(stderr, "linlid: %s\n", err);
+    return 1;
+  }
+  return 0;
+}
+
+static int linlid_args(int argc, char **argv, const char **data, const char **conf)
+{
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+      return linlid_usage(stdout, 0) - 1;
+    if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+      *data = argv[++i];
+    else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+      *conf = argv[++i];
+    else
+      return linlid_usage(stderr, 2);
+  }
+  return *data ? 0 : linlid_usage(stderr, 2);
+}
+
+int main(int argc, char **argv)
+{
+  const char *data = NULL, *conf = NULL;
+  struct linlid *d = calloc(1, sizeof *d);
+  int rc = linlid_args(argc, argv, &data, &conf), code = 1;
+  if (rc)
+    return rc < 0 ? 0 : rc;
+  if (!d || crdt_init()) {
+    fprintf(stderr, "linlid: cannot initialise (memory or libsodium)\n");
+    return 1;
+  }
+  umask(077);
+  d->lock_fd = -1;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = linlid_on_signal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  d->started_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+  if (linlid_load(d, data, conf) || linlid_open(d))
+    goto out;
+  char pk[2 * CRDT_PK_BYTES + 1];
+  for (int i = 0; i < CRDT_PK_BYTES; i++)
+    snprintf(pk + 2 * i, 3, "%02x", d->id.pk[i]);
+  char line[512];
+  snprintf(line, sizeof line, "started key=%.16s scopes=%d roster=%d control=%s", pk,
+           d->cfg.n_scopes, d->cfg.n_roster, d->cfg.control);
+  linlid_log(d, line);
+  rc = transport_run(d->tr, &linlid_stop_flag);
+  linlid_log(d, rc ? "stopping after a transport failure" : "stopping");
+  code = rc ? 1 : 0;
+out:
+  node_close(d->node); /* first: its last log lines go through the transport */
+  transport_destroy(d->tr);
+  if (code == 0)
+    linlid_log(d, "stopped");
+  if (d->lock_fd >= 0)
+    close(d->lock_fd);
+  crdt_identity_wipe(&d->id);
+  free(d);
+  return code;
+}

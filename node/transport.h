@@ -1,0 +1,102 @@
+/* transport: the daemon's ZeroMQ binding of the node core.
+ *
+ * All ZeroMQ code of linli lives in transport.c. A transport owns one ZeroMQ
+ * context and these sockets:
+ *
+ *   ZAP     REP on inproc://zeromq.zap.01, bound first, before any other
+ *           socket binds or connects. It answers every handshake of the
+ *           ROUTER: domain must be "linli", mechanism CURVE, and the client's
+ *           CURVE key one derived from a roster key (config `peer` and
+ *           `allow` lines); the User-Id it hands back is the hex of that
+ *           CURVE key. It is served by the same loop as everything else, so
+ *           it cannot die while the daemon serves: if receiving on it fails,
+ *           transport_run() returns an error and the daemon stops.
+ *   ROUTER  bound on config `listen` (if any), CURVE server, ZAP domain
+ *           "linli". A message's peer is the roster entry named by its
+ *           User-Id metadata, never its routing id. The first message from a
+ *           roster node whose inbound link is down brings it up
+ *           (node_peer_up(dialer = 0)); the socket monitor's DISCONNECTED
+ *           event for that connection brings it down.
+ *   DEALER  one per `peer` line, CURVE client with the peer's server key
+ *           (derived from its Ed25519 key); its monitor's
+ *           HANDSHAKE_SUCCEEDED brings the link up (node_peer_up(dialer = 1)),
+ *           DISCONNECTED brings it down.
+ *   CONTROL REP on config `control` (ipc://), chmod 0600 right after bind;
+ *           each request goes to hooks.control, whose reply is sent back.
+ *
+ * Node peer ids: roster entry i is peer i on its outgoing (DEALER) link and
+ * peer TRANSPORT_IN_BASE + i on its incoming (ROUTER) link, so two nodes that
+ * both dial each other run two independent links.
+ *
+ * The CURVE key pair is derived from the node's Ed25519 identity
+ * (crypto_sign_ed25519_{pk,sk}_to_curve25519). Limits on every socket:
+ * ZMQ_MAXMSGSIZE = TRANSPORT_MSG_MAX, SNDHWM/RCVHWM = TRANSPORT_HWM messages,
+ * handshake 10 s, reconnect 0.5 s backing off to 5 s, heartbeats every 10 s
+ * (a link silent for 30 s is dropped), linger 0.
+ *
+ * Time is CLOCK_REALTIME in ms and randomness is randombytes_buf: the
+ * transport is the real-world environment; the simulator has its own.
+ * No global state: a process may hold several transports.
+ */
+#ifndef LINLI_TRANSPORT_H
+#define LINLI_TRANSPORT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "crdt.h"
+#include "node.h"
+
+#define TRANSPORT_IN_BASE CONFIG_ROSTER_MAX
+#define TRANSPORT_MSG_MAX (NET_MSG_MAX + 64u * 1024u)
+#define TRANSPORT_HWM 1000
+#define TRANSPORT_CONTROL_MAX (64u * 1024u) /* bytes of a control request */
+#define TRANSPORT_REPLY_MAX (256u * 1024u)  /* bytes of a control reply */
+
+struct transport;
+
+struct transport_hooks {
+  void *arg;
+  /* One event, no newline, no personal data. */
+  void (*log)(void *arg, const char *line);
+  /* A control request (req, len bytes, unchecked): write the reply into out
+   * (TRANSPORT_REPLY_MAX bytes); it is sent as is. To end the daemon after
+   * this reply, call transport_stop(). */
+  void (*control)(void *arg, const uint8_t *req, size_t len, struct crdt_buf *out);
+};
+
+/* Per roster entry, for status. */
+struct transport_link_info {
+  int up_out, up_in;      /* the DEALER / ROUTER link is up */
+  uint64_t bad_msgs;      /* messages the node refused (malformed, oversized, ...) */
+  uint64_t dropped;       /* messages not sent: queue full or connection gone */
+};
+
+/* Starts the ZAP handler, then binds the control socket. Nothing touches the
+ * network yet. *out is NULL on failure; err gets a sentence. */
+int transport_new(struct transport **out, const struct config *cfg,
+                  const struct crdt_identity *id, const struct transport_hooks *hooks,
+                  char *err, size_t errcap);
+/* The node environment bound to t: clock, random, send, timer, log. */
+void transport_env(struct transport *t, struct node_env *env);
+/* Binds the ROUTER and connects the DEALERs; from now on messages go to n. */
+int transport_start(struct transport *t, struct node *n, char *err, size_t errcap);
+/* Serves until *stop becomes non-zero or transport_stop() is called (0), or
+ * the ZAP handler or the context fails (an error). */
+int transport_run(struct transport *t, volatile sig_atomic_t *stop);
+void transport_stop(struct transport *t);
+/* Closes every socket (linger 0) and the context; the node is not closed. */
+void transport_destroy(struct transport *t);
+
+int transport_link_info(struct transport *t, int roster_index, struct transport_link_info *out);
+
+/* The client side of the control socket, for the CLI: sends req to endpoint
+ * and copies the reply into reply (cap bytes). Returns the reply's length,
+ * -ETIMEDOUT if no reply came within timeout_ms, LINLI_ETOOBIG if it did not
+ * fit. */
+int transport_request(const char *endpoint, const uint8_t *req, size_t len, uint8_t *reply,
+                      size_t cap, int timeout_ms);
+
+#endif
