@@ -33,6 +33,26 @@ int rules_date_days(const char *d, size_t len, int64_t *days)
   return 0;
 }
 
+void rules_days_date(int64_t z, char out[RULES_DATE_LEN + 1])
+{
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2)
+    y++;
+  snprintf(out, RULES_DATE_LEN + 1, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+}
+
+void rules_ms_date(uint64_t ms, int32_t utc_offset_s, char out[RULES_DATE_LEN + 1])
+{
+  int64_t s = (int64_t)(ms / 1000) + utc_offset_s;
+  rules_days_date(s >= 0 ? s / 86400 : (s - 86399) / 86400, out);
+}
+
 struct case_walk {
   const char *compound;
   int64_t day;

@@ -38,6 +38,12 @@ struct rules_verdict {
 /* Days since 1970-01-01 of a YYYY-MM-DD date, or LINLI_EINVAL. */
 int rules_date_days(const char *date, size_t len, int64_t *days);
 
+/* The YYYY-MM-DD (11 bytes with the NUL) of a day number. */
+void rules_days_date(int64_t days, char out[RULES_DATE_LEN + 1]);
+/* The local date of a time in ms, at utc_offset_s east of UTC (the
+ * district's zone: +28,800 for Asia/Shanghai, which keeps no summer time). */
+void rules_ms_date(uint64_t ms, int32_t utc_offset_s, char out[RULES_DATE_LEN + 1]);
+
 /* The verdict for compound (its code) of scope on date. */
 int rules_compound(const struct crdt_view *v, const char *scope, const char *compound,
                    const char *date, struct rules_verdict *out);

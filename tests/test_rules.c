@@ -72,6 +72,21 @@ int main(void)
   CHECK_EQ(rules_date_days("2021-02-29", 10, &d), LINLI_EINVAL);
   CHECK_EQ(rules_date_days("2020-13-01", 10, &d), LINLI_EINVAL);
   CHECK_EQ(rules_date_days("2020-3-1", 8, &d), LINLI_EINVAL);
+  /* The inverse, over four centuries of days, and local dates. */
+  for (int64_t day = -1000; day < 150000; day += 7) {
+    char out[RULES_DATE_LEN + 1];
+    int64_t back;
+    rules_days_date(day, out);
+    if (rules_date_days(out, strlen(out), &back) != 0 || back != day) {
+      CHECK_EQ(back, day);
+      break;
+    }
+  }
+  char local[RULES_DATE_LEN + 1];
+  rules_ms_date(1582992000000, 8 * 3600, local); /* 2020-02-29T16:00Z = 03-01 00:00 in Wuhan */
+  CHECK(strcmp(local, "2020-03-01") == 0);
+  rules_ms_date(1582991999000, 8 * 3600, local);
+  CHECK(strcmp(local, "2020-02-29") == 0);
 
   struct crdt_memview *m = crdt_memview_new();
   /* No measures recorded: all six missing. */

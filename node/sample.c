@@ -1,0 +1,306 @@
+/* Synthetic community data. Contract: sample.h. Bodies are written with
+ * their keys in byte order, as the canonical encoding requires. */
+#include <stdio.h>
+#include <string.h>
+
+#include "rules.h"
+#include "sample.h"
+
+static const char *const sh_names[] = {"石化小区", "石化东村", "石化西村", "临江苑", "青宜居", "化工宿舍", "锦绣园", "建设新村"};
+static const char *const cc_names[] = {"船厂小区", "船厂一村", "船厂二村", "江岸苑", "造船宿舍", "和平里"};
+static const char *const ch_names[] = {"恒大御园小区", "常宏里一区", "常宏里二区", "新荣苑", "园林路宿舍"};
+
+/* 石化社区: figures from the report. */
+const struct sample_community sample_shihua = {"shihua", "石化社区", "SH", 8, 1677, 3680, 9, 13, 16, sh_names};
+/* 船厂社区 and 常宏里社区: the report gives no counts; these are made up. */
+const struct sample_community sample_chuanchang = {"chuanchang", "船厂社区", "CC", 6, 1240, 2710, 7, 10, 12, cc_names};
+const struct sample_community sample_changhongli = {"changhongli", "常宏里社区", "CH", 5, 1510, 3320, 8, 11, 14, ch_names};
+
+void sample_synthetic(struct sample_community *c, int i, char *buf)
+{
+  snprintf(buf, 64, "c%04d", i);
+  *c = (struct sample_community){buf, buf, buf, 4 + i % 5, 600 + 37 * (i % 20), 1400 + 83 * (i % 20),
+                                 4 + i % 4, 8, 10, NULL};
+}
+
+char sample_id_check(const char *s)
+{
+  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static const char map[11] = {'1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'};
+  int sum = 0;
+  for (int i = 0; i < 17; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return 0;
+    sum += (s[i] - '0') * w[i];
+  }
+  return map[sum % 11];
+}
+
+struct gen {
+  const struct crdt_identity *who;
+  const struct sample_community *c;
+  const struct sample_opts *o;
+  struct crdt_clock clock;
+  uint64_t rng;
+  int (*fn)(void *, const uint8_t *, size_t);
+  void *arg;
+  int count, err;
+};
+
+static uint64_t rnd(struct gen *g)
+{
+  uint64_t z = (g->rng += UINT64_C(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static int below(struct gen *g, int n)
+{
+  return n > 0 ? (int)(rnd(g) % (uint64_t)n) : 0;
+}
+
+/* Signs one op at time ms and hands it on. */
+static void emit(struct gen *g, uint64_t ms, const char *coll, const char *key, enum crdt_kind kind,
+                 struct crdt_buf *b)
+{
+  uint8_t out[CRDT_OP_MAX_BYTES];
+  size_t len;
+  if (g->err)
+    return;
+  if ((g->err = crdt_buf_err(b)))
+    return;
+  struct crdt_draft d = {g->c->scope, coll, key, crdt_hlc_now(&g->clock, ms), kind, b->p, b->len,
+                         NULL, 0};
+  if ((g->err = crdt_op_sign(&d, g->who, out, sizeof out, &len, NULL)))
+    return;
+  int rc = g->fn(g->arg, out, len);
+  if (rc < 0)
+    g->err = rc;
+  else
+    g->count++;
+}
+
+#define BODY_DECL     \
+  uint8_t body_[1024]; \
+  struct crdt_buf b_
+#define BODY(n) (crdt_buf_init(&b_, body_, sizeof body_), crdt_w_map(&b_, n))
+#define KS(k, v) (crdt_w_cstr(&b_, k), crdt_w_cstr(&b_, v))
+#define KU(k, v) (crdt_w_cstr(&b_, k), crdt_w_uint(&b_, v))
+#define KB(k, v) (crdt_w_cstr(&b_, k), crdt_w_bool(&b_, v))
+
+static const char *const family[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "胡", "朱", "高", "林"};
+static const char *const given[] = {"伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "建国"};
+
+static void compound_code(const struct gen *g, int i, char *out, size_t cap)
+{
+  snprintf(out, cap, "%s-C%02d", g->c->prefix, i + 1);
+}
+
+static void registry(struct gen *g, uint64_t t0)
+{
+  BODY_DECL;
+  char key[96], code[32], name[64], unit[32], head[32], idn[19], grid[32];
+  for (int i = 0; i < g->c->compounds; i++) {
+    compound_code(g, i, code, sizeof code);
+    if (g->c->compound_names)
+      snprintf(name, sizeof name, "%s", g->c->compound_names[i]);
+    else
+      snprintf(name, sizeof name, "%s小区%d", g->c->name, i + 1);
+    BODY(2);
+    KS("community", g->c->scope);
+    KS("name", name);
+    emit(g, t0, "compound", code, CRDT_SET, &b_);
+    /* Most compounds have all six measures; the last lacks supply. */
+    BODY(6);
+    KB("closed", 1);
+    KB("disinfection", 1);
+    KB("mobilisation", 1);
+    KB("publicity", 1);
+    KB("screening", 1);
+    KB("supply", i != g->c->compounds - 1);
+    emit(g, t0, "measures", code, CRDT_SET, &b_);
+  }
+  for (int i = 0; i < g->c->grids; i++) {
+    snprintf(grid, sizeof grid, "%s-G%d", g->c->prefix, i + 1);
+    compound_code(g, i % g->c->compounds, code, sizeof code);
+    snprintf(name, sizeof name, "第%d网格", i + 1);
+    BODY(2);
+    KS("compound", code);
+    KS("name", name);
+    emit(g, t0, "grid", grid, CRDT_SET, &b_);
+  }
+  for (int i = 0; i < g->c->volunteers; i++) {
+    snprintf(key, sizeof key, "%s-V%02d", g->c->prefix, i + 1);
+    snprintf(grid, sizeof grid, "%s-G%d", g->c->prefix, i % g->c->grids + 1);
+    snprintf(name, sizeof name, "%s%s", family[below(g, 16)], given[below(g, 20)]);
+    BODY(3);
+    KS("grid", grid);
+    KS("name", name);
+    KU("phone", 13900000000u + (uint64_t)below(g, 99999999));
+    emit(g, t0, "volunteer", key, CRDT_SET, &b_);
+  }
+  int r = 0;
+  for (int h = 0; h < g->c->households; h++) {
+    int ci = h % g->c->compounds;
+    compound_code(g, ci, code, sizeof code);
+    snprintf(unit, sizeof unit, "%d-%d-%d%02d", 1 + h / 120 % 20, 1 + h / 40 % 3, 1 + h / 4 % 10, 1 + h % 4);
+    snprintf(key, sizeof key, "%s-%s", code, unit);
+    snprintf(grid, sizeof grid, "%s-G%d", g->c->prefix, h % g->c->grids + 1);
+    /* Spread the residents evenly: every household gets the average, the
+     * first ones one more, so the totals are exact. */
+    int size = g->c->residents / g->c->households + (h < g->c->residents % g->c->households);
+    snprintf(head, sizeof head, "r-%s-%05d", g->c->prefix, r + 1);
+    BODY(5);
+    KS("compound", code);
+    KS("grid", grid);
+    KB("hardship", below(g, 20) == 0);
+    KS("head", head);
+    KS("unit", unit);
+    emit(g, t0, "household", key, CRDT_SET, &b_);
+    BODY(1);
+    crdt_w_cstr(&b_, "members");
+    crdt_w_array(&b_, (uint32_t)size);
+    for (int m = 0; m < size; m++) {
+      char rk[32];
+      snprintf(rk, sizeof rk, "r-%s-%05d", g->c->prefix, r + m + 1);
+      crdt_w_cstr(&b_, rk);
+    }
+    emit(g, t0, "household", key, CRDT_ADD, &b_);
+    for (int m = 0; m < size; m++, r++) {
+      char rk[32];
+      int year = 1935 + below(g, 80);
+      snprintf(rk, sizeof rk, "r-%s-%05d", g->c->prefix, r + 1);
+      snprintf(idn, sizeof idn, "420107%04d%02d%02d%03d", year, 1 + below(g, 12), 1 + below(g, 28), below(g, 1000));
+      idn[17] = sample_id_check(idn);
+      idn[18] = 0;
+      snprintf(name, sizeof name, "%s%s", family[below(g, 16)], given[below(g, 20)]);
+      BODY(5);
+      KU("birth_year", (uint64_t)year);
+      KS("household", key);
+      KS("id_number", idn);
+      KS("name", name);
+      KU("phone", 13000000000u + (uint64_t)below(g, 999999999));
+      emit(g, t0, "resident", rk, CRDT_SET, &b_);
+    }
+  }
+}
+
+/* Cases: per compound a few, placed so the figures are interesting: the
+ * first compound had a confirmed case released 20 days before the end (it
+ * is epidemic-free), the second one released 10 days before (not yet),
+ * the third has an open fever case. */
+static void cases(struct gen *g, int day, uint64_t t)
+{
+  BODY_DECL;
+  int days = g->o->days;
+  char code[32], key[48], start[11], rel[11];
+  int64_t end_day = (int64_t)((g->o->end_ms / 1000 + (uint64_t)g->o->utc_offset_s) / 86400);
+  struct {
+    int compound, start_ago, release_ago;
+    const char *cat;
+  } plan[] = {{0, 35, 20, "confirmed"}, {1, 30, 10, "confirmed"}, {2, 3, -1, "fever"},
+              {1, 25, 12, "close_contact"}, {0, 40, 26, "suspected"}};
+  for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++) {
+    if (plan[i].compound >= g->c->compounds)
+      continue;
+    int opens = day == days - plan[i].start_ago;
+    int closes = plan[i].release_ago >= 0 && day == days - plan[i].release_ago;
+    if (!opens && !closes)
+      continue;
+    compound_code(g, plan[i].compound, code, sizeof code);
+    snprintf(key, sizeof key, "case-%s-%02zu", g->c->prefix, i + 1);
+    if (opens) {
+      char resident[32];
+      rules_days_date(end_day - plan[i].start_ago, start);
+      snprintf(resident, sizeof resident, "r-%s-%05d", g->c->prefix,
+               1 + (int)(i * 977) % g->c->residents);
+      BODY(4);
+      KS("category", plan[i].cat);
+      KS("compound", code);
+      KS("resident", resident);
+      KS("start_date", start);
+      emit(g, t, "case_status", key, CRDT_SET, &b_);
+    } else {
+      rules_days_date(end_day - plan[i].release_ago, rel);
+      BODY(1);
+      KS("release_date", rel);
+      emit(g, t, "case_status", key, CRDT_SET, &b_);
+    }
+  }
+}
+
+static void daily(struct gen *g, int day, uint64_t t)
+{
+  BODY_DECL;
+  char date[11], key[48], person[32];
+  rules_ms_date(t, g->o->utc_offset_s, date);
+  int watched = g->c->residents * g->o->watch_pct / 100;
+  for (int i = 0; i < watched; i++) {
+    snprintf(key, sizeof key, "r-%s-%05d", g->c->prefix, 1 + (i * 7 + day) % g->c->residents);
+    BODY(3);
+    KB("cough", below(g, 200) == 0);
+    KS("date", date);
+    KU("temp_dc", 360 + (uint64_t)below(g, 12));
+    emit(g, t + (uint64_t)i * 1000, "health_check", key, CRDT_APPEND, &b_);
+  }
+  int gates = 60 + below(g, 60);
+  for (int i = 0; i < gates; i++) {
+    snprintf(key, sizeof key, "%s-C%02d-gate", g->c->prefix, 1 + below(g, g->c->compounds));
+    snprintf(person, sizeof person, "r-%s-%05d", g->c->prefix, 1 + below(g, g->c->residents));
+    BODY(6);
+    KS("date", date);
+    KS("direction", below(g, 2) ? "in" : "out");
+    KS("person", person);
+    KS("purpose", below(g, 3) ? "买菜" : "就医");
+    KU("temp_dc", 360 + (uint64_t)below(g, 10));
+    KB("visitor", below(g, 30) == 0);
+    emit(g, t + 3600000u + (uint64_t)i * 20000, "gate_check", key, CRDT_APPEND, &b_);
+  }
+  /* Supplies: a delivery every third day, hand-outs every day. */
+  char stock[32];
+  snprintf(stock, sizeof stock, "%s-stock", g->c->prefix);
+  if (day % 3 == 0) {
+    BODY(2);
+    crdt_w_cstr(&b_, "rice_kg");
+    crdt_w_int(&b_, 500);
+    crdt_w_cstr(&b_, "vegetables_kg");
+    crdt_w_int(&b_, 800);
+    emit(g, t + 7200000u, "supply_stock", stock, CRDT_COUNTER, &b_);
+  }
+  int handouts = 5 + below(g, 10);
+  for (int i = 0; i < handouts; i++) {
+    int h = below(g, g->c->households);
+    char code[32];
+    compound_code(g, h % g->c->compounds, code, sizeof code);
+    snprintf(key, sizeof key, "%s-h%04d", code, h);
+    const char *kind = i % 3 == 0 ? "relief" : i % 3 == 1 ? "group" : "proxy";
+    BODY(3);
+    KS("date", date);
+    KS("items", i % 3 == 2 ? "药品" : "蔬菜包");
+    KS("kind", kind);
+    emit(g, t + 9000000u + (uint64_t)i * 60000, "distribution", key, CRDT_APPEND, &b_);
+    BODY(1);
+    crdt_w_cstr(&b_, "vegetables_kg");
+    crdt_w_int(&b_, -5);
+    emit(g, t + 9000000u + (uint64_t)i * 60000 + 1, "supply_stock", stock, CRDT_COUNTER, &b_);
+  }
+}
+
+int sample_generate(const struct crdt_identity *who, const struct sample_community *c,
+                    const struct sample_opts *o, int (*fn)(void *, const uint8_t *, size_t),
+                    void *arg)
+{
+  struct gen g = {who, c, o, {0, 0}, o->seed ^ 0x5eed, fn, arg, 0, 0};
+  if (o->days < 1 || c->compounds < 1 || c->households < 1 || c->residents < c->households ||
+      c->grids < 1 || o->end_ms < (uint64_t)o->days * 86400000u)
+    return LINLI_EINVAL;
+  uint64_t t0 = o->end_ms - (uint64_t)o->days * 86400000u;
+  registry(&g, t0);
+  for (int day = 0; day < o->days && !g.err; day++) {
+    uint64_t t = t0 + (uint64_t)day * 86400000u + 3600000u;
+    cases(&g, day, t);
+    daily(&g, day, t);
+  }
+  return g.err ? g.err : g.count;
+}
