@@ -44,7 +44,10 @@ void rules_days_date(int64_t z, char out[RULES_DATE_LEN + 1])
   int64_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2)
     y++;
-  snprintf(out, RULES_DATE_LEN + 1, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+  char tmp[48]; /* room for any int, so the compiler sees no truncation */
+  snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+  memcpy(out, tmp, RULES_DATE_LEN);
+  out[RULES_DATE_LEN] = 0;
 }
 
 void rules_ms_date(uint64_t ms, int32_t utc_offset_s, char out[RULES_DATE_LEN + 1])
