@@ -116,7 +116,7 @@ int bench_store(int argc, char **argv)
   fprintf(stderr, "store: ingesting %zu ops on %d cores...\n", n, cores);
   struct ingest_stats st;
   double t0 = bench_now();
-  rc = ingest_run(s, (const uint8_t *const *)o.ops, o.lens, n, 1000, cores - 1, NULL, NULL, &st);
+  rc = ingest_run(s, (const uint8_t *const *)o.ops, o.lens, n, 1000, cores, NULL, NULL, &st);
   double ingest_s = bench_now() - t0;
   if (rc || st.stored != n) {
     fprintf(stderr, "store: ingest failed: %s (stored %llu)\n", linli_strerror(rc),
