@@ -24,6 +24,7 @@ struct sess {
   struct net_item *have; /* ops to send to the peer */
   uint32_t n_have, cap_have;
   uint64_t need, sent;
+  uint64_t last_ms; /* the session's last message: a lost one must not stall it */
 };
 
 struct peer {
@@ -211,6 +212,7 @@ static int sess_init(struct node *n, struct sess *s)
   s->n_have = 0;
   s->need = s->sent = 0;
   s->active = 1;
+  s->last_ms = n->env.now_ms(n->env.ctx);
   return net_recon_init(&s->r, &rs, n->scopes[s->si], n->scope_len[s->si], NULL, &cb);
 }
 
@@ -585,6 +587,22 @@ int node_import(struct node *n, const uint8_t *const *ops, const size_t *lens, s
   return total;
 }
 
+int node_import_one(struct node *n, const uint8_t *op, size_t len)
+{
+  uint64_t before[LINLI_ERR_SLOTS];
+  int held = n->n_held;
+  memcpy(before, n->st.rejected_by, sizeof before);
+  int rc = node_import(n, &op, &len, 1);
+  if (rc != 0)
+    return rc;
+  if (n->n_held > held)
+    return LINLI_EPENDING;
+  for (int i = 1; i < LINLI_ERR_SLOTS; i++)
+    if (n->st.rejected_by[i] != before[i])
+      return linli_err_of_index(i);
+  return 0;
+}
+
 int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_ID_BYTES])
 {
   const char *scope = c->scope ? c->scope : n->scopes[0];
@@ -711,6 +729,7 @@ static int on_recon(struct node *n, struct peer *p, const uint8_t *msg, size_t l
       return rc;
   struct crdt_buf b;
   int reply = 0;
+  s->last_ms = n->env.now_ms(n->env.ctx);
   crdt_buf_init(&b, n->out, NET_MSG_MAX);
   rc = net_recon_step(&s->r, msg, len, &b, &reply);
   if (rc) {
@@ -791,9 +810,18 @@ int node_tick(struct node *n)
       continue;
     uint64_t due = p->last_sync_ms + n->cfg.sync_interval_ms;
     if (now >= due) {
-      for (int si = 0; si < n->cfg.n_scopes && !rc; si++)
-        if ((p->common >> si & 1) && !(p->sess[si] && p->sess[si]->active))
+      for (int si = 0; si < n->cfg.n_scopes && !rc; si++) {
+        struct sess *ss = p->sess[si];
+        /* A session that heard nothing for two intervals lost a message
+         * on a link that stayed up: abandon it and start afresh, since
+         * reconciliation resumes from what is stored. */
+        if (ss && ss->active && now - ss->last_ms > 2 * n->cfg.sync_interval_ms) {
+          node__log(n, "sync stalled peer=%u scope=%s: restarting", p->id, n->scopes[si]);
+          ss->active = 0;
+        }
+        if ((p->common >> si & 1) && !(ss && ss->active))
           rc = sess_start(n, p, si);
+      }
       p->last_sync_ms = now; /* the next round is one interval from now */
       due = now + n->cfg.sync_interval_ms;
     }

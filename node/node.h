@@ -98,6 +98,10 @@ int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_
 /* Stores already-signed ops (a bundle, a test): verified like received ones.
  * Returns the number newly stored. */
 int node_import(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count);
+/* One op, saying what became of it: 1 stored now, 0 stored already,
+ * LINLI_EPENDING held for its author's certificate, the reason it was
+ * rejected (counted as by node_import), or a store error. */
+int node_import_one(struct node *n, const uint8_t *op, size_t len);
 
 int node_peer_up(struct node *n, uint32_t peer, int dialer);
 void node_peer_down(struct node *n, uint32_t peer);
