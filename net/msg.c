@@ -460,8 +460,11 @@ int net_recon_write(struct crdt_buf *b, const char *scope, size_t scope_len,
   uint64_t prev_hlc = 0;
   if (n > NET_RANGES_MAX)
     return LINLI_ETOOBIG;
+  /* Bounds are delta-coded: a descending pair can encode as another valid
+   * message (dms 0 reads as infinity), which the final decode cannot see. */
   for (uint32_t i = 0; i < n; i++)
-    if (ranges[i].mode > NET_DIFF)
+    if (ranges[i].mode > NET_DIFF ||
+        (i > 0 && net_bound_cmp(&ranges[i - 1].upper, &ranges[i].upper) >= 0))
       return LINLI_EINVAL;
   net__head(b, NET_RECON, scope, scope_len);
   crdt_w_array(b, n);

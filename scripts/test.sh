@@ -18,3 +18,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # And once more without sanitizers: optimisation exposes bugs (strict
 # aliasing, uninitialised reads) that the sanitizer build hides.
 (cd "$BUILD-release" && ctest --output-on-failure -j"$(nproc)" "$@")
+# Fuzzing: every libFuzzer target for LINLI_FUZZ_SECONDS each (60 in CI;
+# 0, the default elsewhere, skips it). See docs/fuzzing.md.
+FUZZ_SECONDS=${LINLI_FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 60 || echo 0)}
+if [ "$FUZZ_SECONDS" -gt 0 ]; then
+  bash scripts/fuzz.sh "$FUZZ_SECONDS"
+fi

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for SECONDS each (default 60) on a copy of the
+# committed seed corpus: bash scripts/fuzz.sh [SECONDS] [TARGET...]
+# Installs clang and libFuzzer if missing, builds build-fuzz (LINLI_FUZZ=ON),
+# prints one line per target (executions, crash or not) and exits non-zero
+# if any target crashed, leaked, timed out or ran out of memory. Crash inputs
+# are kept under $BUILD/fuzz-run/<target>/artifacts/; docs/fuzzing.md says
+# how to turn one into a regression test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_EACH=${1:-60}
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_apply fuzz_mp fuzz_msg fuzz_op fuzz_recon)
+BUILD=${LINLI_FUZZ_BUILD:-build-fuzz}
+
+fuzzer_links() {
+  local d
+  d=$(mktemp -d)
+  echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' >"$d/t.c"
+  clang -fsanitize=fuzzer,address,undefined "$d/t.c" -o "$d/t" >/dev/null 2>&1
+  local rc=$?
+  rm -rf "$d"
+  return $rc
+}
+
+if ! command -v clang >/dev/null || ! fuzzer_links; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq clang libclang-rt-14-dev >/dev/null
+  fuzzer_links || { echo "fuzz.sh: clang cannot link -fsanitize=fuzzer" >&2; exit 2; }
+fi
+bash scripts/deps.sh
+
+cmake -S . -B "$BUILD" -DCMAKE_C_COMPILER=clang -DLINLI_FUZZ=ON >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target "${TARGETS[@]}" >/dev/null
+
+RUN="$BUILD/fuzz-run"
+failed=0
+for t in "${TARGETS[@]}"; do
+  dir="$RUN/$t"
+  rm -rf "$dir"
+  mkdir -p "$dir/corpus" "$dir/artifacts"
+  cp tests/fuzz/corpus/"$t"/* "$dir/corpus/"
+  rc=0
+  "$BUILD/tests/fuzz/$t" -max_total_time="$SECONDS_EACH" -malloc_limit_mb=64 -max_len=8192 \
+    -timeout=10 -print_final_stats=1 -artifact_prefix="$dir/artifacts/" "$dir/corpus" \
+    >"$dir/log" 2>&1 || rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -1)
+  artifacts=$(ls "$dir/artifacts")
+  if [ "$rc" -ne 0 ] || [ -n "$artifacts" ]; then
+    failed=1
+    printf '%-11s execs=%-10s CRASH (exit %s): %s\n' "$t" "${execs:-?}" "$rc" \
+      "$(echo "$artifacts" | sed "s|^|$dir/artifacts/|" | tr '\n' ' ')"
+    grep -m3 -E 'ERROR:|fuzz invariant failed|runtime error' "$dir/log" | sed 's/^/    /' || true
+  else
+    printf '%-11s execs=%-10s ok (corpus %s files)\n' "$t" "${execs:-?}" "$(ls "$dir/corpus" | wc -l)"
+  fi
+done
+exit $failed
