@@ -23,10 +23,15 @@ enum {
   CLI_O_SCOPE = 1 << 2,
   CLI_O_COMMUNITY = 1 << 3,
   CLI_O_LISTEN = 1 << 4,
+  CLI_O_DISTRICT = 1 << 5,
+  CLI_O_HUB = 1 << 6,
+  CLI_O_DAYS = 1 << 7,
+  CLI_O_REASON = 1 << 8,
+  CLI_O_OUT = 1 << 9,
 };
 
 struct cli_args {
-  const char *data, *scope, *community, *listen;
+  const char *data, *scope, *community, *listen, *district, *hub, *days, *reason, *out;
   int json;
   const char *pos[CLI_POS_MAX];
   int n_pos;
@@ -65,7 +70,15 @@ void cli_json_str(FILE *f, const char *s, size_t len);
  * when bare is set (human tables). Returns 0 or a reader error. */
 int cli_value(FILE *f, struct crdt_mp *r, int bare);
 
+/* Milliseconds since the epoch (the CLI's wall clock). */
+uint64_t cli_now_ms(void);
+
 int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a);
+/* enroll.c: certificates and revocations. */
+int cli_cmd_enroll(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_import_cert(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_revoke(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_roster(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_get(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_list(const struct cli_cmd *cmd, struct cli_args *a);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -16,6 +17,7 @@
 #include "cli.h"
 #include "store.h"
 #include "transport.h"
+#include "trust.h"
 
 /* ---- shared helpers ---- */
 
@@ -107,6 +109,13 @@ out:
   return rc;
 }
 
+uint64_t cli_now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* ---- init, pubkey ---- */
 
 static int cli_write_new(const char *path, const char *text, size_t len)
@@ -150,32 +159,65 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
   uint8_t seed[CRDT_SEED_BYTES];
   struct crdt_identity id;
   int rc;
-  if (!a->community)
+  uint8_t hub_pk[CRDT_PK_BYTES];
+  size_t bl = 0;
+  int self = a->hub && strcmp(a->hub, "self") == 0;
+  if (!a->community || !a->district != !a->hub)
     return cli_usage(cmd, CLI_USAGE);
   if (crdt_check_scope(a->community, strlen(a->community)))
     return cli_fail("community code '%s' must be 1 to %d characters of A-Z a-z 0-9 _ . -",
                     a->community, CRDT_SCOPE_MAX);
+  if (a->district && crdt_check_scope(a->district, strlen(a->district)))
+    return cli_fail("district code '%s' must be 1 to %d characters of A-Z a-z 0-9 _ . -",
+                    a->district, CRDT_SCOPE_MAX);
+  if (a->hub && !self &&
+      (strlen(a->hub) != 2 * CRDT_PK_BYTES ||
+       sodium_hex2bin(hub_pk, sizeof hub_pk, a->hub, strlen(a->hub), NULL, &bl, NULL) ||
+       bl != CRDT_PK_BYTES))
+    return cli_fail("--hub takes the hub's public key (64 hex digits, from linli pubkey on the "
+                    "hub) or 'self' on the hub itself");
   if (cli_make_dir(a->data, abs, CONFIG_PATH_MAX))
     return CLI_FAIL;
-  rc = config_template(text, sizeof text, abs, a->listen, a->community);
-  if (rc < 0 || config_parse(&check, text, (size_t)rc, path, sizeof path))
-    return cli_fail("the config would be invalid: %s", rc < 0 ? linli_strerror(rc) : path);
   randombytes_buf(seed, sizeof seed);
   rc = crdt_identity_from_seed(&id, seed);
   sodium_memzero(seed, sizeof seed);
+  if (rc)
+    return cli_fail("cannot make a key: %s", linli_strerror(rc));
+  cli_hex(hex, id.pk, sizeof id.pk);
+  rc = config_template(text, sizeof text, abs, a->listen, a->community, a->district,
+                       self ? hex : a->hub);
+  if (rc < 0 || config_parse(&check, text, (size_t)rc, path, sizeof path)) {
+    crdt_identity_wipe(&id);
+    return cli_fail("the config would be invalid: %s", rc < 0 ? linli_strerror(rc) : path);
+  }
   snprintf(path, sizeof path, "%s/node.key", abs);
-  if (rc || (rc = crdt_identity_save(&id, path))) {
+  if ((rc = crdt_identity_save(&id, path))) {
     crdt_identity_wipe(&id);
     return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
   }
-  cli_hex(hex, id.pk, sizeof id.pk);
+  if (a->hub && !self) {
+    snprintf(path, sizeof path, "%s/enroll-request.txt", abs);
+    rc = trust_request_write(path, &id, a->community);
+  }
   crdt_identity_wipe(&id);
+  if (rc)
+    return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
   snprintf(path, sizeof path, "%s/linlid.conf", abs);
   if ((rc = cli_write_new(path, text, strlen(text))))
     return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
   printf("%s\n", hex);
-  fprintf(stderr, "linli: node created in %s for community %s; give the key above to its peers\n",
-          abs, a->community);
+  if (self)
+    fprintf(stderr, "linli: hub of district %s created in %s; give the key above to every node "
+                    "(linli init --hub KEY) and enrol them with linli enroll\n", a->district, abs);
+  else if (a->hub)
+    fprintf(stderr, "linli: node created in %s for community %s. Carry %s/enroll-request.txt to the "
+                    "hub (USB stick or mail) and run there: linli enroll --data HUBDIR "
+                    "enroll-request.txt; bring back the cert-%s-%.8s.op it writes and run: linli "
+                    "import-cert --data %s FILE (or let the node fetch it when it syncs with the hub)\n",
+            abs, a->community, abs, a->community, hex, abs);
+  else
+    fprintf(stderr, "linli: node created in %s for community %s; give the key above to its peers\n",
+            abs, a->community);
   return CLI_OK;
 }
 
@@ -326,12 +368,31 @@ static int cli_cmd_digest(const struct cli_cmd *cmd, struct cli_args *a)
 static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a);
 
 static const struct cli_cmd cli_cmds[] = {
-    {"init", cli_cmd_init, CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN, 0, 0,
-     "--data DIR --community CODE [--listen tcp://HOST:PORT]",
+    {"init", cli_cmd_init, CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN | CLI_O_DISTRICT | CLI_O_HUB,
+     0, 0, "--data DIR --community CODE [--listen tcp://HOST:PORT] [--district D --hub HEX|self]",
      "  Creates a node: DIR (mode 700), its key DIR/node.key (mode 600) and\n"
-     "  DIR/linlid.conf. Prints the node's public key; peers list it in their config."},
+     "  DIR/linlid.conf. Prints the node's public key; peers list it in their config.\n"
+     "  With --district and --hub (the hub's public key, or 'self' on the hub) trust is\n"
+     "  on, and a node writes DIR/enroll-request.txt to carry to the hub (linli enroll)."},
     {"pubkey", cli_cmd_pubkey, CLI_O_DATA, 0, 0, "--data DIR",
      "  Prints the node's public key (64 hex digits)."},
+    {"enroll", cli_cmd_enroll, CLI_O_DATA | CLI_O_DAYS | CLI_O_OUT, 1, 1,
+     "--data HUBDIR REQUEST [--days N] [--out DIR]",
+     "  On the hub: checks an enrolment request (the enroll-request.txt that linli init\n"
+     "  wrote on the node), signs a certificate valid for N days (default 365) and\n"
+     "  writes it to DIR (default .) as cert-COMMUNITY-KEY8.op; stores it in the hub's\n"
+     "  database too (through linlid if it runs), so the node gets it when it syncs."},
+    {"import-cert", cli_cmd_import_cert, CLI_O_DATA, 1, 1, "--data DIR FILE",
+     "  Stores a certificate file (or any op file) in the node: through linlid if it\n"
+     "  runs, else straight into the database. For a node enrolled offline."},
+    {"revoke", cli_cmd_revoke, CLI_O_DATA | CLI_O_REASON | CLI_O_OUT, 1, 1,
+     "--data HUBDIR KEYHEX --reason TEXT [--out DIR]",
+     "  On the hub: revokes a node's key from now on. Its later ops are rejected\n"
+     "  everywhere, its connections are closed. Stores the revocation and writes it\n"
+     "  to DIR (default .) as revoke-KEY8.op for nodes reached by USB stick."},
+    {"roster", cli_cmd_roster, CLI_O_DATA | CLI_O_JSON, 0, 0, "--data DIR [--json]",
+     "  Lists every key the node knows a certificate or revocation of: community,\n"
+     "  role, validity, when revoked (works with linlid stopped)."},
     {"status", cli_cmd_status, CLI_O_DATA | CLI_O_JSON, 0, 0, "--data DIR [--json]",
      "  Asks the running linlid for its state: per peer whether it is connected, the\n"
      "  last successful sync, ops behind, ops and bytes each way, rejected input."},
@@ -364,7 +425,7 @@ static int cli_main_usage(FILE *f, int code)
 {
   fprintf(f, "usage: linli COMMAND [options]   (linli COMMAND --help for details)\n\n");
   for (size_t i = 0; i < CLI_N_CMDS; i++)
-    fprintf(f, "  %-7s %s\n", cli_cmds[i].name, cli_cmds[i].usage);
+    fprintf(f, "  %-11s %s\n", cli_cmds[i].name, cli_cmds[i].usage);
   fprintf(f, "\nexit status: 0 ok, 1 failed, 2 usage error\n");
   return code;
 }
@@ -387,12 +448,14 @@ static const char **cli_opt_slot(struct cli_args *a, const char *arg, unsigned *
   static const struct {
     const char *name;
     unsigned bit;
-  } opts[] = {{"--data", CLI_O_DATA},
-              {"--scope", CLI_O_SCOPE},
-              {"--community", CLI_O_COMMUNITY},
-              {"--listen", CLI_O_LISTEN}};
-  const char **slots[] = {&a->data, &a->scope, &a->community, &a->listen};
-  for (int i = 0; i < 4; i++)
+  } opts[] = {{"--data", CLI_O_DATA},         {"--scope", CLI_O_SCOPE},
+              {"--community", CLI_O_COMMUNITY}, {"--listen", CLI_O_LISTEN},
+              {"--district", CLI_O_DISTRICT}, {"--hub", CLI_O_HUB},
+              {"--days", CLI_O_DAYS},         {"--reason", CLI_O_REASON},
+              {"--out", CLI_O_OUT}};
+  const char **slots[] = {&a->data, &a->scope, &a->community, &a->listen, &a->district,
+                          &a->hub,  &a->days,  &a->reason,    &a->out};
+  for (int i = 0; i < (int)(sizeof slots / sizeof slots[0]); i++)
     if (strcmp(arg, opts[i].name) == 0) {
       *bit = opts[i].bit;
       return slots[i];

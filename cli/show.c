@@ -155,7 +155,7 @@ static int cli_lww_conflict(void *arg, const struct crdt_lww_entry *e)
   if (c->json) {
     fprintf(c->f, "%s{\"value\":", c->i > 2 ? "," : "");
     cli_value_bytes(c->f, e->value, e->value_len, 0);
-    fprintf(c->f, ",\"id\":\"%s\"}", id);
+    fprintf(c->f, ",\"id\":\"%s\",\"hlc\":%llu}", id, (unsigned long long)e->hlc);
   } else {
     fputs(" | ", c->f);
     cli_value_bytes(c->f, e->value, e->value_len, 1);
@@ -171,7 +171,7 @@ static int cli_lww_first(void *arg, const struct crdt_lww_entry *e)
   if (c->json) {
     fputs("{\"value\":", c->f);
     cli_value_bytes(c->f, e->value, e->value_len, 0);
-    fprintf(c->f, ",\"id\":\"%s\"", id);
+    fprintf(c->f, ",\"id\":\"%s\",\"hlc\":%llu", id, (unsigned long long)e->hlc);
   } else {
     cli_value_bytes(c->f, e->value, e->value_len, 1);
   }

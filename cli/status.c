@@ -7,18 +7,21 @@
 #include "cli.h"
 #include "transport.h"
 
-#define CLI_PEER_FIELDS 13
+#define CLI_PEER_FIELDS 14
 
 struct cli_node_st {
   char scope[CRDT_SCOPE_MAX + 1];
   char key[2 * CRDT_PK_BYTES + 1];
-  uint64_t ops, hlc, rejected, malformed, uptime_s, now_ms;
+  uint64_t ops, hlc, rejected, malformed, uptime_s, now_ms, held, purged;
+  int n_why;
+  int why[LINLI_ERR_SLOTS];        /* rejection reasons (LINLI_E* codes) */
+  uint64_t why_n[LINLI_ERR_SLOTS]; /* and their counts */
 };
 
 struct cli_peer_st {
   char name[CONFIG_NAME_MAX + 1];
   char key[2 * CRDT_PK_BYTES + 1];
-  int dial, connected;
+  int dial, connected, refused;
   uint64_t last_sync_ms, ops_in, ops_out, behind, bytes_in, bytes_out, rejected, bad_msgs,
       dropped;
 };
@@ -65,18 +68,45 @@ static int cli_rd_uints(struct crdt_mp *r, uint64_t **v, int n)
   return rc;
 }
 
+/* [[code, count], ...]: rejections by reason. */
+static int cli_rd_reasons(struct crdt_mp *r, struct cli_node_st *st)
+{
+  uint32_t n, k;
+  int rc = crdt_mp_array(r, &n);
+  if (!rc && n >= LINLI_ERR_SLOTS)
+    rc = LINLI_ETOOBIG;
+  for (uint32_t i = 0; i < n && !rc; i++) {
+    int64_t code;
+    rc = crdt_mp_array(r, &k);
+    if (!rc && k != 2)
+      rc = LINLI_ETYPE;
+    if (!rc)
+      rc = crdt_mp_int(r, &code);
+    if (!rc && (code >= 0 || code < INT32_MIN))
+      rc = LINLI_ETYPE;
+    if (!rc)
+      rc = crdt_mp_uint(r, &st->why_n[i]);
+    st->why[i] = (int)code;
+  }
+  st->n_why = rc ? 0 : (int)n;
+  return rc;
+}
+
 static int cli_rd_node(struct crdt_mp *r, struct cli_node_st *st)
 {
   uint32_t n;
-  uint64_t *v[] = {&st->ops, &st->hlc, &st->rejected, &st->malformed, &st->uptime_s, &st->now_ms};
+  uint64_t *v[] = {&st->ops,      &st->hlc,    &st->rejected, &st->malformed,
+                   &st->uptime_s, &st->now_ms, &st->held,     &st->purged};
   int rc = crdt_mp_array(r, &n);
-  if (!rc && n != 8)
+  if (!rc && n != 11)
     rc = LINLI_ETYPE;
   if (!rc)
     rc = cli_rd_str(r, st->scope, sizeof st->scope);
   if (!rc)
     rc = cli_rd_key(r, st->key);
-  return rc ? rc : cli_rd_uints(r, v, 6);
+  if (!rc)
+    rc = cli_rd_uints(r, v, 8);
+  return rc ? rc : cli_rd_reasons(r, st);
 }
 
 static int cli_rd_peer(struct crdt_mp *r, struct cli_peer_st *p)
@@ -95,7 +125,9 @@ static int cli_rd_peer(struct crdt_mp *r, struct cli_peer_st *p)
     rc = crdt_mp_bool(r, &p->connected);
   if (!rc)
     rc = cli_rd_uints(r, v, 9);
-  return rc ? rc : cli_rd_key(r, p->key);
+  if (!rc)
+    rc = cli_rd_key(r, p->key);
+  return rc ? rc : crdt_mp_bool(r, &p->refused);
 }
 
 static void cli_status_json(const struct cli_node_st *st, const struct cli_peer_st *p, int np,
@@ -104,17 +136,23 @@ static void cli_status_json(const struct cli_node_st *st, const struct cli_peer_
   printf("{\"running\":true,\"scope\":");
   cli_json_str(stdout, st->scope, strlen(st->scope));
   printf(",\"key\":\"%s\",\"ops\":%llu,\"hlc\":%llu,\"rejected\":%llu,\"malformed_msgs\":%llu,"
-         "\"uptime_s\":%llu,\"peers\":[",
+         "\"uptime_s\":%llu,\"held\":%llu,\"purged\":%llu,\"rejected_by\":{",
          st->key, (unsigned long long)st->ops, (unsigned long long)st->hlc,
          (unsigned long long)st->rejected, (unsigned long long)st->malformed,
-         (unsigned long long)st->uptime_s);
+         (unsigned long long)st->uptime_s, (unsigned long long)st->held,
+         (unsigned long long)st->purged);
+  for (int i = 0; i < st->n_why; i++)
+    printf("%s\"%s\":%llu", i ? "," : "", linli_errname(st->why[i]),
+           (unsigned long long)st->why_n[i]);
+  printf("},\"peers\":[");
   for (int i = 0; i <= np; i++) {
     const struct cli_peer_st *q = i < np ? &p[i] : tot;
     if (i == np)
       printf("],\"totals\":{");
     else
-      printf("%s{\"name\":\"%s\",\"key\":\"%s\",\"dial\":%s,\"connected\":%s,", i ? "," : "",
-             q->name, q->key, q->dial ? "true" : "false", q->connected ? "true" : "false");
+      printf("%s{\"name\":\"%s\",\"key\":\"%s\",\"dial\":%s,\"connected\":%s,\"refused\":%s,",
+             i ? "," : "", q->name, q->key, q->dial ? "true" : "false",
+             q->connected ? "true" : "false", q->refused ? "true" : "false");
     printf("\"last_sync_ms\":%llu,\"behind\":%llu,\"ops_in\":%llu,\"ops_out\":%llu,"
            "\"bytes_in\":%llu,\"bytes_out\":%llu,\"rejected\":%llu,\"bad_msgs\":%llu,"
            "\"dropped\":%llu}",
@@ -146,9 +184,17 @@ static void cli_status_table(const struct cli_node_st *st, const struct cli_peer
   cli_time(clock, sizeof clock, CRDT_HLC_MS(st->hlc));
   printf("node %s  key %.16s...  running %llus\n", st->scope, st->key,
          (unsigned long long)st->uptime_s);
-  printf("ops stored %llu  clock %s  rejected ops %llu  malformed messages %llu\n\n",
+  printf("ops stored %llu  clock %s  rejected ops %llu  malformed messages %llu\n",
          (unsigned long long)st->ops, clock, (unsigned long long)st->rejected,
          (unsigned long long)st->malformed);
+  printf("held ops %llu (waiting for their author's certificate)  purged ops %llu (by revocations)\n",
+         (unsigned long long)st->held, (unsigned long long)st->purged);
+  if (st->n_why)
+    printf("rejected ops by reason:\n");
+  for (int i = 0; i < st->n_why; i++)
+    printf("  %-18s %8llu  %s\n", linli_errname(st->why[i]), (unsigned long long)st->why_n[i],
+           linli_strerror(st->why[i]));
+  printf("\n");
   if (!np) {
     printf("no peers configured (add peer or allow lines to linlid.conf)\n");
     return;
@@ -156,7 +202,8 @@ static void cli_status_table(const struct cli_node_st *st, const struct cli_peer
   printf("%-16s %-4s %-9s %-20s %8s %9s %9s %11s %11s %8s %8s\n", "PEER", "LINK", "CONNECTED",
          "LAST SYNC", "BEHIND", "OPS IN", "OPS OUT", "BYTES IN", "BYTES OUT", "REJECTED", "BAD MSGS");
   for (int i = 0; i < np; i++)
-    cli_status_row(p[i].name, p[i].dial ? "dial" : "in", p[i].connected ? "yes" : "no", &p[i]);
+    cli_status_row(p[i].name, p[i].dial ? "dial" : "in",
+                   p[i].refused ? "refused" : p[i].connected ? "yes" : "no", &p[i]);
   char conn[16];
   snprintf(conn, sizeof conn, "%d/%d", (int)tot->connected, np);
   cli_status_row("total", "", conn, tot);
@@ -180,7 +227,7 @@ static void cli_status_add(struct cli_peer_st *tot, const struct cli_peer_st *q)
 int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a)
 {
   uint8_t req[16], *reply = malloc(TRANSPORT_REPLY_MAX);
-  struct cli_peer_st *p = calloc(CONFIG_ROSTER_MAX, sizeof *p), tot;
+  struct cli_peer_st *p = calloc(TRANSPORT_LINKS_MAX, sizeof *p), tot;
   struct cli_node_st st;
   struct crdt_buf b;
   struct crdt_mp r;
@@ -200,7 +247,7 @@ int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a)
       printf("{\"running\":false}\n");
     goto out;
   }
-  if (n != 3 || cli_rd_node(&r, &st) || crdt_mp_array(&r, &np) || np > CONFIG_ROSTER_MAX) {
+  if (n != 3 || cli_rd_node(&r, &st) || crdt_mp_array(&r, &np) || np > TRANSPORT_LINKS_MAX) {
     rc = cli_fail("linlid sent a malformed status reply");
     goto out;
   }

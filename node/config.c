@@ -180,6 +180,27 @@ static int config__apply(struct config *c, struct config__line *l)
   if (strcmp(k, "sync_interval_ms") == 0)
     return (rc = config__want(l, 1)) ? rc
                                      : config__uint(l, l->f[1], 100, 86400000, &c->sync_interval_ms);
+  if (strcmp(k, "hub") == 0) {
+    if ((rc = config__want(l, 1)) || (rc = config__key(l, l->f[1], c->hub_pk)))
+      return rc;
+    if (c->trust & 1)
+      return config__fail(l, "'hub' is given twice");
+    c->trust |= 1;
+    return 0;
+  }
+  if (strcmp(k, "district") == 0) {
+    if ((rc = config__want(l, 1)))
+      return rc;
+    if (crdt_check_scope(l->f[1], strlen(l->f[1])))
+      return config__fail(l, "a district is 1 to %d characters of A-Z a-z 0-9 _ . -",
+                          CRDT_SCOPE_MAX);
+    if (c->trust & 2)
+      return config__fail(l, "'district' is given twice");
+    c->trust |= 2;
+    return config__copy(l, c->district, sizeof c->district, l->f[1]);
+  }
+  if (strcmp(k, "hold_ms") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 100, 86400000, &c->hold_ms);
   if (strcmp(k, "max_map_mb") == 0)
     return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 1 << 20, &c->max_map_mb);
   return config__fail(l, "unknown key '%.40s'", k);
@@ -210,6 +231,21 @@ static int config__finish(struct config *c, struct config__line *l)
     int k = snprintf(c->control, sizeof c->control, "ipc://%s/control.sock", c->data);
     if (k < 0 || (size_t)k >= sizeof c->control)
       return config__fail(l, "the data path is too long for a control socket path");
+  }
+  if (c->trust == 1 || c->trust == 2)
+    return config__fail(l, "'%s' needs a '%s' line too: together they turn trust on",
+                        c->trust == 1 ? "hub" : "district", c->trust == 1 ? "district" : "hub");
+  if (c->trust) {
+    int held = 0;
+    c->trust = 1;
+    for (int i = 0; i < c->n_scopes; i++)
+      held |= strcmp(c->scopes[i], c->district) == 0;
+    if (!held) {
+      if (c->n_scopes == CONFIG_SCOPES_MAX)
+        return config__fail(l, "no room to add the district scope: more than %d scopes",
+                            CONFIG_SCOPES_MAX - 1);
+      memcpy(c->scopes[c->n_scopes++], c->district, strlen(c->district) + 1);
+    }
   }
   if (!c->sync_interval_ms)
     c->sync_interval_ms = 30000;
@@ -292,21 +328,29 @@ out:
 }
 
 int config_template(char *out, size_t cap, const char *data, const char *listen,
-                    const char *scope)
+                    const char *scope, const char *district, const char *hub_hex)
 {
+  char trust[CRDT_SCOPE_MAX + 2 * CRDT_PK_BYTES + 64] = "";
+  if (district && hub_hex)
+    snprintf(trust, sizeof trust, "hub %s\ndistrict %s\n", hub_hex, district);
   int k = snprintf(out, cap,
                    "# linlid configuration: one 'key value' per line (docs/operator.md)\n"
                    "data %s\n"
                    "%s%s\n"
                    "scope %s\n"
+                   "%s"
                    "# scope NEIGHBOUR              hold a neighbour's records as a backup\n"
                    "# peer hub tcp://10.0.0.1:7001 <64 hex digits>   dial this node\n"
                    "# allow grid3 <64 hex digits>                     let this node connect in\n"
                    "# control ipc://%s/control.sock\n"
                    "# sync_interval_ms 30000\n"
-                   "# max_map_mb 65536\n",
+                   "# max_map_mb 65536\n"
+                   "%s",
                    data, listen ? "listen " : "# listen tcp://127.0.0.1:7001", listen ? listen : "",
-                   scope, data);
+                   scope, trust, data,
+                   trust[0] ? "# hold_ms 600000\n"
+                            : "# hub <64 hex digits>            the district hub's key (with district)\n"
+                              "# district CODE                  turns trust on (docs/operator.md)\n");
   if (k < 0 || (size_t)k >= cap)
     return LINLI_ETOOBIG;
   return k;
@@ -318,4 +362,21 @@ int config_find_key(const struct config *c, const uint8_t pk[CRDT_PK_BYTES])
     if (memcmp(c->roster[i].pk, pk, CRDT_PK_BYTES) == 0)
       return i;
   return -1;
+}
+
+void config_node(const struct config *c, const struct crdt_identity *id, struct node_config *nc)
+{
+  memset(nc, 0, sizeof *nc);
+  nc->dir = c->data;
+  nc->identity = id;
+  for (int i = 0; i < c->n_scopes; i++)
+    nc->scopes[i] = c->scopes[i];
+  nc->n_scopes = c->n_scopes;
+  nc->map_size_max = (size_t)c->max_map_mb << 20;
+  nc->sync_interval_ms = c->sync_interval_ms;
+  if (c->trust) {
+    nc->hub_pk = c->hub_pk;
+    nc->district = c->district;
+    nc->hold_ms = c->hold_ms;
+  }
 }

@@ -15,6 +15,17 @@
  *                                 (default ipc://DATA/control.sock)
  *   sync_interval_ms N            reconciliation period (default 30000)
  *   max_map_mb N                  the LMDB map may grow up to N MiB (default 65536)
+ *   hub PUBKEY                    the district hub's Ed25519 key (64 hex digits)
+ *   district CODE                 the district scope, where certificates travel
+ *   hold_ms N                     how long ops of an author without a certificate
+ *                                 are held before they are rejected (default 600000)
+ *
+ * `hub` and `district` come together and turn trust on (trust.h): every op
+ * must then pass trust_check, the node holds the district scope (added to the
+ * scopes after the listed ones if no `scope` line names it), and a key may
+ * connect in if it is on the `peer`/`allow` lines or holds a valid hub
+ * certificate; a revoked key is refused whatever the lines say. A node whose
+ * own key is the hub key is the hub.
  *
  * Parsing is strict: an unknown key, a missing or extra field, bad hex, a bad
  * name, a duplicate name or key, a value out of range or a missing `data` or
@@ -56,6 +67,10 @@ struct config {
   int n_roster;
   uint64_t sync_interval_ms;
   uint64_t max_map_mb;
+  int trust;                          /* 1: hub and district are set */
+  uint8_t hub_pk[CRDT_PK_BYTES];
+  char district[CRDT_SCOPE_MAX + 1];
+  uint64_t hold_ms;                   /* 0: the node's default */
 };
 
 /* Parses text[0..len). On failure returns LINLI_EINVAL (or ETOOBIG for a
@@ -68,10 +83,15 @@ int config_parse(struct config *c, const char *text, size_t len, char *err, size
 int config_load(struct config *c, const char *path, char *err, size_t errcap);
 
 /* Writes the text of a fresh config for a new node into out (cap bytes):
- * data, listen (may be NULL), scope and a commented example of each other
+ * data, listen (may be NULL), scope, hub and district (both NULL: no
+ * trust; hub_hex is 64 hex digits) and a commented example of each other
  * key. Returns the length, or LINLI_ETOOBIG. */
 int config_template(char *out, size_t cap, const char *data, const char *listen,
-                    const char *scope);
+                    const char *scope, const char *district, const char *hub_hex);
+
+/* Fills nc for node_open() from c and the node's identity: nc points into c
+ * and id, which must outlive the node's opening. */
+void config_node(const struct config *c, const struct crdt_identity *id, struct node_config *nc);
 
 /* The roster entry whose key is pk, or -1. */
 int config_find_key(const struct config *c, const uint8_t pk[CRDT_PK_BYTES]);

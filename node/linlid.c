@@ -115,8 +115,14 @@ static void linlid_write(struct linlid *d, struct crdt_mp *r, uint32_t n, struct
   c.body_len = blen;
   c.parents = plen ? parents : NULL;
   c.n_parents = plen / CRDT_ID_BYTES;
-  if ((rc = node_write(d->node, &c, id)))
+  if ((rc = node_write(d->node, &c, id))) {
+    if (rc == LINLI_EPENDING) {
+      linlid_reply_err(out, rc, "this node has no certificate yet: enrol it at the hub (linli enroll) "
+                                "and import the certificate here (linli import-cert), or let it sync");
+      return;
+    }
     goto fail;
+  }
   crdt_w_array(out, 2);
   crdt_w_uint(out, 0);
   crdt_w_bin(out, id, sizeof id);
@@ -125,12 +131,36 @@ fail:
   linlid_reply_err(out, rc, NULL);
 }
 
+/* ["import", op]: one signed op (a certificate file, a revocation, any op),
+ * verified like a received one. [0, 1] stored now, [0, 0] stored already,
+ * [0, 2] held until its author's certificate arrives; else the reason. */
+static void linlid_import(struct linlid *d, struct crdt_mp *r, uint32_t n, struct crdt_buf *out)
+{
+  const uint8_t *op;
+  uint32_t len;
+  int rc = n == 2 ? crdt_mp_bin(r, &op, &len) : LINLI_ETYPE;
+  if (!rc && crdt_mp_left(r))
+    rc = LINLI_ETRAIL;
+  if (!rc && (len == 0 || len > CRDT_OP_MAX_BYTES))
+    rc = LINLI_ETOOBIG;
+  if (!rc)
+    rc = node_import_one(d->node, op, len);
+  if (rc < 0 && rc != LINLI_EPENDING) {
+    linlid_reply_err(out, rc, NULL);
+    return;
+  }
+  crdt_w_array(out, 2);
+  crdt_w_uint(out, 0);
+  crdt_w_uint(out, rc == LINLI_EPENDING ? 2 : (uint64_t)rc);
+}
+
 static void linlid_peer_sums(struct linlid *d, int r, struct node_peer_status *sum)
 {
   struct node_peer_status ps;
   memset(sum, 0, sizeof *sum);
-  uint32_t ids[2] = {(uint32_t)r, TRANSPORT_IN_BASE + (uint32_t)r};
-  for (int k = 0; k < 2; k++) {
+  uint32_t ids[2] = {TRANSPORT_IN_BASE + (uint32_t)r, (uint32_t)r};
+  /* only roster links dial: a certified link's r may be another's in-id */
+  for (int k = 0; k < (r < d->cfg.n_roster ? 2 : 1); k++) {
     if (node_peer_status(d->node, ids[k], &ps))
       continue;
     if (ps.last_sync_ms >= sum->last_sync_ms) {
@@ -156,9 +186,12 @@ static void linlid_status(struct linlid *d, struct crdt_buf *out)
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   uint64_t now_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+  int n_links = transport_link_count(d->tr), n_why = 0;
+  for (int i = 1; i < LINLI_ERR_SLOTS; i++)
+    n_why += st.rejected_by[i] != 0;
   crdt_w_array(out, 3);
   crdt_w_uint(out, 0);
-  crdt_w_array(out, 8);
+  crdt_w_array(out, 11);
   crdt_w_cstr(out, d->cfg.scopes[0]);
   crdt_w_bin(out, d->id.pk, sizeof d->id.pk);
   crdt_w_uint(out, st.ops);
@@ -167,15 +200,24 @@ static void linlid_status(struct linlid *d, struct crdt_buf *out)
   crdt_w_uint(out, st.malformed_msgs);
   crdt_w_uint(out, (now_ms - d->started_ms) / 1000u);
   crdt_w_uint(out, now_ms);
-  crdt_w_array(out, (uint32_t)d->cfg.n_roster);
-  for (int r = 0; r < d->cfg.n_roster; r++) {
+  crdt_w_uint(out, st.held);
+  crdt_w_uint(out, st.purged);
+  crdt_w_array(out, (uint32_t)n_why);
+  for (int i = 1; i < LINLI_ERR_SLOTS; i++)
+    if (st.rejected_by[i]) {
+      crdt_w_array(out, 2);
+      crdt_w_int(out, linli_err_of_index(i));
+      crdt_w_uint(out, st.rejected_by[i]);
+    }
+  crdt_w_array(out, (uint32_t)n_links);
+  for (int r = 0; r < n_links; r++) {
     struct node_peer_status ps;
     struct transport_link_info li;
     linlid_peer_sums(d, r, &ps);
     transport_link_info(d->tr, r, &li);
-    crdt_w_array(out, 13);
-    crdt_w_cstr(out, d->cfg.roster[r].name);
-    crdt_w_bool(out, d->cfg.roster[r].dial);
+    crdt_w_array(out, 14);
+    crdt_w_cstr(out, li.name);
+    crdt_w_bool(out, li.dial);
     crdt_w_bool(out, li.up_out || li.up_in);
     crdt_w_uint(out, ps.last_sync_ms);
     crdt_w_uint(out, ps.ops_in);
@@ -186,7 +228,8 @@ static void linlid_status(struct linlid *d, struct crdt_buf *out)
     crdt_w_uint(out, ps.rejected);
     crdt_w_uint(out, li.bad_msgs);
     crdt_w_uint(out, li.dropped);
-    crdt_w_bin(out, d->cfg.roster[r].pk, CRDT_PK_BYTES);
+    crdt_w_bin(out, li.pk, CRDT_PK_BYTES);
+    crdt_w_bool(out, li.refused);
   }
 }
 
@@ -224,6 +267,8 @@ static void linlid_control(void *arg, const uint8_t *req, size_t len, struct crd
     linlid_write(d, &r, n, out);
   } else if (strcmp(verb, "status") == 0 && n == 1) {
     linlid_status(d, out);
+  } else if (strcmp(verb, "import") == 0) {
+    linlid_import(d, &r, n, out);
   } else if (strcmp(verb, "digest") == 0) {
     linlid_digest(d, &r, n, out);
   } else if (strcmp(verb, "stop") == 0 && n == 1) {
@@ -324,14 +369,7 @@ static int linlid_open(struct linlid *d)
     return 1;
   }
   transport_env(d->tr, &env);
-  memset(&nc, 0, sizeof nc);
-  nc.dir = d->cfg.data;
-  nc.identity = &d->id;
-  for (int i = 0; i < d->cfg.n_scopes; i++)
-    nc.scopes[i] = d->cfg.scopes[i];
-  nc.n_scopes = d->cfg.n_scopes;
-  nc.map_size_max = (size_t)d->cfg.max_map_mb << 20;
-  nc.sync_interval_ms = d->cfg.sync_interval_ms;
+  config_node(&d->cfg, &d->id, &nc);
   if ((rc = node_open(&d->node, &env, &nc))) {
     fprintf(stderr, "linlid: cannot open the node in %s: %s\n", d->cfg.data, linli_strerror(rc));
     return 1;
@@ -386,8 +424,9 @@ int main(int argc, char **argv)
   for (int i = 0; i < CRDT_PK_BYTES; i++)
     snprintf(pk + 2 * i, 3, "%02x", d->id.pk[i]);
   char line[512];
-  snprintf(line, sizeof line, "started key=%.16s scopes=%d roster=%d control=%s", pk,
-           d->cfg.n_scopes, d->cfg.n_roster, d->cfg.control);
+  snprintf(line, sizeof line, "started key=%.16s scopes=%d roster=%d control=%s trust=%s%s", pk,
+           d->cfg.n_scopes, d->cfg.n_roster, d->cfg.control, d->cfg.trust ? d->cfg.district : "off",
+           d->cfg.trust && memcmp(d->cfg.hub_pk, d->id.pk, CRDT_PK_BYTES) == 0 ? " hub=self" : "");
   linlid_log(d, line);
   rc = transport_run(d->tr, &linlid_stop_flag);
   linlid_log(d, rc ? "stopping after a transport failure" : "stopping");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -13,6 +14,7 @@
 
 #include "net.h"
 #include "transport.h"
+#include "trust.h"
 
 #define TRANSPORT_RID_MAX 256
 #define TRANSPORT_BURST 4 /* messages read from one socket per loop turn: control stays responsive */
@@ -22,7 +24,9 @@
 #define TRANSPORT_POLL_MAX (4 + 2 * CONFIG_ROSTER_MAX)
 
 struct transport__link {
-  const struct config_peer *cfg;
+  struct config_peer peer; /* a copy of its peer/allow line, or a certified key */
+  int fixed;               /* 1: from a peer/allow line */
+  int refused;             /* revoked or no longer certified: its traffic is dropped */
   uint8_t curve_pk[crypto_box_PUBLICKEYBYTES];
   char user_id[2 * crypto_box_PUBLICKEYBYTES + 1]; /* hex, as the ZAP handler hands it out */
   void *dealer, *mon;
@@ -31,7 +35,15 @@ struct transport__link {
   uint8_t rid[TRANSPORT_RID_MAX];
   size_t rid_len;
   int in_fd;
+  struct sockaddr_storage in_addr; /* the inbound connection's peer, to check in_fd */
+  socklen_t in_addr_len;
   struct transport_link_info info;
+};
+
+/* Ed25519 -> CURVE conversions of certified keys, sorted by ed. */
+struct transport__conv {
+  uint8_t ed[CRDT_PK_BYTES];
+  uint8_t curve[crypto_box_PUBLICKEYBYTES];
 };
 
 struct transport {
@@ -39,12 +51,15 @@ struct transport {
   struct transport_hooks hooks;
   struct node *node;
   void *ctx, *zap, *control, *router, *router_mon;
-  struct transport__link links[CONFIG_ROSTER_MAX];
-  int n_links;
+  struct transport__link links[TRANSPORT_LINKS_MAX];
+  int n_links; /* the roster's first, then keys admitted by certificate */
+  struct transport__conv *conv;
+  size_t n_conv, cap_conv;
   uint8_t curve_pk[crypto_box_PUBLICKEYBYTES];
   uint8_t curve_sk[crypto_box_SECRETKEYBYTES];
   uint64_t timer_at, last_tick;
   uint64_t noisy_window, noisy_count, noisy_suppressed;
+  int zap_link; /* the link the last ZAP request's key matched, or -1 */
   int stopping;
   uint8_t *reply;
 };
@@ -136,14 +151,122 @@ static int transport__curve_opt(void *s, int opt, const uint8_t key[32])
 
 /* ---- the ZAP handler ---- */
 
-static int transport__zap_lookup(struct transport *t, const uint8_t *key, size_t len)
+static struct trust *transport__trust(struct transport *t)
 {
+  return t->node ? node_trust(t->node) : NULL;
+}
+
+/* 1 if link r may talk now; else 0 and *why. Without trust: the roster
+ * lines. With trust: not revoked, and on a roster line or certified. */
+static int transport__admit(struct transport *t, int r, uint64_t now, const char **why)
+{
+  struct transport__link *l = &t->links[r];
+  struct trust *tr = transport__trust(t);
+  if (!tr) {
+    *why = "not-on-roster";
+    return l->fixed;
+  }
+  if (trust_revoked_at(tr, l->peer.pk) <= now) {
+    *why = "revoked";
+    return 0;
+  }
+  *why = "no-valid-certificate";
+  return l->fixed || trust_admits(tr, l->peer.pk, now);
+}
+
+/* The CURVE key of a certified Ed25519 key, converted once. */
+static int transport__curve_of(struct transport *t, const uint8_t *ed, uint8_t *curve)
+{
+  size_t lo = 0, hi = t->n_conv;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (memcmp(t->conv[mid].ed, ed, CRDT_PK_BYTES) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < t->n_conv && memcmp(t->conv[lo].ed, ed, CRDT_PK_BYTES) == 0) {
+    memcpy(curve, t->conv[lo].curve, crypto_box_PUBLICKEYBYTES);
+    return 0;
+  }
+  if (crypto_sign_ed25519_pk_to_curve25519(curve, ed) != 0)
+    return LINLI_ECRYPTO;
+  if (t->n_conv == t->cap_conv) {
+    size_t cap = t->cap_conv ? 2 * t->cap_conv : 64;
+    struct transport__conv *c = realloc(t->conv, cap * sizeof *c);
+    if (!c)
+      return 0; /* not memoised this time */
+    t->conv = c;
+    t->cap_conv = cap;
+  }
+  memmove(t->conv + lo + 1, t->conv + lo, (t->n_conv - lo) * sizeof *t->conv);
+  memcpy(t->conv[lo].ed, ed, CRDT_PK_BYTES);
+  memcpy(t->conv[lo].curve, curve, crypto_box_PUBLICKEYBYTES);
+  t->n_conv++;
+  return 0;
+}
+
+/* A link for a certified key that has no roster line: "cert-" and the
+ * first 8 hex digits of its key. -1 when the table is full. */
+static int transport__add_link(struct transport *t, const uint8_t *ed, const uint8_t *curve)
+{
+  char hex[2 * CRDT_PK_BYTES + 1];
+  if (t->n_links == TRANSPORT_LINKS_MAX)
+    return -1;
+  struct transport__link *l = &t->links[t->n_links];
+  memset(l, 0, sizeof *l);
+  sodium_bin2hex(hex, sizeof hex, ed, CRDT_PK_BYTES);
+  snprintf(l->peer.name, sizeof l->peer.name, "cert-%.8s", hex);
+  memcpy(l->peer.pk, ed, CRDT_PK_BYTES);
+  memcpy(l->curve_pk, curve, crypto_box_PUBLICKEYBYTES);
+  sodium_bin2hex(l->user_id, sizeof l->user_id, curve, crypto_box_PUBLICKEYBYTES);
+  l->in_fd = -1;
+  transport__log(t, "admitted certified key peer=%s", l->peer.name);
+  return t->n_links++;
+}
+
+/* A CURVE key with no link yet: the certified key it derives from gets one. */
+static int transport__zap_certified(struct transport *t, struct trust *tr, const uint8_t *key,
+                                    uint64_t now, const char **why)
+{
+  uint8_t curve[crypto_box_PUBLICKEYBYTES];
+  struct trust_info ti;
+  size_t n = trust_count(tr);
+  *why = "not-on-roster";
+  if (transport__curve_of(t, t->cfg->hub_pk, curve) == 0 &&
+      sodium_memcmp(curve, key, sizeof curve) == 0)
+    return trust_admits(tr, t->cfg->hub_pk, now) ? transport__add_link(t, t->cfg->hub_pk, curve)
+                                                 : -1;
+  for (size_t i = 0; i < n; i++) {
+    if (trust_get(tr, i, &ti) || !trust_admits(tr, ti.pk, now) ||
+        transport__curve_of(t, ti.pk, curve) || sodium_memcmp(curve, key, sizeof curve) != 0)
+      continue;
+    int r = transport__add_link(t, ti.pk, curve);
+    if (r < 0)
+      *why = "too-many-links";
+    return r;
+  }
+  return -1;
+}
+
+static int transport__zap_lookup(struct transport *t, const uint8_t *key, size_t len,
+                                 const char **why)
+{
+  uint64_t now = transport__now();
+  *why = "not-on-roster";
+  t->zap_link = -1;
   if (len != crypto_box_PUBLICKEYBYTES)
     return -1;
   for (int i = 0; i < t->n_links; i++)
-    if (sodium_memcmp(t->links[i].curve_pk, key, len) == 0)
+    if (sodium_memcmp(t->links[i].curve_pk, key, len) == 0) {
+      t->zap_link = i;
+      if (!transport__admit(t, i, now, why))
+        return -1;
+      t->links[i].refused = 0;
       return i;
-  return -1;
+    }
+  struct trust *tr = transport__trust(t);
+  return tr ? transport__zap_certified(t, tr, key, now, why) : -1;
 }
 
 static int transport__frame_is(zmq_msg_t *m, const char *s)
@@ -155,6 +278,7 @@ static int transport__frame_is(zmq_msg_t *m, const char *s)
 /* Decides one request: the roster index, or -1 with *why set. */
 static int transport__zap_decide(struct transport *t, zmq_msg_t *f, int n, const char **why)
 {
+  t->zap_link = -1;
   if (n < 7 || !transport__frame_is(&f[0], "1.0")) {
     *why = "malformed-request";
     return -1;
@@ -167,10 +291,7 @@ static int transport__zap_decide(struct transport *t, zmq_msg_t *f, int n, const
     *why = "not-curve";
     return -1;
   }
-  int r = transport__zap_lookup(t, zmq_msg_data(&f[6]), zmq_msg_size(&f[6]));
-  if (r < 0)
-    *why = "not-on-roster";
-  return r;
+  return transport__zap_lookup(t, zmq_msg_data(&f[6]), zmq_msg_size(&f[6]), why);
 }
 
 static void transport__zap_reply(struct transport *t, zmq_msg_t *reqid, int r)
@@ -198,7 +319,10 @@ static void transport__zap_log_refusal(struct transport *t, zmq_msg_t *f, int n,
       if (addr[i] < 0x21 || addr[i] > 0x7e)
         addr[i] = '?';
   }
-  if (transport__noisy_ok(t))
+  if (transport__noisy_ok(t) && n >= 7 && t->zap_link >= 0)
+    transport__log(t, "refused connection peer=%s from=%s reason=%s", t->links[t->zap_link].peer.name,
+                   addr, why);
+  else if (transport__noisy_ok(t))
     transport__log(t, "refused connection key=%s from=%s reason=%s", key, addr, why);
 }
 
@@ -322,7 +446,7 @@ static void transport__in_down(struct transport *t, int r, const char *why)
     return;
   l->up_in = 0;
   l->in_fd = -1;
-  transport__log(t, "link down peer=%s dir=in reason=%s", l->cfg->name, why);
+  transport__log(t, "link down peer=%s dir=in reason=%s", l->peer.name, why);
   node_peer_down(t->node, TRANSPORT_IN_BASE + (uint32_t)r);
 }
 
@@ -333,7 +457,7 @@ static void transport__out_down(struct transport *t, int r, const char *why)
   if (!l->up_out)
     return;
   l->up_out = 0;
-  transport__log(t, "link down peer=%s dir=out reason=%s", l->cfg->name, why);
+  transport__log(t, "link down peer=%s dir=out reason=%s", l->peer.name, why);
   node_peer_down(t->node, (uint32_t)r);
 }
 
@@ -358,11 +482,59 @@ static void transport__in_up(struct transport *t, int r, const uint8_t *rid, siz
   memcpy(l->rid, rid, rid_len);
   l->rid_len = rid_len;
   l->in_fd = fd;
+  l->in_addr_len = sizeof l->in_addr;
+  if (fd < 0 || getpeername(fd, (struct sockaddr *)&l->in_addr, &l->in_addr_len) < 0)
+    l->in_addr_len = 0;
   l->up_in = 1;
-  transport__log(t, "link up peer=%s dir=in id=%u", l->cfg->name, TRANSPORT_IN_BASE + r);
+  transport__log(t, "link up peer=%s dir=in id=%u", l->peer.name, TRANSPORT_IN_BASE + r);
   int rc = node_peer_up(t->node, TRANSPORT_IN_BASE + (uint32_t)r, 0);
   if (rc)
-    transport__log(t, "peer up failed peer=%s reason=%s", l->cfg->name, linli_errname(rc));
+    transport__log(t, "peer up failed peer=%s reason=%s", l->peer.name, linli_errname(rc));
+}
+
+/* Closes the inbound connection of link r: libzmq has no call for one
+ * ROUTER peer, so the socket is shut down under it (libzmq then sees the
+ * peer gone and closes it), after checking the fd still is that peer's. */
+static void transport__close_in(struct transport *t, int r)
+{
+  struct transport__link *l = &t->links[r];
+  struct sockaddr_storage a;
+  socklen_t al = sizeof a;
+  if (l->in_fd >= 0 && l->in_addr_len && getpeername(l->in_fd, (struct sockaddr *)&a, &al) == 0 &&
+      al == l->in_addr_len && memcmp(&a, &l->in_addr, al) == 0)
+    shutdown(l->in_fd, SHUT_RDWR);
+  l->rid_len = 0;
+}
+
+/* Trust may have changed (ops arrived, time passed): every link whose key
+ * is no longer admitted is closed and its traffic dropped from now on. */
+static void transport__sweep(struct transport *t)
+{
+  if (!transport__trust(t))
+    return;
+  uint64_t now = transport__now();
+  for (int r = 0; r < t->n_links; r++) {
+    struct transport__link *l = &t->links[r];
+    const char *why = NULL;
+    if (transport__admit(t, r, now, &why)) {
+      l->refused = 0;
+      continue;
+    }
+    if (l->refused)
+      continue;
+    l->refused = 1;
+    if (strcmp(why, "revoked") == 0)
+      transport__log(t, "revoked peer=%s", l->peer.name);
+    else
+      transport__log(t, "certificate not valid peer=%s reason=%s", l->peer.name, why);
+    if (l->up_in) {
+      transport__close_in(t, r);
+      transport__in_down(t, r, why);
+    }
+    transport__out_down(t, r, why);
+    if (l->dealer && l->peer.endpoint[0])
+      zmq_disconnect(l->dealer, l->peer.endpoint); /* stop dialing it */
+  }
 }
 
 static int transport__user_lookup(struct transport *t, const char *uid)
@@ -399,6 +571,7 @@ static void transport__deliver(struct transport *t, int r, uint32_t peer, zmq_ms
   if (rc < 0)
     l->info.bad_msgs++;
   transport__reap(t);
+  transport__sweep(t); /* the ops may have certified or revoked keys */
 }
 
 /* One message on the ROUTER: [routing id, data]. 1 if one was read. */
@@ -414,6 +587,12 @@ static int transport__router_one(struct transport *t)
   if (!zmq_msg_more(&rid) || zmq_msg_recv(&data, t->router, 0) < 0)
     goto out;
   int r = transport__user_lookup(t, zmq_msg_gets(&data, "User-Id"));
+  if (r >= 0 && t->links[r].refused) {
+    transport__drain(t->router);
+    if (transport__noisy_ok(t))
+      transport__log(t, "dropped message peer=%s reason=refused", t->links[r].peer.name);
+    goto out;
+  }
   if (zmq_msg_more(&data) || r < 0 || zmq_msg_size(&rid) > TRANSPORT_RID_MAX) {
     transport__drain(t->router);
     if (r >= 0)
@@ -445,7 +624,7 @@ static int transport__dealer_one(struct transport *t, int r)
     l->info.bad_msgs++;
     goto out;
   }
-  if (l->up_out)
+  if (l->up_out && !l->refused)
     transport__deliver(t, r, (uint32_t)r, &data);
 out:
   zmq_msg_close(&data);
@@ -500,19 +679,19 @@ static void transport__dealer_event(struct transport *t, int r, int ev)
 {
   struct transport__link *l = &t->links[r];
   const char *fail = transport__failure(ev);
-  if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !l->up_out) {
+  if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED && !l->up_out && !l->refused) {
     l->up_out = 1;
     l->last_event = ev;
-    transport__log(t, "link up peer=%s dir=out id=%d", l->cfg->name, r);
+    transport__log(t, "link up peer=%s dir=out id=%d", l->peer.name, r);
     int rc = node_peer_up(t->node, (uint32_t)r, 1);
     if (rc)
-      transport__log(t, "peer up failed peer=%s reason=%s", l->cfg->name, linli_errname(rc));
+      transport__log(t, "peer up failed peer=%s reason=%s", l->peer.name, linli_errname(rc));
     transport__reap(t);
   } else if (ev == ZMQ_EVENT_DISCONNECTED) {
     transport__out_down(t, r, "disconnected");
   } else if (fail && l->last_event != ev) {
     l->last_event = ev;
-    transport__log(t, "handshake failed peer=%s dir=out reason=%s%s", l->cfg->name, fail,
+    transport__log(t, "handshake failed peer=%s dir=out reason=%s%s", l->peer.name, fail,
                    ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? " (is this node on its roster?)" : "");
   }
 }
@@ -550,6 +729,7 @@ static void transport__control_one(struct transport *t)
     t->hooks.control(t->hooks.arg, zmq_msg_data(&m), zmq_msg_size(&m), &out);
   }
   transport__reap(t);
+  transport__sweep(t); /* an import may have certified or revoked keys */
   if (crdt_buf_err(&out)) {
     crdt_buf_init(&out, t->reply, TRANSPORT_REPLY_MAX);
     crdt_w_array(&out, 2);
@@ -567,9 +747,10 @@ static int transport__roster(struct transport *t)
 {
   for (int i = 0; i < t->cfg->n_roster; i++) {
     struct transport__link *l = &t->links[i];
-    l->cfg = &t->cfg->roster[i];
+    l->peer = t->cfg->roster[i];
+    l->fixed = 1;
     l->in_fd = -1;
-    if (crypto_sign_ed25519_pk_to_curve25519(l->curve_pk, l->cfg->pk) != 0)
+    if (crypto_sign_ed25519_pk_to_curve25519(l->curve_pk, l->peer.pk) != 0)
       return LINLI_ECRYPTO;
     sodium_bin2hex(l->user_id, sizeof l->user_id, l->curve_pk, sizeof l->curve_pk);
   }
@@ -675,9 +856,9 @@ static int transport__dial(struct transport *t, int r, char *err, size_t errcap)
       transport__curve_opt(l->dealer, ZMQ_CURVE_PUBLICKEY, t->curve_pk) ||
       transport__curve_opt(l->dealer, ZMQ_CURVE_SECRETKEY, t->curve_sk) ||
       !(l->mon = transport__monitor(t, l->dealer, r)) ||
-      zmq_connect(l->dealer, l->cfg->endpoint) < 0)
-    return transport__zerr(err, errcap, "cannot dial", l->cfg->endpoint);
-  transport__log(t, "dialing peer=%s at %s", l->cfg->name, l->cfg->endpoint);
+      zmq_connect(l->dealer, l->peer.endpoint) < 0)
+    return transport__zerr(err, errcap, "cannot dial", l->peer.endpoint);
+  transport__log(t, "dialing peer=%s at %s", l->peer.name, l->peer.endpoint);
   return 0;
 }
 
@@ -688,7 +869,7 @@ int transport_start(struct transport *t, struct node *n, char *err, size_t errca
   if (t->cfg->listen[0] && (rc = transport__listen(t, err, errcap)))
     return rc;
   for (int r = 0; r < t->n_links && !rc; r++)
-    if (t->links[r].cfg->dial)
+    if (t->links[r].peer.dial)
       rc = transport__dial(t, r, err, errcap);
   sodium_memzero(t->curve_sk, sizeof t->curve_sk); /* the sockets hold their copies */
   return rc;
@@ -714,6 +895,7 @@ void transport_destroy(struct transport *t)
   if (t->ctx)
     zmq_ctx_term(t->ctx);
   sodium_memzero(t->curve_sk, sizeof t->curve_sk);
+  free(t->conv);
   free(t->reply);
   free(t);
 }
@@ -722,10 +904,21 @@ int transport_link_info(struct transport *t, int r, struct transport_link_info *
 {
   if (r < 0 || r >= t->n_links)
     return LINLI_ENOTFOUND;
-  *out = t->links[r].info;
-  out->up_in = t->links[r].up_in;
-  out->up_out = t->links[r].up_out;
+  const struct transport__link *l = &t->links[r];
+  *out = l->info;
+  out->up_in = l->up_in;
+  out->up_out = l->up_out;
+  out->fixed = l->fixed;
+  out->refused = l->refused;
+  out->dial = l->peer.dial;
+  memcpy(out->name, l->peer.name, sizeof out->name);
+  memcpy(out->pk, l->peer.pk, CRDT_PK_BYTES);
   return 0;
+}
+
+int transport_link_count(struct transport *t)
+{
+  return t->n_links;
 }
 
 /* ---- the loop ---- */
@@ -755,7 +948,7 @@ static int transport__items(struct transport *t, zmq_pollitem_t *it, int *who)
 
 static void transport__ready(struct transport *t, int who)
 {
-  int ev, val;
+  int ev = 0, val = 0;
   if (who == -1 - TRANSPORT_P_CONTROL) {
     transport__control_one(t);
   } else if (who == -1 - TRANSPORT_P_ROUTER) {
@@ -791,6 +984,7 @@ static void transport__tick(struct transport *t, uint64_t now)
   if (rc < 0)
     transport__log(t, "tick failed reason=%s", linli_errname(rc));
   transport__reap(t);
+  transport__sweep(t); /* certificates run out */
 }
 
 int transport_run(struct transport *t, volatile sig_atomic_t *stop)

@@ -7,8 +7,10 @@
  *           socket binds or connects. It answers every handshake of the
  *           ROUTER: domain must be "linli", mechanism CURVE, and the client's
  *           CURVE key one derived from a roster key (config `peer` and
- *           `allow` lines); the User-Id it hands back is the hex of that
- *           CURVE key. It is served by the same loop as everything else, so
+ *           `allow` lines) or, with trust on (config `hub`), from a key the
+ *           node's trust state admits now (trust_admits: certified, valid,
+ *           not revoked); a revoked key is refused even with a roster line.
+ *           The User-Id it hands back is the hex of that CURVE key. It is served by the same loop as everything else, so
  *           it cannot die while the daemon serves: if receiving on it fails,
  *           transport_run() returns an error and the daemon stops.
  *   ROUTER  bound on config `listen` (if any), CURVE server, ZAP domain
@@ -24,9 +26,19 @@
  *   CONTROL REP on config `control` (ipc://), chmod 0600 right after bind;
  *           each request goes to hooks.control, whose reply is sent back.
  *
- * Node peer ids: roster entry i is peer i on its outgoing (DEALER) link and
- * peer TRANSPORT_IN_BASE + i on its incoming (ROUTER) link, so two nodes that
- * both dial each other run two independent links.
+ * Links: one per roster entry (in config order), then one per certified key
+ * without a roster line that connected in (named "cert-" + the first 8 hex
+ * digits of its key; at most TRANSPORT_CERT_LINKS). Node peer ids: link i
+ * is peer i on its outgoing (DEALER) link and peer TRANSPORT_IN_BASE + i on
+ * its incoming (ROUTER) link, so two nodes that both dial each other run two
+ * independent links; certified links only come in.
+ *
+ * With trust on, the allow-list follows the trust state while running: after
+ * every received message, control request and tick, each link whose key is no
+ * longer admitted (revoked, or its certificate ran out) is closed: its
+ * inbound connection is shut down, its routing id forgotten, its node
+ * sessions ended, its dialing stopped, and its messages dropped from then on
+ * (log `revoked peer=NAME`).
  *
  * The CURVE key pair is derived from the node's Ed25519 identity
  * (crypto_sign_ed25519_{pk,sk}_to_curve25519). Limits on every socket:
@@ -50,6 +62,8 @@
 #include "node.h"
 
 #define TRANSPORT_IN_BASE CONFIG_ROSTER_MAX
+#define TRANSPORT_CERT_LINKS 128 /* certified keys without a roster line */
+#define TRANSPORT_LINKS_MAX (CONFIG_ROSTER_MAX + TRANSPORT_CERT_LINKS)
 #define TRANSPORT_MSG_MAX (NET_MSG_MAX + 64u * 1024u)
 #define TRANSPORT_HWM 1000
 #define TRANSPORT_CONTROL_MAX (64u * 1024u) /* bytes of a control request */
@@ -67,8 +81,13 @@ struct transport_hooks {
   void (*control)(void *arg, const uint8_t *req, size_t len, struct crdt_buf *out);
 };
 
-/* Per roster entry, for status. */
+/* Per link, for status. */
 struct transport_link_info {
+  char name[CONFIG_NAME_MAX + 1];
+  uint8_t pk[CRDT_PK_BYTES];
+  int fixed;              /* from a peer/allow line (else admitted by certificate) */
+  int dial;               /* a peer line: this node dials it */
+  int refused;            /* revoked or no longer certified */
   int up_out, up_in;      /* the DEALER / ROUTER link is up */
   uint64_t bad_msgs;      /* messages the node refused (malformed, oversized, ...) */
   uint64_t dropped;       /* messages not sent: queue full or connection gone */
@@ -90,7 +109,9 @@ void transport_stop(struct transport *t);
 /* Closes every socket (linger 0) and the context; the node is not closed. */
 void transport_destroy(struct transport *t);
 
-int transport_link_info(struct transport *t, int roster_index, struct transport_link_info *out);
+/* Links are numbered 0 .. transport_link_count() - 1; the roster's first. */
+int transport_link_count(struct transport *t);
+int transport_link_info(struct transport *t, int link, struct transport_link_info *out);
 
 /* The client side of the control socket, for the CLI: sends req to endpoint
  * and copies the reply into reply (cap bytes). Returns the reply's length,

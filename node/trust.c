@@ -280,6 +280,27 @@ int trust_roster(const struct trust *t, uint64_t now_ms, uint8_t (*out)[CRDT_PK_
   return k;
 }
 
+size_t trust_count(const struct trust *t)
+{
+  return t->n;
+}
+
+int trust_get(const struct trust *t, size_t i, struct trust_info *out)
+{
+  if (i >= t->n)
+    return LINLI_ENOTFOUND;
+  const struct entry *e = &t->e[i];
+  memset(out, 0, sizeof *out);
+  memcpy(out->pk, e->pk, CRDT_PK_BYTES);
+  out->certified = e->certified;
+  memcpy(out->community, e->community, sizeof out->community);
+  out->hub_role = e->hub_role;
+  out->not_before_ms = e->not_before;
+  out->not_after_ms = e->not_after;
+  out->revoked_at_ms = e->revoked_at;
+  return 0;
+}
+
 /* ---- files and signing ---- */
 
 static int req_text(char *out, size_t cap, const char *community, const uint8_t *pk)

@@ -72,6 +72,21 @@ int trust_admits(const struct trust *t, const uint8_t pk[CRDT_PK_BYTES], uint64_
 /* Fills out with every admitted key (up to max); returns the count. */
 int trust_roster(const struct trust *t, uint64_t now_ms, uint8_t (*out)[CRDT_PK_BYTES], int max);
 
+/* What is known of one key, for `linli roster` and the transport. */
+struct trust_info {
+  uint8_t pk[CRDT_PK_BYTES];
+  int certified;                       /* 0: only a revocation is known */
+  char community[CRDT_SCOPE_MAX + 1];  /* "" when not certified */
+  int hub_role;
+  uint64_t not_before_ms, not_after_ms;
+  uint64_t revoked_at_ms;              /* UINT64_MAX: not revoked */
+};
+/* The number of keys with a certificate or a revocation. */
+size_t trust_count(const struct trust *t);
+/* The i-th of them (0 <= i < trust_count(), in key order): 0, or
+ * LINLI_ENOTFOUND past the end. Indexes shift when trust_learn() adds a key. */
+int trust_get(const struct trust *t, size_t i, struct trust_info *out);
+
 /* 1 if the collection is one only the hub writes. */
 int trust_is_hub_collection(const char *c, size_t len);
 

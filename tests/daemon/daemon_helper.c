@@ -13,6 +13,13 @@
  *   daemon_helper bulk CONTROL_ENDPOINT N COLLECTION PREFIX PAD
  *       N set ops through the control socket, each with a PAD-byte text
  *       field (0..2048); prints each op id.
+ *   daemon_helper sign KEYFILE SCOPE COLLECTION KEY OUTFILE
+ *       Signs one set op {note: "x"} with the key, stamped now, and writes
+ *       its bytes to OUTFILE (a forged or late op for the trust tests).
+ *   daemon_helper push ENDPOINT SERVER_PK KEYFILE SCOPE OPFILE
+ *       Connects with the key, sends HELLO and, once answered, a PUSH of the
+ *       op in OPFILE. Prints "sent", or "refused" (exit 1) if the daemon
+ *       never answered.
  * SERVER_PK is the daemon's Ed25519 public key in hex (linli pubkey). */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -205,6 +212,57 @@ static int h_garbage(const char *host, int port)
   return bad ? 1 : 0;
 }
 
+static int h_sign(const char *keyfile, const char *scope, const char *coll, const char *key,
+                  const char *outfile)
+{
+  struct crdt_identity id;
+  uint8_t body[64], op[CRDT_OP_MAX_BYTES];
+  size_t len = 0;
+  struct crdt_buf b;
+  if (crdt_identity_load(&id, keyfile))
+    return 2;
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 1);
+  crdt_w_cstr(&b, "note");
+  crdt_w_cstr(&b, "x");
+  struct crdt_draft d = {scope, coll, key, CRDT_HLC_MAKE(h_now_ms(), 0), CRDT_SET, body, b.len,
+                         NULL, 0};
+  if (crdt_op_sign(&d, &id, op, sizeof op, &len, NULL))
+    return 2;
+  FILE *f = fopen(outfile, "wb");
+  if (!f || fwrite(op, 1, len, f) != len || fclose(f) != 0)
+    return 2;
+  return 0;
+}
+
+static int h_push_file(const char *ep, const char *server, const char *keyfile, const char *scope,
+                       const char *opfile)
+{
+  struct crdt_identity id;
+  uint8_t op[CRDT_OP_MAX_BYTES], buf[CRDT_OP_MAX_BYTES + 256];
+  struct crdt_buf b;
+  FILE *f = fopen(opfile, "rb");
+  if (!f || crdt_identity_load(&id, keyfile))
+    return 2;
+  size_t len = fread(op, 1, sizeof op, f);
+  fclose(f);
+  void *ctx = zmq_ctx_new();
+  void *s = h_dealer(ctx, ep, server, &id);
+  zmq_send(s, buf, h_hello(buf, sizeof buf, scope), ZMQ_DONTWAIT);
+  int answered = h_wait(s, 3000);
+  if (answered) {
+    const uint8_t *ops[1] = {op};
+    crdt_buf_init(&b, buf, sizeof buf);
+    net_ops_write(&b, NET_PUSH, scope, strlen(scope), ops, &len, 1);
+    zmq_send(s, b.p, b.len, 0);
+    h_sleep_ms(500);
+  }
+  printf("%s\n", answered ? "sent" : "refused");
+  zmq_close(s);
+  zmq_ctx_term(ctx);
+  return answered ? 0 : 1;
+}
+
 static int h_bulk(const char *ep, int n, const char *coll, const char *prefix, size_t pad_len)
 {
   void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_REQ);
@@ -269,6 +327,10 @@ int main(int argc, char **argv)
     return h_garbage(argv[2], atoi(argv[3]));
   if (argc == 7 && strcmp(argv[1], "bulk") == 0 && atoi(argv[6]) >= 0 && atoi(argv[6]) <= 2048)
     return h_bulk(argv[2], atoi(argv[3]), argv[4], argv[5], (size_t)atoi(argv[6]));
-  fprintf(stderr, "usage: daemon_helper intruder|evil|garbage|bulk ... (see the source)\n");
+  if (argc == 7 && strcmp(argv[1], "sign") == 0)
+    return h_sign(argv[2], argv[3], argv[4], argv[5], argv[6]);
+  if (argc == 7 && strcmp(argv[1], "push") == 0)
+    return h_push_file(argv[2], argv[3], argv[4], argv[5], argv[6]);
+  fprintf(stderr, "usage: daemon_helper intruder|evil|garbage|bulk|sign|push ... (see the source)\n");
   return 2;
 }

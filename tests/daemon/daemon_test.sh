@@ -7,7 +7,11 @@
 # Scenarios: two (two nodes converge), star (hub + four communities, one
 # direct link), crash (kill -9 during a sync, restart, nothing acknowledged
 # lost), hostile (intruder key refused, raw garbage dropped, an allowed peer's
-# bad messages rejected and counted while honest nodes keep syncing).
+# bad messages rejected and counted while honest nodes keep syncing), trust
+# (hub certificates: enrolment by file and by sync, forged and cross-scope
+# ops rejected everywhere, unknown authors held then rejected, revocation
+# closes links and rejects later ops), restore (a node restored from an old
+# backup gets its later ops back and its clock moves past them).
 # Every process started here is killed on exit, whatever happens.
 set -euo pipefail
 
@@ -125,11 +129,11 @@ converge() {
   die "scope $scope did not converge on $*"
 }
 
-# every_id_present NODE IDFILE COLLECTION
+# every_id_present NODE IDFILE COLLECTION [SCOPE]
 every_id_present() {
   local want have
   want=$(sort -u "$2" | wc -l)
-  have=$("$LINLI" list --data "$T/$1" "$3" --json | grep -oF -f "$2" | sort -u | wc -l)
+  have=$("$LINLI" list --data "$T/$1" ${4:+--scope "$4"} "$3" --json | { grep -oF -f "$2" || true; } | sort -u | wc -l)
   [[ $want -eq $have ]] || die "$1 holds $have of $want acknowledged ids"
   log "$1 holds all $want acknowledged ids of $3"
 }
@@ -138,6 +142,196 @@ writes() { # writes NODE COUNT TAG [put options]
   for i in $(seq 1 "$2"); do
     put "$1" "${@:4}" household "$3-$i" name="$3 $i" size="$i" >>"$T/ids" || die "put on $1"
   done
+}
+
+# ---- trust on: a hub and enrolled communities ----
+
+# tnode NAME COMMUNITY [MORE_SCOPES...]: a node of district qiaokou; the
+# first tnode must be the hub.
+tnode() {
+  local name=$1 scope=$2 hub=${KEY[hub]:-self}
+  shift 2
+  PORT[$name]=$(free_port)
+  KEY[$name]=$("$LINLI" init --data "$T/$name" --community "$scope" --district qiaokou \
+    --hub "$hub" --listen "tcp://127.0.0.1:${PORT[$name]}" 2>/dev/null)
+  [[ ${#KEY[$name]} -eq 64 ]] || die "init $name"
+  printf 'sync_interval_ms 1000\nhold_ms 3000\n' >>"$T/$name/linlid.conf"
+  for s in "$@"; do echo "scope $s" >>"$T/$name/linlid.conf"; done
+}
+
+# dial A B: A dials B (B admits A by its certificate, no allow line).
+dial() { echo "peer $2 tcp://127.0.0.1:${PORT[$2]} ${KEY[$2]}" >>"$T/$1/linlid.conf"; }
+
+# json_num NODE FIELD: a number from linli status --json (first match).
+json_num() {
+  "$LINLI" status --data "$T/$1" --json | grep -o "\"$2\":[0-9]*" | head -1 | cut -d: -f2
+}
+
+# wait_for SECONDS WHAT CMD...: polls CMD every 0.2 s.
+wait_for() {
+  local n=$(($1 * 5)) what=$2
+  shift 2
+  for _ in $(seq 1 "$n"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  die "timed out waiting for $what"
+}
+
+roster_has() { "$LINLI" roster --data "$T/$1" --json | grep -q "\"key\":\"$2\",\"certified\":true[^}]*\"revoked_at_ms\":$3"; }
+rejected_as() { "$LINLI" status --data "$T/$1" --json | grep -qE "\"$2\":[1-9]"; }
+
+# import_rejected NODE FILE REASON: linli import-cert must fail, naming REASON.
+import_rejected() {
+  local out rc=0
+  out=$("$LINLI" import-cert --data "$T/$1" "$2" 2>&1) || rc=$?
+  [[ $rc -eq 1 ]] || die "import of $(basename "$2") into $1 exited $rc: $out"
+  grep -q "$3" <<<"$out" || die "import into $1 does not name $3: $out"
+  log "$1 rejected $(basename "$2"): $out"
+}
+
+# digests NODE...: every node's digest of all rows, one line each.
+digests() { for n in "$@"; do echo "$n $("$LINLI" digest --data "$T/$n")"; done; }
+
+scenario_trust() {
+  tnode hub qiaokou shihua chuanchang
+  tnode a shihua
+  tnode b chuanchang shihua
+  dial a hub
+  dial b hub
+  local out cert
+
+  # enrolment by files, all offline: request -> hub -> certificate -> node
+  cert=$(cd "$T" && "$LINLI" enroll --data "$T/hub" "$T/a/enroll-request.txt" --days 30 2>"$T/enroll.err") ||
+    die "enroll a: $(cat "$T/enroll.err")"
+  [[ -f $T/$cert && $(basename "$cert") == cert-shihua-${KEY[a]:0:8}.op ]] || die "cert file: $cert"
+  "$LINLI" import-cert --data "$T/a" "$T/$cert" || die "import-cert on a"
+  roster_has a "${KEY[a]}" null || die "a's roster lacks its certificate"
+  out=$("$LINLI" enroll --data "$T/a" "$T/b/enroll-request.txt" 2>&1) && die "a non-hub enrolled b"
+  grep -q "not the hub" <<<"$out" || die "enroll on a says: $out"
+
+  # enrolment by sync: b's certificate only on the (running) hub
+  start hub
+  out=$(cd "$T" && "$LINLI" enroll --data "$T/hub" "$T/b/enroll-request.txt" 2>&1) || die "enroll b: $out"
+  grep -q "through linlid" <<<"$out" || die "enroll b did not go through the daemon: $out"
+  start a
+  start b
+  wait_for 30 "b's certificate to reach b" roster_has b "${KEY[b]}" null
+  log "b received its certificate from the hub"
+  writes a 5 a
+  writes b 5 b
+  out=$(put b --scope shihua household b-for-a name=x 2>&1) && die "b wrote into a's community"
+  grep -q "not allowed to write this scope" <<<"$out" || die "b's write into shihua says: $out"
+  converge shihua hub a b
+  converge chuanchang hub b
+  converge qiaokou hub a b
+  grep -q "admitted certified key peer=cert-${KEY[a]:0:8}" "$T/hub.log" || die "hub did not admit a by certificate"
+  local before
+  before=$(digests hub a b)
+
+  # the hub's key writing a community record: rejected by every node
+  "$HELPER" sign "$T/hub/node.key" shihua household forged-1 "$T/forged.op" || die "sign forged"
+  import_rejected hub "$T/forged.op" LINLI_EHUBSCOPE
+  import_rejected b "$T/forged.op" LINLI_EHUBSCOPE
+  out=$("$HELPER" push "tcp://127.0.0.1:${PORT[a]}" "${KEY[a]}" "$T/hub/node.key" shihua "$T/forged.op") ||
+    die "push forged to a: $out"
+  wait_for 10 "a to reject the forged op" rejected_as a LINLI_EHUBSCOPE
+  # b's key writing a record of a's community: rejected everywhere
+  "$HELPER" sign "$T/b/node.key" shihua household cross-1 "$T/cross.op" || die "sign cross"
+  import_rejected hub "$T/cross.op" LINLI_EUNAUTH
+  import_rejected b "$T/cross.op" LINLI_EUNAUTH
+  out=$("$HELPER" push "tcp://127.0.0.1:${PORT[a]}" "${KEY[a]}" "$T/b/node.key" shihua "$T/cross.op") ||
+    die "push cross to a: $out"
+  wait_for 10 "a to reject b's op" rejected_as a LINLI_EUNAUTH
+  # an unknown author: held, then rejected after hold_ms
+  "$LINLI" init --data "$T/stranger" --community shihua >/dev/null 2>&1 || die "init stranger"
+  "$HELPER" sign "$T/stranger/node.key" shihua household stranger-1 "$T/stranger.op" || die "sign stranger"
+  out=$("$LINLI" import-cert --data "$T/a" "$T/stranger.op" 2>&1) || die "import stranger: $out"
+  grep -q "held" <<<"$out" || die "stranger's op not held: $out"
+  [[ $(json_num a held) -eq 1 ]] || die "a holds $(json_num a held) ops, not 1"
+  wait_for 15 "the stranger's op to be rejected" rejected_as a LINLI_EUNKNOWN
+  [[ $(json_num a held) -eq 0 ]] || die "a still holds ops"
+  [[ $(digests hub a b) == "$before" ]] || die "a rejection changed a digest: $(digests hub a b) vs $before"
+  log "every rejection left the digests unchanged"
+
+  # revocation of a: its open link closed, later ops rejected, earlier kept
+  out=$(cd "$T" && "$LINLI" revoke --data "$T/hub" "${KEY[a]}" --reason "laptop stolen" 2>&1) ||
+    die "revoke a: $out"
+  [[ -f $T/revoke-${KEY[a]:0:8}.op ]] || die "no revocation file"
+  wait_for 10 "the hub to close a's link" grep -q "revoked peer=cert-${KEY[a]:0:8}" "$T/hub.log"
+  wait_for 10 "a to see its connection closed" grep -q "link down peer=hub dir=out" "$T/a.log"
+  wait_for 15 "a's reconnection to be refused" grep -q "refused connection peer=cert-${KEY[a]:0:8} .*reason=revoked" "$T/hub.log"
+  "$LINLI" status --data "$T/hub" --json | grep -qE "\"name\":\"cert-${KEY[a]:0:8}\",[^}]*\"connected\":false,\"refused\":true" ||
+    die "hub status does not show a refused: $("$LINLI" status --data "$T/hub" --json)"
+  wait_for 15 "b to learn the revocation" roster_has b "${KEY[a]}" "[0-9]"
+  "$HELPER" sign "$T/a/node.key" shihua household late-1 "$T/late.op" || die "sign late"
+  import_rejected hub "$T/late.op" LINLI_EREVOKED
+  import_rejected b "$T/late.op" LINLI_EREVOKED
+  out=$("$HELPER" push "tcp://127.0.0.1:${PORT[hub]}" "${KEY[hub]}" "$T/a/node.key" shihua "$T/late.op") || true
+  [[ $out == refused ]] || die "the hub answered a revoked key: $out"
+  for n in hub b; do
+    "$LINLI" get --data "$T/$n" --scope shihua household a-3 >/dev/null || die "a's earlier op lost on $n"
+  done
+  converge shihua hub b
+  "$LINLI" status --data "$T/hub" >"$T/status.txt"
+  for why in LINLI_EHUBSCOPE LINLI_EUNAUTH LINLI_EREVOKED; do
+    grep -q "^  $why .*[1-9]" "$T/status.txt" || die "hub status lacks $why: $(cat "$T/status.txt")"
+  done
+  grep -q "$(printf '%s' "author's key was revoked")" "$T/status.txt" || die "no reason sentence in status"
+  sed -n '1,12p' "$T/status.txt"
+  "$LINLI" roster --data "$T/hub"
+  stop a
+  stop b
+  stop hub
+}
+
+# hlcs NODE: every hlc of the household records of shihua on NODE, one a line.
+hlcs() { "$LINLI" list --data "$T/$1" --scope shihua household --json | grep -o '"hlc":[0-9]*' | cut -d: -f2; }
+
+scenario_restore() {
+  tnode hub qiaokou shihua
+  tnode a shihua
+  dial a hub
+  local cert
+  cert=$(cd "$T" && "$LINLI" enroll --data "$T/hub" "$T/a/enroll-request.txt" 2>/dev/null) || die "enroll a"
+  "$LINLI" import-cert --data "$T/a" "$T/$cert" 2>/dev/null || die "import-cert on a"
+  start hub
+  start a
+  writes a 10 early
+  converge shihua hub a
+  # a backup of the running node: the database with mdb_copy, key and config
+  mkdir -m 700 "$T/a-backup"
+  cp -p "$T/a/node.key" "$T/a/linlid.conf" "$T/a-backup/"
+  mdb_copy "$T/a" "$T/a-backup" || die "mdb_copy"
+  writes a 10 late
+  converge shihua hub a
+  local max_before n_before
+  max_before=$(hlcs hub | sort -n | tail -1)
+  n_before=$(ops hub)
+  stop a
+  rm -rf "$T/a"
+  mv "$T/a-backup" "$T/a"
+  log "a restored from the backup taken before its last 10 writes"
+  start a
+  converge shihua hub a
+  every_id_present a "$T/ids" household
+  [[ $(ops a) -eq $n_before && $(ops hub) -eq $n_before ]] || die "ops: a $(ops a), hub $(ops hub), want $n_before"
+  local clock
+  clock=$(json_num a hlc)
+  [[ $clock -ge $max_before ]] || die "a's clock $clock is behind $max_before"
+  put a household after-restore name=after >>"$T/ids" || die "put after restore"
+  local new
+  new=$("$LINLI" get --data "$T/a" household after-restore --json | grep -o '"hlc":[0-9]*' | cut -d: -f2)
+  [[ $new -gt $max_before ]] || die "the new op's hlc $new is not after $max_before"
+  log "a's new op orders after everything before the restore ($new > $max_before)"
+  converge shihua hub a
+  every_id_present hub "$T/ids" household shihua
+  local records
+  records=$("$LINLI" list --data "$T/hub" --scope shihua household --json | grep -o '"key":' | wc -l)
+  [[ $records -eq 21 ]] || die "hub lists $records records, want 21"
+  [[ $(ops a) -eq $((n_before + 1)) ]] || die "a holds $(ops a) ops, want $((n_before + 1))"
+  stop a
+  stop hub
 }
 
 scenario_two() {
@@ -260,7 +454,7 @@ scenario_hostile() {
 }
 
 case $SCENARIO in
-two | star | crash | hostile) "scenario_$SCENARIO" ;;
+two | star | crash | hostile | trust | restore) "scenario_$SCENARIO" ;;
 *) die "unknown scenario $SCENARIO" ;;
 esac
 FAILED=0

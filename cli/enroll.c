@@ -1,0 +1,465 @@
+/* linli enroll / import-cert / revoke / roster: the trust of a district
+ * (node/trust.h) from the command line. Certificates and revocations are
+ * ordinary signed ops in the district scope; their files hold the op bytes.
+ * An op is stored through the running linlid ("import" control request) or,
+ * with the daemon stopped, by opening the node here under the daemon's lock.
+ * Operator guide: docs/operator.md "Enrolment and revocation". */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "node.h"
+#include "store.h"
+#include "transport.h"
+#include "trust.h"
+
+#define CLI_DAY_MS 86400000ull
+#define CLI_DAYS_MAX 3650
+#define CLI_SKEW_MS CLI_DAY_MS /* a certificate starts a day early: clocks differ */
+
+/* ---- storing one op in a node ---- */
+
+static uint64_t cli_env_now(void *ctx)
+{
+  (void)ctx;
+  return cli_now_ms();
+}
+
+static void cli_env_random(void *ctx, void *buf, size_t len)
+{
+  (void)ctx;
+  randombytes_buf(buf, len);
+}
+
+static int cli_env_send(void *ctx, uint32_t peer, const uint8_t *msg, size_t len)
+{
+  (void)ctx, (void)peer, (void)msg, (void)len;
+  return LINLI_EIO; /* no peers: the node is opened only to store */
+}
+
+/* With the daemon stopped: the node opened here, under linlid.lock so that
+ * no daemon starts meanwhile. Returns what node_import_one() returns, or
+ * LINLI_EEXIST if a daemon holds the lock. */
+static int cli_import_direct(const struct config *c, const uint8_t *op, size_t len)
+{
+  char path[PATH_MAX];
+  struct crdt_identity id;
+  struct node_env env = {NULL, cli_env_now, cli_env_random, cli_env_send, NULL, NULL};
+  struct node_config nc;
+  struct node *n = NULL;
+  int rc;
+  snprintf(path, sizeof path, "%s/linlid.lock", c->data);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -errno;
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+  if (fcntl(fd, F_SETLK, &fl) < 0) {
+    close(fd);
+    return LINLI_EEXIST;
+  }
+  snprintf(path, sizeof path, "%s/node.key", c->data);
+  if ((rc = crdt_identity_load(&id, path)))
+    goto out;
+  config_node(c, &id, &nc);
+  rc = node_open(&n, &env, &nc);
+  crdt_identity_wipe(&id);
+  if (rc)
+    goto out;
+  rc = node_import_one(n, op, len);
+  node_close(n);
+out:
+  close(fd);
+  return rc;
+}
+
+/* Through the running daemon: ["import", op]. */
+static int cli_import_daemon(const struct config *c, const uint8_t *op, size_t len)
+{
+  uint8_t req[CRDT_OP_MAX_BYTES + 64], reply[512];
+  struct crdt_buf b;
+  struct crdt_mp r;
+  uint32_t n;
+  int64_t code;
+  uint64_t what;
+  crdt_buf_init(&b, req, sizeof req);
+  crdt_w_array(&b, 2);
+  crdt_w_cstr(&b, "import");
+  crdt_w_bin(&b, op, len);
+  if (crdt_buf_err(&b))
+    return LINLI_ETOOBIG;
+  int got = transport_request(c->control, b.p, b.len, reply, sizeof reply, CLI_CONTROL_TIMEOUT_MS);
+  if (got < 0)
+    return got;
+  crdt_mp_init(&r, reply, (size_t)got);
+  if (crdt_mp_array(&r, &n) || n != 2 || crdt_mp_int(&r, &code))
+    return LINLI_EPROTO;
+  if (code < 0)
+    return (int)code;
+  if (crdt_mp_uint(&r, &what) || what > 2)
+    return LINLI_EPROTO;
+  return what == 2 ? LINLI_EPENDING : (int)what;
+}
+
+/* Stores op in the node of data directory c->data and says what became of
+ * it: CLI_OK if it is stored (now or before) or held by a running daemon. */
+static int cli_store_op(const struct config *c, const char *what, const uint8_t *op, size_t len)
+{
+  int daemon = cli_daemon_running(c->data);
+  int rc = daemon ? cli_import_daemon(c, op, len) : cli_import_direct(c, op, len);
+  if (rc == LINLI_EEXIST && !daemon) { /* a daemon started meanwhile */
+    daemon = 1;
+    rc = cli_import_daemon(c, op, len);
+  }
+  const char *where = daemon ? "through linlid" : "into the database (linlid is stopped)";
+  if (rc == 1) {
+    fprintf(stderr, "linli: %s stored %s\n", what, where);
+    return CLI_OK;
+  }
+  if (rc == 0) {
+    fprintf(stderr, "linli: %s was stored already\n", what);
+    return CLI_OK;
+  }
+  if (rc == LINLI_EPENDING && daemon) {
+    fprintf(stderr, "linli: %s is held: its author's certificate has not arrived; it is stored "
+                    "when the certificate comes, or rejected after hold_ms\n", what);
+    return CLI_OK;
+  }
+  if (rc == LINLI_EPENDING)
+    return cli_fail("%s not stored: its author has no certificate in this node; import the "
+                    "author's certificate first", what);
+  if (rc == -ETIMEDOUT || rc == -ECONNREFUSED)
+    return cli_fail("linlid did not answer on %s: %s", c->control, linli_strerror(rc));
+  if (rc == LINLI_EUNAUTH)
+    return cli_fail("%s rejected: %s (%s; does this node hold its scope?)", what,
+                    linli_errname(rc), linli_strerror(rc));
+  return cli_fail("%s rejected: %s (%s)", what, linli_errname(rc), linli_strerror(rc));
+}
+
+/* ---- files ---- */
+
+static int cli_read_op(const char *path, uint8_t *buf, size_t cap, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return -errno;
+  size_t n = fread(buf, 1, cap, f);
+  int big = n == cap && fgetc(f) != EOF;
+  fclose(f);
+  if (big)
+    return LINLI_ETOOBIG;
+  *len = n;
+  return 0;
+}
+
+/* Writes the op to DIR/NAME (DIR: --out or the current directory). */
+static int cli_write_op(const struct cli_args *a, const char *name, const uint8_t *op, size_t len,
+                        char *path, size_t cap)
+{
+  snprintf(path, cap, "%s/%s", a->out ? a->out : ".", name);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return cli_fail("cannot write %s: %s", path, strerror(errno));
+  int rc = 0;
+  if (write(fd, op, len) != (ssize_t)len || fsync(fd) != 0)
+    rc = errno ? -errno : LINLI_EIO;
+  if (close(fd) < 0 && !rc)
+    rc = -errno;
+  if (rc)
+    return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
+  return CLI_OK;
+}
+
+/* ---- the hub ---- */
+
+/* Loads the config of a.data, which must be the hub's, and its key. */
+static int cli_load_hub(const struct cli_args *a, struct config *c, struct crdt_identity *id)
+{
+  char path[PATH_MAX], hex[2 * CRDT_PK_BYTES + 1];
+  if (cli_load_config(a->data, c))
+    return CLI_FAIL;
+  if (!c->trust)
+    return cli_fail("%s has no hub and district lines in linlid.conf: trust is off there", a->data);
+  snprintf(path, sizeof path, "%s/node.key", a->data);
+  int rc = crdt_identity_load(id, path);
+  if (rc)
+    return cli_fail("cannot read %s: %s", path, linli_strerror(rc));
+  if (sodium_memcmp(id->pk, c->hub_pk, CRDT_PK_BYTES) != 0) {
+    crdt_identity_wipe(id);
+    cli_hex(hex, c->hub_pk, CRDT_PK_BYTES);
+    return cli_fail("%s is not the hub of district %s: only the hub (key %.16s...) can do this",
+                    a->data, c->district, hex);
+  }
+  return CLI_OK;
+}
+
+int cli_cmd_enroll(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  struct config *c = malloc(sizeof *c);
+  struct crdt_identity hub;
+  uint8_t pk[CRDT_PK_BYTES], op[CRDT_OP_MAX_BYTES];
+  char community[CRDT_SCOPE_MAX + 1], hex[2 * CRDT_PK_BYTES + 1], name[CRDT_SCOPE_MAX + 32],
+      path[PATH_MAX + CRDT_SCOPE_MAX + 32], until[32], what[160];
+  unsigned long days = 365;
+  int rc = CLI_FAIL;
+  (void)cmd;
+  if (!c)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  if (a->days) {
+    char *end = NULL;
+    errno = 0;
+    days = strtoul(a->days, &end, 10);
+    if (errno || !end || *end || a->days[0] < '1' || a->days[0] > '9' || days > CLI_DAYS_MAX) {
+      free(c);
+      fprintf(stderr, "linli enroll: --days takes a whole number from 1 to %d\n", CLI_DAYS_MAX);
+      return CLI_USAGE;
+    }
+  }
+  if (cli_load_hub(a, c, &hub))
+    goto out_c;
+  int e = trust_request_read(a->pos[0], pk, community);
+  if (e) {
+    rc = cli_fail("%s is not a valid enrolment request: %s", a->pos[0],
+                  e == LINLI_EBADSIG ? "its signature does not verify (altered or truncated?)"
+                  : e == LINLI_EKEYFILE ? "it is not of the form linli init writes"
+                                        : linli_strerror(e));
+    goto out;
+  }
+  if (strcmp(community, c->district) == 0) {
+    rc = cli_fail("the request is for the district scope %s itself; a node's community must be "
+                  "another code", community);
+    goto out;
+  }
+  uint64_t now = cli_now_ms();
+  uint64_t until_ms = now + (uint64_t)days * CLI_DAY_MS;
+  int len = trust_cert_sign(&hub, c->district, CRDT_HLC_MAKE(now, 0), pk, community, "community",
+                            now - CLI_SKEW_MS, until_ms, op, sizeof op);
+  if (len < 0) {
+    rc = cli_fail("cannot sign the certificate: %s", linli_strerror(len));
+    goto out;
+  }
+  cli_hex(hex, pk, sizeof pk);
+  snprintf(name, sizeof name, "cert-%s-%.8s.op", community, hex);
+  if (cli_write_op(a, name, op, (size_t)len, path, sizeof path))
+    goto out;
+  snprintf(what, sizeof what, "the certificate of %.16s... (%s)", hex, community);
+  if (cli_store_op(c, what, op, (size_t)len))
+    goto out;
+  cli_time(until, sizeof until, until_ms);
+  printf("%s\n", path);
+  fprintf(stderr, "linli: certified %.16s... for community %s until %s. Carry %s to the node and "
+                  "run there: linli import-cert --data DIR %s (or let it sync with the hub)\n",
+          hex, community, until, path, name);
+  rc = CLI_OK;
+out:
+  crdt_identity_wipe(&hub);
+out_c:
+  free(c);
+  return rc;
+}
+
+int cli_cmd_revoke(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  struct config *c = malloc(sizeof *c);
+  struct crdt_identity hub;
+  uint8_t pk[CRDT_PK_BYTES], op[CRDT_OP_MAX_BYTES];
+  char name[64], path[PATH_MAX + 64], when[32], what[96];
+  size_t bl = 0;
+  int rc = CLI_FAIL;
+  const char *hex = a->pos[0];
+  if (!c)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  if (!a->reason || !a->reason[0] || strlen(a->reason) > 512) {
+    free(c);
+    fprintf(stderr, "linli revoke: --reason TEXT is required (1 to 512 bytes; no personal data)\n");
+    return cli_usage(cmd, CLI_USAGE);
+  }
+  if (strlen(hex) != 2 * CRDT_PK_BYTES ||
+      sodium_hex2bin(pk, sizeof pk, hex, strlen(hex), NULL, &bl, NULL) || bl != CRDT_PK_BYTES) {
+    free(c);
+    fprintf(stderr, "linli revoke: KEYHEX is the node's public key, 64 hex digits (linli roster)\n");
+    return CLI_USAGE;
+  }
+  if (cli_load_hub(a, c, &hub))
+    goto out_c;
+  if (sodium_memcmp(pk, hub.pk, CRDT_PK_BYTES) == 0) {
+    rc = cli_fail("the hub cannot revoke its own key");
+    goto out;
+  }
+  uint64_t now = cli_now_ms();
+  int len = trust_revoke_sign(&hub, c->district, CRDT_HLC_MAKE(now, 0), pk, now, a->reason, op,
+                              sizeof op);
+  if (len < 0) {
+    rc = cli_fail("cannot sign the revocation: %s", linli_strerror(len));
+    goto out;
+  }
+  snprintf(name, sizeof name, "revoke-%.8s.op", hex);
+  if (cli_write_op(a, name, op, (size_t)len, path, sizeof path))
+    goto out;
+  snprintf(what, sizeof what, "the revocation of %.16s...", hex);
+  if (cli_store_op(c, what, op, (size_t)len))
+    goto out;
+  cli_time(when, sizeof when, now);
+  printf("%s\n", path);
+  fprintf(stderr, "linli: revoked %.16s... from %s; its ops stamped since are rejected everywhere "
+                  "and its connections closed as the revocation spreads. %s carries it by hand.\n",
+          hex, when, path);
+  rc = CLI_OK;
+out:
+  crdt_identity_wipe(&hub);
+out_c:
+  free(c);
+  return rc;
+}
+
+/* ---- any node ---- */
+
+int cli_cmd_import_cert(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  struct config *c = malloc(sizeof *c);
+  uint8_t op[CRDT_OP_MAX_BYTES], pk[CRDT_PK_BYTES];
+  char what[160], hex[2 * CRDT_PK_BYTES + 1];
+  struct crdt_op o;
+  size_t len = 0;
+  int rc = CLI_FAIL;
+  (void)cmd;
+  if (!c)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  if (cli_load_config(a->data, c))
+    goto out;
+  int e = cli_read_op(a->pos[0], op, sizeof op, &len);
+  if (!e)
+    e = crdt_op_decode(&o, op, len);
+  if (e) {
+    rc = cli_fail("%s is not a signed op file: %s", a->pos[0], linli_strerror(e));
+    goto out;
+  }
+  int is_cert = o.collection.len == strlen(TRUST_CERT) &&
+                memcmp(o.collection.p, TRUST_CERT, o.collection.len) == 0;
+  int is_rev = o.collection.len == strlen(TRUST_REVOCATION) &&
+               memcmp(o.collection.p, TRUST_REVOCATION, o.collection.len) == 0;
+  if ((is_cert || is_rev) && trust_subject(&o, pk) == 0) {
+    cli_hex(hex, pk, sizeof pk);
+    snprintf(what, sizeof what, "the %s of %.16s...", is_cert ? "certificate" : "revocation", hex);
+  } else {
+    snprintf(what, sizeof what, "the op");
+  }
+  if (!c->trust && (is_cert || is_rev))
+    fprintf(stderr, "linli: warning: trust is off in %s/linlid.conf (no hub and district lines)\n",
+            a->data);
+  rc = cli_store_op(c, what, op, len);
+out:
+  free(c);
+  return rc;
+}
+
+static void cli_roster_json(const struct trust_info *ti, uint64_t now, int first)
+{
+  char hex[2 * CRDT_PK_BYTES + 1];
+  cli_hex(hex, ti->pk, CRDT_PK_BYTES);
+  printf("%s{\"key\":\"%s\",\"certified\":%s,\"community\":", first ? "" : ",", hex,
+         ti->certified ? "true" : "false");
+  cli_json_str(stdout, ti->community, strlen(ti->community));
+  printf(",\"role\":\"%s\",\"not_before_ms\":%llu,\"not_after_ms\":%llu,\"revoked_at_ms\":",
+         ti->hub_role ? "hub" : "community", (unsigned long long)ti->not_before_ms,
+         (unsigned long long)ti->not_after_ms);
+  if (ti->revoked_at_ms == UINT64_MAX)
+    printf("null");
+  else
+    printf("%llu", (unsigned long long)ti->revoked_at_ms);
+  printf(",\"admitted\":%s}", ti->certified && ti->revoked_at_ms > now &&
+                                      now >= ti->not_before_ms && now < ti->not_after_ms
+                                  ? "true"
+                                  : "false");
+}
+
+static const char *cli_roster_state(const struct trust_info *ti, uint64_t now)
+{
+  if (ti->revoked_at_ms <= now)
+    return "revoked";
+  if (!ti->certified)
+    return "no-certificate";
+  if (now < ti->not_before_ms)
+    return "not-yet-valid";
+  if (now >= ti->not_after_ms)
+    return "expired";
+  return "valid";
+}
+
+static void cli_roster_row(const struct trust_info *ti, uint64_t now)
+{
+  char hex[2 * CRDT_PK_BYTES + 1], from[32], until[32], rev[32] = "-";
+  cli_hex(hex, ti->pk, CRDT_PK_BYTES);
+  cli_time(from, sizeof from, ti->not_before_ms);
+  cli_time(until, sizeof until, ti->not_after_ms);
+  if (!ti->certified)
+    snprintf(from, sizeof from, "-"), snprintf(until, sizeof until, "-");
+  if (ti->revoked_at_ms != UINT64_MAX)
+    cli_time(rev, sizeof rev, ti->revoked_at_ms);
+  printf("%-64s %-16s %-9s %-20s %-20s %-20s %s\n", hex, ti->certified ? ti->community : "-",
+         ti->certified ? (ti->hub_role ? "hub" : "community") : "-", from, until, rev,
+         cli_roster_state(ti, now));
+}
+
+int cli_cmd_roster(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  struct config *c = malloc(sizeof *c);
+  struct store *s = NULL;
+  struct trust *t = NULL;
+  struct store_config sc = {a->data, 0, 0, 0, 1};
+  char hub[2 * CRDT_PK_BYTES + 1];
+  int rc = CLI_FAIL, e;
+  (void)cmd;
+  if (!c)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  if (cli_load_config(a->data, c))
+    goto out;
+  if (!c->trust) {
+    rc = cli_fail("trust is off in %s/linlid.conf (no hub and district lines): the roster is its "
+                  "peer and allow lines", a->data);
+    goto out;
+  }
+  if ((e = store_open(&s, &sc))) {
+    rc = cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", a->data,
+                  linli_strerror(e));
+    goto out;
+  }
+  if ((e = trust_new(&t, c->hub_pk, c->district)) || (e = trust_load(t, s))) {
+    rc = cli_fail("cannot read the certificates: %s", linli_strerror(e));
+    goto out;
+  }
+  uint64_t now = cli_now_ms();
+  size_t n = trust_count(t);
+  struct trust_info ti;
+  cli_hex(hub, c->hub_pk, CRDT_PK_BYTES);
+  if (a->json) {
+    printf("{\"district\":");
+    cli_json_str(stdout, c->district, strlen(c->district));
+    printf(",\"hub\":\"%s\",\"keys\":[", hub);
+    for (size_t i = 0; i < n; i++)
+      if (trust_get(t, i, &ti) == 0)
+        cli_roster_json(&ti, now, i == 0);
+    printf("]}\n");
+  } else {
+    printf("district %s  hub %s\n\n", c->district, hub);
+    printf("%-64s %-16s %-9s %-20s %-20s %-20s %s\n", "KEY", "COMMUNITY", "ROLE", "VALID FROM",
+           "VALID UNTIL", "REVOKED AT", "STATE");
+    for (size_t i = 0; i < n; i++)
+      if (trust_get(t, i, &ti) == 0)
+        cli_roster_row(&ti, now);
+    if (!n)
+      printf("(no certificates yet: enrol nodes with linli enroll on the hub)\n");
+  }
+  rc = CLI_OK;
+out:
+  trust_free(t);
+  store_close(s);
+  free(c);
+  return rc;
+}
