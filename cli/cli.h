@@ -53,6 +53,15 @@ int cli_usage(const struct cli_cmd *cmd, int code);
 
 /* Loads DIR/linlid.conf into c; prints why not and returns CLI_FAIL. */
 int cli_load_config(const char *data, struct config *c);
+struct node;
+/* Opens the node of c->data in this process under linlid.lock, for work
+ * with the daemon stopped: LINLI_EEXIST if a daemon holds the lock. */
+int cli_node_open(const struct config *c, struct node **n, int *lockfd);
+void cli_node_close(struct node *n, int lockfd);
+/* One op through the running daemon's control socket: what node_import_one
+ * answers there (1 new, 0 already there, LINLI_EPENDING held, a reason). */
+int cli_import_daemon(const struct config *c, const uint8_t *op, size_t len);
+
 /* 1 if a linlid holds the lock of the data directory, 0 if not. */
 int cli_daemon_running(const char *data);
 /* Sends a request to the daemon's control socket; on success *r is at the
@@ -74,6 +83,10 @@ int cli_value(FILE *f, struct crdt_mp *r, int bare);
 uint64_t cli_now_ms(void);
 
 int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_import(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_export(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_sample(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_report(const struct cli_cmd *cmd, struct cli_args *a);
 /* enroll.c: certificates and revocations. */
 int cli_cmd_enroll(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_import_cert(const struct cli_cmd *cmd, struct cli_args *a);

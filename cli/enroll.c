@@ -44,17 +44,14 @@ static int cli_env_send(void *ctx, uint32_t peer, const uint8_t *msg, size_t len
   return LINLI_EIO; /* no peers: the node is opened only to store */
 }
 
-/* With the daemon stopped: the node opened here, under linlid.lock so that
- * no daemon starts meanwhile. Returns what node_import_one() returns, or
- * LINLI_EEXIST if a daemon holds the lock. */
-static int cli_import_direct(const struct config *c, const uint8_t *op, size_t len)
+int cli_node_open(const struct config *c, struct node **n, int *lockfd)
 {
   char path[PATH_MAX];
   struct crdt_identity id;
   struct node_env env = {NULL, cli_env_now, cli_env_random, cli_env_send, NULL, NULL};
   struct node_config nc;
-  struct node *n = NULL;
   int rc;
+  *n = NULL;
   snprintf(path, sizeof path, "%s/linlid.lock", c->data);
   int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
@@ -65,22 +62,43 @@ static int cli_import_direct(const struct config *c, const uint8_t *op, size_t l
     return LINLI_EEXIST;
   }
   snprintf(path, sizeof path, "%s/node.key", c->data);
-  if ((rc = crdt_identity_load(&id, path)))
-    goto out;
+  if ((rc = crdt_identity_load(&id, path))) {
+    close(fd);
+    return rc;
+  }
   config_node(c, &id, &nc);
-  rc = node_open(&n, &env, &nc);
+  rc = node_open(n, &env, &nc);
   crdt_identity_wipe(&id);
-  if (rc)
-    goto out;
-  rc = node_import_one(n, op, len);
+  if (rc) {
+    close(fd);
+    return rc;
+  }
+  *lockfd = fd;
+  return 0;
+}
+
+void cli_node_close(struct node *n, int lockfd)
+{
   node_close(n);
-out:
-  close(fd);
+  close(lockfd);
+}
+
+/* With the daemon stopped: the node opened here, under linlid.lock so that
+ * no daemon starts meanwhile. Returns what node_import_one() returns, or
+ * LINLI_EEXIST if a daemon holds the lock. */
+static int cli_import_direct(const struct config *c, const uint8_t *op, size_t len)
+{
+  struct node *n;
+  int fd, rc = cli_node_open(c, &n, &fd);
+  if (rc)
+    return rc;
+  rc = node_import_one(n, op, len);
+  cli_node_close(n, fd);
   return rc;
 }
 
 /* Through the running daemon: ["import", op]. */
-static int cli_import_daemon(const struct config *c, const uint8_t *op, size_t len)
+int cli_import_daemon(const struct config *c, const uint8_t *op, size_t len)
 {
   uint8_t req[CRDT_OP_MAX_BYTES + 64], reply[512];
   struct crdt_buf b;

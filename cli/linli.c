@@ -409,6 +409,26 @@ static const struct cli_cmd cli_cmds[] = {
      "  Shows every record of a collection (works with linlid stopped)."},
     {"digest", cli_cmd_digest, CLI_O_DATA | CLI_O_SCOPE, 0, 0, "--data DIR [--scope S]",
      "  Prints the state digest: two nodes holding the same ops print the same digest."},
+    {"report", cli_cmd_report, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 2,
+     "--data DIR district|community [YYYY-MM-DD] [--scope S] [--json]",
+     "  The figures the district publishes, from this node's database (works with\n"
+     "  linlid stopped): per community households, residents, compounds and how many\n"
+     "  are epidemic-free on the date (default today, Asia/Shanghai), open cases,\n"
+     "  stock and hand-outs; totals and shares, with completeness (communities heard\n"
+     "  from) and freshness (the stalest community's newest op). Run it on the hub."},
+    {"sample", cli_cmd_sample, CLI_O_DATA | CLI_O_SCOPE | CLI_O_DAYS, 1, 1,
+     "--data DIR [--scope S] [--days N] FILE",
+     "  Writes a bundle of N days (default 60) of invented records for the node's\n"
+     "  community (shihua, chuanchang and changhongli follow the report; any other code\n"
+     "  gets a synthetic community), signed by the node's key, stamped now and dated in\n"
+     "  the past; its cases fall in the last 40 days. Load it with linli import."},
+    {"import", cli_cmd_import, CLI_O_DATA, 1, 1, "--data DIR FILE",
+     "  Loads a bundle (from linli export or linli sample): every op is verified like\n"
+     "  one from a peer; importing twice changes nothing; a truncated file imports\n"
+     "  nothing. Through linlid if it runs, else straight into the database."},
+    {"export", cli_cmd_export, CLI_O_DATA | CLI_O_SCOPE, 1, 1, "--data DIR [--scope S] FILE",
+     "  Writes every op of the node's scopes (or one) to a bundle FILE, for a USB\n"
+     "  stick to a node with no link (works with linlid running or stopped)."},
     {"help", cli_cmd_help, 0, 0, 1, "[COMMAND]", "  Shows the commands, or one command's help."},
 };
 #define CLI_N_CMDS (sizeof cli_cmds / sizeof cli_cmds[0])

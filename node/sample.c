@@ -70,7 +70,8 @@ static void emit(struct gen *g, uint64_t ms, const char *coll, const char *key, 
     return;
   if ((g->err = crdt_buf_err(b)))
     return;
-  struct crdt_draft d = {g->c->scope, coll, key, crdt_hlc_now(&g->clock, ms), kind, b->p, b->len,
+  uint64_t stamp = g->o->stamp_ms ? g->o->stamp_ms : ms;
+  struct crdt_draft d = {g->c->scope, coll, key, crdt_hlc_now(&g->clock, stamp), kind, b->p, b->len,
                          NULL, 0};
   if ((g->err = crdt_op_sign(&d, g->who, out, sizeof out, &len, NULL)))
     return;

@@ -33,6 +33,9 @@ struct sample_opts {
   int32_t utc_offset_s; /* the district's zone: 28,800 for Asia/Shanghai */
   uint64_t seed;
   int watch_pct;     /* % of residents with a daily health check (5) */
+  uint64_t stamp_ms; /* 0: stamp each op at its event time; else stamp every op
+                        from this time on, as records typed in today about the
+                        past (a node certified today cannot sign the past) */
 };
 
 /* Emits every op of the community, signed by who, to fn (which returns <0
