@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_EACH=${1:-60}
+passed=0
 shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_apply fuzz_mp fuzz_msg fuzz_op fuzz_recon)
@@ -57,6 +58,8 @@ for t in "${TARGETS[@]}"; do
     grep -m3 -E 'ERROR:|fuzz invariant failed|runtime error' "$dir/log" | sed 's/^/    /' || true
   else
     printf '%-11s execs=%-10s ok (corpus %s files)\n' "$t" "${execs:-?}" "$(ls "$dir/corpus" | wc -l)"
+    passed=$((passed + 1))
   fi
 done
+echo "fuzz: $passed passed, $((${#TARGETS[@]} - passed)) failed"
 exit $failed
