@@ -25,13 +25,15 @@ static const struct {
     {"op", bench_op, "sign and verify rates of the op vs raw Ed25519 (ratio op_sign, op_verify)"},
     {"store", bench_store, "ingest vs verify, storage amplification, range fingerprint scaling"},
     {"sync", bench_sync, "reconciliation bytes and round trips vs the difference, two node cores"},
+    {"bootstrap", bench_bootstrap, "an empty linlid pulls n ops over CURVE on 127.0.0.1, vs raw verify"},
+    {"reconcile", bench_reconcile, "CPU to reconcile d = 1 at n = 10,000,000 vs n = 100,000"},
 };
 
 static void usage(FILE *f)
 {
   fprintf(f, "usage: linli-bench COMMAND [--seconds S]\n\ncommands:\n");
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-    fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+    fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
   fprintf(f, "\nEach prints 'ratio NAME VALUE' lines: a rate over its baseline measured in the\n"
              "same run, so figures compare across noisy machines.\n");
 }

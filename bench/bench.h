@@ -30,8 +30,16 @@ static inline void bench_metric(const char *name, double v, const char *unit)
 /* Runs fn(arg, i) for at least `seconds`, returns calls per second. */
 double bench_rate(void (*fn)(void *arg, uint64_t i), void *arg, double seconds);
 
+/* Raw Ed25519 verifies per second of sample[0 .. BENCH_VERIFY_SAMPLE - 1]
+ * (decoded ops) on `threads` threads (the caller is one), for secs. */
+#define BENCH_VERIFY_SAMPLE 4096
+struct crdt_op;
+double bench_raw_verify_rate(const struct crdt_op *sample, int threads, double secs);
+
 int bench_op(int argc, char **argv);
 int bench_store(int argc, char **argv);
 int bench_sync(int argc, char **argv);
+int bench_bootstrap(int argc, char **argv);
+int bench_reconcile(int argc, char **argv);
 
 #endif

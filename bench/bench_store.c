@@ -16,7 +16,7 @@
 #include "ingest.h"
 #include "store.h"
 
-#define SAMPLE 4096
+#define SAMPLE BENCH_VERIFY_SAMPLE
 
 struct vctx {
   const struct crdt_op *ops;
@@ -42,7 +42,7 @@ static void *raw_verify(void *arg)
 }
 
 /* Raw verify rate with `threads` threads (the caller is one of them). */
-static double raw_verify_rate(const struct crdt_op *sample, int threads, double secs)
+double bench_raw_verify_rate(const struct crdt_op *sample, int threads, double secs)
 {
   struct vctx v[8];
   pthread_t t[8];
@@ -104,7 +104,7 @@ int bench_store(int argc, char **argv)
   for (int i = 0; i < SAMPLE; i++)
     if (crdt_op_decode(&sample[i], o.ops[i], o.lens[i]))
       return 1;
-  double raw1 = raw_verify_rate(sample, cores, 1.0);
+  double raw1 = bench_raw_verify_rate(sample, cores, 1.0);
 
   struct store_config cfg = {dir, 256u << 20, (size_t)64 << 30, 0, 0};
   struct store *s;
@@ -123,7 +123,7 @@ int bench_store(int argc, char **argv)
             (unsigned long long)st.stored);
     return 1;
   }
-  double raw2 = raw_verify_rate(sample, cores, 1.0);
+  double raw2 = bench_raw_verify_rate(sample, cores, 1.0);
   double raw = raw1 > raw2 ? raw1 : raw2;
   double ingest = (double)n / ingest_s;
 

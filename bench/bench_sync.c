@@ -12,6 +12,7 @@
  * converge is reported as a failure. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -86,6 +87,8 @@ static void pump(void)
   P.head = P.qn = 0;
 }
 
+static size_t map_size = (size_t)1 << 30;
+
 static int open_node(int i, const char *dir, struct crdt_identity *who)
 {
   struct node_env env = {&P.ctx[i], p_now, p_rand, p_send, NULL, NULL};
@@ -96,7 +99,8 @@ static int open_node(int i, const char *dir, struct crdt_identity *who)
   cfg.scopes[0] = "shihua";
   cfg.n_scopes = 1;
   cfg.nosync = 1;
-  cfg.map_size = (size_t)1 << 30;
+  cfg.map_size = map_size;
+  cfg.map_size_max = (size_t)256 << 30;
   cfg.max_drift_ms = UINT64_MAX / 4;
   return node_open(&P.n[i], &env, &cfg);
 }
@@ -220,4 +224,191 @@ int bench_sync(int argc, char **argv)
   if (system(cmd) != 0)
     fprintf(stderr, "sync: could not remove %s %s\n", da, db);
   return rc;
+}
+
+/* linli-bench reconcile: CPU time to reconcile a difference of one op at
+ * n = --ops (default 10,000,000) over the same at n = --base (default
+ * 100,000). For each n, one store is built from n signed ops (bench_gen on
+ * both cores, decoded and applied in batches, without verification:
+ * reconciliation reads only the (hlc, id) index and fingerprints), copied
+ * for the second node, and both are opened as node cores over the
+ * in-memory pipe. Then, REPS times, node A gets one new op (at the recent
+ * end) and the two reconcile until quiet; the CPU time of this process
+ * (CLOCK_PROCESS_CPUTIME_ID; it runs both sides) over that exchange is
+ * taken, and the median is kept.
+ *   ratio reconcile_cpu_10m_vs_100k  median CPU at n / median CPU at base
+ *   metric reconcile_cpu_us_N, reconcile_bytes_N, reconcile_round_trips_N
+ *   metric reconcile_n_max: the n actually measured (when --ops < 10M the
+ *          ratio's name still says 10m: read this line) */
+#define REC_REPS 7
+
+static double cpu_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int build_store(const char *dir, struct bench_gen *g, size_t n)
+{
+  struct store_config sc = {dir, (size_t)1 << 30, (size_t)256 << 30, 1, 0};
+  struct store *s;
+  int rc = store_open(&s, &sc);
+  if (rc)
+    return rc;
+  size_t chunk = 250000;
+  struct crdt_op *dec = malloc(chunk * sizeof *dec);
+  if (!dec)
+    return LINLI_ENOMEM;
+  double t0 = bench_now();
+  for (size_t at = 0; at < n && !rc; at += chunk) {
+    size_t cnt = n - at < chunk ? n - at : chunk;
+    struct bench_ops o;
+    g->first = at;
+    if ((rc = bench_gen_ops(g, cnt, &o)) != 0)
+      break;
+    for (size_t i = 0; i < cnt && !rc; i++)
+      rc = crdt_op_decode(&dec[i], o.ops[i], o.lens[i]);
+    for (size_t i = 0; i < cnt && !rc; i += 1000) {
+      size_t k = cnt - i < 1000 ? cnt - i : 1000;
+      int got = store_apply(s, dec + i, k, NULL);
+      rc = got < 0 ? got : (size_t)got == k ? 0 : LINLI_EINVAL;
+    }
+    bench_ops_free(&o);
+    if (at && (at / chunk) % 8 == 0)
+      fprintf(stderr, "reconcile: %zu of %zu ops stored (%.0f s)\n", at + cnt, n, bench_now() - t0);
+  }
+  free(dec);
+  store_close(s);
+  return rc;
+}
+
+static int rec_case(size_t n, double *cpu_med)
+{
+  char base[64] = "/tmp/linli-bench-rec-XXXXXX", da[96], db[96], cmd[1024];
+  if (!mkdtemp(base))
+    return 1;
+  snprintf(da, sizeof da, "%s/a", base);
+  snprintf(db, sizeof db, "%s/b", base);
+  struct crdt_identity a, b;
+  uint8_t seed[CRDT_SEED_BYTES];
+  memset(seed, 0x41, sizeof seed);
+  crdt_identity_from_seed(&a, seed);
+  memset(seed, 0x42, sizeof seed);
+  crdt_identity_from_seed(&b, seed);
+  struct bench_gen g = {.scope = "shihua", .seed = 7, .base_ms = 1580000000000,
+                        .span_ms = 60ull * 86400000, .n = n, .first = 0};
+  memset(seed, 0x43, sizeof seed);
+  crdt_identity_from_seed(&g.who, seed);
+  fprintf(stderr, "reconcile: n=%zu: signing and storing...\n", n);
+  double t0 = bench_now();
+  if (build_store(da, &g, n)) {
+    fprintf(stderr, "reconcile: building the store failed\n");
+    return 1;
+  }
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp --sparse=always '%s/data.mdb' '%s/data.mdb'", db, da, db);
+  if (system(cmd) != 0)
+    return 1;
+  fprintf(stderr, "reconcile: n=%zu: two stores ready in %.0f s\n", n, bench_now() - t0);
+  uint64_t used_pages = 0;
+  memset(&P, 0, sizeof P);
+  P.now = 1590000000000;
+  P.ctx[0] = 0, P.ctx[1] = 1;
+  map_size = (size_t)1 << 30;
+  if (open_node(0, da, &a) || open_node(1, db, &b))
+    return 1;
+  store_bytes_used(node_store(P.n[0]), &used_pages);
+  g.first = n;
+  g.n = REC_REPS;
+  g.base_ms += g.span_ms;
+  g.span_ms = 3600000;
+  double cpu[REC_REPS];
+  uint64_t bytes = 0, rts = 0;
+  int rc = 0;
+  for (int r = 0; r < REC_REPS && !rc; r++) {
+    struct bench_ops extra;
+    if (bench_gen_ops(&g, 1, &extra) || ingest_into(P.n[0], &extra))
+      return 1;
+    g.first++;
+    g.base_ms += g.span_ms / REC_REPS;
+    bench_ops_free(&extra);
+    P.bytes = P.recon_msgs = P.msgs = 0;
+    double c0 = cpu_now();
+    P.linked = 1;
+    node_peer_up(P.n[1], 0, 0);
+    node_peer_up(P.n[0], 1, 1);
+    pump();
+    node_peer_down(P.n[0], 1);
+    node_peer_down(P.n[1], 0);
+    P.linked = 0;
+    cpu[r] = cpu_now() - c0;
+    bytes = P.bytes, rts = (P.recon_msgs + 1) / 2;
+    struct node_status sa, sb;
+    node_status(P.n[0], &sa);
+    node_status(P.n[1], &sb);
+    if (sa.ops != sb.ops || sa.ops != n + (uint64_t)r + 1) {
+      fprintf(stderr, "reconcile: n=%zu rep %d did not converge (%llu vs %llu ops)\n", n, r,
+              (unsigned long long)sa.ops, (unsigned long long)sb.ops);
+      rc = 1;
+    }
+  }
+  uint8_t ga[CRDT_DIGEST_BYTES], gb[CRDT_DIGEST_BYTES];
+  if (!rc && (node_digest(P.n[0], "shihua", ga) || node_digest(P.n[1], "shihua", gb) ||
+              memcmp(ga, gb, sizeof ga))) {
+    fprintf(stderr, "reconcile: n=%zu: digests differ\n", n);
+    rc = 1;
+  }
+  node_close(P.n[0]);
+  node_close(P.n[1]);
+  free(P.q);
+  P.q = NULL;
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+  if (system(cmd) != 0)
+    fprintf(stderr, "reconcile: could not remove %s\n", base);
+  if (rc)
+    return rc;
+  qsort(cpu, REC_REPS, sizeof cpu[0], cmp_double);
+  *cpu_med = cpu[REC_REPS / 2];
+  char name[64];
+  snprintf(name, sizeof name, "reconcile_cpu_us_%zu", n);
+  bench_metric(name, *cpu_med * 1e6, "us");
+  snprintf(name, sizeof name, "reconcile_bytes_%zu", n);
+  bench_metric(name, (double)bytes, "B");
+  snprintf(name, sizeof name, "reconcile_round_trips_%zu", n);
+  bench_metric(name, (double)rts, "rt");
+  snprintf(name, sizeof name, "lmdb_bytes_used_%zu", n);
+  bench_metric(name, (double)used_pages, "B");
+  return 0;
+}
+
+int bench_reconcile(int argc, char **argv)
+{
+  size_t n = 10000000, base = 100000;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--ops") && i + 1 < argc)
+      n = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--base") && i + 1 < argc)
+      base = strtoull(argv[++i], NULL, 10);
+    else {
+      fprintf(stderr, "usage: linli-bench reconcile [--ops N] [--base N]\n");
+      return 2;
+    }
+  }
+  if (base < 1000 || n < base) {
+    fprintf(stderr, "linli-bench reconcile: need 1000 <= --base <= --ops\n");
+    return 2;
+  }
+  double c_small, c_big;
+  if (rec_case(base, &c_small) || rec_case(n, &c_big))
+    return 1;
+  bench_metric("reconcile_n_max", (double)n, "ops");
+  bench_metric("reconcile_n_base", (double)base, "ops");
+  bench_ratio("reconcile_cpu_10m_vs_100k", c_big / c_small);
+  return 0;
 }

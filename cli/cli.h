@@ -28,11 +28,25 @@ enum {
   CLI_O_DAYS = 1 << 7,
   CLI_O_REASON = 1 << 8,
   CLI_O_OUT = 1 << 9,
+  /* the staff verbs (verbs.h) */
+  CLI_O_TEMP = 1 << 10,
+  CLI_O_DATE = 1 << 11,
+  CLI_O_PERSON = 1 << 12,
+  CLI_O_VISITOR = 1 << 13,
+  CLI_O_DIRECTION = 1 << 14,
+  CLI_O_PURPOSE = 1 << 15,
+  CLI_O_RESIDENT = 1 << 16,
+  CLI_O_COMPOUND = 1 << 17,
+  CLI_O_CATEGORY = 1 << 18,
+  CLI_O_START = 1 << 19,
+  CLI_O_COUGH = 1 << 20, /* a flag */
 };
 
 struct cli_args {
   const char *data, *scope, *community, *listen, *district, *hub, *days, *reason, *out;
-  int json;
+  const char *temp, *date, *person, *visitor, *direction, *purpose, *resident, *compound,
+      *category, *start;
+  int json, cough;
   const char *pos[CLI_POS_MAX];
   int n_pos;
 };

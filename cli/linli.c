@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "store.h"
 #include "transport.h"
 #include "trust.h"
@@ -313,6 +314,13 @@ static int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a)
   crdt_buf_init(&bb, body, sizeof body);
   if (cli_put_body(a, &bb))
     return CLI_FAIL;
+  /* Parents: the values this write replaces (those the node holds now), so
+   * an overwrite is not shown as a conflict; only writes that did not see
+   * each other are. */
+  uint8_t parents[CRDT_PARENTS_MAX * CRDT_ID_BYTES];
+  uint32_t np = 0;
+  if (cli_frontier_of(a->data, a->scope, coll, key, bb.p, bb.len, parents, &np))
+    np = 0; /* no database yet: nothing to replace */
   crdt_buf_init(&rb, req, sizeof req);
   crdt_w_array(&rb, 7);
   crdt_w_cstr(&rb, "write");
@@ -324,7 +332,7 @@ static int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a)
   crdt_w_cstr(&rb, key);
   crdt_w_uint(&rb, CRDT_SET);
   crdt_w_bin(&rb, bb.p, bb.len);
-  crdt_w_bin(&rb, "", 0);
+  crdt_w_bin(&rb, parents, (size_t)np * CRDT_ID_BYTES);
   if (crdt_buf_err(&rb))
     return cli_fail("%s", linli_strerror(LINLI_ETOOBIG));
   if (cli_call(a, rb.p, rb.len, reply, sizeof reply, &r, &n))
@@ -398,7 +406,8 @@ static const struct cli_cmd cli_cmds[] = {
      "  last successful sync, ops behind, ops and bytes each way, rejected input."},
     {"put", cli_cmd_put, CLI_O_DATA | CLI_O_SCOPE, 3, -1,
      "--data DIR [--scope S] COLLECTION KEY field=value...",
-     "  Sets fields of a record through the running linlid and prints the op id.\n"
+     "  Sets fields of a record through the running linlid and prints the op id; the\n"
+     "  values it replaces are named as its parents (only concurrent writes conflict).\n"
      "  Whole numbers are stored as integers, true/false as booleans, the rest as text."},
     {"get", cli_cmd_get, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 2, 2,
      "--data DIR [--scope S] COLLECTION KEY [--json]",
@@ -409,13 +418,15 @@ static const struct cli_cmd cli_cmds[] = {
      "  Shows every record of a collection (works with linlid stopped)."},
     {"digest", cli_cmd_digest, CLI_O_DATA | CLI_O_SCOPE, 0, 0, "--data DIR [--scope S]",
      "  Prints the state digest: two nodes holding the same ops print the same digest."},
-    {"report", cli_cmd_report, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 2,
+    {"report", cli_cmd_report_flow, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 2,
      "--data DIR district|community [YYYY-MM-DD] [--scope S] [--json]",
      "  The figures the district publishes, from this node's database (works with\n"
      "  linlid stopped): per community households, residents, compounds and how many\n"
      "  are epidemic-free on the date (default today, Asia/Shanghai), open cases,\n"
      "  stock and hand-outs; totals and shares, with completeness (communities heard\n"
-     "  from) and freshness (the stalest community's newest op). Run it on the hub."},
+     "  from) and freshness (the stalest community's newest op). Run it on the hub.\n"
+     "  With trust on, then lists the compounds the hub approved, re-checked on the\n"
+     "  date (WITHDRAWN with the reason where the rule no longer holds)."},
     {"sample", cli_cmd_sample, CLI_O_DATA | CLI_O_SCOPE | CLI_O_DAYS, 1, 1,
      "--data DIR [--scope S] [--days N] FILE",
      "  Writes a bundle of N days (default 60) of invented records for the node's\n"
@@ -429,6 +440,60 @@ static const struct cli_cmd cli_cmds[] = {
     {"export", cli_cmd_export, CLI_O_DATA | CLI_O_SCOPE, 1, 1, "--data DIR [--scope S] FILE",
      "  Writes every op of the node's scopes (or one) to a bundle FILE, for a USB\n"
      "  stick to a node with no link (works with linlid running or stopped)."},
+    {"import-csv", cli_cmd_import_csv, CLI_O_DATA | CLI_O_SCOPE, 2, 2,
+     "--data DIR [--scope S] households|residents FILE",
+     "  Imports households or residents from a UTF-8 CSV file with a header row:\n"
+     "    households: code,compound,unit,head,phone,hardship  (code = compound-building-unit-room)\n"
+     "    residents:  key,household,name,id_number,phone,birth_year\n"
+     "  Every row is checked first; if any is bad, nothing is imported and each bad\n"
+     "  line is listed by number and column (never by content). Through linlid if it\n"
+     "  runs, else into the database."},
+    {"export-csv", cli_cmd_export_csv, CLI_O_DATA | CLI_O_SCOPE, 2, 2,
+     "--data DIR [--scope S] households|residents FILE",
+     "  Writes the households or residents of the node's community as CSV, in the\n"
+     "  columns import-csv reads (FILE '-' for stdout; a new file gets mode 600)."},
+    {"conflicts", cli_cmd_conflicts, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, -1,
+     "--data DIR list|show COLLECTION KEY|resolve COLLECTION KEY field=value... [--scope S] [--json]",
+     "  list: every lww field with concurrent values (written on two nodes that had not\n"
+     "  seen each other's write), in all the node's scopes. show: each such field of one\n"
+     "  record with its values, author (first 8 hex of the key), time and op id.\n"
+     "  resolve: sets the fields with every concurrent value as parent, so the conflict\n"
+     "  disappears on every node as the write spreads (through linlid if it runs)."},
+    {"check", cli_cmd_check,
+     CLI_O_DATA | CLI_O_TEMP | CLI_O_COUGH | CLI_O_DATE | CLI_O_PERSON | CLI_O_VISITOR |
+         CLI_O_DIRECTION | CLI_O_PURPOSE,
+     2, 2,
+     "--data DIR health RESIDENT --temp 36.8 [--cough] [--date D] | gate GATE "
+     "--person R|--visitor NAME --direction in|out --temp T --purpose TEXT [--date D]",
+     "  Records a daily health check of a resident, or a gate check (ask, measure,\n"
+     "  check, register). A temperature outside 34.0-43.0 °C, a date in the future or a\n"
+     "  resident this community has not registered is refused (exit 1). Temperatures\n"
+     "  are stored in tenths (temp_dc 368 = 36.8 °C). Through linlid if it runs."},
+    {"case", cli_cmd_case,
+     CLI_O_DATA | CLI_O_RESIDENT | CLI_O_COMPOUND | CLI_O_CATEGORY | CLI_O_START | CLI_O_DATE, 2, 2,
+     "--data DIR open CASEKEY --resident R --compound C --category "
+     "confirmed|suspected|fever|close_contact --start D | release CASEKEY --date D",
+     "  Opens a case (a registered resident of a registered compound, from a start date\n"
+     "  not in the future) or releases one (on a date not before its start). Open cases\n"
+     "  and recent releases of confirmed cases decide the epidemic-free status."},
+    {"declare", cli_cmd_declare, CLI_O_DATA | CLI_O_DATE, 1, 1, "--data DIR COMPOUND [--date D]",
+     "  On a community node: declares the compound epidemic-free on the date (default\n"
+     "  today) if its rule holds (no confirmed case open or released in the last 14\n"
+     "  days, no suspected, fever or close-contact case open, all six measures in place);\n"
+     "  else prints the reasons and exits 1. The hub then approves it (linli approve)."},
+    {"approve", cli_cmd_approve, CLI_O_DATA | CLI_O_DATE | CLI_O_REASON, 2, 2,
+     "--data HUBDIR COMMUNITY COMPOUND [--date D] [--reason TEXT]",
+     "  On the hub: approves a compound a community declared, if the rule holds in the\n"
+     "  hub's own view; writes the approval in the district scope, where every node\n"
+     "  gets it. Else prints the reasons and exits 1."},
+    {"reject", cli_cmd_approve, CLI_O_DATA | CLI_O_DATE | CLI_O_REASON, 2, 2,
+     "--data HUBDIR COMMUNITY COMPOUND [--date D] [--reason TEXT]",
+     "  On the hub: rejects a declaration (reason: --reason, else the rule's)."},
+    {"certifications", cli_cmd_certifications, CLI_O_DATA | CLI_O_DATE | CLI_O_JSON, 0, 0,
+     "--data DIR [--date D] [--json]",
+     "  Lists the compounds the hub approved, each re-checked on the date (default\n"
+     "  today): CERTIFIED if its rule still holds, WITHDRAWN with the reason if not (a\n"
+     "  case that arrived late), UNKNOWN if this node does not hold that community."},
     {"help", cli_cmd_help, 0, 0, 1, "[COMMAND]", "  Shows the commands, or one command's help."},
 };
 #define CLI_N_CMDS (sizeof cli_cmds / sizeof cli_cmds[0])
@@ -472,9 +537,16 @@ static const char **cli_opt_slot(struct cli_args *a, const char *arg, unsigned *
               {"--community", CLI_O_COMMUNITY}, {"--listen", CLI_O_LISTEN},
               {"--district", CLI_O_DISTRICT}, {"--hub", CLI_O_HUB},
               {"--days", CLI_O_DAYS},         {"--reason", CLI_O_REASON},
-              {"--out", CLI_O_OUT}};
-  const char **slots[] = {&a->data, &a->scope, &a->community, &a->listen, &a->district,
-                          &a->hub,  &a->days,  &a->reason,    &a->out};
+              {"--out", CLI_O_OUT},           {"--temp", CLI_O_TEMP},
+              {"--date", CLI_O_DATE},         {"--person", CLI_O_PERSON},
+              {"--visitor", CLI_O_VISITOR},   {"--direction", CLI_O_DIRECTION},
+              {"--purpose", CLI_O_PURPOSE},   {"--resident", CLI_O_RESIDENT},
+              {"--compound", CLI_O_COMPOUND}, {"--category", CLI_O_CATEGORY},
+              {"--start", CLI_O_START}};
+  const char **slots[] = {&a->data,     &a->scope,    &a->community, &a->listen,   &a->district,
+                          &a->hub,      &a->days,     &a->reason,    &a->out,      &a->temp,
+                          &a->date,     &a->person,   &a->visitor,   &a->direction, &a->purpose,
+                          &a->resident, &a->compound, &a->category,  &a->start};
   for (int i = 0; i < (int)(sizeof slots / sizeof slots[0]); i++)
     if (strcmp(arg, opts[i].name) == 0) {
       *bit = opts[i].bit;
@@ -497,6 +569,8 @@ static int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cl
       dashdash = 1;
     } else if (!dashdash && strcmp(s, "--json") == 0 && (cmd->opts & CLI_O_JSON)) {
       a->json = 1;
+    } else if (!dashdash && strcmp(s, "--cough") == 0 && (cmd->opts & CLI_O_COUGH)) {
+      a->cough = 1;
     } else if (slot && (cmd->opts & bit) && i + 1 < argc) {
       *slot = argv[++i];
     } else if (!dashdash && s[0] == '-' && s[1] == '-') {

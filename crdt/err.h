@@ -33,7 +33,7 @@
   X(ENOTFOUND, 1017, "not found")                                                  \
   X(EEXIST, 1018, "already exists")                                                \
   X(ESTORE, 1019, "storage error")                                                 \
-  X(EMAPFULL, 1020, "database is full: raise max_map_size or free disk space")     \
+  X(EMAPFULL, 1020, "database is full: raise max_map_mb in the config or free disk space")     \
   X(ECORRUPT, 1021, "stored data is corrupt")                                      \
   X(ESCHEMA, 1022, "op does not match the schema of its collection")              \
   X(EUNAUTH, 1023, "author is not allowed to write this scope")                    \

@@ -201,6 +201,12 @@ static int config__apply(struct config *c, struct config__line *l)
   }
   if (strcmp(k, "hold_ms") == 0)
     return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 100, 86400000, &c->hold_ms);
+  if (strcmp(k, "peer_ops_per_s") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 1000000, &c->peer_ops_per_s);
+  if (strcmp(k, "peer_msgs_per_s") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 1000000, &c->peer_msgs_per_s);
+  if (strcmp(k, "max_inbound") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 65536, &c->max_inbound);
   if (strcmp(k, "max_map_mb") == 0)
     return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 1 << 20, &c->max_map_mb);
   return config__fail(l, "unknown key '%.40s'", k);
@@ -251,6 +257,12 @@ static int config__finish(struct config *c, struct config__line *l)
     c->sync_interval_ms = 30000;
   if (!c->max_map_mb)
     c->max_map_mb = 65536;
+  if (!c->peer_ops_per_s)
+    c->peer_ops_per_s = 20000; /* about what two cores verify: bulk sync runs at full speed */
+  if (!c->peer_msgs_per_s)
+    c->peer_msgs_per_s = 2000;
+  if (!c->max_inbound)
+    c->max_inbound = 64;
   return 0;
 }
 
@@ -374,6 +386,8 @@ void config_node(const struct config *c, const struct crdt_identity *id, struct 
   nc->n_scopes = c->n_scopes;
   nc->map_size_max = (size_t)c->max_map_mb << 20;
   nc->sync_interval_ms = c->sync_interval_ms;
+  nc->peer_ops_per_s = (uint32_t)c->peer_ops_per_s;
+  nc->peer_msgs_per_s = (uint32_t)c->peer_msgs_per_s;
   if (c->trust) {
     nc->hub_pk = c->hub_pk;
     nc->district = c->district;

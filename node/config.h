@@ -19,6 +19,13 @@
  *   district CODE                 the district scope, where certificates travel
  *   hold_ms N                     how long ops of an author without a certificate
  *                                 are held before they are rejected (default 600000)
+ *   peer_ops_per_s N              ops each peer may send per second, burst 2N
+ *                                 (default 2000); the rest are dropped and counted
+ *   peer_msgs_per_s N             messages each peer may send per second, burst 2N
+ *                                 (default 500)
+ *   max_inbound N                 inbound TCP connections not yet identified as a
+ *                                 roster or certified peer (default 256); past it the
+ *                                 oldest is closed
  *
  * `hub` and `district` come together and turn trust on (trust.h): every op
  * must then pass trust_check, the node holds the district scope (added to the
@@ -71,6 +78,7 @@ struct config {
   uint8_t hub_pk[CRDT_PK_BYTES];
   char district[CRDT_SCOPE_MAX + 1];
   uint64_t hold_ms;                   /* 0: the node's default */
+  uint64_t peer_ops_per_s, peer_msgs_per_s, max_inbound;
 };
 
 /* Parses text[0..len). On failure returns LINLI_EINVAL (or ETOOBIG for a

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,6 +117,17 @@ static void linlid_write(struct linlid *d, struct crdt_mp *r, uint32_t n, struct
   c.parents = plen ? parents : NULL;
   c.n_parents = plen / CRDT_ID_BYTES;
   if ((rc = node_write(d->node, &c, id))) {
+    struct statvfs fs;
+    char msg[CONFIG_PATH_MAX + 160];
+    /* LMDB reports a short write on a full disk as EIO: say which it was */
+    if ((rc == -ENOSPC || rc == -EIO || rc == -EDQUOT) && statvfs(d->cfg.data, &fs) == 0 &&
+        (uint64_t)fs.f_bavail * fs.f_frsize < 2u * CRDT_OP_MAX_BYTES + 1024u * 1024u) {
+      snprintf(msg, sizeof msg,
+               "no space left on device: the disk of %s has %llu KiB free; nothing was written",
+               d->cfg.data, (unsigned long long)fs.f_bavail * fs.f_frsize / 1024u);
+      linlid_reply_err(out, -ENOSPC, msg);
+      return;
+    }
     if (rc == LINLI_EPENDING) {
       linlid_reply_err(out, rc, "this node has no certificate yet: enrol it at the hub (linli enroll) "
                                 "and import the certificate here (linli import-cert), or let it sync");
@@ -172,6 +184,8 @@ static void linlid_peer_sums(struct linlid *d, int r, struct node_peer_status *s
     sum->bytes_in += ps.bytes_in;
     sum->bytes_out += ps.bytes_out;
     sum->rejected += ps.rejected;
+    sum->limited_ops += ps.limited_ops;
+    sum->limited_msgs += ps.limited_msgs;
   }
 }
 
@@ -233,6 +247,36 @@ static void linlid_status(struct linlid *d, struct crdt_buf *out)
   }
 }
 
+/* ["limits"]: [0, [inbound, max_inbound, accepted, evicted, peer_ops_per_s,
+ * peer_msgs_per_s], [[name, limited_ops, limited_msgs], ...]] (one entry
+ * per link, in status order). */
+static void linlid_limits(struct linlid *d, struct crdt_buf *out)
+{
+  struct transport_stats ts;
+  int n_links = transport_link_count(d->tr);
+  transport_stats(d->tr, &ts);
+  crdt_w_array(out, 3);
+  crdt_w_uint(out, 0);
+  crdt_w_array(out, 6);
+  crdt_w_uint(out, ts.inbound);
+  crdt_w_uint(out, ts.inbound_max);
+  crdt_w_uint(out, ts.accepted);
+  crdt_w_uint(out, ts.evicted);
+  crdt_w_uint(out, d->cfg.peer_ops_per_s);
+  crdt_w_uint(out, d->cfg.peer_msgs_per_s);
+  crdt_w_array(out, (uint32_t)n_links);
+  for (int r = 0; r < n_links; r++) {
+    struct node_peer_status ps;
+    struct transport_link_info li;
+    linlid_peer_sums(d, r, &ps);
+    transport_link_info(d->tr, r, &li);
+    crdt_w_array(out, 3);
+    crdt_w_cstr(out, li.name);
+    crdt_w_uint(out, ps.limited_ops);
+    crdt_w_uint(out, ps.limited_msgs);
+  }
+}
+
 static void linlid_digest(struct linlid *d, struct crdt_mp *r, uint32_t n, struct crdt_buf *out)
 {
   char buf[CRDT_SCOPE_MAX + 1];
@@ -267,6 +311,8 @@ static void linlid_control(void *arg, const uint8_t *req, size_t len, struct crd
     linlid_write(d, &r, n, out);
   } else if (strcmp(verb, "status") == 0 && n == 1) {
     linlid_status(d, out);
+  } else if (strcmp(verb, "limits") == 0 && n == 1) {
+    linlid_limits(d, out);
   } else if (strcmp(verb, "import") == 0) {
     linlid_import(d, &r, n, out);
   } else if (strcmp(verb, "digest") == 0) {

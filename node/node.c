@@ -27,12 +27,20 @@ struct sess {
   uint64_t last_ms; /* the session's last message: a lost one must not stall it */
 };
 
+/* A token bucket in thousandths of a token: rate tokens a second, up to
+ * twice that. */
+struct bucket {
+  uint64_t milli, at_ms;
+};
+
 struct peer {
   uint32_t id;
   int up, dialer, hello_sent, hello;
   uint64_t common;  /* bit si: the peer holds scope si */
   uint64_t last_sync_ms;
   uint64_t ops_in, ops_out, bytes_in, bytes_out, behind, rejected;
+  uint64_t limited_ops, limited_msgs, limited_at_ms, limited_logged_ms;
+  struct bucket ops_bucket, msgs_bucket;
   struct sess *sess[NODE_SCOPES_MAX];
 };
 
@@ -101,6 +109,36 @@ static struct peer *peer_get(struct node *n, uint32_t id, int create)
   memset(p, 0, sizeof *p);
   p->id = id;
   return p;
+}
+
+/* Up to want tokens taken from b at now; returns how many. rate 0: all. */
+static uint32_t bucket_take(struct bucket *b, uint32_t rate, uint64_t now, uint32_t want)
+{
+  if (!rate)
+    return want;
+  uint64_t cap = 2000u * (uint64_t)rate;
+  if (now > b->at_ms) {
+    uint64_t add = (now - b->at_ms) * rate; /* thousandths: rate/1000 tokens per ms */
+    b->milli = cap - b->milli <= add ? cap : b->milli + add;
+  }
+  b->at_ms = now;
+  uint64_t have = b->milli / 1000u;
+  uint32_t got = have < want ? (uint32_t)have : want;
+  b->milli -= (uint64_t)got * 1000u;
+  return got;
+}
+
+/* Counts what the limits dropped; logs at most once a minute per peer. */
+static void limited(struct node *n, struct peer *p, uint64_t ops, uint64_t msgs, uint64_t now)
+{
+  p->limited_ops += ops;
+  p->limited_msgs += msgs;
+  p->limited_at_ms = now;
+  if (p->limited_logged_ms && now - p->limited_logged_ms < 60000)
+    return;
+  p->limited_logged_ms = now;
+  node__log(n, "rate limited peer=%u limited_ops=%llu limited_msgs=%llu", p->id,
+            (unsigned long long)p->limited_ops, (unsigned long long)p->limited_msgs);
 }
 
 static int node__send(struct node *n, struct peer *p, const uint8_t *msg, size_t len)
@@ -671,6 +709,8 @@ int node_peer_up(struct node *n, uint32_t peer, int dialer)
   p->up = 1;
   p->dialer = dialer;
   p->hello = p->hello_sent = 0;
+  p->ops_bucket = (struct bucket){2000u * (uint64_t)n->cfg.peer_ops_per_s, n->env.now_ms(n->env.ctx)};
+  p->msgs_bucket = (struct bucket){2000u * (uint64_t)n->cfg.peer_msgs_per_s, p->ops_bucket.at_ms};
   node__log(n, "peer up peer=%u %s", peer, dialer ? "dialer" : "acceptor");
   return dialer ? send_hello(n, p) : 0;
 }
@@ -756,7 +796,11 @@ static int on_ops(struct node *n, struct peer *p, struct net_msg *m)
   uint32_t k = 0;
   while (k < OPS_BATCH_MAX && net_msg_next_op(m, &raw[k], &lens[k]) == 0)
     k++;
-  int rc = take_ops(n, p, si, raw, lens, k);
+  uint64_t now = n->env.now_ms(n->env.ctx);
+  uint32_t ok = bucket_take(&p->ops_bucket, n->cfg.peer_ops_per_s, now, k);
+  if (ok < k)
+    limited(n, p, k - ok, 0, now);
+  int rc = ok ? take_ops(n, p, si, raw, lens, ok) : 0;
   return rc < 0 ? rc : 0;
 }
 
@@ -766,6 +810,11 @@ int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len)
   struct net_msg m;
   if (!p || !p->up)
     return LINLI_EPROTO;
+  uint64_t now = n->env.now_ms(n->env.ctx);
+  if (!bucket_take(&p->msgs_bucket, n->cfg.peer_msgs_per_s, now, 1)) {
+    limited(n, p, 0, 1, now);
+    return LINLI_ELIMIT;
+  }
   p->bytes_in += len;
   int rc = net_msg_decode(&m, msg, len);
   if (!rc && m.type != NET_HELLO && m.type != NET_ERROR && !p->hello)
@@ -809,6 +858,9 @@ int node_tick(struct node *n)
     if (!p->up || !p->hello || !p->dialer)
       continue;
     uint64_t due = p->last_sync_ms + n->cfg.sync_interval_ms;
+    /* ops dropped by the limit since the last round: fetch them again soon */
+    if (p->limited_at_ms >= p->last_sync_ms && p->limited_at_ms + 1000u < due)
+      due = p->limited_at_ms + 1000u;
     if (now >= due) {
       for (int si = 0; si < n->cfg.n_scopes && !rc; si++) {
         struct sess *ss = p->sess[si];
@@ -851,7 +903,8 @@ int node_peer_status(struct node *n, uint32_t peer, struct node_peer_status *ps)
     return LINLI_ENOTFOUND;
   *ps = (struct node_peer_status){p->id,       p->up,      p->hello,     p->last_sync_ms,
                                   p->ops_in,   p->ops_out, p->bytes_in,  p->bytes_out,
-                                  p->behind,   p->rejected};
+                                  p->behind,   p->rejected,  p->limited_ops,
+                                  p->limited_msgs};
   return 0;
 }
 

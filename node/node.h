@@ -71,6 +71,13 @@ struct node_config {
   const uint8_t *hub_pk;             /* NULL: no trust checks */
   const char *district;
   uint64_t hold_ms;
+  /* Per-peer token buckets (burst: twice the rate; 0: no limit). Ops a
+   * peer sends (OPS, PUSH) beyond peer_ops_per_s are dropped before they
+   * are verified, messages beyond peer_msgs_per_s before they are decoded;
+   * both are counted (node_peer_status: limited_ops, limited_msgs), never
+   * queued, and reconciliation fetches the dropped ops again later: after
+   * one second when this node dials the peer, else the next round. */
+  uint32_t peer_ops_per_s, peer_msgs_per_s;
 };
 
 #define NODE_HOLD_MAX 4096
@@ -121,6 +128,7 @@ struct node_peer_status {
   uint64_t bytes_in, bytes_out;
   uint64_t behind;           /* ops it reported that we lacked, last round */
   uint64_t rejected;
+  uint64_t limited_ops, limited_msgs; /* dropped by the rate limits */
 };
 struct node_status {
   uint64_t ops;              /* stored */

@@ -33,7 +33,7 @@ static const struct schema_field measures[] = {
 static const struct schema_field declaration[] = {
     F("compound", LWW), F("date", LWW), F("status", LWW), F("reason", LWW), END};
 static const struct schema_field approval[] = {
-    F("compound", LWW), F("declaration", LWW), F("date", LWW), F("status", LWW),
+    F("community", LWW), F("compound", LWW), F("declaration", LWW), F("date", LWW), F("status", LWW),
     F("reason", LWW), END};
 static const struct schema_field none[] = {END};
 

@@ -42,8 +42,8 @@
 
 #include "crdt.h"
 
-#define STORE_FP_LEVELS 7
-#define STORE_FP_SHIFT0 36 /* level 0 bucket: 2^36 hlc units = 2^20 ms, about 17 minutes */
+#define STORE_FP_LEVELS 8
+#define STORE_FP_SHIFT0 32 /* level 0 bucket: 2^32 hlc units = 65,536 ms; 8 levels reach 2^60 */
 #define STORE_FP_SUM_BYTES 32
 #define STORE_SCOPES_MAX 64
 

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -46,6 +48,11 @@ struct transport__conv {
   uint8_t curve[crypto_box_PUBLICKEYBYTES];
 };
 
+/* An accepted connection not yet identified as a link. */
+struct transport__conn {
+  int fd;
+};
+
 struct transport {
   const struct config *cfg;
   struct transport_hooks hooks;
@@ -60,6 +67,10 @@ struct transport {
   uint64_t timer_at, last_tick;
   uint64_t noisy_window, noisy_count, noisy_suppressed;
   int zap_link; /* the link the last ZAP request's key matched, or -1 */
+  struct transport__conn *conns; /* oldest first; max_inbound + 1 slots */
+  uint32_t n_conns;
+  int listen_port;               /* the ROUTER's bound TCP port, to check fds */
+  uint64_t accepted, evicted;
   int stopping;
   uint8_t *reply;
 };
@@ -436,6 +447,57 @@ void transport_env(struct transport *t, struct node_env *env)
   env->log = transport__env_log;
 }
 
+/* ---- inbound connections not yet identified ---- */
+
+static void transport__conn_forget(struct transport *t, int fd)
+{
+  for (uint32_t i = 0; i < t->n_conns; i++)
+    if (t->conns[i].fd == fd) {
+      memmove(t->conns + i, t->conns + i + 1, (t->n_conns - i - 1) * sizeof *t->conns);
+      t->n_conns--;
+      return;
+    }
+}
+
+/* 1 if fd is a TCP connection accepted on our listening port. */
+static int transport__is_inbound(struct transport *t, int fd)
+{
+  struct sockaddr_storage a;
+  socklen_t al = sizeof a;
+  if (fd < 0 || getsockname(fd, (struct sockaddr *)&a, &al) < 0)
+    return 0;
+  if (a.ss_family == AF_INET)
+    return ntohs(((struct sockaddr_in *)&a)->sin_port) == t->listen_port;
+  if (a.ss_family == AF_INET6)
+    return ntohs(((struct sockaddr_in6 *)&a)->sin6_port) == t->listen_port;
+  return 0;
+}
+
+static void transport__conn_accepted(struct transport *t, int fd)
+{
+  t->accepted++;
+  transport__conn_forget(t, fd); /* a stale entry: that fd closed unseen */
+  t->conns[t->n_conns++] = (struct transport__conn){fd};
+  while (t->n_conns > t->cfg->max_inbound) {
+    int old = t->conns[0].fd, linked = 0;
+    transport__conn_forget(t, old);
+    for (int r = 0; r < t->n_links; r++)
+      linked |= t->links[r].up_in && t->links[r].in_fd == old;
+    if (!linked && transport__is_inbound(t, old) && shutdown(old, SHUT_RDWR) == 0)
+      t->evicted++;
+  }
+}
+
+/* Drops entries whose fd was closed without a DISCONNECTED event. */
+static void transport__conn_sweep(struct transport *t)
+{
+  for (uint32_t i = 0; i < t->n_conns;)
+    if (fcntl(t->conns[i].fd, F_GETFD) < 0 || !transport__is_inbound(t, t->conns[i].fd))
+      transport__conn_forget(t, t->conns[i].fd);
+    else
+      i++;
+}
+
 /* ---- links up and down ---- */
 
 static void transport__in_down(struct transport *t, int r, const char *why)
@@ -482,6 +544,7 @@ static void transport__in_up(struct transport *t, int r, const uint8_t *rid, siz
   memcpy(l->rid, rid, rid_len);
   l->rid_len = rid_len;
   l->in_fd = fd;
+  transport__conn_forget(t, fd);
   l->in_addr_len = sizeof l->in_addr;
   if (fd < 0 || getpeername(fd, (struct sockaddr *)&l->in_addr, &l->in_addr_len) < 0)
     l->in_addr_len = 0;
@@ -568,7 +631,7 @@ static void transport__deliver(struct transport *t, int r, uint32_t peer, zmq_ms
 {
   struct transport__link *l = &t->links[r];
   int rc = node_receive(t->node, peer, zmq_msg_data(data), zmq_msg_size(data));
-  if (rc < 0)
+  if (rc < 0 && rc != LINLI_ELIMIT) /* the node counts what its rate limits drop */
     l->info.bad_msgs++;
   transport__reap(t);
   transport__sweep(t); /* the ops may have certified or revoked keys */
@@ -700,7 +763,10 @@ static void transport__dealer_event(struct transport *t, int r, int ev)
 static void transport__router_event(struct transport *t, int ev, int fd)
 {
   const char *fail = transport__failure(ev);
-  if (ev == ZMQ_EVENT_DISCONNECTED) {
+  if (ev == ZMQ_EVENT_ACCEPTED) {
+    transport__conn_accepted(t, fd);
+  } else if (ev == ZMQ_EVENT_DISCONNECTED) {
+    transport__conn_forget(t, fd);
     for (int r = 0; r < t->n_links; r++)
       if (t->links[r].up_in && t->links[r].in_fd == fd)
         transport__in_down(t, r, "disconnected");
@@ -783,7 +849,10 @@ int transport_new(struct transport **out, const struct config *cfg,
   int rc;
   struct transport *t = calloc(1, sizeof *t);
   *out = NULL;
-  if (!t || !(t->reply = malloc(TRANSPORT_REPLY_MAX))) {
+  if (!t || !(t->reply = malloc(TRANSPORT_REPLY_MAX)) ||
+      !(t->conns = calloc(cfg->max_inbound + 1, sizeof *t->conns))) {
+    if (t)
+      free(t->reply);
     free(t);
     return LINLI_ENOMEM;
   }
@@ -819,13 +888,14 @@ static void *transport__monitor(struct transport *t, void *s, int idx)
 {
   char ep[64];
   snprintf(ep, sizeof ep, "inproc://linli-mon-%d", idx);
-  int events = ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+  int events = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
                ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
   if (zmq_socket_monitor(s, ep, events) < 0)
     return NULL;
   void *mon = zmq_socket(t->ctx, ZMQ_PAIR);
-  if (mon && (transport__setint(mon, ZMQ_LINGER, 0) || zmq_connect(mon, ep) < 0))
+  if (mon && (transport__setint(mon, ZMQ_LINGER, 0) || transport__setint(mon, ZMQ_RCVHWM, 10000) ||
+              zmq_connect(mon, ep) < 0))
     transport__close(&mon);
   return mon;
 }
@@ -842,7 +912,13 @@ static int transport__listen(struct transport *t, char *err, size_t errcap)
       !(t->router_mon = transport__monitor(t, t->router, CONFIG_ROSTER_MAX)) ||
       zmq_bind(t->router, ep) < 0)
     return transport__zerr(err, errcap, "cannot listen on", ep);
-  transport__log(t, "listening on %s", ep);
+  char last[CONFIG_ENDPOINT_MAX] = "";
+  size_t ll = sizeof last;
+  const char *colon = NULL;
+  if (zmq_getsockopt(t->router, ZMQ_LAST_ENDPOINT, last, &ll) == 0 && (colon = strrchr(last, ':')))
+    t->listen_port = atoi(colon + 1);
+  transport__log(t, "listening on %s max_inbound=%llu", ep,
+                 (unsigned long long)t->cfg->max_inbound);
   return 0;
 }
 
@@ -897,6 +973,7 @@ void transport_destroy(struct transport *t)
   sodium_memzero(t->curve_sk, sizeof t->curve_sk);
   free(t->conv);
   free(t->reply);
+  free(t->conns);
   free(t);
 }
 
@@ -914,6 +991,14 @@ int transport_link_info(struct transport *t, int r, struct transport_link_info *
   memcpy(out->name, l->peer.name, sizeof out->name);
   memcpy(out->pk, l->peer.pk, CRDT_PK_BYTES);
   return 0;
+}
+
+void transport_stats(struct transport *t, struct transport_stats *out)
+{
+  out->inbound = t->n_conns;
+  out->inbound_max = (uint32_t)t->cfg->max_inbound;
+  out->accepted = t->accepted;
+  out->evicted = t->evicted;
 }
 
 int transport_link_count(struct transport *t)
@@ -985,6 +1070,7 @@ static void transport__tick(struct transport *t, uint64_t now)
     transport__log(t, "tick failed reason=%s", linli_errname(rc));
   transport__reap(t);
   transport__sweep(t); /* certificates run out */
+  transport__conn_sweep(t);
 }
 
 int transport_run(struct transport *t, volatile sig_atomic_t *stop)

@@ -42,9 +42,17 @@
  *
  * The CURVE key pair is derived from the node's Ed25519 identity
  * (crypto_sign_ed25519_{pk,sk}_to_curve25519). Limits on every socket:
- * ZMQ_MAXMSGSIZE = TRANSPORT_MSG_MAX, SNDHWM/RCVHWM = TRANSPORT_HWM messages,
- * handshake 10 s, reconnect 0.5 s backing off to 5 s, heartbeats every 10 s
- * (a link silent for 30 s is dropped), linger 0.
+ * ZMQ_MAXMSGSIZE = TRANSPORT_MSG_MAX, SNDHWM/RCVHWM = TRANSPORT_HWM messages
+ * (so at most TRANSPORT_HWM * TRANSPORT_MSG_MAX bytes buffered per peer and
+ * direction), handshake 10 s, reconnect 0.5 s backing off to 5 s, heartbeats
+ * every 10 s (a link silent for 30 s is dropped), linger 0.
+ *
+ * Inbound connections: the ROUTER monitor's ACCEPTED events are tracked
+ * until the connection disconnects or its first message names a link. At
+ * most config `max_inbound` such unidentified connections are kept: past
+ * it the oldest is shut down (after checking its fd still is a connection
+ * to our listening port). A handshake that does not finish in 10 s is
+ * dropped by libzmq. Counters: transport_stats().
  *
  * Time is CLOCK_REALTIME in ms and randomness is randombytes_buf: the
  * transport is the real-world environment; the simulator has its own.
@@ -65,7 +73,7 @@
 #define TRANSPORT_CERT_LINKS 128 /* certified keys without a roster line */
 #define TRANSPORT_LINKS_MAX (CONFIG_ROSTER_MAX + TRANSPORT_CERT_LINKS)
 #define TRANSPORT_MSG_MAX (NET_MSG_MAX + 64u * 1024u)
-#define TRANSPORT_HWM 1000
+#define TRANSPORT_HWM 32 /* messages queued per peer and direction */
 #define TRANSPORT_CONTROL_MAX (64u * 1024u) /* bytes of a control request */
 #define TRANSPORT_REPLY_MAX (256u * 1024u)  /* bytes of a control reply */
 
@@ -93,6 +101,14 @@ struct transport_link_info {
   uint64_t dropped;       /* messages not sent: queue full or connection gone */
 };
 
+/* Transport-wide counters, for the control verb "limits". */
+struct transport_stats {
+  uint32_t inbound;       /* accepted connections not yet identified as a link */
+  uint32_t inbound_max;   /* config max_inbound */
+  uint64_t accepted;      /* inbound TCP connections accepted */
+  uint64_t evicted;       /* unidentified connections shut down over max_inbound */
+};
+
 /* Starts the ZAP handler, then binds the control socket. Nothing touches the
  * network yet. *out is NULL on failure; err gets a sentence. */
 int transport_new(struct transport **out, const struct config *cfg,
@@ -112,6 +128,7 @@ void transport_destroy(struct transport *t);
 /* Links are numbered 0 .. transport_link_count() - 1; the roster's first. */
 int transport_link_count(struct transport *t);
 int transport_link_info(struct transport *t, int link, struct transport_link_info *out);
+void transport_stats(struct transport *t, struct transport_stats *out);
 
 /* The client side of the control socket, for the CLI: sends req to endpoint
  * and copies the reply into reply (cap bytes). Returns the reply's length,

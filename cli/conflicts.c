@@ -1,0 +1,325 @@
+/* linli conflicts list | show | resolve: lww fields written concurrently
+ * (by writes that did not see each other, e.g. on two nodes during a
+ * partition) keep every concurrent value; the record shows the winner and
+ * the losers stay visible until staff write the field again with all of
+ * them as parents (resolve), which replaces them on every node. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+#include "schema.h"
+#include "verbs.h"
+
+/* Collections walked: the schema's record collections and the hub's. */
+static const char *const extra_colls[] = {"cert", "revocation", "published", NULL};
+
+struct walk {
+  const struct cli_args *a;
+  const struct config *cfg;
+  const char *scope;
+  int count, json;
+  /* show / resolve */
+  int fields_shown;
+  uint8_t parents[CRDT_PARENTS_MAX * CRDT_ID_BYTES];
+  uint32_t n_parents;
+  int found, over;
+  const char *const *want; /* resolve: the field names given */
+  int n_want;
+};
+
+static int list_record(void *arg, const struct record *r)
+{
+  struct walk *w = arg;
+  for (uint32_t i = 0; i < r->n_fields; i++) {
+    const struct record_field *f = &r->f[i];
+    if (f->tag != CRDT_ROW_LWW || !f->losers)
+      continue;
+    if (w->json) {
+      printf("%s{\"scope\":", w->count ? "," : "");
+      cli_json_str(stdout, w->scope, strlen(w->scope));
+      printf(",\"collection\":");
+      cli_json_str(stdout, r->collection.p, r->collection.len);
+      printf(",\"key\":");
+      cli_json_str(stdout, r->key.p, r->key.len);
+      printf(",\"field\":");
+      cli_json_str(stdout, f->name.p, f->name.len);
+      printf(",\"values\":%u}", f->losers + 1);
+    } else {
+      printf("%-12s %-14.*s %-28.*s %-16.*s %u\n", w->scope, (int)r->collection.len,
+             r->collection.p, (int)r->key.len, r->key.p, (int)f->name.len, f->name.p, f->losers + 1);
+    }
+    w->count++;
+  }
+  return 0;
+}
+
+static int list_rows(void *arg, const struct crdt_view *v)
+{
+  struct walk *w = arg;
+  const struct config *c = w->cfg;
+  for (int s = 0; s < c->n_scopes; s++) {
+    if (w->a->scope && strcmp(w->a->scope, c->scopes[s]))
+      continue;
+    w->scope = c->scopes[s];
+    for (const struct schema_collection *sc = schema_collections; sc->name; sc++) {
+      int rc = sc->log ? 0 : record_each(v, w->scope, sc->name, NULL, list_record, w);
+      if (rc < 0)
+        return rc;
+    }
+    for (int i = 0; extra_colls[i]; i++) {
+      int rc = record_each(v, w->scope, extra_colls[i], NULL, list_record, w);
+      if (rc < 0)
+        return rc;
+    }
+  }
+  return 0;
+}
+
+struct entry_ctx {
+  struct walk *w;
+  int i;
+};
+
+static int show_entry(void *arg, const struct crdt_lww_entry *e)
+{
+  struct entry_ctx *x = arg;
+  char id[2 * CRDT_ID_BYTES + 1], author[2 * CRDT_PK_BYTES + 1], when[32];
+  struct crdt_mp m;
+  cli_hex(id, e->id, CRDT_ID_BYTES);
+  cli_hex(author, e->author, CRDT_PK_BYTES);
+  cli_time(when, sizeof when, CRDT_HLC_MS(e->hlc));
+  crdt_mp_init(&m, e->value, e->value_len);
+  if (x->w->json) {
+    printf("%s{\"value\":", x->i ? "," : "");
+    if (cli_value(stdout, &m, 0))
+      printf("null");
+    printf(",\"author\":\"%.8s\",\"time\":\"%s\",\"hlc\":%llu,\"id\":\"%s\",\"winner\":%s}", author,
+           when, (unsigned long long)e->hlc, id, x->i ? "false" : "true");
+  } else {
+    printf("  %s ", x->i ? "      " : "winner");
+    if (cli_value(stdout, &m, 1))
+      printf("?");
+    printf("   author %.8s  time %s  op %s\n", author, when, id);
+  }
+  x->i++;
+  return 0;
+}
+
+static int show_record(void *arg, const struct record *r)
+{
+  struct walk *w = arg;
+  w->found = 1;
+  for (uint32_t i = 0; i < r->n_fields; i++) {
+    const struct record_field *f = &r->f[i];
+    if (f->tag != CRDT_ROW_LWW || !f->losers || !r->lww_rows[i])
+      continue;
+    struct entry_ctx x = {w, 0};
+    if (w->json) {
+      printf("%s{\"field\":", w->fields_shown ? "," : "");
+      cli_json_str(stdout, f->name.p, f->name.len);
+      printf(",\"values\":[");
+    } else {
+      printf("%.*s: %u values\n", (int)f->name.len, f->name.p, f->losers + 1);
+    }
+    crdt_lww_each(r->lww_rows[i], r->lww_lens[i], show_entry, &x);
+    if (w->json)
+      printf("]}");
+    w->fields_shown++;
+  }
+  return 0;
+}
+
+static int parent_entry(void *arg, const struct crdt_lww_entry *e)
+{
+  struct walk *w = arg;
+  for (uint32_t i = 0; i < w->n_parents; i++)
+    if (!memcmp(w->parents + i * CRDT_ID_BYTES, e->id, CRDT_ID_BYTES))
+      return 0;
+  if (w->n_parents == CRDT_PARENTS_MAX)
+    return w->over = 1;
+  memcpy(w->parents + w->n_parents++ * CRDT_ID_BYTES, e->id, CRDT_ID_BYTES);
+  return 0;
+}
+
+static int resolve_record(void *arg, const struct record *r)
+{
+  struct walk *w = arg;
+  w->found = 1;
+  for (uint32_t i = 0; i < r->n_fields; i++) {
+    const struct record_field *f = &r->f[i];
+    if (f->tag != CRDT_ROW_LWW || !r->lww_rows[i])
+      continue;
+    for (int k = 0; k < w->n_want; k++)
+      if (strlen(w->want[k]) == f->name.len && !memcmp(w->want[k], f->name.p, f->name.len)) {
+        w->fields_shown += f->losers > 0;
+        crdt_lww_each(r->lww_rows[i], r->lww_lens[i], parent_entry, w);
+      }
+  }
+  return 0;
+}
+
+static int one_rows(void *arg, const struct crdt_view *v)
+{
+  struct walk *w = arg;
+  const struct config *c = w->cfg;
+  int resolve = w->want != NULL;
+  for (int s = 0; s < c->n_scopes && !w->found; s++) {
+    if (w->a->scope && strcmp(w->a->scope, c->scopes[s]))
+      continue;
+    w->scope = c->scopes[s];
+    int rc = record_each(v, w->scope, w->a->pos[1], w->a->pos[2],
+                         resolve ? resolve_record : show_record, w);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* field=value: whole numbers are integers, true/false booleans, else text
+ * (as linli put). */
+static void put_value(struct cli_kv *kv, const char *v)
+{
+  char *end = NULL;
+  long long x = strtoll(v, &end, 10);
+  int plain = *v && (v[0] == '-' ? v[1] >= '1' && v[1] <= '9' : v[0] >= '0' && v[0] <= '9') &&
+              !(v[0] == '0' && v[1]) && strlen(v) < 19;
+  if (plain && end && !*end)
+    kv->t = 'i', kv->i = x;
+  else if (!strcmp(v, "true") || !strcmp(v, "false"))
+    kv->t = 'b', kv->i = v[0] == 't';
+  else
+    kv->t = 's', kv->s = v;
+}
+
+static int resolve(const struct cli_cmd *cmd, struct cli_args *a, struct config *c)
+{
+  struct walk w;
+  struct cli_kv kv[CLI_POS_MAX];
+  const char *names[CLI_POS_MAX];
+  char namebuf[CLI_POS_MAX][CRDT_FIELD_MAX + 1];
+  uint8_t body[CRDT_BODY_MAX_BYTES + 256], id[CRDT_ID_BYTES];
+  char hex[2 * CRDT_ID_BYTES + 1];
+  struct crdt_buf b;
+  struct cli_writer *wr = NULL;
+  int n = a->n_pos - 3, rc;
+  if (n < 1)
+    return cli_usage(cmd, CLI_USAGE);
+  for (int i = 0; i < n; i++) {
+    const char *arg = a->pos[3 + i], *eq = strchr(arg, '=');
+    size_t nl = eq ? (size_t)(eq - arg) : 0;
+    if (!eq || crdt_check_ident(arg, nl, CRDT_FIELD_MAX)) {
+      fprintf(stderr, "linli conflicts resolve: '%s' is not field=value\n", arg);
+      return CLI_USAGE;
+    }
+    memcpy(namebuf[i], arg, nl);
+    namebuf[i][nl] = 0;
+    names[i] = namebuf[i];
+    kv[i].k = namebuf[i];
+    put_value(&kv[i], eq + 1);
+    for (int j = 0; j < i; j++)
+      if (!strcmp(names[j], names[i]))
+        return cli_fail("field '%s' is given twice", names[i]);
+  }
+  memset(&w, 0, sizeof w);
+  w.a = a;
+  w.want = names;
+  w.n_want = n;
+  if (cli_writer_open(&wr, a->data))
+    return CLI_FAIL;
+  w.cfg = c;
+  if ((rc = cli_writer_read(wr, one_rows, &w))) {
+    cli_writer_close(wr);
+    return cli_fail("cannot read the record: %s", linli_strerror(rc));
+  }
+  if (!w.found) {
+    cli_writer_close(wr);
+    return cli_fail("no %s record with that key on this node", a->pos[1]);
+  }
+  crdt_buf_init(&b, body, sizeof body);
+  if (cli_body(&b, kv, n)) {
+    cli_writer_close(wr);
+    return cli_fail("the values are larger than %d bytes", CRDT_BODY_MAX_BYTES);
+  }
+  struct node_change ch = {w.scope, a->pos[1], a->pos[2], CRDT_SET, b.p, b.len,
+                           w.n_parents ? w.parents : NULL, w.n_parents};
+  /* no parents: nothing was written there yet; a set with parents {} is fine */
+  rc = cli_writer_put(wr, &ch, id);
+  if (rc) {
+    int r = cli_fail("not resolved: %s", cli_writer_why(wr, rc));
+    cli_writer_close(wr);
+    return r;
+  }
+  cli_hex(hex, id, sizeof id);
+  printf("%s\n", hex);
+  fprintf(stderr, "linli: %d field(s) set, replacing %u concurrent value(s)%s; stored %s\n", n,
+          w.n_parents, w.over ? " (more than 16: run resolve again)" : "", cli_writer_where(wr));
+  cli_writer_close(wr);
+  return CLI_OK;
+}
+
+int cli_cmd_conflicts(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  struct config *c = malloc(sizeof *c);
+  struct walk w;
+  int rc, ret = CLI_FAIL;
+  const char *verb = a->pos[0];
+  if (!c)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  memset(&w, 0, sizeof w);
+  w.a = a;
+  w.cfg = c;
+  w.json = a->json;
+  int list = !strcmp(verb, "list"), show = !strcmp(verb, "show"), res = !strcmp(verb, "resolve");
+  if ((list && a->n_pos != 1) || (show && a->n_pos != 3) || (res && a->n_pos < 4) ||
+      !(list || show || res)) {
+    free(c);
+    return cli_usage(cmd, CLI_USAGE);
+  }
+  if (cli_load_config(a->data, c))
+    goto out;
+  if (crdt_check_ident(a->n_pos > 1 ? a->pos[1] : "x", strlen(a->n_pos > 1 ? a->pos[1] : "x"),
+                       CRDT_COLLECTION_MAX)) {
+    fprintf(stderr, "linli conflicts: '%s' is not a collection name\n", a->pos[1]);
+    ret = CLI_USAGE;
+    goto out;
+  }
+  if (res) {
+    ret = resolve(cmd, a, c);
+    goto out;
+  }
+  if (list) {
+    if (w.json)
+      printf("[");
+    else
+      printf("%-12s %-14s %-28s %-16s %s\n", "SCOPE", "COLLECTION", "KEY", "FIELD", "VALUES");
+    if ((rc = cli_read_rows(a->data, list_rows, &w)))
+      goto read_fail;
+    if (w.json)
+      printf("]\n");
+    else
+      printf("%d field(s) with concurrent values%s\n", w.count,
+             w.count ? "; see one with: linli conflicts show COLLECTION KEY" : "");
+    ret = CLI_OK;
+    goto out;
+  }
+  if (w.json)
+    printf("{\"fields\":[");
+  if ((rc = cli_read_rows(a->data, one_rows, &w)))
+    goto read_fail;
+  if (w.json)
+    printf("],\"found\":%s}\n", w.found ? "true" : "false");
+  else if (!w.found)
+    printf("no %s record with that key on this node\n", a->pos[1]);
+  else if (!w.fields_shown)
+    printf("no conflicts in %s %s (scope %s)\n", a->pos[1], a->pos[2], w.scope);
+  else
+    printf("resolve with: linli conflicts resolve --data DIR %s KEY field=value...\n", a->pos[1]);
+  ret = w.found ? CLI_OK : CLI_FAIL;
+  goto out;
+read_fail:
+  if (rc != CLI_FAIL)
+    cli_fail("cannot read the records: %s", linli_strerror(rc));
+out:
+  free(c);
+  return ret;
+}

@@ -1,0 +1,303 @@
+/* linli declare | approve | reject | certifications, and the certified
+ * list under linli report: the epidemic-free certification (node/flow.h).
+ * A community node declares a compound when its rule holds; the hub
+ * approves it when the rule holds in the hub's own view; every listing
+ * re-checks the rule and shows an approved compound whose rule no longer
+ * holds as WITHDRAWN, with the reason. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "flow.h"
+#include "record.h"
+#include "verbs.h"
+
+struct look {
+  const char *scope, *compound, *date;
+  struct rules_verdict v;
+  int declared;                        /* a declaration with status "declared" */
+  char decl_date[RULES_DATE_LEN + 1];
+};
+
+static int on_decl(void *arg, const struct record *r)
+{
+  struct look *l = arg;
+  char status[16];
+  if (r->deleted || record_str(r, "status", status, sizeof status) || strcmp(status, "declared"))
+    return 0;
+  l->declared = 1;
+  if (record_str(r, "date", l->decl_date, sizeof l->decl_date))
+    l->decl_date[0] = 0;
+  return 0;
+}
+
+static int read_look(void *arg, const struct crdt_view *v)
+{
+  struct look *l = arg;
+  int rc = record_each(v, l->scope, FLOW_DECLARATION, l->compound, on_decl, l);
+  if (rc < 0)
+    return rc;
+  return rules_compound(v, l->scope, l->compound, l->date, &l->v);
+}
+
+static int write_set(struct cli_writer *w, const char *scope, const char *coll, const char *key,
+                     struct cli_kv *kv, int n)
+{
+  uint8_t body[CRDT_BODY_MAX_BYTES + 256], id[CRDT_ID_BYTES];
+  char hex[2 * CRDT_ID_BYTES + 1];
+  struct crdt_buf b;
+  crdt_buf_init(&b, body, sizeof body);
+  if (cli_body(&b, kv, n))
+    return cli_fail("the record is larger than %d bytes", CRDT_BODY_MAX_BYTES);
+  struct node_change ch = {scope, coll, key, CRDT_SET, b.p, b.len, NULL, 0};
+  int rc = cli_writer_put(w, &ch, id);
+  if (rc)
+    return cli_fail("not written: %s", cli_writer_why(w, rc));
+  cli_hex(hex, id, sizeof id);
+  printf("%s\n", hex);
+  return CLI_OK;
+}
+
+int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  struct cli_writer *w = NULL;
+  struct look l;
+  char date[RULES_DATE_LEN + 1];
+  int rc;
+  (void)cmd;
+  memset(&l, 0, sizeof l);
+  if (crdt_check_key(a->pos[0], strlen(a->pos[0]))) {
+    fprintf(stderr, "linli declare: COMPOUND is the compound code, e.g. SH-C01\n");
+    return CLI_USAGE;
+  }
+  if ((rc = cli_date(a->date, date, 0)) || (rc = cli_writer_open(&w, a->data)))
+    return rc;
+  l.scope = w->c.scopes[0];
+  l.compound = a->pos[0];
+  l.date = date;
+  if ((rc = cli_writer_read(w, read_look, &l)) && rc != LINLI_ENOTFOUND) {
+    cli_writer_close(w);
+    return cli_fail("cannot read the records: %s", linli_strerror(rc));
+  }
+  if (!l.v.eligible) {
+    cli_writer_close(w);
+    return cli_fail("not declared: %s", l.v.reason);
+  }
+  struct cli_kv kv[] = {{"compound", 's', a->pos[0], 0},
+                        {"date", 's', date, 0},
+                        {"reason", 's', l.v.reason, 0},
+                        {"status", 's', "declared", 0}};
+  rc = write_set(w, NULL, FLOW_DECLARATION, a->pos[0], kv, 4);
+  if (!rc)
+    fprintf(stderr, "linli: %s; declared (stored %s). The hub approves it with: linli approve "
+                    "--data HUBDIR %s %s\n", l.v.reason, cli_writer_where(w), l.scope, a->pos[0]);
+  cli_writer_close(w);
+  return rc;
+}
+
+/* The node of w must be the district's hub. */
+static int is_hub(struct cli_writer *w)
+{
+  char path[PATH_MAX];
+  struct crdt_identity id;
+  if (!w->c.trust)
+    return cli_fail("%s has no hub and district lines in linlid.conf: there is no district to "
+                    "approve in", w->c.data);
+  snprintf(path, sizeof path, "%s/node.key", w->c.data);
+  int rc = crdt_identity_load(&id, path);
+  if (rc)
+    return cli_fail("cannot read %s: %s", path, linli_strerror(rc));
+  int hub = sodium_memcmp(id.pk, w->c.hub_pk, CRDT_PK_BYTES) == 0;
+  crdt_identity_wipe(&id);
+  if (!hub)
+    return cli_fail("only the hub of district %s approves or rejects declarations; %s is not the "
+                    "hub", w->c.district, w->c.data);
+  return CLI_OK;
+}
+
+static int holds(const struct config *c, const char *scope)
+{
+  for (int i = 0; i < c->n_scopes; i++)
+    if (!strcmp(c->scopes[i], scope) && !(c->trust && !strcmp(scope, c->district)))
+      return 1;
+  return 0;
+}
+
+int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  struct cli_writer *w = NULL;
+  struct look l;
+  char date[RULES_DATE_LEN + 1], key[CRDT_KEY_MAX + 1];
+  int rc, approve = !strcmp(cmd->name, "approve");
+  const char *community = a->pos[0], *compound = a->pos[1];
+  memset(&l, 0, sizeof l);
+  if (flow_approval_key(key, sizeof key, community, compound) < 0) {
+    fprintf(stderr, "linli %s: COMMUNITY is a community code, COMPOUND a compound code\n", cmd->name);
+    return CLI_USAGE;
+  }
+  if (a->reason && (!a->reason[0] || strlen(a->reason) > 300)) {
+    fprintf(stderr, "linli %s: --reason takes 1 to 300 bytes of text (no personal data)\n", cmd->name);
+    return CLI_USAGE;
+  }
+  if ((rc = cli_date(a->date, date, 0)) || (rc = cli_writer_open(&w, a->data)))
+    return rc;
+  if ((rc = is_hub(w)))
+    goto out;
+  if (!holds(&w->c, community)) {
+    rc = cli_fail("this hub does not hold community %s: add 'scope %s' to its linlid.conf and let "
+                  "it sync", community, community);
+    goto out;
+  }
+  l.scope = community;
+  l.compound = compound;
+  l.date = date;
+  if ((rc = cli_writer_read(w, read_look, &l)) && rc != LINLI_ENOTFOUND) {
+    rc = cli_fail("cannot read the records: %s", linli_strerror(rc));
+    goto out;
+  }
+  if (!l.declared) {
+    rc = cli_fail("community %s has not declared compound %s (or its declaration has not "
+                  "arrived here yet): nothing to %s", community, compound, cmd->name);
+    goto out;
+  }
+  if (approve && !l.v.eligible) {
+    rc = cli_fail("not approved: in the hub's view, %s", l.v.reason);
+    goto out;
+  }
+  const char *reason = a->reason ? a->reason : l.v.reason;
+  struct cli_kv kv[] = {{"community", 's', community, 0}, {"compound", 's', compound, 0},
+                        {"date", 's', date, 0},           {"declaration", 's', l.decl_date, 0},
+                        {"reason", 's', reason, 0},
+                        {"status", 's', approve ? "approved" : "rejected", 0}};
+  if ((rc = write_set(w, w->c.district, FLOW_APPROVAL, key, kv, 6)))
+    goto out;
+  fprintf(stderr, "linli: compound %s of %s %s on %s (stored %s); every node lists it with: "
+                  "linli certifications\n", compound, community, approve ? "approved" : "rejected",
+          date, cli_writer_where(w));
+out:
+  cli_writer_close(w);
+  return rc;
+}
+
+/* ---- the certified list ---- */
+
+struct list {
+  const struct config *c;
+  const char *date;
+  int json, n, withdrawn, header;
+  const char *title; /* printed before the first row, if any */
+};
+
+static int held(void *arg, const char *community)
+{
+  return holds(((struct list *)arg)->c, community);
+}
+
+static const char *state_name(enum flow_state s)
+{
+  return s == FLOW_CERTIFIED   ? "CERTIFIED"
+         : s == FLOW_WITHDRAWN ? "WITHDRAWN"
+         : s == FLOW_REJECTED  ? "REJECTED"
+                               : "UNKNOWN";
+}
+
+static int on_cert(void *arg, const struct flow_cert *f)
+{
+  struct list *l = arg;
+  const char *why = f->state == FLOW_WITHDRAWN  ? f->verdict.reason
+                    : f->state == FLOW_REJECTED ? f->reason
+                    : f->state == FLOW_UNKNOWN  ? "this node does not hold the community's records"
+                                                : "";
+  if (l->json) {
+    printf("%s{\"community\":", l->n ? "," : "");
+    cli_json_str(stdout, f->community, strlen(f->community));
+    printf(",\"compound\":");
+    cli_json_str(stdout, f->compound, strlen(f->compound));
+    printf(",\"approved\":\"%s\",\"declared\":\"%s\",\"state\":\"%s\",\"reason\":", f->approved,
+           f->declared, state_name(f->state));
+    cli_json_str(stdout, why, strlen(why));
+    printf("}");
+  } else {
+    if (!l->header++ && l->title)
+      printf("%s", l->title);
+    if (l->header == 1)
+      printf("%-14s %-16s %-10s %-10s %s\n", "COMMUNITY", "COMPOUND", "APPROVED", "STATE", "REASON");
+    printf("%-14s %-16s %-10s %-10s %s\n", f->community, f->compound, f->approved,
+           state_name(f->state), why);
+  }
+  l->n++;
+  l->withdrawn += f->state == FLOW_WITHDRAWN;
+  return 0;
+}
+
+static int read_certs(void *arg, const struct crdt_view *v)
+{
+  struct list *l = arg;
+  return flow_certifications(v, l->c->district, l->date, held, on_cert, l);
+}
+
+static int list_certs(const struct config *c, const char *data, const char *date, int json)
+{
+  struct list l = {c, date, json, 0, 0, 0, NULL};
+  if (json)
+    printf("{\"date\":\"%s\",\"compounds\":[", date);
+  int rc = cli_read_rows(data, read_certs, &l);
+  if (rc == CLI_FAIL)
+    return CLI_FAIL;
+  if (rc < 0)
+    return cli_fail("cannot read the approvals: %s", linli_strerror(rc));
+  if (json)
+    printf("],\"withdrawn\":%d}\n", l.withdrawn);
+  else if (!l.n)
+    printf("no compound has been approved by the hub yet (linli declare, then linli approve)\n");
+  else
+    printf("%d approval(s) re-checked on %s; %d withdrawn (the rule no longer holds)\n", l.n, date,
+           l.withdrawn);
+  return CLI_OK;
+}
+
+int cli_cmd_certifications(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  char date[RULES_DATE_LEN + 1];
+  struct config *c = malloc(sizeof *c);
+  int rc;
+  (void)cmd;
+  if (!c)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  if ((rc = cli_date(a->date, date, 1)) || (rc = cli_load_config(a->data, c)))
+    goto out;
+  if (!c->trust) {
+    rc = cli_fail("trust is off in %s/linlid.conf (no hub and district lines): there are no "
+                  "approvals", a->data);
+    goto out;
+  }
+  rc = list_certs(c, a->data, date, a->json);
+out:
+  free(c);
+  return rc;
+}
+
+/* linli report, then (text only, with trust on and approvals present) the
+ * certified compounds re-checked on the report's date. */
+int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  int rc = cli_cmd_report(cmd, a);
+  char date[RULES_DATE_LEN + 1];
+  if (rc || a->json)
+    return rc;
+  struct config *c = malloc(sizeof *c);
+  if (!c)
+    return CLI_OK;
+  if (cli_load_config(a->data, c) == CLI_OK && c->trust &&
+      cli_date(a->n_pos > 1 ? a->pos[1] : NULL, date, 1) == CLI_OK) {
+    char title[128];
+    snprintf(title, sizeof title, "\ncompounds approved by the hub, re-checked on %s:\n", date);
+    struct list l = {c, date, 0, 0, 0, 0, title};
+    if (cli_read_rows(a->data, read_certs, &l) == 0 && l.withdrawn)
+      printf("%d approved compound(s) WITHDRAWN: the rule no longer holds\n", l.withdrawn);
+  }
+  free(c);
+  return CLI_OK;
+}

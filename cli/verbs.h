@@ -1,0 +1,65 @@
+/* The staff verbs of cli/: writing records (write.c), CSV (csv.c),
+ * conflicts (conflicts.c), checks and cases (verbs.c), the certification
+ * flow (flow.c). */
+#ifndef LINLI_CLI_VERBS_H
+#define LINLI_CLI_VERBS_H
+
+#include "cli.h"
+#include "node.h"
+#include "store.h"
+
+#define CLI_UTC_OFFSET_S (8 * 3600) /* the district's zone: Asia/Shanghai */
+
+/* One field of a body: t 's' text, 'i' integer, 'b' bool (i), 'a' a set
+ * element (an array of the one text s). */
+struct cli_kv {
+  const char *k;
+  char t;
+  const char *s;
+  int64_t i;
+};
+/* Sorts kv by name and writes the canonical map; 0 or LINLI_ETOOBIG. */
+int cli_body(struct crdt_buf *b, struct cli_kv *kv, int n);
+
+struct cli_writer {
+  struct config c;
+  int daemon;     /* 1: through linlid's control socket */
+  struct node *n; /* else the node opened here under linlid.lock */
+  int fd;
+  char msg[256];  /* the daemon's reason for the last refusal */
+  struct store *ro; /* read-only, beside the daemon */
+};
+/* A set op with no parents gets the current frontier of the fields it
+ * writes as parents (it replaces what this node has seen; only writes
+ * that did not see each other stand as a conflict). */
+/* Opens the way to write to the node of data; prints why not. */
+int cli_writer_open(struct cli_writer **w, const char *data);
+/* One op; 0 (id set if non-NULL) or a LINLI_E* / -errno code. */
+int cli_writer_put(struct cli_writer *w, const struct node_change *ch, uint8_t id[CRDT_ID_BYTES]);
+const char *cli_writer_why(const struct cli_writer *w, int rc);
+const char *cli_writer_where(const struct cli_writer *w);
+/* Reads the node's rows in one snapshot (the local node's or read-only). */
+int cli_writer_read(struct cli_writer *w, int (*fn)(void *arg, const struct crdt_view *v), void *arg);
+void cli_writer_close(struct cli_writer *w);
+/* The same parents for a set op sent some other way (linli put): the
+ * frontier ids of the fields body sets, read from data's database. */
+int cli_frontier_of(const char *data, const char *scope, const char *coll, const char *key,
+                    const uint8_t *body, size_t blen, uint8_t *parents, uint32_t *n);
+/* Reads the rows of data's database read-only; prints why not (CLI_FAIL). */
+int cli_read_rows(const char *data, int (*fn)(void *arg, const struct crdt_view *v), void *arg);
+
+/* Today in the district's zone, or date checked (YYYY-MM-DD, not in the
+ * future): CLI_OK, else prints why and returns CLI_USAGE. */
+int cli_date(const char *given, char out[11], int allow_future);
+
+int cli_cmd_import_csv(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_conflicts(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_check(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_case(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_certifications(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a);
+
+#endif

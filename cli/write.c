@@ -1,0 +1,268 @@
+/* Writing records from the staff verbs (import-csv, check, case, declare,
+ * approve, conflicts resolve): one op at a time through the running
+ * linlid's control socket (["write", ...], docs/operator.md section 6), or,
+ * with the daemon stopped, into the node opened here under linlid.lock.
+ * Bodies are built from name/value pairs in canonical key order. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "node.h"
+#include "record.h"
+#include "store.h"
+#include "transport.h"
+#include "verbs.h"
+
+static int kv_cmp(const void *x, const void *y)
+{
+  return strcmp(((const struct cli_kv *)x)->k, ((const struct cli_kv *)y)->k);
+}
+
+int cli_body(struct crdt_buf *b, struct cli_kv *kv, int n)
+{
+  qsort(kv, (size_t)n, sizeof *kv, kv_cmp);
+  crdt_w_map(b, (uint32_t)n);
+  for (int i = 0; i < n; i++) {
+    crdt_w_cstr(b, kv[i].k);
+    switch (kv[i].t) {
+    case 'i':
+      crdt_w_int(b, kv[i].i);
+      break;
+    case 'b':
+      crdt_w_bool(b, kv[i].i != 0);
+      break;
+    case 'a': /* a set add/remove: an array of one element */
+      crdt_w_array(b, 1);
+      crdt_w_cstr(b, kv[i].s);
+      break;
+    default:
+      crdt_w_cstr(b, kv[i].s);
+    }
+  }
+  return crdt_buf_err(b) || b->len > CRDT_BODY_MAX_BYTES ? LINLI_ETOOBIG : 0;
+}
+
+int cli_writer_open(struct cli_writer **out, const char *data)
+{
+  struct cli_writer *w = calloc(1, sizeof *w);
+  *out = NULL;
+  if (!w)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  w->fd = -1;
+  if (cli_load_config(data, &w->c)) {
+    free(w);
+    return CLI_FAIL;
+  }
+  w->daemon = cli_daemon_running(data);
+  if (!w->daemon) {
+    int rc = cli_node_open(&w->c, &w->n, &w->fd);
+    if (rc == LINLI_EEXIST) {
+      w->daemon = 1; /* it started meanwhile */
+    } else if (rc) {
+      free(w);
+      return cli_fail("cannot open the node in %s: %s", data, linli_strerror(rc));
+    }
+  }
+  *out = w;
+  return CLI_OK;
+}
+
+static int writer_daemon(struct cli_writer *w, const struct node_change *ch, uint8_t id[CRDT_ID_BYTES])
+{
+  uint8_t req[CRDT_BODY_MAX_BYTES + 1024], reply[512];
+  struct crdt_buf b;
+  struct crdt_mp r;
+  uint32_t n, len;
+  int64_t code;
+  const uint8_t *got_id;
+  crdt_buf_init(&b, req, sizeof req);
+  crdt_w_array(&b, 7);
+  crdt_w_cstr(&b, "write");
+  if (ch->scope)
+    crdt_w_cstr(&b, ch->scope);
+  else
+    crdt_w_nil(&b);
+  crdt_w_cstr(&b, ch->collection);
+  crdt_w_cstr(&b, ch->key);
+  crdt_w_uint(&b, (uint64_t)ch->kind);
+  crdt_w_bin(&b, ch->body, ch->body_len);
+  crdt_w_bin(&b, ch->parents ? ch->parents : (const uint8_t *)"",
+             (size_t)ch->n_parents * CRDT_ID_BYTES);
+  if (crdt_buf_err(&b))
+    return LINLI_ETOOBIG;
+  int got = transport_request(w->c.control, b.p, b.len, reply, sizeof reply, CLI_CONTROL_TIMEOUT_MS);
+  if (got < 0)
+    return got;
+  crdt_mp_init(&r, reply, (size_t)got);
+  if (crdt_mp_array(&r, &n) || n != 2 || crdt_mp_int(&r, &code))
+    return LINLI_EPROTO;
+  if (code < 0) {
+    const char *m;
+    uint32_t ml;
+    if (crdt_mp_str(&r, &m, &ml) == 0)
+      snprintf(w->msg, sizeof w->msg, "%.*s", (int)ml, m);
+    return (int)code;
+  }
+  if (crdt_mp_bin(&r, &got_id, &len) || len != CRDT_ID_BYTES)
+    return LINLI_EPROTO;
+  if (id)
+    memcpy(id, got_id, CRDT_ID_BYTES);
+  return 0;
+}
+
+/* The frontier of the fields a set op writes: its parents, so that a
+ * write that saw the current values replaces them instead of standing
+ * beside them as a conflict. */
+struct frontier {
+  const struct node_change *ch;
+  uint8_t parents[CRDT_PARENTS_MAX * CRDT_ID_BYTES];
+  uint32_t n;
+};
+
+static int fr_entry(void *arg, const struct crdt_lww_entry *e)
+{
+  struct frontier *f = arg;
+  for (uint32_t i = 0; i < f->n; i++)
+    if (!memcmp(f->parents + i * CRDT_ID_BYTES, e->id, CRDT_ID_BYTES))
+      return 0;
+  if (f->n == CRDT_PARENTS_MAX)
+    return 1; /* more than an op can name: the rest stay as a conflict */
+  memcpy(f->parents + f->n++ * CRDT_ID_BYTES, e->id, CRDT_ID_BYTES);
+  return 0;
+}
+
+static int body_has(const struct node_change *ch, const struct crdt_str *name)
+{
+  struct crdt_mp m;
+  uint32_t n;
+  crdt_mp_init(&m, ch->body, ch->body_len);
+  if (crdt_mp_map(&m, &n))
+    return 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const char *k;
+    uint32_t kl;
+    if (crdt_mp_str(&m, &k, &kl) || crdt_mp_value(&m, CRDT_DEPTH_MAX))
+      return 0;
+    if (kl == name->len && !memcmp(k, name->p, kl))
+      return 1;
+  }
+  return 0;
+}
+
+static int fr_record(void *arg, const struct record *r)
+{
+  struct frontier *f = arg;
+  for (uint32_t i = 0; i < r->n_fields; i++)
+    if (r->f[i].tag == CRDT_ROW_LWW && r->lww_rows[i] && body_has(f->ch, &r->f[i].name))
+      crdt_lww_each(r->lww_rows[i], r->lww_lens[i], fr_entry, f);
+  return 0;
+}
+
+static int fr_read(void *arg, const struct crdt_view *v)
+{
+  struct frontier *f = arg;
+  int rc = record_each(v, f->ch->scope, f->ch->collection, f->ch->key, fr_record, f);
+  return rc < 0 ? rc : 0;
+}
+
+int cli_frontier_of(const char *data, const char *scope, const char *coll, const char *key,
+                    const uint8_t *body, size_t blen, uint8_t *parents, uint32_t *n)
+{
+  struct config *c = malloc(sizeof *c);
+  struct frontier f;
+  int rc = LINLI_ENOMEM;
+  *n = 0;
+  if (!c || (rc = cli_load_config(data, c) ? LINLI_EINVAL : 0))
+    goto out;
+  struct node_change ch = {scope ? scope : c->scopes[0], coll, key, CRDT_SET, body, blen, NULL, 0};
+  struct store *s;
+  struct store_config sc = {data, 0, 0, 0, 1};
+  f.ch = &ch;
+  f.n = 0;
+  if ((rc = store_open(&s, &sc)))
+    goto out;
+  rc = store_read_rows(s, fr_read, &f);
+  store_close(s);
+  if (!rc) {
+    memcpy(parents, f.parents, (size_t)f.n * CRDT_ID_BYTES);
+    *n = f.n;
+  }
+out:
+  free(c);
+  return rc == LINLI_ENOTFOUND ? 0 : rc;
+}
+
+int cli_writer_put(struct cli_writer *w, const struct node_change *ch, uint8_t id[CRDT_ID_BYTES])
+{
+  uint8_t tmp[CRDT_ID_BYTES];
+  struct node_change c = *ch;
+  struct frontier f;
+  int rc;
+  w->msg[0] = 0;
+  if (!c.scope)
+    c.scope = w->c.scopes[0];
+  if (c.kind == CRDT_SET && !c.parents) {
+    f.ch = &c;
+    f.n = 0;
+    if ((rc = cli_writer_read(w, fr_read, &f)) && rc != LINLI_ENOTFOUND)
+      return rc;
+    c.parents = f.n ? f.parents : NULL;
+    c.n_parents = f.n;
+  }
+  if (w->daemon)
+    return writer_daemon(w, &c, id);
+  return node_write(w->n, &c, id ? id : tmp);
+}
+
+const char *cli_writer_why(const struct cli_writer *w, int rc)
+{
+  if (w->msg[0])
+    return w->msg;
+  if (rc == LINLI_EPENDING)
+    return "this node has no certificate yet: enrol it at the hub (linli enroll) and import the "
+           "certificate here (linli import-cert)";
+  if (rc == -ETIMEDOUT || rc == -ECONNREFUSED)
+    return "linlid did not answer on its control socket";
+  return linli_strerror(rc);
+}
+
+int cli_writer_read(struct cli_writer *w, int (*fn)(void *arg, const struct crdt_view *v), void *arg)
+{
+  if (w->n)
+    return store_read_rows(node_store(w->n), fn, arg);
+  struct store_config sc = {w->c.data, 0, 0, 0, 1};
+  int rc;
+  if (!w->ro && (rc = store_open(&w->ro, &sc)))
+    return rc;
+  return store_read_rows(w->ro, fn, arg);
+}
+
+const char *cli_writer_where(const struct cli_writer *w)
+{
+  return w->daemon ? "through linlid" : "into the database (linlid is stopped)";
+}
+
+void cli_writer_close(struct cli_writer *w)
+{
+  if (!w)
+    return;
+  if (w->n)
+    cli_node_close(w->n, w->fd);
+  if (w->ro)
+    store_close(w->ro);
+  free(w);
+}
+
+int cli_read_rows(const char *data, int (*fn)(void *arg, const struct crdt_view *v), void *arg)
+{
+  struct store *s;
+  struct store_config sc = {data, 0, 0, 0, 1};
+  int rc = store_open(&s, &sc);
+  if (rc)
+    return cli_fail("cannot read the database in %s: %s (has linlid run there yet?)", data,
+                    linli_strerror(rc));
+  rc = store_read_rows(s, fn, arg);
+  store_close(s);
+  return rc;
+}
