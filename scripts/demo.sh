@@ -27,7 +27,7 @@ DAYS=${LINLI_DEMO_DAYS:-60}
 D=${LINLI_DEMO_DIR:-$(mktemp -d /tmp/linli-demo-XXXXXX)}
 mkdir -p "$D"
 COMMUNITIES=(shihua chuanchang changhongli)
-BASE=$((20000 + RANDOM % 20000))
+BASE=$((20000 + RANDOM % 12000)) # below the ephemeral port range
 declare -A PID PORT
 
 stop_all() {

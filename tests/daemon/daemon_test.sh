@@ -60,7 +60,7 @@ trap cleanup EXIT
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-60999): no clash with client ports
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       if ! grep -qw "$p" <<<"${PORT[*]:-}"; then
         echo "$p"
