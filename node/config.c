@@ -388,6 +388,8 @@ void config_node(const struct config *c, const struct crdt_identity *id, struct 
   nc->sync_interval_ms = c->sync_interval_ms;
   nc->peer_ops_per_s = (uint32_t)c->peer_ops_per_s;
   nc->peer_msgs_per_s = (uint32_t)c->peer_msgs_per_s;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  nc->verify_threads = cores > 1 ? (uint32_t)(cores - 1) : 0;
   if (c->trust) {
     nc->hub_pk = c->hub_pk;
     nc->district = c->district;

@@ -1,4 +1,5 @@
 /* The sans-I/O node core. Contract: node.h. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -550,9 +551,9 @@ static void learn(struct node *n, const struct crdt_op *ops, const int *status, 
  * signature and canonical form, scope, schema, trust, clock. 0 to store,
  * LINLI_EPENDING when held (not an error), or the reason to reject. */
 static int admit(struct node *n, struct peer *p, int si, struct crdt_op *op, const uint8_t *raw,
-                 size_t len, uint64_t now)
+                 size_t len, uint64_t now, int opened)
 {
-  int why = crdt_op_open(op, raw, len);
+  int why = opened; /* crdt_op_open's verdict, from open_all */
   if (!why && (op->scope.len != n->scope_len[si] ||
                memcmp(op->scope.p, n->scopes[si], op->scope.len) != 0))
     why = LINLI_EUNAUTH;
@@ -571,24 +572,68 @@ static int admit(struct node *n, struct peer *p, int si, struct crdt_op *op, con
   return why;
 }
 
+/* Decodes and verifies ops [from, to) of a batch: the one costly step,
+ * and the same verdict whichever thread computes it. */
+struct open_job {
+  const uint8_t *const *raw;
+  const size_t *lens;
+  struct crdt_op *ops;
+  int *verdict;
+  uint32_t from, to;
+};
+
+static void *open_slice(void *arg)
+{
+  struct open_job *j = arg;
+  for (uint32_t i = j->from; i < j->to; i++)
+    j->verdict[i] = crdt_op_open(&j->ops[i], j->raw[i], j->lens[i]);
+  return NULL;
+}
+
+/* With verify_threads, a large batch is verified on that many threads plus
+ * this one (linlid); the simulator keeps 0 and verifies inline. */
+static void open_all(struct node *n, const uint8_t *const *raw, const size_t *lens, uint32_t count,
+                     struct crdt_op *ops, int *verdict)
+{
+  enum { MIN_PER_THREAD = 32, THREADS_MAX = 16 };
+  pthread_t tid[THREADS_MAX];
+  struct open_job jobs[THREADS_MAX + 1];
+  uint32_t t = n->cfg.verify_threads < THREADS_MAX ? n->cfg.verify_threads : THREADS_MAX;
+  if (t > count / MIN_PER_THREAD)
+    t = count / MIN_PER_THREAD;
+  uint32_t started = 0;
+  for (uint32_t i = 0; i <= t; i++)
+    jobs[i] = (struct open_job){raw, lens, ops, verdict, (uint32_t)((uint64_t)count * i / (t + 1)),
+                                (uint32_t)((uint64_t)count * (i + 1) / (t + 1))};
+  for (; started < t; started++)
+    if (pthread_create(&tid[started], NULL, open_slice, &jobs[started + 1]) != 0)
+      break;
+  open_slice(&jobs[0]);
+  for (uint32_t i = started; i < t; i++)
+    open_slice(&jobs[i + 1]); /* a thread that did not start: do its share here */
+  for (uint32_t i = 0; i < started; i++)
+    pthread_join(tid[i], NULL);
+}
+
 /* Admits and stores a batch of op bytes for scope si; returns the number
  * newly stored, or a store error. */
 static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
                     const size_t *lens, uint32_t count)
 {
-  struct crdt_op *ops = malloc(count * sizeof *ops);
-  int *status = malloc(count * sizeof *status);
+  struct crdt_op *dec = malloc(count * sizeof *dec), *ops = malloc(count * sizeof *ops);
+  int *status = malloc(count * sizeof *status), *verdict = malloc(count * sizeof *verdict);
   uint32_t k = 0;
   int rc;
-  if (!ops || !status) {
+  if (!dec || !ops || !status || !verdict) {
     rc = LINLI_ENOMEM;
     goto out;
   }
+  open_all(n, raw, lens, count, dec, verdict);
   uint64_t now = n->env.now_ms(n->env.ctx);
   for (uint32_t i = 0; i < count; i++) {
-    int why = admit(n, p, si, &ops[k], raw[i], lens[i], now);
+    int why = admit(n, p, si, &dec[i], raw[i], lens[i], now, verdict[i]);
     if (why == 0)
-      k++;
+      ops[k++] = dec[i];
     else if (why != LINLI_EPENDING)
       reject(n, p, raw[i], lens[i], why);
   }
@@ -601,8 +646,10 @@ static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const
       learn(n, ops, status, k);
   }
 out:
+  free(dec);
   free(ops);
   free(status);
+  free(verdict);
   return rc;
 }
 

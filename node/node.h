@@ -68,6 +68,10 @@ struct node_config {
    * of authors whose certificate has not arrived are held up to hold_ms
    * (0: 600,000) and NODE_HOLD_MAX ops, then rejected as unknown. The node
    * must hold the district scope to receive certificates. */
+  /* Extra threads that verify the ops of a large received batch in
+   * parallel (linlid: cores - 1). 0 verifies inline: the simulator's
+   * choice. Verdicts do not depend on it. */
+  uint32_t verify_threads;
   const uint8_t *hub_pk;             /* NULL: no trust checks */
   const char *district;
   uint64_t hold_ms;
