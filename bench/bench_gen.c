@@ -17,7 +17,23 @@ static uint64_t mix(uint64_t *s)
  * checks and gate checks (log), some resident edits (lww), some stock
  * movements (counter); times spread over span_ms from base_ms, ascending
  * with i plus jitter. */
-static size_t gen_one(const struct bench_gen *g, uint64_t i, uint8_t *out, size_t cap)
+#define GEN_PEOPLE 3680
+
+/* Which resident op i edits, or -1 when op i is not a resident edit: the
+ * same draws gen_one makes, without signing anything. */
+static int64_t gen_resident(const struct bench_gen *g, uint64_t i)
+{
+  uint64_t s = g->seed ^ (i * UINT64_C(0x2545F4914F6CDD1D));
+  (void)mix(&s); /* the time */
+  uint64_t r = mix(&s) % 100, who = mix(&s) % GEN_PEOPLE;
+  return r >= 85 && r < 95 ? (int64_t)who : -1;
+}
+
+/* last[who] (32 bytes, or NULL): the id of the previous edit of that
+ * resident, which this edit names as its parent, as `linli set` names the
+ * value it replaces; the id of this edit is left there for the next. */
+static size_t gen_one(const struct bench_gen *g, uint64_t i, uint8_t *out, size_t cap,
+                      uint8_t (*last)[CRDT_ID_BYTES + 1])
 {
   uint64_t s = g->seed ^ (i * UINT64_C(0x2545F4914F6CDD1D));
   uint8_t body[320];
@@ -28,7 +44,7 @@ static size_t gen_one(const struct bench_gen *g, uint64_t i, uint8_t *out, size_
                            : g->base_ms + (g->n ? (i - g->first) * g->span_ms / g->n : 0) + mix(&s) % 1000;
   enum crdt_kind kind;
   const char *coll;
-  uint64_t r = mix(&s) % 100, who = mix(&s) % 3680;
+  uint64_t r = mix(&s) % 100, who = mix(&s) % GEN_PEOPLE;
   snprintf(key, sizeof key, "r-%06u", (unsigned)who);
   if (r < 55) {
     kind = CRDT_APPEND, coll = "health_check";
@@ -76,9 +92,17 @@ static size_t gen_one(const struct bench_gen *g, uint64_t i, uint8_t *out, size_
     crdt_w_int(&b, (int64_t)(mix(&s) % 200) - 100);
   }
   struct crdt_draft d = {g->scope, coll, key, CRDT_HLC_MAKE(ms, i & 0xff), kind, body, b.len, NULL, 0};
+  uint8_t *prev = kind == CRDT_SET && last ? last[who] : NULL;
+  if (prev && prev[CRDT_ID_BYTES])
+    d.parents = prev, d.n_parents = 1;
   size_t len = 0;
-  if (crdt_buf_err(&b) || crdt_op_sign(&d, &g->who, out, cap, &len, NULL) != 0)
+  struct crdt_op op;
+  if (crdt_buf_err(&b) || crdt_op_sign(&d, &g->who, out, cap, &len, &op) != 0)
     abort();
+  if (prev) {
+    memcpy(prev, op.id, CRDT_ID_BYTES);
+    prev[CRDT_ID_BYTES] = 1;
+  }
   return len;
 }
 
@@ -86,14 +110,24 @@ struct gen_part {
   const struct bench_gen *g;
   struct bench_ops *o;
   size_t from, to;
+  int half; /* with chains: 0 or 1, the half of the residents and ops this part makes */
+  uint8_t (*last)[CRDT_ID_BYTES + 1];
 };
 
 static void *gen_part(void *arg)
 {
   struct gen_part *p = arg;
   for (size_t i = p->from; i < p->to; i++) {
+    if (p->last) {
+      /* Edit chains run in index order: each part walks every index and
+       * makes the ops of its residents (and every other op of its parity),
+       * so the result does not depend on the threads. */
+      int64_t who = gen_resident(p->g, p->g->first + i);
+      if ((who >= 0 ? (int)(who & 1) : (int)(i & 1)) != p->half)
+        continue;
+    }
     p->o->ops[i] = p->o->arena + i * CRDT_OP_MAX_BYTES / 16;
-    p->o->lens[i] = gen_one(p->g, p->g->first + i, p->o->ops[i], CRDT_OP_MAX_BYTES / 16);
+    p->o->lens[i] = gen_one(p->g, p->g->first + i, p->o->ops[i], CRDT_OP_MAX_BYTES / 16, p->last);
   }
   return NULL;
 }
@@ -106,7 +140,14 @@ int bench_gen_ops(const struct bench_gen *g, size_t count, struct bench_ops *o)
   o->lens = malloc(count * sizeof *o->lens);
   if (!o->arena || !o->ops || !o->lens)
     return LINLI_ENOMEM;
-  struct gen_part parts[2] = {{g, o, 0, count / 2}, {g, o, count / 2, count}};
+  struct gen_part parts[2] = {{g, o, 0, count / 2, 0, NULL}, {g, o, count / 2, count, 1, NULL}};
+  uint8_t(*last)[CRDT_ID_BYTES + 1] = NULL;
+  if (g->chains) {
+    if (!(last = calloc(GEN_PEOPLE, sizeof *last)))
+      return LINLI_ENOMEM;
+    parts[0] = (struct gen_part){g, o, 0, count, 0, last};
+    parts[1] = (struct gen_part){g, o, 0, count, 1, last};
+  }
   pthread_t t;
   int threaded = pthread_create(&t, NULL, gen_part, &parts[1]) == 0;
   gen_part(&parts[0]);
@@ -114,6 +155,7 @@ int bench_gen_ops(const struct bench_gen *g, size_t count, struct bench_ops *o)
     pthread_join(t, NULL);
   else
     gen_part(&parts[1]);
+  free(last);
   return 0;
 }
 

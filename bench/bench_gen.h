@@ -15,6 +15,9 @@ struct bench_gen {
   uint64_t n;                /* the size of the whole set the times spread over */
   uint64_t first;            /* index of the first op to make (ops differ by index) */
   int scatter;               /* 1: times uniform over the span, not ascending */
+  int chains;                /* 1: each resident edit names the previous edit of that
+                                resident as its parent, as `linli set` does (ops made in
+                                one call); 0: edits are concurrent and pile up as conflicts */
 };
 
 /* count signed ops, each in a slot of CRDT_OP_MAX_BYTES/16 (512) bytes. */

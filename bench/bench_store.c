@@ -90,7 +90,7 @@ int bench_store(int argc, char **argv)
     cores = 8;
 
   struct bench_gen g = {.scope = "shihua", .seed = 1, .base_ms = 1580000000000,
-                        .span_ms = 60ull * 86400000, .n = n, .first = 0};
+                        .span_ms = 60ull * 86400000, .n = n, .first = 0, .chains = 1};
   uint8_t seed[CRDT_SEED_BYTES];
   memset(seed, 9, sizeof seed);
   crdt_identity_from_seed(&g.who, seed);

@@ -43,67 +43,6 @@ struct store_bound store_bound_max(void)
   return b;
 }
 
-/* ---- the crdt view over an LMDB transaction ---- */
-
-static int tv_get(void *ctx, const uint8_t *k, size_t kl, const uint8_t **v, size_t *vl)
-{
-  struct store__tv *t = ctx;
-  MDB_val key = {kl, (void *)k}, val;
-  int rc = mdb_get(t->txn, t->dbi, &key, &val);
-  if (rc)
-    return store__err(rc);
-  *v = val.mv_data;
-  *vl = val.mv_size;
-  return 0;
-}
-
-static int tv_put(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
-{
-  struct store__tv *t = ctx;
-  if (t->read_only)
-    return LINLI_EINVAL;
-  MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
-  return store__err(mdb_put(t->txn, t->dbi, &key, &val, 0));
-}
-
-static int tv_del(void *ctx, const uint8_t *k, size_t kl)
-{
-  struct store__tv *t = ctx;
-  if (t->read_only)
-    return LINLI_EINVAL;
-  MDB_val key = {kl, (void *)k};
-  int rc = mdb_del(t->txn, t->dbi, &key, NULL);
-  return rc == MDB_NOTFOUND ? 0 : store__err(rc);
-}
-
-static int tv_scan(void *ctx, const uint8_t *prefix, size_t pl,
-                   int (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t), void *arg)
-{
-  struct store__tv *t = ctx;
-  MDB_cursor *c;
-  MDB_val key = {pl, (void *)prefix}, val;
-  int rc = mdb_cursor_open(t->txn, t->dbi, &c);
-  if (rc)
-    return store__err(rc);
-  rc = pl ? mdb_cursor_get(c, &key, &val, MDB_SET_RANGE) : mdb_cursor_get(c, &key, &val, MDB_FIRST);
-  while (rc == 0) {
-    if (key.mv_size < pl || (pl && memcmp(key.mv_data, prefix, pl) != 0))
-      break;
-    if ((rc = fn(arg, key.mv_data, key.mv_size, val.mv_data, val.mv_size)) != 0)
-      goto out;
-    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
-  }
-  rc = rc == MDB_NOTFOUND || rc == 0 ? 0 : store__err(rc);
-out:
-  mdb_cursor_close(c);
-  return rc;
-}
-
-struct crdt_view store__view(struct store__tv *t)
-{
-  return (struct crdt_view){t, tv_get, tv_put, tv_del, tv_scan};
-}
-
 /* ---- open / close ---- */
 
 static int store__mkdir(const char *dir)
@@ -120,6 +59,32 @@ static int store__mkdir(const char *dir)
   if ((st.st_mode & 077) && chmod(dir, 0700) < 0)
     return -errno;
   return 0;
+}
+
+/* meta "format": how ops and rows are laid out. 2: packed ops, log rows
+ * made from the ops (store_pack.c, store_view.c). A store of another
+ * format is refused, not misread. */
+#define STORE_FORMAT 2
+
+static int store__format(struct store *s, MDB_txn *txn)
+{
+  MDB_val key = {6, "format"}, val;
+  int rc = mdb_get(txn, s->meta, &key, &val);
+  if (rc == 0)
+    return val.mv_size == 8 && store__get_be64(val.mv_data) == STORE_FORMAT ? 0 : LINLI_EVERSION;
+  if (rc != MDB_NOTFOUND)
+    return store__err(rc);
+  MDB_stat st;
+  if ((rc = mdb_stat(txn, s->ops, &st)))
+    return store__err(rc);
+  if (st.ms_entries)
+    return LINLI_EVERSION; /* ops from before formats were recorded */
+  if (s->read_only)
+    return 0;
+  uint8_t b[8];
+  store__be64(b, STORE_FORMAT);
+  val = (MDB_val){8, b};
+  return store__err(mdb_put(txn, s->meta, &key, &val, 0));
 }
 
 int store_open(struct store **out, const struct store_config *cfg)
@@ -153,11 +118,13 @@ int store_open(struct store **out, const struct store_config *cfg)
   if ((rc = store__err(mdb_txn_begin(s->env, NULL, cfg->read_only ? MDB_RDONLY : 0, &txn))))
     goto fail;
   unsigned create = cfg->read_only ? 0 : MDB_CREATE;
-  const char *names[] = {"ops", "rows", "fp", "meta"};
-  MDB_dbi *dbis[] = {&s->ops, &s->rows, &s->fp, &s->meta};
-  for (int i = 0; i < 4; i++)
+  const char *names[] = {"ops", "rows", "fp", "meta", "names"};
+  MDB_dbi *dbis[] = {&s->ops, &s->rows, &s->fp, &s->meta, &s->names};
+  for (int i = 0; i < 5; i++)
     if ((rc = store__err(mdb_dbi_open(txn, names[i], create, dbis[i]))))
       goto fail;
+  if ((rc = store__format(s, txn)))
+    goto fail;
   if ((rc = store__err(mdb_txn_commit(txn)))) {
     txn = NULL;
     goto fail;
@@ -292,10 +259,11 @@ static int get_op_txn(struct store *s, MDB_txn *txn, void *arg)
     return store__err(rc);
   if (!a->buf)
     return 1;
-  if (op.mv_size > a->cap)
-    return LINLI_ETOOBIG;
-  memcpy(a->buf, op.mv_data, op.mv_size);
-  return (int)op.mv_size;
+  size_t len;
+  if ((rc = store__unpack(s, txn, a->scope, strlen(a->scope), a->hlc, op.mv_data, op.mv_size,
+                          a->buf, a->cap, &len)))
+    return rc;
+  return (int)len;
 }
 
 int store_has_at(struct store *s, const char *scope, uint64_t hlc, const uint8_t id[CRDT_ID_BYTES])
@@ -335,12 +303,13 @@ static int scan_txn(struct store *s, MDB_txn *txn, void *arg)
     if (key.mv_size < CRDT_ID_BYTES ||
         memcmp((uint8_t *)key.mv_data + key.mv_size - CRDT_ID_BYTES, a->id, CRDT_ID_BYTES))
       continue;
+    size_t len, sl = key.mv_size - 9 - CRDT_ID_BYTES;
+    const uint8_t *k = key.mv_data;
     if (!a->buf)
       rc = 1;
-    else if (val.mv_size > a->cap)
-      rc = LINLI_ETOOBIG;
-    else
-      memcpy(a->buf, val.mv_data, val.mv_size), rc = (int)val.mv_size;
+    else if ((rc = store__unpack(s, txn, (const char *)k, sl, store__get_be64(k + sl + 1),
+                                 val.mv_data, val.mv_size, a->buf, a->cap, &len)) == 0)
+      rc = (int)len;
     mdb_cursor_close(c);
     return rc;
   }
@@ -370,7 +339,7 @@ struct digest_arg {
 static int digest_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   struct digest_arg *a = arg;
-  struct store__tv t = {txn, s->rows, 1};
+  struct store__tv t = {s, txn, 1, {0}, 0};
   struct crdt_view v = store__view(&t);
   return crdt_view_digest(&v, a->prefix, a->pl, a->out);
 }
@@ -389,7 +358,7 @@ struct rows_arg {
 static int rows_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   struct rows_arg *a = arg;
-  struct store__tv t = {txn, s->rows, 1};
+  struct store__tv t = {s, txn, 1, {0}, 0};
   struct crdt_view v = store__view(&t);
   return a->fn(a->arg, &v);
 }
@@ -428,9 +397,9 @@ int store_stats(struct store *s, uint64_t *ops, uint64_t *hlc_max)
 static int bytes_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   uint64_t *out = arg, pages = 0;
-  MDB_dbi dbis[] = {s->ops, s->rows, s->fp, s->meta};
+  MDB_dbi dbis[] = {s->ops, s->rows, s->fp, s->meta, s->names};
   MDB_stat st;
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 5; i++) {
     int rc = mdb_stat(txn, dbis[i], &st);
     if (rc)
       return store__err(rc);

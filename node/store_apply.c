@@ -69,8 +69,9 @@ struct apply_arg {
 static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   struct apply_arg *a = arg;
-  struct store__tv t = {txn, s->rows, 0};
+  struct store__tv t = {s, txn, 0, {0}, 0};
   struct crdt_view view = store__view(&t);
+  uint8_t packed[STORE_PACK_MAX];
   size_t nu = 0;
   uint64_t hlc_max = 0;
   int added = 0, rc;
@@ -79,7 +80,10 @@ static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
     const struct crdt_op *op = &a->ops[i];
     uint8_t k[STORE_OPKEY_MAX];
     size_t kl = store__op_key(k, op->scope.p, op->scope.len, op->hlc, op->id);
-    MDB_val key = {kl, k}, val = {op->raw_len, (void *)op->raw};
+    size_t pl;
+    if ((rc = store__pack(s, txn, op, packed, sizeof packed, &pl)))
+      return rc;
+    MDB_val key = {kl, k}, val = {pl, packed};
     /* Ops mostly arrive in time order: appending fills pages completely
      * instead of splitting them in half. A key that is not past the end
      * fails with MDB_KEYEXIST and takes the ordinary path. */
@@ -135,10 +139,27 @@ int store_apply(struct store *s, const struct crdt_op *ops, size_t n, int *statu
   return rc;
 }
 
+/* The op stored under (key, val), decoded from its rebuilt bytes in buf,
+ * with its id checked against the key: a corrupted record fails here. */
+static int stored_op(struct store *s, MDB_txn *txn, const MDB_val *key, const MDB_val *val,
+                     uint8_t *buf, struct crdt_op *op)
+{
+  const uint8_t *k = key->mv_data;
+  size_t len;
+  if (key->mv_size < 10 + CRDT_ID_BYTES)
+    return LINLI_ECORRUPT;
+  size_t sl = key->mv_size - 9 - CRDT_ID_BYTES;
+  if (store__unpack(s, txn, (const char *)k, sl, store__get_be64(k + sl + 1), val->mv_data,
+                    val->mv_size, buf, STORE_PACK_MAX, &len) != 0 ||
+      crdt_op_decode(op, buf, len) != 0 || memcmp(k + sl + 9, op->id, CRDT_ID_BYTES) != 0)
+    return LINLI_ECORRUPT;
+  return 0;
+}
+
 static int rebuild_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   (void)arg;
-  struct store__tv t = {txn, s->rows, 0};
+  struct store__tv t = {s, txn, 0, {0}, 0};
   struct crdt_view view = store__view(&t);
   MDB_cursor *c;
   MDB_val key, val;
@@ -148,17 +169,14 @@ static int rebuild_txn(struct store *s, MDB_txn *txn, void *arg)
   if ((rc = mdb_cursor_open(txn, s->ops, &c)))
     return store__err(rc);
   int mrc;
+  uint8_t buf[STORE_PACK_MAX];
   for (mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST); mrc == 0;
        mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
     struct crdt_op op;
     /* Stored ops were verified on the way in; decode recomputes the id
      * from the stored bytes, which also catches a corrupted record. */
-    if (crdt_op_decode(&op, val.mv_data, val.mv_size) != 0 ||
-        key.mv_size < CRDT_ID_BYTES ||
-        memcmp((uint8_t *)key.mv_data + key.mv_size - CRDT_ID_BYTES, op.id, CRDT_ID_BYTES) != 0) {
-      rc = LINLI_ECORRUPT;
+    if ((rc = stored_op(s, txn, &key, &val, buf, &op)))
       break;
-    }
     if ((rc = crdt_apply(&view, &op)))
       break;
   }
@@ -213,15 +231,14 @@ static int purge_txn(struct store *s, MDB_txn *txn, void *arg)
   int err = 0, purged = 0, mrc = mdb_cursor_open(txn, s->ops, &c);
   if (mrc)
     return store__err(mrc);
+  uint8_t buf[STORE_PACK_MAX];
   for (mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); mrc == 0 && !err;) {
     const uint8_t *p = key.mv_data;
     struct crdt_op op;
     if (key.mv_size != sl + 9 + CRDT_ID_BYTES || memcmp(p, a->scope, sl) || p[sl])
       break; /* past the scope */
-    if (crdt_op_decode(&op, val.mv_data, val.mv_size)) {
-      err = LINLI_ECORRUPT;
+    if ((err = stored_op(s, txn, &key, &val, buf, &op)))
       break;
-    }
     if (memcmp(op.author, a->author, CRDT_PK_BYTES) != 0) {
       mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
       continue;

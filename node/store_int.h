@@ -8,16 +8,22 @@
 
 struct store {
   MDB_env *env;
-  MDB_dbi ops, rows, fp, meta;
+  MDB_dbi ops, rows, fp, meta, names; /* names: store_pack.c */
   size_t map_size, map_size_max;
   int read_only;
 };
 
-/* A crdt_view over one LMDB transaction and sub-database. */
+/* A crdt_view over the rows of one LMDB transaction. Log rows (crdt.h,
+ * CRDT_ROW_LOG) are not stored: each names an op of the ops sub-database,
+ * whose key ends in the same (hlc, id), so the view makes them from the
+ * ops. A marker row, the log prefix itself (scope 0 coll 0 0x01), says
+ * where in row order a collection's log goes; the view never shows it. */
 struct store__tv {
+  struct store *s;
   MDB_txn *txn;
-  MDB_dbi dbi;
   int read_only;
+  uint8_t marker[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + 3]; /* the last one written */
+  size_t marker_len;
 };
 struct crdt_view store__view(struct store__tv *t);
 
@@ -32,6 +38,17 @@ int store__read(struct store *s, int (*fn)(struct store *, MDB_txn *, void *), v
 size_t store__op_key(uint8_t *k, const char *scope, size_t sl, uint64_t hlc, const uint8_t *id);
 void store__be64(uint8_t *p, uint64_t v);
 uint64_t store__get_be64(const uint8_t *p);
+
+/* Ops are stored packed (store_pack.c): value = pack(op), at most the op's
+ * length + 1. store__unpack rebuilds the op's exact bytes from the key's
+ * (scope, hlc) and the value; store__peek reads collection and kind. */
+#define STORE_PACK_MAX (CRDT_OP_MAX_BYTES + 1)
+int store__pack(struct store *s, MDB_txn *txn, const struct crdt_op *op, uint8_t *out, size_t cap,
+                size_t *len);
+int store__unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
+                  const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len);
+int store__peek(struct store *s, MDB_txn *txn, const uint8_t *val, size_t vl, const char **coll,
+                uint32_t *cl, int *kind);
 
 #define STORE_FPKEY_MAX (CRDT_SCOPE_MAX + 1 + 1 + 8)
 #define STORE_FPVAL_BYTES (8 + STORE_FP_SUM_BYTES)

@@ -13,6 +13,7 @@ struct range {
   MDB_txn *txn;
   const char *scope;
   size_t sl;
+  int raw; /* 1: callbacks get the op's bytes (unpacked); 0: NULL, 0 */
 };
 
 static int bound_cmp(uint64_t hlc, const uint8_t *id, const struct store_bound *b)
@@ -34,7 +35,8 @@ static int ops_walk(const struct range *r, const struct store_bound *lo,
   int rc = mdb_cursor_open(r->txn, r->s->ops, &c);
   if (rc)
     return store__err(rc);
-  size_t n = 0;
+  size_t n = 0, len = 0;
+  uint8_t buf[STORE_PACK_MAX];
   for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
        rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
     const uint8_t *p = key.mv_data;
@@ -45,7 +47,12 @@ static int ops_walk(const struct range *r, const struct store_bound *lo,
     if (bound_cmp(hlc, id, hi) >= 0 || (limit && n == limit))
       break;
     n++;
-    int stop = fn(arg, hlc, id, val.mv_data, val.mv_size);
+    if (r->raw && (rc = store__unpack(r->s, r->txn, r->scope, r->sl, hlc, val.mv_data,
+                                      val.mv_size, buf, sizeof buf, &len))) {
+      mdb_cursor_close(c);
+      return rc;
+    }
+    int stop = fn(arg, hlc, id, r->raw ? buf : NULL, len);
     if (stop) {
       mdb_cursor_close(c);
       return stop;
@@ -156,7 +163,7 @@ struct fp_arg {
 static int range_fp_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   struct fp_arg *a = arg;
-  struct range r = {s, txn, a->scope, strlen(a->scope)};
+  struct range r = {s, txn, a->scope, strlen(a->scope), 0};
   return fp_txn(&r, a->lo, a->hi, &a->acc);
 }
 
@@ -214,7 +221,7 @@ static int bucket_count(const struct range *r, int level, uint64_t bucket, uint6
 static int nth_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   struct fp_arg *a = arg;
-  struct range r = {s, txn, a->scope, strlen(a->scope)};
+  struct range r = {s, txn, a->scope, strlen(a->scope), 0};
   struct nth_state st = {a->k, a->out};
   uint64_t b = store__bucket(a->lo->hlc, 0), bhi = store__bucket(a->hi->hlc, 0);
   int rc;
@@ -277,7 +284,7 @@ struct each_arg {
 static int each_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   struct each_arg *a = arg;
-  struct range r = {s, txn, a->scope, strlen(a->scope)};
+  struct range r = {s, txn, a->scope, strlen(a->scope), 1};
   return ops_walk(&r, a->lo, a->hi, a->limit, a->fn, a->arg);
 }
 
