@@ -1,25 +1,31 @@
 /* Rounds to converge after a heal: n nodes hold one scope, `writers` of
  * them write one op each while isolated, then in every round each node
- * syncs with at most one peer (a random perfect matching; the links of a
- * round come up together and go down when the round ends). Push-pull
- * gossip of this kind needs at least log2 n rounds: a node's knowledge
- * can at most double per round. */
+ * syncs with at most one peer (peers.c: the gossip schedule or a random
+ * matching; the links of a round come up together and go down when the
+ * round ends). Push-pull gossip of this kind needs at least log2 n rounds:
+ * a node's knowledge can at most double per round. Every round must finish
+ * its syncs within its virtual time: nothing in flight at its end, and
+ * both ends of every pair hold the same op set. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim_int.h"
 
 #define BENCH_ROUND_MS 5000
+#define BENCH_ROUNDS_MAX 64
 
-static void run_until(struct sim *s, uint64_t until)
+/* Runs events until `until`; returns the time of the last delivery. */
+static uint64_t run_until(struct sim *s, uint64_t until)
 {
   struct sim_ev e;
+  uint64_t last = 0;
   while (s->n_heap && s->heap[0].at <= until && sim__pop(s, &e)) {
     s->now = e.at;
     s->v->events++;
-    if (e.kind == SIM_EV_MSG)
+    if (e.kind == SIM_EV_MSG) {
       sim__deliver(s, &e);
-    else if (e.kind == SIM_EV_TICK && s->nodes[e.a].n) {
+      last = e.at;
+    } else if (e.kind == SIM_EV_TICK && s->nodes[e.a].n) {
       struct sim_ev next = e;
       next.at = s->now + SIM_TICK_MS;
       next.buf = NULL;
@@ -29,26 +35,42 @@ static void run_until(struct sim *s, uint64_t until)
     free(e.buf);
   }
   s->now = until;
+  return last;
 }
 
-/* Drops every link and makes a fresh random matching. */
-static int rematch(struct sim *s, uint32_t *perm)
+/* The round that just ended completed its syncs: no message in flight,
+ * and the two ends of every link of the round hold the same op set. */
+static int round_complete(struct sim *s, uint32_t round, struct sim_bench *b)
 {
-  for (uint32_t e = 0; e < s->n_edges; e++)
-    sim__link_down(s, e);
-  for (uint32_t i = 0; i < s->n_nodes; i++)
-    s->nodes[i].n_edges = 0;
-  s->n_edges = 0;
-  for (uint32_t i = s->n_nodes; i > 1; i--) {
-    uint32_t j = (uint32_t)sim_rng_below(&s->rng, i), t = perm[i - 1];
-    perm[i - 1] = perm[j];
-    perm[j] = t;
-  }
-  for (uint32_t i = 0; i + 1 < s->n_nodes; i += 2) {
-    int rc = sim__edge_add(s, perm[i], perm[i + 1]);
-    if (rc)
-      return rc;
-    sim__link_up(s, s->n_edges - 1);
+  for (size_t i = 0; i < s->n_heap; i++)
+    if (s->heap[i].kind == SIM_EV_MSG) {
+      snprintf(b->why, sizeof b->why, "round %u: a message %u>%u still in flight at its end",
+               round, s->heap[i].a, s->heap[i].b);
+      return LINLI_EPROTO;
+    }
+  struct store_bound lo = STORE_BOUND_MIN, hi = store_bound_max();
+  for (uint32_t e = 0; e < s->n_edges; e++) {
+    struct sim_edge *x = &s->edges[e];
+    uint64_t count[2];
+    uint8_t sum[2][STORE_FP_SUM_BYTES];
+    if (x->off)
+      continue;
+    if (!x->up) {
+      snprintf(b->why, sizeof b->why, "round %u: link %u>%u never came up", round, x->a, x->b);
+      return LINLI_EPROTO;
+    }
+    for (int k = 0; k < 2; k++) {
+      int rc = store_range_fp(node_store(s->nodes[k ? x->b : x->a].n), s->scope_name[0], &lo,
+                              &hi, &count[k], sum[k]);
+      if (rc)
+        return rc;
+    }
+    if (count[0] != count[1] || memcmp(sum[0], sum[1], sizeof sum[0])) {
+      snprintf(b->why, sizeof b->why,
+               "round %u: n%u (%llu ops) and n%u (%llu ops) did not finish their sync", round,
+               x->a, (unsigned long long)count[0], x->b, (unsigned long long)count[1]);
+      return LINLI_EPROTO;
+    }
   }
   return 0;
 }
@@ -76,40 +98,44 @@ static int bench_write(struct sim *s, struct sim_node *nd)
   return node_write(nd->n, &c, id);
 }
 
-int sim_bench_rounds(uint32_t n, uint32_t writers, uint64_t seed, const char *tmp_root,
-                     uint32_t *rounds)
+int sim_bench_rounds(uint32_t n, uint32_t writers, enum sim_peers peers, uint64_t seed,
+                     const char *tmp_root, struct sim_bench *b)
 {
   struct sim_scenario *sc = calloc(1, sizeof *sc);
   struct sim *s = calloc(1, sizeof *s);
-  uint32_t *perm = calloc(n, sizeof *perm);
   struct sim_verdict v;
   int rc = LINLI_ENOMEM;
-  *rounds = 0;
-  if (!sc || !s || !perm)
+  memset(b, 0, sizeof *b);
+  if (!sc || !s)
     goto out;
   sim_scenario_defaults(sc);
   snprintf(sc->name, sizeof sc->name, "bench-%u", n);
-  sc->topo = SIM_TOPO_MESH, sc->mesh_nodes = n, sc->mesh_degree = 0;
+  sc->topo = SIM_TOPO_MESH, sc->mesh_nodes = n, sc->mesh_degree = 0, sc->peers = peers;
   sc->sync_ms = 3600000, sc->lat_min_ms = 1, sc->lat_max_ms = 10, sc->skew_max_ms = 0;
   if ((rc = sim__init(s, sc, seed, NULL, tmp_root, &v)))
     goto out;
-  for (uint32_t i = 0; i < n; i++)
-    perm[i] = i;
   for (uint32_t w = 0; w < writers && w < n; w++)
     if ((rc = bench_write(s, &s->nodes[(uint64_t)w * n / writers])))
       goto out;
-  while (!all_have(s, writers < n ? writers : n) && *rounds < 64) {
-    if ((rc = rematch(s, perm)))
+  while (!all_have(s, writers < n ? writers : n) && b->rounds < BENCH_ROUNDS_MAX) {
+    uint64_t start = s->now;
+    if ((rc = sim__peers_round(s, peers, b->rounds)))
       goto out;
-    run_until(s, s->now + BENCH_ROUND_MS);
-    ++*rounds;
+    uint64_t last = run_until(s, start + BENCH_ROUND_MS);
+    if (last > start && last - start > b->busy_ms)
+      b->busy_ms = last - start;
+    if ((rc = round_complete(s, b->rounds, b)))
+      goto out;
+    b->rounds++;
   }
-  rc = *rounds < 64 ? 0 : LINLI_ELIMIT;
+  b->events = v.events;
+  rc = b->rounds < BENCH_ROUNDS_MAX ? 0 : LINLI_ELIMIT;
+  if (rc)
+    snprintf(b->why, sizeof b->why, "not converged after %u rounds", BENCH_ROUNDS_MAX);
 out:
   if (s && s->sc)
     sim__release(s);
   free(s);
   free(sc);
-  free(perm);
   return rc;
 }

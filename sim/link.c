@@ -59,6 +59,14 @@ static long edge_find(struct sim *s, uint32_t from, uint32_t to)
   return -1;
 }
 
+long sim__edge_get(struct sim *s, uint32_t a, uint32_t b)
+{
+  long e = edge_find(s, a, b);
+  if (e < 0 && a != b && sim__edge_add(s, a, b) == 0)
+    e = (long)s->n_edges - 1;
+  return e;
+}
+
 int sim__linked(struct sim *s, uint32_t a, uint32_t b)
 {
   long e = edge_find(s, a, b);
@@ -80,7 +88,7 @@ static int alive(const struct sim *s, uint32_t i)
 /* A connection needs both directions and both ends. */
 static int link_wanted(const struct sim *s, const struct sim_edge *x)
 {
-  return alive(s, x->a) && alive(s, x->b) && sim__allowed(s, x->a, x->b) &&
+  return !x->off && alive(s, x->a) && alive(s, x->b) && sim__allowed(s, x->a, x->b) &&
          sim__allowed(s, x->b, x->a);
 }
 

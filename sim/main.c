@@ -34,8 +34,10 @@ static const char usage[] =
     "Output: one line per seed, 'SEED=N ok ...' or 'SEED=N FAIL ...' followed by\n"
     "the command that replays it; then a summary line.\n"
     "bench prints 'ratio rounds_vs_log2n_N' for N = 100 and 1400 (rounds to\n"
-    "converge after a heal, each node syncing with at most one peer per round,\n"
-    "divided by log2 N) and 'metric sim_events_per_s' (the star scenario).\n"
+    "converge after a heal, each node syncing with at most one peer per round\n"
+    "chosen by the gossip schedule, divided by log2 N), the same for a random\n"
+    "matching per round ('metric rounds_random_N'), and 'metric sim_events_per_s'\n"
+    "(the star scenario).\n"
     "Exit status: 0 every invariant held, 1 one failed, 2 usage error.\n";
 
 struct opts {
@@ -201,17 +203,31 @@ static int cmd_bench(int argc, char **argv)
     return 2;
   }
   static const uint32_t sizes[] = {100, 1400};
-  for (int i = 0; i < 2; i++) {
-    uint32_t rounds;
-    double lg = log2((double)sizes[i]);
-    int rc = sim_bench_rounds(sizes[i], 32, seed, NULL, &rounds);
-    if (rc) {
-      fprintf(stderr, "linli-sim bench: %s\n", linli_strerror(rc));
-      return 1;
+  static const struct {
+    enum sim_peers peers;
+    const char *name;
+  } how[] = {{SIM_PEERS_SCHEDULE, "schedule"}, {SIM_PEERS_RANDOM, "random"}};
+  for (int i = 0; i < 2; i++)
+    for (int h = 0; h < 2; h++) {
+      struct sim_bench b;
+      double lg = log2((double)sizes[i]);
+      int rc = sim_bench_rounds(sizes[i], 32, how[h].peers, seed, NULL, &b);
+      if (rc) {
+        fprintf(stderr, "linli-sim bench: n=%u %s: %s\n", sizes[i], how[h].name,
+                b.why[0] ? b.why : linli_strerror(rc));
+        return 1;
+      }
+      if (how[h].peers == SIM_PEERS_SCHEDULE) {
+        printf("metric rounds_%u %u rounds\n", sizes[i], b.rounds);
+        printf("ratio rounds_vs_log2n_%u %.2f\n", sizes[i], b.rounds / lg);
+      } else {
+        printf("metric rounds_random_%u %u rounds\n", sizes[i], b.rounds);
+        printf("metric rounds_random_vs_log2n_%u %.2f\n", sizes[i], b.rounds / lg);
+      }
+      printf("metric round_busy_ms_%s_%u %llu ms\n", how[h].name, sizes[i],
+             (unsigned long long)b.busy_ms);
+      fflush(stdout);
     }
-    printf("metric rounds_%u %u rounds\n", sizes[i], rounds);
-    printf("ratio rounds_vs_log2n_%u %.2f\n", sizes[i], rounds / lg);
-  }
   struct sim_scenario sc;
   struct sim_verdict v;
   sim_scenario_builtin(&sc, "star");

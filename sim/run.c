@@ -84,6 +84,8 @@ static void end_faults(struct sim *s)
   sim__check_stored(s);
   s->v->conv_missing_bytes = sim__missing_bytes(s);
   s->conv_bytes = 0;
+  if (s->sc->peers != SIM_PEERS_LINKS && sim__peers_round(s, s->sc->peers, 0))
+    sim__fail(s, "out of memory choosing the peers of round 1");
   push_at(s, s->now + s->sc->sync_ms, SIM_EV_ROUND, 0, 0);
 }
 
@@ -100,6 +102,8 @@ static void round_done(struct sim *s)
     sim__converged(s, 1);
     s->done = 1;
   } else {
+    if (s->sc->peers != SIM_PEERS_LINKS && sim__peers_round(s, s->sc->peers, s->rounds))
+      sim__fail(s, "out of memory choosing the peers of round %u", s->rounds + 1);
     push_at(s, s->now + s->sc->sync_ms, SIM_EV_ROUND, 0, 0);
   }
 }
@@ -256,6 +260,7 @@ void sim__release(struct sim *s)
   if (s->root[0])
     rmdir(s->root);
   free(s->scratch);
+  free(s->perm);
 }
 
 int sim_run(const struct sim_scenario *sc, uint64_t seed, FILE *trace, const char *tmp_root,

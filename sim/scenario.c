@@ -396,6 +396,12 @@ static int parse_line(struct sim_scenario *sc, char **tok, int n)
   }
   if (n != 2)
     return LINLI_EINVAL;
+  if (!strcmp(k, "peer-choice")) {
+    sc->peers = !strcmp(tok[1], "schedule") ? SIM_PEERS_SCHEDULE
+                : !strcmp(tok[1], "random") ? SIM_PEERS_RANDOM
+                                            : SIM_PEERS_LINKS;
+    return sc->peers || !strcmp(tok[1], "links") ? 0 : LINLI_EINVAL;
+  }
   if (!strcmp(k, "max-rounds"))
     return parse_u32(tok[1], &sc->max_rounds) || !sc->max_rounds ? LINLI_EINVAL : 0;
   uint64_t *ms = !strcmp(k, "duration")    ? &sc->duration_ms
@@ -443,6 +449,10 @@ int sim_scenario_parse(struct sim_scenario *sc, const char *text, char *err, siz
   }
   if (sc->skew_max_ms * 2 >= sc->max_drift_ms) {
     snprintf(err, errcap, "skew must stay below max-drift / 2 so honest ops are accepted");
+    return LINLI_EINVAL;
+  }
+  if (sc->peers != SIM_PEERS_LINKS && sc->topo != SIM_TOPO_MESH) {
+    snprintf(err, errcap, "peer-choice schedule|random needs topology mesh (one scope on every node)");
     return LINLI_EINVAL;
   }
   if (sim_scenario_nodes(sc) > SIM_NODES_MAX) {

@@ -115,6 +115,13 @@ struct sim_sched {
   uint32_t lo[16], hi[16], group[16];
 };
 
+/* Who syncs with whom in the convergence rounds after the heal. */
+enum sim_peers {
+  SIM_PEERS_LINKS = 0,    /* the topology's links: each node with all its linked peers */
+  SIM_PEERS_SCHEDULE = 1, /* one peer per round: the gossip schedule (node/gossip.h) */
+  SIM_PEERS_RANDOM = 2,   /* one peer per round: a fresh random matching */
+};
+
 /* Deliberate bugs, to prove the checker can fail. */
 enum sim_bug {
   SIM_BUG_NONE = 0,
@@ -154,6 +161,9 @@ struct sim_scenario {
   struct sim_sched sched[SIM_SCHED_MAX];
   uint32_t n_sched;
   enum sim_bug bug;
+  /* MESH only: SCHEDULE or RANDOM replace the links after the heal by one
+   * matching per round (every connection of a round closes at its end). */
+  enum sim_peers peers;
 };
 
 /* Fills sc with the named built-in scenario: star, district, city,
@@ -204,9 +214,20 @@ void sim_verdict_format(const struct sim_verdict *v, char *out, size_t cap);
 
 /* ---- bench: rounds to converge after a heal ----
  * n nodes hold one scope; `writers` of them each write one op while
- * isolated; then in each round every node syncs with at most one peer (a
- * random matching). Returns the rounds until every node holds every op. */
-int sim_bench_rounds(uint32_t n, uint32_t writers, uint64_t seed, const char *tmp_root,
-                     uint32_t *rounds);
+ * isolated; then in each round every node syncs with at most one peer,
+ * chosen by `peers` (SCHEDULE or RANDOM), over real links: the round's
+ * connections come up together and close when the round (5 s of virtual
+ * time) ends. Every round is checked to have completed its syncs: no
+ * message is still in flight at its end and both ends of every pair hold
+ * the same op set (else LINLI_EPROTO and `why` says which). Fills b with
+ * the rounds until every node holds every op. */
+struct sim_bench {
+  uint32_t rounds;
+  uint64_t busy_ms;  /* longest time from a round's start to its last delivery */
+  uint64_t events;
+  char why[256];
+};
+int sim_bench_rounds(uint32_t n, uint32_t writers, enum sim_peers peers, uint64_t seed,
+                     const char *tmp_root, struct sim_bench *b);
 
 #endif

@@ -44,6 +44,7 @@ struct sim_edge {
   int pending;      /* a LINK_UP event is queued */
   uint32_t epoch;   /* connection number; messages of older ones are dropped */
   uint64_t fifo[2]; /* last delivery time a->b, b->a */
+  int off;          /* not wanted this round (peer choice by rounds, peers.c) */
 };
 
 struct sim_node {
@@ -115,6 +116,7 @@ struct sim {
   FILE *tf;
   char root[SIM_PATH_MAX - 40];
   uint8_t *scratch; /* NET_MSG_MAX bytes for building messages */
+  uint32_t *perm;   /* peers.c: the random matching's permutation */
 };
 
 /* run.c */
@@ -157,6 +159,13 @@ int sim__send(struct sim *s, uint32_t from, uint32_t to, const uint8_t *msg, siz
               int faults);
 void sim__deliver(struct sim *s, const struct sim_ev *e);
 int sim__edge_add(struct sim *s, uint32_t a, uint32_t b);
+/* The edge between a and b, added (a dials) if there is none; -1 out of memory. */
+long sim__edge_get(struct sim *s, uint32_t a, uint32_t b);
+
+/* peers.c: peer choice by rounds (sc->peers SCHEDULE or RANDOM). Closes
+ * every connection and opens round `round`'s matching among the honest
+ * nodes at once. */
+int sim__peers_round(struct sim *s, enum sim_peers how, uint32_t round);
 
 /* workload.c */
 int sim__write(struct sim *s);
