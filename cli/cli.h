@@ -40,6 +40,7 @@ enum {
   CLI_O_CATEGORY = 1 << 18,
   CLI_O_START = 1 << 19,
   CLI_O_COUGH = 1 << 20, /* a flag */
+  CLI_O_VERBS = 1 << 21, /* the command has verbs, each with its own --help (records.c) */
 };
 
 struct cli_args {
@@ -47,6 +48,7 @@ struct cli_args {
   const char *temp, *date, *person, *visitor, *direction, *purpose, *resident, *compound,
       *category, *start;
   int json, cough;
+  int help; /* --help was given: run() prints the help of its verb (CLI_O_VERBS) */
   const char *pos[CLI_POS_MAX];
   int n_pos;
 };
@@ -108,5 +110,8 @@ int cli_cmd_revoke(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_roster(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_get(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_list(const struct cli_cmd *cmd, struct cli_args *a);
+/* Shows one record (key) or every record of coll in a->scope (NULL: the
+ * node's community) as linli get / list do, table or JSON (a->json). */
+int cli_show_records(struct cli_args *a, const char *coll, const char *key);
 
 #endif

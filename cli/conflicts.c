@@ -132,13 +132,7 @@ static int show_record(void *arg, const struct record *r)
 static int parent_entry(void *arg, const struct crdt_lww_entry *e)
 {
   struct walk *w = arg;
-  for (uint32_t i = 0; i < w->n_parents; i++)
-    if (!memcmp(w->parents + i * CRDT_ID_BYTES, e->id, CRDT_ID_BYTES))
-      return 0;
-  if (w->n_parents == CRDT_PARENTS_MAX)
-    return w->over = 1;
-  memcpy(w->parents + w->n_parents++ * CRDT_ID_BYTES, e->id, CRDT_ID_BYTES);
-  return 0;
+  return w->over |= cli_parent_add(w->parents, &w->n_parents, e->id);
 }
 
 static int resolve_record(void *arg, const struct record *r)

@@ -217,123 +217,127 @@ static int cli_load_hub(const struct cli_args *a, struct config *c, struct crdt_
   return CLI_OK;
 }
 
-int cli_cmd_enroll(const struct cli_cmd *cmd, struct cli_args *a)
+/* Runs fn with the hub's config and key (a->data must be the hub's
+ * directory); the key is wiped after. */
+static int cli_as_hub(const struct cli_args *a,
+                      int (*fn)(const struct cli_args *a, const struct config *c,
+                                const struct crdt_identity *hub, void *arg),
+                      void *arg)
 {
   struct config *c = malloc(sizeof *c);
   struct crdt_identity hub;
+  int rc;
+  if (!c)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  rc = cli_load_hub(a, c, &hub);
+  if (rc == CLI_OK) {
+    rc = fn(a, c, &hub, arg);
+    crdt_identity_wipe(&hub);
+  }
+  free(c);
+  return rc;
+}
+
+/* An op the hub signed (len bytes, or the signing error): written to
+ * DIR/name for nodes reached by hand, stored in the hub's node (through
+ * linlid if it runs), its path printed on stdout. */
+static int cli_hub_publish(const struct cli_args *a, const struct config *c, const char *what,
+                           const char *name, const uint8_t *op, int len, char *path, size_t cap)
+{
+  if (len < 0)
+    return cli_fail("cannot sign %s: %s", what, linli_strerror(len));
+  if (cli_write_op(a, name, op, (size_t)len, path, cap) || cli_store_op(c, what, op, (size_t)len))
+    return CLI_FAIL;
+  printf("%s\n", path);
+  return CLI_OK;
+}
+
+static int cli_enroll_signed(const struct cli_args *a, const struct config *c,
+                             const struct crdt_identity *hub, void *arg)
+{
   uint8_t pk[CRDT_PK_BYTES], op[CRDT_OP_MAX_BYTES];
   char community[CRDT_SCOPE_MAX + 1], hex[2 * CRDT_PK_BYTES + 1], name[CRDT_SCOPE_MAX + 32],
       path[PATH_MAX + CRDT_SCOPE_MAX + 32], until[32], what[160];
+  unsigned long days = *(const unsigned long *)arg;
+  int e = trust_request_read(a->pos[0], pk, community);
+  if (e)
+    return cli_fail("%s is not a valid enrolment request: %s", a->pos[0],
+                    e == LINLI_EBADSIG ? "its signature does not verify (altered or truncated?)"
+                    : e == LINLI_EKEYFILE ? "it is not of the form linli init writes"
+                                          : linli_strerror(e));
+  if (strcmp(community, c->district) == 0)
+    return cli_fail("the request is for the district scope %s itself; a node's community must be "
+                    "another code", community);
+  uint64_t now = cli_now_ms();
+  uint64_t until_ms = now + (uint64_t)days * CLI_DAY_MS;
+  int len = trust_cert_sign(hub, c->district, CRDT_HLC_MAKE(now, 0), pk, community, "community",
+                            now - CLI_SKEW_MS, until_ms, op, sizeof op);
+  cli_hex(hex, pk, sizeof pk);
+  snprintf(name, sizeof name, "cert-%s-%.8s.op", community, hex);
+  snprintf(what, sizeof what, "the certificate of %.16s... (%s)", hex, community);
+  if (cli_hub_publish(a, c, what, name, op, len, path, sizeof path))
+    return CLI_FAIL;
+  cli_time(until, sizeof until, until_ms);
+  fprintf(stderr, "linli: certified %.16s... for community %s until %s. Carry %s to the node and "
+                  "run there: linli import-cert --data DIR %s (or let it sync with the hub)\n",
+          hex, community, until, path, name);
+  return CLI_OK;
+}
+
+int cli_cmd_enroll(const struct cli_cmd *cmd, struct cli_args *a)
+{
   unsigned long days = 365;
-  int rc = CLI_FAIL;
   (void)cmd;
-  if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
   if (a->days) {
     char *end = NULL;
     errno = 0;
     days = strtoul(a->days, &end, 10);
     if (errno || !end || *end || a->days[0] < '1' || a->days[0] > '9' || days > CLI_DAYS_MAX) {
-      free(c);
       fprintf(stderr, "linli enroll: --days takes a whole number from 1 to %d\n", CLI_DAYS_MAX);
       return CLI_USAGE;
     }
   }
-  if (cli_load_hub(a, c, &hub))
-    goto out_c;
-  int e = trust_request_read(a->pos[0], pk, community);
-  if (e) {
-    rc = cli_fail("%s is not a valid enrolment request: %s", a->pos[0],
-                  e == LINLI_EBADSIG ? "its signature does not verify (altered or truncated?)"
-                  : e == LINLI_EKEYFILE ? "it is not of the form linli init writes"
-                                        : linli_strerror(e));
-    goto out;
-  }
-  if (strcmp(community, c->district) == 0) {
-    rc = cli_fail("the request is for the district scope %s itself; a node's community must be "
-                  "another code", community);
-    goto out;
-  }
+  return cli_as_hub(a, cli_enroll_signed, &days);
+}
+
+static int cli_revoke_signed(const struct cli_args *a, const struct config *c,
+                             const struct crdt_identity *hub, void *arg)
+{
+  const uint8_t *pk = arg;
+  uint8_t op[CRDT_OP_MAX_BYTES];
+  char name[64], path[PATH_MAX + 64], when[32], what[96];
+  const char *hex = a->pos[0];
+  if (sodium_memcmp(pk, hub->pk, CRDT_PK_BYTES) == 0)
+    return cli_fail("the hub cannot revoke its own key");
   uint64_t now = cli_now_ms();
-  uint64_t until_ms = now + (uint64_t)days * CLI_DAY_MS;
-  int len = trust_cert_sign(&hub, c->district, CRDT_HLC_MAKE(now, 0), pk, community, "community",
-                            now - CLI_SKEW_MS, until_ms, op, sizeof op);
-  if (len < 0) {
-    rc = cli_fail("cannot sign the certificate: %s", linli_strerror(len));
-    goto out;
-  }
-  cli_hex(hex, pk, sizeof pk);
-  snprintf(name, sizeof name, "cert-%s-%.8s.op", community, hex);
-  if (cli_write_op(a, name, op, (size_t)len, path, sizeof path))
-    goto out;
-  snprintf(what, sizeof what, "the certificate of %.16s... (%s)", hex, community);
-  if (cli_store_op(c, what, op, (size_t)len))
-    goto out;
-  cli_time(until, sizeof until, until_ms);
-  printf("%s\n", path);
-  fprintf(stderr, "linli: certified %.16s... for community %s until %s. Carry %s to the node and "
-                  "run there: linli import-cert --data DIR %s (or let it sync with the hub)\n",
-          hex, community, until, path, name);
-  rc = CLI_OK;
-out:
-  crdt_identity_wipe(&hub);
-out_c:
-  free(c);
-  return rc;
+  int len = trust_revoke_sign(hub, c->district, CRDT_HLC_MAKE(now, 0), pk, now, a->reason, op,
+                              sizeof op);
+  snprintf(name, sizeof name, "revoke-%.8s.op", hex);
+  snprintf(what, sizeof what, "the revocation of %.16s...", hex);
+  if (cli_hub_publish(a, c, what, name, op, len, path, sizeof path))
+    return CLI_FAIL;
+  cli_time(when, sizeof when, now);
+  fprintf(stderr, "linli: revoked %.16s... from %s; its ops stamped since are rejected everywhere "
+                  "and its connections closed as the revocation spreads. %s carries it by hand.\n",
+          hex, when, path);
+  return CLI_OK;
 }
 
 int cli_cmd_revoke(const struct cli_cmd *cmd, struct cli_args *a)
 {
-  struct config *c = malloc(sizeof *c);
-  struct crdt_identity hub;
-  uint8_t pk[CRDT_PK_BYTES], op[CRDT_OP_MAX_BYTES];
-  char name[64], path[PATH_MAX + 64], when[32], what[96];
+  uint8_t pk[CRDT_PK_BYTES];
   size_t bl = 0;
-  int rc = CLI_FAIL;
   const char *hex = a->pos[0];
-  if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
   if (!a->reason || !a->reason[0] || strlen(a->reason) > 512) {
-    free(c);
     fprintf(stderr, "linli revoke: --reason TEXT is required (1 to 512 bytes; no personal data)\n");
     return cli_usage(cmd, CLI_USAGE);
   }
   if (strlen(hex) != 2 * CRDT_PK_BYTES ||
       sodium_hex2bin(pk, sizeof pk, hex, strlen(hex), NULL, &bl, NULL) || bl != CRDT_PK_BYTES) {
-    free(c);
     fprintf(stderr, "linli revoke: KEYHEX is the node's public key, 64 hex digits (linli roster)\n");
     return CLI_USAGE;
   }
-  if (cli_load_hub(a, c, &hub))
-    goto out_c;
-  if (sodium_memcmp(pk, hub.pk, CRDT_PK_BYTES) == 0) {
-    rc = cli_fail("the hub cannot revoke its own key");
-    goto out;
-  }
-  uint64_t now = cli_now_ms();
-  int len = trust_revoke_sign(&hub, c->district, CRDT_HLC_MAKE(now, 0), pk, now, a->reason, op,
-                              sizeof op);
-  if (len < 0) {
-    rc = cli_fail("cannot sign the revocation: %s", linli_strerror(len));
-    goto out;
-  }
-  snprintf(name, sizeof name, "revoke-%.8s.op", hex);
-  if (cli_write_op(a, name, op, (size_t)len, path, sizeof path))
-    goto out;
-  snprintf(what, sizeof what, "the revocation of %.16s...", hex);
-  if (cli_store_op(c, what, op, (size_t)len))
-    goto out;
-  cli_time(when, sizeof when, now);
-  printf("%s\n", path);
-  fprintf(stderr, "linli: revoked %.16s... from %s; its ops stamped since are rejected everywhere "
-                  "and its connections closed as the revocation spreads. %s carries it by hand.\n",
-          hex, when, path);
-  rc = CLI_OK;
-out:
-  crdt_identity_wipe(&hub);
-out_c:
-  free(c);
-  return rc;
+  return cli_as_hub(a, cli_revoke_signed, pk);
 }
 
 /* ---- any node ---- */

@@ -45,19 +45,8 @@ static int read_look(void *arg, const struct crdt_view *v)
 static int write_set(struct cli_writer *w, const char *scope, const char *coll, const char *key,
                      struct cli_kv *kv, int n)
 {
-  uint8_t body[CRDT_BODY_MAX_BYTES + 256], id[CRDT_ID_BYTES];
-  char hex[2 * CRDT_ID_BYTES + 1];
-  struct crdt_buf b;
-  crdt_buf_init(&b, body, sizeof body);
-  if (cli_body(&b, kv, n))
-    return cli_fail("the record is larger than %d bytes", CRDT_BODY_MAX_BYTES);
-  struct node_change ch = {scope, coll, key, CRDT_SET, b.p, b.len, NULL, 0};
-  int rc = cli_writer_put(w, &ch, id);
-  if (rc)
-    return cli_fail("not written: %s", cli_writer_why(w, rc));
-  cli_hex(hex, id, sizeof id);
-  printf("%s\n", hex);
-  return CLI_OK;
+  struct node_change ch = {scope, coll, key, CRDT_SET, NULL, 0, NULL, 0};
+  return cli_write_kv(w, &ch, kv, n);
 }
 
 int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)

@@ -375,6 +375,13 @@ static int cli_cmd_digest(const struct cli_cmd *cmd, struct cli_args *a)
 
 static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a);
 
+/* The commands of records.c: verbs per collection, each with its --help. */
+#define CLI_RECORDS (CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_VERBS)
+#define CLI_REC(name, verbs, key, what)                                                    \
+  {name, cli_cmd_records, CLI_RECORDS, 1, -1,                                              \
+   verbs " --data DIR [" key "] [field=value...] [--json]",                                \
+   "  " what " of the community (linli " name " VERB --help)."}
+
 static const struct cli_cmd cli_cmds[] = {
     {"init", cli_cmd_init, CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN | CLI_O_DISTRICT | CLI_O_HUB,
      0, 0, "--data DIR --community CODE [--listen tcp://HOST:PORT] [--district D --hub HEX|self]",
@@ -459,6 +466,17 @@ static const struct cli_cmd cli_cmds[] = {
      "  record with its values, author (first 8 hex of the key), time and op id.\n"
      "  resolve: sets the fields with every concurrent value as parent, so the conflict\n"
      "  disappears on every node as the write spreads (through linlid if it runs)."},
+    CLI_REC("compound", "add|set|show|list", "COMPOUND", "The residential compounds"),
+    CLI_REC("household", "add|set|show|list", "HOUSEHOLD", "The households"),
+    CLI_REC("resident", "add|set|show|list", "RESIDENT", "The residents"),
+    CLI_REC("grid", "add|set|show|list", "GRID", "The grids"),
+    CLI_REC("volunteer", "add|set|show|list", "VOLUNTEER", "The volunteers"),
+    {"supply", cli_cmd_records, CLI_RECORDS, 1, -1,
+     "stock|relief|order|proxy VERB --data DIR [KEY] [field=value...] [--json]",
+     "  Stock counters, relief hand-outs, group orders, proxy purchases\n"
+     "  (linli supply PART --help)."},
+    CLI_REC("disinfect", "add|show|list", "COMPOUND", "The disinfection rounds"),
+    CLI_REC("measures", "set|show|list", "COMPOUND", "The six-measures checklists"),
     {"check", cli_cmd_check,
      CLI_O_DATA | CLI_O_TEMP | CLI_O_COUGH | CLI_O_DATE | CLI_O_PERSON | CLI_O_VISITOR |
          CLI_O_DIRECTION | CLI_O_PURPOSE,
@@ -494,7 +512,8 @@ static const struct cli_cmd cli_cmds[] = {
      "  Lists the compounds the hub approved, each re-checked on the date (default\n"
      "  today): CERTIFIED if its rule still holds, WITHDRAWN with the reason if not (a\n"
      "  case that arrived late), UNKNOWN if this node does not hold that community."},
-    {"help", cli_cmd_help, 0, 0, 1, "[COMMAND]", "  Shows the commands, or one command's help."},
+    {"help", cli_cmd_help, 0, 0, 3, "[COMMAND [VERB]]",
+     "  Shows the commands, or one command's (or verb's) help."},
 };
 #define CLI_N_CMDS (sizeof cli_cmds / sizeof cli_cmds[0])
 
@@ -524,6 +543,11 @@ static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a)
   if (!c) {
     cli_fail("no command '%s'; see linli help", a->pos[0]);
     return CLI_USAGE;
+  }
+  if (c->opts & CLI_O_VERBS) { /* linli help resident add: the verb's help */
+    memmove(a->pos, a->pos + 1, (size_t)--a->n_pos * sizeof a->pos[0]);
+    a->help = 1;
+    return c->run(c, a);
   }
   return cli_usage(c, CLI_OK);
 }
@@ -606,6 +630,10 @@ int main(int argc, char **argv)
     return cli_main_usage(stderr, CLI_USAGE);
   }
   int rc = cli_parse(cmd, argc - 2, argv + 2, &a);
+  if (rc < 0 && (cmd->opts & CLI_O_VERBS)) {
+    a.help = 1;
+    return cmd->run(cmd, &a);
+  }
   if (rc)
     return cli_usage(cmd, rc < 0 ? CLI_OK : CLI_USAGE);
   if (crdt_init())

@@ -349,6 +349,8 @@ static int cli_show_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v
 {
   struct cli_show *s = arg;
   const uint8_t *p = k + s->pl, *end = k + kl;
+  if (p < end && *p == CRDT_ROW_LOG)
+    return 0; /* the collection's event log, not a record */
   const uint8_t *z = memchr(p, 0, (size_t)(end - p));
   if (!z || z + 1 >= end)
     return 0;
@@ -382,7 +384,7 @@ static int cli_show_txn(void *arg, const struct crdt_view *v)
   return rc < 0 ? rc : 0;
 }
 
-static int cli_show(struct cli_args *a, const char *coll, const char *key)
+int cli_show_records(struct cli_args *a, const char *coll, const char *key)
 {
   struct config c;
   struct store *st = NULL;
@@ -438,11 +440,11 @@ int cli_cmd_get(const struct cli_cmd *cmd, struct cli_args *a)
   if (crdt_check_key(a->pos[1], strlen(a->pos[1])))
     return cli_fail("the record key must be 1 to %d bytes of text without control characters",
                     CRDT_KEY_MAX);
-  return cli_show(a, a->pos[0], a->pos[1]);
+  return cli_show_records(a, a->pos[0], a->pos[1]);
 }
 
 int cli_cmd_list(const struct cli_cmd *cmd, struct cli_args *a)
 {
   (void)cmd;
-  return cli_show(a, a->pos[0], NULL);
+  return cli_show_records(a, a->pos[0], NULL);
 }

@@ -62,17 +62,12 @@ static int parse_temp(const char *s, int64_t *dc)
 }
 
 struct exists {
-  const char *scope, *coll, *key;
-  int found;
   char s1[32], s2[16], s3[16]; /* case: category, start, release */
 };
 
 static int on_exists(void *arg, const struct record *r)
 {
   struct exists *e = arg;
-  if (r->deleted)
-    return 0;
-  e->found = 1;
   if (record_str(r, "category", e->s1, sizeof e->s1))
     e->s1[0] = 0;
   if (record_str(r, "start_date", e->s2, sizeof e->s2))
@@ -82,24 +77,11 @@ static int on_exists(void *arg, const struct record *r)
   return 0;
 }
 
-static int read_exists(void *arg, const struct crdt_view *v)
-{
-  struct exists *e = arg;
-  int rc = record_each(v, e->scope, e->coll, e->key, on_exists, e);
-  return rc < 0 ? rc : 0;
-}
-
 /* 1 if the record exists in the node's own scope, 0 if not, <0 error. */
 static int exists(struct cli_writer *w, const char *coll, const char *key, struct exists *e)
 {
   memset(e, 0, sizeof *e);
-  e->scope = w->c.scopes[0];
-  e->coll = coll;
-  e->key = key;
-  int rc = cli_writer_read(w, read_exists, e);
-  if (rc == LINLI_ENOTFOUND)
-    return 0;
-  return rc < 0 ? rc : e->found;
+  return cli_writer_lookup(w, NULL, coll, key, on_exists, e);
 }
 
 static int check_key(const char *what, const char *key)
@@ -116,18 +98,9 @@ static int check_key(const char *what, const char *key)
 static int put(struct cli_writer *w, const char *coll, const char *key, enum crdt_kind kind,
                struct cli_kv *kv, int n, const char *said)
 {
-  uint8_t body[CRDT_BODY_MAX_BYTES + 256], id[CRDT_ID_BYTES];
-  char hex[2 * CRDT_ID_BYTES + 1];
-  struct crdt_buf b;
-  crdt_buf_init(&b, body, sizeof body);
-  if (cli_body(&b, kv, n))
-    return cli_fail("the record is larger than %d bytes", CRDT_BODY_MAX_BYTES);
-  struct node_change ch = {NULL, coll, key, kind, b.p, b.len, NULL, 0};
-  int rc = cli_writer_put(w, &ch, id);
-  if (rc)
-    return cli_fail("not recorded: %s", cli_writer_why(w, rc));
-  cli_hex(hex, id, sizeof id);
-  printf("%s\n", hex);
+  struct node_change ch = {NULL, coll, key, kind, NULL, 0, NULL, 0};
+  if (cli_write_kv(w, &ch, kv, n))
+    return CLI_FAIL;
   fprintf(stderr, "linli: %s (stored %s)\n", said, cli_writer_where(w));
   return CLI_OK;
 }
@@ -205,20 +178,6 @@ static int check_gate(const struct cli_cmd *cmd, struct cli_args *a, struct cli_
   return put(*w, "gate_check", a->pos[1], CRDT_APPEND, kv, 6, said);
 }
 
-int cli_cmd_check(const struct cli_cmd *cmd, struct cli_args *a)
-{
-  struct cli_writer *w = NULL;
-  int rc;
-  if (!strcmp(a->pos[0], "health"))
-    rc = check_health(cmd, a, &w);
-  else if (!strcmp(a->pos[0], "gate"))
-    rc = check_gate(cmd, a, &w);
-  else
-    rc = cli_usage(cmd, CLI_USAGE);
-  cli_writer_close(w);
-  return rc;
-}
-
 static int case_open(const struct cli_cmd *cmd, struct cli_args *a, struct cli_writer **w)
 {
   static const char *cats[] = {"confirmed", "suspected", "fever", "close_contact", NULL};
@@ -275,16 +234,31 @@ static int case_release(const struct cli_cmd *cmd, struct cli_args *a, struct cl
   return put(*w, "case_status", a->pos[1], CRDT_SET, kv, 1, said);
 }
 
-int cli_cmd_case(const struct cli_cmd *cmd, struct cli_args *a)
+typedef int verb_fn(const struct cli_cmd *cmd, struct cli_args *a, struct cli_writer **w);
+
+/* Runs the verb named by the first argument (names[i] runs fns[i]). */
+static int dispatch(const struct cli_cmd *cmd, struct cli_args *a, const char *const names[2],
+                    verb_fn *const fns[2])
 {
   struct cli_writer *w = NULL;
-  int rc;
-  if (!strcmp(a->pos[0], "open"))
-    rc = case_open(cmd, a, &w);
-  else if (!strcmp(a->pos[0], "release"))
-    rc = case_release(cmd, a, &w);
-  else
-    rc = cli_usage(cmd, CLI_USAGE);
+  int rc = -1;
+  for (int i = 0; i < 2; i++)
+    if (!strcmp(a->pos[0], names[i]))
+      rc = fns[i](cmd, a, &w);
   cli_writer_close(w);
-  return rc;
+  return rc < 0 ? cli_usage(cmd, CLI_USAGE) : rc;
+}
+
+int cli_cmd_check(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  static const char *const names[2] = {"health", "gate"};
+  static verb_fn *const fns[2] = {check_health, check_gate};
+  return dispatch(cmd, a, names, fns);
+}
+
+int cli_cmd_case(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  static const char *const names[2] = {"open", "release"};
+  static verb_fn *const fns[2] = {case_open, case_release};
+  return dispatch(cmd, a, names, fns);
 }

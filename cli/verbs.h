@@ -1,6 +1,6 @@
 /* The staff verbs of cli/: writing records (write.c), CSV (csv.c),
  * conflicts (conflicts.c), checks and cases (verbs.c), the certification
- * flow (flow.c). */
+ * flow (flow.c), the verbs of each collection (records.c). */
 #ifndef LINLI_CLI_VERBS_H
 #define LINLI_CLI_VERBS_H
 
@@ -37,7 +37,20 @@ int cli_writer_open(struct cli_writer **w, const char *data);
 /* One op; 0 (id set if non-NULL) or a LINLI_E* / -errno code. */
 int cli_writer_put(struct cli_writer *w, const struct node_change *ch, uint8_t id[CRDT_ID_BYTES]);
 const char *cli_writer_why(const struct cli_writer *w, int rc);
+/* One op of ch's scope (NULL: the node's community), collection, key,
+ * kind and parents, its body the map of kv (ch's body is ignored); prints
+ * the op id on stdout. CLI_OK, or CLI_FAIL after saying why. */
+int cli_write_kv(struct cli_writer *w, const struct node_change *ch, struct cli_kv *kv, int n);
+struct record;
+/* Looks up the live record coll/key of scope (NULL: the node's community)
+ * as w reads the store, and calls fn (if not NULL) on it: 1 found, 0 not
+ * there (or deleted), or a LINLI_E* error. */
+int cli_writer_lookup(struct cli_writer *w, const char *scope, const char *coll, const char *key,
+                      int (*fn)(void *arg, const struct record *r), void *arg);
 const char *cli_writer_where(const struct cli_writer *w);
+/* Adds id to the parents[*n] of an op unless it is there: 0, or 1 if
+ * CRDT_PARENTS_MAX are there already (id left out). */
+int cli_parent_add(uint8_t *parents, uint32_t *n, const uint8_t id[CRDT_ID_BYTES]);
 /* Reads the node's rows in one snapshot (the local node's or read-only). */
 int cli_writer_read(struct cli_writer *w, int (*fn)(void *arg, const struct crdt_view *v), void *arg);
 void cli_writer_close(struct cli_writer *w);
@@ -61,5 +74,8 @@ int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_certifications(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a);
+/* records.c: compound, household, resident, grid, volunteer, supply,
+ * disinfect, measures (add / set / show / list and the like). */
+int cli_cmd_records(const struct cli_cmd *cmd, struct cli_args *a);
 
 #endif

@@ -1,8 +1,9 @@
 /* Writing records from the staff verbs (import-csv, check, case, declare,
- * approve, conflicts resolve): one op at a time through the running
- * linlid's control socket (["write", ...], docs/operator.md section 6), or,
- * with the daemon stopped, into the node opened here under linlid.lock.
- * Bodies are built from name/value pairs in canonical key order. */
+ * approve, conflicts resolve, the verbs of records.c): one op at a time
+ * through the running linlid's control socket (["write", ...],
+ * docs/operator.md section 6), or, with the daemon stopped, into the node
+ * opened here under linlid.lock. Bodies are built from name/value pairs in
+ * canonical key order; cli_writer_lookup reads a record before a write. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,16 +121,21 @@ struct frontier {
   uint32_t n;
 };
 
+int cli_parent_add(uint8_t *parents, uint32_t *n, const uint8_t id[CRDT_ID_BYTES])
+{
+  for (uint32_t i = 0; i < *n; i++)
+    if (!memcmp(parents + i * CRDT_ID_BYTES, id, CRDT_ID_BYTES))
+      return 0;
+  if (*n == CRDT_PARENTS_MAX)
+    return 1;
+  memcpy(parents + (*n)++ * CRDT_ID_BYTES, id, CRDT_ID_BYTES);
+  return 0;
+}
+
 static int fr_entry(void *arg, const struct crdt_lww_entry *e)
 {
   struct frontier *f = arg;
-  for (uint32_t i = 0; i < f->n; i++)
-    if (!memcmp(f->parents + i * CRDT_ID_BYTES, e->id, CRDT_ID_BYTES))
-      return 0;
-  if (f->n == CRDT_PARENTS_MAX)
-    return 1; /* more than an op can name: the rest stay as a conflict */
-  memcpy(f->parents + f->n++ * CRDT_ID_BYTES, e->id, CRDT_ID_BYTES);
-  return 0;
+  return cli_parent_add(f->parents, &f->n, e->id); /* full: the rest stay as a conflict */
 }
 
 static int body_has(const struct node_change *ch, const struct crdt_str *name)
@@ -236,6 +242,58 @@ int cli_writer_read(struct cli_writer *w, int (*fn)(void *arg, const struct crdt
   if (!w->ro && (rc = store_open(&w->ro, &sc)))
     return rc;
   return store_read_rows(w->ro, fn, arg);
+}
+
+int cli_write_kv(struct cli_writer *w, const struct node_change *ch, struct cli_kv *kv, int n)
+{
+  uint8_t body[CRDT_BODY_MAX_BYTES + 256], id[CRDT_ID_BYTES];
+  char hex[2 * CRDT_ID_BYTES + 1];
+  struct crdt_buf b;
+  struct node_change c = *ch;
+  crdt_buf_init(&b, body, sizeof body);
+  if (cli_body(&b, kv, n))
+    return cli_fail("the record is larger than %d bytes", CRDT_BODY_MAX_BYTES);
+  c.body = b.p;
+  c.body_len = b.len;
+  int rc = cli_writer_put(w, &c, id);
+  if (rc)
+    return cli_fail("not recorded: %s", cli_writer_why(w, rc));
+  cli_hex(hex, id, sizeof id);
+  printf("%s\n", hex);
+  return CLI_OK;
+}
+
+struct lookup {
+  const char *scope, *coll, *key;
+  int (*fn)(void *arg, const struct record *r);
+  void *arg;
+  int found;
+};
+
+static int lk_record(void *arg, const struct record *r)
+{
+  struct lookup *l = arg;
+  if (r->deleted)
+    return 0;
+  l->found = 1;
+  return l->fn ? l->fn(l->arg, r) : 0;
+}
+
+static int lk_read(void *arg, const struct crdt_view *v)
+{
+  struct lookup *l = arg;
+  int rc = record_each(v, l->scope, l->coll, l->key, lk_record, l);
+  return rc < 0 ? rc : 0;
+}
+
+int cli_writer_lookup(struct cli_writer *w, const char *scope, const char *coll, const char *key,
+                      int (*fn)(void *arg, const struct record *r), void *arg)
+{
+  struct lookup l = {scope ? scope : w->c.scopes[0], coll, key, fn, arg, 0};
+  int rc = cli_writer_read(w, lk_read, &l);
+  if (rc == LINLI_ENOTFOUND)
+    return 0;
+  return rc < 0 ? rc : l.found;
 }
 
 const char *cli_writer_where(const struct cli_writer *w)

@@ -11,7 +11,8 @@
 # 45 °C, an unknown resident, a future date; a field written on a and b
 # while the hub is down shows in `conflicts list` on both after the sync
 # and is gone everywhere after `conflicts resolve`; declare refuses a
-# compound whose rule fails and declares one that holds, the hub approves
+# compound whose rule fails and declares one that holds (its compound and six
+# measures written with linli compound add / measures set), the hub approves
 # it, and a confirmed case written offline on b withdraws it once it
 # arrives (certifications and report say WITHDRAWN with the reason).
 # Every process started here is killed on exit, whatever happens.
@@ -218,10 +219,12 @@ ok "a partition conflict shows on both nodes after the sync and is gone everywhe
 
 # ---- the certification flow ----
 TODAY=$(TZ=Asia/Shanghai date +%F)
-"$LINLI" put --data "$T/a" compound SH-C02 name=Compound2 >/dev/null
-"$LINLI" put --data "$T/a" measures SH-C02 publicity=true closed=true screening=true \
-  disinfection=true supply=true mobilisation=true >/dev/null
-"$LINLI" put --data "$T/a" measures SH-C01 publicity=true >/dev/null
+# the verbs of cli/records.c, trust on, through linlid
+"$LINLI" compound add --data "$T/a" SH-C01 name=Compound1 >/dev/null 2>&1 || die "compound add SH-C01"
+"$LINLI" compound add --data "$T/a" SH-C02 name=Compound2 >/dev/null 2>&1 || die "compound add SH-C02"
+"$LINLI" measures set --data "$T/a" SH-C02 publicity=yes closed=yes screening=yes \
+  disinfection=yes supply=yes mobilisation=yes >/dev/null 2>&1 || die "measures set SH-C02"
+"$LINLI" measures set --data "$T/a" SH-C01 publicity=yes >/dev/null 2>&1 || die "measures set SH-C01"
 rc=0
 "$LINLI" declare --data "$T/a" SH-C01 2>"$T/err" >/dev/null || rc=$?
 [[ $rc -eq 1 ]] && grep -q 'measures missing: closed screening' "$T/err" || die "SH-C01 declared without its measures"
