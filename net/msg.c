@@ -242,8 +242,13 @@ static int net__str_cmp(const struct crdt_str *a, const struct crdt_str *b)
 static int net__hello_read(struct net_msg *m, struct crdt_mp *r)
 {
   struct crdt_str prev = {0}, s;
+  uint32_t nl;
   int rc;
-  if ((rc = crdt_mp_uint(r, &m->version)) || (rc = crdt_mp_array(r, &m->n)))
+  if ((rc = crdt_mp_uint(r, &m->version)) || (rc = crdt_mp_bin(r, &m->nonce, &nl)))
+    return rc;
+  if (nl != NET_NONCE_BYTES)
+    return LINLI_EPROTO;
+  if ((rc = crdt_mp_array(r, &m->n)))
     return rc;
   if (m->n > NET_SCOPES_MAX)
     return LINLI_ETOOBIG;
@@ -356,7 +361,7 @@ int net_msg_type(const uint8_t *buf, size_t len, enum net_msg_type *type)
   crdt_mp_init(&r, buf, len);
   if ((rc = crdt_mp_array(&r, &n)) || (rc = crdt_mp_uint(&r, &t)))
     return rc;
-  if (n != 3 || t < NET_HELLO || t > NET_ERROR)
+  if (t < NET_HELLO || t > NET_ERROR || n != (t == NET_HELLO ? 4u : 3u))
     return LINLI_EPROTO;
   *type = (enum net_msg_type)t;
   return 0;
@@ -433,20 +438,21 @@ static int net__finish(struct crdt_buf *b, size_t start, enum net_msg_type type)
 
 static void net__head(struct crdt_buf *b, enum net_msg_type type, const char *scope, size_t sl)
 {
-  crdt_w_array(b, 3);
+  crdt_w_array(b, type == NET_HELLO ? 4 : 3);
   crdt_w_uint(b, (uint64_t)type);
   if (scope)
     crdt_w_str(b, scope, sl);
 }
 
-int net_hello_write(struct crdt_buf *b, uint64_t version, const struct crdt_str *scopes,
-                    uint32_t n)
+int net_hello_write(struct crdt_buf *b, uint64_t version, const uint8_t nonce[NET_NONCE_BYTES],
+                    const struct crdt_str *scopes, uint32_t n)
 {
   size_t start = b->len;
   if (n > NET_SCOPES_MAX)
     return LINLI_ETOOBIG;
   net__head(b, NET_HELLO, NULL, 0);
   crdt_w_uint(b, version);
+  crdt_w_bin(b, nonce, NET_NONCE_BYTES);
   crdt_w_array(b, n);
   for (uint32_t i = 0; i < n; i++)
     crdt_w_str(b, scopes[i].p, scopes[i].len);

@@ -29,7 +29,7 @@
 
 /* ---- limits (each is part of the protocol; docs/protocol.md §10.6 "Limits") ---- */
 
-#define NET_PROTO_VERSION 1
+#define NET_PROTO_VERSION 2
 #define NET_MSG_MAX (1024u * 1024u) /* bytes of one encoded message */
 #define NET_RANGES_MAX 8192u        /* ranges in one RECON */
 #define NET_IDS_MAX 16384u          /* ids in one message (RECON: all lists; WANT) */
@@ -37,7 +37,9 @@
 #define NET_SCOPES_MAX 1024u        /* scopes in one HELLO */
 #define NET_ERROR_TEXT_MAX 256u     /* bytes of the text of an ERROR */
 #define NET_ID_BYTES CRDT_ID_BYTES  /* 32 */
-#define NET_FP_BYTES 16             /* a fingerprint on the wire */
+#define NET_FP_BYTES 8              /* a fingerprint on the wire (keyed by the session salt) */
+#define NET_NONCE_BYTES 16          /* random bytes each side puts in its HELLO */
+#define NET_SALT_BYTES 16           /* the session's fingerprint key, from both nonces */
 #define NET_SUM_BYTES 32            /* the 256-bit sum of ids */
 #define NET_HLC_INF UINT64_MAX      /* reserved: no item has this hlc */
 
@@ -83,7 +85,11 @@ void net_bound_between(struct net_bound *b, const struct net_item *a, const stru
 void net_sum_add(uint8_t sum[NET_SUM_BYTES], const uint8_t id[NET_ID_BYTES]);
 void net_sum_sub(uint8_t sum[NET_SUM_BYTES], const uint8_t id[NET_ID_BYTES]);
 void net_sum_merge(uint8_t sum[NET_SUM_BYTES], const uint8_t other[NET_SUM_BYTES]);
-void net_fp(uint8_t fp[NET_FP_BYTES], uint64_t count, const uint8_t sum[NET_SUM_BYTES]);
+void net_fp(uint8_t fp[NET_FP_BYTES], const uint8_t salt[NET_SALT_BYTES], uint64_t count,
+            const uint8_t sum[NET_SUM_BYTES]);
+/* The session salt: a hash of the two HELLO nonces, in either order. */
+void net_salt(uint8_t salt[NET_SALT_BYTES], const uint8_t a[NET_NONCE_BYTES],
+              const uint8_t b[NET_NONCE_BYTES]);
 
 /* ---- the storage that reconciliation reads ----
  *
@@ -127,7 +133,7 @@ struct net_rstore net_memstore_rstore(struct net_memstore *m);
  *
  * Every message is one msgpack array [type, ...] in canonical form (the
  * crdt_mp rules), at most NET_MSG_MAX bytes, with no trailing bytes:
- *   HELLO  [1, version, [scope, ...]]        scopes strictly ascending
+ *   HELLO  [1, version, nonce, [scope, ...]] nonce: bin(16); scopes strictly ascending
  *   RECON  [2, scope, [range, ...]]          see struct net_range
  *   WANT   [3, scope, ids]                   ids: bin, 32*n bytes, ascending
  *   OPS    [4, scope, [op (bin), ...]]       reply to WANT, or a bulk send
@@ -172,6 +178,7 @@ struct net_range {
 struct net_msg {
   enum net_msg_type type;
   uint64_t version;         /* HELLO */
+  const uint8_t *nonce;     /* HELLO: NET_NONCE_BYTES */
   struct crdt_str scope;    /* RECON, WANT, OPS, PUSH */
   uint32_t n;               /* HELLO scopes, RECON ranges, WANT ids, OPS/PUSH ops */
   const uint8_t *ids;       /* WANT: n ids */
@@ -193,7 +200,8 @@ int net_msg_next_op(struct net_msg *m, const uint8_t **op, size_t *len); /* OPS,
 /* Writers append one message to b. They check their arguments against the
  * limits (LINLI_EINVAL, LINLI_ETOOBIG, LINLI_ENAME) and the room in b
  * (LINLI_ETOOBIG); on failure b->len is restored. */
-int net_hello_write(struct crdt_buf *b, uint64_t version, const struct crdt_str *scopes,
+int net_hello_write(struct crdt_buf *b, uint64_t version, const uint8_t nonce[NET_NONCE_BYTES],
+                    const struct crdt_str *scopes,
                     uint32_t n);
 int net_recon_write(struct crdt_buf *b, const char *scope, size_t scope_len,
                     const struct net_range *ranges, uint32_t n);
@@ -229,6 +237,9 @@ struct net_recon_cfg {
   uint32_t first_ids;   /* the initiator lists its newest first_ids ids at once */
   uint32_t growth;      /* the first RECON's ranges grow by this factor from the newest end (>= 2) */
   uint32_t msg_max;     /* output message budget in bytes (<= NET_MSG_MAX) */
+  /* The session's fingerprint key (net_salt of the two HELLO nonces); both
+   * sides must use the same. The default is all zero: tests and benches. */
+  uint8_t salt[NET_SALT_BYTES];
 };
 void net_recon_cfg_default(struct net_recon_cfg *c);
 

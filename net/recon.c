@@ -36,6 +36,7 @@ void net_recon_cfg_default(struct net_recon_cfg *c)
   c->first_ids = 16;
   c->growth = 4;
   c->msg_max = NET_MSG_MAX;
+  memset(c->salt, 0, sizeof c->salt);
 }
 
 int net_recon_init(struct net_recon *r, const struct net_rstore *store, const char *scope,
@@ -174,7 +175,7 @@ static int net__emit_fp(struct net__out *o, const struct net_bound *lo, const st
   int rc = net__room(o, lo, NET__FP_MAX - NET__HEAD_MAX, 0);
   if (rc)
     return rc;
-  net_fp(fp, count, sum);
+  net_fp(fp, o->r->cfg.salt, count, sum);
   net__head(o, lo, hi, NET_FPRINT);
   crdt_w_bin(o->b, fp, NET_FP_BYTES);
   return 0;
@@ -227,7 +228,7 @@ static int net__answer_fp(struct net__out *o, const struct net_bound *lo,
   int rc = r->store.fingerprint(r->store.ctx, lo, &in->upper, &m, sum);
   if (rc)
     return rc;
-  net_fp(fp, m, sum);
+  net_fp(fp, r->cfg.salt, m, sum);
   if (memcmp(fp, in->fp, NET_FP_BYTES) == 0)
     return 0;
   if (m <= r->cfg.idlist_max || m < 2)
@@ -450,7 +451,7 @@ static int net__out_end(struct net__out *o)
     } else {
       net__head(o, &o->rest_lo, &o->rest_hi, NET_FPRINT);
       uint8_t fp[NET_FP_BYTES];
-      net_fp(fp, count, sum);
+      net_fp(fp, r->cfg.salt, count, sum);
       crdt_w_bin(o->b, fp, NET_FP_BYTES);
     }
   }

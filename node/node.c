@@ -37,6 +37,9 @@ struct bucket {
 struct peer {
   uint32_t id;
   int up, dialer, hello_sent, hello;
+  /* HELLO nonces, ours and the peer's; the session salt keys fingerprints. */
+  uint8_t nonce[NET_NONCE_BYTES];
+  uint8_t salt[NET_SALT_BYTES];
   uint64_t common;  /* bit si: the peer holds scope si */
   uint64_t last_sync_ms;
   uint64_t ops_in, ops_out, bytes_in, bytes_out, behind, rejected;
@@ -248,11 +251,17 @@ static int sess_init(struct node *n, struct sess *s)
 {
   struct net_rstore rs = {s, rs_fp, rs_nth, rs_items};
   struct net_recon_cb cb = {s, cb_have, cb_need};
+  struct net_recon_cfg cfg;
+  struct peer *p = peer_get(n, s->peer, 0);
+  if (!p || !p->hello)
+    return LINLI_EPROTO; /* no session salt before both HELLOs */
+  net_recon_cfg_default(&cfg);
+  memcpy(cfg.salt, p->salt, sizeof cfg.salt);
   s->n_have = 0;
   s->need = s->sent = 0;
   s->active = 1;
   s->last_ms = n->env.now_ms(n->env.ctx);
-  return net_recon_init(&s->r, &rs, n->scopes[s->si], n->scope_len[s->si], NULL, &cb);
+  return net_recon_init(&s->r, &rs, n->scopes[s->si], n->scope_len[s->si], &cfg, &cb);
 }
 
 /* Sends the ops the peer lacks, in OPS messages within the limits. */
@@ -740,7 +749,8 @@ static int send_hello(struct node *n, struct peer *p)
     sc[i] = (struct crdt_str){n->scopes[order[i]], (uint32_t)n->scope_len[order[i]]};
   struct crdt_buf b;
   crdt_buf_init(&b, n->out, NET_MSG_MAX);
-  int rc = net_hello_write(&b, NET_PROTO_VERSION, sc, (uint32_t)m);
+  n->env.random(n->env.ctx, p->nonce, sizeof p->nonce);
+  int rc = net_hello_write(&b, NET_PROTO_VERSION, p->nonce, sc, (uint32_t)m);
   if (!rc)
     rc = node__send(n, p, b.p, b.len);
   if (!rc)
@@ -791,10 +801,11 @@ static int on_hello(struct node *n, struct peer *p, struct net_msg *m)
       common |= (uint64_t)1 << si;
   }
   p->common = common;
-  p->hello = 1;
   int rc = 0;
   if (!p->hello_sent && (rc = send_hello(n, p)))
     return rc;
+  net_salt(p->salt, p->nonce, m->nonce);
+  p->hello = 1;
   if (p->dialer)
     for (int si = 0; si < n->cfg.n_scopes && !rc; si++)
       if (common >> si & 1)

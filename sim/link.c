@@ -107,7 +107,10 @@ static void hostile_hello(struct sim *s, uint32_t victim)
     }
   struct crdt_buf b;
   crdt_buf_init(&b, s->scratch, NET_MSG_MAX);
-  if (net_hello_write(&b, NET_PROTO_VERSION, sc, n) == 0)
+  uint8_t nonce[NET_NONCE_BYTES];
+  for (size_t i = 0; i < sizeof nonce; i++)
+    nonce[i] = (uint8_t)sim_rng_below(&s->rng, 256);
+  if (net_hello_write(&b, NET_PROTO_VERSION, nonce, sc, n) == 0)
     sim__send(s, s->hostile, victim, b.p, b.len, 0);
 }
 

@@ -106,7 +106,8 @@ static size_t h_hello(uint8_t *buf, size_t cap, const char *scope)
   struct crdt_buf b;
   struct crdt_str sc = {scope, (uint32_t)strlen(scope)};
   crdt_buf_init(&b, buf, cap);
-  net_hello_write(&b, NET_PROTO_VERSION, &sc, 1);
+  uint8_t nonce[NET_NONCE_BYTES] = {7};
+  net_hello_write(&b, NET_PROTO_VERSION, nonce, &sc, 1);
   return b.len;
 }
 

@@ -19,7 +19,7 @@ static size_t msg_rewrite(struct net_msg *m, uint8_t *out, size_t cap)
     for (uint32_t i = 0; i < n; i++)
       FUZZ_ASSERT(net_msg_next_scope(m, &s[i]) == 0);
     FUZZ_ASSERT(net_msg_next_scope(m, &s[0]) == LINLI_ENOTFOUND);
-    rc = net_hello_write(&b, m->version, s, n);
+    rc = net_hello_write(&b, m->version, m->nonce, s, n);
     free(s);
     break;
   }

@@ -54,6 +54,7 @@ static int peer_keep(uint32_t i, void *arg)
 /* The store shared by all runs (read-only) and a peer's view of the same
  * set with a fifth missing and some extra items, for fingerprints. */
 static struct net_memstore *recon_mine, *recon_peer;
+static const uint8_t recon_salt[NET_SALT_BYTES]; /* the engines run with the default: zero */
 
 /* A bound at or just below item idx of mine (or infinity past the end). */
 static void recon_bound(struct fuzz_in *in, uint32_t idx, struct net_bound *b)
@@ -144,7 +145,7 @@ static size_t recon_build(struct fuzz_in *in, uint8_t *out, size_t cap)
       uint64_t count;
       struct net_rstore s = net_memstore_rstore(how == 0 ? recon_mine : recon_peer);
       FUZZ_ASSERT(s.fingerprint(s.ctx, &lo, &r->upper, &count, sum) == 0);
-      net_fp(r->fp, count + (how == 2), sum);
+      net_fp(r->fp, recon_salt, count + (how == 2), sum);
     } else if (r->mode == NET_IDLIST || r->mode == NET_DIFF) {
       r->ids = ids[k][0];
       r->n_ids = recon_ids(in, ids[k][0]);
@@ -170,10 +171,10 @@ static void recon_cfg(uint8_t flags, struct net_recon_cfg *cfg, size_t *cap)
   *cap = 65536;
   switch ((flags >> 2) & 3) {
   case 1:
-    *cfg = (struct net_recon_cfg){2, 1, 0, 2, 4096};
+    *cfg = (struct net_recon_cfg){2, 1, 0, 2, 4096, {0}};
     break;
   case 2:
-    *cfg = (struct net_recon_cfg){16, 64, FUZZ_STORE_ITEMS, 8, 8192};
+    *cfg = (struct net_recon_cfg){16, 64, FUZZ_STORE_ITEMS, 8, 8192, {0}};
     break;
   case 3:
     *cap = NET_RECON_OUT_MIN + 3;

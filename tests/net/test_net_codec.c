@@ -35,11 +35,15 @@ static void test_hello(void)
   struct crdt_buf b;
   struct net_msg m;
   struct crdt_str s[3] = {{"a-1", 3}, {"shihua", 6}, {"zz", 2}}, got;
+  uint8_t nonce[NET_NONCE_BYTES];
+  for (size_t i = 0; i < sizeof nonce; i++)
+    nonce[i] = (uint8_t)(0xa0 + i);
   crdt_buf_init(&b, mem, sizeof mem);
-  CHECK_EQ(net_hello_write(&b, NET_PROTO_VERSION, s, 3), 0);
+  CHECK_EQ(net_hello_write(&b, NET_PROTO_VERSION, nonce, s, 3), 0);
   CHECK_EQ(net_msg_decode(&m, b.p, b.len), 0);
   CHECK_EQ(m.type, NET_HELLO);
   CHECK_EQ(m.version, NET_PROTO_VERSION);
+  CHECK_MEM(m.nonce, nonce, NET_NONCE_BYTES);
   CHECK_EQ(m.n, 3);
   for (int i = 0; i < 3; i++) {
     CHECK_EQ(net_msg_next_scope(&m, &got), 0);
@@ -53,10 +57,27 @@ static void test_hello(void)
   /* unsorted and bad scopes are refused by the writer */
   struct crdt_str bad[2] = {{"zz", 2}, {"a", 1}};
   size_t before = b.len;
-  CHECK_EQ(net_hello_write(&b, 1, bad, 2), LINLI_EPROTO);
+  CHECK_EQ(net_hello_write(&b, 1, nonce, bad, 2), LINLI_EPROTO);
   CHECK_EQ(b.len, before);
   struct crdt_str sp[1] = {{"a b", 3}};
-  CHECK_EQ(net_hello_write(&b, 1, sp, 1), LINLI_ENAME);
+  CHECK_EQ(net_hello_write(&b, 1, nonce, sp, 1), LINLI_ENAME);
+  /* A HELLO of the old shape (3 elements, no nonce) and one whose nonce is
+   * short are refused. */
+  uint8_t old[] = {0x93, 0x01, 0x01, 0x91, 0xa1, 'a'};
+  CHECK_EQ(net_msg_decode(&m, old, sizeof old), LINLI_EPROTO);
+  uint8_t shortn[] = {0x94, 0x01, 0x02, 0xc4, 0x01, 0x00, 0x91, 0xa1, 'a'};
+  CHECK_EQ(net_msg_decode(&m, shortn, sizeof shortn), LINLI_EPROTO);
+  /* The salt is the same whichever side computes it, and keys the
+   * fingerprint: another salt, another fingerprint. */
+  uint8_t other[NET_NONCE_BYTES] = {1}, s1[NET_SALT_BYTES], s2[NET_SALT_BYTES], sum[32] = {5};
+  uint8_t f1[NET_FP_BYTES], f2[NET_FP_BYTES];
+  net_salt(s1, nonce, other);
+  net_salt(s2, other, nonce);
+  CHECK_MEM(s1, s2, NET_SALT_BYTES);
+  net_fp(f1, s1, 3, sum);
+  s2[0] ^= 1;
+  net_fp(f2, s2, 3, sum);
+  CHECK(memcmp(f1, f2, NET_FP_BYTES) != 0);
 }
 
 static void test_want_ops_error(struct test_rng *rng)

@@ -159,7 +159,8 @@ static void gen_msg(void)
     FUZZ_ASSERT((call) == 0);                  \
     gen_file("fuzz_msg", name, b.p, b.len);    \
   } while (0)
-  GEN_MSG("hello", net_hello_write(&b, NET_PROTO_VERSION, scopes, 2));
+  static const uint8_t nonce[NET_NONCE_BYTES] = {1, 2, 3};
+  GEN_MSG("hello", net_hello_write(&b, NET_PROTO_VERSION, nonce, scopes, 2));
   GEN_MSG("want", net_want_write(&b, FUZZ_SCOPE, 6, ids, 3));
   GEN_MSG("ops", net_ops_write(&b, NET_OPS, FUZZ_SCOPE, 6, ops, lens, 2));
   GEN_MSG("push", net_ops_write(&b, NET_PUSH, FUZZ_SCOPE, 6, ops + 1, lens + 1, 1));
@@ -167,7 +168,7 @@ static void gen_msg(void)
 #undef GEN_MSG
 
   /* A first RECON and the peer's answer to it. */
-  struct net_recon_cfg cfg = {2, 4, 8, 4, 4096};
+  struct net_recon_cfg cfg = {2, 4, 8, 4, 4096, {0}};
   struct net_memstore *mine = fuzz_store_new(NULL, NULL, 0), *peer = fuzz_store_new(keep_most, NULL, 10);
   struct net_rstore ms = net_memstore_rstore(mine), ps = net_memstore_rstore(peer);
   static struct net_recon a, p;
@@ -191,7 +192,7 @@ static void gen_msg(void)
 
   /* fuzz_recon, raw mode after start: the whole conversation as seen by the
    * target (store `mine`, cfg choice 1), the peer's replies as chunks. */
-  struct net_recon_cfg c1 = {2, 1, 0, 2, 4096};
+  struct net_recon_cfg c1 = {2, 1, 0, 2, 4096, {0}};
   FUZZ_ASSERT(net_recon_init(&a, &ms, FUZZ_SCOPE, 6, &c1, NULL) == 0);
   FUZZ_ASSERT(net_recon_init(&p, &ps, FUZZ_SCOPE, 6, &cfg, NULL) == 0);
   crdt_buf_init(&b1, m1, sizeof m1);
