@@ -15,6 +15,14 @@ static inline double bench_now(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CPU seconds used by the whole process (all threads) so far. */
+static inline double bench_cpu(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static inline void bench_ratio(const char *name, double v)
 {
   printf("ratio %s %.3f\n", name, v);

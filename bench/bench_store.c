@@ -115,9 +115,9 @@ int bench_store(int argc, char **argv)
   }
   fprintf(stderr, "store: ingesting %zu ops on %d cores...\n", n, cores);
   struct ingest_stats st;
-  double t0 = bench_now();
+  double t0 = bench_now(), cpu0 = bench_cpu();
   rc = ingest_run(s, (const uint8_t *const *)o.ops, o.lens, n, 1000, cores, NULL, NULL, &st);
-  double ingest_s = bench_now() - t0;
+  double ingest_s = bench_now() - t0, ingest_cpu = bench_cpu() - cpu0;
   if (rc || st.stored != n) {
     fprintf(stderr, "store: ingest failed: %s (stored %llu)\n", linli_strerror(rc),
             (unsigned long long)st.stored);
@@ -179,6 +179,8 @@ int bench_store(int argc, char **argv)
   bench_metric("op_mean_bytes", op_bytes / (double)n, "B");
   bench_metric("raw_verify_per_s", raw, "ops/s");
   bench_metric("ingest_per_s", ingest, "ops/s");
+  /* How busy the cores were while ingesting: below `cores`, something waited. */
+  bench_metric("ingest_cores_busy", ingest_cpu / ingest_s, "cores");
   bench_metric("store_apply_per_s", apply_rate, "ops/s");
   bench_metric("lmdb_bytes_used", (double)used, "B");
   bench_metric("range_fp_all_us", t_all / (5.0 * reps) * 1e6, "us");

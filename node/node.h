@@ -121,6 +121,11 @@ void node_peer_down(struct node *n, uint32_t peer);
 int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len);
 /* Timers: starts due reconciliations. */
 int node_tick(struct node *n);
+/* Stores the received ops the node is holding to store together (only with
+ * verify_threads > 0); every other call does it first. The transport calls
+ * it when it has read what was waiting. An error was logged; the ops come
+ * again with the next reconciliation. */
+int node_flush(struct node *n);
 
 /* Counters, for status and tests. */
 struct node_peer_status {

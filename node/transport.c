@@ -1092,6 +1092,11 @@ int transport_run(struct transport *t, volatile sig_atomic_t *stop)
     for (int i = 0; i < n && !t->stopping; i++)
       if (who[i] != -1 - TRANSPORT_P_ZAP && (it[i].revents & ZMQ_POLLIN))
         transport__ready(t, who[i]);
+    /* What was waiting is read: store the ops received together. */
+    if (node_flush(t->node) < 0)
+      transport__log(t, "received ops not stored; the next sync brings them again");
+    transport__reap(t);
+    transport__sweep(t); /* the ops may have certified or revoked keys */
     transport__tick(t, transport__now());
   }
   return 0;

@@ -156,6 +156,43 @@ static void test_bad_input(struct test_rng *r)
   tn_close(&t);
 }
 
+/* linlid's way (verify_threads): received ops wait in the inbox and are
+ * stored together; a chain 0 - 1 - 2 with the batching node in the middle
+ * converges, by reconciliation from 0 and by push (more than one PUSH
+ * message's worth) on to 2, and nothing waits once the node is asked. */
+static void test_inbox(struct test_rng *r)
+{
+  struct tnet t;
+  memset(&t, 0, sizeof t);
+  t.now_ms = 1583000000000;
+  t.verify_threads[1] = 1;
+  for (int i = 0; i < 3; i++)
+    tn_open(&t, i, shihua);
+  for (int i = 0; i < 3000; i++)
+    tn_write(&t, 0, r, NULL);
+  for (int i = 0; i < 20; i++)
+    tn_write(&t, 2, r, NULL);
+  tn_link(&t, 1, 2);
+  tn_pump(&t, SIZE_MAX);
+  tn_link(&t, 1, 0);
+  tn_pump(&t, SIZE_MAX);
+  for (int i = 0; i < 4 && !converged(&t, 0, 3, "shihua"); i++)
+    tn_round(&t, 2000);
+  CHECK(converged(&t, 0, 3, "shihua"));
+  struct node_status st;
+  node_status(t.nodes[2], &st);
+  CHECK_EQ(st.ops, 3020);
+  /* Writes on 0 now reach 2 through 1's inbox. */
+  for (int i = 0; i < 5; i++)
+    tn_write(&t, 0, r, NULL);
+  tn_pump(&t, SIZE_MAX);
+  CHECK_EQ(node_flush(t.nodes[1]), 0);
+  tn_pump(&t, SIZE_MAX);
+  node_status(t.nodes[2], &st);
+  CHECK_EQ(st.ops, 3025);
+  tn_close(&t);
+}
+
 int main(void)
 {
   REQUIRE(crdt_init() == 0);
@@ -163,5 +200,6 @@ int main(void)
   test_two(&r);
   test_star(&r);
   test_bad_input(&r);
+  test_inbox(&r);
   return test_done("test_node");
 }
