@@ -47,8 +47,16 @@ int store__pack(struct store *s, MDB_txn *txn, const struct crdt_op *op, uint8_t
                 size_t *len);
 int store__unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
                   const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len);
-int store__peek(struct store *s, MDB_txn *txn, const uint8_t *val, size_t vl, const char **coll,
-                uint32_t *cl, int *kind);
+struct store__peeked {
+  int packed;        /* 1: the collection is coll_num; 0: coll/cl */
+  uint32_t coll_num; /* store__coll_number's numbering */
+  const char *coll;
+  uint32_t cl;
+  int kind;
+};
+int store__peek(const uint8_t *val, size_t vl, struct store__peeked *out);
+/* The number of a collection name, LINLI_ENOTFOUND if no op has it. */
+int store__coll_number(struct store *s, MDB_txn *txn, const void *coll, size_t cl, uint32_t *num);
 
 #define STORE_FPKEY_MAX (CRDT_SCOPE_MAX + 1 + 1 + 8)
 #define STORE_FPVAL_BYTES (8 + STORE_FP_SUM_BYTES)

@@ -207,35 +207,48 @@ int store__unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, u
   return 0;
 }
 
-int store__peek(struct store *s, MDB_txn *txn, const uint8_t *val, size_t vl, const char **coll,
-                uint32_t *cl, int *kind)
+int store__peek(const uint8_t *val, size_t vl, struct store__peeked *out)
 {
-  uint32_t author = 0, cnum = 0, n;
+  uint32_t author = 0, n;
   uint64_t u;
   size_t off = 0;
-  int form = packed_form(val, vl, &author, &cnum, &off), rc;
+  int form = packed_form(val, vl, &author, &out->coll_num, &off);
   if (form < 0)
     return form;
   struct crdt_mp r;
   crdt_mp_init(&r, val + off, vl - off);
+  out->packed = form == PACK_V1;
+  out->coll = NULL;
+  out->cl = 0;
   if (form == PACK_RAW) {
     const char *sc;
     const uint8_t *b;
     if (crdt_mp_array(&r, &n) || crdt_mp_array(&r, &n) || crdt_mp_uint(&r, &u) ||
         crdt_mp_bin(&r, &b, &n) || crdt_mp_str(&r, &sc, &n) || crdt_mp_uint(&r, &u) ||
-        crdt_mp_str(&r, coll, cl))
+        crdt_mp_str(&r, &out->coll, &out->cl))
       return LINLI_ECORRUPT;
-  } else {
-    MDB_val cn;
-    if ((rc = number_name(s, txn, 'c', cnum, &cn)))
-      return rc;
-    *coll = cn.mv_data;
-    *cl = (uint32_t)cn.mv_size;
   }
   const char *key;
   uint32_t kl;
   if (crdt_mp_str(&r, &key, &kl) || crdt_mp_uint(&r, &u))
     return LINLI_ECORRUPT;
-  *kind = (int)u;
+  out->kind = (int)u;
+  return 0;
+}
+
+int store__coll_number(struct store *s, MDB_txn *txn, const void *coll, size_t cl, uint32_t *num)
+{
+  uint8_t k[1 + CRDT_COLLECTION_MAX];
+  if (cl > CRDT_COLLECTION_MAX)
+    return LINLI_ENOTFOUND;
+  k[0] = 'c';
+  memcpy(k + 1, coll, cl);
+  MDB_val key = {1 + cl, k}, val;
+  int rc = mdb_get(txn, s->names, &key, &val);
+  if (rc)
+    return store__err(rc);
+  if (val.mv_size != 4)
+    return LINLI_ECORRUPT;
+  *num = get_be32(val.mv_data);
   return 0;
 }

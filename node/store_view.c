@@ -26,16 +26,36 @@ static size_t log_prefix_len(const uint8_t *k, size_t kl)
 
 #define LOG_SUFFIX (8 + CRDT_ID_BYTES)
 
-/* 1 if the op stored under ops key (scope 0 suffix) is an append to coll. */
-static int log_member(struct store__tv *t, const MDB_val *val, const uint8_t *coll, size_t cl)
+/* Which appends a log holds: the collection by name, and by number when
+ * some op named it (packed ops carry the number). */
+struct log_coll {
+  const uint8_t *name;
+  size_t len;
+  uint32_t num;
+  int numbered;
+};
+
+static int log_coll_init(struct store__tv *t, struct log_coll *lc, const uint8_t *coll, size_t cl)
 {
-  const char *c;
-  uint32_t n;
-  int kind;
-  int rc = store__peek(t->s, t->txn, val->mv_data, val->mv_size, &c, &n, &kind);
+  lc->name = coll;
+  lc->len = cl;
+  int rc = store__coll_number(t->s, t->txn, coll, cl, &lc->num);
+  lc->numbered = rc == 0;
+  return rc == LINLI_ENOTFOUND ? 0 : rc;
+}
+
+/* 1 if the op stored as val is an append to the log's collection. */
+static int log_member(const struct log_coll *lc, const MDB_val *val)
+{
+  struct store__peeked p;
+  int rc = store__peek(val->mv_data, val->mv_size, &p);
   if (rc)
     return rc;
-  return kind == CRDT_APPEND && n == cl && memcmp(c, coll, cl) == 0;
+  if (p.kind != CRDT_APPEND)
+    return 0;
+  if (p.packed)
+    return lc->numbered && p.coll_num == lc->num;
+  return p.cl == lc->len && memcmp(p.coll, lc->name, lc->len) == 0;
 }
 
 static int tv_get(void *ctx, const uint8_t *k, size_t kl, const uint8_t **v, size_t *vl)
@@ -55,7 +75,10 @@ static int tv_get(void *ctx, const uint8_t *k, size_t kl, const uint8_t **v, siz
     int rc = mdb_get(t->txn, t->s->ops, &okey, &val);
     if (rc)
       return store__err(rc);
-    rc = log_member(t, &val, k + sl + 1, lp - sl - 3);
+    struct log_coll lc;
+    if ((rc = log_coll_init(t, &lc, k + sl + 1, lp - sl - 3)))
+      return rc;
+    rc = log_member(&lc, &val);
     if (rc <= 0)
       return rc ? rc : LINLI_ENOTFOUND;
     *v = (const uint8_t *)"";
@@ -124,16 +147,19 @@ static int log_scan(struct store__tv *t, const uint8_t *prefix, size_t pl, size_
   memcpy(ok, prefix, sl + 1);
   memcpy(ok + sl + 1, prefix + lp, tail);
   memcpy(row, prefix, lp);
+  struct log_coll lc;
+  int rc = log_coll_init(t, &lc, coll, cl);
+  if (rc)
+    return rc;
   MDB_cursor *c;
   MDB_val key = {sl + 1 + tail, ok}, val;
-  int rc = mdb_cursor_open(t->txn, t->s->ops, &c);
-  if (rc)
+  if ((rc = mdb_cursor_open(t->txn, t->s->ops, &c)))
     return store__err(rc);
   for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
        rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
     if (key.mv_size != sl + 1 + LOG_SUFFIX || memcmp(key.mv_data, ok, sl + 1 + tail) != 0)
       break;
-    int m = log_member(t, &val, coll, cl);
+    int m = log_member(&lc, &val);
     if (m < 0) {
       rc = m;
       goto out;
