@@ -4,6 +4,8 @@
 #include "bench.h"
 #include "crdt.h"
 
+int bench_report(int argc, char **argv); /* bench_report.c */
+
 double bench_rate(void (*fn)(void *, uint64_t), void *arg, double seconds)
 {
   uint64_t n = 0, batch = 16;
@@ -27,6 +29,7 @@ static const struct {
     {"sync", bench_sync, "reconciliation bytes and round trips vs the difference, two node cores"},
     {"bootstrap", bench_bootstrap, "an empty linlid pulls n ops over CURVE on 127.0.0.1, vs raw verify"},
     {"reconcile", bench_reconcile, "CPU to reconcile d = 1 at n = 10,000,000 vs n = 100,000"},
+    {"report", bench_report, "the district 7-day report at n = 10,000,000 vs a raw scan of its keys"},
 };
 
 static void usage(FILE *f)

@@ -32,4 +32,56 @@ int bench_gen_ops(const struct bench_gen *g, size_t count, struct bench_ops *o);
 void bench_ops_free(struct bench_ops *o);
 double bench_ops_mean_bytes(const struct bench_ops *o);
 
+/* ---- a district, for linli-bench report ----
+ *
+ * `scopes` communities "d00", "d01", ... (prefix "D00" ...), sized as
+ * sample_synthetic sizes them (4-8 compounds, 600-1,303 households,
+ * 1,400-2,977 residents), each signed by its own key. Ops 0 .. reg_total-1
+ * are the registers, community by community: compounds, their six-measures
+ * checklists (even communities lack `supply` in their last compound),
+ * households and their members (an add), residents, a stock record, and,
+ * in three communities of four, five cases opened and released on days
+ * before the last (as sample.c plans them). The other ops are events over
+ * `days` days ending on day number end_day (local, utc_offset_s east of
+ * UTC), in time order, round robin over the communities: 60 % health
+ * checks (1 % fevers of 37.3 °C and up), 33 % gate checks, 5 %
+ * distributions (relief, group, proxy in turn by draw), 2 % stock
+ * movements. Op i is a function of (seed, i): any chunk can be made alone. */
+#define BENCH_DISTRICT_MAX 64
+#define BENCH_DISTRICT_DAYS_MAX 400
+
+struct bench_district {
+  int scopes;
+  uint64_t n;          /* ops in all, registers included */
+  int days;
+  int64_t end_day;     /* days since 1970-01-01 of the last day */
+  int32_t utc_offset_s;
+  uint64_t seed;
+  /* set by bench_district_init */
+  struct crdt_identity who[BENCH_DISTRICT_MAX];
+  uint64_t reg[BENCH_DISTRICT_MAX + 1]; /* first register op of each community; reg[scopes]: all */
+  char dates[BENCH_DISTRICT_DAYS_MAX][11];
+};
+
+struct bench_district_sizes {
+  int compounds, households, residents;
+};
+
+/* Checks the parameters, makes the keys and lays out the registers;
+ * LINLI_EINVAL if n leaves fewer events than registers. */
+int bench_district_init(struct bench_district *d);
+void bench_district_scope(int i, char out[8]);
+void bench_district_sizes(int i, struct bench_district_sizes *out);
+/* Ops first .. first + count - 1, signed, on two threads. */
+int bench_district_ops(const struct bench_district *d, uint64_t first, size_t count,
+                       struct bench_ops *o);
+
+/* What the events of one community are, per day, counted from the draws
+ * alone (nothing signed): the figures a window report must find. */
+struct bench_district_day {
+  uint64_t health, fevers, coughs, gate, gate_fevers, visitors, relief, group, proxy, stock;
+};
+/* out[scope * days + day index] (day index 0 = end_day - days + 1). */
+int bench_district_count(const struct bench_district *d, struct bench_district_day *out);
+
 #endif

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "record.h"
 #include "node.h"
 #include "report.h"
 #include "rules.h"
@@ -57,9 +58,278 @@ static int import_file(struct node *n, const char *path)
   return rc;
 }
 
+/* ---- the district's 7-day window (report_window, report_district) ----
+ * A small fixed data set written out op by op, and its figures counted by
+ * hand. Zone UTC+8; the report date is 2020-03-23, so the 7-day window is
+ * 2020-03-17 .. 2020-03-23. */
+
+/* hlc of a local (UTC+8) time on date: hour:minute, counter ctr. */
+static uint64_t w_hlc(const char *date, int hour, int minute, int ctr)
+{
+  int64_t day;
+  REQUIRE(rules_date_days(date, 10, &day) == 0);
+  return CRDT_HLC_MAKE((uint64_t)((day * 86400 + hour * 3600 + minute * 60 - 8 * 3600) * 1000), ctr);
+}
+
+#define W_OPS 40
+static struct t_op w_ops[W_OPS];
+static int w_n;
+
+static void w_put(const struct crdt_identity *who, const char *coll, const char *key, uint64_t hlc,
+                  enum crdt_kind kind, struct crdt_buf *b)
+{
+  REQUIRE(w_n < W_OPS && crdt_buf_err(b) == 0);
+  t_sign(&w_ops[w_n++], who, "ws", coll, key, hlc, kind, b->p, b->len, NULL, 0);
+}
+
+/* A health check: date NULL for none; cough -1 for no field. */
+static void w_health(const struct crdt_identity *who, const char *date, int temp, int cough,
+                     uint64_t hlc)
+{
+  uint8_t body[128];
+  struct crdt_buf b;
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, (uint32_t)(1 + (date != NULL) + (cough >= 0)));
+  if (cough >= 0) {
+    crdt_w_cstr(&b, "cough");
+    crdt_w_bool(&b, cough);
+  }
+  if (date) {
+    crdt_w_cstr(&b, "date");
+    crdt_w_cstr(&b, date);
+  }
+  crdt_w_cstr(&b, "temp_dc");
+  crdt_w_uint(&b, (uint64_t)temp);
+  w_put(who, "health_check", "r-1", hlc, CRDT_APPEND, &b);
+}
+
+static void w_gate(const struct crdt_identity *who, const char *date, int temp, int visitor, uint64_t hlc)
+{
+  uint8_t body[128];
+  struct crdt_buf b;
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 4);
+  crdt_w_cstr(&b, "date");
+  crdt_w_cstr(&b, date);
+  crdt_w_cstr(&b, "direction");
+  crdt_w_cstr(&b, "in");
+  crdt_w_cstr(&b, "temp_dc");
+  crdt_w_uint(&b, (uint64_t)temp);
+  crdt_w_cstr(&b, "visitor");
+  crdt_w_bool(&b, visitor);
+  w_put(who, "gate_check", "WS-C01-gate", hlc, CRDT_APPEND, &b);
+}
+
+static void w_dist(const struct crdt_identity *who, const char *coll, const char *date,
+                   const char *kind, uint64_t hlc)
+{
+  uint8_t body[128];
+  struct crdt_buf b;
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 3);
+  crdt_w_cstr(&b, "date");
+  crdt_w_cstr(&b, date);
+  crdt_w_cstr(&b, "items");
+  crdt_w_cstr(&b, "蔬菜包");
+  crdt_w_cstr(&b, "kind");
+  crdt_w_cstr(&b, kind);
+  w_put(who, coll, "WS-C01-1", hlc, CRDT_APPEND, &b);
+}
+
+static void w_set(const struct crdt_identity *who, const char *coll, const char *key,
+                  const char *field, const char *value, uint64_t hlc)
+{
+  uint8_t body[128];
+  struct crdt_buf b;
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 1);
+  crdt_w_cstr(&b, field);
+  crdt_w_cstr(&b, value);
+  w_put(who, coll, key, hlc, CRDT_SET, &b);
+}
+
+static int count_live(void *arg, const struct record *r)
+{
+  *(int *)arg += !r->deleted;
+  return 0;
+}
+
+struct live_counts {
+  int households, residents;
+};
+
+static int count_both(void *arg, const struct crdt_view *v)
+{
+  struct live_counts *c = arg;
+  int rc = record_each(v, "ws", "household", NULL, count_live, &c->households);
+  return rc ? rc : record_each(v, "ws", "resident", NULL, count_live, &c->residents);
+}
+
+static void test_window(void)
+{
+  struct crdt_identity who;
+  t_identity(&who, 0x57);
+  const char *reg = "2020-03-01";
+  uint8_t body[128];
+  struct crdt_buf b;
+
+  /* Registers: one compound with its six measures, three households (one
+   * deleted), four residents (one deleted, one deleted and then written
+   * again: live), a stock of 100 kg of rice. */
+  w_set(&who, "compound", "WS-C01", "name", "西村", w_hlc(reg, 8, 0, 0));
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 6);
+  for (int i = 0; i < 6; i++) {
+    static const char *const m[6] = {"closed", "disinfection", "mobilisation", "publicity",
+                                      "screening", "supply"};
+    crdt_w_cstr(&b, m[i]);
+    crdt_w_bool(&b, 1);
+  }
+  w_put(&who, "measures", "WS-C01", w_hlc(reg, 8, 0, 1), CRDT_SET, &b);
+  w_set(&who, "household", "WS-C01-1", "compound", "WS-C01", w_hlc(reg, 8, 1, 0));
+  w_set(&who, "household", "WS-C01-2", "compound", "WS-C01", w_hlc(reg, 8, 1, 1));
+  w_set(&who, "household", "WS-C01-3", "compound", "WS-C01", w_hlc(reg, 8, 1, 2));
+  w_set(&who, "resident", "r-1", "household", "WS-C01-1", w_hlc(reg, 8, 2, 0));
+  w_set(&who, "resident", "r-2", "household", "WS-C01-1", w_hlc(reg, 8, 2, 1));
+  w_set(&who, "resident", "r-3", "household", "WS-C01-2", w_hlc(reg, 8, 2, 2));
+  w_set(&who, "resident", "r-4", "household", "WS-C01-3", w_hlc(reg, 8, 2, 3));
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 0);
+  w_put(&who, "household", "WS-C01-3", w_hlc(reg, 9, 0, 0), CRDT_TOMBSTONE, &b);
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 0);
+  w_put(&who, "resident", "r-4", w_hlc(reg, 9, 0, 1), CRDT_TOMBSTONE, &b);
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 0);
+  w_put(&who, "resident", "r-3", w_hlc(reg, 9, 0, 2), CRDT_TOMBSTONE, &b);
+  w_set(&who, "resident", "r-3", "household", "WS-C01-1", w_hlc(reg, 9, 1, 0));
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 1);
+  crdt_w_cstr(&b, "rice_kg");
+  crdt_w_int(&b, 100);
+  w_put(&who, "supply_stock", "WS-stock", w_hlc(reg, 10, 0, 0), CRDT_COUNTER, &b);
+
+  /* Health checks. In the window: */
+  w_health(&who, "2020-03-17", 365, 1, w_hlc("2020-03-17", 9, 0, 0));  /* cough */
+  w_health(&who, "2020-03-20", 373, 0, w_hlc("2020-03-20", 9, 0, 0));  /* fever: 37.3 counts */
+  w_health(&who, "2020-03-23", 372, -1, w_hlc("2020-03-23", 9, 0, 0)); /* 37.2: no fever */
+  w_health(&who, "2020-03-18", 390, 0, w_hlc("2020-03-25", 9, 0, 0));  /* typed in late: fever */
+  w_health(&who, NULL, 360, 0, w_hlc("2020-03-17", 0, 30, 0));         /* no date: 03-17 local */
+  /* and out of it: */
+  w_health(&who, "2020-03-16", 380, 1, w_hlc("2020-03-16", 10, 0, 0)); /* the day before */
+  w_health(&who, "2020-03-24", 380, 1, w_hlc("2020-03-24", 10, 0, 0)); /* the day after */
+  w_health(&who, NULL, 380, 1, w_hlc("2020-03-16", 23, 30, 0));        /* no date: 03-16 local */
+  /* Gate checks: two in the window, one of them a visitor with a fever; one before it. */
+  w_gate(&who, "2020-03-19", 375, 1, w_hlc("2020-03-19", 7, 0, 0));
+  w_gate(&who, "2020-03-22", 361, 0, w_hlc("2020-03-22", 7, 0, 0));
+  w_gate(&who, "2020-03-10", 380, 1, w_hlc("2020-03-10", 7, 0, 0));
+  /* Distributions: relief twice, group and proxy once in the window; a
+   * proxy before it; a kind the report does not know; a disinfection
+   * round (another log) and a stock movement on a window day. */
+  w_dist(&who, "distribution", "2020-03-17", "relief", w_hlc("2020-03-17", 15, 0, 0));
+  w_dist(&who, "distribution", "2020-03-23", "relief", w_hlc("2020-03-23", 15, 0, 0));
+  w_dist(&who, "distribution", "2020-03-21", "group", w_hlc("2020-03-21", 15, 0, 0));
+  w_dist(&who, "distribution", "2020-03-19", "proxy", w_hlc("2020-03-19", 15, 0, 0));
+  w_dist(&who, "distribution", "2020-03-12", "proxy", w_hlc("2020-03-12", 15, 0, 0));
+  w_dist(&who, "distribution", "2020-03-20", "barter", w_hlc("2020-03-20", 15, 0, 0));
+  w_dist(&who, "disinfection", "2020-03-20", "relief", w_hlc("2020-03-20", 16, 0, 0));
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 1);
+  crdt_w_cstr(&b, "rice_kg");
+  crdt_w_int(&b, -30);
+  w_put(&who, "supply_stock", "WS-stock", w_hlc("2020-03-21", 16, 0, 0), CRDT_COUNTER, &b);
+  /* Ops at or after 2020-03-17 00:00 local, which the window reads: 5 +
+   * 1 (03-24) of the health checks, 2 gate checks, 4 + 1 + 1 of the
+   * distribution and disinfection events, 1 stock movement. */
+  const uint64_t window_ops = 15;
+
+  char dir[64];
+  t_tmpdir(dir, sizeof dir, "dom-win");
+  struct store_config sc = {dir, 0, 0, 1, 0};
+  struct store *s;
+  REQUIRE(store_open(&s, &sc) == 0);
+  static struct crdt_op dec[W_OPS];
+  for (int i = 0; i < w_n; i++)
+    dec[i] = w_ops[i].op;
+  CHECK_EQ(store_apply(s, dec, (size_t)w_n, NULL), w_n);
+
+  struct report_window w;
+  REQUIRE(report_window(s, "ws", "2020-03-23", 7, 8 * 3600, &w) == 0);
+  CHECK(!strcmp(w.from, "2020-03-17") && !strcmp(w.to, "2020-03-23"));
+  CHECK_EQ(w.health_checks, 5);
+  CHECK_EQ(w.fevers, 2);
+  CHECK_EQ(w.coughs, 1);
+  CHECK_EQ(w.gate_checks, 2);
+  CHECK_EQ(w.gate_fevers, 1);
+  CHECK_EQ(w.visitors, 1);
+  CHECK_EQ(w.relief, 2);
+  CHECK_EQ(w.group, 1);
+  CHECK_EQ(w.proxy, 1);
+  CHECK_EQ(w.ops_read, window_ops);
+
+  /* One day: 2020-03-23 only. */
+  REQUIRE(report_window(s, "ws", "2020-03-23", 1, 8 * 3600, &w) == 0);
+  CHECK_EQ(w.health_checks, 1);
+  CHECK_EQ(w.fevers, 0);
+  CHECK_EQ(w.relief, 1);
+  CHECK_EQ(w.group + w.proxy + w.gate_checks, 0);
+  /* In UTC the no-date check of 03-16 23:30 local falls on 03-16 still, and
+   * the one of 03-17 00:30 local on 03-16: one health check fewer. */
+  REQUIRE(report_window(s, "ws", "2020-03-23", 7, 0, &w) == 0);
+  CHECK_EQ(w.health_checks, 4);
+  /* A community that holds nothing, and bad arguments. */
+  REQUIRE(report_window(s, "elsewhere", "2020-03-23", 7, 8 * 3600, &w) == 0);
+  CHECK_EQ(w.health_checks + w.gate_checks + w.relief + w.ops_read, 0);
+  CHECK_EQ(report_window(s, "ws", "2020-03-23", 0, 8 * 3600, &w), LINLI_EINVAL);
+  CHECK_EQ(report_window(s, "ws", "2020-3-23", 7, 8 * 3600, &w), LINLI_EINVAL);
+
+  /* The district report: the records' figures and the window's. */
+  const char *scopes[] = {"ws", "elsewhere"};
+  struct report_row rows[2], all[2];
+  struct report_window wins[2], wtot;
+  struct report_totals tot, tot_all;
+  REQUIRE(report_district(s, scopes, 2, "2020-03-23", 7, 8 * 3600, rows, wins, &tot, &wtot) == 0);
+  CHECK_EQ(rows[0].households, 2); /* WS-C01-3 deleted */
+  CHECK_EQ(rows[0].residents, 3);  /* r-4 deleted; r-3 deleted and written again */
+  CHECK_EQ(rows[0].compounds, 1);
+  CHECK_EQ(rows[0].eligible, 1);
+  CHECK_EQ(rows[0].rice_kg, 70);
+  CHECK_EQ(rows[0].ops, (uint64_t)w_n);
+  CHECK_EQ(rows[0].newest_ms, CRDT_HLC_MS(w_hlc("2020-03-25", 9, 0, 0)));
+  CHECK_EQ(rows[0].relief + rows[0].group + rows[0].proxy, 0); /* all-time: not in this report */
+  CHECK_EQ(wins[0].health_checks, 5);
+  CHECK_EQ(wins[0].proxy, 1);
+  CHECK_EQ(rows[1].ops, 0);
+  CHECK_EQ(tot.communities, 2);
+  CHECK_EQ(tot.heard, 1);
+  CHECK_EQ(tot.communities_free, 1);
+  CHECK_EQ(tot.households, 2);
+  CHECK_EQ(wtot.health_checks, 5);
+  CHECK_EQ(wtot.fevers, 2);
+  CHECK_EQ(wtot.gate_checks, 2);
+  CHECK_EQ(wtot.relief, 2);
+  CHECK_EQ(wtot.ops_read, window_ops);
+  CHECK(!strcmp(wtot.from, "2020-03-17") && !strcmp(wtot.to, "2020-03-23"));
+  /* report_scopes counts every distribution of the log, and the records as
+   * record_each shows them. */
+  REQUIRE(report_scopes(s, scopes, 2, "2020-03-23", all, &tot_all) == 0);
+  CHECK_EQ(all[0].relief, 2);
+  CHECK_EQ(all[0].group, 1);
+  CHECK_EQ(all[0].proxy, 2);
+  CHECK_EQ(all[0].households, rows[0].households);
+  CHECK_EQ(all[0].residents, rows[0].residents);
+  struct live_counts lc = {0, 0};
+  REQUIRE(store_read_rows(s, count_both, &lc) == 0);
+  CHECK_EQ(lc.households, 2);
+  CHECK_EQ(lc.residents, 3);
+  store_close(s);
+  t_rmdir(dir);
+}
+
 int main(void)
 {
   REQUIRE(crdt_init() == 0);
+  test_window();
   /* ISO 7064 MOD 11-2, on the textbook example and a computed one. */
   CHECK_EQ(sample_id_check("11010519491231002"), 'X');
   CHECK_EQ(sample_id_check("44052418800101001"), '4');
