@@ -35,8 +35,18 @@ static int import_all(const struct config *c, const uint8_t *const *ops, const s
     daemon = 1; /* it started meanwhile */
   else if (rc)
     return rc;
-  for (size_t i = 0; i < count; i++) {
-    int what = daemon ? cli_import_daemon(c, ops[i], lens[i]) : node_import_one(n, ops[i], lens[i]);
+  /* Without the daemon, a chunk at a time: verified on every core and
+   * stored in one transaction per scope. Through the daemon, op by op. */
+  enum { CHUNK = 5000 };
+  int *fate = daemon ? NULL : malloc(CHUNK * sizeof *fate);
+  if (!daemon && !fate)
+    rc = LINLI_ENOMEM;
+  for (size_t i = 0; i < count && !rc; i++) {
+    if (fate && i % CHUNK == 0) {
+      size_t m = count - i < CHUNK ? count - i : CHUNK;
+      node_import_each(n, ops + i, lens + i, m, fate); /* a store error shows in fate[] */
+    }
+    int what = daemon ? cli_import_daemon(c, ops[i], lens[i]) : fate[i % CHUNK];
     if (what == 1)
       t->stored++;
     else if (what == 0)
@@ -56,6 +66,7 @@ static int import_all(const struct config *c, const uint8_t *const *ops, const s
   }
   if (count > 5000)
     fprintf(stderr, "\n");
+  free(fate);
   if (n)
     cli_node_close(n, fd);
   return rc;

@@ -492,9 +492,11 @@ static void reject(struct node *n, struct peer *p, const uint8_t *raw, size_t le
 }
 
 /* Verifies and stores a batch of op bytes for scope si; returns the number
- * newly stored, or a store error. */
+ * newly stored, or a store error. what (NULL or count ints) gets each op's
+ * fate: 1 stored, 0 stored already, LINLI_EPENDING held, or why it was
+ * rejected (or the store error). */
 static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
-                    const size_t *lens, uint32_t count);
+                    const size_t *lens, uint32_t count, int *what);
 
 /* Holds an op until its author's certificate arrives; LINLI_EUNKNOWN when
  * the hold is full. */
@@ -556,7 +558,7 @@ static void held_take(struct node *n, const uint8_t *author, uint64_t now_ms,
 static void held_retry(struct node *n, struct held *h)
 {
   const uint8_t *raw = h->bytes;
-  take_ops(n, peer_get(n, h->from, 0), h->si, &raw, &h->len, 1);
+  take_ops(n, peer_get(n, h->from, 0), h->si, &raw, &h->len, 1, NULL);
 }
 
 static void held_expire(struct node *n, struct held *h)
@@ -662,13 +664,13 @@ static void open_all(struct node *n, const uint8_t *const *raw, const size_t *le
 /* Admits and stores a batch of op bytes for scope si; returns the number
  * newly stored, or a store error. */
 static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
-                    const size_t *lens, uint32_t count)
+                    const size_t *lens, uint32_t count, int *what)
 {
   struct crdt_op *dec = malloc(count * sizeof *dec), *ops = malloc(count * sizeof *ops);
   int *status = malloc(count * sizeof *status), *verdict = malloc(count * sizeof *verdict);
-  uint32_t k = 0;
+  uint32_t k = 0, *at = malloc(count * sizeof *at); /* op i went to ops[at[i]] */
   int rc;
-  if (!dec || !ops || !status || !verdict) {
+  if (!dec || !ops || !status || !verdict || !at) {
     rc = LINLI_ENOMEM;
     goto out;
   }
@@ -676,12 +678,18 @@ static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const
   uint64_t now = n->env.now_ms(n->env.ctx);
   for (uint32_t i = 0; i < count; i++) {
     int why = admit(n, p, si, &dec[i], raw[i], lens[i], now, verdict[i]);
+    at[i] = why ? UINT32_MAX : k;
     if (why == 0)
       ops[k++] = dec[i];
     else if (why != LINLI_EPENDING)
       reject(n, p, raw[i], lens[i], why);
+    if (what && why)
+      what[i] = why;
   }
   rc = store_apply(n->store, ops, k, status);
+  for (uint32_t i = 0; what && i < count; i++)
+    if (at[i] != UINT32_MAX)
+      what[i] = rc < 0 ? rc : status[at[i]];
   if (rc > 0) {
     if (p)
       p->ops_in += (uint64_t)rc;
@@ -694,43 +702,62 @@ out:
   free(ops);
   free(status);
   free(verdict);
+  free(at);
   return rc;
 }
 
-int node_import(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count)
+#define IMPORT_RUN 4096 /* ops of one scope verified and stored together */
+
+int node_import_each(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count,
+                     int *what)
 {
   node_flush(n);
   int total = 0;
-  for (size_t i = 0; i < count; i++) {
+  size_t i = 0;
+  while (i < count) {
     struct crdt_op op;
     int why = crdt_op_decode(&op, ops[i], lens[i]);
     int si = why ? -1 : scope_index(n, op.scope.p, op.scope.len);
     if (si < 0) {
       reject(n, NULL, ops[i], lens[i], why ? why : LINLI_EUNAUTH);
+      what[i++] = why ? why : LINLI_EUNAUTH;
       continue;
     }
-    int rc = take_ops(n, NULL, si, &ops[i], &lens[i], 1);
-    if (rc < 0)
+    /* The run of ops after i that name the same scope (checked again,
+     * fully, when they are verified). */
+    size_t j = i + 1;
+    for (; j < count && j - i < IMPORT_RUN; j++) {
+      struct crdt_op o2;
+      if (crdt_op_decode(&o2, ops[j], lens[j]) ||
+          scope_index(n, o2.scope.p, o2.scope.len) != si)
+        break;
+    }
+    int rc = take_ops(n, NULL, si, ops + i, lens + i, (uint32_t)(j - i), what + i);
+    if (rc < 0) {
+      for (size_t k = j; k < count; k++)
+        what[k] = rc; /* not tried */
       return rc;
+    }
     total += rc;
+    i = j;
   }
   return total;
 }
 
+int node_import(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count)
+{
+  int *what = malloc((count ? count : 1) * sizeof *what);
+  if (!what)
+    return LINLI_ENOMEM;
+  int rc = node_import_each(n, ops, lens, count, what);
+  free(what);
+  return rc;
+}
+
 int node_import_one(struct node *n, const uint8_t *op, size_t len)
 {
-  uint64_t before[LINLI_ERR_SLOTS];
-  int held = n->n_held;
-  memcpy(before, n->st.rejected_by, sizeof before);
-  int rc = node_import(n, &op, &len, 1);
-  if (rc != 0)
-    return rc;
-  if (n->n_held > held)
-    return LINLI_EPENDING;
-  for (int i = 1; i < LINLI_ERR_SLOTS; i++)
-    if (n->st.rejected_by[i] != before[i])
-      return linli_err_of_index(i);
-  return 0;
+  int what = 0, rc = node_import_each(n, &op, &len, 1, &what);
+  return rc < 0 ? rc : what;
 }
 
 int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_ID_BYTES])
@@ -916,7 +943,7 @@ static int inbox_take(struct node *n, int i, int j)
   }
   struct peer *p = peer_get(n, n->inbox[i].peer, 0);
   if (!rc && p && k)
-    rc = take_ops(n, p, n->inbox[i].si, raw, lens, k);
+    rc = take_ops(n, p, n->inbox[i].si, raw, lens, k, NULL);
   free(raw);
   free(lens);
   return rc;
@@ -966,7 +993,7 @@ static int on_ops(struct node *n, struct peer *p, struct net_msg *m, const uint8
     node_flush(n);
   if (ok && n->cfg.verify_threads && n->n_inbox < INBOX_MSGS)
     return inbox_add(n, p, si, msg, len, ok);
-  int rc = ok ? take_ops(n, p, si, raw, lens, ok) : 0;
+  int rc = ok ? take_ops(n, p, si, raw, lens, ok, NULL) : 0;
   return rc < 0 ? rc : 0;
 }
 
