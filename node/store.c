@@ -101,6 +101,8 @@ int store_open(struct store **out, const struct store_config *cfg)
   if (s->map_size > s->map_size_max)
     s->map_size = s->map_size_max;
   s->read_only = cfg->read_only;
+  static _Atomic uint64_t gens;
+  s->gen = ++gens;
   if (!cfg->read_only && (rc = store__mkdir(cfg->dir)))
     goto fail;
   if ((rc = store__err(mdb_env_create(&s->env))))
@@ -260,7 +262,7 @@ static int get_op_txn(struct store *s, MDB_txn *txn, void *arg)
   if (!a->buf)
     return 1;
   size_t len;
-  if ((rc = store__unpack(s, txn, a->scope, strlen(a->scope), a->hlc, op.mv_data, op.mv_size,
+  if ((rc = store__unpack_ro(s, txn, a->scope, strlen(a->scope), a->hlc, op.mv_data, op.mv_size,
                           a->buf, a->cap, &len)))
     return rc;
   return (int)len;
@@ -307,7 +309,7 @@ static int scan_txn(struct store *s, MDB_txn *txn, void *arg)
     const uint8_t *k = key.mv_data;
     if (!a->buf)
       rc = 1;
-    else if ((rc = store__unpack(s, txn, (const char *)k, sl, store__get_be64(k + sl + 1),
+    else if ((rc = store__unpack_ro(s, txn, (const char *)k, sl, store__get_be64(k + sl + 1),
                                  val.mv_data, val.mv_size, a->buf, a->cap, &len)) == 0)
       rc = (int)len;
     mdb_cursor_close(c);

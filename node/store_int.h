@@ -11,6 +11,7 @@ struct store {
   MDB_dbi ops, rows, fp, meta, names; /* names: store_pack.c */
   size_t map_size, map_size_max;
   int read_only;
+  uint64_t gen; /* unique per store_open: keys the per-thread name cache */
 };
 
 /* A crdt_view over the rows of one LMDB transaction. Log rows (crdt.h,
@@ -47,6 +48,10 @@ int store__pack(struct store *s, MDB_txn *txn, const struct crdt_op *op, uint8_t
                 size_t *len);
 int store__unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
                   const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len);
+/* The same in a read-only transaction, where every name seen is committed
+ * and so may be remembered (per thread) for the next op. */
+int store__unpack_ro(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
+                     const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len);
 struct store__peeked {
   int packed;        /* 1: the collection is coll_num; 0: coll/cl */
   uint32_t coll_num; /* store__coll_number's numbering */

@@ -74,7 +74,20 @@ static int name_number(struct store *s, MDB_txn *txn, char tag, const void *name
   return 0;
 }
 
-static int number_name(struct store *s, MDB_txn *txn, char tag, uint32_t num, MDB_val *name)
+/* Names by number, remembered per thread: a committed number never changes
+ * its name, so a name read in a read-only transaction stays right for the
+ * life of the store (gen tells stores apart). Reading an op then costs no
+ * lookups for the few authors and collections a community has. */
+struct name_slot {
+  uint64_t gen;
+  uint32_t num;
+  char tag;
+  uint8_t len;
+  uint8_t name[CRDT_PK_BYTES > CRDT_COLLECTION_MAX ? CRDT_PK_BYTES : CRDT_COLLECTION_MAX];
+};
+static _Thread_local struct name_slot name_cache[64];
+
+static int number_name_lookup(struct store *s, MDB_txn *txn, char tag, uint32_t num, MDB_val *name)
 {
   uint8_t ik[5];
   ik[0] = (uint8_t)(tag - 'a' + 'A');
@@ -82,6 +95,22 @@ static int number_name(struct store *s, MDB_txn *txn, char tag, uint32_t num, MD
   MDB_val key = {sizeof ik, ik};
   int rc = mdb_get(txn, s->names, &key, name);
   return rc == MDB_NOTFOUND ? LINLI_ECORRUPT : store__err(rc);
+}
+
+static int number_name_cached(struct store *s, MDB_txn *txn, char tag, uint32_t num, MDB_val *name,
+                              int ro)
+{
+  struct name_slot *c = &name_cache[(num * 2 + (tag == 'c')) % 64];
+  if (ro && c->gen == s->gen && c->num == num && c->tag == tag) {
+    *name = (MDB_val){c->len, c->name};
+    return 0;
+  }
+  int rc = number_name_lookup(s, txn, tag, num, name);
+  if (!rc && ro && name->mv_size <= sizeof c->name) {
+    c->gen = s->gen, c->num = num, c->tag = tag, c->len = (uint8_t)name->mv_size;
+    memcpy(c->name, name->mv_data, name->mv_size);
+  }
+  return rc;
 }
 
 static size_t put_varint(uint8_t *out, uint32_t v)
@@ -172,8 +201,8 @@ static int packed_form(const uint8_t *val, size_t vl, uint32_t *author, uint32_t
   return PACK_V1;
 }
 
-int store__unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
-                  const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len)
+static int unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
+                  const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len, int ro)
 {
   uint32_t author = 0, coll = 0;
   size_t off = 0;
@@ -189,7 +218,8 @@ int store__unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, u
   }
   MDB_val pk, cn;
   int rc;
-  if ((rc = number_name(s, txn, 'a', author, &pk)) || (rc = number_name(s, txn, 'c', coll, &cn)))
+  if ((rc = number_name_cached(s, txn, 'a', author, &pk, ro)) ||
+      (rc = number_name_cached(s, txn, 'c', coll, &cn, ro)))
     return rc;
   if (pk.mv_size != CRDT_PK_BYTES || cn.mv_size > CRDT_COLLECTION_MAX)
     return LINLI_ECORRUPT;
@@ -205,6 +235,18 @@ int store__unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, u
   memcpy(out + n, val + off, vl - off);
   *len = n + vl - off;
   return 0;
+}
+
+int store__unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
+                  const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len)
+{
+  return unpack(s, txn, scope, sl, hlc, val, vl, out, cap, len, 0);
+}
+
+int store__unpack_ro(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
+                     const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len)
+{
+  return unpack(s, txn, scope, sl, hlc, val, vl, out, cap, len, 1);
 }
 
 int store__peek(const uint8_t *val, size_t vl, struct store__peeked *out)
