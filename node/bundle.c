@@ -72,67 +72,105 @@ int bundle_export(struct store *s, const char *const *scopes, int n_scopes, uint
   return rc ? rc : (int)w.ops;
 }
 
-int bundle_read(const char *path, uint8_t **buf, const uint8_t ***ops, size_t **lens, size_t *n)
+static size_t bundle__be32(const uint8_t *p)
 {
-  FILE *f = fopen(path, "rbe");
-  struct stat st;
-  int rc = 0;
-  *buf = NULL, *ops = NULL, *lens = NULL, *n = 0;
-  if (!f)
-    return -errno;
-  if (fstat(fileno(f), &st) != 0 || st.st_size < 16 || st.st_size > ((off_t)1 << 32)) {
-    fclose(f);
-    return st.st_size < 16 ? LINLI_ETRUNC : LINLI_ETOOBIG;
-  }
-  size_t size = (size_t)st.st_size;
-  uint8_t *b = malloc(size);
-  if (!b || fread(b, 1, size, f) != size) {
-    fclose(f);
-    free(b);
-    return b ? LINLI_EIO : LINLI_ENOMEM;
-  }
-  fclose(f);
-  if (memcmp(b, BUNDLE_MAGIC, 8) != 0) {
-    free(b);
-    return LINLI_EKEYFILE;
-  }
-  /* Count first: every length is checked against the bytes that remain. */
-  size_t count = 0, off = 8;
-  while (off + 8 <= size && memcmp(b + off, BUNDLE_END, 8) != 0) {
-    if (size - off < 4) {
-      rc = LINLI_ETRUNC;
-      break;
-    }
-    size_t len = (size_t)b[off] << 24 | (size_t)b[off + 1] << 16 | (size_t)b[off + 2] << 8 | b[off + 3];
-    if (len == 0 || len > CRDT_OP_MAX_BYTES) {
-      rc = LINLI_ETOOBIG;
-      break;
-    }
-    if (size - off - 4 < len) {
-      rc = LINLI_ETRUNC;
-      break;
-    }
+  return (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+}
+
+/* Walks the framing after the magic: the number of ops, or an error. Every
+ * length is checked against the bytes that remain; off never passes size. */
+static int bundle__count(const uint8_t *b, size_t size, size_t *count)
+{
+  size_t off = 8, n = 0;
+  while (size - off >= 8 && memcmp(b + off, BUNDLE_END, 8) != 0) {
+    size_t len = bundle__be32(b + off);
+    if (len == 0 || len > CRDT_OP_MAX_BYTES)
+      return LINLI_ETOOBIG;
+    if (size - off - 4 < len)
+      return LINLI_ETRUNC;
     off += 4 + len;
-    count++;
+    n++;
   }
-  if (!rc && (off + 8 != size || memcmp(b + off, BUNDLE_END, 8) != 0))
-    rc = off + 8 > size ? LINLI_ETRUNC : LINLI_ETRAIL;
-  if (rc) {
-    free(b);
+  if (size - off < 8)
+    return LINLI_ETRUNC;
+  if (size - off > 8)
+    return LINLI_ETRAIL;
+  *count = n;
+  return 0;
+}
+
+int bundle_parse(const uint8_t *buf, size_t size, const uint8_t ***ops, size_t **lens, size_t *n)
+{
+  size_t count = 0;
+  *ops = NULL, *lens = NULL, *n = 0;
+  if (size && memcmp(buf, BUNDLE_MAGIC, size < 8 ? size : 8) != 0)
+    return LINLI_EKEYFILE;
+  if (size < 16)
+    return LINLI_ETRUNC;
+  int rc = bundle__count(buf, size, &count);
+  if (rc)
     return rc;
-  }
   const uint8_t **o = malloc((count ? count : 1) * sizeof *o);
   size_t *l = malloc((count ? count : 1) * sizeof *l);
   if (!o || !l) {
-    free(b), free(o), free(l);
+    free(o), free(l);
     return LINLI_ENOMEM;
   }
-  off = 8;
+  size_t off = 8;
   for (size_t i = 0; i < count; i++) {
-    l[i] = (size_t)b[off] << 24 | (size_t)b[off + 1] << 16 | (size_t)b[off + 2] << 8 | b[off + 3];
-    o[i] = b + off + 4;
+    l[i] = bundle__be32(buf + off);
+    o[i] = buf + off + 4;
     off += 4 + l[i];
   }
-  *buf = b, *ops = o, *lens = l, *n = count;
+  *ops = o, *lens = l, *n = count;
+  return 0;
+}
+
+/* The whole file at path into a new buffer (*out, *size bytes). */
+static int bundle__slurp(const char *path, uint8_t **out, size_t *size)
+{
+  struct stat st;
+  uint8_t *b = NULL;
+  int rc = 0;
+  FILE *f = fopen(path, "rbe");
+  if (!f)
+    return -errno;
+  if (fstat(fileno(f), &st) != 0) {
+    rc = -errno;
+    goto out;
+  }
+  if (st.st_size > ((off_t)1 << 32)) {
+    rc = LINLI_ETOOBIG;
+    goto out;
+  }
+  *size = (size_t)st.st_size;
+  if (!(b = malloc(*size ? *size : 1))) {
+    rc = LINLI_ENOMEM;
+    goto out;
+  }
+  if (fread(b, 1, *size, f) != *size) {
+    free(b);
+    rc = LINLI_EIO;
+    goto out;
+  }
+  *out = b;
+out:
+  fclose(f);
+  return rc;
+}
+
+int bundle_read(const char *path, uint8_t **buf, const uint8_t ***ops, size_t **lens, size_t *n)
+{
+  uint8_t *b = NULL;
+  size_t size = 0;
+  *buf = NULL, *ops = NULL, *lens = NULL, *n = 0;
+  int rc = bundle__slurp(path, &b, &size);
+  if (rc)
+    return rc;
+  if ((rc = bundle_parse(b, size, ops, lens, n))) {
+    free(b);
+    return rc;
+  }
+  *buf = b;
   return 0;
 }

@@ -34,9 +34,23 @@ int bundle_add(struct bundle_writer *w, const uint8_t *op, size_t len);
 /* Finishes the file; 0 or the first error (then nothing is left at path). */
 int bundle_close(struct bundle_writer *w);
 
-/* Reads a whole bundle into memory: *ops[i] (lens[i]) point into *buf.
- * LINLI_ETRUNC for a truncated file, LINLI_EKEYFILE for a file that is not
- * a bundle. The caller frees *buf and *ops and *lens. */
+/* Parses a whole bundle held in memory (size bytes at buf): (*ops)[i],
+ * (*lens)[i] for i < *n point into buf, which must outlive them. Only the
+ * framing is checked, not the ops (import verifies each one), and every
+ * declared length against the bytes that remain before anything is
+ * allocated. There is one encoding of a list of ops: a bundle that parses
+ * is exactly BUNDLE_MAGIC, each length and op, BUNDLE_END.
+ * Errors: LINLI_EKEYFILE the bytes do not start with BUNDLE_MAGIC (not a
+ * bundle); LINLI_ETRUNC the bundle ends before its end marker (a truncated
+ * copy); LINLI_ETOOBIG an op length of 0 or over CRDT_OP_MAX_BYTES;
+ * LINLI_ETRAIL bytes after the end marker; LINLI_ENOMEM. On an error *ops
+ * and *lens are NULL and *n is 0; else the caller frees *ops and *lens. */
+int bundle_parse(const uint8_t *buf, size_t size, const uint8_t ***ops, size_t **lens, size_t *n);
+
+/* Reads a whole bundle file into memory and parses it with bundle_parse():
+ * *ops[i] (lens[i]) point into *buf. The errors of bundle_parse(), -errno
+ * if the file cannot be read, LINLI_ETOOBIG for a file over 4 GiB. The
+ * caller frees *buf and *ops and *lens. */
 int bundle_read(const char *path, uint8_t **buf, const uint8_t ***ops, size_t **lens, size_t *n);
 
 #endif

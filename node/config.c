@@ -275,7 +275,8 @@ int config_parse(struct config *c, const char *text, size_t len, char *err, size
   if (err && errcap)
     err[0] = 0;
   if (len > CONFIG_FILE_MAX) {
-    config__fail(&l, "the file is larger than %d bytes", CONFIG_FILE_MAX);
+    if (err && errcap)
+      snprintf(err, errcap, "the file is larger than %d bytes", CONFIG_FILE_MAX);
     return LINLI_ETOOBIG;
   }
   size_t pos = 0;

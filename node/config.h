@@ -20,11 +20,11 @@
  *   hold_ms N                     how long ops of an author without a certificate
  *                                 are held before they are rejected (default 600000)
  *   peer_ops_per_s N              ops each peer may send per second, burst 2N
- *                                 (default 2000); the rest are dropped and counted
+ *                                 (default 20000); the rest are dropped and counted
  *   peer_msgs_per_s N             messages each peer may send per second, burst 2N
- *                                 (default 500)
+ *                                 (default 2000)
  *   max_inbound N                 inbound TCP connections not yet identified as a
- *                                 roster or certified peer (default 256); past it the
+ *                                 roster or certified peer (default 64); past it the
  *                                 oldest is closed
  *
  * `hub` and `district` come together and turn trust on (trust.h): every op
@@ -81,9 +81,11 @@ struct config {
   uint64_t peer_ops_per_s, peer_msgs_per_s, max_inbound;
 };
 
-/* Parses text[0..len). On failure returns LINLI_EINVAL (or ETOOBIG for a
- * file over CONFIG_FILE_MAX) and writes "line N: what is wrong" into err
- * (errcap bytes, may be NULL); *c is then unspecified. */
+/* Parses text[0..len) (any bytes; it need not end in a NUL). On failure
+ * returns LINLI_EINVAL and writes "line N: what is wrong" into err, or
+ * LINLI_ETOOBIG for a text over CONFIG_FILE_MAX bytes, saying so; *c is
+ * then unspecified. err (errcap bytes, may be NULL) always ends up a
+ * NUL-terminated string: empty on success, else the reason truncated to fit. */
 int config_parse(struct config *c, const char *text, size_t len, char *err, size_t errcap);
 
 /* Reads and parses the file at path. -errno if unreadable (err says which

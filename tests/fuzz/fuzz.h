@@ -39,6 +39,18 @@ _Noreturn void fuzz_fail(const char *file, int line, const char *what);
 #define FUZZ_RECON_START 2
 #define FUZZ_RECON_PAIR 16
 
+/* fuzz_bundle: every input starts from a store holding these ops, signed
+ * by a fourth key (seed: 32 bytes 0x04) and stamped before FUZZ_BASE_MS,
+ * on the records the golden ops write. */
+#define FUZZ_BUNDLE_BASE_OPS 4
+/* The fixed clock of the fuzz_bundle node: one day after FUZZ_BASE_MS. */
+#define FUZZ_BUNDLE_NOW_MS (FUZZ_BASE_MS + 86400000)
+/* fuzz_csv: the first byte's bit 0 picks residents (else households). */
+#define FUZZ_CSV_RESIDENTS 1
+/* fuzz_config: the first byte sizes the error buffer: 0 none, 1..63 that
+ * many bytes, else CONFIG_ERR_MAX. */
+#define FUZZ_CONFIG_ERR_FULL 64
+
 /* The items of the fixed reconciliation store. */
 #define FUZZ_STORE_ITEMS 300
 #define FUZZ_BASE_MS UINT64_C(1583020800000) /* 2020-03-01T00:00:00Z */
@@ -62,6 +74,10 @@ void fuzz_put_chunk(FILE *f, const uint8_t *p, size_t len);
 void fuzz_init(void);
 /* The fixed test identities 0..2 (seeds of 32 bytes 0x01, 0x02, 0x03). */
 const struct crdt_identity *fuzz_identity(unsigned i);
+
+/* Signs the i-th base op of fuzz_bundle (i < FUZZ_BUNDLE_BASE_OPS) into
+ * out; returns its length. */
+size_t fuzz_bundle_base_op(unsigned i, uint8_t out[CRDT_OP_MAX_BYTES]);
 
 /* The i-th item of the fixed store (i < FUZZ_STORE_ITEMS); items with equal
  * milliseconds and equal hlc occur, to exercise id-prefix bounds. */

@@ -75,6 +75,47 @@ const struct crdt_identity *fuzz_identity(unsigned i)
   return &fuzz__ids[i % 3];
 }
 
+size_t fuzz_bundle_base_op(unsigned i, uint8_t out[CRDT_OP_MAX_BYTES])
+{
+  static const struct {
+    const char *scope, *coll, *key;
+    enum crdt_kind kind;
+    const char *field, *value; /* value NULL: the counter 100 */
+  } B[FUZZ_BUNDLE_BASE_OPS] = {
+      {"shihua", "resident", "r-000123", CRDT_SET, "household", "hh-0041"},
+      {"shihua", "household", "hh-0042", CRDT_ADD, "members", "r-000999"},
+      {"shihua", "supply_stock", "vegetables", CRDT_COUNTER, "stock_kg", NULL},
+      {"baibuting", "resident", "r-000200", CRDT_SET, "name", "x"},
+  };
+  static struct crdt_identity who;
+  static int have;
+  uint8_t body[128], seed[CRDT_SEED_BYTES];
+  struct crdt_buf b;
+  struct crdt_op op;
+  size_t len;
+  FUZZ_ASSERT(i < FUZZ_BUNDLE_BASE_OPS);
+  if (!have) {
+    memset(seed, 4, sizeof seed);
+    FUZZ_ASSERT(crdt_identity_from_seed(&who, seed) == 0);
+    have = 1;
+  }
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 1);
+  crdt_w_cstr(&b, B[i].field);
+  if (B[i].kind == CRDT_ADD)
+    crdt_w_array(&b, 1);
+  if (B[i].value)
+    crdt_w_cstr(&b, B[i].value);
+  else
+    crdt_w_int(&b, 100);
+  FUZZ_ASSERT(crdt_buf_err(&b) == 0);
+  struct crdt_draft d = {B[i].scope, B[i].coll, B[i].key,
+                         CRDT_HLC_MAKE(FUZZ_BASE_MS - 60000 + i * 1000, 0), B[i].kind, body, b.len,
+                         NULL, 0};
+  FUZZ_ASSERT(crdt_op_sign(&d, &who, out, CRDT_OP_MAX_BYTES, &len, &op) == 0);
+  return len;
+}
+
 static void fuzz__id(uint32_t i, uint8_t id[NET_ID_BYTES])
 {
   uint8_t in[4] = {(uint8_t)i, (uint8_t)(i >> 8), (uint8_t)(i >> 16), (uint8_t)(i >> 24)};

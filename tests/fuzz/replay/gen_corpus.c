@@ -1,13 +1,15 @@
 /* fuzz_corpus_gen DIR: writes the seed corpus of every fuzz target under
  * DIR/<target>/ (tests/fuzz/corpus in the repository). Deterministic: the
  * inputs come from the fixed test keys, the golden drafts of
- * tests/test_golden.c and the fixed reconciliation store, so running it
- * again rewrites the same bytes. Regression inputs are named regress-*:
+ * tests/test_golden.c, the fixed reconciliation store and fixed texts
+ * (rosters, configs), so running it again rewrites the same bytes.
+ * Regression inputs are named regress-*:
  * the designed ones are written here, crash files found by a fuzzer are
  * copied in as they are (docs/fuzzing.md). */
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bundle.h"
 #include "fuzz.h"
 
 static char gen_dir[4096];
@@ -284,6 +286,203 @@ static void gen_recipes(void)
   gen_file("fuzz_apply", "draft-mix", draft, sizeof draft);
 }
 
+/* ---- bundles: BUNDLE_MAGIC, (u32 length, op)*, BUNDLE_END ---- */
+
+struct gen_bundle {
+  uint8_t b[4096];
+  size_t n;
+};
+
+static void gb_bytes(struct gen_bundle *g, const void *p, size_t n)
+{
+  FUZZ_ASSERT(g->n + n <= sizeof g->b);
+  memcpy(g->b + g->n, p, n);
+  g->n += n;
+}
+
+static void gb_op(struct gen_bundle *g, const uint8_t *op, size_t len)
+{
+  uint8_t l[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
+  gb_bytes(g, l, 4);
+  gb_bytes(g, op, len);
+}
+
+/* One op of the golden kind, by key 0, that the fuzz_bundle node refuses
+ * for its scope, its clock or its schema; its length. */
+static size_t gen_refused(const char *scope, uint64_t ms, const char *coll, enum crdt_kind kind,
+                          const char *body_hex, uint8_t out[CRDT_OP_MAX_BYTES])
+{
+  uint8_t body[64];
+  size_t len;
+  struct crdt_op op;
+  struct crdt_draft d = {scope, coll, "hh-0042", CRDT_HLC_MAKE(ms, 0), kind, body,
+                         unhex(body_hex, body), NULL, 0};
+  FUZZ_ASSERT(crdt_op_sign(&d, fuzz_identity(0), out, CRDT_OP_MAX_BYTES, &len, &op) == 0);
+  return len;
+}
+
+static void gb_start(struct gen_bundle *g)
+{
+  g->n = 0;
+  gb_bytes(g, BUNDLE_MAGIC, 8);
+}
+
+static void gb_finish(struct gen_bundle *g, const char *name)
+{
+  gb_bytes(g, BUNDLE_END, 8);
+  gen_file("fuzz_bundle", name, g->b, g->n);
+}
+
+static void gb_golden(struct gen_bundle *g, size_t i)
+{
+  gb_op(g, op_bytes[i], op_len[i]);
+}
+
+static void gen_bundles(void)
+{
+  static struct gen_bundle g;
+  static const size_t repeats[] = {0, 2, 0, 3, 2};
+  uint8_t op[CRDT_OP_MAX_BYTES];
+  gb_start(&g);
+  gb_finish(&g, "empty");
+  gb_start(&g);
+  for (size_t i = 0; i < N_OPS; i++)
+    gb_golden(&g, i);
+  gb_finish(&g, "golden");
+  gb_start(&g);
+  for (size_t i = 0; i < sizeof repeats / sizeof repeats[0]; i++)
+    gb_golden(&g, repeats[i]);
+  gb_finish(&g, "repeats");
+  /* The ops the store starts with (already there), then a new one. */
+  gb_start(&g);
+  for (unsigned i = 0; i < FUZZ_BUNDLE_BASE_OPS; i++)
+    gb_op(&g, op, fuzz_bundle_base_op(i, op));
+  gb_golden(&g, 0);
+  gb_finish(&g, "base");
+  /* Good ops around: a bad signature, a scope the node does not hold, a
+   * stamp two days ahead of its clock, a set op on a set field. */
+  gb_start(&g);
+  gb_golden(&g, 4);
+  memcpy(op, op_bytes[1], op_len[1]);
+  op[op_len[1] - 1] ^= 1;
+  gb_op(&g, op, op_len[1]);
+  gb_op(&g, op, gen_refused("chuanchang", FUZZ_BASE_MS, "household", CRDT_SET, "81a4756e6974a131", op));
+  gb_op(&g, op, gen_refused(FUZZ_SCOPE, FUZZ_BUNDLE_NOW_MS + 2 * 86400000, "household", CRDT_SET,
+                            "81a4756e6974a131", op));
+  gb_op(&g, op, gen_refused(FUZZ_SCOPE, FUZZ_BASE_MS, "household", CRDT_SET, "81a76d656d6265727301", op));
+  gb_golden(&g, 5);
+  gb_finish(&g, "rejects");
+  gb_start(&g);
+  gb_bytes(&g, "\0\0\0\0", 4);
+  gb_finish(&g, "zero-length");
+  /* Not bundles: cut before the end marker, a byte after it. */
+  gb_start(&g);
+  gb_golden(&g, 0);
+  gb_golden(&g, 1);
+  gen_file("fuzz_bundle", "truncated", g.b, g.n - 20);
+  gb_bytes(&g, BUNDLE_END "\n", 9);
+  gen_file("fuzz_bundle", "trailing", g.b, g.n);
+}
+
+/* ---- rosters: a byte (FUZZ_CSV_RESIDENTS or 0), then the CSV ---- */
+
+static void gen_csv_file(const char *name, int residents, const char *text)
+{
+  FILE *f = gen_open("fuzz_csv", name);
+  fputc(residents ? FUZZ_CSV_RESIDENTS : 0, f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void gen_csv(void)
+{
+  gen_csv_file("households", 0,
+               "code,compound,unit,head,phone,hardship\n"
+               "SH-C01-1-1-101,SH-C01,1-1-101,r-1,13900000001,true\n"
+               "SH-C01-1-1-102,SH-C01,1-1-102,r-3,,false\n"
+               "SH-C02-2-1-201,SH-C02,2-1-201,r-4,+86 139 0000 0004,\xe5\x90\xa6\n");
+  gen_csv_file("households-crlf", 0,
+               "\xef\xbb\xbf" "compound,code,hardship\r\n"
+               "SH-C03,SH-C03-3-1-301,yes\r\n\r\n"
+               "\"SH-C03\",\"SH-C03-3-1-302\",0\r\n");
+  gen_csv_file("households-bad", 0,
+               "code,compound,unit,head,phone,hardship\n"
+               "SH-C01-1-1-101,SH-C01,1-1-101,r-1,13900000001,true\n"
+               "SH-C01-1-1-102,SH-C01,1-1-102,r-3,13812345678,maybe\n"
+               "SH-C01-1-1-101,SH-C01,,,,\n"
+               "SH-C01-1-1-104,,1-1-104,r-5,,false\n"
+               "SH-C09-1,SH-C01,\"1-1\n105\",,12,\n"
+               "SH-C01,SH-C01,\"a \"\"b\"\"\",,1-2-3-4-5-6-7-8-9-0-1-2-3-4-5-6-7-8-9,2\n");
+  gen_csv_file("households-malformed", 0,
+               "code,compound,unit\n"
+               "SH-C01-1-1-106,SH-C01,\"a \"\"b\"\"\",extra\n"
+               "SH-C01-1-1-107,SH-C01\n"
+               "SH-C01-1-1-108,SH-C01,x\"y\n"
+               "SH-C01-1-1-109,SH-C01,\"z\"y\n"
+               "SH-C01-1-1-110,SH-C01,\"open\n");
+  gen_csv_file("households-header", 0, "code,code,flat,unit\nSH-C01-1,SH-C01,x,y\n");
+  gen_csv_file("residents", 1,
+               "key,household,name,id_number,phone,birth_year\n"
+               "r-1,SH-C01-1-1-101,\"Wang, Li\",420107198001010011,13900000001,1980\n"
+               "r-2,SH-C01-1-1-101,\xe5\xbc\xa0\xe4\xb8\x89,,,1990\n"
+               "r-3,SH-C01-1-1-102,Li Si,420107199002020021,,\n"
+               "r-4,SH-C01-1-1-102,\"Zhao \"\"Xiao\"\" Wu\",42010720010303003x,,2001\n");
+  gen_csv_file("residents-bad", 1,
+               "name,household,key,birth_year,id_number\n"
+               "A,SH-C09-9-9-999,r-5,1980,\n"
+               "B,SH-C02-2-1-201,r-6,,\n"
+               "C,SH-C01-1-1-102,r-1,,\n"
+               "D,SH-C01-1-1-101,r-7,1700,11010519491231002X\n"
+               "E,SH-C01-1-1-102,r-7,2101,110105194912310021\n"
+               "F,SH-C01-1-1-101,r-8,19x0,1101051949123100\n"
+               "G,SH-C01-1-1-101,r-8,,11010519491231002X\n");
+  gen_csv_file("not-utf8", 1, "key,household,name\nr-1,SH-C01-1-1-101,\xff\xfe\n");
+  gen_csv_file("no-header", 0, "");
+}
+
+/* ---- configs: the error-buffer byte, then the text ---- */
+
+static void gen_config_file(const char *name, uint8_t errcap, const char *text)
+{
+  FILE *f = gen_open("fuzz_config", name);
+  fputc(errcap, f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void gen_config(void)
+{
+  char hex[3][2 * CRDT_PK_BYTES + 1], full[4096];
+  for (unsigned k = 0; k < 3; k++)
+    for (int i = 0; i < CRDT_PK_BYTES; i++)
+      snprintf(hex[k] + 2 * i, 3, "%02x", fuzz_identity(k)->pk[i]);
+  snprintf(full, sizeof full,
+           "# linlid configuration\n"
+           "data /var/lib/linli/shihua\n"
+           "listen tcp://0.0.0.0:7001\n"
+           "control ipc:///run/linli/shihua.sock\n"
+           "scope shihua\n"
+           "scope\tbaibuting   # a neighbour, as a backup\r\n"
+           "\n"
+           "peer hub tcp://10.0.0.1:7001 %s\n"
+           "peer chuanchang tcp://10.0.0.3:7001 %s\n"
+           "allow grid-3.b_x %s\n"
+           "hub %s\n"
+           "district jianghan\n"
+           "hold_ms 600000\nsync_interval_ms 30000\nmax_map_mb 1024\n"
+           "peer_ops_per_s 2000\npeer_msgs_per_s 500\nmax_inbound 256",
+           hex[0], hex[1], hex[2], hex[0]);
+  gen_config_file("full", 0xff, full);
+  gen_config_file("minimal", 0xff, "data d\nscope shihua\n");
+  gen_config_file("short-error-buffer", 5, "data d\nscope shihua\nscope shihua\n");
+  gen_config_file("no-error-buffer", 0, "data d\nscope shihua\nmax_map_mb 0\n");
+  gen_config_file("unknown-key", 0xff, "data d\nscope shihua\ncolour blue\n");
+  gen_config_file("hub-alone", 0xff, "data d\nscope shihua\nhub 00\n");
+  gen_config_file("bad-peer", 0xff, "data d\nscope shihua\npeer h\xc3\xa9 udp://x 00\n");
+  gen_config_file("too-many-values", 0xff, "data d e f g h\nscope shihua\n");
+  gen_config_file("no-scope", 0xff, "data d\n# scope shihua\n");
+}
+
 /* ---- regression inputs of bugs the fuzzers found ---- */
 
 static void gen_regressions(void)
@@ -294,6 +493,12 @@ static void gen_regressions(void)
    * first "ms only", the second "the ms before", both SKIP. */
   static const uint8_t desc[] = {FUZZ_RECON_STRUCT, 0x82, 0, 4, 0, 4, 33, NET_SKIP, 34, NET_SKIP};
   gen_file("fuzz_recon", "regress-write-descending-bounds", desc, sizeof desc);
+
+  /* The roster parser unquoted a field in place before it knew its quotes
+   * were malformed (no closing quote), then skipped to the next line of
+   * the text it had shifted left: the last line was read twice and a line
+   * 4 of this 3-line file was reported. */
+  gen_csv_file("regress-malformed-quote-rereads", 0, "code,compound,unit\nx,y,\"a\"\"b\nz");
 }
 
 int main(int argc, char **argv)
@@ -309,6 +514,9 @@ int main(int argc, char **argv)
   gen_mp();
   gen_msg();
   gen_recipes();
+  gen_bundles();
+  gen_csv();
+  gen_config();
   gen_regressions();
   return 0;
 }

@@ -8,6 +8,9 @@
 #include "fuzz.h"
 
 int fuzz_apply_entry(const uint8_t *data, size_t size);
+int fuzz_bundle_entry(const uint8_t *data, size_t size);
+int fuzz_config_entry(const uint8_t *data, size_t size);
+int fuzz_csv_entry(const uint8_t *data, size_t size);
 int fuzz_mp_entry(const uint8_t *data, size_t size);
 int fuzz_msg_entry(const uint8_t *data, size_t size);
 int fuzz_op_entry(const uint8_t *data, size_t size);
@@ -17,7 +20,9 @@ static const struct {
   const char *name;
   int (*fn)(const uint8_t *data, size_t size);
 } TARGETS[] = {
-    {"fuzz_apply", fuzz_apply_entry}, {"fuzz_mp", fuzz_mp_entry}, {"fuzz_msg", fuzz_msg_entry},
+    {"fuzz_apply", fuzz_apply_entry}, {"fuzz_bundle", fuzz_bundle_entry},
+    {"fuzz_config", fuzz_config_entry}, {"fuzz_csv", fuzz_csv_entry},
+    {"fuzz_mp", fuzz_mp_entry},       {"fuzz_msg", fuzz_msg_entry},
     {"fuzz_op", fuzz_op_entry},       {"fuzz_recon", fuzz_recon_entry},
 };
 
