@@ -262,8 +262,7 @@ static int get_op_txn(struct store *s, MDB_txn *txn, void *arg)
   if (!a->buf)
     return 1;
   size_t len;
-  if ((rc = store__unpack_ro(s, txn, a->scope, strlen(a->scope), a->hlc, op.mv_data, op.mv_size,
-                          a->buf, a->cap, &len)))
+  if ((rc = store__unpack_ro(s, txn, &key, &op, a->buf, a->cap, &len)))
     return rc;
   return (int)len;
 }
@@ -305,12 +304,10 @@ static int scan_txn(struct store *s, MDB_txn *txn, void *arg)
     if (key.mv_size < CRDT_ID_BYTES ||
         memcmp((uint8_t *)key.mv_data + key.mv_size - CRDT_ID_BYTES, a->id, CRDT_ID_BYTES))
       continue;
-    size_t len, sl = key.mv_size - 9 - CRDT_ID_BYTES;
-    const uint8_t *k = key.mv_data;
+    size_t len;
     if (!a->buf)
       rc = 1;
-    else if ((rc = store__unpack_ro(s, txn, (const char *)k, sl, store__get_be64(k + sl + 1),
-                                 val.mv_data, val.mv_size, a->buf, a->cap, &len)) == 0)
+    else if ((rc = store__unpack_ro(s, txn, &key, &val, a->buf, a->cap, &len)) == 0)
       rc = (int)len;
     mdb_cursor_close(c);
     return rc;

@@ -144,14 +144,11 @@ int store_apply(struct store *s, const struct crdt_op *ops, size_t n, int *statu
 static int stored_op(struct store *s, MDB_txn *txn, const MDB_val *key, const MDB_val *val,
                      uint8_t *buf, struct crdt_op *op)
 {
-  const uint8_t *k = key->mv_data;
   size_t len;
-  if (key->mv_size < 10 + CRDT_ID_BYTES)
-    return LINLI_ECORRUPT;
-  size_t sl = key->mv_size - 9 - CRDT_ID_BYTES;
-  if (store__unpack(s, txn, (const char *)k, sl, store__get_be64(k + sl + 1), val->mv_data,
-                    val->mv_size, buf, STORE_PACK_MAX, &len) != 0 ||
-      crdt_op_decode(op, buf, len) != 0 || memcmp(k + sl + 9, op->id, CRDT_ID_BYTES) != 0)
+  if (store__unpack(s, txn, key, val, buf, STORE_PACK_MAX, &len) != 0 ||
+      crdt_op_decode(op, buf, len) != 0 ||
+      memcmp((const uint8_t *)key->mv_data + key->mv_size - CRDT_ID_BYTES, op->id,
+             CRDT_ID_BYTES) != 0)
     return LINLI_ECORRUPT;
   return 0;
 }

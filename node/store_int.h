@@ -46,12 +46,15 @@ uint64_t store__get_be64(const uint8_t *p);
 #define STORE_PACK_MAX (CRDT_OP_MAX_BYTES + 1)
 int store__pack(struct store *s, MDB_txn *txn, const struct crdt_op *op, uint8_t *out, size_t cap,
                 size_t *len);
-int store__unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
-                  const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len);
+/* key is the op's key in ops (scope 0 hlc id), which holds what the value
+ * lacks; LINLI_ECORRUPT if it is not one. */
+int store__unpack(struct store *s, MDB_txn *txn, const MDB_val *key, const MDB_val *val,
+                  uint8_t *out, size_t cap, size_t *len);
 /* The same in a read-only transaction, where every name seen is committed
  * and so may be remembered (per thread) for the next op. */
-int store__unpack_ro(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
-                     const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len);
+int store__unpack_ro(struct store *s, MDB_txn *txn, const MDB_val *key, const MDB_val *val,
+                     uint8_t *out, size_t cap, size_t *len);
+
 struct store__peeked {
   int packed;        /* 1: the collection is coll_num; 0: coll/cl */
   uint32_t coll_num; /* store__coll_number's numbering */

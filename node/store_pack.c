@@ -201,9 +201,15 @@ static int packed_form(const uint8_t *val, size_t vl, uint32_t *author, uint32_t
   return PACK_V1;
 }
 
-static int unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
-                  const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len, int ro)
+static int unpack(struct store *s, MDB_txn *txn, const MDB_val *key, const MDB_val *v,
+                  uint8_t *out, size_t cap, size_t *len, int ro)
 {
+  if (key->mv_size < 10 + CRDT_ID_BYTES)
+    return LINLI_ECORRUPT;
+  const char *scope = key->mv_data;
+  size_t sl = key->mv_size - 9 - CRDT_ID_BYTES, vl = v->mv_size;
+  uint64_t hlc = store__get_be64((const uint8_t *)scope + sl + 1);
+  const uint8_t *val = v->mv_data;
   uint32_t author = 0, coll = 0;
   size_t off = 0;
   int form = packed_form(val, vl, &author, &coll, &off);
@@ -237,16 +243,16 @@ static int unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, u
   return 0;
 }
 
-int store__unpack(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
-                  const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len)
+int store__unpack(struct store *s, MDB_txn *txn, const MDB_val *key, const MDB_val *val,
+                  uint8_t *out, size_t cap, size_t *len)
 {
-  return unpack(s, txn, scope, sl, hlc, val, vl, out, cap, len, 0);
+  return unpack(s, txn, key, val, out, cap, len, 0);
 }
 
-int store__unpack_ro(struct store *s, MDB_txn *txn, const char *scope, size_t sl, uint64_t hlc,
-                     const uint8_t *val, size_t vl, uint8_t *out, size_t cap, size_t *len)
+int store__unpack_ro(struct store *s, MDB_txn *txn, const MDB_val *key, const MDB_val *val,
+                     uint8_t *out, size_t cap, size_t *len)
 {
-  return unpack(s, txn, scope, sl, hlc, val, vl, out, cap, len, 1);
+  return unpack(s, txn, key, val, out, cap, len, 1);
 }
 
 int store__peek(const uint8_t *val, size_t vl, struct store__peeked *out)

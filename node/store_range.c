@@ -47,8 +47,7 @@ static int ops_walk(const struct range *r, const struct store_bound *lo,
     if (bound_cmp(hlc, id, hi) >= 0 || (limit && n == limit))
       break;
     n++;
-    if (r->raw && (rc = store__unpack_ro(r->s, r->txn, r->scope, r->sl, hlc, val.mv_data,
-                                      val.mv_size, buf, sizeof buf, &len))) {
+    if (r->raw && (rc = store__unpack_ro(r->s, r->txn, &key, &val, buf, sizeof buf, &len))) {
       mdb_cursor_close(c);
       return rc;
     }
