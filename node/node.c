@@ -712,26 +712,27 @@ int node_import_each(struct node *n, const uint8_t *const *ops, const size_t *le
                      int *what)
 {
   node_flush(n);
-  int total = 0;
-  size_t i = 0;
-  while (i < count) {
+  /* Each op's scope first (what[i] holds it until its fate is known), then
+   * runs of one scope; take_ops checks everything again when it verifies. */
+  for (size_t i = 0; i < count; i++) {
     struct crdt_op op;
     int why = crdt_op_decode(&op, ops[i], lens[i]);
     int si = why ? -1 : scope_index(n, op.scope.p, op.scope.len);
+    what[i] = si >= 0 ? si : why ? why : LINLI_EUNAUTH;
+    if (si < 0)
+      reject(n, NULL, ops[i], lens[i], what[i]);
+  }
+  int total = 0;
+  size_t i = 0;
+  while (i < count) {
+    int si = what[i];
     if (si < 0) {
-      reject(n, NULL, ops[i], lens[i], why ? why : LINLI_EUNAUTH);
-      what[i++] = why ? why : LINLI_EUNAUTH;
+      i++;
       continue;
     }
-    /* The run of ops after i that name the same scope (checked again,
-     * fully, when they are verified). */
     size_t j = i + 1;
-    for (; j < count && j - i < IMPORT_RUN; j++) {
-      struct crdt_op o2;
-      if (crdt_op_decode(&o2, ops[j], lens[j]) ||
-          scope_index(n, o2.scope.p, o2.scope.len) != si)
-        break;
-    }
+    while (j < count && j - i < IMPORT_RUN && what[j] == si)
+      j++;
     int rc = take_ops(n, NULL, si, ops + i, lens + i, (uint32_t)(j - i), what + i);
     if (rc < 0) {
       for (size_t k = j; k < count; k++)
