@@ -87,6 +87,20 @@ static void pump(void)
   P.head = P.qn = 0;
 }
 
+/* One session: node 0 dials node 1, they reconcile and exchange ops until
+ * nothing is in flight, the link goes down; P counts its bytes and messages. */
+static void sync_session(void)
+{
+  P.bytes = P.recon_msgs = P.msgs = 0;
+  P.linked = 1;
+  node_peer_up(P.n[1], 0, 0);
+  node_peer_up(P.n[0], 1, 1);
+  pump();
+  node_peer_down(P.n[0], 1);
+  node_peer_down(P.n[1], 0);
+  P.linked = 0;
+}
+
 static size_t map_size = (size_t)1 << 30;
 
 static int open_node(int i, const char *dir, struct crdt_identity *who)
@@ -127,14 +141,7 @@ static int one_case(struct bench_gen *g, size_t d, int scatter, double mean_byte
   double extra_bytes = bench_ops_mean_bytes(&extra) * (double)d;
   bench_ops_free(&extra);
 
-  P.bytes = P.recon_msgs = P.msgs = 0;
-  P.linked = 1;
-  node_peer_up(P.n[1], 0, 0);
-  node_peer_up(P.n[0], 1, 1);
-  pump();
-  node_peer_down(P.n[0], 1);
-  node_peer_down(P.n[1], 0);
-  P.linked = 0;
+  sync_session();
 
   uint8_t da[CRDT_DIGEST_BYTES], db[CRDT_DIGEST_BYTES];
   node_digest(P.n[0], NULL, da);
@@ -338,15 +345,8 @@ static int rec_case(size_t n, double *cpu_med)
     g.first++;
     g.base_ms += g.span_ms / REC_REPS;
     bench_ops_free(&extra);
-    P.bytes = P.recon_msgs = P.msgs = 0;
     double c0 = cpu_now();
-    P.linked = 1;
-    node_peer_up(P.n[1], 0, 0);
-    node_peer_up(P.n[0], 1, 1);
-    pump();
-    node_peer_down(P.n[0], 1);
-    node_peer_down(P.n[1], 0);
-    P.linked = 0;
+    sync_session();
     cpu[r] = cpu_now() - c0;
     bytes = P.bytes, rts = (P.recon_msgs + 1) / 2;
     struct node_status sa, sb;
