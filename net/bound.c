@@ -63,13 +63,29 @@ void net_bound_between(struct net_bound *b, const struct net_item *a, const stru
   b->len = (uint8_t)(i + 1);
 }
 
+/* The sum is a 256-bit little-endian integer; these work on it 64 bits at
+ * a time (the loads compile to plain moves on little-endian machines). */
+static uint64_t le64(const uint8_t *p)
+{
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+  for (int i = 0; i < 8; i++, v >>= 8)
+    p[i] = (uint8_t)v;
+}
+
 void net_sum_add(uint8_t sum[NET_SUM_BYTES], const uint8_t id[NET_ID_BYTES])
 {
-  unsigned carry = 0;
-  for (int i = 0; i < NET_SUM_BYTES; i++) {
-    carry += (unsigned)sum[i] + id[i];
-    sum[i] = (uint8_t)carry;
-    carry >>= 8;
+  uint64_t carry = 0;
+  for (int i = 0; i < NET_SUM_BYTES; i += 8) {
+    uint64_t a = le64(sum + i), t = a + le64(id + i), r = t + carry;
+    carry = (uint64_t)(t < a) + (uint64_t)(r < t);
+    put_le64(sum + i, r);
   }
 }
 
@@ -80,11 +96,11 @@ void net_sum_merge(uint8_t sum[NET_SUM_BYTES], const uint8_t other[NET_SUM_BYTES
 
 void net_sum_sub(uint8_t sum[NET_SUM_BYTES], const uint8_t id[NET_ID_BYTES])
 {
-  int borrow = 0;
-  for (int i = 0; i < NET_SUM_BYTES; i++) {
-    int d = (int)sum[i] - id[i] - borrow;
-    borrow = d < 0;
-    sum[i] = (uint8_t)(d + (borrow ? 256 : 0));
+  uint64_t borrow = 0;
+  for (int i = 0; i < NET_SUM_BYTES; i += 8) {
+    uint64_t a = le64(sum + i), b = le64(id + i), t = a - b, r = t - borrow;
+    borrow = (uint64_t)(a < b) + (uint64_t)(t < borrow);
+    put_le64(sum + i, r);
   }
 }
 

@@ -15,46 +15,92 @@ size_t store__fp_key(uint8_t *k, const char *scope, size_t sl, int level, uint64
 }
 
 
-/* One bucket update: which bucket, and the op id to add to it. */
+/* One applied op, for the fingerprint buckets: its scope, its level-0
+ * bucket and its id. */
 struct fp_upd {
-  uint8_t key[STORE_FPKEY_MAX];
-  uint8_t kl;
+  const char *scope;
+  size_t sl;
+  uint64_t bucket;
   const uint8_t *id;
+};
+
+/* The ops of a batch that fall in one bucket of one level. */
+struct fp_agg {
+  const char *scope;
+  size_t sl;
+  uint64_t bucket;
+  uint64_t count;
+  uint8_t sum[STORE_FP_SUM_BYTES];
 };
 
 static int fp_upd_cmp(const void *a, const void *b)
 {
   const struct fp_upd *x = a, *y = b;
-  size_t n = x->kl < y->kl ? x->kl : y->kl;
-  int c = memcmp(x->key, y->key, n);
-  return c ? c : (int)x->kl - (int)y->kl;
+  size_t n = x->sl < y->sl ? x->sl : y->sl;
+  int c = memcmp(x->scope, y->scope, n);
+  if (c || x->sl != y->sl)
+    return c ? c : x->sl < y->sl ? -1 : 1;
+  return x->bucket < y->bucket ? -1 : x->bucket > y->bucket;
 }
 
-/* Applies the bucket updates of a batch: one read and one write per bucket. */
-static int fp_flush(struct store *s, MDB_txn *txn, struct fp_upd *u, size_t n)
+static int same_bucket(const char *s1, size_t l1, uint64_t b1, const char *s2, size_t l2,
+                       uint64_t b2)
 {
-  qsort(u, n, sizeof *u, fp_upd_cmp);
-  for (size_t i = 0; i < n;) {
-    uint8_t val[STORE_FPVAL_BYTES];
-    MDB_val key = {u[i].kl, u[i].key}, cur;
-    int rc = mdb_get(txn, s->fp, &key, &cur);
-    if (rc == 0 && cur.mv_size == STORE_FPVAL_BYTES)
-      memcpy(val, cur.mv_data, sizeof val);
-    else if (rc == MDB_NOTFOUND)
-      memset(val, 0, sizeof val);
-    else
-      return rc ? store__err(rc) : LINLI_ECORRUPT;
-    uint64_t count = store__get_be64(val);
-    size_t j = i;
-    for (; j < n && fp_upd_cmp(&u[i], &u[j]) == 0; j++) {
-      count++;
-      net_sum_add(val + 8, u[j].id);
+  return b1 == b2 && l1 == l2 && memcmp(s1, s2, l1) == 0;
+}
+
+/* Adds the batch's ops to their buckets at every level: one read and one
+ * write per bucket touched. Ops arrive nearly in time order, so the level-0
+ * buckets are sorted (a sort runs only when they are not) and summed once;
+ * each higher level merges the runs of the level below (bucket >> 4). */
+static int fp_flush(struct store *s, MDB_txn *txn, struct fp_upd *u, size_t n, struct fp_agg *g)
+{
+  for (size_t i = 1; i < n; i++)
+    if (fp_upd_cmp(&u[i - 1], &u[i]) > 0) {
+      qsort(u, n, sizeof *u, fp_upd_cmp);
+      break;
     }
-    store__be64(val, count);
-    MDB_val v = {sizeof val, val};
-    if ((rc = mdb_put(txn, s->fp, &key, &v, 0)))
-      return store__err(rc);
-    i = j;
+  size_t ng = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!ng || !same_bucket(g[ng - 1].scope, g[ng - 1].sl, g[ng - 1].bucket, u[i].scope, u[i].sl,
+                            u[i].bucket)) {
+      g[ng] = (struct fp_agg){u[i].scope, u[i].sl, u[i].bucket, 0, {0}};
+      ng++;
+    }
+    g[ng - 1].count++;
+    net_sum_add(g[ng - 1].sum, u[i].id);
+  }
+  for (int l = 0; l < STORE_FP_LEVELS; l++) {
+    for (size_t i = 0; i < ng; i++) {
+      uint8_t k[STORE_FPKEY_MAX], val[STORE_FPVAL_BYTES];
+      MDB_val key = {store__fp_key(k, g[i].scope, g[i].sl, l, g[i].bucket), k}, cur;
+      int rc = mdb_get(txn, s->fp, &key, &cur);
+      if (rc == 0 && cur.mv_size == STORE_FPVAL_BYTES)
+        memcpy(val, cur.mv_data, sizeof val);
+      else if (rc == MDB_NOTFOUND)
+        memset(val, 0, sizeof val);
+      else
+        return rc ? store__err(rc) : LINLI_ECORRUPT;
+      store__be64(val, store__get_be64(val) + g[i].count);
+      net_sum_merge(val + 8, g[i].sum);
+      MDB_val v = {sizeof val, val};
+      if ((rc = mdb_put(txn, s->fp, &key, &v, 0)))
+        return store__err(rc);
+    }
+    /* The next level: runs of buckets that share bucket >> 4. */
+    size_t m = 0;
+    for (size_t i = 0; i < ng; i++) {
+      uint64_t up = g[i].bucket >> 4;
+      if (m && same_bucket(g[m - 1].scope, g[m - 1].sl, g[m - 1].bucket, g[i].scope, g[i].sl, up)) {
+        g[m - 1].count += g[i].count;
+        net_sum_merge(g[m - 1].sum, g[i].sum);
+      } else {
+        g[m] = g[i];
+        g[m].bucket = up;
+        m++;
+      }
+    }
+    ng = m;
   }
   return 0;
 }
@@ -64,6 +110,7 @@ struct apply_arg {
   size_t n;
   int *status;
   struct fp_upd *upd;
+  struct fp_agg *agg;
 };
 
 static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
@@ -99,18 +146,14 @@ static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
       return store__err(rc);
     if ((rc = crdt_apply(&view, op)))
       return rc;
-    for (int l = 0; l < STORE_FP_LEVELS; l++, nu++) {
-      a->upd[nu].kl = (uint8_t)store__fp_key(a->upd[nu].key, op->scope.p, op->scope.len, l,
-                                             store__bucket(op->hlc, l));
-      a->upd[nu].id = op->id;
-    }
+    a->upd[nu++] = (struct fp_upd){op->scope.p, op->scope.len, store__bucket(op->hlc, 0), op->id};
     if (op->hlc > hlc_max)
       hlc_max = op->hlc;
     if (a->status)
       a->status[i] = 1;
     added++;
   }
-  if ((rc = fp_flush(s, txn, a->upd, nu)))
+  if ((rc = fp_flush(s, txn, a->upd, nu, a->agg)))
     return rc;
   if (added) {
     MDB_val key = {7, "hlc_max"}, cur;
@@ -128,14 +171,14 @@ static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
 
 int store_apply(struct store *s, const struct crdt_op *ops, size_t n, int *status)
 {
-  struct apply_arg a = {ops, n, status, NULL};
+  struct apply_arg a = {ops, n, status, NULL, NULL};
   if (n == 0)
     return 0;
-  a.upd = malloc(n * STORE_FP_LEVELS * sizeof *a.upd);
-  if (!a.upd)
-    return LINLI_ENOMEM;
-  int rc = store__write(s, apply_txn, &a);
+  a.upd = malloc(n * sizeof *a.upd);
+  a.agg = malloc(n * sizeof *a.agg);
+  int rc = a.upd && a.agg ? store__write(s, apply_txn, &a) : LINLI_ENOMEM;
   free(a.upd);
+  free(a.agg);
   return rc;
 }
 

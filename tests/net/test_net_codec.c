@@ -332,12 +332,82 @@ static void test_engine_robust(uint64_t seed)
   sim_side_release(&b);
 }
 
+/* The 256-bit id sums against byte-at-a-time arithmetic, with carries and
+ * borrows running across every 64-bit limb boundary. */
+static void ref_add(uint8_t *s, const uint8_t *x, int sign)
+{
+  int c = 0;
+  for (int i = 0; i < NET_SUM_BYTES; i++) {
+    int v = s[i] + sign * x[i] + c;
+    c = v < 0 ? -1 : v > 255;
+    s[i] = (uint8_t)(v & 0xff);
+  }
+}
+
+static void test_sums(struct test_rng *rng)
+{
+  uint8_t s[NET_SUM_BYTES], r[NET_SUM_BYTES], x[NET_ID_BYTES];
+  memset(s, 0, sizeof s);
+  memset(r, 0, sizeof r);
+  for (int round = 0; round < 20000; round++) {
+    int shape = (int)(test_rand(rng) % 4);
+    fill_id(rng, x);
+    if (shape == 1)
+      memset(x, 0xff, sizeof x); /* -1 mod 2^256: every limb carries */
+    else if (shape == 2)
+      memset(x + 8 * (int)(test_rand(rng) % 4), 0xff, 8);
+    int sign = test_rand(rng) % 3 == 0 ? -1 : 1;
+    if (sign > 0)
+      net_sum_add(s, x);
+    else
+      net_sum_sub(s, x);
+    ref_add(r, x, sign);
+    if (memcmp(s, r, sizeof s) != 0) {
+      CHECK_MEM(s, r, NET_SUM_BYTES);
+      return;
+    }
+  }
+  /* Every limb 0, 1 or all ones, in the sum and in the id: each way a
+   * carry or borrow can arrive at, and leave, a limb. */
+  static const uint64_t edge[3] = {0, 1, UINT64_MAX};
+  for (int c = 0; c < 6561; c++) {
+    uint8_t a[NET_SUM_BYTES];
+    for (int l = 0, v = c; l < 8; l++, v /= 3)
+      for (int k = 0; k < 8; k++)
+        (l < 4 ? a : x)[8 * (l % 4) + k] = (uint8_t)(edge[v % 3] >> (8 * k));
+    for (int sign = -1; sign <= 1; sign += 2) {
+      memcpy(s, a, sizeof s);
+      memcpy(r, a, sizeof r);
+      if (sign > 0)
+        net_sum_add(s, x);
+      else
+        net_sum_sub(s, x);
+      ref_add(r, x, sign);
+      if (memcmp(s, r, sizeof s) != 0) {
+        CHECK_MEM(s, r, NET_SUM_BYTES);
+        return;
+      }
+    }
+  }
+  /* Adding then taking away every id gives zero back. */
+  uint8_t ids[64][NET_ID_BYTES], z[NET_SUM_BYTES] = {0};
+  memset(s, 0, sizeof s);
+  for (int i = 0; i < 64; i++) {
+    fill_id(rng, ids[i]);
+    net_sum_add(s, ids[i]);
+  }
+  for (int i = 63; i >= 0; i--)
+    net_sum_sub(s, ids[i]);
+  CHECK_MEM(s, z, NET_SUM_BYTES);
+}
+
 int main(void)
 {
   uint64_t seed = test_seed(UINT64_C(0xc0dec));
   struct test_rng rng = {seed};
   REQUIRE(crdt_init() == 0);
   test_hello();
+  test_sums(&rng);
   test_want_ops_error(&rng);
   test_recon_malformed();
   test_recon_limits(&rng);
