@@ -131,7 +131,7 @@ int bench_store(int argc, char **argv)
   store_bytes_used(s, &used);
 
   /* The writer alone: pre-decoded ops into a second store, one thread. */
-  double apply_rate = 0;
+  double apply_rate = 0, apply_cpu_us = 0;
   {
     char tmp2[64] = "/tmp/linli-bench-apply-XXXXXX";
     struct store *s2;
@@ -142,10 +142,11 @@ int bench_store(int argc, char **argv)
       for (size_t i = 0; i < m; i++)
         if (crdt_op_decode(&dec[i], o.ops[i], o.lens[i]))
           abort();
-      double a = bench_now();
+      double a = bench_now(), ac = bench_cpu();
       for (size_t i = 0; i < m; i += 1000)
         store_apply(s2, dec + i, m - i < 1000 ? m - i : 1000, NULL);
       apply_rate = (double)m / (bench_now() - a);
+      apply_cpu_us = (bench_cpu() - ac) / (double)m * 1e6;
       store_close(s2);
       char cmd[128];
       snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp2);
@@ -182,6 +183,7 @@ int bench_store(int argc, char **argv)
   /* How busy the cores were while ingesting: below `cores`, something waited. */
   bench_metric("ingest_cores_busy", ingest_cpu / ingest_s, "cores");
   bench_metric("store_apply_per_s", apply_rate, "ops/s");
+  bench_metric("store_apply_cpu", apply_cpu_us, "us/op");
   bench_metric("lmdb_bytes_used", (double)used, "B");
   bench_metric("range_fp_all_us", t_all / (5.0 * reps) * 1e6, "us");
   bench_metric("range_fp_10k_us", t_10k / (5.0 * reps) * 1e6, "us");
