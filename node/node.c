@@ -1,5 +1,4 @@
 /* The sans-I/O node core. Contract: node.h. */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include "node.h"
 #include "schema.h"
 #include "trust.h"
+#include "vpool.h"
 
 #define OPS_BATCH_MAX NET_OPS_MAX
 
@@ -59,20 +59,37 @@ struct held {
 };
 
 /* With verify_threads (linlid), the ops of consecutive OPS and PUSH messages
- * wait here until the transport has read what was waiting (node_flush) or
- * INBOX_OPS are in; then they are verified on every core and stored in one
- * transaction per run of (peer, scope). One commit, with its fsync, per
- * 1,024-op message left the cores idle a third of the time while a node
- * bootstrapped. Everything else the node does flushes first, so the order
- * of effects is the order of arrival. */
+ * wait here until the transport has read what was waiting (node_pump) or
+ * INBOX_OPS are in. Then the batch goes to the verify pool (vpool.h) and
+ * the node goes back to its sockets; a batch the pool has finished is
+ * stored, one transaction per run of (peer, scope), at the next node_pump,
+ * while the pool verifies the batch after it. At most FLIGHTS_MAX batches
+ * are with the pool. Before, the node verified each batch itself and then
+ * stored it, with one core idle while it committed and both idle while it
+ * waited for the next messages. Everything else the node does (a RECON
+ * message, a write, a new session) stores what is in flight first, so the
+ * order of effects is still the order of arrival. */
 #define INBOX_OPS 4096
 #define INBOX_MSGS 16
+#define FLIGHTS_MAX 2
 struct inbox_msg {
   uint32_t peer;
   int si;
   uint32_t ok; /* the first `ok` ops of the message passed the rate limit */
   uint8_t *bytes;
   size_t len;
+};
+
+/* A batch with the verify pool: the inbox's messages, their ops in order. */
+struct flight {
+  struct inbox_msg msgs[INBOX_MSGS];
+  int n_msgs;
+  const uint8_t **raw;
+  size_t *lens;
+  uint32_t *first; /* first[m]: index of message m's first op */
+  struct crdt_op *dec;
+  int *verdict;
+  struct vjob job;
 };
 
 struct node {
@@ -94,6 +111,9 @@ struct node {
   struct inbox_msg inbox[INBOX_MSGS]; /* received OPS not yet stored (node_flush) */
   int n_inbox, flushing;
   uint32_t inbox_ops;
+  struct vpool *pool;                  /* made at the first batch */
+  struct flight *flights[FLIGHTS_MAX]; /* oldest first */
+  int n_flights;
 };
 
 static void node__log(struct node *n, const char *fmt, ...)
@@ -325,6 +345,7 @@ static int sess_flush(struct node *n, struct peer *p, struct sess *s)
 
 static int sess_start(struct node *n, struct peer *p, int si)
 {
+  node_flush(n); /* fingerprints of what is stored, ops in flight included */
   struct sess *s = sess_get(n, p, si);
   if (!s)
     return LINLI_ENOMEM;
@@ -414,6 +435,7 @@ void node_close(struct node *n)
   if (!n)
     return;
   node_flush(n);
+  vpool_free(n->pool);
   for (int i = 0; i < n->n_peers; i++)
     node_peer_down(n, n->peers[i].id);
   store_close(n->store);
@@ -618,63 +640,46 @@ static int admit(struct node *n, struct peer *p, int si, struct crdt_op *op, con
   return why;
 }
 
-/* Decodes and verifies ops [from, to) of a batch: the one costly step,
- * and the same verdict whichever thread computes it. */
-struct open_job {
-  const uint8_t *const *raw;
-  const size_t *lens;
-  struct crdt_op *ops;
-  int *verdict;
-  uint32_t from, to;
-};
-
-static void *open_slice(void *arg)
+/* The pool of verify threads, made the first time it is needed. */
+static struct vpool *node_pool(struct node *n)
 {
-  struct open_job *j = arg;
-  for (uint32_t i = j->from; i < j->to; i++)
-    j->verdict[i] = crdt_op_open(&j->ops[i], j->raw[i], j->lens[i]);
-  return NULL;
+  if (!n->pool && vpool_new(&n->pool, (int)n->cfg.verify_threads + 1) != 0)
+    n->pool = NULL;
+  return n->pool;
 }
 
-/* With verify_threads, a large batch is verified on that many threads plus
- * this one (linlid); the simulator keeps 0 and verifies inline. */
+/* Decodes and verifies a batch: the one costly step. With verify_threads
+ * (linlid), a large batch goes to the pool; the simulator keeps 0 and
+ * verifies inline. The verdicts are the same either way. */
 static void open_all(struct node *n, const uint8_t *const *raw, const size_t *lens, uint32_t count,
                      struct crdt_op *ops, int *verdict)
 {
-  enum { MIN_PER_THREAD = 32, THREADS_MAX = 16 };
-  pthread_t tid[THREADS_MAX];
-  struct open_job jobs[THREADS_MAX + 1];
-  uint32_t t = n->cfg.verify_threads < THREADS_MAX ? n->cfg.verify_threads : THREADS_MAX;
-  if (t > count / MIN_PER_THREAD)
-    t = count / MIN_PER_THREAD;
-  uint32_t started = 0;
-  for (uint32_t i = 0; i <= t; i++)
-    jobs[i] = (struct open_job){raw, lens, ops, verdict, (uint32_t)((uint64_t)count * i / (t + 1)),
-                                (uint32_t)((uint64_t)count * (i + 1) / (t + 1))};
-  for (; started < t; started++)
-    if (pthread_create(&tid[started], NULL, open_slice, &jobs[started + 1]) != 0)
-      break;
-  open_slice(&jobs[0]);
-  for (uint32_t i = started; i < t; i++)
-    open_slice(&jobs[i + 1]); /* a thread that did not start: do its share here */
-  for (uint32_t i = 0; i < started; i++)
-    pthread_join(tid[i], NULL);
+  struct vpool *pool = n->cfg.verify_threads && count >= 64 ? node_pool(n) : NULL;
+  if (pool) {
+    struct vjob j = {raw, lens, ops, verdict, count, 0, 0, NULL};
+    vpool_submit(pool, &j);
+    vpool_wait(pool, &j);
+    return;
+  }
+  for (uint32_t i = 0; i < count; i++)
+    verdict[i] = crdt_op_open(&ops[i], raw[i], lens[i]);
 }
 
-/* Admits and stores a batch of op bytes for scope si; returns the number
- * newly stored, or a store error. */
-static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
-                    const size_t *lens, uint32_t count, int *what)
+/* Admits and stores a batch of opened ops (dec[i] and verdict[i] from
+ * crdt_op_open of raw[i]) for scope si; returns the number newly stored, or
+ * a store error. */
+static int take_opened(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
+                       const size_t *lens, struct crdt_op *dec, const int *verdict,
+                       uint32_t count, int *what)
 {
-  struct crdt_op *dec = malloc(count * sizeof *dec), *ops = malloc(count * sizeof *ops);
-  int *status = malloc(count * sizeof *status), *verdict = malloc(count * sizeof *verdict);
+  struct crdt_op *ops = malloc(count * sizeof *ops);
+  int *status = malloc(count * sizeof *status);
   uint32_t k = 0, *at = malloc(count * sizeof *at); /* op i went to ops[at[i]] */
   int rc;
-  if (!dec || !ops || !status || !verdict || !at) {
+  if (!ops || !status || !at) {
     rc = LINLI_ENOMEM;
     goto out;
   }
-  open_all(n, raw, lens, count, dec, verdict);
   uint64_t now = n->env.now_ms(n->env.ctx);
   for (uint32_t i = 0; i < count; i++) {
     int why = admit(n, p, si, &dec[i], raw[i], lens[i], now, verdict[i]);
@@ -698,11 +703,24 @@ static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const
       learn(n, ops, status, k);
   }
 out:
-  free(dec);
   free(ops);
   free(status);
-  free(verdict);
   free(at);
+  return rc;
+}
+
+/* Verifies (open_all), admits and stores a batch of op bytes. */
+static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
+                    const size_t *lens, uint32_t count, int *what)
+{
+  struct crdt_op *dec = malloc(count * sizeof *dec);
+  int *verdict = malloc(count * sizeof *verdict), rc = LINLI_ENOMEM;
+  if (dec && verdict) {
+    open_all(n, raw, lens, count, dec, verdict);
+    rc = take_opened(n, p, si, raw, lens, dec, verdict, count, what);
+  }
+  free(dec);
+  free(verdict);
   return rc;
 }
 
@@ -911,7 +929,9 @@ static int on_recon(struct node *n, struct peer *p, const uint8_t *msg, size_t l
   return 0;
 }
 
-/* Keeps the first ok ops of msg for node_flush. */
+static int inbox_launch(struct node *n);
+
+/* Keeps the first ok ops of msg for node_pump. */
 static int inbox_add(struct node *n, struct peer *p, int si, const uint8_t *msg, size_t len,
                      uint32_t ok)
 {
@@ -922,56 +942,133 @@ static int inbox_add(struct node *n, struct peer *p, int si, const uint8_t *msg,
   n->inbox[n->n_inbox++] = (struct inbox_msg){p->id, si, ok, copy, len};
   n->inbox_ops += ok;
   if (n->inbox_ops >= INBOX_OPS || n->n_inbox == INBOX_MSGS)
-    node_flush(n);
+    node_pump(n);
   return 0;
 }
 
-/* Stores the inbox's messages from i to j (one peer, one scope) together. */
-static int inbox_take(struct node *n, int i, int j)
+static void flight_free(struct flight *f)
 {
-  uint32_t total = 0, k = 0;
-  for (int x = i; x < j; x++)
-    total += n->inbox[x].ok;
-  const uint8_t **raw = malloc(total * sizeof *raw);
-  size_t *lens = malloc(total * sizeof *lens);
-  int rc = raw && lens ? 0 : LINLI_ENOMEM;
-  for (int x = i; x < j && !rc; x++) {
-    struct net_msg m;
-    if ((rc = net_msg_decode(&m, n->inbox[x].bytes, n->inbox[x].len)))
-      break; /* it decoded on arrival: only a bug gets here */
-    for (uint32_t y = 0; y < n->inbox[x].ok && net_msg_next_op(&m, &raw[k], &lens[k]) == 0; y++)
-      k++;
+  for (int i = 0; i < f->n_msgs; i++)
+    free(f->msgs[i].bytes);
+  free(f->raw);
+  free(f->lens);
+  free(f->first);
+  free(f->dec);
+  free(f->verdict);
+  free(f);
+}
+
+/* Stores a verified batch, one run of (peer, scope) messages at a time.
+ * Returns 0 or the last error, which was logged. */
+static int flight_commit(struct node *n, struct flight *f)
+{
+  int err = 0;
+  for (int i = 0, j; i < f->n_msgs; i = j) {
+    for (j = i + 1; j < f->n_msgs && f->msgs[j].peer == f->msgs[i].peer &&
+                    f->msgs[j].si == f->msgs[i].si;
+         j++)
+      ;
+    uint32_t a = f->first[i], b = f->first[j];
+    struct peer *p = peer_get(n, f->msgs[i].peer, 0);
+    int rc = p && b > a ? take_opened(n, p, f->msgs[i].si, f->raw + a, f->lens + a, f->dec + a,
+                                      f->verdict + a, b - a, NULL)
+                        : 0;
+    if (rc < 0) {
+      /* The peer still has them: the next reconciliation brings them again. */
+      node__log(n, "ops not stored peer=%u reason=%s", f->msgs[i].peer, linli_errname(rc));
+      err = rc;
+    }
   }
-  struct peer *p = peer_get(n, n->inbox[i].peer, 0);
-  if (!rc && p && k)
-    rc = take_ops(n, p, n->inbox[i].si, raw, lens, k, NULL);
-  free(raw);
-  free(lens);
-  return rc;
+  flight_free(f);
+  return err;
+}
+
+/* Stores the oldest batch in flight, waiting for the pool if need be. */
+static int flight_land(struct node *n, int wait)
+{
+  struct flight *f = n->flights[0];
+  if (wait)
+    vpool_wait(n->pool, &f->job);
+  else if (!vpool_done(n->pool, &f->job))
+    return 1;
+  n->n_flights--;
+  memmove(n->flights, n->flights + 1, (size_t)n->n_flights * sizeof *n->flights);
+  return flight_commit(n, f);
+}
+
+/* The inbox's messages become a batch for the pool; the inbox is empty
+ * after, whatever happens. */
+static int inbox_launch(struct node *n)
+{
+  int err = 0;
+  if (n->n_flights == FLIGHTS_MAX)
+    err = flight_land(n, 1);
+  struct flight *f = calloc(1, sizeof *f);
+  uint32_t total = n->inbox_ops, k = 0;
+  int rc = f && node_pool(n) ? 0 : LINLI_ENOMEM;
+  if (!rc) {
+    f->raw = malloc(total * sizeof *f->raw);
+    f->lens = malloc(total * sizeof *f->lens);
+    f->first = malloc((INBOX_MSGS + 1) * sizeof *f->first);
+    f->dec = malloc(total * sizeof *f->dec);
+    f->verdict = malloc(total * sizeof *f->verdict);
+    if (!f->raw || !f->lens || !f->first || !f->dec || !f->verdict)
+      rc = LINLI_ENOMEM;
+  }
+  for (int x = 0; x < n->n_inbox; x++) {
+    struct net_msg m;
+    if (!rc && (rc = net_msg_decode(&m, n->inbox[x].bytes, n->inbox[x].len)) == 0) {
+      f->first[x] = k;
+      for (uint32_t y = 0; y < n->inbox[x].ok && k < total &&
+                           net_msg_next_op(&m, &f->raw[k], &f->lens[k]) == 0;
+           y++)
+        k++;
+    }
+    if (f && !rc)
+      f->msgs[f->n_msgs++] = n->inbox[x]; /* the flight owns the bytes now */
+    else
+      free(n->inbox[x].bytes);
+  }
+  n->n_inbox = 0;
+  n->inbox_ops = 0;
+  if (rc) {
+    node__log(n, "ops not stored reason=%s", linli_errname(rc));
+    if (f)
+      flight_free(f);
+    return rc;
+  }
+  f->first[f->n_msgs] = k;
+  f->job = (struct vjob){(const uint8_t *const *)f->raw, f->lens, f->dec, f->verdict, k, 0, 0, NULL};
+  vpool_submit(n->pool, &f->job);
+  n->flights[n->n_flights++] = f;
+  return err;
+}
+
+int node_pump(struct node *n)
+{
+  if (n->flushing)
+    return n->n_flights;
+  n->flushing = 1;
+  int err = 0, rc;
+  while (n->n_flights && (rc = flight_land(n, 0)) != 1)
+    err = rc ? rc : err;
+  if (n->n_inbox && (rc = inbox_launch(n)))
+    err = rc;
+  n->flushing = 0;
+  return err ? err : n->n_flights;
 }
 
 int node_flush(struct node *n)
 {
-  if (n->flushing || n->n_inbox == 0)
+  if (n->flushing || (n->n_inbox == 0 && n->n_flights == 0))
     return 0;
   n->flushing = 1;
-  int err = 0;
-  for (int i = 0, j; i < n->n_inbox; i = j) {
-    for (j = i + 1; j < n->n_inbox && n->inbox[j].peer == n->inbox[i].peer &&
-                    n->inbox[j].si == n->inbox[i].si;
-         j++)
-      ;
-    int rc = inbox_take(n, i, j);
-    if (rc < 0) {
-      /* The peer still has them: the next reconciliation brings them again. */
-      node__log(n, "ops not stored peer=%u reason=%s", n->inbox[i].peer, linli_errname(rc));
+  int err = 0, rc;
+  if (n->n_inbox && (rc = inbox_launch(n)))
+    err = rc;
+  while (n->n_flights)
+    if ((rc = flight_land(n, 1)))
       err = rc;
-    }
-  }
-  for (int i = 0; i < n->n_inbox; i++)
-    free(n->inbox[i].bytes);
-  n->n_inbox = 0;
-  n->inbox_ops = 0;
   n->flushing = 0;
   return err;
 }
@@ -991,7 +1088,7 @@ static int on_ops(struct node *n, struct peer *p, struct net_msg *m, const uint8
   if (ok < k)
     limited(n, p, k - ok, 0, now);
   if (ok && n->cfg.verify_threads && n->n_inbox == INBOX_MSGS)
-    node_flush(n);
+    node_pump(n);
   if (ok && n->cfg.verify_threads && n->n_inbox < INBOX_MSGS)
     return inbox_add(n, p, si, msg, len, ok);
   int rc = ok ? take_ops(n, p, si, raw, lens, ok, NULL) : 0;
@@ -1046,7 +1143,7 @@ int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len)
 
 int node_tick(struct node *n)
 {
-  node_flush(n);
+  node_pump(n);
   uint64_t now = n->env.now_ms(n->env.ctx), next = UINT64_MAX;
   int rc = 0;
   if (n->n_held)
@@ -1087,7 +1184,7 @@ int node_tick(struct node *n)
 
 int node_status(struct node *n, struct node_status *st)
 {
-  node_flush(n);
+  node_pump(n); /* what the pool has verified; no waiting */
   *st = n->st;
   st->hlc = n->clock.last;
   st->held = (uint64_t)n->n_held;
@@ -1097,7 +1194,7 @@ int node_status(struct node *n, struct node_status *st)
 
 int node_peer_status(struct node *n, uint32_t peer, struct node_peer_status *ps)
 {
-  node_flush(n);
+  node_pump(n);
   struct peer *p = peer_get(n, peer, 0);
   if (!p)
     return LINLI_ENOTFOUND;

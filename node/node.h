@@ -129,10 +129,17 @@ void node_peer_down(struct node *n, uint32_t peer);
 int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len);
 /* Timers: starts due reconciliations. */
 int node_tick(struct node *n);
-/* Stores the received ops the node is holding to store together (only with
- * verify_threads > 0); every other call does it first. The transport calls
- * it when it has read what was waiting. An error was logged; the ops come
- * again with the next reconciliation. */
+/* With verify_threads > 0, received ops are verified in the background
+ * (node.c, "inbox"). node_pump stores the batches that are verified and
+ * hands what was received since to the verify pool, without waiting; it
+ * returns how many batches are still being verified (the transport calls
+ * it when it has read what was waiting, and again within a millisecond
+ * while this is not 0), or an error, which was logged: the ops come again
+ * with the next reconciliation. node_flush waits until everything received
+ * is stored; every call that depends on the store (a message other than
+ * OPS and PUSH, a write, a digest, a new session) does it first. Status
+ * and ticks only pump. */
+int node_pump(struct node *n);
 int node_flush(struct node *n);
 
 /* Counters, for status and tests. */

@@ -65,6 +65,7 @@ struct transport {
   uint8_t curve_pk[crypto_box_PUBLICKEYBYTES];
   uint8_t curve_sk[crypto_box_SECRETKEYBYTES];
   uint64_t timer_at, last_tick;
+  int pumping; /* received ops are being verified: poll within 1 ms */
   uint64_t noisy_window, noisy_count, noisy_suppressed;
   int zap_link; /* the link the last ZAP request's key matched, or -1 */
   struct transport__conn *conns; /* oldest first; max_inbound + 1 slots */
@@ -1053,6 +1054,8 @@ static void transport__ready(struct transport *t, int who)
 
 static int transport__timeout(struct transport *t, uint64_t now)
 {
+  if (t->pumping)
+    return 1;
   uint64_t due = t->last_tick + TRANSPORT_TICK_MS;
   if (t->timer_at && t->timer_at < due)
     due = t->timer_at;
@@ -1092,9 +1095,12 @@ int transport_run(struct transport *t, volatile sig_atomic_t *stop)
     for (int i = 0; i < n && !t->stopping; i++)
       if (who[i] != -1 - TRANSPORT_P_ZAP && (it[i].revents & ZMQ_POLLIN))
         transport__ready(t, who[i]);
-    /* What was waiting is read: store the ops received together. */
-    if (node_flush(t->node) < 0)
+    /* What was waiting is read: verify the ops received together, and
+     * store those verified. While some are being verified, poll briefly. */
+    int pending = node_pump(t->node);
+    if (pending < 0)
       transport__log(t, "received ops not stored; the next sync brings them again");
+    t->pumping = pending > 0;
     transport__reap(t);
     transport__sweep(t); /* the ops may have certified or revoked keys */
     transport__tick(t, transport__now());
