@@ -138,6 +138,6 @@ static int ms__items(void *ctx, const struct net_bound *lo, const struct net_bou
 
 struct net_rstore net_memstore_rstore(struct net_memstore *m)
 {
-  struct net_rstore s = {m, ms__fingerprint, ms__nth, ms__items};
+  struct net_rstore s = {m, ms__fingerprint, ms__nth, ms__items, NULL};
   return s;
 }

@@ -115,6 +115,14 @@ struct net_rstore {
    * a negative one an error), or 0. fn must not modify the store. */
   int (*items)(void *ctx, const struct net_bound *lo, const struct net_bound *hi,
                uint64_t limit, int (*fn)(void *arg, const struct net_item *x), void *arg);
+  /* Optional. A cheap place to split [lo, hi) near its k-th item (0 < k <
+   * count): a bound with lo < out < hi, returned as 0; or 1 to have the
+   * engine cut exactly between the (k-1)-th and k-th items. A bucketed
+   * store answers with a bucket's start, so that the fingerprints of the
+   * parts add whole buckets and scan no ops. Parts need not have equal
+   * counts; the peer answers any bounds. */
+  int (*cut)(void *ctx, const struct net_bound *lo, const struct net_bound *hi, uint64_t k,
+             struct net_bound *out);
 };
 
 /* ---- in-memory store: a sorted array and naive scans; tests and benches ---- */

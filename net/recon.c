@@ -183,9 +183,14 @@ static int net__emit_fp(struct net__out *o, const struct net_bound *lo, const st
 
 /* The bound between the (k-1)-th and k-th items of [lo, hi). */
 static int net__cut(struct net_recon *r, const struct net_bound *lo, const struct net_bound *hi,
-                    uint64_t k, struct net_bound *out)
+                    uint64_t k, int cheap, struct net_bound *out)
 {
   struct net_item a, x;
+  if (cheap && r->store.cut) {
+    int c = r->store.cut(r->store.ctx, lo, hi, k, out);
+    if (c <= 0)
+      return c; /* a cheap bound, or an error */
+  }
   int rc = r->store.nth(r->store.ctx, lo, hi, k - 1, &a);
   if (rc == 0)
     rc = r->store.nth(r->store.ctx, lo, hi, k, &x);
@@ -194,25 +199,57 @@ static int net__cut(struct net_recon *r, const struct net_bound *lo, const struc
   return rc == LINLI_ENOTFOUND ? LINLI_ESTORE : rc;
 }
 
-/* Split [lo, hi), holding my m items, into fanout parts of equal count,
- * each sent as an FPRINT. */
+/* Split [lo, hi), holding my m items, into fanout parts of about equal
+ * count, each sent as an FPRINT. A store's cheap cuts (net_rstore.cut) come
+ * first: cuts that fall together are merged, and if no part is left with
+ * fewer than m items the exact cuts are used, so every split makes
+ * progress. */
+#define NET__CHEAP_PARTS 64
 static int net__split(struct net__out *o, const struct net_bound *lo, const struct net_bound *hi,
                       uint64_t m)
 {
   struct net_recon *r = o->r;
-  struct net_bound a = *lo, b;
-  uint8_t sum[NET_SUM_BYTES];
-  uint64_t parts = m < r->cfg.fanout ? m : r->cfg.fanout, count;
+  struct net_bound b[NET__CHEAP_PARTS];
+  uint64_t cnt[NET__CHEAP_PARTS];
+  uint8_t sum[NET__CHEAP_PARTS][NET_SUM_BYTES];
+  uint64_t parts = m < r->cfg.fanout ? m : r->cfg.fanout;
   int rc = 0;
+  if (r->store.cut && parts <= NET__CHEAP_PARTS) {
+    struct net_bound a = *lo;
+    uint64_t np = 0;
+    int progress = 1;
+    for (uint64_t i = 1; i <= parts && rc == 0 && progress; i++) {
+      if (i == parts)
+        b[np] = *hi;
+      else if ((rc = net__cut(r, lo, hi, m * i / parts, 1, &b[np])))
+        break;
+      else if (net_bound_cmp(&b[np], &a) <= 0 || net_bound_cmp(&b[np], hi) >= 0)
+        continue;
+      if ((rc = r->store.fingerprint(r->store.ctx, &a, &b[np], &cnt[np], sum[np])))
+        break;
+      progress = cnt[np] < m;
+      a = b[np++];
+    }
+    if (rc)
+      return rc;
+    if (progress) {
+      a = *lo;
+      for (uint64_t i = 0; i < np && rc == 0; a = b[i++])
+        rc = net__emit_fp(o, &a, &b[i], cnt[i], sum[i]);
+      return rc;
+    }
+  }
+  struct net_bound a = *lo, c;
+  uint64_t count;
   for (uint64_t i = 1; i <= parts && rc == 0; i++) {
     if (i == parts)
-      b = *hi;
-    else if ((rc = net__cut(r, lo, hi, m * i / parts, &b)))
+      c = *hi;
+    else if ((rc = net__cut(r, lo, hi, m * i / parts, 0, &c)))
       break;
-    rc = r->store.fingerprint(r->store.ctx, &a, &b, &count, sum);
+    rc = r->store.fingerprint(r->store.ctx, &a, &c, &count, sum[0]);
     if (rc == 0)
-      rc = net__emit_fp(o, &a, &b, count, sum);
-    a = b;
+      rc = net__emit_fp(o, &a, &c, count, sum[0]);
+    a = c;
   }
   return rc;
 }
@@ -329,7 +366,7 @@ static int net__emit_diff_part(struct net__out *o, const struct net_bound *lo,
   int rc;
   if (room < 64 || room >= m)
     return net__room(o, lo, (uint64_t)-1 / 2, 0); /* too little room: start over next time */
-  if ((rc = net__cut(r, lo, &in->upper, room, &cut)))
+  if ((rc = net__cut(r, lo, &in->upper, room, 0, &cut)))
     return rc;
   part.upper = cut;
   if ((rc = net__emit_diff(o, lo, &part, room)))
@@ -462,7 +499,7 @@ static int net__out_end(struct net__out *o)
 /* ---- the state machine ---- */
 
 /* The bound below the k-th of n items of the whole set. */
-static int net__cut_at(struct net_recon *r, uint64_t k, uint64_t n, struct net_bound *out)
+static int net__cut_at(struct net_recon *r, uint64_t k, uint64_t n, int cheap, struct net_bound *out)
 {
   struct net_bound lo, inf;
   net_bound_min(&lo);
@@ -471,7 +508,7 @@ static int net__cut_at(struct net_recon *r, uint64_t k, uint64_t n, struct net_b
     *out = k == 0 ? lo : inf;
     return 0;
   }
-  return net__cut(r, &lo, &inf, k, out);
+  return net__cut(r, &lo, &inf, k, cheap, out);
 }
 
 /* The first RECON: ranges whose sizes grow geometrically from the newest end,
@@ -495,15 +532,20 @@ static int net__start_ranges(struct net__out *o, uint64_t n)
   cuts[nc - 1] = 0;
   /* cuts descend from n to 0: ranges [cuts[i], cuts[i-1]) oldest first; the
    * newest one (above n - first_ids) is an IDLIST. */
-  if ((rc = net__cut_at(r, 0, n, &a)))
+  if ((rc = net__cut_at(r, 0, n, 0, &a)))
     return rc;
   if (n == 0) {
     net_bound_inf(&b);
     rc = net__emit_idlist(o, &a, &b, 0);
   }
-  for (int i = nc - 1; i > 0 && rc == 0; i--, a = b) {
-    if ((rc = net__cut_at(r, cuts[i - 1], n, &b)))
+  /* The IDLIST's lower bound is exact (its count is known); the others may
+   * be a store's cheap cuts, skipped where they do not ascend. */
+  for (int i = nc - 1; i > 0 && rc == 0; i--) {
+    int cheap = i > 1 && !(i == 2 && r->cfg.first_ids);
+    if ((rc = net__cut_at(r, cuts[i - 1], n, cheap, &b)))
       break;
+    if (cheap && net_bound_cmp(&b, &a) <= 0)
+      continue;
     if (i == 1 && r->cfg.first_ids) {
       rc = net__emit_idlist(o, &a, &b, cuts[0] - cuts[1]);
       break;
@@ -511,6 +553,7 @@ static int net__start_ranges(struct net__out *o, uint64_t n)
     if ((rc = r->store.fingerprint(r->store.ctx, &a, &b, &count, sum)))
       break;
     rc = net__emit_fp(o, &a, &b, count, sum);
+    a = b;
   }
   if (rc == NET__FULL) {
     net_bound_inf(&o->rest_hi);

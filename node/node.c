@@ -224,6 +224,20 @@ static int rs_nth(void *ctx, const struct net_bound *lo, const struct net_bound 
   return rc;
 }
 
+static int rs_cut(void *ctx, const struct net_bound *lo, const struct net_bound *hi, uint64_t k,
+                  struct net_bound *out)
+{
+  struct sess *s = ctx;
+  struct store_bound a = to_sb(lo), b = to_sb(hi), r;
+  int rc = store_range_cut(s->n->store, s->n->scopes[s->si], &a, &b, k, &r);
+  if (rc == 0) {
+    out->hlc = r.hlc; /* a bucket's start: (hlc, empty id) */
+    out->len = 0;
+    memset(out->id, 0, sizeof out->id);
+  }
+  return rc;
+}
+
 struct items_arg {
   int (*fn)(void *, const struct net_item *);
   void *arg;
@@ -289,7 +303,7 @@ static struct sess *sess_get(struct node *n, struct peer *p, int si)
 
 static int sess_init(struct node *n, struct sess *s)
 {
-  struct net_rstore rs = {s, rs_fp, rs_nth, rs_items};
+  struct net_rstore rs = {s, rs_fp, rs_nth, rs_items, rs_cut};
   struct net_recon_cb cb = {s, cb_have, cb_need};
   struct net_recon_cfg cfg;
   struct peer *p = peer_get(n, s->peer, 0);

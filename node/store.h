@@ -107,6 +107,13 @@ int store_range_fp(struct store *s, const char *scope, const struct store_bound 
 int store_range_nth(struct store *s, const char *scope, const struct store_bound *lo,
                     const struct store_bound *hi, uint64_t k, struct store_bound *out);
 
+/* Where to split [lo, hi) near its k-th op without reading ops: the start
+ * of the level-0 bucket holding that op (from bucket counts alone). 0 and
+ * *out with lo < *out < hi; 1 when no bucket start does (the op is in lo's
+ * bucket), so the caller cuts at the op; or an error. */
+int store_range_cut(struct store *s, const char *scope, const struct store_bound *lo,
+                    const struct store_bound *hi, uint64_t k, struct store_bound *out);
+
 /* Calls fn for each op of `scope` in [lo, hi), in order, at most `limit`
  * (0 = no limit); fn returns non-zero to stop. raw/len is the signed op. */
 int store_range_each(struct store *s, const char *scope, const struct store_bound *lo,

@@ -133,6 +133,15 @@ static struct store_bound bucket_start(uint64_t bucket)
   return b;
 }
 
+/* 1 if b is the start of its level-0 bucket: nothing of the bucket is
+ * below it, so the bucket's sum counts whole. */
+static int bucket_aligned(const struct store_bound *b)
+{
+  static const uint8_t zero[CRDT_ID_BYTES];
+  return (b->hlc & ((UINT64_C(1) << STORE_FP_SHIFT0) - 1)) == 0 &&
+         memcmp(b->id, zero, CRDT_ID_BYTES) == 0;
+}
+
 static int fp_txn(const struct range *r, const struct store_bound *lo,
                   const struct store_bound *hi, struct acc *acc)
 {
@@ -141,11 +150,13 @@ static int fp_txn(const struct range *r, const struct store_bound *lo,
   uint64_t blo = store__bucket(lo->hlc, 0), bhi = store__bucket(hi->hlc, 0);
   if (blo == bhi)
     return ops_walk(r, lo, hi, 0, acc_op, acc);
-  /* [lo, end of lo's bucket) + whole buckets + [start of hi's bucket, hi) */
+  /* [lo, end of lo's bucket) + whole buckets + [start of hi's bucket, hi);
+   * lo's bucket is whole when lo is its start. */
   struct store_bound mid_lo = bucket_start(blo + 1), mid_hi = bucket_start(bhi);
-  int rc = ops_walk(r, lo, &mid_lo, 0, acc_op, acc);
+  int whole = bucket_aligned(lo);
+  int rc = whole ? 0 : ops_walk(r, lo, &mid_lo, 0, acc_op, acc);
   if (!rc)
-    rc = buckets_add(r, 0, blo + 1, bhi, acc);
+    rc = buckets_add(r, 0, whole ? blo : blo + 1, bhi, acc);
   if (!rc)
     rc = ops_walk(r, &mid_hi, hi, 0, acc_op, acc);
   return rc;
@@ -157,6 +168,7 @@ struct fp_arg {
   struct acc acc;
   uint64_t k;
   struct store_bound *out;
+  int bucket_only; /* nth: stop at the start of the k-th item's bucket */
 };
 
 static int range_fp_txn(struct store *s, MDB_txn *txn, void *arg)
@@ -169,7 +181,7 @@ static int range_fp_txn(struct store *s, MDB_txn *txn, void *arg)
 int store_range_fp(struct store *s, const char *scope, const struct store_bound *lo,
                    const struct store_bound *hi, uint64_t *count, uint8_t sum[STORE_FP_SUM_BYTES])
 {
-  struct fp_arg a = {scope, lo, hi, {0, {0}}, 0, NULL};
+  struct fp_arg a = {scope, lo, hi, {0, {0}}, 0, NULL, 0};
   if (strlen(scope) > CRDT_SCOPE_MAX)
     return LINLI_ETOOBIG;
   int rc = store__read(s, range_fp_txn, &a);
@@ -223,14 +235,19 @@ static int nth_txn(struct store *s, MDB_txn *txn, void *arg)
   struct range r = {s, txn, a->scope, strlen(a->scope), 0};
   struct nth_state st = {a->k, a->out};
   uint64_t b = store__bucket(a->lo->hlc, 0), bhi = store__bucket(a->hi->hlc, 0);
+  struct store_bound from = *a->lo;
   int rc;
 
+  if (b == bhi && a->bucket_only)
+    return 1; /* one bucket: no bucket start inside */
   if (b == bhi)
     goto tail;
-  struct store_bound next = bucket_start(b + 1);
-  if ((rc = ops_walk(&r, a->lo, &next, 0, nth_op, &st)))
-    return rc == 1 ? 0 : rc;
-  b++;
+  if (!bucket_aligned(a->lo)) {
+    struct store_bound next = bucket_start(b + 1);
+    if ((rc = ops_walk(&r, a->lo, &next, 0, nth_op, &st)))
+      return rc == 1 ? 0 : rc;
+    b++;
+  }
   int max_level = STORE_FP_LEVELS - 1;
   while (b < bhi) {
     /* The coarsest aligned bucket that ends before hi's level-0 bucket. */
@@ -247,27 +264,49 @@ static int nth_txn(struct store *s, MDB_txn *txn, void *arg)
       max_level = STORE_FP_LEVELS - 1;
     } else if (l > 0) {
       max_level = l - 1; /* the k-th is inside: look at its sub-buckets */
+    } else if (a->bucket_only) {
+      *a->out = bucket_start(b);
+      return 0;
     } else {
-      struct store_bound from = bucket_start(b), to = bucket_start(b + 1);
-      rc = ops_walk(&r, &from, &to, 0, nth_op, &st);
+      struct store_bound at = bucket_start(b), to = bucket_start(b + 1);
+      rc = ops_walk(&r, &at, &to, 0, nth_op, &st);
       return rc == 1 ? 0 : rc ? rc : LINLI_ECORRUPT; /* the count said it was here */
     }
   }
-  a->lo = &(struct store_bound){bucket_start(bhi).hlc, {0}};
+  from = bucket_start(bhi);
+  if (a->bucket_only) {
+    *a->out = from;
+    return 0;
+  }
 tail:
-  rc = ops_walk(&r, a->lo, a->hi, 0, nth_op, &st);
+  rc = ops_walk(&r, &from, a->hi, 0, nth_op, &st);
   return rc == 1 ? 0 : rc ? rc : LINLI_ENOTFOUND;
 }
 
 int store_range_nth(struct store *s, const char *scope, const struct store_bound *lo,
                     const struct store_bound *hi, uint64_t k, struct store_bound *out)
 {
-  struct fp_arg a = {scope, lo, hi, {0, {0}}, k, out};
+  struct fp_arg a = {scope, lo, hi, {0, {0}}, k, out, 0};
   if (strlen(scope) > CRDT_SCOPE_MAX)
     return LINLI_ETOOBIG;
   if (bound_cmp(lo->hlc, lo->id, hi) >= 0)
     return LINLI_ENOTFOUND;
   return store__read(s, nth_txn, &a);
+}
+
+int store_range_cut(struct store *s, const char *scope, const struct store_bound *lo,
+                    const struct store_bound *hi, uint64_t k, struct store_bound *out)
+{
+  struct fp_arg a = {scope, lo, hi, {0, {0}}, k, out, 1};
+  if (strlen(scope) > CRDT_SCOPE_MAX)
+    return LINLI_ETOOBIG;
+  if (bound_cmp(lo->hlc, lo->id, hi) >= 0)
+    return LINLI_ENOTFOUND;
+  int rc = store__read(s, nth_txn, &a);
+  if (rc == 0 && (!bucket_aligned(out) || bound_cmp(out->hlc, out->id, lo) <= 0 ||
+                  bound_cmp(out->hlc, out->id, hi) >= 0))
+    return 1; /* found in lo's part-bucket, or its bucket does not split the range */
+  return rc;
 }
 
 /* ---- iteration ---- */

@@ -114,7 +114,7 @@ static struct store *open_store(const char *dir, size_t map, size_t max)
 static void test_reference(struct store *s, struct test_rng *r, uint64_t base)
 {
   const char *scopes[] = {"shihua", "chuanchang", "nowhere"};
-  int bad = 0;
+  int bad = 0, cuts = 0;
   for (int i = 0; i < 1500; i++) {
     const char *scope = scopes[test_below(r, 3)];
     struct store_bound lo = random_bound(r, base), hi = random_bound(r, base);
@@ -122,6 +122,15 @@ static void test_reference(struct store *s, struct test_rng *r, uint64_t base)
       lo = STORE_BOUND_MIN;
     if (i % 7 == 0)
       hi = store_bound_max();
+    /* Bounds at a level-0 bucket's start take the whole-bucket paths. */
+    if (i % 3 == 1) {
+      lo.hlc &= ~((UINT64_C(1) << STORE_FP_SHIFT0) - 1);
+      memset(lo.id, 0, sizeof lo.id);
+    }
+    if (i % 5 == 2) {
+      hi.hlc &= ~((UINT64_C(1) << STORE_FP_SHIFT0) - 1);
+      memset(hi.id, 0, sizeof hi.id);
+    }
     uint64_t c1, c2;
     uint8_t s1[32], s2[32];
     REQUIRE(store_range_fp(s, scope, &lo, &hi, &c1, s1) == 0);
@@ -146,12 +155,30 @@ static void test_reference(struct store *s, struct test_rng *r, uint64_t base)
         naive_fp(scope, &nb, &after, &ck, sk);
         CHECK_EQ(ck, 1);
       }
+      /* A cheap cut: the start of the k-th op's bucket, strictly inside
+       * the range, with at most k ops below it; or 1 when there is none. */
+      struct store_bound cut;
+      int rc = store_range_cut(s, scope, &lo, &hi, k, &cut);
+      CHECK(rc == 0 || rc == 1);
+      if (rc == 0) {
+        static const uint8_t zero[CRDT_ID_BYTES];
+        CHECK_EQ(cut.hlc >> STORE_FP_SHIFT0, nb.hlc >> STORE_FP_SHIFT0);
+        CHECK_EQ(cut.hlc & ((UINT64_C(1) << STORE_FP_SHIFT0) - 1), 0);
+        CHECK_MEM(cut.id, zero, CRDT_ID_BYTES);
+        CHECK(bound_lt(lo.hlc, lo.id, &cut) && bound_lt(cut.hlc, cut.id, &hi));
+        naive_fp(scope, &lo, &cut, &ck, sk);
+        CHECK(ck <= k);
+        cuts++;
+      } else {
+        CHECK(!bound_lt(lo.hlc, lo.id, &(struct store_bound){nb.hlc >> STORE_FP_SHIFT0 << STORE_FP_SHIFT0, {0}}));
+      }
     }
     struct store_bound past;
     CHECK_EQ(store_range_nth(s, scope, &lo, &hi, c2, &past), LINLI_ENOTFOUND);
   }
   CHECK_EQ(bad, 0);
-  printf("reference model: 1500 random ranges, %d mismatches\n", bad);
+  CHECK(cuts > 100);
+  printf("reference model: 1500 random ranges, %d mismatches, %d bucket cuts\n", bad, cuts);
 }
 
 static int count_each(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw, size_t len)
