@@ -241,6 +241,21 @@ static void test_map_full(struct test_rng *r)
   (void)r;
 }
 
+/* Two stores hold the same rows and the same fingerprint of "shihua". */
+static void check_same(struct store *a, struct store *b)
+{
+  uint8_t x[32], y[32], sa[32], sb[32];
+  uint64_t ca, cb;
+  struct store_bound mx = store_bound_max();
+  CHECK_EQ(store_digest(a, NULL, 0, x), 0);
+  CHECK_EQ(store_digest(b, NULL, 0, y), 0);
+  CHECK_MEM(x, y, 32);
+  CHECK_EQ(store_range_fp(a, "shihua", &STORE_BOUND_MIN, &mx, &ca, sa), 0);
+  CHECK_EQ(store_range_fp(b, "shihua", &STORE_BOUND_MIN, &mx, &cb, sb), 0);
+  CHECK_EQ(ca, cb);
+  CHECK_MEM(sa, sb, 32);
+}
+
 /* Rejects ops of the "chuanchang" scope: a filter that runs on the
  * committing thread. */
 static int no_chuanchang(void *arg, const struct crdt_op *op)
@@ -297,17 +312,7 @@ static void test_ingest(void)
         if (i % 37 != 3 && i % 53 != 7)
           good[ng++] = ops[i * 5].op;
       CHECK_EQ(store_apply(ref, good, ng, NULL), (int)ng);
-      uint8_t x[32], y[32];
-      CHECK_EQ(store_digest(s, NULL, 0, x), 0);
-      CHECK_EQ(store_digest(ref, NULL, 0, y), 0);
-      CHECK_MEM(x, y, 32);
-      uint64_t ca, cb;
-      uint8_t sa[32], sb[32];
-      struct store_bound mx = store_bound_max();
-      CHECK_EQ(store_range_fp(s, "shihua", &STORE_BOUND_MIN, &mx, &ca, sa), 0);
-      CHECK_EQ(store_range_fp(ref, "shihua", &STORE_BOUND_MIN, &mx, &cb, sb), 0);
-      CHECK_EQ(ca, cb);
-      CHECK_MEM(sa, sb, 32);
+      check_same(s, ref);
       /* Again: nothing new; then with a filter into a fresh store. */
       CHECK_EQ(ingest_run(s, raw, lens, N, batches[b], threads[t], NULL, NULL, &st), 0);
       CHECK_EQ(st.stored, 0);
@@ -376,13 +381,7 @@ int main(void)
   CHECK_EQ(store_digest(b, NULL, 0, db), 0);
   CHECK_MEM(da, db, 32);
   /* Same fingerprints in both, for the whole scope. */
-  uint64_t ca, cb;
-  uint8_t sa[32], sb[32];
-  struct store_bound mx = store_bound_max();
-  CHECK_EQ(store_range_fp(a, "shihua", &STORE_BOUND_MIN, &mx, &ca, sa), 0);
-  CHECK_EQ(store_range_fp(b, "shihua", &STORE_BOUND_MIN, &mx, &cb, sb), 0);
-  CHECK_EQ(ca, cb);
-  CHECK_MEM(sa, sb, 32);
+  check_same(a, b);
   /* Lookups by id. */
   uint8_t buf[CRDT_OP_MAX_BYTES];
   char sc5[CRDT_SCOPE_MAX + 1];

@@ -344,6 +344,20 @@ static void ref_add(uint8_t *s, const uint8_t *x, int sign)
   }
 }
 
+/* One step, sum and reference alike: 0 if they still agree. */
+static int sum_step(uint8_t *s, uint8_t *r, const uint8_t *x, int sign)
+{
+  if (sign > 0)
+    net_sum_add(s, x);
+  else
+    net_sum_sub(s, x);
+  ref_add(r, x, sign);
+  if (memcmp(s, r, NET_SUM_BYTES) == 0)
+    return 0;
+  CHECK_MEM(s, r, NET_SUM_BYTES);
+  return -1;
+}
+
 static void test_sums(struct test_rng *rng)
 {
   uint8_t s[NET_SUM_BYTES], r[NET_SUM_BYTES], x[NET_ID_BYTES];
@@ -356,16 +370,8 @@ static void test_sums(struct test_rng *rng)
       memset(x, 0xff, sizeof x); /* -1 mod 2^256: every limb carries */
     else if (shape == 2)
       memset(x + 8 * (int)(test_rand(rng) % 4), 0xff, 8);
-    int sign = test_rand(rng) % 3 == 0 ? -1 : 1;
-    if (sign > 0)
-      net_sum_add(s, x);
-    else
-      net_sum_sub(s, x);
-    ref_add(r, x, sign);
-    if (memcmp(s, r, sizeof s) != 0) {
-      CHECK_MEM(s, r, NET_SUM_BYTES);
+    if (sum_step(s, r, x, test_rand(rng) % 3 == 0 ? -1 : 1))
       return;
-    }
   }
   /* Every limb 0, 1 or all ones, in the sum and in the id: each way a
    * carry or borrow can arrive at, and leave, a limb. */
@@ -378,15 +384,8 @@ static void test_sums(struct test_rng *rng)
     for (int sign = -1; sign <= 1; sign += 2) {
       memcpy(s, a, sizeof s);
       memcpy(r, a, sizeof r);
-      if (sign > 0)
-        net_sum_add(s, x);
-      else
-        net_sum_sub(s, x);
-      ref_add(r, x, sign);
-      if (memcmp(s, r, sizeof s) != 0) {
-        CHECK_MEM(s, r, NET_SUM_BYTES);
+      if (sum_step(s, r, x, sign))
         return;
-      }
     }
   }
   /* Adding then taking away every id gives zero back. */
