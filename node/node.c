@@ -86,7 +86,7 @@ struct flight {
   int n_msgs;
   const uint8_t **raw;
   size_t *lens;
-  uint32_t *first; /* first[m]: index of message m's first op */
+  uint32_t first[INBOX_MSGS + 1]; /* first[m]: index of message m's first op */
   struct crdt_op *dec;
   int *verdict;
   struct vjob job;
@@ -657,8 +657,8 @@ static int admit(struct node *n, struct peer *p, int si, struct crdt_op *op, con
 /* The pool of verify threads, made the first time it is needed. */
 static struct vpool *node_pool(struct node *n)
 {
-  if (!n->pool && vpool_new(&n->pool, (int)n->cfg.verify_threads + 1) != 0)
-    n->pool = NULL;
+  if (!n->pool)
+    vpool_new(&n->pool, (int)n->cfg.verify_threads + 1); /* NULL if it fails */
   return n->pool;
 }
 
@@ -966,7 +966,6 @@ static void flight_free(struct flight *f)
     free(f->msgs[i].bytes);
   free(f->raw);
   free(f->lens);
-  free(f->first);
   free(f->dec);
   free(f->verdict);
   free(f);
@@ -1023,10 +1022,9 @@ static int inbox_launch(struct node *n)
   if (!rc) {
     f->raw = malloc(total * sizeof *f->raw);
     f->lens = malloc(total * sizeof *f->lens);
-    f->first = malloc((INBOX_MSGS + 1) * sizeof *f->first);
     f->dec = malloc(total * sizeof *f->dec);
     f->verdict = malloc(total * sizeof *f->verdict);
-    if (!f->raw || !f->lens || !f->first || !f->dec || !f->verdict)
+    if (!f->raw || !f->lens || !f->dec || !f->verdict)
       rc = LINLI_ENOMEM;
   }
   for (int x = 0; x < n->n_inbox; x++) {
