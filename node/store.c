@@ -61,10 +61,11 @@ static int store__mkdir(const char *dir)
   return 0;
 }
 
-/* meta "format": how ops and rows are laid out. 2: packed ops, log rows
- * made from the ops (store_pack.c, store_view.c). A store of another
+/* meta "format": how ops and rows are laid out. 3: packed ops, log rows
+ * made from the ops, superseded rows kept one per parent (store_pack.c,
+ * store_view.c); 2 had one superseded row per field. A store of another
  * format is refused, not misread. */
-#define STORE_FORMAT 2
+#define STORE_FORMAT 3
 
 static int store__format(struct store *s, MDB_txn *txn)
 {

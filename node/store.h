@@ -6,17 +6,21 @@
  * | db     | key                                   | value                          |
  * |--------|---------------------------------------|--------------------------------|
  * | ops    | scope 0x00 hlc(8) id(32)              | the signed op, packed: its exact bytes come back from key + value (store_pack.c) |
- * | rows   | materialised rows (crdt.h, docs/protocol.md "Materialised rows"), except log rows | row value |
+ * | rows   | materialised rows (crdt.h, docs/protocol.md "Materialised rows"), except log and superseded rows | row value |
  * | rows   | log marker: scope 0x00 coll 0x00 0x01 | empty: the collection's log goes here |
+ * | rows   | superseded: P 'S' parent(32)          | the fields, each + 0x00, ascending |
  * | fp     | scope 0x00 level(1) bucket(8)         | count(8) sum(32, little-endian) |
  * | meta   | "format", "hlc_max"                   | u64                            |
  * | names  | 'a' author(32) / 'c' collection       | number (be32), and back: 'A'/'C' number -> name |
  *
  * Log rows (one per append: scope 0 coll 0 0x01 hlc id) are not stored:
  * the view (store_view.c) makes them from ops, whose keys end in the same
- * (hlc, id). Readers see every row of docs/protocol.md; the digest is the
- * same as the in-memory view's. Stored, they were more than half the store.
- * meta "format" is 2; a store of another format is refused (LINLI_EVERSION).
+ * (hlc, id). Stored, they were more than half the store. Superseded rows
+ * (P 'S' field 0x00 parent, one per field) are kept one per parent, with
+ * the fields in the value: P is the record prefix (scope 0 coll 0 key 0).
+ * Readers see every row of docs/protocol.md; the digest is the same as the
+ * in-memory view's.
+ * meta "format" is 3; a store of another format is refused (LINLI_EVERSION).
  *
  * ops is ordered by time within a scope, so writes are nearly sequential and
  * the holes a partition leaves are contiguous ranges. fp holds additive range

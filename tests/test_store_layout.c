@@ -1,8 +1,8 @@
 /* The store's physical layout against the logical rows: packed ops come
  * back byte for byte (200 authors, so author numbers take two LEB128
- * bytes), log rows made from the ops equal the in-memory view's stored
- * rows for every prefix a reader uses, and a store of another format is
- * refused. */
+ * bytes), log rows made from the ops and superseded rows kept one per
+ * parent equal the in-memory view's rows for every prefix a reader uses,
+ * and a store of another format is refused. */
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +155,174 @@ static void set_format(const char *dir, uint64_t v)
   mdb_env_close(env);
 }
 
+/* Superseded rows, kept one per parent with their fields in the value:
+ * set ops of a few records, each writing some of four fields and naming
+ * up to two earlier ops of its record, stored in another order than the
+ * memory view applied them (children often before their parents). The
+ * view rows, digests and single rows must be the memory view's, under
+ * every prefix down to part of a parent id. */
+#define SUP_OPS 400
+static const char *const sup_fields[] = {"grid", "name", "name_en", "zone"}; /* one a prefix of another */
+
+static int get_both(struct store *s, struct crdt_memview *m, const uint8_t *k, size_t kl)
+{
+  struct get_req q = {k, kl};
+  int a = store_read_rows(s, get_store, &q);
+  struct crdt_view mv = crdt_memview_view(m);
+  const uint8_t *v;
+  size_t vl;
+  int b = mv.get(mv.ctx, k, kl, &v, &vl);
+  return a == 1 && b == 0 && vl == 0 ? 1 : a == LINLI_ENOTFOUND && b == LINLI_ENOTFOUND ? 0 : -1;
+}
+
+static size_t stored_rows(const char *dir)
+{
+  MDB_env *env;
+  MDB_txn *txn;
+  MDB_dbi rows;
+  MDB_stat st;
+  REQUIRE(mdb_env_create(&env) == 0);
+  mdb_env_set_maxdbs(env, 8);
+  REQUIRE(mdb_env_open(env, dir, MDB_RDONLY, 0600) == 0);
+  REQUIRE(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0);
+  REQUIRE(mdb_dbi_open(txn, "rows", 0, &rows) == 0);
+  REQUIRE(mdb_stat(txn, rows, &st) == 0);
+  mdb_txn_abort(txn);
+  mdb_env_close(env);
+  return st.ms_entries;
+}
+
+static void test_superseded(const struct crdt_identity *who)
+{
+  struct test_rng r = {0x5e9e7a11u};
+  static struct t_op ops[SUP_OPS];
+  int rec[SUP_OPS];
+  uint64_t base = 1580000000000;
+  for (int i = 0; i < SUP_OPS; i++) {
+    rec[i] = (int)test_below(&r, 5);
+    char key[8];
+    snprintf(key, sizeof key, "r-%d", rec[i]);
+    uint8_t body[128];
+    struct crdt_buf b;
+    crdt_buf_init(&b, body, sizeof body);
+    unsigned mask = 1 + (unsigned)test_below(&r, 15), nf = 0;
+    for (int f = 0; f < 4; f++)
+      nf += (mask >> f) & 1;
+    crdt_w_map(&b, nf);
+    for (int f = 0; f < 4; f++)
+      if ((mask >> f) & 1) {
+        crdt_w_cstr(&b, sup_fields[f]);
+        crdt_w_uint(&b, test_rand(&r) % 1000);
+      }
+    REQUIRE(crdt_buf_err(&b) == 0);
+    uint8_t parents[2 * CRDT_ID_BYTES];
+    uint32_t np = 0;
+    for (int tries = 0; tries < 8 && np < 2 && i > 0; tries++) {
+      int j = (int)test_below(&r, (uint64_t)i);
+      if (rec[j] == rec[i] && (np == 0 || memcmp(parents, ops[j].op.id, CRDT_ID_BYTES) != 0))
+        memcpy(parents + CRDT_ID_BYTES * np++, ops[j].op.id, CRDT_ID_BYTES);
+    }
+    t_sign(&ops[i], who, "shihua", "resident", key, CRDT_HLC_MAKE(base + (uint64_t)i * 1000, 0),
+           CRDT_SET, body, b.len, np ? parents : NULL, np);
+  }
+  char dir[64];
+  t_tmpdir(dir, sizeof dir, "layout-sup");
+  struct store_config cfg = {dir, 1 << 20, 256 << 20, 1, 0};
+  struct store *s;
+  REQUIRE(store_open(&s, &cfg) == 0);
+  struct crdt_memview *m = crdt_memview_new();
+  int order[SUP_OPS];
+  for (int i = 0; i < SUP_OPS; i++) {
+    order[i] = i;
+    REQUIRE(crdt_memview_apply(m, &ops[i].op) == 1);
+  }
+  for (int i = SUP_OPS - 1; i > 0; i--) {
+    int j = (int)test_below(&r, (uint64_t)i + 1), x = order[i];
+    order[i] = order[j], order[j] = x;
+  }
+  for (int i = 0; i < SUP_OPS; i += 8) {
+    struct crdt_op batch[8];
+    for (int j = 0; j < 8; j++)
+      batch[j] = ops[order[i + j]].op;
+    REQUIRE(store_apply(s, batch, 8, NULL) == 8);
+  }
+
+  uint8_t d1[32], d2[32], p[256];
+  size_t cnt, srows = 0;
+  t_digest(m, d1);
+  CHECK_EQ(store_digest(s, NULL, 0, d2), 0);
+  CHECK_MEM(d1, d2, 32);
+  same_rows(s, m, NULL, 0, &cnt);
+  for (int k = 0; k < 5; k++) {
+    char key[8];
+    snprintf(key, sizeof key, "r-%d", k);
+    int n = crdt_row_prefix(p, sizeof p, "shihua", 6, "resident", 8, key, strlen(key));
+    REQUIRE(n > 0);
+    same_rows(s, m, p, (size_t)n, &cnt);
+    p[n] = CRDT_ROW_LWW;
+    same_rows(s, m, p, (size_t)n + 1, &cnt);
+    CHECK(cnt >= 1);
+    p[n] = CRDT_ROW_SUPERSEDED;
+    same_rows(s, m, p, (size_t)n + 1, &cnt);
+    srows += cnt;
+    memcpy(p + n + 1, "na", 2); /* part of a field name */
+    same_rows(s, m, p, (size_t)n + 3, &cnt);
+    memcpy(p + n + 1, "name", 5); /* a field and its 00 */
+    same_rows(s, m, p, (size_t)n + 6, &cnt);
+    /* part of a parent id: the first parent some op of the record names */
+    for (int i = 0; i < SUP_OPS; i++)
+      if (rec[i] == k && ops[i].op.n_parents) {
+        memcpy(p + n + 1, sup_fields[0], 5);
+        memcpy(p + n + 6, crdt_op_parent(&ops[i].op, 0), 3);
+        same_rows(s, m, p, (size_t)n + 9, &cnt);
+        memcpy(p + n + 6, crdt_op_parent(&ops[i].op, 0), CRDT_ID_BYTES);
+        same_rows(s, m, p, (size_t)n + 6 + CRDT_ID_BYTES, &cnt);
+        CHECK(cnt <= 1);
+        break;
+      }
+  }
+  /* Most records' edits name parents: many superseded rows, and far fewer
+   * stored rows than the view shows (one per parent, not per field). */
+  CHECK(srows > SUP_OPS / 2);
+  same_rows(s, m, NULL, 0, &cnt);
+  store_close(s);
+  CHECK(stored_rows(dir) + srows / 3 < cnt);
+  REQUIRE(store_open(&s, &cfg) == 0);
+
+  /* Single rows: every (field, parent) an op names is there, and every
+   * other field of the four with the same parent is there exactly when
+   * the memory view has it; the op's own id is superseded exactly when
+   * the memory view says so. */
+  size_t present = 0, bad = 0;
+  for (int i = 0; i < SUP_OPS; i++) {
+    char key[8];
+    snprintf(key, sizeof key, "r-%d", rec[i]);
+    int n = crdt_row_prefix(p, sizeof p, "shihua", 6, "resident", 8, key, strlen(key));
+    p[n] = CRDT_ROW_SUPERSEDED;
+    for (int f = 0; f < 4; f++) {
+      size_t fl = strlen(sup_fields[f]);
+      memcpy(p + n + 1, sup_fields[f], fl + 1);
+      for (uint32_t j = 0; j <= ops[i].op.n_parents; j++) {
+        const uint8_t *id = j < ops[i].op.n_parents ? crdt_op_parent(&ops[i].op, j) : ops[i].op.id;
+        memcpy(p + n + 2 + fl, id, CRDT_ID_BYTES);
+        int g = get_both(s, m, p, (size_t)n + 2 + fl + CRDT_ID_BYTES);
+        bad += g < 0;
+        present += g == 1;
+      }
+    }
+  }
+  CHECK_EQ(bad, 0);
+  CHECK(present > SUP_OPS / 2);
+
+  CHECK_EQ(store_rebuild(s), 0);
+  CHECK_EQ(store_digest(s, NULL, 0, d2), 0);
+  CHECK_MEM(d1, d2, 32);
+  same_rows(s, m, NULL, 0, &cnt);
+  store_close(s);
+  crdt_memview_destroy(m);
+  t_rmdir(dir);
+}
+
 int main(void)
 {
   struct test_rng r = {0x5eed1a70u};
@@ -280,6 +448,7 @@ int main(void)
 
   crdt_memview_destroy(m);
   t_rmdir(dir);
+  test_superseded(&who[0]);
   free(ops);
   free(who);
   return test_done("test_store_layout");
