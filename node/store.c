@@ -132,6 +132,7 @@ int store_open(struct store **out, const struct store_config *cfg)
     txn = NULL;
     goto fail;
   }
+  store__file_init(s, !cfg->read_only && !cfg->nosync);
   *out = s;
   return 0;
 fail:
@@ -202,6 +203,8 @@ int store__write(struct store *s, int (*fn)(struct store *, MDB_txn *, void *), 
     }
     if (rc == LINLI_EMAPFULL && store__grow(s) == 0)
       continue; /* nothing was written; retry in the larger map */
+    if (!rc)
+      store__file_prepare(s);
     return rc ? rc : n;
   }
 }

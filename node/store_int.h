@@ -12,6 +12,8 @@ struct store {
   size_t map_size, map_size_max;
   int read_only;
   uint64_t gen; /* unique per store_open: keys the per-thread name cache */
+  size_t prep_end; /* store_file.c: the file is in base pages up to here */
+  int prep_off;    /* 1: store_file.c prepares nothing */
 };
 
 /* A crdt_view over the rows of one LMDB transaction. Log rows (crdt.h,
@@ -27,6 +29,13 @@ struct store__tv {
   size_t marker_len;
 };
 struct crdt_view store__view(struct store__tv *t);
+
+/* store_file.c: keeps the data file's page cache in 4 KiB pages ahead of
+ * LMDB's last page, so that fdatasync writes only the pages a commit
+ * changed. init after mdb_env_open (prepare 0: never), prepare after each
+ * commit; both only ever help, and fail silently. */
+void store__file_init(struct store *s, int prepare);
+void store__file_prepare(struct store *s);
 
 int store__err(int mdb_rc);
 int store__begin(struct store *s, int read_only, MDB_txn **txn);
