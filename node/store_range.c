@@ -283,10 +283,11 @@ tail:
   return rc == 1 ? 0 : rc ? rc : LINLI_ENOTFOUND;
 }
 
-int store_range_nth(struct store *s, const char *scope, const struct store_bound *lo,
-                    const struct store_bound *hi, uint64_t k, struct store_bound *out)
+/* The k-th op of [lo, hi) (cut 0), or the start of its bucket (cut 1). */
+static int range_pick(struct store *s, const char *scope, const struct store_bound *lo,
+                      const struct store_bound *hi, uint64_t k, struct store_bound *out, int cut)
 {
-  struct fp_arg a = {scope, lo, hi, {0, {0}}, k, out, 0};
+  struct fp_arg a = {scope, lo, hi, {0, {0}}, k, out, cut};
   if (strlen(scope) > CRDT_SCOPE_MAX)
     return LINLI_ETOOBIG;
   if (bound_cmp(lo->hlc, lo->id, hi) >= 0)
@@ -294,15 +295,16 @@ int store_range_nth(struct store *s, const char *scope, const struct store_bound
   return store__read(s, nth_txn, &a);
 }
 
+int store_range_nth(struct store *s, const char *scope, const struct store_bound *lo,
+                    const struct store_bound *hi, uint64_t k, struct store_bound *out)
+{
+  return range_pick(s, scope, lo, hi, k, out, 0);
+}
+
 int store_range_cut(struct store *s, const char *scope, const struct store_bound *lo,
                     const struct store_bound *hi, uint64_t k, struct store_bound *out)
 {
-  struct fp_arg a = {scope, lo, hi, {0, {0}}, k, out, 1};
-  if (strlen(scope) > CRDT_SCOPE_MAX)
-    return LINLI_ETOOBIG;
-  if (bound_cmp(lo->hlc, lo->id, hi) >= 0)
-    return LINLI_ENOTFOUND;
-  int rc = store__read(s, nth_txn, &a);
+  int rc = range_pick(s, scope, lo, hi, k, out, 1);
   if (rc == 0 && (!bucket_aligned(out) || bound_cmp(out->hlc, out->id, lo) <= 0 ||
                   bound_cmp(out->hlc, out->id, hi) >= 0))
     return 1; /* found in lo's part-bucket, or its bucket does not split the range */

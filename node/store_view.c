@@ -74,12 +74,11 @@ static int log_member(const struct log_coll *lc, const MDB_val *val)
 
 /* ---- superseded rows: P 'S' f 00 p in the view, P 'S' p (fields) stored ---- */
 
-/* If k is a record row with tag S (not a log row), the length of its
- * record prefix and tag, P 'S'; else 0. Holds for both shapes. */
+/* If k is a record row with tag S, the length of its record prefix and
+ * tag, P 'S'; else 0. Holds for both shapes. Only for a k that is not a
+ * log row (log_prefix_len 0): a log row's hlc and id may hold 00 'S'. */
 static size_t sup_prefix_len(const uint8_t *k, size_t kl)
 {
-  if (log_prefix_len(k, kl))
-    return 0;
   size_t i = 0;
   for (int z = 0; z < 3; z++) {
     const uint8_t *n = memchr(k + i, 0, kl - i);
@@ -414,7 +413,7 @@ static int tv_scan(void *ctx, const uint8_t *prefix, size_t pl, scan_fn fn, void
     int mrc;
     if (mk && mk == key.mv_size) {
       rc = log_scan(t, key.mv_data, mk, mk, fn, arg); /* a marker: the log goes here */
-    } else if ((ks = sup_prefix_len(key.mv_data, key.mv_size)) != 0) {
+    } else if (!mk && (ks = sup_prefix_len(key.mv_data, key.mv_size)) != 0) {
       if ((rc = sup_scan(c, &key, &val, &mrc, ks, prefix, pl, fn, arg)) != 0)
         goto out;
       rc = mrc; /* the cursor is past the record's superseded rows */
