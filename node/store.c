@@ -201,6 +201,7 @@ int store__write(struct store *s, int (*fn)(struct store *, MDB_txn *, void *), 
     } else {
       rc = store__err(mdb_txn_commit(txn));
     }
+    store__names_settle(s, rc == 0);
     if (rc == LINLI_EMAPFULL && store__grow(s) == 0)
       continue; /* nothing was written; retry in the larger map */
     if (!rc)
@@ -342,7 +343,7 @@ struct digest_arg {
 static int digest_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   struct digest_arg *a = arg;
-  struct store__tv t = {s, txn, 1, {0}, 0};
+  struct store__tv t = {s, txn, 1, {0}, 0, NULL};
   struct crdt_view v = store__view(&t);
   return crdt_view_digest(&v, a->prefix, a->pl, a->out);
 }
@@ -361,7 +362,7 @@ struct rows_arg {
 static int rows_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   struct rows_arg *a = arg;
-  struct store__tv t = {s, txn, 1, {0}, 0};
+  struct store__tv t = {s, txn, 1, {0}, 0, NULL};
   struct crdt_view v = store__view(&t);
   return a->fn(a->arg, &v);
 }

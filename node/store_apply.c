@@ -116,12 +116,17 @@ struct apply_arg {
 static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   struct apply_arg *a = arg;
-  struct store__tv t = {s, txn, 0, {0}, 0};
+  struct store__tv t = {s, txn, 0, {0}, 0, NULL};
   struct crdt_view view = store__view(&t);
   uint8_t packed[STORE_PACK_MAX];
   size_t nu = 0;
   uint64_t hlc_max = 0;
   int added = 0, rc;
+  /* Appends go through one cursor, which stays on the last leaf: no search
+   * from the root for each op. */
+  MDB_cursor *oc;
+  if ((rc = mdb_cursor_open(txn, s->ops, &oc)))
+    return store__err(rc);
 
   for (size_t i = 0; i < a->n; i++) {
     const struct crdt_op *op = &a->ops[i];
@@ -134,7 +139,7 @@ static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
     /* Ops mostly arrive in time order: appending fills pages completely
      * instead of splitting them in half. A key that is not past the end
      * fails with MDB_KEYEXIST and takes the ordinary path. */
-    rc = mdb_put(txn, s->ops, &key, &val, MDB_APPEND);
+    rc = mdb_cursor_put(oc, &key, &val, MDB_APPEND);
     if (rc == MDB_KEYEXIST)
       rc = mdb_put(txn, s->ops, &key, &val, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST) {
@@ -199,7 +204,7 @@ static int stored_op(struct store *s, MDB_txn *txn, const MDB_val *key, const MD
 static int rebuild_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   (void)arg;
-  struct store__tv t = {s, txn, 0, {0}, 0};
+  struct store__tv t = {s, txn, 0, {0}, 0, NULL};
   struct crdt_view view = store__view(&t);
   MDB_cursor *c;
   MDB_val key, val;

@@ -6,6 +6,15 @@
 
 #include "store.h"
 
+/* A name's number as the writer last saw it (store_pack.c). pending: the
+ * number came from the write transaction still open, and goes if it aborts. */
+struct store__name {
+  uint32_t num;
+  uint8_t tag, len, pending;
+  uint8_t name[CRDT_PK_BYTES > CRDT_COLLECTION_MAX ? CRDT_PK_BYTES : CRDT_COLLECTION_MAX];
+};
+#define STORE_NAMES_CACHED 64
+
 struct store {
   MDB_env *env;
   MDB_dbi ops, rows, fp, meta, names; /* names: store_pack.c */
@@ -14,6 +23,7 @@ struct store {
   uint64_t gen; /* unique per store_open: keys the per-thread name cache */
   size_t prep_end; /* store_file.c: the file is in base pages up to here */
   int prep_off;    /* 1: store_file.c prepares nothing */
+  struct store__name names_w[STORE_NAMES_CACHED]; /* the writer's; tag 0: empty */
 };
 
 /* A crdt_view over the rows of one LMDB transaction. Log rows (crdt.h,
@@ -27,6 +37,10 @@ struct store__tv {
   int read_only;
   uint8_t marker[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + 3]; /* the last one written */
   size_t marker_len;
+  /* Writing: one cursor on rows for every get and put, opened at the first
+   * and closed with the transaction. An op's rows share a leaf, and LMDB
+   * looks for a key in the cursor's leaf before it searches from the root. */
+  MDB_cursor *rc;
 };
 struct crdt_view store__view(struct store__tv *t);
 
@@ -55,6 +69,9 @@ uint64_t store__get_be64(const uint8_t *p);
 #define STORE_PACK_MAX (CRDT_OP_MAX_BYTES + 1)
 int store__pack(struct store *s, MDB_txn *txn, const struct crdt_op *op, uint8_t *out, size_t cap,
                 size_t *len);
+/* After each write transaction: committed 1 keeps the numbers pack learnt
+ * in it, 0 (aborted) forgets them. */
+void store__names_settle(struct store *s, int committed);
 /* key is the op's key in ops (scope 0 hlc id), which holds what the value
  * lacks; LINLI_ECORRUPT if it is not one. */
 int store__unpack(struct store *s, MDB_txn *txn, const MDB_val *key, const MDB_val *val,

@@ -124,6 +124,22 @@ static int sup_find(const uint8_t *v, size_t vl, const uint8_t *f, size_t fl, si
   return 0;
 }
 
+/* A rows get (MDB_SET leaves key as it is) and put, through the view's
+ * cursor in a write transaction. */
+static int rows_get(struct store__tv *t, MDB_val *key, MDB_val *val)
+{
+  if (t->read_only)
+    return mdb_get(t->txn, t->s->rows, key, val);
+  int rc = t->rc ? 0 : mdb_cursor_open(t->txn, t->s->rows, &t->rc);
+  return rc ? rc : mdb_cursor_get(t->rc, key, val, MDB_SET);
+}
+
+static int rows_put(struct store__tv *t, MDB_val *key, MDB_val *val, unsigned flags)
+{
+  int rc = t->rc ? 0 : mdb_cursor_open(t->txn, t->s->rows, &t->rc);
+  return rc ? rc : mdb_cursor_put(t->rc, key, val, flags);
+}
+
 /* The stored key P 'S' p of a view key, and its current field list. */
 struct sup_row {
   uint8_t key[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + CRDT_KEY_MAX + 4 + CRDT_ID_BYTES];
@@ -144,7 +160,7 @@ static int sup_load(struct store__tv *t, const uint8_t *k, size_t kl, size_t sp,
   memcpy(r->key, k, sp);
   memcpy(r->key + sp, k + kl - CRDT_ID_BYTES, CRDT_ID_BYTES);
   r->k = (MDB_val){sp + CRDT_ID_BYTES, r->key};
-  rc = mdb_get(t->txn, t->s->rows, &r->k, &r->v);
+  rc = rows_get(t, &r->k, &r->v);
   if (rc == MDB_NOTFOUND) {
     r->v = (MDB_val){0, (void *)""};
     r->at = 0;
@@ -189,7 +205,7 @@ static int sup_put(struct store__tv *t, const uint8_t *k, size_t kl, size_t sp)
   n[r.at + r.fl] = 0;
   memcpy(n + r.at + r.fl + 1, o + r.at, ol - r.at);
   MDB_val nv = {nl, n};
-  rc = store__err(mdb_put(t->txn, t->s->rows, &r.k, &nv, 0));
+  rc = store__err(rows_put(t, &r.k, &nv, 0));
   free(n);
   return rc;
 }
@@ -296,7 +312,7 @@ static int tv_get(void *ctx, const uint8_t *k, size_t kl, const uint8_t **v, siz
   size_t sp = sup_prefix_len(k, kl);
   if (sp)
     return sup_get(t, k, kl, sp, v, vl);
-  int rc = mdb_get(t->txn, t->s->rows, &key, &val);
+  int rc = rows_get(t, &key, &val);
   if (rc)
     return store__err(rc);
   *v = val.mv_data;
@@ -318,7 +334,7 @@ static int tv_put(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size
     if (t->marker_len == lp && memcmp(t->marker, k, lp) == 0)
       return 0;
     MDB_val key = {lp, (void *)k}, val = {0, (void *)""};
-    int rc = mdb_put(t->txn, t->s->rows, &key, &val, MDB_NOOVERWRITE);
+    int rc = rows_put(t, &key, &val, MDB_NOOVERWRITE);
     if (rc && rc != MDB_KEYEXIST)
       return store__err(rc);
     memcpy(t->marker, k, lp);
@@ -329,7 +345,7 @@ static int tv_put(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size
   if (sp)
     return vl ? LINLI_EINVAL : sup_put(t, k, kl, sp);
   MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
-  return store__err(mdb_put(t->txn, t->s->rows, &key, &val, 0));
+  return store__err(rows_put(t, &key, &val, 0));
 }
 
 static int tv_del(void *ctx, const uint8_t *k, size_t kl)
@@ -341,8 +357,15 @@ static int tv_del(void *ctx, const uint8_t *k, size_t kl)
    * row never goes (crdt/merge.c adds them only). */
   if (log_prefix_len(k, kl) || sup_prefix_len(k, kl))
     return LINLI_EINVAL;
-  MDB_val key = {kl, (void *)k};
-  int rc = mdb_del(t->txn, t->s->rows, &key, NULL);
+  MDB_val key = {kl, (void *)k}, val;
+  int rc = rows_get(t, &key, &val);
+  if (rc == 0) {
+    rc = mdb_cursor_del(t->rc, 0);
+    /* A delete may merge the cursor's leaf away: the next get starts from
+     * a fresh cursor rather than lean on the fix-up. Deletes are rare. */
+    mdb_cursor_close(t->rc);
+    t->rc = NULL;
+  }
   return rc == MDB_NOTFOUND ? 0 : store__err(rc);
 }
 

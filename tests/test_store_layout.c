@@ -323,6 +323,116 @@ static void test_superseded(const struct crdt_identity *who)
   t_rmdir(dir);
 }
 
+/* Every kind of op on a few records, so that tombstones, removes and
+ * frontiers that empty delete rows in the middle of a write transaction:
+ * the writer reads and writes rows through one cursor per transaction
+ * (store_view.c), and what it leaves must equal the in-memory view, in
+ * any order of batches, and the rebuilt rows. */
+#define KIND_OPS 600
+static void test_all_kinds(const struct crdt_identity *who)
+{
+  static const char *const keys[] = {"r-1", "r-2", "r-3", "r-4"};
+  static const char *const fields[] = {"name", "phone", "status"};
+  struct test_rng r = {0xd1ed1e7eu};
+  static struct t_op ops[KIND_OPS];
+  int n = 0, tombs = 0, removes = 0;
+  while (n < KIND_OPS) {
+    const char *key = keys[test_below(&r, 4)];
+    enum crdt_kind kind = (enum crdt_kind)test_below(&r, CRDT_KIND_COUNT);
+    uint8_t body[256], parents[4 * CRDT_ID_BYTES];
+    uint32_t np = 0;
+    struct crdt_buf b;
+    crdt_buf_init(&b, body, sizeof body);
+    /* Parents: earlier ops of the record, of the kind this one replaces. */
+    enum crdt_kind pk = kind == CRDT_REMOVE ? CRDT_ADD : CRDT_SET;
+    for (int i = n - 1; i >= 0 && np < 3 && (kind == CRDT_SET || kind == CRDT_REMOVE); i--)
+      if (ops[i].op.kind == pk && ops[i].op.key.len == strlen(key) &&
+          memcmp(ops[i].op.key.p, key, ops[i].op.key.len) == 0 && test_below(&r, 2))
+        memcpy(parents + CRDT_ID_BYTES * np++, ops[i].op.id, CRDT_ID_BYTES);
+    switch (kind) {
+    case CRDT_SET: {
+      uint32_t nf = 1 + (uint32_t)test_below(&r, 3);
+      crdt_w_map(&b, nf);
+      for (uint32_t f = 0; f < nf; f++) {
+        crdt_w_cstr(&b, fields[f]);
+        crdt_w_uint(&b, test_below(&r, 100));
+      }
+      break;
+    }
+    case CRDT_ADD:
+    case CRDT_REMOVE:
+      if (kind == CRDT_REMOVE && np == 0)
+        continue;
+      crdt_w_map(&b, 1);
+      crdt_w_cstr(&b, "tags");
+      crdt_w_array(&b, 1);
+      crdt_w_uint(&b, test_below(&r, 4));
+      removes += kind == CRDT_REMOVE;
+      break;
+    case CRDT_COUNTER:
+      crdt_w_map(&b, 1);
+      crdt_w_cstr(&b, "masks");
+      crdt_w_int(&b, (int64_t)test_below(&r, 20) - 10);
+      break;
+    case CRDT_APPEND:
+      crdt_w_map(&b, 1);
+      crdt_w_cstr(&b, "n");
+      crdt_w_uint(&b, test_rand(&r));
+      break;
+    case CRDT_TOMBSTONE:
+      crdt_w_map(&b, 0);
+      tombs++;
+      break;
+    }
+    REQUIRE(crdt_buf_err(&b) == 0);
+    /* A small time range: tombstones land between the edits they hide. */
+    uint64_t hlc = CRDT_HLC_MAKE(1580000000000 + (uint64_t)n * 10 + test_below(&r, 400), 0);
+    t_sign(&ops[n], who, "shihua", kind == CRDT_APPEND ? "health_check" : "resident", key, hlc,
+           kind, body, b.len, np ? parents : NULL, np);
+    n++;
+  }
+  CHECK(tombs > 20 && removes > 20);
+  struct crdt_memview *m = crdt_memview_new();
+  for (int i = 0; i < KIND_OPS; i++)
+    REQUIRE(crdt_memview_apply(m, &ops[i].op) == 1);
+  uint8_t d1[32], d2[32];
+  size_t cnt;
+  t_digest(m, d1);
+  for (int round = 0; round < 2; round++) {
+    char dir[64];
+    t_tmpdir(dir, sizeof dir, "layout-kinds");
+    struct store_config cfg = {dir, 1 << 20, 256 << 20, 1, 0};
+    struct store *s;
+    REQUIRE(store_open(&s, &cfg) == 0);
+    int order[KIND_OPS];
+    for (int i = 0; i < KIND_OPS; i++)
+      order[i] = i;
+    for (int i = KIND_OPS - 1; i > 0 && round; i--) {
+      int j = (int)test_below(&r, (uint64_t)i + 1), x = order[i];
+      order[i] = order[j], order[j] = x;
+    }
+    for (int i = 0; i < KIND_OPS;) {
+      struct crdt_op batch[40];
+      int k = 1 + (int)test_below(&r, 40);
+      if (k > KIND_OPS - i)
+        k = KIND_OPS - i;
+      for (int j = 0; j < k; j++)
+        batch[j] = ops[order[i + j]].op;
+      REQUIRE(store_apply(s, batch, (size_t)k, NULL) == k);
+      i += k;
+    }
+    CHECK_EQ(store_digest(s, NULL, 0, d2), 0);
+    CHECK_MEM(d1, d2, 32);
+    same_rows(s, m, NULL, 0, &cnt);
+    CHECK_EQ(store_rebuild(s), 0);
+    CHECK_EQ(store_digest(s, NULL, 0, d2), 0);
+    CHECK_MEM(d1, d2, 32);
+    store_close(s);
+    t_rmdir(dir);
+  }
+  crdt_memview_destroy(m);
+}
+
 int main(void)
 {
   struct test_rng r = {0x5eed1a70u};
@@ -449,6 +559,7 @@ int main(void)
   crdt_memview_destroy(m);
   t_rmdir(dir);
   test_superseded(&who[0]);
+  test_all_kinds(&who[1]);
   free(ops);
   free(who);
   return test_done("test_store_layout");
