@@ -31,7 +31,8 @@ static inline void bench_ratio(const char *name, double v)
 
 static inline void bench_metric(const char *name, double v, const char *unit)
 {
-  printf("metric %s %.1f %s\n", name, v, unit);
+  /* Small figures (ratios, spreads, microseconds) with three decimals. */
+  printf(v > -10 && v < 10 ? "metric %s %.3f %s\n" : "metric %s %.1f %s\n", name, v, unit);
   fflush(stdout);
 }
 
