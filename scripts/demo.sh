@@ -37,10 +37,21 @@ stop_all() {
 }
 trap stop_all EXIT
 
-start() { # NAME [CONFIG]
-  local cfg=${2:-$D/$1/linlid.conf}
+start() { # NAME [CONFIG]: returns once the daemon answers on its control socket
+  local cfg=${2:-$D/$1/linlid.conf} t=0
   "$LINLID" --data "$D/$1" --config "$cfg" 2>>"$D/$1.log" &
   PID[$1]=$!
+  # The CLI writes through a running daemon; one still starting (a slow or
+  # busy machine) would read as not running.
+  until "$LINLI" status --data "$D/$1" >/dev/null 2>&1; do
+    kill -0 "${PID[$1]}" 2>/dev/null || { echo "demo: linlid $1 exited; see $D/$1.log" >&2; exit 1; }
+    sleep 0.2
+    t=$((t + 1))
+    if [ $t -ge 150 ]; then
+      echo "demo: linlid $1 did not answer in 30 s; see $D/$1.log" >&2
+      exit 1
+    fi
+  done
 }
 
 stop() {
