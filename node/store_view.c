@@ -124,19 +124,26 @@ static int sup_find(const uint8_t *v, size_t vl, const uint8_t *f, size_t fl, si
   return 0;
 }
 
+/* The view's cursor on rows, opened at its first use in a write
+ * transaction. */
+static int rows_cursor(struct store__tv *t)
+{
+  return t->rc ? 0 : mdb_cursor_open(t->txn, t->s->rows, &t->rc);
+}
+
 /* A rows get (MDB_SET leaves key as it is) and put, through the view's
  * cursor in a write transaction. */
 static int rows_get(struct store__tv *t, MDB_val *key, MDB_val *val)
 {
   if (t->read_only)
     return mdb_get(t->txn, t->s->rows, key, val);
-  int rc = t->rc ? 0 : mdb_cursor_open(t->txn, t->s->rows, &t->rc);
+  int rc = rows_cursor(t);
   return rc ? rc : mdb_cursor_get(t->rc, key, val, MDB_SET);
 }
 
 static int rows_put(struct store__tv *t, MDB_val *key, MDB_val *val, unsigned flags)
 {
-  int rc = t->rc ? 0 : mdb_cursor_open(t->txn, t->s->rows, &t->rc);
+  int rc = rows_cursor(t);
   return rc ? rc : mdb_cursor_put(t->rc, key, val, flags);
 }
 

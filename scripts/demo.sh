@@ -37,21 +37,31 @@ stop_all() {
 }
 trap stop_all EXIT
 
+until_ok() { # DEADLINE STEP MESSAGE COMMAND...: runs COMMAND every STEP seconds
+  # until it succeeds; stops the demo with MESSAGE once $SECONDS reaches DEADLINE.
+  local deadline=$1 step=$2 msg=$3
+  shift 3
+  until "$@"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "demo: $msg" >&2
+      exit 1
+    fi
+    sleep "$step"
+  done
+}
+
+answers() { # NAME: the daemon answers on its control socket (stops the demo if it exited)
+  kill -0 "${PID[$1]}" 2>/dev/null || { echo "demo: linlid $1 exited; see $D/$1.log" >&2; exit 1; }
+  "$LINLI" status --data "$D/$1" >/dev/null 2>&1
+}
+
 start() { # NAME [CONFIG]: returns once the daemon answers on its control socket
-  local cfg=${2:-$D/$1/linlid.conf} t=0
+  local cfg=${2:-$D/$1/linlid.conf}
   "$LINLID" --data "$D/$1" --config "$cfg" 2>>"$D/$1.log" &
   PID[$1]=$!
   # The CLI writes through a running daemon; one still starting (a slow or
   # busy machine) would read as not running.
-  until "$LINLI" status --data "$D/$1" >/dev/null 2>&1; do
-    kill -0 "${PID[$1]}" 2>/dev/null || { echo "demo: linlid $1 exited; see $D/$1.log" >&2; exit 1; }
-    sleep 0.2
-    t=$((t + 1))
-    if [ $t -ge 150 ]; then
-      echo "demo: linlid $1 did not answer in 30 s; see $D/$1.log" >&2
-      exit 1
-    fi
-  done
+  until_ok $((SECONDS + 30)) 0.2 "linlid $1 did not answer in 30 s; see $D/$1.log" answers "$1"
 }
 
 stop() {
@@ -63,19 +73,12 @@ in_sync() { # SCOPE: the hub and the community hold the same state of SCOPE
   [ "$("$LINLI" digest --data "$D/hub" --scope "$1")" = "$("$LINLI" digest --data "$D/$1" --scope "$1")" ]
 }
 
-wait_sync() {
-  local t=0
+wait_sync() { # SCOPE...: all within 180 s
+  local t0=$SECONDS
   for c in "$@"; do
-    until in_sync "$c"; do
-      sleep 1
-      t=$((t + 1))
-      if [ $t -ge 180 ]; then
-        echo "demo: $c did not sync in 180 s; logs in $D" >&2
-        exit 1
-      fi
-    done
+    until_ok $((t0 + 180)) 1 "$c did not sync in 180 s; logs in $D" in_sync "$c"
   done
-  echo "   in sync after ~${t}s: $*"
+  echo "   in sync after ~$((SECONDS - t0))s: $*"
 }
 
 echo "== a district hub and three communities in $D"
