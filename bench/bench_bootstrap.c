@@ -1,7 +1,7 @@
 /* linli-bench bootstrap: an empty node pulls an n-op replica from a full one
  * over real ZeroMQ with CURVE on 127.0.0.1.
  *
- * Two real linlid processes, started from this build (BUILD/node/linlid,
+ * Two real linlid processes, started from this build (BUILD/node/daemon/linlid,
  * found beside this executable, or --linlid PATH): the source holds n
  * pre-signed ops (bench_gen, stored into its data directory before it
  * starts), the destination starts empty and dials it. The clock runs from
@@ -151,7 +151,7 @@ int bench_bootstrap(int argc, char **argv)
     self[k] = 0;
     char *slash = strrchr(self, '/');
     *slash = 0;
-    snprintf(linlid, sizeof linlid, "%s/../node/linlid", self);
+    snprintf(linlid, sizeof linlid, "%s/../node/daemon/linlid", self);
   }
   if (access(linlid, X_OK) != 0) {
     fprintf(stderr, "bootstrap: no linlid at %s (build it, or pass --linlid PATH)\n", linlid);

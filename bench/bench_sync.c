@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "domain.h"
 #include "bench_gen.h"
 #include "ingest.h"
 #include "net.h"
@@ -113,6 +114,7 @@ static int open_node(int i, const char *dir, struct crdt_identity *who)
   cfg.scopes[0] = "shihua";
   cfg.n_scopes = 1;
   cfg.nosync = 1;
+  cfg.accept = domain_accept; /* the write check linlid runs */
   cfg.map_size = map_size;
   cfg.map_size_max = (size_t)256 << 30;
   cfg.max_drift_ms = UINT64_MAX / 4;

@@ -19,6 +19,7 @@
 #include "store.h"
 #include "transport.h"
 #include "trust.h"
+#include "domain.h"
 
 #define CLI_DAY_MS 86400000ull
 #define CLI_DAYS_MAX 3650
@@ -452,7 +453,7 @@ int cli_cmd_roster(const struct cli_cmd *cmd, struct cli_args *a)
                   linli_strerror(e));
     goto out;
   }
-  if ((e = trust_new(&t, c->hub_pk, c->district)) || (e = trust_load(t, s))) {
+  if ((e = trust_new(&t, c->hub_pk, c->district, domain_hub_collections())) || (e = trust_load(t, s))) {
     rc = cli_fail("cannot read the certificates: %s", linli_strerror(e));
     goto out;
   }

@@ -7,7 +7,6 @@
 #include "ingest.h"
 #include "net.h"
 #include "node.h"
-#include "schema.h"
 #include "trust.h"
 #include "vpool.h"
 
@@ -434,7 +433,7 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
       rc = LINLI_EINVAL; /* certificates travel in the district scope: hold it */
       goto fail;
     }
-    if ((rc = trust_new(&n->trust, cfg->hub_pk, cfg->district)) || (rc = trust_load(n->trust, n->store)))
+    if ((rc = trust_new(&n->trust, cfg->hub_pk, cfg->district, cfg->hub_collections)) || (rc = trust_load(n->trust, n->store)))
       goto fail;
   }
   *out = n;
@@ -630,7 +629,8 @@ static void learn(struct node *n, const struct crdt_op *ops, const int *status, 
 }
 
 /* The checks every op from outside passes before it is stored, in order:
- * signature and canonical form, scope, schema, trust, clock. 0 to store,
+ * signature and canonical form, scope, trust, the acceptance hook (the
+ * domain's write check, node_config.accept), clock. 0 to store,
  * LINLI_EPENDING when held (not an error), or the reason to reject. */
 static int admit(struct node *n, struct peer *p, int si, struct crdt_op *op, const uint8_t *raw,
                  size_t len, uint64_t now, int opened)
@@ -639,8 +639,6 @@ static int admit(struct node *n, struct peer *p, int si, struct crdt_op *op, con
   if (!why && (op->scope.len != n->scope_len[si] ||
                memcmp(op->scope.p, n->scopes[si], op->scope.len) != 0))
     why = LINLI_EUNAUTH;
-  if (!why)
-    why = schema_check(op);
   if (!why && n->trust)
     why = trust_check(n->trust, op);
   if (why == LINLI_EPENDING) {
@@ -808,8 +806,6 @@ int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_
   d.hlc = crdt_hlc_now(&n->clock, n->env.now_ms(n->env.ctx));
   int rc = crdt_op_sign(&d, &n->id, buf, sizeof buf, &len, &op);
   if (rc)
-    return rc;
-  if ((rc = schema_check(&op)))
     return rc;
   if (n->trust && (rc = trust_check(n->trust, &op)))
     return rc; /* a node without its certificate cannot write: say so */

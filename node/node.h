@@ -74,6 +74,11 @@ struct node_config {
   uint32_t verify_threads;
   const uint8_t *hub_pk;             /* NULL: no trust checks */
   const char *district;
+  /* The collections only the hub writes, in the district scope, besides
+   * trust's own certificates and revocations (NULL-terminated; the
+   * domain's table names them: domain_hub_collections()). Every node of a
+   * district must be given the same list. */
+  const char *const *hub_collections;
   uint64_t hold_ms;
   /* Per-peer token buckets (burst: twice the rate; 0: no limit). Ops a
    * peer sends (OPS, PUSH) beyond peer_ops_per_s are dropped before they

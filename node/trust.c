@@ -26,21 +26,27 @@ struct trust {
   char district[CRDT_SCOPE_MAX + 1];
   size_t district_len;
   struct entry *e; /* sorted by pk */
+  const char *const *hub_colls; /* the caller's, NULL-terminated (or NULL) */
   size_t n, cap;
 };
 
-static const char *hub_collections[] = {TRUST_CERT, TRUST_REVOCATION, "approval", "published",
-                                        NULL};
-
-int trust_is_hub_collection(const char *c, size_t len)
+static int trust__name_is(const char *name, const char *c, size_t len)
 {
-  for (int i = 0; hub_collections[i]; i++)
-    if (strlen(hub_collections[i]) == len && memcmp(hub_collections[i], c, len) == 0)
+  return strlen(name) == len && memcmp(name, c, len) == 0;
+}
+
+int trust_is_hub_collection(const struct trust *t, const char *c, size_t len)
+{
+  if (trust__name_is(TRUST_CERT, c, len) || trust__name_is(TRUST_REVOCATION, c, len))
+    return 1;
+  for (int i = 0; t->hub_colls && t->hub_colls[i]; i++)
+    if (trust__name_is(t->hub_colls[i], c, len))
       return 1;
   return 0;
 }
 
-int trust_new(struct trust **out, const uint8_t hub_pk[CRDT_PK_BYTES], const char *district)
+int trust_new(struct trust **out, const uint8_t hub_pk[CRDT_PK_BYTES], const char *district,
+              const char *const *hub_collections)
 {
   size_t dl = strlen(district);
   int rc = crdt_check_scope(district, dl);
@@ -53,6 +59,7 @@ int trust_new(struct trust **out, const uint8_t hub_pk[CRDT_PK_BYTES], const cha
   memcpy(t->hub, hub_pk, CRDT_PK_BYTES);
   memcpy(t->district, district, dl + 1);
   t->district_len = dl;
+  t->hub_colls = hub_collections;
   *out = t;
   return 0;
 }
@@ -189,7 +196,7 @@ static int check_hub_op(const struct crdt_op *op)
 
 int trust_check(const struct trust *t, const struct crdt_op *op)
 {
-  int hub_coll = trust_is_hub_collection(op->collection.p, op->collection.len);
+  int hub_coll = trust_is_hub_collection(t, op->collection.p, op->collection.len);
   if (memcmp(op->author, t->hub, CRDT_PK_BYTES) == 0) {
     if (!hub_coll || !is_district(t, &op->scope))
       return LINLI_EHUBSCOPE;

@@ -40,8 +40,12 @@
 
 struct trust;
 
-/* Creates an empty trust state for the district whose hub key is hub_pk. */
-int trust_new(struct trust **out, const uint8_t hub_pk[CRDT_PK_BYTES], const char *district);
+/* Creates an empty trust state for the district whose hub key is hub_pk.
+ * hub_collections (NULL-terminated, or NULL) names the collections only the
+ * hub writes besides TRUST_CERT and TRUST_REVOCATION; the array is the
+ * caller's and must outlive the trust state. */
+int trust_new(struct trust **out, const uint8_t hub_pk[CRDT_PK_BYTES], const char *district,
+              const char *const *hub_collections);
 void trust_free(struct trust *t);
 
 /* Learns the certificates and revocations already in the store. */
@@ -88,7 +92,7 @@ size_t trust_count(const struct trust *t);
 int trust_get(const struct trust *t, size_t i, struct trust_info *out);
 
 /* 1 if the collection is one only the hub writes. */
-int trust_is_hub_collection(const char *c, size_t len);
+int trust_is_hub_collection(const struct trust *t, const char *c, size_t len);
 
 /* ---- enrolment, offline: files ----
  * A request is a small text file a node writes at `linli init` and carries

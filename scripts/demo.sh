@@ -21,7 +21,7 @@ else
   cmake --build "$BUILD" -j"$(nproc)" --target linli linlid >/dev/null
 fi
 LINLI=$BUILD/cli/linli
-LINLID=$BUILD/node/linlid
+LINLID=$BUILD/node/daemon/linlid
 DAYS=${LINLI_DEMO_DAYS:-60}
 
 D=${LINLI_DEMO_DIR:-$(mktemp -d /tmp/linli-demo-XXXXXX)}

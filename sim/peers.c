@@ -1,5 +1,5 @@
 /* Peer choice by rounds: in each round every node syncs with at most one
- * peer. SCHEDULE asks the gossip schedule (node/gossip.h: a matching every
+ * peer. SCHEDULE asks the gossip schedule (sim/gossip.h: a matching every
  * node computes from its roster index, N and the round number, complete
  * after ceil(log2 N) rounds, +1 for odd N); RANDOM draws a fresh random
  * matching from the run's PRNG. The links of a round come up together and

@@ -118,7 +118,7 @@ struct sim_sched {
 /* Who syncs with whom in the convergence rounds after the heal. */
 enum sim_peers {
   SIM_PEERS_LINKS = 0,    /* the topology's links: each node with all its linked peers */
-  SIM_PEERS_SCHEDULE = 1, /* one peer per round: the gossip schedule (node/gossip.h) */
+  SIM_PEERS_SCHEDULE = 1, /* one peer per round: the gossip schedule (sim/gossip.h) */
   SIM_PEERS_RANDOM = 2,   /* one peer per round: a fresh random matching */
 };
 

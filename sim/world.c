@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "domain.h"
 #include "sim_int.h"
 
 
@@ -61,6 +62,9 @@ static int sim__accept(void *arg, const struct crdt_op *op)
 {
   struct sim_node *nd = arg;
   struct sim *s = nd->sim;
+  int why = domain_accept(NULL, op);
+  if (why)
+    return why;
   if (s->sc->bug == SIM_BUG_TRUST_ALL && nd->idx == 0)
     return 0;
   for (uint32_t i = 0; i < s->n_nodes; i++) {
@@ -289,8 +293,9 @@ int sim__node_start(struct sim *s, struct sim_node *nd)
   cfg.nosync = 1;
   cfg.sync_interval_ms = s->sc->sync_ms;
   cfg.max_drift_ms = s->sc->max_drift_ms;
-  cfg.accept = sim__accept;
+  cfg.accept = sim__accept; /* the domain's write check, then the scenario's roster */
   cfg.accept_arg = nd;
+  cfg.hub_collections = domain_hub_collections();
   int rc = node_open(&nd->n, &env, &cfg);
   if (rc) {
     sim__fail(s, "node %u does not open: %s", nd->idx, linli_errname(rc));

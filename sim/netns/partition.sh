@@ -66,7 +66,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 LINLI=${LINLI:-$BUILD/cli/linli}
-LINLID=${LINLID:-$BUILD/node/linlid}
+LINLID=${LINLID:-$BUILD/node/daemon/linlid}
 case $K in '' | *[!0-9]*) usage ;; esac
 case $PART_S in '' | *[!0-9]*) usage ;; esac
 [ "$K" -ge 3 ] && [ "$K" -le 200 ] || { echo "partition.sh: --nodes must be 3..200" >&2; exit 2; }

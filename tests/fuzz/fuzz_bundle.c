@@ -26,7 +26,7 @@
 #include "bundle.h"
 #include "fuzz.h"
 #include "node.h"
-#include "schema.h"
+#include "domain.h"
 
 #define DRIFT_MS 600000
 
@@ -100,6 +100,7 @@ static void fb_open(void)
   cfg.nosync = 1;
   cfg.map_size = cfg.map_size_max = 32u << 20;
   cfg.max_drift_ms = DRIFT_MS;
+  cfg.accept = domain_accept; /* as linlid does */
   FUZZ_ASSERT(node_open(&node_, &env, &cfg) == 0);
   atexit(fb_cleanup);
   for (unsigned i = 0; i < FUZZ_BUNDLE_BASE_OPS; i++) {
@@ -163,7 +164,7 @@ static int fb_import_one(const uint8_t *raw, size_t len, struct stored *out)
     FUZZ_ASSERT(rc == LINLI_EUNAUTH);
   } else if (verdict) {
     FUZZ_ASSERT(rc == verdict);
-  } else if (schema_check(&op)) {
+  } else if (domain_accept(NULL, &op)) {
     FUZZ_ASSERT(rc == LINLI_ESCHEMA);
   } else if (CRDT_HLC_MS(op.hlc) > FUZZ_BUNDLE_NOW_MS + DRIFT_MS) {
     FUZZ_ASSERT(rc == LINLI_ECLOCK);

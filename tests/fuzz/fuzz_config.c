@@ -1,4 +1,4 @@
-/* fuzz_config: config_parse() (node/config.h) on any text. Input: a byte
+/* fuzz_config: config_parse() (node/daemon/config.h) on any text. Input: a byte
  * that sizes the error buffer (FUZZ_CONFIG_ERR_FULL: below it, 0 = none and
  * 1..63 that many bytes; else CONFIG_ERR_MAX), then the text.
  *

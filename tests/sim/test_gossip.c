@@ -1,4 +1,4 @@
-/* The gossip schedule (node/gossip.h), exhaustively for n = 1..2000 and a
+/* The gossip schedule (sim/gossip.h), exhaustively for n = 1..2000 and a
  * few larger n up to SIM_NODES_MAX: every round of two periods is a
  * matching (partner of partner is self, partners are in range, exactly
  * n mod 2 nodes idle), and starting at round 0 or at the second period,

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "domain.h"
 #include "record.h"
 #include "node.h"
 #include "report.h"
@@ -35,6 +36,7 @@ static struct node *open_node(const char *dir, const struct crdt_identity *who)
   cfg.scopes[0] = "shihua";
   cfg.n_scopes = 1;
   cfg.nosync = 1;
+  cfg.accept = domain_accept;
   struct node *n;
   REQUIRE(node_open(&n, &env, &cfg) == 0);
   return n;

@@ -6,7 +6,7 @@
 # +1 when SH-C08 gets its supply measure, -1 when CH-C01's case arrives).
 set -u
 BIN=$1
-out=$(LINLI_BIN=$BIN LINLI_DEMO_DAYS=${LINLI_DEMO_DAYS:-45} bash "$(dirname "$0")/../scripts/demo.sh" 2>&1)
+out=$(LINLI_BIN=$BIN LINLI_DEMO_DAYS=${LINLI_DEMO_DAYS:-45} bash "$(dirname "$0")/../../scripts/demo.sh" 2>&1)
 rc=$?
 fail() {
   printf '%s\n' "$out" | tail -40

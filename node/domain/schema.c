@@ -1,7 +1,7 @@
 /* The schema table of the domain (DESIGN.md "Domain"). */
 #include <string.h>
 
-#include "schema.h"
+#include "domain.h"
 
 #define F(n, k) {n, SCHEMA_##k}
 #define END {NULL, 0}
@@ -101,3 +101,16 @@ int schema_check(const struct crdt_op *op)
   }
   return 0;
 }
+
+int domain_accept(void *arg, const struct crdt_op *op)
+{
+  (void)arg;
+  return schema_check(op);
+}
+
+const char *const *domain_hub_collections(void)
+{
+  static const char *const hub[] = {"approval", "published", NULL};
+  return hub;
+}
+

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "domain.h"
 
 #define CONFIG_FIELDS_MAX 4
 
@@ -391,6 +392,8 @@ void config_node(const struct config *c, const struct crdt_identity *id, struct 
   nc->peer_msgs_per_s = (uint32_t)c->peer_msgs_per_s;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   nc->verify_threads = cores > 1 ? (uint32_t)(cores - 1) : 0;
+  nc->accept = domain_accept; /* the domain's write check, on every op */
+  nc->hub_collections = domain_hub_collections();
   if (c->trust) {
     nc->hub_pk = c->hub_pk;
     nc->district = c->district;
