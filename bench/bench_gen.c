@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "bench_gen.h"
-#include "rules.h"
+#include "domain.h"
 
 static uint64_t mix(uint64_t *s)
 {

@@ -51,8 +51,7 @@
 
 #include "bench.h"
 #include "bench_gen.h"
-#include "report.h"
-#include "rules.h"
+#include "domain.h"
 #include "store.h"
 
 #define CHUNK 200000

@@ -41,13 +41,16 @@ enum {
   CLI_O_START = 1 << 19,
   CLI_O_COUGH = 1 << 20, /* a flag */
   CLI_O_VERBS = 1 << 21, /* the command has verbs, each with its own --help (records.c) */
+  CLI_O_RAW = 1 << 22,   /* a flag: linli put of a collection or field the table does not know */
 };
+
+#define CLI_ARG_MAX 640 /* bytes of one field=value built from an option */
 
 struct cli_args {
   const char *data, *scope, *community, *listen, *district, *hub, *days, *reason, *out;
   const char *temp, *date, *person, *visitor, *direction, *purpose, *resident, *compound,
       *category, *start;
-  int json, cough;
+  int json, cough, raw;
   int help; /* --help was given: run() prints the help of its verb (CLI_O_VERBS) */
   const char *pos[CLI_POS_MAX];
   int n_pos;
@@ -61,6 +64,10 @@ struct cli_cmd {
   const char *usage;
   const char *help;
 };
+
+/* The value given for option opt ("--temp"), "yes" for a flag that was
+ * given (--cough), or NULL. */
+const char *cli_opt_get(const struct cli_args *a, const char *opt);
 
 /* Prints "linli: <message>" to stderr; returns CLI_FAIL. */
 int cli_fail(const char *fmt, ...);

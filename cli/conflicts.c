@@ -6,12 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record.h"
-#include "schema.h"
+#include "domain.h"
 #include "verbs.h"
-
-/* Collections walked: the schema's record collections and the hub's. */
-static const char *const extra_colls[] = {"cert", "revocation", "published", NULL};
 
 struct walk {
   const struct cli_args *a;
@@ -27,29 +23,47 @@ struct walk {
   int n_want;
 };
 
-static int list_record(void *arg, const struct record *r)
+static int count_entry(void *arg, const struct crdt_lww_entry *e)
+{
+  (void)e;
+  (*(uint32_t *)arg)++;
+  return 0;
+}
+
+/* Every lww row of the scope with more than one value: every collection,
+ * those this node's table does not know included. A row key is
+ * scope 0 collection 0 key 0 'L' field 0. */
+static int list_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
   struct walk *w = arg;
-  for (uint32_t i = 0; i < r->n_fields; i++) {
-    const struct record_field *f = &r->f[i];
-    if (f->tag != CRDT_ROW_LWW || !f->losers)
-      continue;
-    if (w->json) {
-      printf("%s{\"scope\":", w->count ? "," : "");
-      cli_json_str(stdout, w->scope, strlen(w->scope));
-      printf(",\"collection\":");
-      cli_json_str(stdout, r->collection.p, r->collection.len);
-      printf(",\"key\":");
-      cli_json_str(stdout, r->key.p, r->key.len);
-      printf(",\"field\":");
-      cli_json_str(stdout, f->name.p, f->name.len);
-      printf(",\"values\":%u}", f->losers + 1);
-    } else {
-      printf("%-12s %-14.*s %-28.*s %-16.*s %u\n", w->scope, (int)r->collection.len,
-             r->collection.p, (int)r->key.len, r->key.p, (int)f->name.len, f->name.p, f->losers + 1);
-    }
-    w->count++;
+  size_t sl = strlen(w->scope) + 1;
+  const uint8_t *coll = k + sl, *end = k + kl, *z1, *z2, *z3;
+  if (kl <= sl || !(z1 = memchr(coll, 0, (size_t)(end - coll))) || z1 + 1 >= end ||
+      z1[1] == CRDT_ROW_LOG || !(z2 = memchr(z1 + 1, 0, (size_t)(end - z1 - 1))) ||
+      z2 + 2 >= end || z2[1] != CRDT_ROW_LWW || !(z3 = memchr(z2 + 2, 0, (size_t)(end - z2 - 2))))
+    return 0;
+  uint32_t n = 0;
+  crdt_lww_each(v, vl, count_entry, &n);
+  if (n < 2)
+    return 0;
+  const char *key = (const char *)z1 + 1, *field = (const char *)z2 + 2;
+  int cl = (int)(z1 - coll), kyl = (int)(z2 - (const uint8_t *)key),
+      fl = (int)(z3 - (const uint8_t *)field);
+  if (w->json) {
+    printf("%s{\"scope\":", w->count ? "," : "");
+    cli_json_str(stdout, w->scope, strlen(w->scope));
+    printf(",\"collection\":");
+    cli_json_str(stdout, (const char *)coll, (size_t)cl);
+    printf(",\"key\":");
+    cli_json_str(stdout, key, (size_t)kyl);
+    printf(",\"field\":");
+    cli_json_str(stdout, field, (size_t)fl);
+    printf(",\"values\":%u}", n);
+  } else {
+    printf("%-12s %-14.*s %-28.*s %-16.*s %u\n", w->scope, cl, (const char *)coll, kyl, key, fl,
+           field, n);
   }
+  w->count++;
   return 0;
 }
 
@@ -57,20 +71,17 @@ static int list_rows(void *arg, const struct crdt_view *v)
 {
   struct walk *w = arg;
   const struct config *c = w->cfg;
+  uint8_t prefix[CRDT_SCOPE_MAX + 1];
   for (int s = 0; s < c->n_scopes; s++) {
     if (w->a->scope && strcmp(w->a->scope, c->scopes[s]))
       continue;
     w->scope = c->scopes[s];
-    for (const struct schema_collection *sc = schema_collections; sc->name; sc++) {
-      int rc = sc->log ? 0 : record_each(v, w->scope, sc->name, NULL, list_record, w);
-      if (rc < 0)
-        return rc;
-    }
-    for (int i = 0; extra_colls[i]; i++) {
-      int rc = record_each(v, w->scope, extra_colls[i], NULL, list_record, w);
-      if (rc < 0)
-        return rc;
-    }
+    int pl = crdt_row_prefix(prefix, sizeof prefix, w->scope, strlen(w->scope), NULL, 0, NULL, 0);
+    if (pl < 0)
+      return pl;
+    int rc = v->scan(v->ctx, prefix, (size_t)pl, list_row, w);
+    if (rc < 0 && rc != LINLI_ENOTFOUND)
+      return rc;
   }
   return 0;
 }
@@ -185,6 +196,30 @@ static void put_value(struct cli_kv *kv, const char *v)
     kv->t = 's', kv->s = v;
 }
 
+/* resolve of a collection the table knows: a set of the chosen values, each
+ * encoded by its type and checked as the set verb checks it, its parents
+ * every concurrent value (dom_plan names the whole frontier). */
+static int resolve_typed(struct cli_args *a, int coll, const char *scope)
+{
+  struct cli_writer *wr = NULL;
+  struct dom_plan *p = malloc(sizeof *p);
+  int rc, stored;
+  if (!p)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  if ((rc = cli_writer_open(&wr, a->data))) {
+    free(p);
+    return rc;
+  }
+  struct dom_req r = {coll, NULL, DOM_V_SET, a->pos[2], a->pos + 3, a->n_pos - 3, NULL, NULL,
+                      scope, NULL, NULL, 1};
+  if ((rc = cli_plan_write(wr, &r, "linli conflicts resolve", p, &stored)) == CLI_OK)
+    fprintf(stderr, "linli: %d field(s) set, replacing %u value(s); stored %s\n", a->n_pos - 3,
+            stored ? p->ch[0].n_parents : 0, cli_writer_where(wr));
+  free(p);
+  cli_writer_close(wr);
+  return rc;
+}
+
 static int resolve(const struct cli_cmd *cmd, struct cli_args *a, struct config *c)
 {
   struct walk w;
@@ -228,6 +263,13 @@ static int resolve(const struct cli_cmd *cmd, struct cli_args *a, struct config 
   if (!w.found) {
     cli_writer_close(wr);
     return cli_fail("no %s record with that key on this node", a->pos[1]);
+  }
+  const struct dom_collection *dc = domain_find(a->pos[1], strlen(a->pos[1]));
+  if (dc) {
+    char scope[CRDT_SCOPE_MAX + 1];
+    snprintf(scope, sizeof scope, "%s", w.scope);
+    cli_writer_close(wr);
+    return resolve_typed(a, domain_coll_id(dc), scope);
   }
   crdt_buf_init(&b, body, sizeof body);
   if (cli_body(&b, kv, n)) {

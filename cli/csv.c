@@ -1,60 +1,34 @@
-/* linli import-csv / export-csv: households and residents as UTF-8 CSV
- * with a header row (RFC 4180 quoting). An import checks every row first
- * and writes nothing if any row is bad; it then lists each bad line by its
- * number and column, never by its content (personal data stays out of
- * messages). Writes go as set ops (household members as add ops) through
- * linlid if it runs, else into the node opened here under its lock.
- * Parsing and checking the rows: node/roster_csv.h. */
+/* linli import-csv / export-csv: any collection of the domain table as
+ * UTF-8 CSV with a header row (RFC 4180 quoting; English or Chinese column
+ * names, node/domain/domain.h "CSV"). An import checks every row as the
+ * staff verbs check a record (dom_plan, through csv_plan) before anything
+ * is written, and writes nothing if any row is bad; it lists each bad line
+ * by its number and column, never by its content (personal data stays out
+ * of messages). The changes of every row are then written in file order,
+ * through linlid if it runs, else into the node opened here under its lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "record.h"
-#include "roster_csv.h"
+#include "domain.h"
 #include "verbs.h"
 
 #define CSV_FILE_MAX (512u << 20)
 
-/* ---- writing ---- */
-
-static int write_row(struct cli_writer *w, const struct roster *r, const char *scope,
-                     const struct roster_row *row)
+/* The collection a name on the command line means: its wire name, or that
+ * name and an s ("households"). -1 if none. */
+int cli_collection_arg(const char *name)
 {
-  uint8_t body[CRDT_BODY_MAX_BYTES + 256];
-  struct crdt_buf b;
-  struct cli_kv kv[ROSTER_COLS];
-  int n = 0, rc;
-  for (int k = 1; r->cols[k].name; k++) {
-    char *s = row->f[k];
-    if (!s || !*s)
-      continue;
-    kv[n] = (struct cli_kv){r->cols[k].name, 's', s, 0};
-    if (r->cols[k].type == ROSTER_BOOL) {
-      int v = 0;
-      roster_bool(s, &v);
-      kv[n].t = 'b', kv[n].i = v;
-    } else if (r->cols[k].type == ROSTER_YEAR) {
-      roster_year(s, &kv[n].i);
-      kv[n].t = 'i';
-    } else if (r->cols[k].type == ROSTER_ID && s[17] == 'x') {
-      s[17] = 'X';
-    }
-    n++;
+  size_t n = strlen(name);
+  for (int i = 0; i < DOM_N_COLLECTIONS; i++) {
+    size_t cl = strlen(domain_collections[i].name);
+    if ((n == cl || (n == cl + 1 && name[cl] == 's')) &&
+        !memcmp(name, domain_collections[i].name, cl))
+      return i;
   }
-  crdt_buf_init(&b, body, sizeof body);
-  if ((rc = cli_body(&b, kv, n)))
-    return rc;
-  struct node_change ch = {scope, r->coll, row->f[0], CRDT_SET, b.p, b.len, NULL, 0};
-  if ((rc = cli_writer_put(w, &ch, NULL)) || strcmp(r->coll, "resident"))
-    return rc;
-  struct cli_kv m = {"members", 'a', row->f[0], 0};
-  crdt_buf_init(&b, body, sizeof body);
-  if ((rc = cli_body(&b, &m, 1)))
-    return rc;
-  struct node_change add = {scope, "household", row->f[1], CRDT_ADD, b.p, b.len, NULL, 0};
-  return cli_writer_put(w, &add, NULL);
+  return -1;
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -89,12 +63,12 @@ static char *slurp(const char *path, size_t *len)
   return buf;
 }
 
-/* Prints the problems not shown yet (of the first ROSTER_PROBLEMS_MAX). */
-static void print_problems(const struct roster *r, int *shown)
+/* Prints the problems not shown yet (of the first CSV_PROBLEMS_MAX). */
+static void print_problems(const struct csv_file *c, int *shown)
 {
-  int kept = r->problems < ROSTER_PROBLEMS_MAX ? r->problems : ROSTER_PROBLEMS_MAX;
+  int kept = c->problems < CSV_PROBLEMS_MAX ? c->problems : CSV_PROBLEMS_MAX;
   for (; *shown < kept; (*shown)++) {
-    const struct roster_problem *p = &r->problem[*shown];
+    const struct csv_problem *p = &c->problem[*shown];
     if (p->col)
       fprintf(stderr, "line %d, column %s: %s\n", p->line, p->col, p->why);
     else
@@ -102,193 +76,203 @@ static void print_problems(const struct roster *r, int *shown)
   }
 }
 
-struct check_arg {
-  struct roster *r;
-  const char *scope;
+/* ---- checking: every row as a plan ---- */
+
+struct check {
+  struct csv_file *c;
+  struct dom_req base;
+  struct cli_batch *batch;
+  struct dom_plan *plan;
+  int rc;
 };
+
+/* A problem of row i, named by its column. */
+static void row_problem(struct csv_file *c, size_t i, const struct dom_err *e)
+{
+  const char *col = c->cols[0];
+  for (int k = 1; e->field[0] && k < c->n_cols; k++)
+    if (c->field[k] && !strcmp(c->field[k]->name, e->field))
+      col = c->cols[k];
+  if (!c->field[1] && e->why == DOM_WHY_TYPE) /* counters: the quantity */
+    col = c->cols[2];
+  if (e->why == DOM_WHY_REQUIRED)
+    csv_bad(c, c->rows[i].line, col, "missing required field");
+  else if (e->why == DOM_WHY_TYPE)
+    csv_bad(c, c->rows[i].line, col, "wrong type: %s", e->msg);
+  else
+    csv_bad(c, c->rows[i].line, col, "%s", e->msg);
+}
+
+/* The keys of a register are unique in a file. */
+static int duplicates(struct csv_file *c)
+{
+  size_t n = c->n_rows, cap = 16;
+  while (cap < 2 * n + 2)
+    cap *= 2;
+  size_t *slot = calloc(cap, sizeof *slot); /* row index + 1 */
+  if (!slot)
+    return LINLI_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    const char *k = c->rows[i].f[0] ? c->rows[i].f[0] : "";
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = k; *p; p++)
+      h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    size_t at = h & (cap - 1);
+    while (slot[at] && strcmp(c->rows[slot[at] - 1].f[0] ? c->rows[slot[at] - 1].f[0] : "", k))
+      at = (at + 1) & (cap - 1);
+    if (slot[at])
+      csv_bad(c, c->rows[i].line, c->cols[0], "the same key is on line %d",
+              c->rows[slot[at] - 1].line);
+    else
+      slot[at] = i + 1;
+  }
+  free(slot);
+  return 0;
+}
 
 static int check_rows(void *arg, const struct crdt_view *v)
 {
-  struct check_arg *c = arg;
-  return roster_check(c->r, v, c->scope);
-}
-
-static int write_rows(struct cli_writer *w, const struct roster *r, const char *scope)
-{
-  for (size_t done = 0; done < r->n_rows; done++) {
-    int rc = write_row(w, r, scope, &r->rows[done]);
-    if (rc)
-      return cli_fail("stopped at line %d: %s; lines before it were stored", r->rows[done].line,
-                      cli_writer_why(w, rc));
-    if (r->n_rows >= 2000 && (done + 1) % 1000 == 0)
-      fprintf(stderr, "\rimport-csv: %zu/%zu records", done + 1, r->n_rows);
+  struct check *k = arg;
+  struct dom_err e;
+  for (size_t i = 0; i < k->c->n_rows; i++) {
+    int rc = csv_plan(k->c, i, &k->base, v, k->plan, &e);
+    if (rc < 0)
+      return k->rc = rc;
+    if (rc) {
+      row_problem(k->c, i, &e);
+      continue;
+    }
+    if (!k->c->problems && (rc = cli_batch_add_plan(k->batch, k->plan)))
+      return k->rc = rc;
+    if (k->c->n_rows >= 2000 && (i + 1) % 1000 == 0)
+      fprintf(stderr, "\rimport-csv: %zu/%zu rows checked", i + 1, k->c->n_rows);
   }
-  if (r->n_rows >= 2000)
+  if (k->c->n_rows >= 2000)
     fprintf(stderr, "\n");
-  printf("%zu %s records imported %s\n", r->n_rows, r->coll, cli_writer_where(w));
-  return CLI_OK;
+  return 0;
 }
 
 int cli_cmd_import_csv(const struct cli_cmd *cmd, struct cli_args *a)
 {
-  struct roster r;
+  struct csv_file c;
   struct cli_writer *w = NULL;
+  struct cli_batch *batch = NULL;
+  struct check k;
+  char today[DOM_DATE_LEN + 1], now[9];
   size_t len = 0;
-  int rc, ret = CLI_FAIL, shown = 0;
+  int rc, ret = CLI_FAIL, shown = 0, coll = cli_collection_arg(a->pos[0]);
   char *buf = NULL;
-  if ((rc = roster_init(&r, a->pos[0])) == LINLI_EINVAL)
-    return cli_usage(cmd, CLI_USAGE); /* nothing allocated */
-  if (rc)
-    goto out_fail;
+  memset(&k, 0, sizeof k);
+  if (coll < 0) {
+    fprintf(stderr, "linli import-csv: no collection %s (see linli help import-csv)\n", a->pos[0]);
+    return cli_usage(cmd, CLI_USAGE);
+  }
+  if ((rc = csv_init(&c, coll)))
+    return cli_fail("%s", linli_strerror(rc));
   if (!(buf = slurp(a->pos[1], &len))) {
     ret = cli_fail("cannot read %s: %s", a->pos[1], strerror(errno));
     goto out;
   }
-  rc = roster_parse(&r, buf, len);
-  print_problems(&r, &shown);
+  rc = csv_parse(&c, buf, len);
+  print_problems(&c, &shown);
   if (rc)
     goto out_fail;
-  if (r.problems)
+  if (!c.problems && domain_collections[coll].shape == DOM_REGISTER && (rc = duplicates(&c)))
+    goto out_fail;
+  if (c.problems)
     goto out_bad;
   if (cli_writer_open(&w, a->data))
     goto out;
-  struct check_arg ca = {&r, a->scope ? a->scope : w->c.scopes[0]};
-  rc = cli_writer_read(w, check_rows, &ca);
-  print_problems(&r, &shown);
-  if (rc)
+  if (!(k.plan = malloc(sizeof *k.plan)) || !(batch = cli_batch_new())) {
+    rc = LINLI_ENOMEM;
     goto out_fail;
-  if (r.problems)
+  }
+  cli_today(&w->c, today, now);
+  k.c = &c;
+  k.batch = batch;
+  k.base = (struct dom_req){coll, NULL, 0, NULL, NULL, 0, w->c.scopes[0],
+                            w->c.trust ? w->c.district : NULL, a->scope, today, now, 1};
+  rc = cli_writer_read(w, check_rows, &k);
+  print_problems(&c, &shown);
+  if (rc && rc != LINLI_ENOTFOUND)
+    goto out_fail;
+  if (c.problems)
     goto out_bad;
-  ret = write_rows(w, &r, ca.scope);
+  int stored = 0;
+  if ((ret = cli_write_batch(w, batch, &stored)))
+    goto out;
+  printf("%zu %s records imported %s (%d ops)\n", c.n_rows, domain_collections[coll].name,
+         cli_writer_where(w), stored);
+  ret = CLI_OK;
   goto out;
 out_bad:
-  if (r.problems > ROSTER_PROBLEMS_MAX)
-    fprintf(stderr, "... and %d more\n", r.problems - ROSTER_PROBLEMS_MAX);
-  ret = cli_fail("%s: %d problem(s); nothing was imported", a->pos[1], r.problems);
+  if (c.problems > CSV_PROBLEMS_MAX)
+    fprintf(stderr, "... and %d more\n", c.problems - CSV_PROBLEMS_MAX);
+  ret = cli_fail("%s: %d problem(s); nothing was imported", a->pos[1], c.problems);
   goto out;
 out_fail:
   ret = cli_fail("cannot import %s: %s", a->pos[1], linli_strerror(rc));
 out:
+  free(k.plan);
+  cli_batch_free(batch);
   cli_writer_close(w);
-  roster_release(&r);
+  csv_release(&c);
   free(buf);
   return ret;
 }
 
 /* ---- export ---- */
 
-static void csv_field(FILE *f, const char *s, size_t n)
-{
-  int q = n && (s[0] == ' ' || s[n - 1] == ' ');
-  for (size_t i = 0; i < n && !q; i++)
-    q = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-  if (!q) {
-    fwrite(s, 1, n, f);
-    return;
-  }
-  fputc('"', f);
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '"')
-      fputc('"', f);
-    fputc(s[i], f);
-  }
-  fputc('"', f);
-}
-
-struct export {
-  FILE *f;
-  const struct roster_col *cols;
-  size_t n;
-};
-
-static int on_export(void *arg, const struct record *r)
-{
-  struct export *e = arg;
-  if (r->deleted)
-    return 0;
-  csv_field(e->f, r->key.p, r->key.len);
-  for (int k = 1; e->cols[k].name; k++) {
-    const struct record_field *fl = record_field(r, e->cols[k].name);
-    struct crdt_mp m;
-    const char *s;
-    uint32_t sl;
-    int64_t i;
-    int b;
-    fputc(',', e->f);
-    if (!fl || fl->tag != CRDT_ROW_LWW || !fl->value)
-      continue;
-    crdt_mp_init(&m, fl->value, fl->value_len);
-    if (crdt_mp_str(&m, &s, &sl) == 0) {
-      csv_field(e->f, s, sl);
-      continue;
-    }
-    crdt_mp_init(&m, fl->value, fl->value_len);
-    if (crdt_mp_int(&m, &i) == 0) {
-      fprintf(e->f, "%lld", (long long)i);
-      continue;
-    }
-    crdt_mp_init(&m, fl->value, fl->value_len);
-    if (crdt_mp_bool(&m, &b) == 0)
-      fputs(b ? "true" : "false", e->f);
-  }
-  fputc('\n', e->f);
-  e->n++;
-  return 0;
-}
-
-struct export_run {
-  struct export e;
-  const char *scope, *coll;
-};
-
-static int export_rows(void *arg, const struct crdt_view *v)
-{
-  struct export_run *x = arg;
-  int rc = record_each(v, x->scope, x->coll, NULL, on_export, &x->e);
-  return rc < 0 ? rc : 0;
-}
-
 int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a)
 {
-  struct export_run x;
   struct config *c = malloc(sizeof *c);
-  int ret = CLI_FAIL;
-  memset(&x, 0, sizeof x);
+  struct store *s = NULL;
+  struct store_read *rd = NULL;
+  struct store_config sc = {a->data, 0, 0, 0, 1};
+  FILE *f = NULL;
+  size_t n = 0;
+  int ret = CLI_FAIL, rc, coll = cli_collection_arg(a->pos[0]);
   if (!c)
     return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
-  if (!(x.e.cols = roster_columns(a->pos[0], &x.coll))) {
+  if (coll < 0) {
     free(c);
+    fprintf(stderr, "linli export-csv: no collection %s (see linli help export-csv)\n", a->pos[0]);
     return cli_usage(cmd, CLI_USAGE);
   }
   if (cli_load_config(a->data, c))
     goto out;
-  x.scope = a->scope ? a->scope : c->scopes[0];
-  int stdout_ = !strcmp(a->pos[1], "-");
+  const char *scope = a->scope                                          ? a->scope
+                      : domain_collections[coll].scope == DOM_SCOPE_DISTRICT && c->trust ? c->district
+                                                                                      : c->scopes[0];
+  if ((rc = store_open(&s, &sc)) || (rc = store_read_begin(s, &rd))) {
+    ret = cli_fail("cannot read the database in %s: %s (has linlid run there yet?)", a->data,
+                   linli_strerror(rc));
+    goto out;
+  }
+  int to_stdout = !strcmp(a->pos[1], "-");
   /* personal data: the file is the user's alone */
-  int fd = stdout_ ? -1 : open(a->pos[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (!stdout_ && (fd < 0 || !(x.e.f = fdopen(fd, "w")))) {
+  int fd = to_stdout ? -1 : open(a->pos[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (!to_stdout && (fd < 0 || !(f = fdopen(fd, "w")))) {
     ret = cli_fail("cannot write %s: %s", a->pos[1], strerror(errno));
     if (fd >= 0)
       close(fd);
     goto out;
   }
-  if (stdout_)
-    x.e.f = stdout;
-  for (int k = 0; x.e.cols[k].name; k++)
-    fprintf(x.e.f, "%s%s", k ? "," : "", x.e.cols[k].name);
-  fputc('\n', x.e.f);
-  int rc = cli_read_rows(a->data, export_rows, &x);
-  int werr = ferror(x.e.f) || (!stdout_ && fclose(x.e.f) != 0);
-  if (rc == CLI_FAIL)
-    goto out;
+  if (to_stdout)
+    f = stdout;
+  rc = csv_export(rd, coll, scope, f, &n);
+  int werr = ferror(f) || (!to_stdout && fclose(f) != 0);
   if (rc || werr) {
     ret = cli_fail("cannot export to %s: %s", a->pos[1], rc ? linli_strerror(rc) : strerror(errno));
     goto out;
   }
-  if (!stdout_)
-    fprintf(stderr, "linli: %zu %s records written to %s\n", x.e.n, x.coll, a->pos[1]);
+  if (!to_stdout)
+    fprintf(stderr, "linli: %zu %s rows written to %s\n", n, domain_collections[coll].name,
+            a->pos[1]);
   ret = CLI_OK;
 out:
+  store_read_end(rd);
+  store_close(s);
   free(c);
   return ret;
 }

@@ -7,9 +7,7 @@
 #include "bundle.h"
 #include "cli.h"
 #include "node.h"
-#include "report.h"
-#include "rules.h"
-#include "sample.h"
+#include "domain.h"
 
 #define DISTRICT_UTC_OFFSET_S (8 * 3600) /* Asia/Shanghai, no summer time */
 

@@ -10,43 +10,40 @@
 
 #include <sodium.h>
 
-#include "flow.h"
-#include "record.h"
+#include "domain.h"
 #include "verbs.h"
 
+/* A compound's declaration and verdict, read in one snapshot. */
 struct look {
   const char *scope, *compound, *date;
-  struct rules_verdict v;
-  int declared;                        /* a declaration with status "declared" */
-  char decl_date[RULES_DATE_LEN + 1];
+  struct flow_look f;
 };
-
-static int on_decl(void *arg, const struct record *r)
-{
-  struct look *l = arg;
-  char status[16];
-  if (r->deleted || record_str(r, "status", status, sizeof status) || strcmp(status, "declared"))
-    return 0;
-  l->declared = 1;
-  if (record_str(r, "date", l->decl_date, sizeof l->decl_date))
-    l->decl_date[0] = 0;
-  return 0;
-}
 
 static int read_look(void *arg, const struct crdt_view *v)
 {
   struct look *l = arg;
-  int rc = record_each(v, l->scope, FLOW_DECLARATION, l->compound, on_decl, l);
-  if (rc < 0)
-    return rc;
-  return rules_compound(v, l->scope, l->compound, l->date, &l->v);
+  return flow_look(v, l->scope, l->compound, l->date, &l->f);
 }
 
-static int write_set(struct cli_writer *w, const char *scope, const char *coll, const char *key,
-                     struct cli_kv *kv, int n)
+/* Sets the fields (name, value pairs) of record key of coll as that
+ * collection's set is checked and written: through dom_plan. */
+static int write_fields(struct cli_writer *w, int coll, const char *key, const char *const *kv,
+                        int n, const char *who)
 {
-  struct node_change ch = {scope, coll, key, CRDT_SET, NULL, 0, NULL, 0};
-  return cli_write_kv(w, &ch, kv, n);
+  char store[8][CLI_ARG_MAX];
+  const char *args[8];
+  struct dom_plan *p = malloc(sizeof *p);
+  int stored, rc;
+  if (!p)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  for (int i = 0; i < n && i < 8; i++) {
+    snprintf(store[i], sizeof store[i], "%s=%s", kv[2 * i], kv[2 * i + 1]);
+    args[i] = store[i];
+  }
+  struct dom_req r = {coll, NULL, DOM_V_SET, key, args, n, NULL, NULL, NULL, NULL, NULL, 0};
+  rc = cli_plan_write(w, &r, who, p, &stored);
+  free(p);
+  return rc;
 }
 
 int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)
@@ -70,18 +67,16 @@ int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)
     cli_writer_close(w);
     return cli_fail("cannot read the records: %s", linli_strerror(rc));
   }
-  if (!l.v.eligible) {
+  if (!l.f.verdict.eligible) {
     cli_writer_close(w);
-    return cli_fail("not declared: %s", l.v.reason);
+    return cli_fail("not declared: %s", l.f.verdict.reason);
   }
-  struct cli_kv kv[] = {{"compound", 's', a->pos[0], 0},
-                        {"date", 's', date, 0},
-                        {"reason", 's', l.v.reason, 0},
-                        {"status", 's', "declared", 0}};
-  rc = write_set(w, NULL, FLOW_DECLARATION, a->pos[0], kv, 4);
+  const char *kv[] = {"compound", a->pos[0], "date", date, "reason", l.f.verdict.reason,
+                      "status", "declared"};
+  rc = write_fields(w, DOM_DECLARATION, a->pos[0], kv, 4, "linli declare");
   if (!rc)
     fprintf(stderr, "linli: %s; declared (stored %s). The hub approves it with: linli approve "
-                    "--data HUBDIR %s %s\n", l.v.reason, cli_writer_where(w), l.scope, a->pos[0]);
+                    "--data HUBDIR %s %s\n", l.f.verdict.reason, cli_writer_where(w), l.scope, a->pos[0]);
   cli_writer_close(w);
   return rc;
 }
@@ -146,21 +141,20 @@ int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a)
     rc = cli_fail("cannot read the records: %s", linli_strerror(rc));
     goto out;
   }
-  if (!l.declared) {
+  if (!l.f.declared) {
     rc = cli_fail("community %s has not declared compound %s (or its declaration has not "
                   "arrived here yet): nothing to %s", community, compound, cmd->name);
     goto out;
   }
-  if (approve && !l.v.eligible) {
-    rc = cli_fail("not approved: in the hub's view, %s", l.v.reason);
+  if (approve && !l.f.verdict.eligible) {
+    rc = cli_fail("not approved: in the hub's view, %s", l.f.verdict.reason);
     goto out;
   }
-  const char *reason = a->reason ? a->reason : l.v.reason;
-  struct cli_kv kv[] = {{"community", 's', community, 0}, {"compound", 's', compound, 0},
-                        {"date", 's', date, 0},           {"declaration", 's', l.decl_date, 0},
-                        {"reason", 's', reason, 0},
-                        {"status", 's', approve ? "approved" : "rejected", 0}};
-  if ((rc = write_set(w, w->c.district, FLOW_APPROVAL, key, kv, 6)))
+  const char *reason = a->reason ? a->reason : l.f.verdict.reason;
+  const char *kv[] = {"community", community, "compound", compound, "date", date,
+                      "reason", reason, "status", approve ? "approved" : "rejected",
+                      "declaration", l.f.declared_on}; /* last: it may be unknown */
+  if ((rc = write_fields(w, DOM_APPROVAL, key, kv, l.f.declared_on[0] ? 6 : 5, cmd->name)))
     goto out;
   fprintf(stderr, "linli: compound %s of %s %s on %s (stored %s); every node lists it with: "
                   "linli certifications\n", compound, community, approve ? "approved" : "rejected",

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "domain.h"
 #include "verbs.h"
 #include "store.h"
 #include "transport.h"
@@ -295,6 +296,27 @@ static int cli_put_body(struct cli_args *a, struct crdt_buf *b)
   return CLI_OK;
 }
 
+/* put of a collection the table knows: its set verb, every value encoded
+ * by its field's type and checked as the verb checks it (dom_plan). */
+static int cli_put_typed(struct cli_args *a, int coll)
+{
+  struct cli_writer *w = NULL;
+  struct dom_plan *p = NULL;
+  int rc, stored;
+  if ((rc = cli_writer_open(&w, a->data)))
+    return rc;
+  if (!(p = malloc(sizeof *p))) {
+    cli_writer_close(w);
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  }
+  struct dom_req r = {coll, NULL, DOM_V_SET, a->pos[1], a->pos + 2, a->n_pos - 2, NULL, NULL,
+                      a->scope, NULL, NULL, 0};
+  rc = cli_plan_write(w, &r, "linli put", p, &stored);
+  free(p);
+  cli_writer_close(w);
+  return rc;
+}
+
 static int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a)
 {
   uint8_t body[CRDT_BODY_MAX_BYTES + 1024], req[CRDT_BODY_MAX_BYTES + 2048], reply[256];
@@ -311,6 +333,19 @@ static int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a)
   if (crdt_check_key(key, strlen(key)))
     return cli_fail("the record key must be 1 to %d bytes of text without control characters",
                     CRDT_KEY_MAX);
+  const struct dom_collection *dc = domain_find(coll, strlen(coll));
+  if (dc && !a->raw)
+    return cli_put_typed(a, domain_coll_id(dc));
+  if (!dc && !a->raw) {
+    char names[512];
+    size_t at = 0;
+    for (int i = 0; i < DOM_N_COLLECTIONS && at < sizeof names; i++)
+      at += (size_t)snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "",
+                             domain_collections[i].name);
+    fprintf(stderr, "linli put: no collection %s; the collections are %s (--raw writes it all the "
+                    "same, for a newer schema)\n", coll, names);
+    return CLI_USAGE;
+  }
   crdt_buf_init(&bb, body, sizeof body);
   if (cli_put_body(a, &bb))
     return CLI_FAIL;
@@ -375,13 +410,6 @@ static int cli_cmd_digest(const struct cli_cmd *cmd, struct cli_args *a)
 
 static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a);
 
-/* The commands of records.c: verbs per collection, each with its --help. */
-#define CLI_RECORDS (CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_VERBS)
-#define CLI_REC(name, verbs, key, what)                                                    \
-  {name, cli_cmd_records, CLI_RECORDS, 1, -1,                                              \
-   verbs " --data DIR [" key "] [field=value...] [--json]",                                \
-   "  " what " of the community (linli " name " VERB --help)."}
-
 static const struct cli_cmd cli_cmds[] = {
     {"init", cli_cmd_init, CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN | CLI_O_DISTRICT | CLI_O_HUB,
      0, 0, "--data DIR --community CODE [--listen tcp://HOST:PORT] [--district D --hub HEX|self]",
@@ -411,11 +439,15 @@ static const struct cli_cmd cli_cmds[] = {
     {"status", cli_cmd_status, CLI_O_DATA | CLI_O_JSON, 0, 0, "--data DIR [--json]",
      "  Asks the running linlid for its state: per peer whether it is connected, the\n"
      "  last successful sync, ops behind, ops and bytes each way, rejected input."},
-    {"put", cli_cmd_put, CLI_O_DATA | CLI_O_SCOPE, 3, -1,
-     "--data DIR [--scope S] COLLECTION KEY field=value...",
-     "  Sets fields of a record through the running linlid and prints the op id; the\n"
-     "  values it replaces are named as its parents (only concurrent writes conflict).\n"
-     "  Whole numbers are stored as integers, true/false as booleans, the rest as text."},
+    {"put", cli_cmd_put, CLI_O_DATA | CLI_O_SCOPE | CLI_O_RAW, 3, -1,
+     "--data DIR [--scope S] [--raw] COLLECTION KEY field=value...",
+     "  Sets fields of a record and prints the op ids, as the collection's set verb does:\n"
+     "  each value is encoded by its field's type and checked as that verb checks it\n"
+     "  (through linlid if it runs, else into the database); the values it replaces\n"
+     "  are named as its parents (only concurrent writes conflict). An unknown\n"
+     "  collection or field is refused; --raw writes it anyway, through the running\n"
+     "  linlid, for a newer schema (whole numbers as integers, true/false as booleans,\n"
+     "  the rest as text)."},
     {"get", cli_cmd_get, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 2, 2,
      "--data DIR [--scope S] COLLECTION KEY [--json]",
      "  Shows one record from the database (works with linlid stopped). Fields with\n"
@@ -466,17 +498,6 @@ static const struct cli_cmd cli_cmds[] = {
      "  record with its values, author (first 8 hex of the key), time and op id.\n"
      "  resolve: sets the fields with every concurrent value as parent, so the conflict\n"
      "  disappears on every node as the write spreads (through linlid if it runs)."},
-    CLI_REC("compound", "add|set|show|list", "COMPOUND", "The residential compounds"),
-    CLI_REC("household", "add|set|show|list", "HOUSEHOLD", "The households"),
-    CLI_REC("resident", "add|set|show|list", "RESIDENT", "The residents"),
-    CLI_REC("grid", "add|set|show|list", "GRID", "The grids"),
-    CLI_REC("volunteer", "add|set|show|list", "VOLUNTEER", "The volunteers"),
-    {"supply", cli_cmd_records, CLI_RECORDS, 1, -1,
-     "stock|relief|order|proxy VERB --data DIR [KEY] [field=value...] [--json]",
-     "  Stock counters, relief hand-outs, group orders, proxy purchases\n"
-     "  (linli supply PART --help)."},
-    CLI_REC("disinfect", "add|show|list", "COMPOUND", "The disinfection rounds"),
-    CLI_REC("measures", "set|show|list", "COMPOUND", "The six-measures checklists"),
     {"check", cli_cmd_check,
      CLI_O_DATA | CLI_O_TEMP | CLI_O_COUGH | CLI_O_DATE | CLI_O_PERSON | CLI_O_VISITOR |
          CLI_O_DIRECTION | CLI_O_PURPOSE,
@@ -517,19 +538,30 @@ static const struct cli_cmd cli_cmds[] = {
 };
 #define CLI_N_CMDS (sizeof cli_cmds / sizeof cli_cmds[0])
 
-static const struct cli_cmd *cli_find(const char *name)
+/* A command of the table above, or one of the domain table's (records.c
+ * fills *tmp and its text in buf). */
+struct cli_found {
+  struct cli_cmd tmp;
+  char buf[512];
+};
+
+static const struct cli_cmd *cli_find(const char *name, struct cli_found *f)
 {
   for (size_t i = 0; i < CLI_N_CMDS; i++)
     if (strcmp(cli_cmds[i].name, name) == 0)
       return &cli_cmds[i];
-  return NULL;
+  return cli_records_cmd(name, &f->tmp, f->buf, sizeof f->buf) ? NULL : &f->tmp;
 }
 
 static int cli_main_usage(FILE *f, int code)
 {
+  struct cli_found found;
   fprintf(f, "usage: linli COMMAND [options]   (linli COMMAND --help for details)\n\n");
   for (size_t i = 0; i < CLI_N_CMDS; i++)
     fprintf(f, "  %-11s %s\n", cli_cmds[i].name, cli_cmds[i].usage);
+  for (size_t i = 0; cli_records_name(i); i++)
+    if (cli_records_cmd(cli_records_name(i), &found.tmp, found.buf, sizeof found.buf) == 0)
+      fprintf(f, "  %-11s %s\n", found.tmp.name, found.tmp.usage);
   fprintf(f, "\nexit status: 0 ok, 1 failed, 2 usage error\n");
   return code;
 }
@@ -539,7 +571,8 @@ static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a)
   (void)cmd;
   if (a->n_pos == 0)
     return cli_main_usage(stdout, CLI_OK);
-  const struct cli_cmd *c = cli_find(a->pos[0]);
+  struct cli_found found;
+  const struct cli_cmd *c = cli_find(a->pos[0], &found);
   if (!c) {
     cli_fail("no command '%s'; see linli help", a->pos[0]);
     return CLI_USAGE;
@@ -552,12 +585,10 @@ static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a)
   return cli_usage(c, CLI_OK);
 }
 
-static const char **cli_opt_slot(struct cli_args *a, const char *arg, unsigned *bit)
-{
-  static const struct {
-    const char *name;
-    unsigned bit;
-  } opts[] = {{"--data", CLI_O_DATA},         {"--scope", CLI_O_SCOPE},
+static const struct {
+  const char *name;
+  unsigned bit;
+} cli_opts[] = {{"--data", CLI_O_DATA},         {"--scope", CLI_O_SCOPE},
               {"--community", CLI_O_COMMUNITY}, {"--listen", CLI_O_LISTEN},
               {"--district", CLI_O_DISTRICT}, {"--hub", CLI_O_HUB},
               {"--days", CLI_O_DAYS},         {"--reason", CLI_O_REASON},
@@ -567,16 +598,30 @@ static const char **cli_opt_slot(struct cli_args *a, const char *arg, unsigned *
               {"--purpose", CLI_O_PURPOSE},   {"--resident", CLI_O_RESIDENT},
               {"--compound", CLI_O_COMPOUND}, {"--category", CLI_O_CATEGORY},
               {"--start", CLI_O_START}};
+
+static const char **cli_opt_slot(struct cli_args *a, const char *arg, unsigned *bit)
+{
   const char **slots[] = {&a->data,     &a->scope,    &a->community, &a->listen,   &a->district,
                           &a->hub,      &a->days,     &a->reason,    &a->out,      &a->temp,
                           &a->date,     &a->person,   &a->visitor,   &a->direction, &a->purpose,
                           &a->resident, &a->compound, &a->category,  &a->start};
+  _Static_assert(sizeof slots / sizeof slots[0] == sizeof cli_opts / sizeof cli_opts[0],
+                 "one slot per option");
   for (int i = 0; i < (int)(sizeof slots / sizeof slots[0]); i++)
-    if (strcmp(arg, opts[i].name) == 0) {
-      *bit = opts[i].bit;
+    if (strcmp(arg, cli_opts[i].name) == 0) {
+      *bit = cli_opts[i].bit;
       return slots[i];
     }
   return NULL;
+}
+
+const char *cli_opt_get(const struct cli_args *a, const char *opt)
+{
+  unsigned bit;
+  if (!strcmp(opt, "--cough"))
+    return a->cough ? "yes" : NULL;
+  const char **slot = cli_opt_slot((struct cli_args *)a, opt, &bit);
+  return slot ? *slot : NULL;
 }
 
 /* 0, CLI_USAGE, or -1 for --help. */
@@ -595,6 +640,8 @@ static int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cl
       a->json = 1;
     } else if (!dashdash && strcmp(s, "--cough") == 0 && (cmd->opts & CLI_O_COUGH)) {
       a->cough = 1;
+    } else if (!dashdash && strcmp(s, "--raw") == 0 && (cmd->opts & CLI_O_RAW)) {
+      a->raw = 1;
     } else if (slot && (cmd->opts & bit) && i + 1 < argc) {
       *slot = argv[++i];
     } else if (!dashdash && s[0] == '-' && s[1] == '-') {
@@ -624,7 +671,8 @@ int main(int argc, char **argv)
     return cli_main_usage(stderr, CLI_USAGE);
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
     return cli_main_usage(stdout, CLI_OK);
-  const struct cli_cmd *cmd = cli_find(argv[1]);
+  struct cli_found found;
+  const struct cli_cmd *cmd = cli_find(argv[1], &found);
   if (!cmd) {
     fprintf(stderr, "linli: no command '%s'\n", argv[1]);
     return cli_main_usage(stderr, CLI_USAGE);

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "domain.h"
 #include "store.h"
+#include "verbs.h"
 
 #define CLI_REC_FIELDS_MAX 2048
 #define CLI_VALUE_DEPTH 10
@@ -338,6 +340,12 @@ static void cli_rec_row(struct cli_rec *rec, uint8_t tag, const uint8_t *p, cons
   }
   if (tag != CRDT_ROW_COUNTER)
     rec->live = 1;
+  /* A set shows each element once, however many adds keep it (the rows
+   * of one element are adjacent: field, element, then the add's id). */
+  const struct cli_row *last = rec->n ? &rec->rows[rec->n - 1] : NULL;
+  if (tag == CRDT_ROW_ELEM && last && last->tag == tag && last->nl == w.nl &&
+      !memcmp(last->name, w.name, w.nl) && last->vl == w.vl && !memcmp(last->v, w.v, w.vl))
+    return;
   if (rec->n == CLI_REC_FIELDS_MAX) {
     rec->truncated = 1;
     return;
@@ -446,5 +454,8 @@ int cli_cmd_get(const struct cli_cmd *cmd, struct cli_args *a)
 int cli_cmd_list(const struct cli_cmd *cmd, struct cli_args *a)
 {
   (void)cmd;
+  const struct dom_collection *c = domain_find(a->pos[0], strlen(a->pos[0]));
+  if (c && c->shape == DOM_LOG) /* a log's events, each with its fields */
+    return cli_list_events(a, domain_coll_id(c), NULL);
   return cli_show_records(a, a->pos[0], NULL);
 }

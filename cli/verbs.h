@@ -10,6 +10,8 @@
 
 #define CLI_UTC_OFFSET_S (8 * 3600) /* the district's zone: Asia/Shanghai */
 
+struct dom_plan;
+
 /* One field of a body: t 's' text, 'i' integer, 'b' bool (i), 'a' a set
  * element (an array of the one text s). */
 struct cli_kv {
@@ -58,6 +60,38 @@ void cli_writer_close(struct cli_writer *w);
  * frontier ids of the fields body sets, read from data's database. */
 int cli_frontier_of(const char *data, const char *scope, const char *coll, const char *key,
                     const uint8_t *body, size_t blen, uint8_t *parents, uint32_t *n);
+/* Writes the changes of a plan (node/domain/domain.h), in order, printing
+ * each op id on stdout; *stored gets how many were stored. CLI_OK, or
+ * CLI_FAIL after saying why (and how many were stored before). */
+int cli_write_plan(struct cli_writer *w, const struct dom_plan *p, int *stored);
+struct dom_req;
+/* Plans r against the node's records (r's home, district, today and now are
+ * filled in from w's node) and writes the plan into p. CLI_OK with *stored
+ * ops stored, or CLI_FAIL / CLI_USAGE after one sentence prefixed by who
+ * ("linli resident add"). */
+int cli_plan_write(struct cli_writer *w, struct dom_req *r, const char *who, struct dom_plan *p,
+                   int *stored);
+/* A batch of changes (the plans of every row of a file), kept compactly. */
+struct cli_batch;
+struct cli_batch *cli_batch_new(void);
+void cli_batch_free(struct cli_batch *b);
+/* Appends every change of p; 0 or LINLI_ENOMEM. */
+int cli_batch_add_plan(struct cli_batch *b, const struct dom_plan *p);
+/* Writes the batch in order; *stored gets how many ops were stored. CLI_OK,
+ * or CLI_FAIL after saying how far it got. */
+int cli_write_batch(struct cli_writer *w, const struct cli_batch *b, int *stored);
+/* The events of log collection coll (of one key, or all), as a table or
+ * with --json one object per event: key, id, time, event (records.c). */
+int cli_list_events(struct cli_args *a, int coll, const char *key);
+/* The collection a command-line name means (its wire name, or that name
+ * and an 's': "households"), or -1. */
+int cli_collection_arg(const char *name);
+
+/* Today (YYYY-MM-DD) and the time now (HH:MM:SS) in the district's zone. */
+void cli_today(const struct config *c, char today[11], char now[9]);
+/* The display width of UTF-8 text in a terminal (CJK characters count 2). */
+int cli_dwidth(const char *s, size_t n);
+
 /* Reads the rows of data's database read-only; prints why not (CLI_FAIL). */
 int cli_read_rows(const char *data, int (*fn)(void *arg, const struct crdt_view *v), void *arg);
 
@@ -77,5 +111,10 @@ int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a);
 /* records.c: compound, household, resident, grid, volunteer, supply,
  * disinfect, measures (add / set / show / list and the like). */
 int cli_cmd_records(const struct cli_cmd *cmd, struct cli_args *a);
+/* The command `name` of the domain table as a linli command (its usage and
+ * help text written into buf): 0, or -1 if the table has none. */
+int cli_records_cmd(const char *name, struct cli_cmd *out, char *buf, size_t cap);
+/* The i-th command name of the domain table (each once), NULL past the last. */
+const char *cli_records_name(size_t i);
 
 #endif

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "domain.h"
 #include "node.h"
-#include "record.h"
 #include "store.h"
 #include "transport.h"
 #include "verbs.h"
@@ -323,4 +323,171 @@ int cli_read_rows(const char *data, int (*fn)(void *arg, const struct crdt_view 
   rc = store_read_rows(s, fn, arg);
   store_close(s);
   return rc;
+}
+
+int cli_write_plan(struct cli_writer *w, const struct dom_plan *p, int *stored)
+{
+  char hex[2 * CRDT_ID_BYTES + 1];
+  *stored = 0;
+  for (int i = 0; i < p->n; i++) {
+    const struct dom_change *d = &p->ch[i];
+    uint8_t id[CRDT_ID_BYTES];
+    struct node_change ch = {d->scope, d->coll, d->key, d->kind, d->body, d->body_len,
+                             d->parents, d->n_parents};
+    if (d->kind == CRDT_SET && !d->n_parents)
+      ch.parents = (const uint8_t *)""; /* the plan found nothing to replace: no frontier read */
+    int rc = cli_writer_put(w, &ch, id);
+    if (rc) {
+      cli_fail("not recorded: %s", cli_writer_why(w, rc));
+      if (*stored)
+        cli_fail("stopped after %d op(s) were stored; run it again once the cause is fixed",
+                 *stored);
+      return CLI_FAIL;
+    }
+    cli_hex(hex, id, sizeof id);
+    printf("%s\n", hex);
+    (*stored)++;
+  }
+  return CLI_OK;
+}
+
+struct planning {
+  const struct dom_req *r;
+  struct dom_plan *p;
+  struct dom_err e;
+  int rc;
+};
+
+static int plan_in(void *arg, const struct crdt_view *v)
+{
+  struct planning *pl = arg;
+  pl->rc = dom_plan(pl->r, v, pl->p, &pl->e);
+  return pl->rc < 0 ? pl->rc : 0;
+}
+
+int cli_plan_write(struct cli_writer *w, struct dom_req *r, const char *who, struct dom_plan *p,
+                   int *stored)
+{
+  char today[DOM_DATE_LEN + 1], now[9];
+  struct planning pl = {r, p, {0, 0, "", ""}, 0};
+  *stored = 0;
+  cli_today(&w->c, today, now);
+  r->home = w->c.scopes[0];
+  r->district = w->c.trust ? w->c.district : NULL;
+  r->today = today;
+  r->now = now;
+  int rc = cli_writer_read(w, plan_in, &pl);
+  if (rc < 0 && rc != LINLI_ENOTFOUND)
+    pl.rc = rc;
+  if (pl.rc < 0) {
+    fprintf(stderr, "%s: cannot read the records: %s\n", who, linli_strerror(pl.rc));
+    return CLI_FAIL;
+  }
+  if (pl.rc) {
+    fprintf(stderr, "%s: %s\n", who, pl.e.msg);
+    return pl.e.code;
+  }
+  if (p->note[0])
+    fprintf(stderr, "%s: note: %s\n", who, p->note);
+  return cli_write_plan(w, p, stored);
+}
+
+/* ---- a batch of changes: every row of a CSV file ---- */
+
+struct cli_batch {
+  uint8_t *buf;
+  size_t len, cap, n;
+};
+
+struct cli_batch *cli_batch_new(void)
+{
+  return calloc(1, sizeof(struct cli_batch));
+}
+
+void cli_batch_free(struct cli_batch *b)
+{
+  if (b)
+    free(b->buf);
+  free(b);
+}
+
+static int batch_room(struct cli_batch *b, size_t more)
+{
+  if (b->len + more <= b->cap)
+    return 0;
+  size_t cap = b->cap ? b->cap : 1 << 16;
+  while (cap < b->len + more)
+    cap *= 2;
+  uint8_t *nb = realloc(b->buf, cap);
+  if (!nb)
+    return LINLI_ENOMEM;
+  b->buf = nb;
+  b->cap = cap;
+  return 0;
+}
+
+static void batch_put(struct cli_batch *b, const void *p, size_t n)
+{
+  memcpy(b->buf + b->len, p, n);
+  b->len += n;
+}
+
+/* A change in the batch: the dom_change with only its used bytes. */
+struct batch_head {
+  uint8_t scope_len, coll_len, key_len, kind;
+  uint16_t body_len;
+  uint8_t n_parents;
+};
+
+int cli_batch_add_plan(struct cli_batch *b, const struct dom_plan *p)
+{
+  for (int i = 0; i < p->n; i++) {
+    const struct dom_change *d = &p->ch[i];
+    struct batch_head h = {(uint8_t)strlen(d->scope), (uint8_t)strlen(d->coll),
+                           (uint8_t)strlen(d->key), (uint8_t)d->kind, (uint16_t)d->body_len,
+                           (uint8_t)d->n_parents};
+    size_t need = sizeof h + h.scope_len + h.coll_len + h.key_len + h.body_len +
+                  (size_t)h.n_parents * CRDT_ID_BYTES;
+    if (batch_room(b, need))
+      return LINLI_ENOMEM;
+    batch_put(b, &h, sizeof h);
+    batch_put(b, d->scope, h.scope_len);
+    batch_put(b, d->coll, h.coll_len);
+    batch_put(b, d->key, h.key_len);
+    batch_put(b, d->body, h.body_len);
+    batch_put(b, d->parents, (size_t)h.n_parents * CRDT_ID_BYTES);
+    b->n++;
+  }
+  return 0;
+}
+
+int cli_write_batch(struct cli_writer *w, const struct cli_batch *b, int *stored)
+{
+  const uint8_t *p = b->buf, *end = b->buf + b->len;
+  *stored = 0;
+  while (p < end) {
+    struct batch_head h;
+    char scope[CRDT_SCOPE_MAX + 1], coll[CRDT_COLLECTION_MAX + 1], key[CRDT_KEY_MAX + 1];
+    uint8_t id[CRDT_ID_BYTES];
+    memcpy(&h, p, sizeof h);
+    p += sizeof h;
+    memcpy(scope, p, h.scope_len), scope[h.scope_len] = 0, p += h.scope_len;
+    memcpy(coll, p, h.coll_len), coll[h.coll_len] = 0, p += h.coll_len;
+    memcpy(key, p, h.key_len), key[h.key_len] = 0, p += h.key_len;
+    struct node_change ch = {scope, coll, key, (enum crdt_kind)h.kind, p, h.body_len,
+                             h.n_parents ? p + h.body_len : (const uint8_t *)"", h.n_parents};
+    p += h.body_len + (size_t)h.n_parents * CRDT_ID_BYTES;
+    int rc = cli_writer_put(w, &ch, id);
+    if (rc) {
+      cli_fail("stopped after %d of %zu ops were stored: %s; run it again once the cause is "
+               "fixed", *stored, b->n, cli_writer_why(w, rc));
+      return CLI_FAIL;
+    }
+    (*stored)++;
+    if (b->n >= 5000 && *stored % 1000 == 0)
+      fprintf(stderr, "\rwriting: %d/%zu ops", *stored, b->n);
+  }
+  if (b->n >= 5000)
+    fprintf(stderr, "\n");
+  return CLI_OK;
 }

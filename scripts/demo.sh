@@ -119,10 +119,10 @@ grep -v '^peer ' "$D/changhongli/linlid.conf" >"$D/changhongli/alone.conf"
 start changhongli "$D/changhongli/alone.conf"
 TODAY=$(TZ=Asia/Shanghai date +%F)
 echo "-- on changhongli, offline: a confirmed case in compound CH-C01"
-"$LINLI" put --data "$D/changhongli" case_status case-CH-99 category=confirmed compound=CH-C01 \
-  resident=r-CH-00042 start_date="$TODAY"
+"$LINLI" case open --data "$D/changhongli" case-CH-99 --resident r-CH-00001 --compound CH-C01 \
+  --category confirmed --start "$TODAY"
 echo "-- on shihua, online: compound SH-C08 now has its supply measure in place"
-"$LINLI" put --data "$D/shihua" measures SH-C08 supply=true
+"$LINLI" measures set --data "$D/shihua" SH-C08 supply=yes
 wait_sync shihua
 echo "-- the hub's view while changhongli is away:"
 "$LINLI" report --data "$D/hub" district | tail -3

@@ -39,8 +39,10 @@ static int forge_sign(struct sim *s, const struct crdt_identity *who, uint32_t s
   char key[16];
   crdt_buf_init(&b, body, sizeof body);
   crdt_w_map(&b, 1);
+  char phone[16]; /* well-formed: only the author is wrong */
+  snprintf(phone, sizeof phone, "139%08u", (unsigned)sim_rng_below(&s->rng, 100000000));
   crdt_w_cstr(&b, "phone");
-  crdt_w_uint(&b, 13900000000 + sim_rng_below(&s->rng, 100000000));
+  crdt_w_cstr(&b, phone);
   snprintf(key, sizeof key, "r%03u", (unsigned)sim_rng_below(&s->rng, 8));
   struct crdt_draft d = {s->scope_name[scope], "resident", key, CRDT_HLC_MAKE(hlc_ms, 0),
                          CRDT_SET, body, b.len, NULL, 0};

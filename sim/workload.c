@@ -5,6 +5,7 @@
  * a counter. Keys come from small sets so records are edited often. */
 #include <string.h>
 
+#include "domain.h"
 #include "sim_int.h"
 
 struct sim_frontier {
@@ -77,7 +78,7 @@ static int make_change(struct sim *s, struct sim_node *nd, struct node_change *c
   memset(c, 0, sizeof *c);
   f->n = 0;
   if (r < sc->w_gate) {
-    c->collection = "gate_check", c->kind = CRDT_APPEND;
+    c->collection = domain_name(DOM_GATE_CHECK), c->kind = CRDT_APPEND;
     snprintf(key, 32, "g%02u", (unsigned)sim_rng_below(&s->rng, 4));
     crdt_w_map(b, 4);
     crdt_w_cstr(b, "ask"), crdt_w_bool(b, 1);
@@ -85,14 +86,14 @@ static int make_change(struct sim *s, struct sim_node *nd, struct node_change *c
     crdt_w_cstr(b, "pass"), crdt_w_bool(b, sim_rng_ppm(&s->rng, 980000));
     crdt_w_cstr(b, "temp_dc"), crdt_w_uint(b, 355 + sim_rng_below(&s->rng, 30));
   } else if ((r -= sc->w_gate) < sc->w_health) {
-    c->collection = "health_check", c->kind = CRDT_APPEND;
+    c->collection = domain_name(DOM_HEALTH_CHECK), c->kind = CRDT_APPEND;
     snprintf(key, 32, "r%03u", (unsigned)sim_rng_below(&s->rng, 200));
     crdt_w_map(b, 3);
     crdt_w_cstr(b, "cough"), crdt_w_bool(b, sim_rng_ppm(&s->rng, 30000));
     crdt_w_cstr(b, "n"), crdt_w_uint(b, n);
     crdt_w_cstr(b, "temp_dc"), crdt_w_uint(b, 355 + sim_rng_below(&s->rng, 30));
   } else if ((r -= sc->w_health) < sc->w_case) {
-    c->collection = "case_status", c->kind = CRDT_SET;
+    c->collection = domain_name(DOM_CASE), c->kind = CRDT_SET;
     snprintf(key, 32, "k%02u", (unsigned)sim_rng_below(&s->rng, 8));
     crdt_w_map(b, 2);
     crdt_w_cstr(b, "category"), crdt_w_cstr(b, pick(s, cats, 4));
@@ -103,28 +104,30 @@ static int make_change(struct sim *s, struct sim_node *nd, struct node_change *c
     if (rc)
       return rc;
   } else if ((r -= sc->w_case) < sc->w_distribution) {
-    c->collection = "distribution", c->kind = CRDT_APPEND;
+    c->collection = domain_name(DOM_DISTRIBUTION), c->kind = CRDT_APPEND;
     snprintf(key, 32, "h%03u", (unsigned)sim_rng_below(&s->rng, 100));
     crdt_w_map(b, 3);
     crdt_w_cstr(b, "items"), crdt_w_cstr(b, pick(s, items, 4));
     crdt_w_cstr(b, "n"), crdt_w_uint(b, n);
     crdt_w_cstr(b, "way"), crdt_w_cstr(b, pick(s, ways, 3));
   } else if ((r -= sc->w_distribution) < sc->w_stock) {
-    c->collection = "supply_stock", c->kind = CRDT_COUNTER;
+    c->collection = domain_name(DOM_STOCK), c->kind = CRDT_COUNTER;
     snprintf(key, 32, "stock");
     crdt_w_map(b, 1);
     crdt_w_cstr(b, pick(s, stock, 4));
     crdt_w_int(b, (int64_t)sim_rng_below(&s->rng, 200) - 120);
   } else {
-    c->collection = "resident", c->kind = CRDT_SET;
+    c->collection = domain_name(DOM_RESIDENT), c->kind = CRDT_SET;
     snprintf(key, 32, "r%03u", (unsigned)sim_rng_below(&s->rng, 8));
     const char *field = sim_rng_below(&s->rng, 2) ? "phone" : "special_needs";
     crdt_w_map(b, 1);
     crdt_w_cstr(b, field);
+    char text[24]; /* both are text fields (node/domain/table.c) */
     if (field[0] == 'p')
-      crdt_w_uint(b, 13800000000 + sim_rng_below(&s->rng, 100000000));
+      snprintf(text, sizeof text, "138%08u", (unsigned)sim_rng_below(&s->rng, 100000000));
     else
-      crdt_w_bool(b, (int)sim_rng_below(&s->rng, 2));
+      snprintf(text, sizeof text, "%s", sim_rng_below(&s->rng, 2) ? "wheelchair" : "none");
+    crdt_w_cstr(b, text);
     int rc = frontier(s, nd, c->collection, key, field, f);
     if (rc)
       return rc;

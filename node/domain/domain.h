@@ -1,27 +1,635 @@
-/* domain: the epidemic-control domain of linli, as data and rules.
+/* domain: the epidemic-control domain of linli, as one table and the rules.
  *
- * What the node core needs from the domain comes in through node_config:
- * domain_accept() as node_config.accept (the write check every op passes on
- * every node) and domain_hub_collections() as node_config.hub_collections
- * (the collections only the district hub writes). The domain knows
- * nothing of the core: the daemon, the CLI and the simulator hand these in. */
+ * This header is the module's documentation. It covers:
+ *   - the table (table.c): every collection, its key rule and scope, and each
+ *     field with its CRDT kind, value type and limit, whether it is required,
+ *     personal, written by other verbs; its CSV columns and its labels and
+ *     help in English and Chinese; and the staff commands that expose the
+ *     collections. The CLI's verbs, every --help, CSV import and export, the
+ *     node's write check and the collections table of docs/domain.md come
+ *     from it (tests/domain/test_domain_doc.c checks the document);
+ *   - values (value.c): one parser and one renderer per value type, the only
+ *     copy of each check (phone, date, year, ID number, temperature, ...);
+ *   - the write check (check.c): domain_accept(), what every node runs on
+ *     every op (node_config.accept), from any author and by any path;
+ *   - plans (plan.c): a staff action (a verb of a collection with
+ *     field=value arguments) checked against a read snapshot and turned into
+ *     the batch of changes that carries it out, so that the CLI, CSV import
+ *     and the web console check exactly the same things;
+ *   - records (record.c), the epidemic-free rules (rules.c), the
+ *     certification flow (flow.c), reports (report.c), CSV (csv.c) and
+ *     sample data (sample.c).
+ *
+ * The domain reads crdt and the store and knows nothing of the node core:
+ * the daemon, the CLI and the simulator hand domain_accept() to the node as
+ * node_config.accept and domain_hub_collections() as
+ * node_config.hub_collections. No function here reads the clock: dates and
+ * times come in as arguments. No global mutable state.
+ *
+ * Errors: functions return 0 (or a count) or a negative LINLI_E* code. The
+ * functions that judge staff input fill a struct dom_err with one sentence
+ * and its class (DOM_REFUSED or DOM_MALFORMED, the CLI's exit codes 1 and 2);
+ * a sentence never repeats a value that may be personal data.
+ */
 #ifndef LINLI_DOMAIN_H
 #define LINLI_DOMAIN_H
 
-#include "crdt.h"
-#include "flow.h"
-#include "record.h"
-#include "report.h"
-#include "roster_csv.h"
-#include "rules.h"
-#include "sample.h"
-#include "schema.h"
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
-/* The write check, as a node_config.accept hook (arg unused): 0, or
- * LINLI_ESCHEMA for an op that writes a known field the wrong way. */
+#include "crdt.h"
+#include "store.h"
+
+/* ---- limits ---- */
+
+#define DOM_TEXT_MAX 200  /* bytes of a text field unless the table says otherwise */
+#define DOM_NOTE_MAX 500  /* bytes of a free-text note */
+#define DOM_KEY_MAX 126   /* bytes of a key staff type: it must fit a set element */
+#define DOM_ELEM_TEXT_MAX 120 /* bytes of a text set element */
+#define DOM_QTY_MAX 1000000000
+#define DOM_DATE_LEN 10   /* YYYY-MM-DD */
+#define DOM_FIELDS_MAX 24 /* fields of one collection */
+#define DOM_MSG_MAX 320   /* bytes of a sentence */
+_Static_assert(2 + DOM_KEY_MAX <= CRDT_ELEM_MAX, "a key must fit a set element");
+_Static_assert(DOM_KEY_MAX <= CRDT_KEY_MAX, "a staff key is a record key");
+_Static_assert(DOM_FIELDS_MAX <= 64, "a field mask is 64 bits");
+
+/* ---- the collections ----
+ * Each collection's C name and its name on the wire, in one place. Code
+ * outside node/domain/ names a collection by its DOM_* id, never by a
+ * string. */
+/* ---- the collections ----
+ * Each collection's C name, its name on the wire and the scope it lives in
+ * (COMMUNITY: the community's own; DISTRICT: the district scope, where only
+ * the hub writes), in one place. Code outside node/domain/ names a
+ * collection by its DOM_* id, never by a string. */
+#define DOMAIN_COLLECTIONS(X)                                                                    \
+  X(COMPOUND, "compound", COMMUNITY)                                                            \
+  X(HOUSEHOLD, "household", COMMUNITY)                                                          \
+  X(RESIDENT, "resident", COMMUNITY)                                                            \
+  X(GRID, "grid", COMMUNITY)                                                                    \
+  X(VOLUNTEER, "volunteer", COMMUNITY)                                                          \
+  X(GATE_CHECK, "gate_check", COMMUNITY)                                                        \
+  X(HEALTH_CHECK, "health_check", COMMUNITY)                                                    \
+  X(CASE, "case_status", COMMUNITY)                                                             \
+  X(DISINFECTION, "disinfection", COMMUNITY)                                                    \
+  X(STOCK, "supply_stock", COMMUNITY)                                                           \
+  X(DISTRIBUTION, "distribution", COMMUNITY)                                                    \
+  X(ORDER, "group_order", COMMUNITY)                                                            \
+  X(PROXY, "proxy_request", COMMUNITY)                                                          \
+  X(MEASURES, "measures", COMMUNITY)                                                            \
+  X(DECLARATION, "declaration", COMMUNITY)                                                      \
+  X(APPROVAL, "approval", DISTRICT)
+
+enum dom_coll {
+#define DOM__ENUM(id, name, scope) DOM_##id,
+  DOMAIN_COLLECTIONS(DOM__ENUM)
+#undef DOM__ENUM
+  DOM_N_COLLECTIONS
+};
+
+enum dom_shape {
+  DOM_REGISTER = 'r', /* records with lww fields and sets */
+  DOM_COUNTERS = 'c', /* records whose fields are counters (stock) */
+  DOM_LOG = 'l',      /* append-only events */
+};
+
+enum dom_scope {
+  DOM_SCOPE_COMMUNITY = 'c', /* the community's own scope */
+  DOM_SCOPE_DISTRICT = 'd',  /* the district scope: only the hub writes */
+};
+
+/* The CRDT kind of a field. */
+enum dom_kind {
+  DOM_LWW = 'l',     /* set ops: last writer wins, concurrent values kept */
+  DOM_SET = 's',     /* add/remove ops: observed-remove set */
+  DOM_COUNTER = 'c', /* counter ops: PN counter */
+  DOM_EVENT = 'e',   /* a field of a log's events (append ops) */
+};
+
+/* Value types. The stored form: text for TEXT KEY PHONE DATE TIME ENUM
+ * IDNO, an integer for YEAR TEMP QTY, a boolean for BOOL. */
+enum dom_type {
+  DOM_T_TEXT = 's',  /* UTF-8, no control characters, 1 to max bytes */
+  DOM_T_KEY = 'k',   /* a record key, 1 to DOM_KEY_MAX bytes; ref names its collection */
+  DOM_T_PHONE = 'p', /* digits, a leading +, '-' and spaces; 3 digits or more, <= 24 bytes */
+  DOM_T_DATE = 't',  /* YYYY-MM-DD in the district's time zone */
+  DOM_T_TIME = 'h',  /* HH:MM:SS in the district's time zone */
+  DOM_T_YEAR = 'y',  /* 1880 to 2100 */
+  DOM_T_BOOL = 'b',  /* yes/no (true/false, 1/0, 是/否) */
+  DOM_T_ENUM = 'e',  /* one of the field's values (or their Chinese words) */
+  DOM_T_IDNO = 'd',  /* 18 characters, the last the ISO 7064 MOD 11-2 check character */
+  DOM_T_TEMP = 'c',  /* degrees Celsius with one decimal, stored in tenths, 34.0 to 43.0 */
+  DOM_T_QTY = 'q',   /* a whole number from 1 to max (DOM_QTY_MAX if 0) */
+};
+
+/* Field flags. */
+enum {
+  DOM_F_REQ = 1 << 0,      /* add needs it */
+  DOM_F_PERSONAL = 1 << 1, /* personal data: never in a sentence, a log or a report */
+  DOM_F_DERIVED = 1 << 2,  /* written by linli itself (other verbs), not by staff */
+  DOM_F_TODAY = 1 << 3,    /* add: today when not given */
+  DOM_F_HOME = 1 << 4,     /* add: this node's community when not given */
+  DOM_F_STATE = 1 << 5,    /* the status: its values in their only order, forward only */
+  DOM_F_FUTURE = 1 << 6,   /* a date that may be in the future */
+  DOM_F_NOW = 1 << 7,      /* add: the time now when not given */
+  DOM_F_ADD = 1 << 8,      /* written by add only (set refuses it) */
+  DOM_F_SETONLY = 1 << 9,  /* written by set only (add refuses it) */
+};
+
+/* Verbs of a command (bits). */
+enum {
+  DOM_V_ADD = 1 << 0,
+  DOM_V_SET = 1 << 1,
+  DOM_V_SHOW = 1 << 2,
+  DOM_V_LIST = 1 << 3,
+  DOM_V_IN = 1 << 4,  /* counters: add to the stock */
+  DOM_V_OUT = 1 << 5, /* counters: take from the stock */
+};
+#define DOM_V_REGISTER (DOM_V_ADD | DOM_V_SET | DOM_V_SHOW | DOM_V_LIST)
+
+/* A text in English and in Simplified Chinese. */
+struct dom_text {
+  const char *en, *zh;
+};
+
+struct dom_field {
+  const char *name;   /* the body key on the wire; also its English CSV column */
+  char kind;          /* enum dom_kind */
+  char type;          /* enum dom_type */
+  uint16_t max;       /* TEXT: bytes (0: DOM_TEXT_MAX); QTY: the largest value (0: DOM_QTY_MAX) */
+  uint16_t flags;     /* DOM_F_* */
+  int8_t ref;         /* KEY: the collection (enum dom_coll) its value names, -1: any key */
+  const char *const *values;    /* ENUM: NULL-terminated; with DOM_F_STATE in their order */
+  const char *const *values_zh; /* ENUM: the same values in Chinese, same order, or NULL */
+  const char *opt;    /* the CLI option that gives it on verbs with options (e.g. "--temp") */
+  const char *csv_zh; /* its CSV column in Chinese */
+  struct dom_text label; /* a short column label */
+  struct dom_text help;  /* one line: what it is */
+};
+
+struct dom_collection {
+  const char *name;     /* on the wire */
+  char shape;           /* enum dom_shape */
+  char scope;           /* enum dom_scope */
+  struct dom_text noun; /* in sentences: "resident" */
+  const char *key_col, *key_col_zh; /* the CSV column of the key */
+  struct dom_text key_rule;         /* what staff type as the key */
+  const char *key_eg;               /* an example key */
+  int8_t key_ref;       /* the key names a registered record of this collection, or -1 */
+  uint8_t key_private;  /* the key is an address: sentences say "that household" */
+  const struct dom_field *fields; /* NULL-terminated; NULL for counters (any item name) */
+  struct dom_text about;
+};
+
+/* A staff command: linli CMD [SUB] VERB over one collection. */
+struct dom_command {
+  const char *cmd, *sub;
+  int8_t coll;          /* enum dom_coll */
+  uint16_t verbs;       /* DOM_V_* */
+  const char *key_name; /* the KEY in usage lines, e.g. "RESIDENT" */
+  const char *kind;     /* log: the `kind` every event of this command has;
+                           register: the distribution kind logged when the
+                           status reaches its last state; NULL: none */
+  struct dom_text about;
+};
+
+extern const struct dom_collection domain_collections[DOM_N_COLLECTIONS];
+extern const struct dom_command domain_commands[];
+extern const size_t domain_n_commands;
+
+/* The wire name of a collection; the collection by wire name (NULL if this
+ * node does not know it); a field by name (NULL if not declared). */
+const char *domain_name(enum dom_coll c);
+const struct dom_collection *domain_find(const char *name, size_t len);
+int domain_coll_id(const struct dom_collection *c);
+const struct dom_field *domain_field(const struct dom_collection *c, const char *name, size_t len);
+/* The field's index in c->fields, or -1. */
+int domain_field_index(const struct dom_collection *c, const char *name, size_t len);
+/* The field with DOM_F_STATE, or NULL. */
+const struct dom_field *domain_state_field(const struct dom_collection *c);
+/* The command `linli cmd [sub]` (sub NULL or ignored when cmd has none), or NULL. */
+const struct dom_command *domain_command(const char *cmd, const char *sub);
+/* 1 if cmd has sub-commands (supply stock|relief|...). */
+int domain_command_grouped(const char *cmd);
+/* The collections only the hub writes, in the district scope
+ * (NULL-terminated, static): node_config.hub_collections. */
+const char *const *domain_hub_collections(void);
+
+/* ---- staff input: errors ---- */
+
+enum { DOM_OK = 0, DOM_REFUSED = 1, DOM_MALFORMED = 2 }; /* the CLI's exit codes */
+
+/* What kind of problem, for callers that say it their own way (CSV). */
+enum { DOM_WHY_OTHER = 0, DOM_WHY_TYPE, DOM_WHY_REQUIRED, DOM_WHY_FIELD };
+
+struct dom_err {
+  int code;                /* DOM_REFUSED or DOM_MALFORMED */
+  int why;                 /* DOM_WHY_*: a value of the wrong type, a required field
+                              missing, an unknown or misused field, or other */
+  char field[CRDT_FIELD_MAX + 1]; /* the field at fault, "" if none */
+  char msg[DOM_MSG_MAX];   /* one sentence saying what to fix, no personal data */
+};
+/* Sets e and returns code. */
+int dom_fail(struct dom_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- values (value.c) ---- */
+
+struct dom_value {
+  char t;          /* 's' text, 'i' integer, 'b' boolean */
+  const char *s;   /* 's': the text (the input, or buf) */
+  size_t len;
+  int64_t i;       /* 'i', 'b' */
+  char buf[24];    /* a normalised text: a date, a time, an ID number, an enum value */
+};
+
+/* Parses staff text as a value of f (for a set field: one element). today is
+ * YYYY-MM-DD in the district's zone (dates after it are refused unless the
+ * field has DOM_F_FUTURE). 0, or DOM_MALFORMED / DOM_REFUSED with e set. The
+ * value may point into text and into *out. */
+int dom_parse(const struct dom_field *f, const char *text, const char *today, struct dom_value *out,
+              struct dom_err *e);
+/* Writes v in its canonical msgpack form. */
+void dom_value_write(struct crdt_buf *b, const struct dom_value *v);
+/* The value of a stored msgpack value (mp, len bytes), as staff read and
+ * type it ("36.8" for a temperature, "yes" for a boolean), NUL-terminated
+ * into out (truncated to cap - 1 bytes). 0, or LINLI_ETYPE if the stored
+ * value is not of f's type (it is then rendered as its raw JSON-ish text). */
+int dom_render(const struct dom_field *f, const uint8_t *mp, size_t len, char *out, size_t cap);
+/* The stored msgpack class f takes: 's', 'i' or 'b'. */
+char dom_stored_class(const struct dom_field *f);
+/* The largest number of bytes a text value of f may have. */
+size_t dom_text_max(const struct dom_field *f);
+/* The ISO 7064 MOD 11-2 check character of the first 17 digits of an ID
+ * number ('0'-'9' or 'X'); 0 if they are not 17 digits. */
+char dom_id_check(const char *first17);
+/* Days since 1970-01-01 of a YYYY-MM-DD date (len bytes), or LINLI_EINVAL. */
+int dom_date_days(const char *date, size_t len, int64_t *days);
+/* The YYYY-MM-DD of a day number. */
+void dom_days_date(int64_t days, char out[DOM_DATE_LEN + 1]);
+/* The local date and time of ms since the epoch at utc_offset_s east of UTC. */
+void dom_ms_date(uint64_t ms, int32_t utc_offset_s, char out[DOM_DATE_LEN + 1]);
+void dom_ms_time(uint64_t ms, int32_t utc_offset_s, char out[9]);
+
+/* ---- the write check (check.c) ---- */
+
+/* The check every node runs on every op, as a node_config.accept hook (arg
+ * unused): 0, or LINLI_ESCHEMA for an op that writes a known field with
+ * the wrong CRDT kind or a value of the wrong stored type or over its limit
+ * (a map where a name belongs, an integer for a phone). Unknown collections
+ * and fields pass unchanged (a newer node's data survives an older one);
+ * nil clears an lww field; tombstones pass. */
 int domain_accept(void *arg, const struct crdt_op *op);
 
-/* The collections only the hub writes (NULL-terminated, static). */
-const char *const *domain_hub_collections(void);
+/* ---- records (record.c) ----
+ * A record is every row under its prefix scope 0 collection 0 key 0
+ * (crdt.h). record_each() walks a collection (or one record) in key order
+ * and hands each record to a callback: its lww fields with the winning value
+ * and how many concurrent values lost (a conflict when > 0), its counters,
+ * the live elements of its sets (each distinct element once), and whether a
+ * tombstone hides it. Pointers are valid during the callback only (they
+ * point into the view's snapshot). */
+
+#define RECORD_FIELDS_MAX 64
+#define RECORD_ELEMS_MAX 256 /* distinct elements of one set a record view lists */
+
+struct record_field {
+  struct crdt_str name;
+  char tag;                /* CRDT_ROW_LWW, CRDT_ROW_COUNTER or CRDT_ROW_ELEM */
+  /* lww: the winner; counter: 8-byte big-endian sum; set: unused */
+  const uint8_t *value;
+  uint32_t value_len;
+  uint64_t hlc;            /* lww: the winner's stamp */
+  uint32_t losers;         /* lww: concurrent values kept as a conflict */
+  uint32_t elems;          /* set: live elements, each distinct element once */
+  int64_t sum;             /* counter */
+};
+
+struct record {
+  struct crdt_str scope, collection, key;
+  int deleted;             /* a tombstone and nothing written after it */
+  uint32_t n_fields;
+  struct record_field f[RECORD_FIELDS_MAX];
+  const uint8_t *lww_rows[RECORD_FIELDS_MAX]; /* raw frontier rows, for conflicts */
+  size_t lww_lens[RECORD_FIELDS_MAX];
+};
+
+/* Calls fn for each record of scope/collection (key NULL: all records, in
+ * key order; else just that one). fn returns non-zero to stop. Returns 0,
+ * the stop value, or an error. */
+int record_each(const struct crdt_view *v, const char *scope, const char *collection,
+                const char *key, int (*fn)(void *arg, const struct record *r), void *arg);
+/* The field named name, or NULL. */
+const struct record_field *record_field(const struct record *r, const char *name);
+/* The winner of an lww field as a string (copied, NUL-terminated, truncated
+ * to cap - 1); 0, or LINLI_ENOTFOUND / LINLI_ETYPE. */
+int record_str(const struct record *r, const char *name, char *out, size_t cap);
+/* The winner of an lww field as an integer, or as a bool (0/1). */
+int record_int(const struct record *r, const char *name, int64_t *out);
+/* Calls fn for each distinct live element of set field `field` of record
+ * scope/coll/key (encoded msgpack, in row order), once per element however
+ * many adds keep it. fn returns non-zero to stop. 0 or an error. */
+int record_elems(const struct crdt_view *v, const char *scope, const char *coll, const char *key,
+                 const char *field, int (*fn)(void *arg, const uint8_t *e, size_t el), void *arg);
+/* The op a log row names: its key ends in (hlc, id). 0, or LINLI_ECORRUPT
+ * for a key too short to be one; *id points into k. */
+int record_log_op(const uint8_t *k, size_t kl, uint64_t *hlc, const uint8_t **id);
+/* The value of field name in a canonical body map (len bytes), or NULL;
+ * *vl gets its length. */
+const uint8_t *dom_body_get(const uint8_t *body, size_t len, const char *name, size_t *vl);
+/* The ids of the adds that keep element e (msgpack) in the set: the parents
+ * a remove names. Up to max ids into ids (CRDT_ID_BYTES each); the count. */
+int record_elem_adds(const struct crdt_view *v, const char *scope, const char *coll,
+                     const char *key, const char *field, const uint8_t *e, size_t el,
+                     uint8_t *ids, uint32_t max);
+
+/* ---- the epidemic-free rule (rules.c) ----
+ * A compound is epidemic-free (无疫情小区) on a date D when
+ *   1. no confirmed case is open on D, and the last confirmed case was
+ *      released at least RULES_QUIET_DAYS (14) days before D;
+ *   2. no suspected, fever or close-contact person is open on D (the
+ *      "three categories");
+ *   3. all six measures are in place (六个到位).
+ * A case is a case_status record; it counts from its start date and is open
+ * until its release date. Rules read the materialised rows only, so every
+ * node with the same ops gives the same verdict, and a case that arrives
+ * late changes the verdict the next time it is computed. */
+#define RULES_QUIET_DAYS 14
+#define RULES_MEASURES 6
+#define RULES_DATE_LEN DOM_DATE_LEN
+
+/* The six measures, as fields of the measures collection. */
+extern const char *const rules_measures[RULES_MEASURES];
+
+struct rules_verdict {
+  int eligible;
+  int open_confirmed, open_suspected, open_fever, open_contact;
+  char last_release[RULES_DATE_LEN + 1]; /* latest release of a confirmed case, "" if none */
+  int quiet_days;                        /* D - last_release, -1 if none */
+  int missing[RULES_MEASURES];           /* 1: measure i not in place */
+  int n_missing;
+  char reason[320];                      /* one sentence, no personal data */
+};
+
+/* Aliases of the date helpers above, for the rules' readers. */
+#define rules_date_days dom_date_days
+#define rules_days_date dom_days_date
+#define rules_ms_date dom_ms_date
+
+/* The verdict for compound (its code) of scope on date. */
+int rules_compound(const struct crdt_view *v, const char *scope, const char *compound,
+                   const char *date, struct rules_verdict *out);
+
+/* ---- certification (flow.c) ----
+ *   1. the community declares: a `declaration` record in its own scope,
+ *      key = compound code, {compound, date, status "declared", reason},
+ *      written only when rules_compound() says the compound is eligible;
+ *   2. the hub approves (or rejects): an `approval` record in the district
+ *      scope (a hub collection), key = "COMMUNITY/COMPOUND", {community,
+ *      compound, declaration (the declared date), date, status
+ *      "approved"|"rejected", reason}, an approval only when the hub's own
+ *      view says eligible;
+ *   3. every reader re-evaluates: an approved compound whose rule no longer
+ *      holds on the date asked is WITHDRAWN, with the rule's reason. Nothing
+ *      is written for a withdrawal: it is derived from the merged records. */
+
+enum flow_state {
+  FLOW_CERTIFIED = 1,  /* approved, and the rule still holds */
+  FLOW_WITHDRAWN = 2,  /* approved, but the rule no longer holds */
+  FLOW_UNKNOWN = 3,    /* approved, but this node does not hold the community */
+  FLOW_REJECTED = 4,   /* the hub rejected the declaration */
+};
+
+struct flow_cert {
+  char community[CRDT_SCOPE_MAX + 1];
+  char compound[CRDT_KEY_MAX + 1];
+  char approved[RULES_DATE_LEN + 1];   /* the approval's date */
+  char declared[RULES_DATE_LEN + 1];   /* the declaration's date, "" if not given */
+  char reason[320];                    /* the hub's reason (rejected) */
+  enum flow_state state;
+  struct rules_verdict verdict;        /* on the date asked (certified/withdrawn) */
+};
+
+/* The approval key "COMMUNITY/COMPOUND" into out (cap bytes); its length or
+ * LINLI_ETOOBIG / LINLI_ENAME. */
+int flow_approval_key(char *out, size_t cap, const char *community, const char *compound);
+
+/* Calls fn for each approval record of the district scope, re-evaluated on
+ * date; held(arg, community) says whether this node holds that community's
+ * scope. fn returns non-zero to stop. */
+int flow_certifications(const struct crdt_view *v, const char *district, const char *date,
+                        int (*held)(void *arg, const char *community),
+                        int (*fn)(void *arg, const struct flow_cert *c), void *arg);
+
+/* What a declaration needs to know: whether the compound is declared (and
+ * on which date) and its verdict on date, in scope. */
+struct flow_look {
+  int declared;
+  char declared_on[RULES_DATE_LEN + 1];
+  struct rules_verdict verdict;
+};
+int flow_look(const struct crdt_view *v, const char *scope, const char *compound,
+              const char *date, struct flow_look *out);
+
+/* ---- plans (plan.c) ---- */
+
+#define DOM_PLAN_MAX 16 /* changes one staff action makes */
+
+/* One change: what node_write takes (scope, collection, key, kind, body,
+ * parents), with its own storage. */
+struct dom_change {
+  char scope[CRDT_SCOPE_MAX + 1];
+  char coll[CRDT_COLLECTION_MAX + 1];
+  char key[CRDT_KEY_MAX + 1];
+  enum crdt_kind kind;
+  uint8_t body[CRDT_BODY_MAX_BYTES];
+  size_t body_len;
+  uint8_t parents[CRDT_PARENTS_MAX * CRDT_ID_BYTES];
+  uint32_t n_parents;
+};
+
+struct dom_plan {
+  struct dom_change ch[DOM_PLAN_MAX];
+  int n;
+  int delivered;          /* the status reached its last state: a hand-out is logged */
+  char note[DOM_MSG_MAX]; /* a remark that is not a refusal, or "" */
+};
+
+/* A staff action. */
+struct dom_req {
+  int coll;                    /* enum dom_coll */
+  const struct dom_command *cmd; /* the command used, or NULL (linli put, CSV, resolve) */
+  unsigned verb;               /* DOM_V_ADD, SET, IN or OUT */
+  const char *key;
+  const char *const *args;     /* field=value, field+=value (sets), field-=value */
+  int n_args;
+  const char *home;            /* the node's community: where community records go */
+  const char *district;        /* the district scope (hub collections), or NULL */
+  const char *scope;           /* where to write, NULL: by the collection's scope */
+  const char *today;           /* YYYY-MM-DD in the district's zone */
+  const char *now;             /* HH:MM:SS in the district's zone */
+  int upsert;                  /* CSV import: add if new, set if registered */
+};
+
+/* Checks r against the records of v (one read snapshot) and fills p with the
+ * changes that carry it out; set ops name the values they replace as their
+ * parents. 0, DOM_MALFORMED or DOM_REFUSED with e set, or a negative error
+ * reading v. Nothing is written here: the caller writes p's changes, in
+ * order, as one batch. */
+int dom_plan(const struct dom_req *r, const struct crdt_view *v, struct dom_plan *p,
+             struct dom_err *e);
+
+/* ---- CSV (csv.c) ----
+ * Any collection as CSV: UTF-8 text (an optional byte order mark), a header
+ * row naming columns in English or Chinese in any order, RFC 4180 quoting,
+ * LF or CRLF. The columns: the key (dom_collection.key_col), then every
+ * field staff write (not DOM_F_DERIVED); a set's elements are joined with
+ * ';'; for counters the columns are key, item, quantity. An import checks
+ * every row as dom_plan does for an `add` (or a `set` of a registered
+ * record) before anything is written: all rows or none. A problem names the
+ * line and the column, never the content of a cell. */
+
+#define CSV_COLS_MAX (DOM_FIELDS_MAX + 2)
+#define CSV_PROBLEMS_MAX 200
+#define CSV_WHY_MAX 160
+
+struct csv_problem {
+  int line;
+  const char *col;         /* a column name, or NULL: the whole line */
+  char why[CSV_WHY_MAX];
+};
+
+struct csv_row {
+  int line;
+  char *f[CSV_COLS_MAX];   /* by column (csv_columns order); NULL when the file has none */
+};
+
+struct csv_file {
+  int coll;
+  const char *cols[CSV_COLS_MAX]; /* English column names: key, fields... (csv_columns) */
+  const struct dom_field *field[CSV_COLS_MAX]; /* NULL for the key (and counter item/qty) */
+  int n_cols;
+  int ncols_file, map[CSV_COLS_MAX]; /* header column i -> column */
+  struct csv_row *rows;
+  size_t n_rows, cap_rows;
+  struct csv_problem *problem; /* the first min(problems, CSV_PROBLEMS_MAX) */
+  int problems;
+};
+
+/* The columns of collection coll (English names, the key first) into cols;
+ * their count. For a log the columns are the key and the event fields. */
+int csv_columns(int coll, const char **cols, const struct dom_field **fields, int max);
+int csv_init(struct csv_file *c, int coll);
+void csv_release(struct csv_file *c);
+/* Parses buf[0..len) in place (buf must have room for one more byte).
+ * 0 (then look at problems) or LINLI_ENOMEM. */
+int csv_parse(struct csv_file *c, char *buf, size_t len);
+/* Records a problem (line, column or NULL, reason). */
+void csv_bad(struct csv_file *c, int line, const char *col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Writes s as one CSV field (quoted when it must be). */
+void csv_field(FILE *f, const char *s, size_t n);
+/* Row i of c as the staff action it is (an add, or a set of a registered
+ * record: base->upsert), checked by dom_plan against v like any other:
+ * base gives home, district, today and now. 0, DOM_* with e set, or an
+ * error. */
+int csv_plan(struct csv_file *c, size_t i, const struct dom_req *base, const struct crdt_view *v,
+             struct dom_plan *p, struct dom_err *e);
+/* Writes the header (English names) and every live record, event or stock
+ * item of coll in scope, read through rd, to f; *n gets the rows written. */
+int csv_export(struct store_read *rd, int coll, const char *scope, FILE *f, size_t *n);
+
+/* ---- reports (report.c) ---- */
+
+struct report_row {
+  char scope[CRDT_SCOPE_MAX + 1];
+  uint64_t ops, newest_ms;   /* completeness and freshness of this row */
+  int compounds, eligible;
+  int households, residents;
+  int open_confirmed, open_suspected, open_fever, open_contact;
+  int64_t rice_kg, vegetables_kg;
+  uint64_t relief, group, proxy;
+};
+
+struct report_totals {
+  int communities, heard, communities_free;
+  int compounds, eligible;
+  int households, residents;
+  int open_confirmed, open_three;
+  uint64_t oldest_newest_ms; /* the stalest community's newest op; 0 if none */
+};
+
+/* Fills rows[i] for scopes[i] on date (YYYY-MM-DD) and the totals.
+ * relief, group and proxy count every distribution the log holds. */
+int report_scopes(struct store *s, const char *const *scopes, int n, const char *date,
+                  struct report_row *rows, struct report_totals *tot);
+
+/* The window figures of the `days` days ending on D (D - days + 1 .. D):
+ * health_check events and fevers (temp_dc >= REPORT_FEVER_DC) and coughs,
+ * gate_check events, gate fevers and visitors, distributions by kind. An
+ * event is dated by its body's `date`, or, without a valid one, by the
+ * local date of its op's time. The pass reads the ops of each community from
+ * the window's first local midnight on, in one pass over the (scope, hlc)
+ * index: exact because an event cannot be signed before its date. */
+#define REPORT_FEVER_DC 373 /* tenths of a degree: 37.3 °C */
+#define REPORT_WINDOW_DAYS 7
+
+struct report_window {
+  char from[11], to[11]; /* first and last day of the window, YYYY-MM-DD */
+  uint64_t health_checks, fevers, coughs;
+  uint64_t gate_checks, gate_fevers, visitors;
+  uint64_t relief, group, proxy;
+  uint64_t ops_read; /* ops the pass read (every collection), for the record */
+};
+
+int report_window(struct store *s, const char *scope, const char *date, int days,
+                  int32_t utc_offset_s, struct report_window *w);
+
+/* The district report: rows[i] as report_scopes fills it, except relief,
+ * group and proxy, which stay 0 (wins[i] has the window's), and wins[i] for
+ * scopes[i]; tot as report_scopes, and wtot (if not NULL) the window sums. */
+int report_district(struct store *s, const char *const *scopes, int n, const char *date, int days,
+                    int32_t utc_offset_s, struct report_row *rows, struct report_window *wins,
+                    struct report_totals *tot, struct report_window *wtot);
+
+/* ---- sample data (sample.c) ----
+ * A synthetic community as signed ops, for demos, tests and benchmarks.
+ * Sizes of the three named communities follow the report in shared/seed
+ * (石化社区: 1,677 households, 3,680 residents, 9 grids, 13 staff, 16
+ * volunteers); where the report gives no figure the numbers are made up.
+ * Names, phone and ID numbers are invented (ID numbers carry a valid check
+ * character). Deterministic: the same seed and end time give the same ops,
+ * and every op passes domain_accept(). */
+
+struct sample_community {
+  const char *scope;  /* e.g. "shihua" */
+  const char *name;   /* e.g. "石化社区" */
+  const char *prefix; /* code prefix, e.g. "SH" */
+  int compounds, households, residents, grids, staff, volunteers;
+  const char *const *compound_names; /* compounds entries or NULL */
+};
+
+extern const struct sample_community sample_shihua, sample_chuanchang, sample_changhongli;
+/* Fills c for synthetic community number i ("c0007"); name/prefix point
+ * into buf (64 bytes). */
+void sample_synthetic(struct sample_community *c, int i, char *buf);
+
+struct sample_opts {
+  uint64_t end_ms;   /* the last moment of the data (now, for a demo) */
+  int days;          /* days of daily records before end_ms (60) */
+  int32_t utc_offset_s; /* the district's zone: 28,800 for Asia/Shanghai */
+  uint64_t seed;
+  int watch_pct;     /* % of residents with a daily health check (5) */
+  uint64_t stamp_ms; /* 0: stamp each op at its event time; else stamp every op
+                        from this time on (records typed in today about the past) */
+};
+
+/* Emits every op of the community, signed by who, to fn (which returns <0
+ * to stop). Returns the number of ops, or an error. */
+int sample_generate(const struct crdt_identity *who, const struct sample_community *c,
+                    const struct sample_opts *o,
+                    int (*fn)(void *arg, const uint8_t *op, size_t len), void *arg);
 
 #endif

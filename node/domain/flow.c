@@ -2,8 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "flow.h"
-#include "record.h"
+#include "domain.h"
 
 int flow_approval_key(char *out, size_t cap, const char *community, const char *compound)
 {
@@ -68,5 +67,27 @@ int flow_certifications(const struct crdt_view *v, const char *district, const c
   int64_t d;
   if (rules_date_days(date, strlen(date), &d))
     return LINLI_EINVAL;
-  return record_each(v, district, FLOW_APPROVAL, NULL, on_approval, &w);
+  return record_each(v, district, domain_name(DOM_APPROVAL), NULL, on_approval, &w);
+}
+
+static int on_declaration(void *arg, const struct record *r)
+{
+  struct flow_look *l = arg;
+  char status[16];
+  if (r->deleted || record_str(r, "status", status, sizeof status) || strcmp(status, "declared"))
+    return 0;
+  l->declared = 1;
+  if (record_str(r, "date", l->declared_on, sizeof l->declared_on))
+    l->declared_on[0] = 0;
+  return 0;
+}
+
+int flow_look(const struct crdt_view *v, const char *scope, const char *compound,
+              const char *date, struct flow_look *out)
+{
+  memset(out, 0, sizeof *out);
+  int rc = record_each(v, scope, domain_name(DOM_DECLARATION), compound, on_declaration, out);
+  if (rc < 0)
+    return rc;
+  return rules_compound(v, scope, compound, date, &out->verdict);
 }

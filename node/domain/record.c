@@ -1,7 +1,7 @@
 /* Records from rows. Contract: record.h; row layout: docs/protocol.md §6. */
 #include <string.h>
 
-#include "record.h"
+#include "domain.h"
 
 struct walk {
   struct record r;
@@ -12,6 +12,7 @@ struct walk {
   int has_tomb;
   const uint8_t *last_elem; /* to count distinct elements */
   size_t last_elem_len;
+  const struct record_field *last_elem_field;
 };
 
 static struct record_field *field_get(struct record *r, char tag, const char *name, uint32_t len)
@@ -118,10 +119,12 @@ static int row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t 
     if (left < 2 + el + CRDT_ID_BYTES)
       return LINLI_ECORRUPT;
     if ((f = field_get(&w->r, tag, name, nl)) &&
-        !(w->last_elem && w->last_elem_len == el && memcmp(w->last_elem, p + 2, el) == 0)) {
+        !(w->last_elem && w->last_elem_field == f && w->last_elem_len == el &&
+          memcmp(w->last_elem, p + 2, el) == 0)) {
       f->elems++;
       w->last_elem = p + 2;
       w->last_elem_len = el;
+      w->last_elem_field = f;
     }
     return 0;
   }
@@ -194,4 +197,130 @@ int record_int(const struct record *r, const char *name, int64_t *out)
     return 0;
   }
   return LINLI_ETYPE;
+}
+
+/* ---- set elements ---- */
+
+/* The row prefix of set field `field` of a record: P 'E' field 0, then
+ * (elem_len) the element's length and bytes. */
+static int elem_prefix(uint8_t *out, size_t cap, const char *scope, const char *coll,
+                       const char *key, const char *field, const uint8_t *e, size_t el)
+{
+  size_t fl = strlen(field);
+  int pl = crdt_row_prefix(out, cap, scope, strlen(scope), coll, strlen(coll), key, strlen(key));
+  if (pl < 0 || (size_t)pl + 2 + fl + (e ? 2 + el : 0) > cap)
+    return LINLI_ETOOBIG;
+  out[pl++] = CRDT_ROW_ELEM;
+  memcpy(out + pl, field, fl);
+  pl += (int)fl;
+  out[pl++] = 0;
+  if (e) {
+    out[pl++] = (uint8_t)(el >> 8);
+    out[pl++] = (uint8_t)el;
+    memcpy(out + pl, e, el);
+    pl += (int)el;
+  }
+  return pl;
+}
+
+struct elems_walk {
+  size_t pl;
+  const uint8_t *last;
+  size_t last_len;
+  int (*fn)(void *, const uint8_t *, size_t);
+  void *arg;
+  uint8_t *ids;
+  uint32_t n, max;
+};
+
+static int on_elem_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+  struct elems_walk *w = arg;
+  (void)v, (void)vl;
+  if (kl < w->pl + 2 + CRDT_ID_BYTES)
+    return LINLI_ECORRUPT;
+  const uint8_t *p = k + w->pl;
+  size_t el = (size_t)p[0] << 8 | p[1];
+  if (kl != w->pl + 2 + el + CRDT_ID_BYTES)
+    return LINLI_ECORRUPT;
+  if (w->last && w->last_len == el && memcmp(w->last, p + 2, el) == 0)
+    return 0;
+  w->last = p + 2;
+  w->last_len = el;
+  return w->fn(w->arg, p + 2, el);
+}
+
+int record_elems(const struct crdt_view *v, const char *scope, const char *coll, const char *key,
+                 const char *field, int (*fn)(void *arg, const uint8_t *e, size_t el), void *arg)
+{
+  uint8_t q[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + CRDT_KEY_MAX + CRDT_FIELD_MAX + 8];
+  int pl = elem_prefix(q, sizeof q, scope, coll, key, field, NULL, 0);
+  if (pl < 0)
+    return pl;
+  struct elems_walk w = {(size_t)pl, NULL, 0, fn, arg, NULL, 0, 0};
+  int rc = v->scan(v->ctx, q, (size_t)pl, on_elem_row, &w);
+  return rc == LINLI_ENOTFOUND ? 0 : rc;
+}
+
+static int on_add_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+  struct elems_walk *w = arg;
+  (void)v, (void)vl;
+  if (kl != w->pl + CRDT_ID_BYTES)
+    return 0; /* a longer element that starts with this one */
+  if (w->n < w->max)
+    memcpy(w->ids + (size_t)w->n * CRDT_ID_BYTES, k + w->pl, CRDT_ID_BYTES);
+  w->n++;
+  return 0;
+}
+
+int record_elem_adds(const struct crdt_view *v, const char *scope, const char *coll,
+                     const char *key, const char *field, const uint8_t *e, size_t el,
+                     uint8_t *ids, uint32_t max)
+{
+  uint8_t q[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + CRDT_KEY_MAX + CRDT_FIELD_MAX + CRDT_ELEM_MAX + 16];
+  int pl = elem_prefix(q, sizeof q, scope, coll, key, field, e, el);
+  if (pl < 0)
+    return pl;
+  struct elems_walk w = {(size_t)pl, NULL, 0, NULL, NULL, ids, 0, max};
+  int rc = v->scan(v->ctx, q, (size_t)pl, on_add_row, &w);
+  if (rc < 0 && rc != LINLI_ENOTFOUND)
+    return rc;
+  return (int)(w.n < max ? w.n : max);
+}
+
+int record_log_op(const uint8_t *k, size_t kl, uint64_t *hlc, const uint8_t **id)
+{
+  if (kl < 8 + CRDT_ID_BYTES)
+    return LINLI_ECORRUPT;
+  const uint8_t *h = k + kl - 8 - CRDT_ID_BYTES;
+  *hlc = 0;
+  for (int i = 0; i < 8; i++)
+    *hlc = *hlc << 8 | h[i];
+  *id = h + 8;
+  return 0;
+}
+
+const uint8_t *dom_body_get(const uint8_t *body, size_t len, const char *name, size_t *vl)
+{
+  struct crdt_mp m;
+  uint32_t n;
+  size_t nl = strlen(name);
+  crdt_mp_init(&m, body, len);
+  if (crdt_mp_map(&m, &n))
+    return NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    const char *k;
+    uint32_t kl;
+    if (crdt_mp_str(&m, &k, &kl))
+      return NULL;
+    const uint8_t *at = m.p;
+    if (crdt_mp_value(&m, CRDT_DEPTH_MAX))
+      return NULL;
+    if (kl == nl && !memcmp(k, name, kl)) {
+      *vl = (size_t)(m.p - at);
+      return at;
+    }
+  }
+  return NULL;
 }

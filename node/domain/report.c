@@ -2,9 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "record.h"
-#include "report.h"
-#include "rules.h"
+#include "domain.h"
 
 struct row_ctx {
   struct store *s;
@@ -130,13 +128,11 @@ static int on_dist(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, siz
   uint8_t op[CRDT_OP_MAX_BYTES];
   struct crdt_op o;
   (void)v, (void)vl;
-  if (kl < 8 + CRDT_ID_BYTES)
+  uint64_t hlc;
+  const uint8_t *id;
+  if (record_log_op(k, kl, &hlc, &id))
     return LINLI_ECORRUPT;
-  const uint8_t *h = k + kl - 8 - CRDT_ID_BYTES;
-  uint64_t hlc = 0;
-  for (int i = 0; i < 8; i++)
-    hlc = hlc << 8 | h[i];
-  int len = store_get_op_at(c->s, c->scope, hlc, h + 8, op, sizeof op);
+  int len = store_get_op_at(c->s, c->scope, hlc, id, op, sizeof op);
   if (len < 0 || crdt_op_decode(&o, op, (size_t)len))
     return 0; /* a row whose op is not readable counts as nothing */
   struct crdt_mp r;
@@ -166,16 +162,17 @@ static int row_rows(void *arg, const struct crdt_view *v)
   struct row_ctx *c = arg;
   int rc;
   c->v = v;
-  if ((rc = record_each(v, c->scope, "compound", NULL, on_compound, c)) < 0 ||
-      (rc = count_records(v, c->scope, "household", &c->row->households)) < 0 ||
-      (rc = count_records(v, c->scope, "resident", &c->row->residents)) < 0 ||
-      (rc = record_each(v, c->scope, "case_status", NULL, on_case, c)) < 0 ||
-      (rc = record_each(v, c->scope, "supply_stock", NULL, on_stock, c)) < 0)
+  if ((rc = record_each(v, c->scope, domain_name(DOM_COMPOUND), NULL, on_compound, c)) < 0 ||
+      (rc = count_records(v, c->scope, domain_name(DOM_HOUSEHOLD), &c->row->households)) < 0 ||
+      (rc = count_records(v, c->scope, domain_name(DOM_RESIDENT), &c->row->residents)) < 0 ||
+      (rc = record_each(v, c->scope, domain_name(DOM_CASE), NULL, on_case, c)) < 0 ||
+      (rc = record_each(v, c->scope, domain_name(DOM_STOCK), NULL, on_stock, c)) < 0)
     return rc;
   if (!c->all_dist)
     return 0;
   uint8_t prefix[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + 3];
-  int pl = crdt_row_prefix(prefix, sizeof prefix - 1, c->scope, strlen(c->scope), "distribution", 12, NULL, 0);
+  const char *dist = domain_name(DOM_DISTRIBUTION);
+  int pl = crdt_row_prefix(prefix, sizeof prefix - 1, c->scope, strlen(c->scope), dist, strlen(dist), NULL, 0);
   if (pl < 0)
     return pl;
   prefix[pl++] = CRDT_ROW_LOG;
@@ -245,7 +242,19 @@ struct win_ctx {
   int32_t off;
   char date[RULES_DATE_LEN]; /* the last date parsed, and its day (events come in runs of one date) */
   int64_t date_day;
+  const char *coll[EV_DIST + 1]; /* the logs' names, by EV_* */
+  uint32_t coll_len[EV_DIST + 1];
 };
+
+static void win_names(struct win_ctx *c)
+{
+  static const enum dom_coll logs[EV_DIST + 1] = {0, DOM_HEALTH_CHECK, DOM_GATE_CHECK,
+                                                  DOM_DISTRIBUTION};
+  for (int ev = EV_HEALTH; ev <= EV_DIST; ev++) {
+    c->coll[ev] = domain_name(logs[ev]);
+    c->coll_len[ev] = (uint32_t)strlen(c->coll[ev]);
+  }
+}
 
 /* A bounds-checked reader of an op's exact bytes. The store verified the
  * op (canonical encoding included) when it took it and gives back those
@@ -373,7 +382,7 @@ static int str_is(const char *s, uint32_t len, const char *lit, uint32_t ll)
 }
 
 /* The log an op appends to (EV_*), leaving r at its body. */
-static int op_event(struct rd *r)
+static int op_event(struct rd *r, const struct win_ctx *c)
 {
   static const uint8_t head[5] = {0x92, 0x99, 0x01, 0xc4, 0x20}; /* docs/protocol.md 3.1, 3.2 */
   const uint8_t *q;
@@ -384,12 +393,9 @@ static int op_event(struct rd *r)
       rd_str(r, &str, &l) || rd_uint(r, &u) || rd_str(r, &coll, &cl) || rd_str(r, &str, &l) ||
       rd_uint(r, &kind) || kind != CRDT_APPEND)
     return EV_NONE;
-  if (str_is(coll, cl, "health_check", 12))
-    return EV_HEALTH;
-  if (str_is(coll, cl, "gate_check", 10))
-    return EV_GATE;
-  if (str_is(coll, cl, "distribution", 12))
-    return EV_DIST;
+  for (int ev = EV_HEALTH; ev <= EV_DIST; ev++)
+    if (str_is(coll, cl, c->coll[ev], c->coll_len[ev]))
+      return ev;
   return EV_NONE;
 }
 
@@ -401,7 +407,7 @@ static int on_window_op(void *arg, uint64_t hlc, const uint8_t *id, const uint8_
   uint64_t n;
   (void)id;
   w->ops_read++;
-  int ev = op_event(&r);
+  int ev = op_event(&r, c);
   if (ev == EV_NONE || rd_map(&r, &n))
     return 0;
   /* The fields the figures need; body keys come sorted, so stop after the
@@ -429,8 +435,10 @@ static int on_window_op(void *arg, uint64_t hlc, const uint8_t *id, const uint8_
     } else if (str_is(f, fl, "temp_dc", 7)) {
       if (rd_uint(&t, &temp))
         temp = 0;
-    } else if (str_is(f, fl, "cough", 5) || str_is(f, fl, "visitor", 7)) {
-      *(f[0] == 'c' ? &cough : &visitor) = t.p < t.end && *t.p == 0xc3;
+    } else if (str_is(f, fl, "cough", 5)) {
+      cough = t.p < t.end && *t.p == 0xc3;
+    } else if (str_is(f, fl, "visitor", 7)) { /* the visitor's name; true in older ops */
+      visitor = t.p < t.end && (*t.p == 0xc3 || (*t.p & 0xe0) == 0xa0 || *t.p == 0xd9);
     } else if (ev == EV_DIST && str_is(f, fl, "kind", 4) && rd_str(&t, &sv, &sl) == 0) {
       dkind = str_is(sv, sl, "relief", 6) ? 1 : str_is(sv, sl, "group", 5) ? 2
               : str_is(sv, sl, "proxy", 5)                                  ? 3
@@ -475,7 +483,8 @@ static int window_bounds(const char *date, int days, int32_t off, int64_t *first
 int report_window(struct store *s, const char *scope, const char *date, int days,
                   int32_t utc_offset_s, struct report_window *w)
 {
-  struct win_ctx c = {w, 0, 0, utc_offset_s, {0}, INT64_MIN};
+  struct win_ctx c = {w, 0, 0, utc_offset_s, {0}, INT64_MIN, {0}, {0}};
+  win_names(&c);
   struct store_bound lo = STORE_BOUND_MIN, hi = store_bound_max();
   memset(w, 0, sizeof *w);
   int rc = window_bounds(date, days, utc_offset_s, &c.first, &c.last, &lo.hlc);

@@ -2,59 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "record.h"
-#include "rules.h"
+#include "domain.h"
 
 const char *const rules_measures[RULES_MEASURES] = {"publicity", "closed", "screening",
                                                     "disinfection", "supply", "mobilisation"};
-
-int rules_date_days(const char *d, size_t len, int64_t *days)
-{
-  int y, m, dd;
-  if (len != RULES_DATE_LEN || d[4] != '-' || d[7] != '-')
-    return LINLI_EINVAL;
-  for (int i = 0; i < RULES_DATE_LEN; i++)
-    if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
-      return LINLI_EINVAL;
-  y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-  m = (d[5] - '0') * 10 + (d[6] - '0');
-  dd = (d[8] - '0') * 10 + (d[9] - '0');
-  static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (m < 1 || m > 12 || dd < 1 || dd > mdays[m - 1] || (m == 2 && dd == 29 && !leap))
-    return LINLI_EINVAL;
-  /* days from civil (proleptic Gregorian) */
-  int64_t yy = m <= 2 ? y - 1 : y;
-  int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-  int64_t yoe = yy - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  *days = era * 146097 + doe - 719468;
-  return 0;
-}
-
-void rules_days_date(int64_t z, char out[RULES_DATE_LEN + 1])
-{
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2)
-    y++;
-  char tmp[48]; /* room for any int, so the compiler sees no truncation */
-  snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
-  memcpy(out, tmp, RULES_DATE_LEN);
-  out[RULES_DATE_LEN] = 0;
-}
-
-void rules_ms_date(uint64_t ms, int32_t utc_offset_s, char out[RULES_DATE_LEN + 1])
-{
-  int64_t s = (int64_t)(ms / 1000) + utc_offset_s;
-  rules_days_date(s >= 0 ? s / 86400 : (s - 86399) / 86400, out);
-}
 
 struct case_walk {
   const char *compound;
@@ -136,11 +87,11 @@ int rules_compound(const struct crdt_view *view, const char *scope, const char *
   int rc = rules_date_days(date, strlen(date), &w.day);
   if (rc)
     return rc;
-  if ((rc = record_each(view, scope, "case_status", NULL, on_case, &w)) < 0)
+  if ((rc = record_each(view, scope, domain_name(DOM_CASE), NULL, on_case, &w)) < 0)
     return rc;
   for (int i = 0; i < RULES_MEASURES; i++)
     out->missing[i] = 1;
-  if ((rc = record_each(view, scope, "measures", compound, on_measures, out)) < 0)
+  if ((rc = record_each(view, scope, domain_name(DOM_MEASURES), compound, on_measures, out)) < 0)
     return rc;
   for (int i = 0; i < RULES_MEASURES; i++)
     out->n_missing += out->missing[i];

@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rules.h"
-#include "sample.h"
+#include "domain.h"
 
 static const char *const sh_names[] = {"石化小区", "石化东村", "石化西村", "临江苑", "青宜居", "化工宿舍", "锦绣园", "建设新村"};
 static const char *const cc_names[] = {"船厂小区", "船厂一村", "船厂二村", "江岸苑", "造船宿舍", "和平里"};
@@ -21,19 +20,6 @@ void sample_synthetic(struct sample_community *c, int i, char *buf)
   snprintf(buf, 64, "c%04d", i);
   *c = (struct sample_community){buf, buf, buf, 4 + i % 5, 600 + 37 * (i % 20), 1400 + 83 * (i % 20),
                                  4 + i % 4, 8, 10, NULL};
-}
-
-char sample_id_check(const char *s)
-{
-  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  static const char map[11] = {'1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'};
-  int sum = 0;
-  for (int i = 0; i < 17; i++) {
-    if (s[i] < '0' || s[i] > '9')
-      return 0;
-    sum += (s[i] - '0') * w[i];
-  }
-  return map[sum % 11];
 }
 
 struct gen {
@@ -98,10 +84,20 @@ static void compound_code(const struct gen *g, int i, char *out, size_t cap)
   snprintf(out, cap, "%s-C%02d", g->c->prefix, i + 1);
 }
 
+/* Household h's code: its compound's code, '-' and building-unit-room. */
+static void household_key(const struct gen *g, int h, char *out, size_t cap)
+{
+  char code[32], unit[32];
+  compound_code(g, h % g->c->compounds, code, sizeof code);
+  snprintf(unit, sizeof unit, "%d-%d-%d%02d", 1 + h / 120 % 20, 1 + h / 40 % 3, 1 + h / 4 % 10,
+           1 + h % 4);
+  snprintf(out, cap, "%s-%s", code, unit);
+}
+
 static void registry(struct gen *g, uint64_t t0)
 {
   BODY_DECL;
-  char key[96], code[32], name[64], unit[32], head[32], idn[19], grid[32];
+  char key[96], code[32], name[64], unit[32], head[32], idn[19], grid[32], phone[16];
   for (int i = 0; i < g->c->compounds; i++) {
     compound_code(g, i, code, sizeof code);
     if (g->c->compound_names)
@@ -111,7 +107,7 @@ static void registry(struct gen *g, uint64_t t0)
     BODY(2);
     KS("community", g->c->scope);
     KS("name", name);
-    emit(g, t0, "compound", code, CRDT_SET, &b_);
+    emit(g, t0, domain_name(DOM_COMPOUND), code, CRDT_SET, &b_);
     /* Most compounds have all six measures; the last lacks supply. */
     BODY(6);
     KB("closed", 1);
@@ -120,7 +116,7 @@ static void registry(struct gen *g, uint64_t t0)
     KB("publicity", 1);
     KB("screening", 1);
     KB("supply", i != g->c->compounds - 1);
-    emit(g, t0, "measures", code, CRDT_SET, &b_);
+    emit(g, t0, domain_name(DOM_MEASURES), code, CRDT_SET, &b_);
   }
   for (int i = 0; i < g->c->grids; i++) {
     snprintf(grid, sizeof grid, "%s-G%d", g->c->prefix, i + 1);
@@ -129,7 +125,7 @@ static void registry(struct gen *g, uint64_t t0)
     BODY(2);
     KS("compound", code);
     KS("name", name);
-    emit(g, t0, "grid", grid, CRDT_SET, &b_);
+    emit(g, t0, domain_name(DOM_GRID), grid, CRDT_SET, &b_);
   }
   for (int i = 0; i < g->c->volunteers; i++) {
     snprintf(key, sizeof key, "%s-V%02d", g->c->prefix, i + 1);
@@ -138,15 +134,15 @@ static void registry(struct gen *g, uint64_t t0)
     BODY(3);
     KS("grid", grid);
     KS("name", name);
-    KU("phone", 13900000000u + (uint64_t)below(g, 99999999));
-    emit(g, t0, "volunteer", key, CRDT_SET, &b_);
+    snprintf(phone, sizeof phone, "139%08d", below(g, 99999999));
+    KS("phone", phone);
+    emit(g, t0, domain_name(DOM_VOLUNTEER), key, CRDT_SET, &b_);
   }
   int r = 0;
   for (int h = 0; h < g->c->households; h++) {
-    int ci = h % g->c->compounds;
-    compound_code(g, ci, code, sizeof code);
-    snprintf(unit, sizeof unit, "%d-%d-%d%02d", 1 + h / 120 % 20, 1 + h / 40 % 3, 1 + h / 4 % 10, 1 + h % 4);
-    snprintf(key, sizeof key, "%s-%s", code, unit);
+    compound_code(g, h % g->c->compounds, code, sizeof code);
+    household_key(g, h, key, sizeof key);
+    snprintf(unit, sizeof unit, "%s", key + strlen(code) + 1);
     snprintf(grid, sizeof grid, "%s-G%d", g->c->prefix, h % g->c->grids + 1);
     /* Spread the residents evenly: every household gets the average, the
      * first ones one more, so the totals are exact. */
@@ -158,7 +154,7 @@ static void registry(struct gen *g, uint64_t t0)
     KB("hardship", below(g, 20) == 0);
     KS("head", head);
     KS("unit", unit);
-    emit(g, t0, "household", key, CRDT_SET, &b_);
+    emit(g, t0, domain_name(DOM_HOUSEHOLD), key, CRDT_SET, &b_);
     BODY(1);
     crdt_w_cstr(&b_, "members");
     crdt_w_array(&b_, (uint32_t)size);
@@ -167,13 +163,13 @@ static void registry(struct gen *g, uint64_t t0)
       snprintf(rk, sizeof rk, "r-%s-%05d", g->c->prefix, r + m + 1);
       crdt_w_cstr(&b_, rk);
     }
-    emit(g, t0, "household", key, CRDT_ADD, &b_);
+    emit(g, t0, domain_name(DOM_HOUSEHOLD), key, CRDT_ADD, &b_);
     for (int m = 0; m < size; m++, r++) {
       char rk[32];
       int year = 1935 + below(g, 80);
       snprintf(rk, sizeof rk, "r-%s-%05d", g->c->prefix, r + 1);
       snprintf(idn, sizeof idn, "420107%04d%02d%02d%03d", year, 1 + below(g, 12), 1 + below(g, 28), below(g, 1000));
-      idn[17] = sample_id_check(idn);
+      idn[17] = dom_id_check(idn);
       idn[18] = 0;
       snprintf(name, sizeof name, "%s%s", family[below(g, 16)], given[below(g, 20)]);
       BODY(5);
@@ -181,8 +177,9 @@ static void registry(struct gen *g, uint64_t t0)
       KS("household", key);
       KS("id_number", idn);
       KS("name", name);
-      KU("phone", 13000000000u + (uint64_t)below(g, 999999999));
-      emit(g, t0, "resident", rk, CRDT_SET, &b_);
+      snprintf(phone, sizeof phone, "13%09d", below(g, 999999999));
+      KS("phone", phone);
+      emit(g, t0, domain_name(DOM_RESIDENT), rk, CRDT_SET, &b_);
     }
   }
 }
@@ -221,12 +218,12 @@ static void cases(struct gen *g, int day, uint64_t t)
       KS("compound", code);
       KS("resident", resident);
       KS("start_date", start);
-      emit(g, t, "case_status", key, CRDT_SET, &b_);
+      emit(g, t, domain_name(DOM_CASE), key, CRDT_SET, &b_);
     } else {
       rules_days_date(end_day - plan[i].release_ago, rel);
       BODY(1);
       KS("release_date", rel);
-      emit(g, t, "case_status", key, CRDT_SET, &b_);
+      emit(g, t, domain_name(DOM_CASE), key, CRDT_SET, &b_);
     }
   }
 }
@@ -243,20 +240,30 @@ static void daily(struct gen *g, int day, uint64_t t)
     KB("cough", below(g, 200) == 0);
     KS("date", date);
     KU("temp_dc", 360 + (uint64_t)below(g, 12));
-    emit(g, t + (uint64_t)i * 1000, "health_check", key, CRDT_APPEND, &b_);
+    emit(g, t + (uint64_t)i * 1000, domain_name(DOM_HEALTH_CHECK), key, CRDT_APPEND, &b_);
   }
   int gates = 60 + below(g, 60);
   for (int i = 0; i < gates; i++) {
     snprintf(key, sizeof key, "%s-C%02d-gate", g->c->prefix, 1 + below(g, g->c->compounds));
+    uint64_t at = t + 3600000u + (uint64_t)i * 20000;
+    int visitor = below(g, 30) == 0;
+    char when[9], who[64];
+    dom_ms_time(at, g->o->utc_offset_s, when);
     snprintf(person, sizeof person, "r-%s-%05d", g->c->prefix, 1 + below(g, g->c->residents));
-    BODY(6);
+    snprintf(who, sizeof who, "%s%s", family[below(g, 16)], given[below(g, 20)]);
+    const char *purpose = visitor ? "探亲" : below(g, 3) ? "买菜" : "就医";
+    uint64_t temp = 360 + (uint64_t)below(g, 10);
+    BODY(6); /* keys in byte order: a resident by key, a visitor by name */
     KS("date", date);
     KS("direction", below(g, 2) ? "in" : "out");
-    KS("person", person);
-    KS("purpose", below(g, 3) ? "买菜" : "就医");
-    KU("temp_dc", 360 + (uint64_t)below(g, 10));
-    KB("visitor", below(g, 30) == 0);
-    emit(g, t + 3600000u + (uint64_t)i * 20000, "gate_check", key, CRDT_APPEND, &b_);
+    if (!visitor)
+      KS("person", person);
+    KS("purpose", purpose);
+    KU("temp_dc", temp);
+    KS("time", when);
+    if (visitor)
+      KS("visitor", who);
+    emit(g, at, domain_name(DOM_GATE_CHECK), key, CRDT_APPEND, &b_);
   }
   /* Supplies: a delivery every third day, hand-outs every day. */
   char stock[32];
@@ -267,24 +274,21 @@ static void daily(struct gen *g, int day, uint64_t t)
     crdt_w_int(&b_, 500);
     crdt_w_cstr(&b_, "vegetables_kg");
     crdt_w_int(&b_, 800);
-    emit(g, t + 7200000u, "supply_stock", stock, CRDT_COUNTER, &b_);
+    emit(g, t + 7200000u, domain_name(DOM_STOCK), stock, CRDT_COUNTER, &b_);
   }
   int handouts = 5 + below(g, 10);
   for (int i = 0; i < handouts; i++) {
-    int h = below(g, g->c->households);
-    char code[32];
-    compound_code(g, h % g->c->compounds, code, sizeof code);
-    snprintf(key, sizeof key, "%s-h%04d", code, h);
+    household_key(g, below(g, g->c->households), key, sizeof key);
     const char *kind = i % 3 == 0 ? "relief" : i % 3 == 1 ? "group" : "proxy";
     BODY(3);
     KS("date", date);
     KS("items", i % 3 == 2 ? "药品" : "蔬菜包");
     KS("kind", kind);
-    emit(g, t + 9000000u + (uint64_t)i * 60000, "distribution", key, CRDT_APPEND, &b_);
+    emit(g, t + 9000000u + (uint64_t)i * 60000, domain_name(DOM_DISTRIBUTION), key, CRDT_APPEND, &b_);
     BODY(1);
     crdt_w_cstr(&b_, "vegetables_kg");
     crdt_w_int(&b_, -5);
-    emit(g, t + 9000000u + (uint64_t)i * 60000 + 1, "supply_stock", stock, CRDT_COUNTER, &b_);
+    emit(g, t + 9000000u + (uint64_t)i * 60000 + 1, domain_name(DOM_STOCK), stock, CRDT_COUNTER, &b_);
   }
 }
 

@@ -367,6 +367,53 @@ static int rows_txn(struct store *s, MDB_txn *txn, void *arg)
   return a->fn(a->arg, &v);
 }
 
+/* ---- explicit read transactions ---- */
+
+struct store_read {
+  struct store *s;
+  struct store__tv tv;
+};
+
+int store_read_begin(struct store *s, struct store_read **out)
+{
+  struct store_read *r = calloc(1, sizeof *r);
+  *out = NULL;
+  if (!r)
+    return LINLI_ENOMEM;
+  int rc = store__begin(s, 1, &r->tv.txn);
+  if (rc) {
+    free(r);
+    return rc;
+  }
+  r->s = s;
+  r->tv.s = s;
+  r->tv.read_only = 1;
+  *out = r;
+  return 0;
+}
+
+void store_read_end(struct store_read *r)
+{
+  if (!r)
+    return;
+  mdb_txn_abort(r->tv.txn);
+  free(r);
+}
+
+struct crdt_view store_read_view(struct store_read *r)
+{
+  return store__view(&r->tv);
+}
+
+int store_read_op(struct store_read *r, const char *scope, uint64_t hlc,
+                  const uint8_t id[CRDT_ID_BYTES], uint8_t *buf, size_t cap)
+{
+  struct get_arg a = {scope, hlc, id, buf, cap};
+  if (strlen(scope) > CRDT_SCOPE_MAX)
+    return LINLI_ETOOBIG;
+  return get_op_txn(r->s, r->tv.txn, &a);
+}
+
 int store_read_rows(struct store *s, int (*fn)(void *, const struct crdt_view *), void *arg)
 {
   struct rows_arg a = {fn, arg};

@@ -145,8 +145,30 @@ int store_stats(struct store *s, uint64_t *ops, uint64_t *hlc_max);
 /* Bytes of the LMDB map in use (pages in use * page size). */
 int store_bytes_used(struct store *s, uint64_t *bytes);
 
+/* ---- explicit read transactions ----
+ * A read handle is one LMDB read transaction: everything read through it
+ * sees one consistent snapshot, and it never blocks the writer (or another
+ * process's writer). Begin it, read through it, end it; one thread uses a
+ * handle at a time. Readers in several threads each take their own. */
+struct store_read;
+
+/* Begins a read transaction; *out is the caller's until store_read_end(). */
+int store_read_begin(struct store *s, struct store_read **out);
+/* Ends it: every pointer read through it is invalid from here on. */
+void store_read_end(struct store_read *r);
+/* The rows of the snapshot as a crdt_view (get and scan; put and del fail
+ * with LINLI_EINVAL). The view and every value pointer its get and scan
+ * hand out are valid until store_read_end(r). */
+struct crdt_view store_read_view(struct store_read *r);
+/* Copies the signed op (scope, hlc, id) of the snapshot into buf (cap
+ * bytes): its length, LINLI_ENOTFOUND, or LINLI_ETOOBIG if cap is too small.
+ * (Ops are stored packed, so they come back copied, not as a pointer.) */
+int store_read_op(struct store_read *r, const char *scope, uint64_t hlc,
+                  const uint8_t id[CRDT_ID_BYTES], uint8_t *buf, size_t cap);
+
 /* Reads rows inside one read transaction: fn gets a crdt_view whose get and
- * scan see one consistent snapshot (put and del fail with LINLI_EINVAL). */
+ * scan see one consistent snapshot (put and del fail with LINLI_EINVAL); the
+ * view and its pointers are valid during fn only. */
 int store_read_rows(struct store *s, int (*fn)(void *arg, const struct crdt_view *v), void *arg);
 
 #endif

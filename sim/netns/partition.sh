@@ -272,7 +272,7 @@ WRITES=0
 put() { # I COLLECTION KEY FIELDS...
   local i=$1
   shift
-  "$LINLI" put --data "$D/${NAME[$i]}" "$@" >/dev/null 2>>"$D/put.err" ||
+  "$LINLI" put --raw --data "$D/${NAME[$i]}" "$@" >/dev/null 2>>"$D/put.err" ||
     { echo "netns FAIL why=put-on-${NAME[$i]}-failed: $(tail -1 "$D/put.err")"; KEEP=1; exit 1; }
   WRITES=$((WRITES + 1))
 }

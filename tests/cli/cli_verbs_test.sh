@@ -105,14 +105,13 @@ v compound add "${A[@]}" SH-C01 name=石化一村 address="1 Shihua Road" gates+
 grep -q 'compound SH-C01 registered: 2 ops stored into the database' "$T/err" || die "compound add: $(cat "$T/err")"
 v compound add "${A[@]}" SH-C02 name=Compound2
 v grid add "${A[@]}" SH-G1 name=一网格 compound=SH-C01
-v compound set "${A[@]}" SH-C01 grid=SH-G1
 v household add "${A[@]}" SH-C01-3-2-501 compound=SH-C01 unit=3-2-501 hardship=yes phone=13800001111 grid=SH-G1
 v household add "${A[@]}" SH-C01-1-1-101 compound=SH-C01 unit=1-1-101
 v resident add "${A[@]}" r-SH-00001 name=王芳 household=SH-C01-3-2-501 id_number="$GOOD_ID" birth_year=1980 tags+=elderly
 [[ $(wc -l <"$T/out") -eq 3 ]] || die "resident add: not three op ids (set, tag, membership)"
 v resident add "${A[@]}" r-SH-00002 name="Li Si" household=SH-C01-1-1-101
 v volunteer add "${A[@]}" SH-V01 name=张三 phone="+86 139-0000-0001" grid=SH-G1 skills+=driver
-v grid set "${A[@]}" SH-G1 households+=SH-C01-3-2-501 workers+=SH-V01
+v grid set "${A[@]}" SH-G1 workers+=SH-V01
 v household show "${A[@]}" SH-C01-3-2-501
 grep -Eq 'members \(set\) +r-SH-00001$' "$T/out" || die "the resident did not join the household's members"
 v resident list "${A[@]}"

@@ -36,6 +36,7 @@ struct tnet {
   const uint8_t *hub_pk; /* set before tn_open to turn trust on */
   const char *district;
   uint32_t verify_threads[TN_MAX]; /* set before tn_open: linlid's batching */
+  node_accept_fn accept[TN_MAX];    /* set before tn_open: the write check (domain_accept) */
 };
 
 static inline uint64_t tn_now(void *ctx)
@@ -93,6 +94,7 @@ static inline void tn_open(struct tnet *t, int i, const char *const *scopes)
   cfg.district = t->district;
   cfg.hold_ms = 5000;
   cfg.verify_threads = t->verify_threads[i];
+  cfg.accept = t->accept[i];
   int rc = node_open(&t->nodes[i], &env, &cfg);
   if (rc)
     fprintf(stderr, "node_open: %s\n", linli_strerror(rc));

@@ -115,7 +115,7 @@ crash() {
   unset "PID[$1]"
 }
 
-put() { "$LINLI" put --data "$T/$1" "${@:2}"; }
+put() { "$LINLI" put --raw --data "$T/$1" "${@:2}"; } # sync load: fields the table does not know
 digest() { "$LINLI" digest --data "$T/$1" --scope "$2"; }
 ops() { "$LINLI" status --data "$T/$1" --json | grep -o '"ops":[0-9]*' | head -1 | cut -d: -f2; }
 

@@ -6,8 +6,7 @@
  * field that did not see each other are a conflict (losers), a write
  * naming both as parents resolves it, and an overwrite that names what it
  * saw is none. */
-#include "flow.h"
-#include "record.h"
+#include "domain.h"
 #include "test_crdt_util.h"
 
 static struct crdt_identity hub, office, laptop;
@@ -86,7 +85,7 @@ static void flow(void)
   REQUIRE(m && late);
   apply(m, &ms, &office, "shihua", "measures", "SH-C02", measures, 6, NULL, 0);
   const char *d[] = {"compound=SH-C02", "date=2020-03-20", "status=declared"};
-  apply(m, &decl, &office, "shihua", FLOW_DECLARATION, "SH-C02", d, 3, NULL, 0);
+  apply(m, &decl, &office, "shihua", domain_name(DOM_DECLARATION), "SH-C02", d, 3, NULL, 0);
   char key[CRDT_KEY_MAX + 1];
   CHECK(flow_approval_key(key, sizeof key, "shihua", "SH-C02") > 0);
   CHECK(!strcmp(key, "shihua/SH-C02"));
@@ -95,11 +94,11 @@ static void flow(void)
   CHECK_EQ(flow_approval_key(small, sizeof small, "shihua", "SH-C02"), LINLI_ETOOBIG);
   const char *a[] = {"community=shihua", "compound=SH-C02", "date=2020-03-21",
                      "declaration=2020-03-20", "status=approved"};
-  apply(m, &appr, &hub, "qiaokou", FLOW_APPROVAL, key, a, 5, NULL, 0);
+  apply(m, &appr, &hub, "qiaokou", domain_name(DOM_APPROVAL), key, a, 5, NULL, 0);
   const char *r[] = {"compound=SH-C03", "reason=measures missing", "status=rejected"};
-  apply(m, &rej, &hub, "qiaokou", FLOW_APPROVAL, "shihua/SH-C03", r, 3, NULL, 0);
+  apply(m, &rej, &hub, "qiaokou", domain_name(DOM_APPROVAL), "shihua/SH-C03", r, 3, NULL, 0);
   const char *o[] = {"compound=CH-C01", "status=approved"};
-  apply(m, &other, &hub, "qiaokou", FLOW_APPROVAL, "chuanchang/CH-C01", o, 2, NULL, 0);
+  apply(m, &other, &hub, "qiaokou", domain_name(DOM_APPROVAL), "chuanchang/CH-C01", o, 2, NULL, 0);
 
   struct seen s = certs(m, "2020-03-22");
   CHECK_EQ(s.n, 3); /* key order: chuanchang/..., shihua/SH-C02, shihua/SH-C03 */

@@ -1,8 +1,7 @@
 /* Epidemic-free rules on a small fixed data set: the 14-day boundary, open
  * three-category persons, a missing measure, cases of other compounds or
  * from the future, and a late case after a partition heals. */
-#include "record.h"
-#include "rules.h"
+#include "domain.h"
 #include "test_crdt_util.h"
 
 static struct crdt_identity who;

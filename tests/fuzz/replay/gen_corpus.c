@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "bundle.h"
+#include "domain.h"
 #include "fuzz.h"
 
 static char gen_dir[4096];
@@ -384,28 +385,28 @@ static void gen_bundles(void)
   gen_file("fuzz_bundle", "trailing", g.b, g.n);
 }
 
-/* ---- rosters: a byte (FUZZ_CSV_RESIDENTS or 0), then the CSV ---- */
+/* ---- CSV: a byte (the collection, enum dom_coll), then the CSV ---- */
 
-static void gen_csv_file(const char *name, int residents, const char *text)
+static void gen_csv_file(const char *name, int coll, const char *text)
 {
   FILE *f = gen_open("fuzz_csv", name);
-  fputc(residents ? FUZZ_CSV_RESIDENTS : 0, f);
+  fputc(coll, f);
   fputs(text, f);
   fclose(f);
 }
 
 static void gen_csv(void)
 {
-  gen_csv_file("households", 0,
+  gen_csv_file("households", DOM_HOUSEHOLD,
                "code,compound,unit,head,phone,hardship\n"
                "SH-C01-1-1-101,SH-C01,1-1-101,r-1,13900000001,true\n"
                "SH-C01-1-1-102,SH-C01,1-1-102,r-3,,false\n"
                "SH-C02-2-1-201,SH-C02,2-1-201,r-4,+86 139 0000 0004,\xe5\x90\xa6\n");
-  gen_csv_file("households-crlf", 0,
+  gen_csv_file("households-crlf", DOM_HOUSEHOLD,
                "\xef\xbb\xbf" "compound,code,hardship\r\n"
                "SH-C03,SH-C03-3-1-301,yes\r\n\r\n"
                "\"SH-C03\",\"SH-C03-3-1-302\",0\r\n");
-  gen_csv_file("households-bad", 0,
+  gen_csv_file("households-bad", DOM_HOUSEHOLD,
                "code,compound,unit,head,phone,hardship\n"
                "SH-C01-1-1-101,SH-C01,1-1-101,r-1,13900000001,true\n"
                "SH-C01-1-1-102,SH-C01,1-1-102,r-3,13812345678,maybe\n"
@@ -413,21 +414,21 @@ static void gen_csv(void)
                "SH-C01-1-1-104,,1-1-104,r-5,,false\n"
                "SH-C09-1,SH-C01,\"1-1\n105\",,12,\n"
                "SH-C01,SH-C01,\"a \"\"b\"\"\",,1-2-3-4-5-6-7-8-9-0-1-2-3-4-5-6-7-8-9,2\n");
-  gen_csv_file("households-malformed", 0,
+  gen_csv_file("households-malformed", DOM_HOUSEHOLD,
                "code,compound,unit\n"
                "SH-C01-1-1-106,SH-C01,\"a \"\"b\"\"\",extra\n"
                "SH-C01-1-1-107,SH-C01\n"
                "SH-C01-1-1-108,SH-C01,x\"y\n"
                "SH-C01-1-1-109,SH-C01,\"z\"y\n"
                "SH-C01-1-1-110,SH-C01,\"open\n");
-  gen_csv_file("households-header", 0, "code,code,flat,unit\nSH-C01-1,SH-C01,x,y\n");
-  gen_csv_file("residents", 1,
+  gen_csv_file("households-header", DOM_HOUSEHOLD, "code,code,flat,unit\nSH-C01-1,SH-C01,x,y\n");
+  gen_csv_file("residents", DOM_RESIDENT,
                "key,household,name,id_number,phone,birth_year\n"
                "r-1,SH-C01-1-1-101,\"Wang, Li\",420107198001010011,13900000001,1980\n"
                "r-2,SH-C01-1-1-101,\xe5\xbc\xa0\xe4\xb8\x89,,,1990\n"
                "r-3,SH-C01-1-1-102,Li Si,420107199002020021,,\n"
                "r-4,SH-C01-1-1-102,\"Zhao \"\"Xiao\"\" Wu\",42010720010303003x,,2001\n");
-  gen_csv_file("residents-bad", 1,
+  gen_csv_file("residents-bad", DOM_RESIDENT,
                "name,household,key,birth_year,id_number\n"
                "A,SH-C09-9-9-999,r-5,1980,\n"
                "B,SH-C02-2-1-201,r-6,,\n"
@@ -436,8 +437,23 @@ static void gen_csv(void)
                "E,SH-C01-1-1-102,r-7,2101,110105194912310021\n"
                "F,SH-C01-1-1-101,r-8,19x0,1101051949123100\n"
                "G,SH-C01-1-1-101,r-8,,11010519491231002X\n");
-  gen_csv_file("not-utf8", 1, "key,household,name\nr-1,SH-C01-1-1-101,\xff\xfe\n");
-  gen_csv_file("no-header", 0, "");
+  gen_csv_file("not-utf8", DOM_RESIDENT, "key,household,name\nr-1,SH-C01-1-1-101,\xff\xfe\n");
+  gen_csv_file("no-header", DOM_HOUSEHOLD, "");
+  gen_csv_file("cases", DOM_CASE,
+               "case,resident,category,start_date,compound,release_date\n"
+               "case-1,r-1,confirmed,2020-02-20,SH-C01,2020-03-01\n"
+               "case-2,r-1,\xe5\xaf\x86\xe6\x8e\xa5,2020-02-25,SH-C01,\n"
+               "case-3,r-9,fever,2020-03-09,SH-C03,\n");
+  gen_csv_file("health-checks", DOM_HEALTH_CHECK,
+               "resident,date,temp_dc,cough\nr-1,2020-03-01,36.8,no\nr-1,2020-03-02,37.5,yes\n"
+               "r-2,2020-03-02,45,yes\n");
+  gen_csv_file("gate-checks", DOM_GATE_CHECK,
+               "gate,date,time,direction,person,visitor,purpose,temp_dc\n"
+               "SH-C01-gate,2020-03-01,08:10,in,r-1,,shop,36.5\n"
+               "SH-C01-gate,2020-03-01,08:11:30,\xe5\x87\xba,,Courier,delivery,36.6\n");
+  gen_csv_file("stock", DOM_STOCK, "stock,item,quantity\nSH-stock,rice_kg,500\nSH-stock,fish,0\n");
+  gen_csv_file("orders", DOM_ORDER,
+               "order,household,items,status,date\nSH-go-1,SH-C01-1-1-101,rice,delivered,2020-03-01\n");
 }
 
 /* ---- configs: the error-buffer byte, then the text ---- */

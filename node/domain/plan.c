@@ -1,0 +1,871 @@
+/* Plans: a staff action checked against one read snapshot and turned into
+ * the changes that carry it out. Contract: domain.h (dom_plan). The checks,
+ * in the order they run:
+ *   1. the command line: the verb fits the collection, every argument names
+ *      a field this verb writes with the right operator, every value parses
+ *      as its type (value.c), add has its required fields (MALFORMED);
+ *   2. the records: add of a key that exists, set of one that does not, a
+ *      key that names no registered record, removing an element that is not
+ *      there, a stock too small, a status moving backwards, and the rules of
+ *      a collection (REFUSED);
+ * then the changes: one set op (its parents the values it replaces), one op
+ * per set element added or removed (a remove names the adds it saw), the
+ * membership of a resident's household, and the hand-out a delivered order
+ * logs. Sentences never repeat a value that may be personal data. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain.h"
+
+#define VALS_MAX 64
+#define CUR_MAX 256
+
+struct val {
+  const struct dom_field *f; /* NULL: a counter item */
+  char op;                   /* '=' set, '+' add to a set, '-' remove from a set */
+  char name[CRDT_FIELD_MAX + 1];
+  struct dom_value v;
+};
+
+struct job {
+  const struct dom_req *r;
+  const struct dom_collection *c;
+  const struct dom_command *cmd; /* the command used, or NULL (put, CSV, resolve) */
+  const struct dom_command *say; /* the command named in sentences: cmd, or the collection's */
+  const struct crdt_view *view;
+  struct dom_plan *p;
+  struct dom_err *e;
+  const char *scope;
+  unsigned verb;
+  struct val v[VALS_MAX];
+  int n;
+  /* the record before the change */
+  int found;
+  char cur[DOM_FIELDS_MAX][CUR_MAX]; /* lww values of the fields, as text */
+  int64_t sum[VALS_MAX];             /* counters: each item's stock */
+};
+
+/* ---- small helpers ---- */
+
+static const char *cmd_of(const struct dom_command *cmd, char *out, size_t cap)
+{
+  if (!cmd)
+    snprintf(out, cap, "put");
+  else
+    snprintf(out, cap, "%s%s%s", cmd->cmd, cmd->sub ? " " : "", cmd->sub ? cmd->sub : "");
+  return out;
+}
+
+static const struct dom_command *command_of(int coll)
+{
+  for (size_t i = 0; i < domain_n_commands; i++)
+    if (domain_commands[i].coll == coll)
+      return &domain_commands[i];
+  return NULL;
+}
+
+/* The key as a sentence names it: "resident r-SH-00001", "that household". */
+static const char *named(const struct job *j, char *out, size_t cap)
+{
+  if (j->c->key_private)
+    snprintf(out, cap, "that %s", j->c->noun.en);
+  else
+    snprintf(out, cap, "%s %s", j->c->noun.en, j->r->key);
+  return out;
+}
+
+static struct val *given(struct job *j, const char *name)
+{
+  for (int i = 0; i < j->n; i++)
+    if (j->v[i].op == '=' && !strcmp(j->v[i].name, name))
+      return &j->v[i];
+  return NULL;
+}
+
+static const char *cur_of(const struct job *j, const char *name)
+{
+  int i = domain_field_index(j->c, name, strlen(name));
+  return i >= 0 && i < DOM_FIELDS_MAX ? j->cur[i] : "";
+}
+
+/* The value a field will have after the change: given now, else held. */
+static const char *after_of(struct job *j, const char *name, char *buf, size_t cap)
+{
+  struct val *v = given(j, name);
+  if (!v)
+    return cur_of(j, name);
+  if (v->v.t == 's')
+    snprintf(buf, cap, "%.*s", (int)v->v.len, v->v.s);
+  else
+    snprintf(buf, cap, "%lld", (long long)v->v.i);
+  return buf;
+}
+
+static int state_index(const struct dom_field *f, const char *s)
+{
+  for (int i = 0; f && f->values && f->values[i]; i++)
+    if (!strcmp(f->values[i], s))
+      return i;
+  return -1;
+}
+
+static void state_chain(const struct dom_field *f, const char *sep, char *out, size_t cap)
+{
+  size_t at = 0;
+  out[0] = 0;
+  for (int i = 0; f && f->values && f->values[i] && at < cap; i++)
+    at += (size_t)snprintf(out + at, cap - at, "%s%s", i ? sep : "", f->values[i]);
+}
+
+static void list_fields(const struct dom_collection *c, unsigned verb, char *out, size_t cap)
+{
+  size_t at = 0;
+  out[0] = 0;
+  for (int i = 0; c->fields[i].name && at < cap; i++) {
+    const struct dom_field *f = &c->fields[i];
+    if ((f->flags & DOM_F_DERIVED) || (verb == DOM_V_ADD && (f->flags & DOM_F_SETONLY)) ||
+        (verb == DOM_V_SET && (f->flags & DOM_F_ADD)))
+      continue;
+    at += (size_t)snprintf(out + at, cap - at, "%s%s", at ? ", " : "", f->name);
+  }
+}
+
+static int read_failed(const struct job *j, int rc)
+{
+  (void)j;
+  return rc < 0 ? rc : LINLI_EINVAL;
+}
+
+/* ---- 1. the arguments ---- */
+
+/* A value that did not parse is of the wrong type. */
+static int typed(struct job *j, int rc)
+{
+  if (rc)
+    j->e->why = DOM_WHY_TYPE;
+  return rc;
+}
+
+/* Is f written by this command (and not fixed by it)? */
+static int fixed_by_command(const struct job *j, const struct dom_field *f)
+{
+  return j->cmd && j->cmd->kind && j->c->shape == DOM_LOG && !strcmp(f->name, "kind");
+}
+
+static int parse_arg1(struct job *j, const char *arg);
+
+/* One argument; a problem names its field. */
+static int parse_arg(struct job *j, const char *arg)
+{
+  int rc = parse_arg1(j, arg);
+  if (rc > 0) {
+    snprintf(j->e->field, sizeof j->e->field, "%s", j->v[j->n].name);
+    if (!j->e->why)
+      j->e->why = DOM_WHY_FIELD;
+  }
+  return rc;
+}
+
+static int parse_arg1(struct job *j, const char *arg)
+{
+  const char *eq = strchr(arg, '=');
+  struct val *v = &j->v[j->n];
+  char names[256];
+  if (!eq || eq == arg)
+    return dom_fail(j->e, DOM_MALFORMED, "every argument after the key is field=value (e.g. %s=...)",
+                    j->c->fields ? j->c->fields[0].name : "rice_kg");
+  size_t nl = (size_t)(eq - arg);
+  char op = '=';
+  if (nl > 1 && (arg[nl - 1] == '+' || arg[nl - 1] == '-'))
+    op = arg[--nl];
+  if (crdt_check_ident(arg, nl, CRDT_FIELD_MAX))
+    return dom_fail(j->e, DOM_MALFORMED, "a field name is 1 to %d characters of a-z 0-9 _",
+                    CRDT_FIELD_MAX);
+  memcpy(v->name, arg, nl);
+  v->name[nl] = 0;
+  if (!j->c->fields) { /* counters: any item */
+    static const struct dom_field item = {"quantity", DOM_COUNTER, DOM_T_QTY, 0, 0, -1, NULL,
+                                          NULL, NULL, NULL, {NULL, NULL}, {NULL, NULL}};
+    struct dom_field named_item = item;
+    if (op != '=')
+      return dom_fail(j->e, DOM_MALFORMED, "write each item as item=N (e.g. rice_kg=50)");
+    if (given(j, v->name))
+      return dom_fail(j->e, DOM_MALFORMED, "%s is given twice", v->name);
+    v->f = NULL;
+    v->op = op;
+    named_item.name = v->name;
+    return typed(j, dom_parse(&named_item, eq + 1, j->r->today, &v->v, j->e));
+  }
+  const struct dom_field *f = domain_field(j->c, arg, nl);
+  if (!f) {
+    list_fields(j->c, j->verb, names, sizeof names);
+    return dom_fail(j->e, DOM_MALFORMED, "a %s has no field %s; its fields are %s", j->c->noun.en,
+                    v->name, names);
+  }
+  if ((f->flags & DOM_F_DERIVED) || fixed_by_command(j, f))
+    return dom_fail(j->e, DOM_MALFORMED, "%s is not written here: %s", f->name,
+                    fixed_by_command(j, f) ? "this command sets it" : f->help.en);
+  if (j->verb == DOM_V_SET && (f->flags & DOM_F_ADD) && !j->r->upsert)
+    return dom_fail(j->e, DOM_MALFORMED, "%s is given when the %s is added, not changed after",
+                    f->name, j->c->noun.en);
+  if (j->verb == DOM_V_ADD && (f->flags & DOM_F_SETONLY) && !j->r->upsert)
+    return dom_fail(j->e, DOM_MALFORMED, "%s is set on a registered %s, not when it is added",
+                    f->name, j->c->noun.en);
+  if (f->kind == DOM_SET && op == '=')
+    return dom_fail(j->e, DOM_MALFORMED, "%s is a set: add with %s+=VALUE, remove with %s-=VALUE",
+                    f->name, f->name, f->name);
+  if (f->kind != DOM_SET && op != '=')
+    return dom_fail(j->e, DOM_MALFORMED, "%s holds one value: write %s=VALUE", f->name, f->name);
+  if (op == '=' && given(j, f->name))
+    return dom_fail(j->e, DOM_MALFORMED, "%s is given twice", f->name);
+  if (op == '-' && j->verb == DOM_V_ADD)
+    return dom_fail(j->e, DOM_MALFORMED, "a new %s has nothing to remove from %s", j->c->noun.en,
+                    f->name);
+  v->f = f;
+  v->op = op;
+  return typed(j, dom_parse(f, eq + 1, j->r->today, &v->v, j->e));
+}
+
+/* add: the required fields are there, and a status is the first state. */
+static int required(struct job *j)
+{
+  const struct dom_collection *c = j->c;
+  char need[256], cmd[32];
+  size_t at = 0;
+  int missing = -1;
+  for (int i = 0; c->fields && c->fields[i].name; i++) {
+    const struct dom_field *f = &c->fields[i];
+    struct val *v = given(j, f->name);
+    if ((f->flags & DOM_F_STATE) && v && strcmp(v->v.s, f->values[0]) && !j->r->upsert)
+      return dom_fail(j->e, DOM_MALFORMED,
+                      "a new %s starts as %s; move it on with: linli %s set %s %s=%.*s",
+                      c->noun.en, f->values[0], cmd_of(j->say, cmd, sizeof cmd),
+                      j->say ? j->say->key_name : "KEY", f->name, (int)v->v.len, v->v.s);
+    if (!(f->flags & DOM_F_REQ) || fixed_by_command(j, f) || (f->flags & DOM_F_SETONLY))
+      continue;
+    if (!v && missing < 0)
+      missing = i;
+    at += (size_t)snprintf(need + at, sizeof need - at, " %s=...", f->name);
+    if (at >= sizeof need)
+      at = sizeof need - 1;
+  }
+  if (missing >= 0) {
+    dom_fail(j->e, DOM_MALFORMED, "%s is required: add needs%s", c->fields[missing].name, need);
+    j->e->why = DOM_WHY_REQUIRED;
+    snprintf(j->e->field, sizeof j->e->field, "%s", c->fields[missing].name);
+    return DOM_MALFORMED;
+  }
+  return DOM_OK;
+}
+
+static void add_default(struct job *j, const struct dom_field *f, const char *text)
+{
+  struct dom_err ignore;
+  if (j->n == VALS_MAX || given(j, f->name))
+    return;
+  struct val *v = &j->v[j->n];
+  memset(v, 0, sizeof *v);
+  v->f = f;
+  v->op = '=';
+  snprintf(v->name, sizeof v->name, "%s", f->name);
+  struct dom_field lax = *f;
+  lax.flags |= DOM_F_FUTURE; /* today and now are never in the future */
+  if (dom_parse(&lax, text, NULL, &v->v, &ignore) == DOM_OK)
+    j->n++;
+}
+
+/* add: what is written without being told (today, now, this community, the
+ * first state, the command's kind). */
+static void defaults(struct job *j)
+{
+  for (int i = 0; j->c->fields && j->c->fields[i].name; i++) {
+    const struct dom_field *f = &j->c->fields[i];
+    const char *d = (f->flags & DOM_F_STATE)  ? f->values[0]
+                    : (f->flags & DOM_F_TODAY) ? j->r->today
+                    : (f->flags & DOM_F_NOW)   ? j->r->now
+                    : (f->flags & DOM_F_HOME)  ? j->r->home
+                    : fixed_by_command(j, f)   ? j->cmd->kind
+                                               : NULL;
+    if (d)
+      add_default(j, f, d);
+  }
+}
+
+/* ---- 2. the records ---- */
+
+struct lookup {
+  int found;
+  struct job *j;     /* NULL: only whether the record is there */
+  char field[32];    /* with j NULL: one lww field to copy */
+  char value[CUR_MAX];
+};
+
+static int on_lookup(void *arg, const struct record *r)
+{
+  struct lookup *l = arg;
+  if (r->deleted)
+    return 0;
+  l->found = 1;
+  if (l->field[0] && record_str(r, l->field, l->value, sizeof l->value))
+    l->value[0] = 0;
+  if (!l->j)
+    return 0;
+  struct job *j = l->j;
+  for (int i = 0; j->c->fields && j->c->fields[i].name && i < DOM_FIELDS_MAX; i++) {
+    const struct record_field *f = record_field(r, j->c->fields[i].name);
+    if (f && f->tag == CRDT_ROW_LWW && f->value)
+      dom_render(&j->c->fields[i], f->value, f->value_len, j->cur[i], CUR_MAX);
+  }
+  for (int i = 0; !j->c->fields && i < j->n; i++) {
+    const struct record_field *f = record_field(r, j->v[i].name);
+    j->sum[i] = f && f->tag == CRDT_ROW_COUNTER ? f->sum : 0;
+  }
+  return 0;
+}
+
+/* 1 if the live record scope/coll/key is there, 0 if not, <0 error; field
+ * (if not NULL) is copied into value. */
+static int lookup(const struct crdt_view *v, const char *scope, int coll, const char *key,
+                  struct lookup *l)
+{
+  int rc = record_each(v, scope, domain_name((enum dom_coll)coll), key, on_lookup, l);
+  if (rc < 0 && rc != LINLI_ENOTFOUND)
+    return rc;
+  return l->found;
+}
+
+static int exists(struct job *j, int coll, const char *key)
+{
+  struct lookup l = {0, NULL, "", ""};
+  return lookup(j->view, j->scope, coll, key, &l);
+}
+
+/* The refusal for a key that names no registered record of coll. */
+static int not_registered(struct job *j, const char *field, int coll, const char *key)
+{
+  const struct dom_collection *r = &domain_collections[coll];
+  char cmd[32];
+  cmd_of(command_of(coll), cmd, sizeof cmd);
+  if (r->key_private && field)
+    return dom_fail(j->e, DOM_REFUSED,
+                    "%s names no registered %s of community %s: check it, or register it first "
+                    "with linli %s add", field, r->noun.en, j->scope, cmd);
+  if (r->key_private)
+    return dom_fail(j->e, DOM_REFUSED,
+                    "no such %s in community %s: check the code, or register it first with linli "
+                    "%s add", r->noun.en, j->scope, cmd);
+  return dom_fail(j->e, DOM_REFUSED,
+                  "%s %s is not registered in community %s: register it first with linli %s add",
+                  r->noun.en, key, j->scope, cmd);
+}
+
+/* Every key a value names must be registered in the record's scope. */
+static int check_refs(struct job *j)
+{
+  for (int i = 0; i < j->n; i++) {
+    const struct dom_field *f = j->v[i].f;
+    char key[DOM_KEY_MAX + 1];
+    if (!f || f->type != DOM_T_KEY || f->ref < 0 || j->v[i].op == '-')
+      continue;
+    snprintf(key, sizeof key, "%.*s", (int)j->v[i].v.len, j->v[i].v.s);
+    int rc = exists(j, f->ref, key);
+    if (rc < 0)
+      return read_failed(j, rc);
+    if (!rc) {
+      snprintf(j->e->field, sizeof j->e->field, "%s", f->name);
+      return not_registered(j, f->name, f->ref, key);
+    }
+  }
+  return DOM_OK;
+}
+
+/* The msgpack of a set element value, for the rows and the ops. */
+static size_t elem_bytes(const struct val *v, uint8_t *out, size_t cap)
+{
+  struct crdt_buf b;
+  crdt_buf_init(&b, out, cap);
+  dom_value_write(&b, &v->v);
+  return crdt_buf_err(&b) ? 0 : b.len;
+}
+
+static int check_removes(struct job *j)
+{
+  char name[CRDT_KEY_MAX + 48];
+  for (int i = 0; i < j->n; i++) {
+    uint8_t e[CRDT_ELEM_MAX + 8], ids[CRDT_ID_BYTES];
+    if (j->v[i].op != '-')
+      continue;
+    size_t el = elem_bytes(&j->v[i], e, sizeof e);
+    int rc = record_elem_adds(j->view, j->scope, j->c->name, j->r->key, j->v[i].name, e, el, ids, 1);
+    if (rc < 0)
+      return read_failed(j, rc);
+    if (!rc)
+      return dom_fail(j->e, DOM_REFUSED, "%s does not hold that value in %s: nothing to remove",
+                      named(j, name, sizeof name), j->v[i].name);
+  }
+  return DOM_OK;
+}
+
+static int check_state(struct job *j)
+{
+  const struct dom_field *sf = domain_state_field(j->c);
+  struct val *st = sf ? given(j, sf->name) : NULL;
+  char name[CRDT_KEY_MAX + 48], chain[96];
+  if (!st || j->verb != DOM_V_SET)
+    return DOM_OK;
+  int from = state_index(sf, cur_of(j, sf->name)), to = state_index(sf, st->v.s);
+  state_chain(sf, " -> ", chain, sizeof chain);
+  if (to <= from)
+    return dom_fail(j->e, DOM_REFUSED, "%s is %s already; a %s only moves forward: %s",
+                    named(j, name, sizeof name), sf->values[from], j->c->noun.en, chain);
+  j->p->delivered = !sf->values[to + 1];
+  const struct dom_field *df = domain_field(j->c, sf->values[to], strlen(sf->values[to]));
+  if (df && df->type == DOM_T_DATE) /* the day it got there */
+    add_default(j, df, j->r->today);
+  return DOM_OK;
+}
+
+/* ---- the rules of a collection ---- */
+
+static int household_rule(struct job *j)
+{
+  struct val *v = given(j, "compound");
+  char c[DOM_KEY_MAX + 1];
+  if (!v)
+    return DOM_OK;
+  snprintf(c, sizeof c, "%.*s", (int)v->v.len, v->v.s);
+  size_t cl = strlen(c);
+  if (strncmp(j->r->key, c, cl) || j->r->key[cl] != '-' || !j->r->key[cl + 1])
+    return dom_fail(j->e, DOM_REFUSED,
+                    "a household code is its compound's code, '-' and building-unit-room (e.g. "
+                    "%s-3-2-501): the code and compound=%s do not fit", c, c);
+  return DOM_OK;
+}
+
+/* Is the resident a member of a household other than home? */
+struct member {
+  const char *key, *home;
+  size_t ql; /* scope 00 household 00 */
+  int elsewhere;
+};
+
+static int on_member(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+  static const char field[] = "members"; /* with its 00 */
+  struct member *m = arg;
+  const uint8_t *hh = k + m->ql, *end = k + kl;
+  (void)v, (void)vl;
+  if (hh >= end || hh[0] == CRDT_ROW_LOG)
+    return 0;
+  const uint8_t *z = memchr(hh, 0, (size_t)(end - hh));
+  /* hh 00 'E' members 00 u16be(len) element id */
+  if (!z || (size_t)(end - z) < 2 + sizeof field + 2 + CRDT_ID_BYTES || z[1] != CRDT_ROW_ELEM ||
+      memcmp(z + 2, field, sizeof field))
+    return 0;
+  const uint8_t *e = z + 2 + sizeof field;
+  size_t el = (size_t)e[0] << 8 | e[1];
+  struct crdt_mp r;
+  const char *s;
+  uint32_t sl;
+  if ((size_t)(end - e) != 2 + el + CRDT_ID_BYTES)
+    return 0;
+  crdt_mp_init(&r, e + 2, el);
+  if (crdt_mp_str(&r, &s, &sl) || sl != strlen(m->key) || memcmp(s, m->key, sl))
+    return 0;
+  if ((size_t)(z - hh) != strlen(m->home) || memcmp(hh, m->home, (size_t)(z - hh)))
+    m->elsewhere = 1;
+  return 0;
+}
+
+/* A resident belongs to one household: its household field, and the
+ * members set of that household (written with it). */
+static int resident_rule(struct job *j)
+{
+  struct val *v = given(j, "household");
+  const char *was = cur_of(j, "household");
+  char name[CRDT_KEY_MAX + 48], home[DOM_KEY_MAX + 1];
+  if (!v)
+    return DOM_OK;
+  snprintf(home, sizeof home, "%.*s", (int)v->v.len, v->v.s);
+  if (!strcmp(was, home))
+    return DOM_OK;
+  named(j, name, sizeof name);
+  if (was[0])
+    return snprintf(j->e->field, sizeof j->e->field, "household"), dom_fail(j->e, DOM_REFUSED,
+                    "%s is already in another household; a resident belongs to one household "
+                    "(register the move as a new resident key)", name);
+  uint8_t q[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + 4];
+  const char *hh = domain_name(DOM_HOUSEHOLD);
+  int ql = crdt_row_prefix(q, sizeof q, j->scope, strlen(j->scope), hh, strlen(hh), NULL, 0);
+  if (ql < 0)
+    return ql;
+  struct member m = {j->r->key, home, (size_t)ql, 0};
+  int rc = j->view->scan(j->view->ctx, q, (size_t)ql, on_member, &m);
+  if (rc < 0 && rc != LINLI_ENOTFOUND)
+    return rc;
+  if (m.elsewhere)
+    return snprintf(j->e->field, sizeof j->e->field, "household"), dom_fail(j->e, DOM_REFUSED,
+                    "%s is already a member of another household; a resident belongs to one "
+                    "household", name);
+  return DOM_OK;
+}
+
+static int on_hardship(void *arg, const struct record *r)
+{
+  int64_t x;
+  if (!r->deleted)
+    *(int *)arg = record_int(r, "hardship", &x) == 0 && x;
+  return 0;
+}
+
+static int distribution_rule(struct job *j)
+{
+  int hardship = 0;
+  struct val *k = given(j, "kind");
+  if (!k || k->v.len != 6 || memcmp(k->v.s, "relief", 6))
+    return DOM_OK;
+  int rc = record_each(j->view, j->scope, domain_name(DOM_HOUSEHOLD), j->r->key, on_hardship,
+                       &hardship);
+  if (rc < 0 && rc != LINLI_ENOTFOUND)
+    return rc;
+  if (!hardship)
+    snprintf(j->p->note, sizeof j->p->note,
+             "that household is not marked hardship (linli household set ... hardship=yes); "
+             "relief is recorded all the same");
+  return DOM_OK;
+}
+
+static int case_rule(struct job *j)
+{
+  struct val *rel = given(j, "release_date");
+  char name[CRDT_KEY_MAX + 48];
+  const char *start = cur_of(j, "start_date");
+  if (!rel || j->verb != DOM_V_SET)
+    return DOM_OK;
+  if (cur_of(j, "release_date")[0])
+    return dom_fail(j->e, DOM_REFUSED, "%s (%s) was released on %s already", named(j, name, sizeof name),
+                    cur_of(j, "category"), cur_of(j, "release_date"));
+  if (start[0] && strcmp(rel->v.s, start) < 0)
+    return dom_fail(j->e, DOM_REFUSED, "case %s started on %s; it cannot be released before, on %s",
+                    j->r->key, start, rel->v.s);
+  return DOM_OK;
+}
+
+static int gate_rule(struct job *j)
+{
+  if (j->verb == DOM_V_ADD && !given(j, "person") == !given(j, "visitor"))
+    return dom_fail(j->e, DOM_MALFORMED,
+                    "a gate check names the resident (person=) or the visitor (visitor=), one of "
+                    "the two");
+  return DOM_OK;
+}
+
+static int rule(struct job *j)
+{
+  switch (domain_coll_id(j->c)) {
+  case DOM_HOUSEHOLD:
+    return household_rule(j);
+  case DOM_RESIDENT:
+    return resident_rule(j);
+  case DOM_DISTRIBUTION:
+    return distribution_rule(j);
+  case DOM_CASE:
+    return case_rule(j);
+  case DOM_GATE_CHECK:
+    return gate_rule(j);
+  default:
+    return DOM_OK;
+  }
+}
+
+/* Checks before anything is written: the record exists (set, out) or not
+ * (add), the keys it names are registered, the elements it removes are
+ * there, its status moves forward, the stock suffices, the rules. */
+static int check_store(struct job *j)
+{
+  const struct dom_collection *c = j->c;
+  char name[CRDT_KEY_MAX + 48], cmd[32];
+  int rc;
+  if (c->key_ref >= 0) {
+    if ((rc = exists(j, c->key_ref, j->r->key)) < 0)
+      return read_failed(j, rc);
+    if (!rc)
+      return not_registered(j, NULL, c->key_ref, j->r->key);
+  }
+  if (c->shape != DOM_LOG) {
+    struct lookup l = {0, j, "", ""};
+    if ((rc = lookup(j->view, j->scope, domain_coll_id(c), j->r->key, &l)) < 0)
+      return read_failed(j, rc);
+    j->found = rc;
+  }
+  named(j, name, sizeof name);
+  cmd_of(j->say, cmd, sizeof cmd);
+  if (c->shape == DOM_REGISTER && j->verb == DOM_V_ADD && j->found)
+    return dom_fail(j->e, DOM_REFUSED, "%s is registered already: change it with linli %s set",
+                    name, cmd);
+  if (c->shape == DOM_REGISTER && j->verb == DOM_V_SET && !j->found && j->say &&
+      (j->say->verbs & DOM_V_ADD))
+    return dom_fail(j->e, DOM_REFUSED,
+                    "%s is not registered in community %s: register it with linli %s add", name,
+                    j->scope, cmd);
+  if ((rc = check_refs(j)) || (rc = check_removes(j)))
+    return rc;
+  for (int i = 0; j->verb == DOM_V_OUT && i < j->n; i++)
+    if (j->sum[i] < j->v[i].v.i)
+      return dom_fail(j->e, DOM_REFUSED, "stock %s holds %lld of %s: take at most that much",
+                      j->r->key, (long long)j->sum[i], j->v[i].name);
+  if ((rc = check_state(j)))
+    return rc;
+  return rule(j);
+}
+
+/* ---- 3. the changes ---- */
+
+static struct dom_change *change(struct job *j, int coll, const char *key, enum crdt_kind kind)
+{
+  if (j->p->n == DOM_PLAN_MAX)
+    return NULL;
+  struct dom_change *ch = &j->p->ch[j->p->n++];
+  memset(ch, 0, sizeof *ch);
+  snprintf(ch->scope, sizeof ch->scope, "%s", j->scope);
+  snprintf(ch->coll, sizeof ch->coll, "%s", domain_name((enum dom_coll)coll));
+  snprintf(ch->key, sizeof ch->key, "%s", key);
+  ch->kind = kind;
+  return ch;
+}
+
+static int val_cmp(const void *x, const void *y)
+{
+  const struct val *a = *(const struct val *const *)x, *b = *(const struct val *const *)y;
+  return strcmp(a->name, b->name);
+}
+
+/* The body map of the '=' values (negated for OUT), keys in byte order. */
+static int body_of(struct job *j, struct dom_change *ch)
+{
+  const struct val *sorted[VALS_MAX];
+  uint32_t n = 0;
+  struct crdt_buf b;
+  for (int i = 0; i < j->n; i++)
+    if (j->v[i].op == '=')
+      sorted[n++] = &j->v[i];
+  qsort(sorted, n, sizeof sorted[0], val_cmp);
+  crdt_buf_init(&b, ch->body, sizeof ch->body);
+  crdt_w_map(&b, n);
+  for (uint32_t i = 0; i < n; i++) {
+    struct dom_value v = sorted[i]->v;
+    crdt_w_cstr(&b, sorted[i]->name);
+    if (j->verb == DOM_V_OUT)
+      v.i = -v.i;
+    dom_value_write(&b, &v);
+  }
+  ch->body_len = b.len;
+  return crdt_buf_err(&b) ? LINLI_ETOOBIG : 0;
+}
+
+/* One element added or removed: {field: [elem]}. */
+static int elem_body(struct dom_change *ch, const char *field, const struct dom_value *v)
+{
+  struct crdt_buf b;
+  crdt_buf_init(&b, ch->body, sizeof ch->body);
+  crdt_w_map(&b, 1);
+  crdt_w_cstr(&b, field);
+  crdt_w_array(&b, 1);
+  dom_value_write(&b, v);
+  ch->body_len = b.len;
+  return crdt_buf_err(&b) ? LINLI_ETOOBIG : 0;
+}
+
+/* The parents of a set op: every entry of the frontier of each field it
+ * writes, so that a change that saw the current values replaces them and
+ * only writes that did not see each other stand as a conflict. */
+struct frontier {
+  struct dom_change *ch;
+  struct job *j;
+};
+
+static int fr_entry(void *arg, const struct crdt_lww_entry *e)
+{
+  struct dom_change *ch = arg;
+  for (uint32_t i = 0; i < ch->n_parents; i++)
+    if (!memcmp(ch->parents + i * CRDT_ID_BYTES, e->id, CRDT_ID_BYTES))
+      return 0;
+  if (ch->n_parents == CRDT_PARENTS_MAX)
+    return 0; /* the rest stay as a conflict */
+  memcpy(ch->parents + ch->n_parents++ * CRDT_ID_BYTES, e->id, CRDT_ID_BYTES);
+  return 0;
+}
+
+static int fr_record(void *arg, const struct record *r)
+{
+  struct frontier *f = arg;
+  for (uint32_t i = 0; i < r->n_fields; i++) {
+    if (r->f[i].tag != CRDT_ROW_LWW || !r->lww_rows[i])
+      continue;
+    char fname[CRDT_FIELD_MAX + 1];
+    snprintf(fname, sizeof fname, "%.*s", (int)r->f[i].name.len, r->f[i].name.p);
+    if (given(f->j, fname))
+      crdt_lww_each(r->lww_rows[i], r->lww_lens[i], fr_entry, f->ch);
+  }
+  return 0;
+}
+
+static int build(struct job *j)
+{
+  const struct dom_collection *c = j->c;
+  int coll = domain_coll_id(c), rc, sets = 0;
+  struct dom_change *ch;
+  for (int i = 0; i < j->n; i++)
+    sets += j->v[i].op == '=';
+  if (sets) {
+    enum crdt_kind kind = c->shape == DOM_LOG        ? CRDT_APPEND
+                          : c->shape == DOM_COUNTERS ? CRDT_COUNTER
+                                                     : CRDT_SET;
+    if (!(ch = change(j, coll, j->r->key, kind)) || (rc = body_of(j, ch)))
+      return LINLI_ETOOBIG;
+    if (kind == CRDT_SET) {
+      struct frontier f = {ch, j};
+      rc = record_each(j->view, j->scope, c->name, j->r->key, fr_record, &f);
+      if (rc < 0 && rc != LINLI_ENOTFOUND)
+        return rc;
+    }
+  }
+  for (int i = 0; i < j->n; i++) {
+    const struct val *v = &j->v[i];
+    if (v->op == '=')
+      continue;
+    if (!(ch = change(j, coll, j->r->key, v->op == '+' ? CRDT_ADD : CRDT_REMOVE)) ||
+        elem_body(ch, v->name, &v->v))
+      return LINLI_ETOOBIG;
+    if (v->op == '-') {
+      uint8_t e[CRDT_ELEM_MAX + 8];
+      size_t el = elem_bytes(v, e, sizeof e);
+      rc = record_elem_adds(j->view, j->scope, c->name, j->r->key, v->name, e, el, ch->parents,
+                            CRDT_PARENTS_MAX);
+      if (rc < 0)
+        return rc;
+      ch->n_parents = (uint32_t)rc;
+    }
+  }
+  /* A resident joins the members of its household. */
+  struct val *hh = coll == DOM_RESIDENT ? given(j, "household") : NULL;
+  if (hh && (strlen(cur_of(j, "household")) != hh->v.len ||
+             memcmp(cur_of(j, "household"), hh->v.s, hh->v.len))) {
+    struct dom_value m = {'s', j->r->key, strlen(j->r->key), 0, {0}};
+    char key[DOM_KEY_MAX + 1];
+    snprintf(key, sizeof key, "%.*s", (int)hh->v.len, hh->v.s);
+    if (!(ch = change(j, DOM_HOUSEHOLD, key, CRDT_ADD)) || elem_body(ch, "members", &m))
+      return LINLI_ETOOBIG;
+  }
+  /* A delivered order or proxy purchase is a hand-out of the household. */
+  if (j->p->delivered && j->say && j->say->kind && !j->r->upsert) {
+    char date[DOM_DATE_LEN + 1] = "", items[DOM_TEXT_MAX + 1], hkey[DOM_KEY_MAX + 1], b1[64];
+    const struct dom_field *sf = domain_state_field(c);
+    const char *last = sf->values[0];
+    for (int i = 0; sf->values[i]; i++)
+      last = sf->values[i];
+    snprintf(date, sizeof date, "%s",
+             domain_field(c, last, strlen(last)) ? after_of(j, last, b1, sizeof b1) : j->r->today);
+    snprintf(items, sizeof items, "%s", after_of(j, "items", b1, sizeof b1));
+    snprintf(hkey, sizeof hkey, "%s", after_of(j, "household", b1, sizeof b1));
+    if (!hkey[0] || !items[0]) {
+      snprintf(j->p->note, sizeof j->p->note,
+               "no household or items on record, so no distribution was logged");
+      j->p->delivered = 0;
+      return 0;
+    }
+    if (!(ch = change(j, DOM_DISTRIBUTION, hkey, CRDT_APPEND)))
+      return LINLI_ETOOBIG;
+    struct crdt_buf b;
+    crdt_buf_init(&b, ch->body, sizeof ch->body);
+    crdt_w_map(&b, 4);
+    crdt_w_cstr(&b, "date");
+    crdt_w_cstr(&b, date[0] ? date : j->r->today);
+    crdt_w_cstr(&b, "items");
+    crdt_w_cstr(&b, items);
+    crdt_w_cstr(&b, "kind");
+    crdt_w_cstr(&b, j->say->kind);
+    crdt_w_cstr(&b, "source");
+    crdt_w_cstr(&b, j->r->key);
+    ch->body_len = b.len;
+    if (crdt_buf_err(&b))
+      return LINLI_ETOOBIG;
+  }
+  return 0;
+}
+
+int dom_plan(const struct dom_req *r, const struct crdt_view *v, struct dom_plan *p,
+             struct dom_err *e)
+{
+  int rc;
+  struct job *j = calloc(1, sizeof *j);
+  memset(p, 0, sizeof *p);
+  memset(e, 0, sizeof *e);
+  if (!j)
+    return LINLI_ENOMEM;
+  if (r->coll < 0 || r->coll >= DOM_N_COLLECTIONS || !r->key || !r->today) {
+    rc = LINLI_EINVAL;
+    goto out;
+  }
+  j->r = r;
+  j->c = &domain_collections[r->coll];
+  j->cmd = r->cmd;
+  j->say = r->cmd ? r->cmd : command_of(r->coll);
+  j->view = v;
+  j->p = p;
+  j->e = e;
+  j->verb = r->verb;
+  j->scope = r->scope                            ? r->scope
+             : j->c->scope == DOM_SCOPE_DISTRICT ? r->district
+                                                 : r->home;
+  if (!j->scope) {
+    rc = dom_fail(e, DOM_REFUSED, "%s records live in the district scope, and this node has none "
+                  "(no district line in its linlid.conf)", j->c->noun.en);
+    goto out;
+  }
+  if (strlen(r->key) > DOM_KEY_MAX || crdt_check_key(r->key, strlen(r->key))) {
+    rc = dom_fail(e, DOM_MALFORMED, "%s is a key like %s: 1 to %d bytes of text without control "
+                  "characters", j->say ? j->say->key_name : "KEY", j->c->key_eg, DOM_KEY_MAX);
+    goto out;
+  }
+  int shape_ok = j->c->shape == DOM_COUNTERS ? (j->verb == DOM_V_IN || j->verb == DOM_V_OUT)
+                 : j->c->shape == DOM_LOG    ? j->verb == DOM_V_ADD
+                                             : (j->verb == DOM_V_ADD || j->verb == DOM_V_SET);
+  if (!shape_ok) {
+    rc = dom_fail(e, DOM_MALFORMED, "a %s cannot be written that way", j->c->noun.en);
+    goto out;
+  }
+  if (r->n_args > VALS_MAX) {
+    rc = dom_fail(e, DOM_MALFORMED, "at most %d fields at once", VALS_MAX);
+    goto out;
+  }
+  if (r->upsert && j->c->shape == DOM_REGISTER) { /* CSV: a set of what is registered */
+    struct lookup l = {0, NULL, "", ""};
+    if ((rc = lookup(v, j->scope, r->coll, r->key, &l)) < 0)
+      goto out;
+    j->verb = rc ? DOM_V_SET : DOM_V_ADD;
+  }
+  for (int i = 0; i < r->n_args; i++, j->n++)
+    if ((rc = parse_arg(j, r->args[i])))
+      goto out;
+  if (!j->n && j->verb != DOM_V_ADD) {
+    rc = dom_fail(e, DOM_MALFORMED, "%s needs at least one %s",
+                  j->verb == DOM_V_SET ? "set" : j->verb == DOM_V_IN ? "in" : "out",
+                  j->c->fields ? "field=value" : "item=N");
+    goto out;
+  }
+  if (j->verb == DOM_V_ADD && (rc = required(j)))
+    goto out;
+  if (j->verb == DOM_V_ADD)
+    defaults(j);
+  if ((rc = check_store(j)))
+    goto out;
+  rc = build(j);
+  if (rc > 0)
+    rc = LINLI_EINVAL;
+out:
+  if (rc)
+    p->n = 0; /* a refused plan holds no change */
+  free(j);
+  return rc;
+}
