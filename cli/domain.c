@@ -8,8 +8,8 @@
 #include "cli.h"
 #include "node.h"
 #include "domain.h"
+#include "verbs.h"
 
-#define DISTRICT_UTC_OFFSET_S (8 * 3600) /* Asia/Shanghai, no summer time */
 
 static uint64_t wall_ms(void *ctx)
 {
@@ -163,7 +163,10 @@ int cli_cmd_sample(const struct cli_cmd *cmd, struct cli_args *a)
     days = (int)v;
   }
   /* Typed in now, about the past days: stamped now, dated in the past. */
-  struct sample_opts o = {now, days, DISTRICT_UTC_OFFSET_S, 1, 5, now - 60000};
+  struct dom_tz tz;
+  if (cli_zone(&c, &tz))
+    return crdt_identity_wipe(&id), CLI_FAIL;
+  struct sample_opts o = {now, days, dom_tz_offset(&tz, now), 1, 5, now - 60000};
   struct bundle_writer w;
   if ((rc = bundle_open(&w, a->pos[0])))
     return crdt_identity_wipe(&id), cli_fail("cannot write %s: %s", a->pos[0], linli_strerror(rc));
@@ -216,7 +219,7 @@ int cli_cmd_report(const struct cli_cmd *cmd, struct cli_args *a)
   else if (a->n_pos > 1)
     return cli_fail("'%s' is not a date: write it as YYYY-MM-DD", a->pos[1]);
   else
-    rules_ms_date(wall_ms(NULL), DISTRICT_UTC_OFFSET_S, date);
+    cli_today(&c, date, NULL);
   const char *scopes[CONFIG_SCOPES_MAX];
   int n = 0;
   int district = !strcmp(a->pos[0], "district");

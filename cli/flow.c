@@ -58,8 +58,12 @@ int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)
     fprintf(stderr, "linli declare: COMPOUND is the compound code, e.g. SH-C01\n");
     return CLI_USAGE;
   }
-  if ((rc = cli_date(a->date, date, 0)) || (rc = cli_writer_open(&w, a->data)))
+  if ((rc = cli_writer_open(&w, a->data)))
     return rc;
+  if ((rc = cli_date(&w->c, a->date, date, 0))) {
+    cli_writer_close(w);
+    return rc;
+  }
   l.scope = w->c.scopes[0];
   l.compound = a->pos[0];
   l.date = date;
@@ -125,9 +129,9 @@ int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a)
     fprintf(stderr, "linli %s: --reason takes 1 to 300 bytes of text (no personal data)\n", cmd->name);
     return CLI_USAGE;
   }
-  if ((rc = cli_date(a->date, date, 0)) || (rc = cli_writer_open(&w, a->data)))
+  if ((rc = cli_writer_open(&w, a->data)))
     return rc;
-  if ((rc = is_hub(w)))
+  if ((rc = cli_date(&w->c, a->date, date, 0)) || (rc = is_hub(w)))
     goto out;
   if (!holds(&w->c, community)) {
     rc = cli_fail("this hub does not hold community %s: add 'scope %s' to its linlid.conf and let "
@@ -249,7 +253,7 @@ int cli_cmd_certifications(const struct cli_cmd *cmd, struct cli_args *a)
   (void)cmd;
   if (!c)
     return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
-  if ((rc = cli_date(a->date, date, 1)) || (rc = cli_load_config(a->data, c)))
+  if ((rc = cli_load_config(a->data, c)) || (rc = cli_date(c, a->date, date, 1)))
     goto out;
   if (!c->trust) {
     rc = cli_fail("trust is off in %s/linlid.conf (no hub and district lines): there are no "
@@ -274,7 +278,7 @@ int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a)
   if (!c)
     return CLI_OK;
   if (cli_load_config(a->data, c) == CLI_OK && c->trust &&
-      cli_date(a->n_pos > 1 ? a->pos[1] : NULL, date, 1) == CLI_OK) {
+      cli_date(c, a->n_pos > 1 ? a->pos[1] : NULL, date, 1) == CLI_OK) {
     char title[128];
     snprintf(title, sizeof title, "\ncompounds approved by the hub, re-checked on %s:\n", date);
     struct list l = {c, date, 0, 0, 0, 0, title};

@@ -57,6 +57,9 @@ int cli_load_config(const char *data, struct config *c)
                     data);
   if (config_load(c, path, err, sizeof err))
     return cli_fail("config %s", err);
+  struct dom_tz tz;
+  if (config_zone_load(c->timezone, &tz, err, sizeof err))
+    return cli_fail("config %s: %s", path, err);
   return CLI_OK;
 }
 

@@ -12,19 +12,29 @@
 #include "verbs.h"
 
 
-void cli_today(const struct config *c, char today[11], char now[9])
+int cli_zone(const struct config *c, struct dom_tz *tz)
 {
-  (void)c;
-  uint64_t ms = cli_now_ms();
-  dom_ms_date(ms, CLI_UTC_OFFSET_S, today);
-  dom_ms_time(ms, CLI_UTC_OFFSET_S, now);
+  char err[CONFIG_ERR_MAX];
+  int rc = config_zone_load(c->timezone, tz, err, sizeof err);
+  if (rc)
+    cli_fail("%s", err);
+  return rc ? CLI_FAIL : CLI_OK;
 }
 
-int cli_date(const char *given, char out[RULES_DATE_LEN + 1], int allow_future)
+void cli_today(const struct config *c, char today[11], char now[9])
+{
+  struct dom_tz tz;
+  if (cli_zone(c, &tz)) /* cli_load_config has tried it already: cannot happen */
+    dom_tz_fixed(&tz, "+08:00");
+  dom_tz_now(&tz, cli_now_ms(), today, now);
+}
+
+int cli_date(const struct config *c, const char *given, char out[RULES_DATE_LEN + 1],
+             int allow_future)
 {
   char today[RULES_DATE_LEN + 1];
   int64_t d, t;
-  rules_ms_date(cli_now_ms(), CLI_UTC_OFFSET_S, today);
+  cli_today(c, today, NULL);
   if (!given) {
     memcpy(out, today, sizeof today);
     return CLI_OK;

@@ -8,8 +8,6 @@
 #include "node.h"
 #include "store.h"
 
-#define CLI_UTC_OFFSET_S (8 * 3600) /* the district's zone: Asia/Shanghai */
-
 struct dom_plan;
 
 /* One field of a body: t 's' text, 'i' integer, 'b' bool (i), 'a' a set
@@ -87,7 +85,8 @@ int cli_list_events(struct cli_args *a, int coll, const char *key);
  * and an 's': "households"), or -1. */
 int cli_collection_arg(const char *name);
 
-/* Today (YYYY-MM-DD) and the time now (HH:MM:SS) in the district's zone. */
+/* Today (YYYY-MM-DD) and the time now (HH:MM:SS; now may be NULL) in the
+ * district's zone (c->timezone). */
 void cli_today(const struct config *c, char today[11], char now[9]);
 /* The display width of UTF-8 text in a terminal (CJK characters count 2). */
 int cli_dwidth(const char *s, size_t n);
@@ -95,9 +94,11 @@ int cli_dwidth(const char *s, size_t n);
 /* Reads the rows of data's database read-only; prints why not (CLI_FAIL). */
 int cli_read_rows(const char *data, int (*fn)(void *arg, const struct crdt_view *v), void *arg);
 
-/* Today in the district's zone, or date checked (YYYY-MM-DD, not in the
- * future): CLI_OK, else prints why and returns CLI_USAGE. */
-int cli_date(const char *given, char out[11], int allow_future);
+/* Today in the district's zone (c->timezone), or date checked (YYYY-MM-DD,
+ * not in the future): CLI_OK, else prints why and returns CLI_USAGE. */
+int cli_date(const struct config *c, const char *given, char out[11], int allow_future);
+/* The district's zone of c: CLI_OK, or CLI_FAIL after saying why. */
+int cli_zone(const struct config *c, struct dom_tz *tz);
 
 int cli_cmd_import_csv(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a);

@@ -14,7 +14,9 @@ SECONDS_EACH=${1:-60}
 passed=0
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_apply fuzz_bundle fuzz_config fuzz_csv fuzz_mp fuzz_msg fuzz_op fuzz_recon)
+# Every target of tests/fuzz/targets.cmake unless some are named.
+[ ${#TARGETS[@]} -eq 0 ] &&
+  read -r -a TARGETS <<<"$(sed -n 's/^set(FUZZ_TARGETS \(.*\))$/\1/p' tests/fuzz/targets.cmake)"
 BUILD=${LINLI_FUZZ_BUILD:-build-fuzz}
 
 fuzzer_links() {

@@ -210,6 +210,15 @@ static int config__apply(struct config *c, struct config__line *l)
     return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 65536, &c->max_inbound);
   if (strcmp(k, "max_map_mb") == 0)
     return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 1 << 20, &c->max_map_mb);
+  if (strcmp(k, "timezone") == 0) {
+    struct dom_tz fixed;
+    if ((rc = config__want(l, 1)))
+      return rc;
+    if (dom_tz_fixed(&fixed, l->f[1]) && config_check_zone(l->f[1]))
+      return config__fail(l, "a time zone is an IANA name such as Asia/Shanghai, or an offset "
+                             "such as +08:00");
+    return config__copy(l, c->timezone, sizeof c->timezone, l->f[1]);
+  }
   return config__fail(l, "unknown key '%.40s'", k);
 }
 
@@ -264,7 +273,63 @@ static int config__finish(struct config *c, struct config__line *l)
     c->peer_msgs_per_s = 2000;
   if (!c->max_inbound)
     c->max_inbound = 64;
+  if (!c->timezone[0])
+    memcpy(c->timezone, CONFIG_TIMEZONE_DEFAULT, sizeof CONFIG_TIMEZONE_DEFAULT);
   return 0;
+}
+
+int config_check_zone(const char *name)
+{
+  size_t n = strlen(name);
+  if (!n || n >= DOM_TZ_NAME_MAX || name[0] == '/' || strstr(name, ".."))
+    return LINLI_EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if (!((name[i] >= 'A' && name[i] <= 'Z') || (name[i] >= 'a' && name[i] <= 'z') ||
+          (name[i] >= '0' && name[i] <= '9') || strchr("/_+-", name[i])))
+      return LINLI_EINVAL;
+  return 0;
+}
+
+/* Zones without summer time that a district may name when the machine has
+ * no zoneinfo files (Debian's tzdata not installed). */
+static const struct {
+  const char *name, *offset;
+} config__known[] = {{"Asia/Shanghai", "+08:00"}, {"Asia/Chongqing", "+08:00"},
+                     {"Asia/Harbin", "+08:00"},   {"Asia/Urumqi", "+06:00"},
+                     {"Asia/Hong_Kong", "+08:00"}, {"Asia/Taipei", "+08:00"},
+                     {"Etc/UTC", "UTC"},          {"UTC", "UTC"}};
+
+int config_zone_load(const char *name, struct dom_tz *tz, char *err, size_t errcap)
+{
+  char path[CONFIG_PATH_MAX + DOM_TZ_NAME_MAX + 2];
+  static const size_t max = 1 << 20;
+  if (dom_tz_fixed(tz, name) == 0)
+    return 0;
+  if (config_check_zone(name))
+    return snprintf(err, errcap, "'%s' is not a time zone name", name), LINLI_EINVAL;
+  const char *dir = getenv("TZDIR");
+  snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC), rc = LINLI_EINVAL;
+  if (fd < 0) {
+    for (size_t i = 0; i < sizeof config__known / sizeof config__known[0]; i++)
+      if (!strcmp(config__known[i].name, name)) {
+        dom_tz_fixed(tz, config__known[i].offset);
+        snprintf(tz->name, sizeof tz->name, "%s", name);
+        return 0;
+      }
+    snprintf(err, errcap, "time zone %s: no %s (install Debian's tzdata, or give an offset such "
+             "as +08:00)", name, path);
+    return -errno;
+  }
+  uint8_t *buf = malloc(max);
+  ssize_t got = buf ? read(fd, buf, max) : -1;
+  close(fd);
+  if (got > 0 && (size_t)got < max)
+    rc = dom_tz_parse(tz, name, buf, (size_t)got);
+  free(buf);
+  if (rc)
+    snprintf(err, errcap, "time zone %s: %s is not a zoneinfo file", name, path);
+  return rc;
 }
 
 int config_parse(struct config *c, const char *text, size_t len, char *err, size_t errcap)
@@ -358,6 +423,7 @@ int config_template(char *out, size_t cap, const char *data, const char *listen,
                    "# allow grid3 <64 hex digits>                     let this node connect in\n"
                    "# control ipc://%s/control.sock\n"
                    "# sync_interval_ms 30000\n"
+                   "# timezone Asia/Shanghai        the district's zone, the same on every node\n"
                    "# max_map_mb 65536\n"
                    "%s",
                    data, listen ? "listen " : "# listen tcp://127.0.0.1:7001", listen ? listen : "",

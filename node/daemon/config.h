@@ -26,6 +26,11 @@
  *   max_inbound N                 inbound TCP connections not yet identified as a
  *                                 roster or certified peer (default 64); past it the
  *                                 oldest is closed
+ *   timezone NAME                 the district's time zone, for every date staff type
+ *                                 or read: an IANA name (Asia/Shanghai, the default)
+ *                                 read from /usr/share/zoneinfo (or $TZDIR), or a
+ *                                 fixed offset (+08:00, UTC-5); the same on every
+ *                                 node of a district
  *
  * `hub` and `district` come together and turn trust on (trust.h): every op
  * must then pass trust_check, the node holds the district scope (added to the
@@ -46,6 +51,7 @@
 #include <stdint.h>
 
 #include "crdt.h"
+#include "domain.h"
 #include "node.h"
 
 #define CONFIG_PATH_MAX 1024
@@ -56,6 +62,7 @@
 #define CONFIG_LINE_MAX 1024
 #define CONFIG_FILE_MAX (256 * 1024)
 #define CONFIG_ERR_MAX 256
+#define CONFIG_TIMEZONE_DEFAULT "Asia/Shanghai"
 
 struct config_peer {
   char name[CONFIG_NAME_MAX + 1];
@@ -79,6 +86,7 @@ struct config {
   char district[CRDT_SCOPE_MAX + 1];
   uint64_t hold_ms;                   /* 0: the node's default */
   uint64_t peer_ops_per_s, peer_msgs_per_s, max_inbound;
+  char timezone[DOM_TZ_NAME_MAX];     /* its name (config_zone_load reads it) */
 };
 
 /* Parses text[0..len) (any bytes; it need not end in a NUL). On failure
@@ -98,6 +106,15 @@ int config_load(struct config *c, const char *path, char *err, size_t errcap);
  * key. Returns the length, or LINLI_ETOOBIG. */
 int config_template(char *out, size_t cap, const char *data, const char *listen,
                     const char *scope, const char *district, const char *hub_hex);
+
+/* 0 if name could be a zoneinfo name (A-Z a-z 0-9 / _ + -, no "..", not
+ * absolute), LINLI_EINVAL otherwise. */
+int config_check_zone(const char *name);
+/* The zone `name` (c->timezone): a fixed offset, or the zoneinfo file
+ * $TZDIR/name (default /usr/share/zoneinfo); without the file, the zones of
+ * China (no summer time) and UTC are known by offset. 0, or an error with a
+ * sentence in err. */
+int config_zone_load(const char *name, struct dom_tz *tz, char *err, size_t errcap);
 
 /* Fills nc for node_open() from c and the node's identity: nc points into c
  * and id, which must outlive the node's opening. */

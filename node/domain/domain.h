@@ -273,6 +273,37 @@ void dom_days_date(int64_t days, char out[DOM_DATE_LEN + 1]);
 void dom_ms_date(uint64_t ms, int32_t utc_offset_s, char out[DOM_DATE_LEN + 1]);
 void dom_ms_time(uint64_t ms, int32_t utc_offset_s, char out[9]);
 
+/* ---- the district's time zone (tz.c) ----
+ * Every date staff type or read ("today", "14 days", a report's day) is in
+ * the district's zone, configured on every node of a district (linlid.conf
+ * `timezone`). A zone is a fixed offset or the transitions of a TZif file
+ * (RFC 8536, what /usr/share/zoneinfo holds). Pure: the caller reads the
+ * file; nothing here reads the clock. */
+#define DOM_TZ_NAME_MAX 64
+#define DOM_TZ_MAX 512 /* transitions kept: the newest ones */
+
+struct dom_tz {
+  char name[DOM_TZ_NAME_MAX];
+  int n;                    /* transitions, ascending; 0: a fixed offset */
+  int64_t at[DOM_TZ_MAX];   /* UTC seconds of each transition */
+  int32_t off[DOM_TZ_MAX];  /* seconds east of UTC from it on */
+  int32_t first;            /* the offset before the first transition (or the fixed one) */
+};
+
+/* A fixed offset: "UTC", "+08:00", "-0530", "UTC+8", "UTC-05:30" (at most
+ * 14 hours). 0, or LINLI_EINVAL if spec is not one. */
+int dom_tz_fixed(struct dom_tz *tz, const char *spec);
+/* The zone whose TZif bytes are tzif[0..len): 0, or LINLI_EINVAL if they
+ * are not a TZif file (every count checked against the bytes left). Times
+ * after the last transition keep its offset. */
+int dom_tz_parse(struct dom_tz *tz, const char *name, const uint8_t *tzif, size_t len);
+/* Seconds east of UTC at time ms (since the epoch). */
+int32_t dom_tz_offset(const struct dom_tz *tz, uint64_t ms);
+/* Today (YYYY-MM-DD) and the time (HH:MM:SS, or NULL) at ms in the zone. */
+void dom_tz_now(const struct dom_tz *tz, uint64_t ms, char today[DOM_DATE_LEN + 1], char *now9);
+/* The offset that holds through most of the local day date (at its noon). */
+int32_t dom_tz_day_offset(const struct dom_tz *tz, const char *date);
+
 /* ---- the write check (check.c) ---- */
 
 /* The check every node runs on every op, as a node_config.accept hook (arg

@@ -456,6 +456,61 @@ static void gen_csv(void)
                "order,household,items,status,date\nSH-go-1,SH-C01-1-1-101,rice,delivered,2020-03-01\n");
 }
 
+/* ---- time zones: TZif files of both versions, and offsets ---- */
+
+static size_t tz_put32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+  return 4;
+}
+
+/* A zone of two types and n transitions (RFC 8536), version v. */
+static size_t tz_file(uint8_t *out, char v, int n)
+{
+  size_t len = 0;
+  for (int block = 0; block < (v == '2' ? 2 : 1); block++) {
+    memcpy(out + len, "TZif", 4);
+    out[len + 4] = (uint8_t)v;
+    memset(out + len + 5, 0, 15);
+    len += 20;
+    len += tz_put32(out + len, 0), len += tz_put32(out + len, 0), len += tz_put32(out + len, 0);
+    len += tz_put32(out + len, (uint32_t)n), len += tz_put32(out + len, 2);
+    len += tz_put32(out + len, 8);
+    for (int i = 0; i < n; i++) {
+      if (block)
+        len += tz_put32(out + len, 0);
+      len += tz_put32(out + len, (uint32_t)(500000000 + i * 15000000));
+    }
+    for (int i = 0; i < n; i++)
+      out[len++] = (uint8_t)(i % 2 == 0);
+    len += tz_put32(out + len, 28800), out[len++] = 0, out[len++] = 0;
+    len += tz_put32(out + len, 32400), out[len++] = 1, out[len++] = 4;
+    memcpy(out + len, "CST\0CDT", 8);
+    len += 8;
+  }
+  return len;
+}
+
+static void gen_tz(void)
+{
+  static const char *const offsets[] = {"+08:00", "UTC-05:30", "GMT", "UTC+14"};
+  uint8_t buf[1024];
+  for (int v = 0; v < 2; v++) {
+    char name[16];
+    snprintf(name, sizeof name, "tzif-v%d", v ? 2 : 1);
+    FILE *f = gen_open("fuzz_tz", name);
+    fwrite(buf, 1, tz_file(buf, v ? '2' : '\0', 6), f);
+    fclose(f);
+  }
+  for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "offset-%zu", i);
+    FILE *f = gen_open("fuzz_tz", name);
+    fputs(offsets[i], f);
+    fclose(f);
+  }
+}
+
 /* ---- configs: the error-buffer byte, then the text ---- */
 
 static void gen_config_file(const char *name, uint8_t errcap, const char *text)
@@ -532,6 +587,7 @@ int main(int argc, char **argv)
   gen_recipes();
   gen_bundles();
   gen_csv();
+  gen_tz();
   gen_config();
   gen_regressions();
   return 0;
