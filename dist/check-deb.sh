@@ -110,6 +110,8 @@ if [ "${1:-}" = --inside ]; then
   systemd-nspawn --register=no --keep-unit --private-network -q -D "$root" -b \
     --console=pipe </dev/null >"$OVL/nspawn.log" 2>&1 &
   nspawn=$!
+  # however this part ends, the container goes with it
+  trap 'kill "$nspawn" 2>/dev/null; wait "$nspawn" 2>/dev/null' EXIT
   pid1=
   for _ in $(seq 600); do
     pid1=$(ps -o pid= --ppid "$nspawn" 2>/dev/null | tr -d ' ' | head -1 || true)
