@@ -4,6 +4,10 @@
 set -euo pipefail
 
 PKGS=(gcc make cmake pkg-config libzmq3-dev liblmdb-dev lmdb-utils libsodium-dev libmsgpack-dev)
+# The man pages' checks (groff) and the .deb's (dist/check-deb.sh): CPack's
+# dependency list (dpkg-shlibdeps), systemd-analyze, and systemd-nspawn to
+# boot systemd in a throwaway copy of the machine and run the unit there.
+PKGS+=(groff-base man-db dpkg-dev procps systemd systemd-container)
 [ "${LINLI_FUZZ:-}" = 1 ] && PKGS+=(clang libclang-rt-dev)
 
 missing=()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what it needs, builds with AddressSanitizer and
 # UndefinedBehaviorSanitizer (-Wall -Wextra -Werror), runs every test with ctest.
+# Then the same tests on a Release build, the .deb (dist/check-deb.sh), and in
+# CI 60 s of fuzzing per decoder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # ran above already; here they would only double CI time.
 (cd "$BUILD-release" && ctest --output-on-failure -j"$(nproc)" \
   -E 'daemon_(load|flood)|netns_partition|^demo$|sim_star_' "$@")
+# The .deb: a package build (tests and bench off), its contents, and as root
+# an install in a throwaway copy of this machine where systemd runs the unit
+# (dist/check-deb.sh; docs/operator.md "Install").
+bash dist/check-deb.sh "$BUILD-deb"
 # Fuzzing: every libFuzzer target for LINLI_FUZZ_SECONDS each (60 in CI;
 # 0, the default elsewhere, skips it). See docs/fuzzing.md.
 FUZZ_SECONDS=${LINLI_FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 60 || echo 0)}

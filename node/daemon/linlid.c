@@ -447,8 +447,10 @@ int main(int argc, char **argv)
   const char *data = NULL, *conf = NULL;
   struct linlid *d = calloc(1, sizeof *d);
   int rc = linlid_args(argc, argv, &data, &conf), code = 1;
-  if (rc)
+  if (rc) {
+    free(d);
     return rc < 0 ? 0 : rc;
+  }
   if (!d || crdt_init()) {
     fprintf(stderr, "linlid: cannot initialise (memory or libsodium)\n");
     return 1;

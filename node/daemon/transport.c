@@ -15,6 +15,7 @@
 #include <zmq.h>
 
 #include "net.h"
+#include "ticker.h"
 #include "transport.h"
 #include "trust.h"
 
@@ -64,7 +65,7 @@ struct transport {
   size_t n_conv, cap_conv;
   uint8_t curve_pk[crypto_box_PUBLICKEYBYTES];
   uint8_t curve_sk[crypto_box_SECRETKEYBYTES];
-  uint64_t timer_at, last_tick;
+  struct ticker ticker; /* node_tick on the monotonic clock (ticker.h) */
   int pumping; /* received ops are being verified: poll within 1 ms */
   uint64_t noisy_window, noisy_count, noisy_suppressed;
   int zap_link; /* the link the last ZAP request's key matched, or -1 */
@@ -90,18 +91,31 @@ static void transport__log(struct transport *t, const char *fmt, ...)
   t->hooks.log(t->hooks.arg, line);
 }
 
-static uint64_t transport__now(void)
+static uint64_t transport__clock_ms(clockid_t id)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(id, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The node's clock: what feeds its HLC (node_env.now_ms), and the time that
+ * certificate validity and revocations are compared with. Nothing else reads
+ * the wall clock: waits, ticks and rate windows use transport__mono(). */
+static uint64_t transport__wall(void)
+{
+  return transport__clock_ms(CLOCK_REALTIME);
+}
+
+static uint64_t transport__mono(void)
+{
+  return transport__clock_ms(CLOCK_MONOTONIC);
 }
 
 /* Handshake failures come from outside and can flood: at most
  * TRANSPORT_NOISY_PER_MIN lines a minute, then one summary line. */
 static int transport__noisy_ok(struct transport *t)
 {
-  uint64_t minute = transport__now() / 60000u;
+  uint64_t minute = transport__mono() / 60000u;
   if (minute != t->noisy_window) {
     if (t->noisy_suppressed)
       transport__log(t, "handshake failures not logged count=%llu",
@@ -264,7 +278,7 @@ static int transport__zap_certified(struct transport *t, struct trust *tr, const
 static int transport__zap_lookup(struct transport *t, const uint8_t *key, size_t len,
                                  const char **why)
 {
-  uint64_t now = transport__now();
+  uint64_t now = transport__wall();
   *why = "not-on-roster";
   t->zap_link = -1;
   if (len != crypto_box_PUBLICKEYBYTES)
@@ -379,7 +393,7 @@ static int transport__zap_serve(struct transport *t)
 static uint64_t transport__env_now(void *ctx)
 {
   (void)ctx;
-  return transport__now();
+  return transport__wall();
 }
 
 static void transport__env_random(void *ctx, void *buf, size_t len)
@@ -388,9 +402,12 @@ static void transport__env_random(void *ctx, void *buf, size_t len)
   randombytes_buf(buf, len);
 }
 
+/* at_ms is on the node's (wall) clock: the ticker turns it into a
+ * monotonic deadline now, so a later wall-clock step does not move it. */
 static void transport__env_timer(void *ctx, uint64_t at_ms)
 {
-  ((struct transport *)ctx)->timer_at = at_ms;
+  struct transport *t = ctx;
+  ticker_request(&t->ticker, at_ms, transport__wall(), transport__mono());
 }
 
 static void transport__env_log(void *ctx, const char *line)
@@ -576,7 +593,7 @@ static void transport__sweep(struct transport *t)
 {
   if (!transport__trust(t))
     return;
-  uint64_t now = transport__now();
+  uint64_t now = transport__wall();
   for (int r = 0; r < t->n_links; r++) {
     struct transport__link *l = &t->links[r];
     const char *why = NULL;
@@ -859,6 +876,7 @@ int transport_new(struct transport **out, const struct config *cfg,
   }
   t->cfg = cfg;
   t->hooks = *hooks;
+  ticker_init(&t->ticker, TRANSPORT_TICK_MS);
   if (crypto_sign_ed25519_pk_to_curve25519(t->curve_pk, id->pk) != 0 ||
       crypto_sign_ed25519_sk_to_curve25519(t->curve_sk, id->sk) != 0 || (rc = transport__roster(t))) {
     rc = LINLI_ECRYPTO;
@@ -1052,22 +1070,16 @@ static void transport__ready(struct transport *t, int who)
   }
 }
 
-static int transport__timeout(struct transport *t, uint64_t now)
+static int transport__timeout(struct transport *t, uint64_t mono_now)
 {
-  if (t->pumping)
-    return 1;
-  uint64_t due = t->last_tick + TRANSPORT_TICK_MS;
-  if (t->timer_at && t->timer_at < due)
-    due = t->timer_at;
-  return due <= now ? 0 : (int)(due - now);
+  int ms = ticker_timeout(&t->ticker, mono_now);
+  return t->pumping && ms > 1 ? 1 : ms;
 }
 
-static void transport__tick(struct transport *t, uint64_t now)
+static void transport__tick(struct transport *t, uint64_t mono_now)
 {
-  if (now < t->last_tick + TRANSPORT_TICK_MS && (!t->timer_at || now < t->timer_at))
+  if (!ticker_due(&t->ticker, mono_now))
     return;
-  t->last_tick = now;
-  t->timer_at = 0;
   int rc = node_tick(t->node);
   if (rc < 0)
     transport__log(t, "tick failed reason=%s", linli_errname(rc));
@@ -1082,7 +1094,7 @@ int transport_run(struct transport *t, volatile sig_atomic_t *stop)
   int who[TRANSPORT_POLL_MAX];
   int n = transport__items(t, it, who);
   while (!t->stopping && !(stop && *stop)) {
-    int rc = zmq_poll(it, n, transport__timeout(t, transport__now()));
+    int rc = zmq_poll(it, n, transport__timeout(t, transport__mono()));
     if (rc < 0 && zmq_errno() == EINTR)
       continue;
     if (rc < 0)
@@ -1103,7 +1115,7 @@ int transport_run(struct transport *t, volatile sig_atomic_t *stop)
     t->pumping = pending > 0;
     transport__reap(t);
     transport__sweep(t); /* the ops may have certified or revoked keys */
-    transport__tick(t, transport__now());
+    transport__tick(t, transport__mono());
   }
   return 0;
 }

@@ -54,8 +54,12 @@
  * to our listening port). A handshake that does not finish in 10 s is
  * dropped by libzmq. Counters: transport_stats().
  *
- * Time is CLOCK_REALTIME in ms and randomness is randombytes_buf: the
- * transport is the real-world environment; the simulator has its own.
+ * Time: the node's clock (node_env.now_ms, which feeds the HLC) and the
+ * time certificates and revocations are checked against are CLOCK_REALTIME
+ * in ms; every wait, tick and rate window runs on CLOCK_MONOTONIC
+ * (ticker.h), so a step of the wall clock neither stalls nor bunches them.
+ * Randomness is randombytes_buf: the transport is the real-world
+ * environment; the simulator has its own.
  * No global state: a process may hold several transports.
  */
 #ifndef LINLI_TRANSPORT_H
