@@ -4,6 +4,8 @@
 set -euo pipefail
 
 PKGS=(gcc make cmake pkg-config libzmq3-dev liblmdb-dev lmdb-utils libsodium-dev libmsgpack-dev)
+# The district's time zone (linlid.conf `timezone`) is read from zoneinfo.
+PKGS+=(tzdata)
 # The man pages' checks (groff) and the .deb's (dist/check-deb.sh): CPack's
 # dependency list (dpkg-shlibdeps), systemd-analyze, and systemd-nspawn to
 # boot systemd in a throwaway copy of the machine and run the unit there.
