@@ -17,40 +17,76 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 #define CLI_CONTROL_TIMEOUT_MS 5000
 
 /* Options a command accepts (bits of cli_cmd.opts). */
+#define CLI_O(n) ((uint64_t)1 << (n))
 enum {
-  CLI_O_DATA = 1 << 0,
-  CLI_O_JSON = 1 << 1,
-  CLI_O_SCOPE = 1 << 2,
-  CLI_O_COMMUNITY = 1 << 3,
-  CLI_O_LISTEN = 1 << 4,
-  CLI_O_DISTRICT = 1 << 5,
-  CLI_O_HUB = 1 << 6,
-  CLI_O_DAYS = 1 << 7,
-  CLI_O_REASON = 1 << 8,
-  CLI_O_OUT = 1 << 9,
-  /* the staff verbs (verbs.h) */
-  CLI_O_TEMP = 1 << 10,
-  CLI_O_DATE = 1 << 11,
-  CLI_O_PERSON = 1 << 12,
-  CLI_O_VISITOR = 1 << 13,
-  CLI_O_DIRECTION = 1 << 14,
-  CLI_O_PURPOSE = 1 << 15,
-  CLI_O_RESIDENT = 1 << 16,
-  CLI_O_COMPOUND = 1 << 17,
-  CLI_O_CATEGORY = 1 << 18,
-  CLI_O_START = 1 << 19,
-  CLI_O_COUGH = 1 << 20, /* a flag */
-  CLI_O_VERBS = 1 << 21, /* the command has verbs, each with its own --help (records.c) */
-  CLI_O_RAW = 1 << 22,   /* a flag: linli put of a collection or field the table does not know */
+  CLI_O_DATA_N, CLI_O_JSON_N, CLI_O_SCOPE_N, CLI_O_COMMUNITY_N, CLI_O_LISTEN_N, CLI_O_DISTRICT_N,
+  CLI_O_HUB_N, CLI_O_DAYS_N, CLI_O_REASON_N, CLI_O_OUT_N, CLI_O_TEMP_N, CLI_O_DATE_N,
+  CLI_O_PERSON_N, CLI_O_VISITOR_N, CLI_O_DIRECTION_N, CLI_O_PURPOSE_N, CLI_O_RESIDENT_N,
+  CLI_O_COMPOUND_N, CLI_O_CATEGORY_N, CLI_O_START_N, CLI_O_COUGH_N, CLI_O_VERBS_N, CLI_O_RAW_N,
+  CLI_O_WHERE_N, CLI_O_SINCE_N, CLI_O_UNTIL_N, CLI_O_GRID_N, CLI_O_SORT_N, CLI_O_LIMIT_N,
+  CLI_O_WIDE_N, CLI_O_VOIDED_N, CLI_O_HOUSEHOLD_N, CLI_O_KIND_N, CLI_O_FEVER_N, CLI_O_OPEN_N,
+  CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N,
 };
+#define CLI_O_DATA CLI_O(CLI_O_DATA_N)
+#define CLI_O_JSON CLI_O(CLI_O_JSON_N)
+#define CLI_O_SCOPE CLI_O(CLI_O_SCOPE_N)
+#define CLI_O_COMMUNITY CLI_O(CLI_O_COMMUNITY_N)
+#define CLI_O_LISTEN CLI_O(CLI_O_LISTEN_N)
+#define CLI_O_DISTRICT CLI_O(CLI_O_DISTRICT_N)
+#define CLI_O_HUB CLI_O(CLI_O_HUB_N)
+#define CLI_O_DAYS CLI_O(CLI_O_DAYS_N)
+#define CLI_O_REASON CLI_O(CLI_O_REASON_N)
+#define CLI_O_OUT CLI_O(CLI_O_OUT_N)
+/* the staff verbs (verbs.h) */
+#define CLI_O_TEMP CLI_O(CLI_O_TEMP_N)
+#define CLI_O_DATE CLI_O(CLI_O_DATE_N)
+#define CLI_O_PERSON CLI_O(CLI_O_PERSON_N)
+#define CLI_O_VISITOR CLI_O(CLI_O_VISITOR_N)
+#define CLI_O_DIRECTION CLI_O(CLI_O_DIRECTION_N)
+#define CLI_O_PURPOSE CLI_O(CLI_O_PURPOSE_N)
+#define CLI_O_RESIDENT CLI_O(CLI_O_RESIDENT_N)
+#define CLI_O_COMPOUND CLI_O(CLI_O_COMPOUND_N)
+#define CLI_O_CATEGORY CLI_O(CLI_O_CATEGORY_N)
+#define CLI_O_START CLI_O(CLI_O_START_N)
+#define CLI_O_COUGH CLI_O(CLI_O_COUGH_N) /* a flag */
+#define CLI_O_VERBS CLI_O(CLI_O_VERBS_N) /* the command has verbs, each with its own --help */
+#define CLI_O_RAW CLI_O(CLI_O_RAW_N)     /* a flag: linli put of what the table does not know */
+/* lists (records.c, verbs.c): filters, order, width */
+#define CLI_O_WHERE CLI_O(CLI_O_WHERE_N) /* repeatable */
+#define CLI_O_SINCE CLI_O(CLI_O_SINCE_N)
+#define CLI_O_UNTIL CLI_O(CLI_O_UNTIL_N)
+#define CLI_O_GRID CLI_O(CLI_O_GRID_N)
+#define CLI_O_SORT CLI_O(CLI_O_SORT_N)
+#define CLI_O_LIMIT CLI_O(CLI_O_LIMIT_N)
+#define CLI_O_WIDE CLI_O(CLI_O_WIDE_N)     /* a flag */
+#define CLI_O_VOIDED CLI_O(CLI_O_VOIDED_N) /* a flag */
+#define CLI_O_HOUSEHOLD CLI_O(CLI_O_HOUSEHOLD_N)
+#define CLI_O_KIND CLI_O(CLI_O_KIND_N)
+#define CLI_O_FEVER CLI_O(CLI_O_FEVER_N)   /* a flag */
+#define CLI_O_OPEN CLI_O(CLI_O_OPEN_N)     /* a flag */
+#define CLI_O_CLOSED CLI_O(CLI_O_CLOSED_N) /* a flag */
+#define CLI_O_DUEBY CLI_O(CLI_O_DUEBY_N)
+#define CLI_O_DESC CLI_O(CLI_O_DESC_N)     /* a flag */
+#define CLI_O_HTML CLI_O(CLI_O_HTML_N)
+#define CLI_O_CLEAR CLI_O(CLI_O_CLEAR_N) /* repeatable */
+/* What every list takes. */
+#define CLI_O_LIST                                                                                 \
+  (CLI_O_WHERE | CLI_O_SINCE | CLI_O_UNTIL | CLI_O_COMPOUND | CLI_O_GRID | CLI_O_SORT |            \
+   CLI_O_LIMIT | CLI_O_WIDE | CLI_O_VOIDED | CLI_O_DESC | CLI_O_JSON | CLI_O_SCOPE)
 
+#define CLI_WHERE_MAX 8
 #define CLI_ARG_MAX 640 /* bytes of one field=value built from an option */
 
 struct cli_args {
   const char *data, *scope, *community, *listen, *district, *hub, *days, *reason, *out;
   const char *temp, *date, *person, *visitor, *direction, *purpose, *resident, *compound,
       *category, *start;
-  int json, cough, raw;
+  const char *since, *until, *grid, *sort, *limit, *household, *kind, *due_by, *html;
+  const char *where[CLI_WHERE_MAX];
+  int n_where;
+  const char *clear[CLI_WHERE_MAX];
+  int n_clear;
+  int json, cough, raw, wide, voided, fever, open, closed, desc;
   int help; /* --help was given: run() prints the help of its verb (CLI_O_VERBS) */
   const char *pos[CLI_POS_MAX];
   int n_pos;
@@ -59,7 +95,7 @@ struct cli_args {
 struct cli_cmd {
   const char *name;
   int (*run)(const struct cli_cmd *cmd, struct cli_args *a);
-  unsigned opts;
+  uint64_t opts;
   int pos_min, pos_max; /* positional arguments; pos_max -1: no limit */
   const char *usage;
   const char *help;

@@ -210,8 +210,8 @@ static int resolve_typed(struct cli_args *a, int coll, const char *scope)
     free(p);
     return rc;
   }
-  struct dom_req r = {coll, NULL, DOM_V_SET, a->pos[2], a->pos + 3, a->n_pos - 3, NULL, NULL,
-                      scope, NULL, NULL, 1};
+  struct dom_req r = {.coll = coll, .verb = DOM_V_SET, .key = a->pos[2], .args = a->pos + 3,
+                      .n_args = a->n_pos - 3, .scope = scope, .upsert = 1};
   if ((rc = cli_plan_write(wr, &r, "linli conflicts resolve", p, &stored)) == CLI_OK)
     fprintf(stderr, "linli: %d field(s) set, replacing %u value(s); stored %s\n", a->n_pos - 3,
             stored ? p->ch[0].n_parents : 0, cli_writer_where(wr));

@@ -190,8 +190,9 @@ int cli_cmd_import_csv(const struct cli_cmd *cmd, struct cli_args *a)
   cli_today(&w->c, today, now);
   k.c = &c;
   k.batch = batch;
-  k.base = (struct dom_req){coll, NULL, 0, NULL, NULL, 0, w->c.scopes[0],
-                            w->c.trust ? w->c.district : NULL, a->scope, today, now, 1};
+  k.base = (struct dom_req){.coll = coll, .home = w->c.scopes[0],
+                            .district = w->c.trust ? w->c.district : NULL, .scope = a->scope,
+                            .today = today, .now = now, .upsert = 1};
   rc = cli_writer_read(w, check_rows, &k);
   print_problems(&c, &shown);
   if (rc && rc != LINLI_ENOTFOUND)

@@ -40,7 +40,7 @@ static int write_fields(struct cli_writer *w, int coll, const char *key, const c
     snprintf(store[i], sizeof store[i], "%s=%s", kv[2 * i], kv[2 * i + 1]);
     args[i] = store[i];
   }
-  struct dom_req r = {coll, NULL, DOM_V_SET, key, args, n, NULL, NULL, NULL, NULL, NULL, 0};
+  struct dom_req r = {.coll = coll, .verb = DOM_V_SET, .key = key, .args = args, .n_args = n};
   rc = cli_plan_write(w, &r, who, p, &stored);
   free(p);
   return rc;

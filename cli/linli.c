@@ -312,8 +312,8 @@ static int cli_put_typed(struct cli_args *a, int coll)
     cli_writer_close(w);
     return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
   }
-  struct dom_req r = {coll, NULL, DOM_V_SET, a->pos[1], a->pos + 2, a->n_pos - 2, NULL, NULL,
-                      a->scope, NULL, NULL, 0};
+  struct dom_req r = {.coll = coll, .verb = DOM_V_SET, .key = a->pos[1], .args = a->pos + 2,
+                      .n_args = a->n_pos - 2, .scope = a->scope};
   rc = cli_plan_write(w, &r, "linli put", p, &stored);
   free(p);
   cli_writer_close(w);
@@ -503,21 +503,32 @@ static const struct cli_cmd cli_cmds[] = {
      "  disappears on every node as the write spreads (through linlid if it runs)."},
     {"check", cli_cmd_check,
      CLI_O_DATA | CLI_O_TEMP | CLI_O_COUGH | CLI_O_DATE | CLI_O_PERSON | CLI_O_VISITOR |
-         CLI_O_DIRECTION | CLI_O_PURPOSE,
-     2, 2,
+         CLI_O_DIRECTION | CLI_O_PURPOSE | CLI_O_LIST | CLI_O_FEVER,
+     1, 2,
      "--data DIR health RESIDENT --temp 36.8 [--cough] [--date D] | gate GATE "
-     "--person R|--visitor NAME --direction in|out --temp T --purpose TEXT [--date D]",
+     "--person R|--visitor NAME --direction in|out --temp T --purpose TEXT [--date D] | "
+     "list [health|gate] [--date D | --since D --until D] [--fever] [--compound C] [--grid G] "
+     "[--where F=V] [--sort F [--desc]] [--limit N] [--wide] [--json]",
      "  Records a daily health check of a resident, or a gate check (ask, measure,\n"
      "  check, register). A temperature outside 34.0-43.0 °C, a date in the future or a\n"
      "  resident this community has not registered is refused (exit 1). Temperatures\n"
-     "  are stored in tenths (temp_dc 368 = 36.8 °C). Through linlid if it runs."},
+     "  are stored in tenths (temp_dc 368 = 36.8 °C). Through linlid if it runs.\n"
+     "  list: the health checks (or gate checks) recorded, of a day or a range of days,\n"
+     "  with a fever (37.3 °C or more), in a compound or grid (works with linlid stopped)."},
     {"case", cli_cmd_case,
-     CLI_O_DATA | CLI_O_RESIDENT | CLI_O_COMPOUND | CLI_O_CATEGORY | CLI_O_START | CLI_O_DATE, 2, 2,
+     CLI_O_DATA | CLI_O_RESIDENT | CLI_O_COMPOUND | CLI_O_CATEGORY | CLI_O_START | CLI_O_DATE |
+         CLI_O_LIST | CLI_O_OPEN | CLI_O_CLOSED | CLI_O_DUEBY,
+     1, 2,
      "--data DIR open CASEKEY --resident R --compound C --category "
-     "confirmed|suspected|fever|close_contact --start D | release CASEKEY --date D",
+     "confirmed|suspected|fever|close_contact --start D | release CASEKEY --date D | "
+     "list [--open|--closed] [--date D] [--category C] [--compound C] [--due-by D] [--json] | "
+     "show CASEKEY [--json]",
      "  Opens a case (a registered resident of a registered compound, from a start date\n"
      "  not in the future) or releases one (on a date not before its start). Open cases\n"
-     "  and recent releases of confirmed cases decide the epidemic-free status."},
+     "  and recent releases of confirmed cases decide the epidemic-free status.\n"
+     "  list: the cases, open (or closed) on the date (default today), of a category,\n"
+     "  in a compound, or whose 14 days end by --due-by (close contacts due for\n"
+     "  release); show: one case with every field."},
     {"declare", cli_cmd_declare, CLI_O_DATA | CLI_O_DATE, 1, 1, "--data DIR COMPOUND [--date D]",
      "  On a community node: declares the compound epidemic-free on the date (default\n"
      "  today) if its rule holds (no confirmed case open or released in the last 14\n"
@@ -536,6 +547,18 @@ static const struct cli_cmd cli_cmds[] = {
      "  Lists the compounds the hub approved, each re-checked on the date (default\n"
      "  today): CERTIFIED if its rule still holds, WITHDRAWN with the reason if not (a\n"
      "  case that arrived late), UNKNOWN if this node does not hold that community."},
+    {"find", cli_cmd_find, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 1, "--data DIR TEXT [--json]",
+     "  Finds residents and households: by name (any part of it), phone number (its\n"
+     "  digits: 138 0000 1111 finds 13800001111), ID number, household code or key; says\n"
+     "  where each lives (compound, household, grid). Works with linlid stopped."},
+    {"today", cli_cmd_today, CLI_O_DATA | CLI_O_SCOPE | CLI_O_GRID | CLI_O_DATE | CLI_O_HTML, 0, 0,
+     "--data DIR [--grid G] [--date D] [--html FILE]",
+     "  The morning sheet of a grid (or of the community): fevers recorded today,\n"
+     "  residents not checked today, open cases and cases due for release (14 days),\n"
+     "  open proxy requests and group orders, hardship households with no relief in 7\n"
+     "  days, compounds with no disinfection round today, and each compound's\n"
+     "  epidemic-free verdict with its reasons. --html writes it as one printable page\n"
+     "  (A4, no network resources; mode 600: it holds names)."},
     {"help", cli_cmd_help, 0, 0, 3, "[COMMAND [VERB]]",
      "  Shows the commands, or one command's (or verb's) help."},
 };
@@ -588,77 +611,115 @@ static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a)
   return cli_usage(c, CLI_OK);
 }
 
+/* Every option: its name, its bit, and where it goes in struct cli_args:
+ * a value (a const char * member), a flag (an int member set to 1), or a
+ * repeatable value (--where). */
+#include <stddef.h>
+enum { OPT_VALUE, OPT_FLAG, OPT_REPEAT };
+#define V(name, bit, member) {name, bit, OPT_VALUE, offsetof(struct cli_args, member)}
+#define F(name, bit, member) {name, bit, OPT_FLAG, offsetof(struct cli_args, member)}
 static const struct {
   const char *name;
-  unsigned bit;
-} cli_opts[] = {{"--data", CLI_O_DATA},         {"--scope", CLI_O_SCOPE},
-              {"--community", CLI_O_COMMUNITY}, {"--listen", CLI_O_LISTEN},
-              {"--district", CLI_O_DISTRICT}, {"--hub", CLI_O_HUB},
-              {"--days", CLI_O_DAYS},         {"--reason", CLI_O_REASON},
-              {"--out", CLI_O_OUT},           {"--temp", CLI_O_TEMP},
-              {"--date", CLI_O_DATE},         {"--person", CLI_O_PERSON},
-              {"--visitor", CLI_O_VISITOR},   {"--direction", CLI_O_DIRECTION},
-              {"--purpose", CLI_O_PURPOSE},   {"--resident", CLI_O_RESIDENT},
-              {"--compound", CLI_O_COMPOUND}, {"--category", CLI_O_CATEGORY},
-              {"--start", CLI_O_START}};
+  uint64_t bit;
+  int kind;
+  size_t at;
+} cli_opts[] = {
+    V("--data", CLI_O_DATA, data),          V("--scope", CLI_O_SCOPE, scope),
+    V("--community", CLI_O_COMMUNITY, community), V("--listen", CLI_O_LISTEN, listen),
+    V("--district", CLI_O_DISTRICT, district), V("--hub", CLI_O_HUB, hub),
+    V("--days", CLI_O_DAYS, days),          V("--reason", CLI_O_REASON, reason),
+    V("--out", CLI_O_OUT, out),             V("--temp", CLI_O_TEMP, temp),
+    V("--date", CLI_O_DATE, date),          V("--person", CLI_O_PERSON, person),
+    V("--visitor", CLI_O_VISITOR, visitor), V("--direction", CLI_O_DIRECTION, direction),
+    V("--purpose", CLI_O_PURPOSE, purpose), V("--resident", CLI_O_RESIDENT, resident),
+    V("--compound", CLI_O_COMPOUND, compound), V("--category", CLI_O_CATEGORY, category),
+    V("--start", CLI_O_START, start),       V("--since", CLI_O_SINCE, since),
+    V("--until", CLI_O_UNTIL, until),       V("--grid", CLI_O_GRID, grid),
+    V("--sort", CLI_O_SORT, sort),          V("--limit", CLI_O_LIMIT, limit),
+    V("--household", CLI_O_HOUSEHOLD, household), V("--kind", CLI_O_KIND, kind),
+    V("--due-by", CLI_O_DUEBY, due_by),     V("--html", CLI_O_HTML, html),
+    {"--where", CLI_O_WHERE, OPT_REPEAT, offsetof(struct cli_args, where)},
+    {"--clear", CLI_O_CLEAR, OPT_REPEAT, offsetof(struct cli_args, clear)},
+    F("--json", CLI_O_JSON, json),          F("--cough", CLI_O_COUGH, cough),
+    F("--raw", CLI_O_RAW, raw),             F("--wide", CLI_O_WIDE, wide),
+    F("--voided", CLI_O_VOIDED, voided),    F("--fever", CLI_O_FEVER, fever),
+    F("--open", CLI_O_OPEN, open),          F("--closed", CLI_O_CLOSED, closed),
+    F("--desc", CLI_O_DESC, desc),
+};
+#undef V
+#undef F
+#define CLI_N_OPTS (sizeof cli_opts / sizeof cli_opts[0])
 
-static const char **cli_opt_slot(struct cli_args *a, const char *arg, unsigned *bit)
+static int cli_opt_find(const char *name, size_t len)
 {
-  const char **slots[] = {&a->data,     &a->scope,    &a->community, &a->listen,   &a->district,
-                          &a->hub,      &a->days,     &a->reason,    &a->out,      &a->temp,
-                          &a->date,     &a->person,   &a->visitor,   &a->direction, &a->purpose,
-                          &a->resident, &a->compound, &a->category,  &a->start};
-  _Static_assert(sizeof slots / sizeof slots[0] == sizeof cli_opts / sizeof cli_opts[0],
-                 "one slot per option");
-  for (int i = 0; i < (int)(sizeof slots / sizeof slots[0]); i++)
-    if (strcmp(arg, cli_opts[i].name) == 0) {
-      *bit = cli_opts[i].bit;
-      return slots[i];
-    }
-  return NULL;
+  for (size_t i = 0; i < CLI_N_OPTS; i++)
+    if (strlen(cli_opts[i].name) == len && !memcmp(cli_opts[i].name, name, len))
+      return (int)i;
+  return -1;
 }
 
 const char *cli_opt_get(const struct cli_args *a, const char *opt)
 {
-  unsigned bit;
-  if (!strcmp(opt, "--cough"))
-    return a->cough ? "yes" : NULL;
-  const char **slot = cli_opt_slot((struct cli_args *)a, opt, &bit);
-  return slot ? *slot : NULL;
+  int i = cli_opt_find(opt, strlen(opt));
+  if (i < 0 || cli_opts[i].kind == OPT_REPEAT)
+    return NULL;
+  const char *p = (const char *)a + cli_opts[i].at;
+  if (cli_opts[i].kind == OPT_FLAG)
+    return *(const int *)(const void *)p ? "yes" : NULL;
+  return *(const char *const *)(const void *)p;
 }
 
-/* 0, CLI_USAGE, or -1 for --help. */
+/* 0, CLI_USAGE, or -1 for --help. Options take their value as the next
+ * argument or after '=' (--data=DIR). */
 static int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_args *a)
 {
   int dashdash = 0;
   for (int i = 0; i < argc; i++) {
     const char *s = argv[i];
-    unsigned bit = 0;
-    const char **slot = dashdash ? NULL : cli_opt_slot(a, s, &bit);
     if (!dashdash && (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0))
       return -1;
     if (!dashdash && strcmp(s, "--") == 0) {
       dashdash = 1;
-    } else if (!dashdash && strcmp(s, "--json") == 0 && (cmd->opts & CLI_O_JSON)) {
-      a->json = 1;
-    } else if (!dashdash && strcmp(s, "--cough") == 0 && (cmd->opts & CLI_O_COUGH)) {
-      a->cough = 1;
-    } else if (!dashdash && strcmp(s, "--raw") == 0 && (cmd->opts & CLI_O_RAW)) {
-      a->raw = 1;
-    } else if (slot && (cmd->opts & bit) && i + 1 < argc) {
-      *slot = argv[++i];
-    } else if (!dashdash && s[0] == '-' && s[1] == '-') {
-      fprintf(stderr, "linli %s: unknown or incomplete option %s\n", cmd->name, s);
-      return CLI_USAGE;
-    } else if (a->n_pos < CLI_POS_MAX) {
+      continue;
+    }
+    if (dashdash || s[0] != '-' || s[1] != '-') {
+      if (a->n_pos == CLI_POS_MAX) {
+        fprintf(stderr, "linli %s: too many arguments\n", cmd->name);
+        return CLI_USAGE;
+      }
       a->pos[a->n_pos++] = s;
-    } else {
-      fprintf(stderr, "linli %s: too many arguments\n", cmd->name);
+      continue;
+    }
+    const char *eq = strchr(s, '=');
+    int o = cli_opt_find(s, eq ? (size_t)(eq - s) : strlen(s));
+    if (o < 0 || !(cmd->opts & cli_opts[o].bit) || (cli_opts[o].kind == OPT_FLAG && eq) ||
+        (cli_opts[o].kind != OPT_FLAG && !eq && i + 1 == argc)) {
+      fprintf(stderr, "linli %s: unknown or incomplete option %s (see linli %s --help)\n",
+              cmd->name, s, cmd->name);
       return CLI_USAGE;
     }
+    char *p = (char *)a + cli_opts[o].at;
+    if (cli_opts[o].kind == OPT_FLAG) {
+      *(int *)(void *)p = 1;
+      continue;
+    }
+    const char *v = eq ? eq + 1 : argv[++i];
+    if (cli_opts[o].kind == OPT_REPEAT) { /* an array, then its count */
+      int *n = cli_opts[o].bit == CLI_O_WHERE ? &a->n_where : &a->n_clear;
+      if (*n == CLI_WHERE_MAX) {
+        fprintf(stderr, "linli %s: at most %d %s\n", cmd->name, CLI_WHERE_MAX, cli_opts[o].name);
+        return CLI_USAGE;
+      }
+      ((const char **)(void *)p)[(*n)++] = v;
+    } else {
+      *(const char **)(void *)p = v;
+    }
   }
-  if ((cmd->opts & CLI_O_DATA) && !a->data) {
-    fprintf(stderr, "linli %s: --data DIR is required\n", cmd->name);
+  if ((cmd->opts & CLI_O_DATA) && !a->data)
+    a->data = getenv("LINLI_DATA"); /* the default node directory */
+  if ((cmd->opts & CLI_O_DATA) && (!a->data || !*a->data)) {
+    fprintf(stderr, "linli %s: --data DIR is required (or LINLI_DATA in the environment)\n",
+            cmd->name);
     return CLI_USAGE;
   }
   if (a->n_pos < cmd->pos_min || (cmd->pos_max >= 0 && a->n_pos > cmd->pos_max))

@@ -22,8 +22,9 @@
 static const struct {
   const char *name;
   unsigned bit;
-} verb_names[] = {{"add", DOM_V_ADD}, {"set", DOM_V_SET}, {"in", DOM_V_IN},
-                  {"out", DOM_V_OUT}, {"show", DOM_V_SHOW}, {"list", DOM_V_LIST}};
+} verb_names[] = {{"add", DOM_V_ADD},   {"set", DOM_V_SET},   {"in", DOM_V_IN},
+                  {"out", DOM_V_OUT},   {"show", DOM_V_SHOW}, {"list", DOM_V_LIST},
+                  {"void", DOM_V_VOID}, {"move", DOM_V_MOVE}, {"history", DOM_V_HISTORY}};
 #define N_VERBS (sizeof verb_names / sizeof verb_names[0])
 
 #define CUR_MAX 256
@@ -66,6 +67,10 @@ static const char *done_word(const struct job *j)
     return "received";
   case DOM_V_OUT:
     return "handed out";
+  case DOM_V_VOID:
+    return "voided";
+  case DOM_V_MOVE:
+    return "moved";
   default:
     return "changed";
   }
@@ -83,8 +88,9 @@ static int write_job(struct job *j, int at)
     cli_writer_close(w);
     return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
   }
-  struct dom_req r = {domain_coll_id(j->c), j->cmd, j->vbit, j->key, j->a->pos + at,
-                      j->a->n_pos - at, NULL, NULL, NULL, NULL, NULL, 0};
+  struct dom_req r = {.coll = domain_coll_id(j->c), .cmd = j->cmd, .verb = j->vbit, .key = j->key,
+                      .args = j->a->pos + at, .n_args = j->a->n_pos - at, .clear = j->a->clear,
+                      .n_clear = j->a->n_clear, .reason = j->a->reason, .to = j->a->household};
   if ((rc = cli_plan_write(w, &r, j->who, p, &stored)))
     goto out;
   if (j->c->key_private)
@@ -129,214 +135,45 @@ int cli_dwidth(const char *s, size_t n)
   return w;
 }
 
-static void cell(const char *s, int width)
-{
-  int w = cli_dwidth(s, strlen(s));
-  fputs(s, stdout);
-  for (; w < width; w++)
-    fputc(' ', stdout);
-  fputc(' ', stdout);
-}
-
-static int col_width(const struct dom_field *f)
-{
-  int w = f->kind == DOM_SET                              ? 4
-          : f->type == DOM_T_IDNO                         ? 18
-          : f->type == DOM_T_KEY || f->type == DOM_T_TEXT ? 16
-          : f->type == DOM_T_PHONE                        ? 14
-          : f->type == DOM_T_DATE || f->type == DOM_T_ENUM ? 10
-                                                          : 5;
-  int nl = (int)strlen(f->name);
-  return nl > w ? nl : w;
-}
-
-/* Is field f a column of this command's tables? Not the kind a log
- * command fixes (every relief hand-out is of kind relief). */
-static int shown(const struct job *j, const struct dom_field *f)
-{
-  return !(j->cmd && j->cmd->kind && j->c->shape == DOM_LOG && !strcmp(f->name, "kind"));
-}
-
-static void header(const struct job *j)
-{
-  char key[32];
-  snprintf(key, sizeof key, "%s", j->cmd ? j->cmd->key_name : "KEY");
-  cell(key, 18);
-  for (int i = 0; j->c->fields[i].name; i++) {
-    char up[CRDT_FIELD_MAX + 1];
-    if (!shown(j, &j->c->fields[i]))
-      continue;
-    size_t k = 0;
-    for (; j->c->fields[i].name[k]; k++)
-      up[k] = (char)(j->c->fields[i].name[k] - 32 * (j->c->fields[i].name[k] >= 'a'));
-    up[k] = 0;
-    cell(up, col_width(&j->c->fields[i]));
-  }
-  fputc('\n', stdout);
-}
-
-struct lister {
-  const struct job *j;
-  const char *scope, *key; /* key: one record or one key's events */
-  struct store_read *rd;
-  int json, count, conflicts;
-  uint8_t op[CRDT_OP_MAX_BYTES];
-};
-
-static int on_row(void *arg, const struct record *r)
-{
-  struct lister *l = arg;
-  const struct dom_collection *c = l->j->c;
-  char key[CRDT_KEY_MAX + 1], text[CUR_MAX];
-  if (r->deleted)
-    return 0;
-  if (!l->count++)
-    header(l->j);
-  snprintf(key, sizeof key, "%.*s", (int)r->key.len, r->key.p);
-  cell(key, 18);
-  for (int i = 0; c->fields[i].name; i++) {
-    const struct dom_field *f = &c->fields[i];
-    const struct record_field *rf = record_field(r, f->name);
-    text[0] = 0;
-    if (rf && rf->tag == CRDT_ROW_ELEM)
-      snprintf(text, sizeof text, "%u", rf->elems);
-    else if (rf && rf->tag == CRDT_ROW_LWW && rf->value)
-      dom_render(f, rf->value, rf->value_len, text, sizeof text - 1);
-    if (rf && rf->losers) {
-      strcat(text, "*");
-      l->conflicts++;
-    }
-    cell(text[0] ? text : "-", col_width(f));
-  }
-  fputc('\n', stdout);
-  return 0;
-}
-
-
-/* A log row: scope 00 collection 00 01 hlc8 id; the event is in its op. */
-static int on_event(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
-{
-  struct lister *l = arg;
-  const struct dom_collection *c = l->j->c;
-  struct crdt_op o;
-  char text[CUR_MAX], key[CRDT_KEY_MAX + 1], id[2 * CRDT_ID_BYTES + 1], when[32];
-  size_t fl;
-  const uint8_t *f;
-  (void)v, (void)vl;
-  uint64_t hlc;
-  const uint8_t *id8;
-  if (record_log_op(k, kl, &hlc, &id8))
-    return LINLI_ECORRUPT;
-  int len = store_read_op(l->rd, l->scope, hlc, id8, l->op, sizeof l->op);
-  if (len < 0 || crdt_op_decode(&o, l->op, (size_t)len))
-    return 0; /* an op that cannot be read shows as nothing, as in the report */
-  if (l->key && (o.key.len != strlen(l->key) || memcmp(o.key.p, l->key, o.key.len)))
-    return 0;
-  if (l->j->cmd && l->j->cmd->kind) { /* relief: the distributions of that kind */
-    if (!(f = dom_body_get(o.body, o.body_len, "kind", &fl)))
-      return 0;
-    dom_render(NULL, f, fl, text, sizeof text);
-    if (strcmp(text, l->j->cmd->kind))
-      return 0;
-  }
-  snprintf(key, sizeof key, "%.*s", (int)o.key.len, o.key.p);
-  if (l->json) {
-    struct crdt_mp m;
-    cli_hex(id, o.id, CRDT_ID_BYTES);
-    cli_time(when, sizeof when, CRDT_HLC_MS(o.hlc));
-    printf("%s{\"key\":", l->count ? ",\n" : "");
-    cli_json_str(stdout, key, strlen(key));
-    printf(",\"id\":\"%s\",\"time\":\"%s\",\"event\":", id, when);
-    crdt_mp_init(&m, o.body, o.body_len);
-    if (cli_value(stdout, &m, 0))
-      fputs("null", stdout);
-    fputc('}', stdout);
-  } else {
-    if (!l->count)
-      header(l->j);
-    cell(key, 18);
-    for (int i = 0; c->fields[i].name; i++) {
-      if (!shown(l->j, &c->fields[i]))
-        continue;
-      f = dom_body_get(o.body, o.body_len, c->fields[i].name, &fl);
-      text[0] = 0;
-      if (f)
-        dom_render(&c->fields[i], f, fl, text, sizeof text);
-      cell(text[0] ? text : "-", col_width(&c->fields[i]));
-    }
-    fputc('\n', stdout);
-  }
-  l->count++;
-  return 0;
-}
-
-static int read_list(struct lister *l)
-{
-  const struct dom_collection *c = l->j->c;
-  uint8_t q[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + 3];
-  struct crdt_view v = store_read_view(l->rd);
-  if (c->shape == DOM_REGISTER)
-    return record_each(&v, l->scope, c->name, l->key, on_row, l);
-  int ql = crdt_row_prefix(q, sizeof q - 1, l->scope, strlen(l->scope), c->name, strlen(c->name),
-                           NULL, 0);
-  if (ql < 0)
-    return ql;
-  q[ql++] = CRDT_ROW_LOG;
-  int rc = v.scan(v.ctx, q, (size_t)ql, on_event, l);
-  return rc < 0 ? rc : 0;
-}
-
-/* list (and show of a log): a table of records or events, or JSON. */
+/* list (and show of a log): through the lists of lists.c. */
 static int list(struct job *j, const char *key)
 {
-  struct config *c = malloc(sizeof *c);
-  struct store_config sc = {j->a->data, 0, 0, 0, 1};
-  struct lister *l = calloc(1, sizeof *l);
-  struct store *s = NULL;
-  int rc = CLI_FAIL, e;
-  if (!c || !l) {
-    free(c), free(l);
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  int fixed = j->cmd && j->cmd->kind && j->c->shape == DOM_LOG;
+  struct cli_list l = {j->a, domain_coll_id(j->c), key, j->cmd ? j->cmd->key_name : "KEY",
+                       fixed ? "relief hand-out" : NULL, fixed, 0, 0};
+  struct dom_where kind;
+  struct dom_err e;
+  char arg[64];
+  if (fixed) { /* relief: the distributions of that kind */
+    snprintf(arg, sizeof arg, "kind=%s", j->cmd->kind);
+    if (dom_where_parse(l.coll, arg, &kind, &e))
+      return cli_fail("%s", e.msg);
   }
-  if (cli_load_config(j->a->data, c))
-    goto out;
-  l->j = j;
-  l->scope = j->a->scope ? j->a->scope : c->scopes[0];
-  l->key = key;
-  l->json = j->a->json;
-  if ((e = store_open(&s, &sc)) || (e = store_read_begin(s, &l->rd))) {
-    rc = cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", j->a->data,
-                  linli_strerror(e));
-    goto out;
+  return cli_list(&l, &kind, fixed, NULL);
+}
+
+/* supply list: every hand-out of every kind (relief, group, proxy), of a
+ * household (--household), of a kind (--kind), since a day. */
+static int supply_list(struct cli_args *a)
+{
+  struct cli_list l = {a, DOM_DISTRIBUTION, NULL, "HOUSEHOLD", NULL, 0, 0, 0};
+  struct dom_where kind;
+  struct dom_err e;
+  char arg[96];
+  if (a->n_pos > 1) {
+    fprintf(stderr, "linli supply list: takes no KEY; --household H lists one household's\n");
+    return CLI_USAGE;
   }
-  if (l->json)
-    fputs("[", stdout);
-  e = read_list(l);
-  if (l->json)
-    fputs("]\n", stdout);
-  if (e < 0 && e != LINLI_ENOTFOUND) {
-    rc = cli_fail("cannot read the database: %s", linli_strerror(e));
-    goto out;
-  }
-  if (!l->json && l->conflicts)
-    printf("* %d field(s) with concurrent values: see linli conflicts list\n", l->conflicts);
-  char of[CRDT_KEY_MAX + 48] = "";
-  const struct dom_collection *ref = j->c->key_ref >= 0 ? &domain_collections[j->c->key_ref] : NULL;
-  if (key && ref && ref->key_private)
-    snprintf(of, sizeof of, " of that %s", ref->noun.en);
-  else if (key && ref)
-    snprintf(of, sizeof of, " of %s %s", ref->noun.en, key);
-  const char *noun = j->cmd && j->cmd->kind && j->c->shape == DOM_LOG ? "relief hand-out"
-                                                                      : j->c->noun.en;
-  if (!l->json)
-    printf("%d %s%s%s in community %s\n", l->count, noun, l->count == 1 ? "" : "s", of, l->scope);
-  rc = CLI_OK;
-out:
-  store_read_end(l->rd);
-  store_close(s);
-  free(c);
-  free(l);
-  return rc;
+  snprintf(arg, sizeof arg, "kind=%.80s", a->kind ? a->kind : "");
+  if (a->kind && dom_where_parse(l.coll, arg, &kind, &e))
+    return cli_fail("--kind: %s", e.msg), CLI_USAGE;
+  return cli_list(&l, &kind, a->kind != NULL, NULL);
+}
+
+int cli_list_events(struct cli_args *a, int coll, const char *key)
+{
+  struct cli_list l = {a, coll, key, "KEY", NULL, 0, 0, 0};
+  return cli_list(&l, NULL, 0, NULL);
 }
 
 static int on_any(void *arg, const struct record *r)
@@ -379,10 +216,91 @@ static int show(struct job *j)
   return cli_show_records(j->a, j->c->name, j->key);
 }
 
-int cli_list_events(struct cli_args *a, int coll, const char *key)
+
+/* history KEY: every op of the record, oldest first, in the district's time. */
+struct hist_print {
+  struct dom_tz tz;
+  int n, json;
+};
+
+static int on_line(void *arg, const struct dom_change_line *l)
 {
-  struct job j = {NULL, &domain_collections[coll], a, "list", key, DOM_V_LIST, "linli list"};
-  return list(&j, key);
+  struct hist_print *h = arg;
+  char when[32], date[DOM_DATE_LEN + 1], tm[9], author[2 * CRDT_PK_BYTES + 1], id[17];
+  static const char *const what[] = {"set", "add", "remove", "counter", "event", "void"};
+  uint64_t ms = CRDT_HLC_MS(l->hlc);
+  dom_tz_now(&h->tz, ms, date, tm);
+  snprintf(when, sizeof when, "%s %s", date, tm);
+  cli_hex(author, l->author, CRDT_PK_BYTES);
+  cli_hex(id, l->id, 8);
+  if (h->json) {
+    printf("%s{\"time\":\"%s\",\"what\":\"%s\",\"field\":", h->n ? ",\n" : "", when, what[l->what]);
+    cli_json_str(stdout, l->field, strlen(l->field));
+    printf(",\"old\":");
+    cli_json_str(stdout, l->old_value, strlen(l->old_value));
+    printf(",\"new\":");
+    cli_json_str(stdout, l->new_value, strlen(l->new_value));
+    printf(",\"node\":\"%.8s\",\"op\":\"%s\"}", author, id);
+  } else {
+    if (!h->n)
+      printf("%-19s %-8s %-16s %s\n", "TIME (district)", "NODE", "FIELD", "CHANGE");
+    printf("%-19s %.8s %-16s ", when, author, l->field[0] ? l->field : "-");
+    switch (l->what) {
+    case DOM_H_SET:
+      printf("%s -> %s\n", l->old_value[0] ? l->old_value : "(none)",
+             l->new_value[0] ? l->new_value : "(cleared)");
+      break;
+    case DOM_H_ADD:
+      printf("+ %s\n", l->new_value);
+      break;
+    case DOM_H_REMOVE:
+      printf("- %s\n", l->new_value);
+      break;
+    case DOM_H_VOID:
+      printf("voided: %s\n", l->new_value);
+      break;
+    default:
+      printf("%s\n", l->new_value);
+    }
+  }
+  h->n++;
+  return 0;
+}
+
+static int history(struct job *j)
+{
+  struct config c;
+  struct store_config sc = {j->a->data, 0, 0, 0, 1};
+  struct store *s = NULL;
+  struct store_read *rd = NULL;
+  struct hist_print h;
+  int rc = CLI_FAIL, e;
+  memset(&h, 0, sizeof h);
+  h.json = j->a->json;
+  if (cli_load_config(j->a->data, &c) || cli_zone(&c, &h.tz))
+    return CLI_FAIL;
+  if ((e = store_open(&s, &sc)) || (e = store_read_begin(s, &rd))) {
+    rc = cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", j->a->data,
+                  linli_strerror(e));
+    goto out;
+  }
+  if (h.json)
+    printf("[");
+  e = dom_history(rd, j->a->scope ? j->a->scope : c.scopes[0], domain_coll_id(j->c), j->key,
+                  on_line, &h);
+  if (h.json)
+    printf("]\n");
+  if (e)
+    rc = cli_fail("cannot read the records: %s", linli_strerror(e));
+  else if (!h.json && !h.n)
+    rc = say(j, CLI_FAIL, "no op names %s %s in community %s", j->c->noun.en,
+             j->c->key_private ? "(that key)" : j->key, j->a->scope ? j->a->scope : c.scopes[0]);
+  else
+    rc = CLI_OK;
+out:
+  store_read_end(rd);
+  store_close(s);
+  return rc;
 }
 
 /* ---- help, from the table ---- */
@@ -392,12 +310,19 @@ static void verb_usage(FILE *f, const struct dom_command *cmd, unsigned bit, con
   char name[32];
   const struct dom_collection *c = &domain_collections[cmd->coll];
   cmd_name(cmd, name, sizeof name);
-  if (bit & (DOM_V_ADD | DOM_V_SET))
+  if (bit == DOM_V_SET)
+    fprintf(f, "linli %s set --data DIR %s field=value... [--clear FIELD]...\n", name,
+            cmd->key_name);
+  else if (bit == DOM_V_ADD)
     fprintf(f, "linli %s %s --data DIR %s field=value...\n", name, verb, cmd->key_name);
   else if (bit & (DOM_V_IN | DOM_V_OUT))
     fprintf(f, "linli %s %s --data DIR %s item=N...\n", name, verb, cmd->key_name);
-  else if (bit == DOM_V_SHOW)
-    fprintf(f, "linli %s show --data DIR %s [--scope S] [--json]\n", name, cmd->key_name);
+  else if (bit == DOM_V_SHOW || bit == DOM_V_HISTORY)
+    fprintf(f, "linli %s %s --data DIR %s [--scope S] [--json]\n", name, verb, cmd->key_name);
+  else if (bit == DOM_V_VOID)
+    fprintf(f, "linli %s void --data DIR %s --reason TEXT\n", name, cmd->key_name);
+  else if (bit == DOM_V_MOVE)
+    fprintf(f, "linli %s move --data DIR %s --household HOUSEHOLD\n", name, cmd->key_name);
   else
     fprintf(f, "linli %s list --data DIR%s%s%s [--scope S] [--json]\n", name,
             c->shape == DOM_LOG ? " [" : "", c->shape == DOM_LOG ? cmd->key_name : "",
@@ -467,6 +392,19 @@ static void verb_about(FILE *f, const struct dom_command *cmd, unsigned bit)
   else if (bit == DOM_V_OUT)
     para(f, 2, "Takes N from each item of the stock (handed out). Exit 1, nothing written, if "
                "the stock holds less than N of an item.");
+  else if (bit == DOM_V_VOID)
+    para(f, 2, "Voids a %s registered by mistake: a tombstone of the record (it leaves every list "
+               "and report; list --voided shows it) and the reason in the voided log, which "
+               "history shows.%s Exit 1, nothing written, if it is not registered.", noun,
+         cmd->coll == DOM_RESIDENT ? " The resident also leaves its household's members." : "");
+  else if (bit == DOM_V_MOVE)
+    para(f, 2, "Moves a resident registered in the wrong household: its household field and the "
+               "members of both households change in one batch. Exit 1, nothing written, if the "
+               "resident or the household is not registered, or it lives there already.");
+  else if (bit == DOM_V_HISTORY)
+    para(f, 2, "Lists every op on the %s, oldest first: the time (district time), the node that "
+               "wrote it, the field and its old and new value, each element added or removed, a "
+               "void and its reason (works with linlid stopped).", noun);
   else if (bit == DOM_V_SHOW && c->shape == DOM_LOG)
     para(f, 2, "Shows the %ss of one %s in time order (works with linlid stopped); --json: one "
                "object per event.", noun, r ? r->noun.en : "record");
@@ -575,7 +513,9 @@ static void verb_help(FILE *f, const struct dom_command *cmd, unsigned bit, cons
   if (bit & (DOM_V_ADD | DOM_V_SET))
     fields_help(f, cmd, bit);
   para(f, 2, "%s", cmd->kind && c->shape == DOM_LOG ? cmd->about.en : c->about.en);
-  if (bit & (DOM_V_ADD | DOM_V_SET | DOM_V_IN | DOM_V_OUT))
+  if (bit == DOM_V_SET)
+    para(f, 2, "--clear FIELD (repeatable) clears a field that is not required.");
+  if (bit & (DOM_V_ADD | DOM_V_SET | DOM_V_IN | DOM_V_OUT | DOM_V_VOID | DOM_V_MOVE))
     para(f, 2, "Writes through linlid if it runs, else into the database, and prints each op "
                "id. Exit 0 written; 1 refused, nothing written (the sentence says what to fix); 2 "
                "usage (unknown verb or field, malformed value, required field missing).");
@@ -613,28 +553,35 @@ static void overview(FILE *f, const char *cmd, const struct dom_command *part)
 static int run(struct job *j)
 {
   struct cli_args *a = j->a;
-  int at = j->cmd->sub ? 2 : 1, writes = j->vbit & (DOM_V_ADD | DOM_V_SET | DOM_V_IN | DOM_V_OUT);
-  int keyed = writes || j->vbit == DOM_V_SHOW || (j->c->shape == DOM_LOG && a->n_pos > at);
+  int at = j->cmd->sub ? 2 : 1,
+      writes = j->vbit & (DOM_V_ADD | DOM_V_SET | DOM_V_IN | DOM_V_OUT | DOM_V_VOID | DOM_V_MOVE);
+  int keyed = writes || j->vbit == DOM_V_SHOW || j->vbit == DOM_V_HISTORY ||
+              (j->c->shape == DOM_LOG && a->n_pos > at);
   if (keyed && a->n_pos <= at)
     return say(j, CLI_USAGE, "give the %s, e.g. %s", j->cmd->key_name, j->c->key_eg);
   j->key = keyed ? a->pos[at++] : NULL;
   if (j->key && (strlen(j->key) > DOM_KEY_MAX || crdt_check_key(j->key, strlen(j->key))))
     return say(j, CLI_USAGE, "%s is a key like %s: 1 to %d bytes of text without control "
                              "characters", j->cmd->key_name, j->c->key_eg, DOM_KEY_MAX);
-  if (!writes && a->n_pos > at)
+  if (!writes && a->n_pos > at && j->vbit != DOM_V_HISTORY)
     return say(j, CLI_USAGE, "%s takes no field=value; see linli %s %s --help", j->verb,
                j->cmd->cmd, j->verb);
   if (j->vbit == DOM_V_SHOW)
     return show(j);
-  if (j->vbit == DOM_V_LIST && j->c->shape == DOM_LOG)
+  if (j->vbit == DOM_V_HISTORY)
+    return history(j);
+  if ((j->vbit & (DOM_V_VOID | DOM_V_MOVE)) && a->n_pos > at)
+    return say(j, CLI_USAGE, "%s takes no field=value", j->verb);
+  if (j->vbit == DOM_V_LIST && j->c->shape != DOM_COUNTERS)
     return list(j, j->key);
-  if (j->vbit == DOM_V_LIST && j->c->shape == DOM_REGISTER && !a->json)
-    return list(j, NULL);
-  if (j->vbit == DOM_V_LIST) /* counters, and JSON: as linli list --json */
+  if (j->vbit == DOM_V_LIST) /* counters: as linli list */
     return cli_show_records(a, j->c->name, NULL);
   if (a->json || a->scope)
     return say(j, CLI_USAGE, "%s writes in this node's community and prints op ids: --json and "
                              "--scope are for show and list", j->verb);
+  if ((a->n_clear && j->vbit != DOM_V_SET) || (a->reason && j->vbit != DOM_V_VOID) ||
+      (a->household && j->vbit != DOM_V_MOVE))
+    return say(j, CLI_USAGE, "--clear goes with set, --reason with void, --household with move");
   return write_job(j, at);
 }
 
@@ -645,6 +592,8 @@ int cli_cmd_records(const struct cli_cmd *cc, struct cli_args *a)
   if (grouped && at < a->n_pos)
     sub = a->pos[at++];
   const char *verb = at < a->n_pos ? a->pos[at] : NULL;
+  if (grouped && sub && !strcmp(sub, "list") && !a->help && !domain_command(cc->name, sub))
+    return supply_list(a);
   const struct dom_command *cmd = grouped && !sub ? NULL : domain_command(cc->name, sub);
   unsigned bit = 0;
   for (size_t k = 0; verb && cmd && k < N_VERBS; k++)
@@ -711,7 +660,9 @@ int cli_records_cmd(const char *name, struct cli_cmd *out, char *buf, size_t cap
     snprintf(usage + at, half - at, " --data DIR [%s] [field=value...] [--json]", d->key_name);
     snprintf(help, cap - half, "  %s of the community (linli %s VERB --help).", d->about.en, name);
   }
-  *out = (struct cli_cmd){d->cmd, cli_cmd_records, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_VERBS,
+  *out = (struct cli_cmd){d->cmd, cli_cmd_records,
+                          CLI_O_DATA | CLI_O_VERBS | CLI_O_LIST | CLI_O_DATE | CLI_O_HOUSEHOLD |
+                              CLI_O_KIND | CLI_O_CLEAR | CLI_O_REASON,
                           1, -1, usage, help};
   return 0;
 }

@@ -85,7 +85,7 @@ static int record(struct cli_args *a, int coll, unsigned verb, const char *key, 
     cli_writer_close(w);
     return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
   }
-  struct dom_req r = {coll, NULL, verb, key, args, n, NULL, NULL, NULL, NULL, NULL, 0};
+  struct dom_req r = {.coll = coll, .verb = verb, .key = key, .args = args, .n_args = n};
   if ((rc = cli_plan_write(w, &r, "linli", p, &stored)) == CLI_OK)
     fprintf(stderr, "linli: %s (stored %s)\n", said, cli_writer_where(w));
   free(p);
@@ -169,13 +169,62 @@ static int case_release(const struct cli_cmd *cmd, struct cli_args *a)
   return record(a, DOM_CASE, DOM_V_SET, a->pos[1], said);
 }
 
+/* check list [health|gate]: the checks, with the list filters and --fever
+ * (37.3 °C or more). */
+static int check_list(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  int gate = a->n_pos == 2 && !strcmp(a->pos[1], "gate");
+  if (a->n_pos > 2 || (a->n_pos == 2 && !gate && strcmp(a->pos[1], "health")))
+    return cli_usage(cmd, CLI_USAGE);
+  struct cli_list l = {a, gate ? DOM_GATE_CHECK : DOM_HEALTH_CHECK, NULL, gate ? "GATE" : "RESIDENT",
+                       NULL, 0, 0, 0};
+  struct dom_where fever;
+  struct dom_err e;
+  if (a->fever && dom_where_parse(l.coll, "temp_dc>=37.3", &fever, &e))
+    return cli_fail("%s", e.msg);
+  return cli_list(&l, &fever, a->fever, NULL);
+}
+
+/* case list: the cases, open or closed on a day (--date, default today),
+ * of a category, due for release (their 14 days end by --due-by). */
+static int case_list(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  char today[DOM_DATE_LEN + 1], cat[64];
+  struct config c;
+  struct dom_query q;
+  struct dom_where w;
+  struct dom_err e;
+  if (a->n_pos != 1 || (a->open && a->closed))
+    return cli_usage(cmd, CLI_USAGE);
+  if (cli_load_config(a->data, &c))
+    return CLI_FAIL;
+  if (cli_date(&c, a->date, today, 1))
+    return CLI_USAGE;
+  memset(&q, 0, sizeof q);
+  q.open_on = a->open ? today : NULL;
+  q.closed_on = a->closed ? today : NULL;
+  q.due_by = a->due_by;
+  snprintf(cat, sizeof cat, "category=%s", a->category ? a->category : "");
+  if (a->category && dom_where_parse(DOM_CASE, cat, &w, &e))
+    return cli_fail("--category: %s", e.msg), CLI_USAGE;
+  struct cli_list l = {a, DOM_CASE, NULL, "CASE", NULL, 0, 1, 0};
+  return cli_list(&l, &w, a->category != NULL, &q);
+}
+
+static int case_show(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  if (a->n_pos != 2)
+    return cli_usage(cmd, CLI_USAGE);
+  return cli_show_records(a, domain_name(DOM_CASE), a->pos[1]);
+}
+
 typedef int verb_fn(const struct cli_cmd *cmd, struct cli_args *a);
 
 /* Runs the verb named by the first argument (names[i] runs fns[i]). */
-static int dispatch(const struct cli_cmd *cmd, struct cli_args *a, const char *const names[2],
-                    verb_fn *const fns[2])
+static int dispatch(const struct cli_cmd *cmd, struct cli_args *a, const char *const *names,
+                    verb_fn *const *fns, int n)
 {
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < n; i++)
     if (!strcmp(a->pos[0], names[i]))
       return fns[i](cmd, a);
   return cli_usage(cmd, CLI_USAGE);
@@ -183,14 +232,14 @@ static int dispatch(const struct cli_cmd *cmd, struct cli_args *a, const char *c
 
 int cli_cmd_check(const struct cli_cmd *cmd, struct cli_args *a)
 {
-  static const char *const names[2] = {"health", "gate"};
-  static verb_fn *const fns[2] = {check_health, check_gate};
-  return dispatch(cmd, a, names, fns);
+  static const char *const names[] = {"health", "gate", "list"};
+  static verb_fn *const fns[] = {check_health, check_gate, check_list};
+  return dispatch(cmd, a, names, fns, 3);
 }
 
 int cli_cmd_case(const struct cli_cmd *cmd, struct cli_args *a)
 {
-  static const char *const names[2] = {"open", "release"};
-  static verb_fn *const fns[2] = {case_open, case_release};
-  return dispatch(cmd, a, names, fns);
+  static const char *const names[] = {"open", "release", "list", "show"};
+  static verb_fn *const fns[] = {case_open, case_release, case_list, case_show};
+  return dispatch(cmd, a, names, fns, 4);
 }

@@ -78,8 +78,24 @@ int cli_batch_add_plan(struct cli_batch *b, const struct dom_plan *p);
 /* Writes the batch in order; *stored gets how many ops were stored. CLI_OK,
  * or CLI_FAIL after saying how far it got. */
 int cli_write_batch(struct cli_writer *w, const struct cli_batch *b, int *stored);
-/* The events of log collection coll (of one key, or all), as a table or
- * with --json one object per event: key, id, time, event (records.c). */
+/* A list (lists.c): collection coll, of one key (or all), with the list
+ * options of a; key_name heads the key column; noun names the rows in the
+ * closing line (NULL: the collection's); fixed_kind: the command fixes the
+ * kind (relief), which is then no column; date_is_open: --date is the day a
+ * case is open on, not a filter of the date field. */
+struct cli_list {
+  struct cli_args *a;
+  int coll;
+  const char *key, *key_name, *noun;
+  int fixed_kind, date_is_open, sets_whole;
+};
+struct dom_where;
+struct dom_query;
+/* Prints the list; extra filters on top of --where; q (or NULL) gives
+ * open_on / closed_on / due_by. CLI_OK, CLI_FAIL or CLI_USAGE. */
+int cli_list(const struct cli_list *l, const struct dom_where *extra, int n_extra,
+             struct dom_query *q);
+/* The events of log collection coll (of one key, or all), as cli_list. */
 int cli_list_events(struct cli_args *a, int coll, const char *key);
 /* The collection a command-line name means (its wire name, or that name
  * and an 's': "households"), or -1. */
@@ -112,6 +128,8 @@ int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a);
 /* records.c: compound, household, resident, grid, volunteer, supply,
  * disinfect, measures (add / set / show / list and the like). */
 int cli_cmd_records(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_today(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_find(const struct cli_cmd *cmd, struct cli_args *a);
 /* The command `name` of the domain table as a linli command (its usage and
  * help text written into buf): 0, or -1 if the table has none. */
 int cli_records_cmd(const char *name, struct cli_cmd *out, char *buf, size_t cap);

@@ -80,7 +80,8 @@ _Static_assert(DOM_FIELDS_MAX <= 64, "a field mask is 64 bits");
   X(PROXY, "proxy_request", COMMUNITY)                                                          \
   X(MEASURES, "measures", COMMUNITY)                                                            \
   X(DECLARATION, "declaration", COMMUNITY)                                                      \
-  X(APPROVAL, "approval", DISTRICT)
+  X(APPROVAL, "approval", DISTRICT)                                                             \
+  X(VOIDED, "voided", COMMUNITY)
 
 enum dom_coll {
 #define DOM__ENUM(id, name, scope) DOM_##id,
@@ -146,8 +147,12 @@ enum {
   DOM_V_LIST = 1 << 3,
   DOM_V_IN = 1 << 4,  /* counters: add to the stock */
   DOM_V_OUT = 1 << 5, /* counters: take from the stock */
+  DOM_V_VOID = 1 << 6,    /* a tombstone, with its reason in the voided log */
+  DOM_V_HISTORY = 1 << 7, /* every op of a record */
+  DOM_V_MOVE = 1 << 8,    /* a resident to another household */
 };
-#define DOM_V_REGISTER (DOM_V_ADD | DOM_V_SET | DOM_V_SHOW | DOM_V_LIST)
+#define DOM_V_REGISTER                                                                             \
+  (DOM_V_ADD | DOM_V_SET | DOM_V_SHOW | DOM_V_LIST | DOM_V_VOID | DOM_V_HISTORY)
 
 /* A text in English and in Simplified Chinese. */
 struct dom_text {
@@ -181,6 +186,10 @@ struct dom_collection {
   uint8_t key_private;  /* the key is an address: sentences say "that household" */
   const struct dom_field *fields; /* NULL-terminated; NULL for counters (any item name) */
   struct dom_text about;
+  /* Where a record lives: the field (NULL: the key) that names a record of
+   * collection lives_in (a compound, household, resident or grid), or -1. */
+  int8_t lives_in;
+  const char *lives_field;
 };
 
 /* A staff command: linli CMD [SUB] VERB over one collection. */
@@ -238,7 +247,7 @@ int dom_fail(struct dom_err *e, int code, const char *fmt, ...)
 /* ---- values (value.c) ---- */
 
 struct dom_value {
-  char t;          /* 's' text, 'i' integer, 'b' boolean */
+  char t;          /* 's' text, 'i' integer, 'b' boolean, 'n' nil (a cleared field) */
   const char *s;   /* 's': the text (the input, or buf) */
   size_t len;
   int64_t i;       /* 'i', 'b' */
@@ -464,6 +473,102 @@ struct flow_look {
 int flow_look(const struct crdt_view *v, const char *scope, const char *compound,
               const char *date, struct flow_look *out);
 
+/* ---- queries (query.c): line lists with filters ----
+ * What `linli COMMAND list`, `linli find`, `linli today` and the web console's
+ * lists read: the records (or events) of one collection in one snapshot,
+ * each as a row of rendered values with where it lives (its compound, grid
+ * and household, found through the table's lives_in), filtered, sorted and
+ * cut to a limit. */
+#define DOM_WHERE_MAX 8
+
+struct dom_where {
+  const struct dom_field *f;
+  char op;                    /* '=' '!' (!=) '<' '>' 'l' (<=) 'g' (>=) '~' (contains) */
+  char value[DOM_TEXT_MAX + 1];
+};
+
+struct dom_query {
+  int coll;
+  const char *scope;
+  const char *key;            /* one record, or one key's events; NULL: all */
+  struct dom_where where[DOM_WHERE_MAX];
+  int n_where;
+  const char *since, *until;  /* YYYY-MM-DD, inclusive, on the collection's first date field */
+  const char *compound, *grid, *household; /* where the record lives */
+  const char *open_on;        /* cases open on this date (started, not released) */
+  const char *closed_on;      /* cases released on or before this date */
+  const char *due_by;         /* open cases whose 14 days end on or before this date */
+  int voided;                 /* 1: only voided records; 0: only live ones */
+  const struct dom_field *sort;
+  int desc;
+  size_t limit;               /* rows at most, after sorting; 0: all */
+};
+
+struct dom_row {
+  const char *key;
+  int voided;
+  const char *val[DOM_FIELDS_MAX];     /* by field index: as staff read it, "" unset; a
+                                          set's elements joined with "; " */
+  const uint8_t *raw[DOM_FIELDS_MAX];  /* the stored msgpack value (a set: an array of
+                                          its elements), NULL when unset */
+  uint32_t raw_len[DOM_FIELDS_MAX];
+  uint8_t conflict[DOM_FIELDS_MAX];    /* concurrent values kept */
+  const char *compound, *grid, *household; /* where it lives, "" unknown */
+  uint64_t hlc;                        /* logs: the event's stamp */
+  const uint8_t *id;                   /* logs: the event's op id; registers NULL */
+  const uint8_t *body;                 /* logs: the event's body (msgpack map) */
+  size_t body_len;
+};
+
+/* Parses a filter FIELD=VALUE (also !=, >=, <=, >, <, ~ for "contains") of
+ * collection coll: the field must be the collection's and the value parse
+ * as its type (a temperature "37.3", a date, an enum in English or
+ * Chinese). DOM_OK, or DOM_MALFORMED with e set. */
+int dom_where_parse(int coll, const char *arg, struct dom_where *w, struct dom_err *e);
+/* Runs q over the snapshot rd: fn(arg, row) for each matching row, in key
+ * order (registers) or time order (logs), or by q->sort; fn returns
+ * non-zero to stop. Row pointers are valid during fn only. Returns the
+ * number of rows handed to fn, or an error. */
+int dom_query(const struct dom_query *q, struct store_read *rd,
+              int (*fn)(void *arg, const struct dom_row *r), void *arg);
+/* The field a query's since/until reads: the collection's first date field. */
+const struct dom_field *dom_date_field(const struct dom_collection *c);
+
+/* ---- the morning sheet (today.c) ----
+ * What a grid worker takes out in the morning, for a date (today) and a grid
+ * (or the whole community): each item of each section in turn. Sections:
+ * fevers recorded on the date; residents with no health check on the date;
+ * open cases; cases whose 14 days end by the date (due for release); open
+ * proxy requests; group orders not delivered; hardship households with no
+ * relief in the 7 days ending on the date; compounds with no disinfection
+ * round on the date; every compound's epidemic-free verdict. */
+enum dom_today_section {
+  DOM_TODAY_FEVERS,
+  DOM_TODAY_UNCHECKED,
+  DOM_TODAY_OPEN_CASES,
+  DOM_TODAY_DUE,
+  DOM_TODAY_PROXY,
+  DOM_TODAY_ORDERS,
+  DOM_TODAY_HARDSHIP,
+  DOM_TODAY_UNDISINFECTED,
+  DOM_TODAY_VERDICTS,
+  DOM_TODAY_N
+};
+/* Each section's title, in English and Chinese, and the collection of its rows. */
+extern const struct dom_text dom_today_titles[DOM_TODAY_N];
+extern const int dom_today_colls[DOM_TODAY_N];
+
+struct dom_today_item {
+  int section;                        /* enum dom_today_section */
+  const struct dom_row *row;          /* the record or event (a compound for verdicts) */
+  const struct rules_verdict *verdict; /* DOM_TODAY_VERDICTS only */
+};
+
+/* Calls fn for each item, section by section (a section with no item
+ * calls fn once with row NULL, so that it can say "none"). 0 or an error. */
+int dom_today(struct store_read *rd, const char *scope, const char *date, const char *grid,
+              int (*fn)(void *arg, const struct dom_today_item *it), void *arg);
+
 /* ---- plans (plan.c) ---- */
 
 #define DOM_PLAN_MAX 16 /* changes one staff action makes */
@@ -501,7 +606,12 @@ struct dom_req {
   const char *scope;           /* where to write, NULL: by the collection's scope */
   const char *today;           /* YYYY-MM-DD in the district's zone */
   const char *now;             /* HH:MM:SS in the district's zone */
-  int upsert;                  /* CSV import: add if new, set if registered */
+  int upsert;                  /* CSV import and conflicts resolve: add if new, set if
+                                  registered, any field staff write, any state, no hand-out */
+  const char *const *clear;    /* set: fields to clear (their value becomes nil) */
+  int n_clear;
+  const char *reason;          /* void: why (required) */
+  const char *to;              /* move: the household a resident moves to */
 };
 
 /* Checks r against the records of v (one read snapshot) and fills p with the
@@ -511,6 +621,27 @@ struct dom_req {
  * order, as one batch. */
 int dom_plan(const struct dom_req *r, const struct crdt_view *v, struct dom_plan *p,
              struct dom_err *e);
+
+/* ---- history (history.c) ----
+ * Every op of one record (or of one key's events), oldest first: when
+ * (the op's stamp), who (the author's key), what: each field set with its
+ * old and new value, each element added or removed, a void with its reason
+ * (from the voided log). Old values are those of the ops before it in
+ * stamp order; concurrent writes show as such (both keep their old). */
+enum { DOM_H_SET, DOM_H_ADD, DOM_H_REMOVE, DOM_H_COUNTER, DOM_H_EVENT, DOM_H_VOID };
+
+struct dom_change_line {
+  int what;                 /* DOM_H_* */
+  uint64_t hlc;
+  const uint8_t *author;    /* CRDT_PK_BYTES */
+  const uint8_t *id;        /* the op */
+  const char *field;        /* "" for a void or an event */
+  const char *old_value, *new_value; /* rendered; "" none */
+};
+
+/* Calls fn for each change line of record coll/key in scope. 0 or error. */
+int dom_history(struct store_read *rd, const char *scope, int coll, const char *key,
+                int (*fn)(void *arg, const struct dom_change_line *l), void *arg);
 
 /* ---- CSV (csv.c) ----
  * Any collection as CSV: UTF-8 text (an optional byte order mark), a header

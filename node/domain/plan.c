@@ -226,6 +226,36 @@ static int parse_arg1(struct job *j, const char *arg)
   return typed(j, dom_parse(f, eq + 1, j->r->today, &v->v, j->e));
 }
 
+/* set --clear FIELD: the field's value becomes nil. */
+static int parse_clear(struct job *j, const char *name)
+{
+  struct val *v = &j->v[j->n];
+  const struct dom_field *f = j->c->fields ? domain_field(j->c, name, strlen(name)) : NULL;
+  memset(v, 0, sizeof *v);
+  snprintf(v->name, sizeof v->name, "%s", name);
+  snprintf(j->e->field, sizeof j->e->field, "%.*s", CRDT_FIELD_MAX, name);
+  j->e->why = DOM_WHY_FIELD;
+  if (j->verb != DOM_V_SET)
+    return dom_fail(j->e, DOM_MALFORMED, "--clear goes with set");
+  if (!f)
+    return dom_fail(j->e, DOM_MALFORMED, "a %s has no field %s to clear", j->c->noun.en, v->name);
+  if (f->kind != DOM_LWW || (f->flags & (DOM_F_DERIVED | DOM_F_STATE)))
+    return dom_fail(j->e, DOM_MALFORMED, "%s cannot be cleared%s", f->name,
+                    f->kind == DOM_SET ? ": remove its elements with -=" : "");
+  if (f->flags & DOM_F_REQ)
+    return dom_fail(j->e, DOM_MALFORMED, "%s is required: change it, it cannot be cleared",
+                    f->name);
+  if (given(j, f->name))
+    return dom_fail(j->e, DOM_MALFORMED, "%s is given and cleared at once", f->name);
+  j->e->why = DOM_WHY_OTHER;
+  j->e->field[0] = 0;
+  v->f = f;
+  v->op = '=';
+  v->v.t = 'n';
+  j->n++;
+  return DOM_OK;
+}
+
 /* add: the required fields are there, and a status is the first state. */
 static int required(struct job *j)
 {
@@ -367,6 +397,8 @@ static int check_refs(struct job *j)
     char key[DOM_KEY_MAX + 1];
     if (!f || f->type != DOM_T_KEY || f->ref < 0 || j->v[i].op == '-')
       continue;
+    if (j->v[i].v.t == 'n')
+      continue; /* cleared */
     snprintf(key, sizeof key, "%.*s", (int)j->v[i].v.len, j->v[i].v.s);
     int rc = exists(j, f->ref, key);
     if (rc < 0)
@@ -794,10 +826,120 @@ static int build(struct job *j)
   return 0;
 }
 
+/* The remove of member from household's members: its parents are the adds
+ * that keep it there (none: nothing to remove, no op). */
+static int membership_remove(struct job *j, const char *household, const char *member)
+{
+  uint8_t e[CRDT_ELEM_MAX + 8];
+  struct crdt_buf b;
+  struct dom_value m = {'s', member, strlen(member), 0, {0}};
+  crdt_buf_init(&b, e, sizeof e);
+  dom_value_write(&b, &m);
+  struct dom_change *ch = change(j, DOM_HOUSEHOLD, household, CRDT_REMOVE);
+  if (!ch || elem_body(ch, "members", &m))
+    return LINLI_ETOOBIG;
+  int rc = record_elem_adds(j->view, j->scope, domain_name(DOM_HOUSEHOLD), household, "members",
+                            b.p, b.len, ch->parents, CRDT_PARENTS_MAX);
+  if (rc < 0)
+    return rc;
+  if (!(ch->n_parents = (uint32_t)rc))
+    j->p->n--; /* not a member: no remove */
+  return 0;
+}
+
+/* void KEY --reason TEXT: a tombstone of the record, and the reason in the
+ * voided log; a resident also leaves its household's members. */
+static int plan_void(struct job *j)
+{
+  char name[CRDT_KEY_MAX + 48], vkey[CRDT_COLLECTION_MAX + DOM_KEY_MAX + 2];
+  struct lookup l = {0, j, "", ""};
+  struct dom_err ignore;
+  int rc;
+  if (j->c->shape != DOM_REGISTER)
+    return dom_fail(j->e, DOM_MALFORMED, "a %s is an event: events are not voided one by one",
+                    j->c->noun.en);
+  const struct dom_field *rf = domain_field(&domain_collections[DOM_VOIDED], "reason", 6);
+  struct dom_value reason;
+  if (!j->r->reason || dom_parse(rf, j->r->reason, j->r->today, &reason, j->e)) {
+    if (!j->r->reason)
+      dom_fail(j->e, DOM_MALFORMED, "void needs --reason TEXT: why the record is wrong");
+    return DOM_MALFORMED;
+  }
+  if ((rc = lookup(j->view, j->scope, domain_coll_id(j->c), j->r->key, &l)) < 0)
+    return rc;
+  if (!rc)
+    return dom_fail(j->e, DOM_REFUSED, "%s is not registered in community %s (or is voided "
+                    "already)", named(j, name, sizeof name), j->scope);
+  if (snprintf(vkey, sizeof vkey, "%s/%s", j->c->name, j->r->key) > DOM_KEY_MAX)
+    return dom_fail(j->e, DOM_MALFORMED, "the key is too long to void");
+  if (!change(j, domain_coll_id(j->c), j->r->key, CRDT_TOMBSTONE))
+    return LINLI_ETOOBIG;
+  j->p->ch[j->p->n - 1].body[0] = 0x80; /* {} */
+  j->p->ch[j->p->n - 1].body_len = 1;
+  struct dom_change *ch = change(j, DOM_VOIDED, vkey, CRDT_APPEND);
+  struct crdt_buf b;
+  if (!ch)
+    return LINLI_ETOOBIG;
+  crdt_buf_init(&b, ch->body, sizeof ch->body);
+  crdt_w_map(&b, 4);
+  crdt_w_cstr(&b, "collection"), crdt_w_cstr(&b, j->c->name);
+  crdt_w_cstr(&b, "date"), crdt_w_cstr(&b, j->r->today);
+  crdt_w_cstr(&b, "key"), crdt_w_cstr(&b, j->r->key);
+  crdt_w_cstr(&b, "reason"), dom_value_write(&b, &reason);
+  ch->body_len = b.len;
+  if (crdt_buf_err(&b))
+    return LINLI_ETOOBIG;
+  (void)ignore;
+  if (domain_coll_id(j->c) == DOM_RESIDENT && cur_of(j, "household")[0])
+    return membership_remove(j, cur_of(j, "household"), j->r->key);
+  return 0;
+}
+
+/* resident move R --household H: the household field, and the members of
+ * both households, in one batch. */
+static int plan_move(struct job *j)
+{
+  char name[CRDT_KEY_MAX + 48], from[DOM_KEY_MAX + 1], arg[DOM_KEY_MAX + 16];
+  struct lookup l = {0, j, "", ""};
+  int rc;
+  if (domain_coll_id(j->c) != DOM_RESIDENT)
+    return dom_fail(j->e, DOM_MALFORMED, "only a resident moves");
+  if (!j->r->to)
+    return dom_fail(j->e, DOM_MALFORMED, "move needs --household H: the household it moves to");
+  if ((rc = lookup(j->view, j->scope, DOM_RESIDENT, j->r->key, &l)) < 0)
+    return rc;
+  named(j, name, sizeof name);
+  if (!rc)
+    return dom_fail(j->e, DOM_REFUSED, "%s is not registered in community %s", name, j->scope);
+  snprintf(from, sizeof from, "%s", cur_of(j, "household"));
+  snprintf(arg, sizeof arg, "household=%s", j->r->to);
+  j->verb = DOM_V_SET;
+  if ((rc = parse_arg(j, arg)))
+    return rc;
+  j->n++;
+  if (!strcmp(from, j->r->to))
+    return dom_fail(j->e, DOM_REFUSED, "%s lives in that household already", name);
+  if ((rc = check_refs(j)))
+    return rc;
+  struct dom_change *ch = change(j, DOM_RESIDENT, j->r->key, CRDT_SET);
+  if (!ch || (rc = body_of(j, ch)))
+    return LINLI_ETOOBIG;
+  struct frontier f = {ch, j};
+  rc = record_each(j->view, j->scope, j->c->name, j->r->key, fr_record, &f);
+  if (rc < 0 && rc != LINLI_ENOTFOUND)
+    return rc;
+  if (from[0] && (rc = membership_remove(j, from, j->r->key)))
+    return rc;
+  struct dom_value m = {'s', j->r->key, strlen(j->r->key), 0, {0}};
+  if (!(ch = change(j, DOM_HOUSEHOLD, j->r->to, CRDT_ADD)) || elem_body(ch, "members", &m))
+    return LINLI_ETOOBIG;
+  return 0;
+}
+
 int dom_plan(const struct dom_req *r, const struct crdt_view *v, struct dom_plan *p,
              struct dom_err *e)
 {
-  int rc;
+  int rc = 0;
   struct job *j = calloc(1, sizeof *j);
   memset(p, 0, sizeof *p);
   memset(e, 0, sizeof *e);
@@ -828,6 +970,10 @@ int dom_plan(const struct dom_req *r, const struct crdt_view *v, struct dom_plan
                   "characters", j->say ? j->say->key_name : "KEY", j->c->key_eg, DOM_KEY_MAX);
     goto out;
   }
+  if (j->verb == DOM_V_VOID || j->verb == DOM_V_MOVE) {
+    rc = j->verb == DOM_V_VOID ? plan_void(j) : plan_move(j);
+    goto out;
+  }
   int shape_ok = j->c->shape == DOM_COUNTERS ? (j->verb == DOM_V_IN || j->verb == DOM_V_OUT)
                  : j->c->shape == DOM_LOG    ? j->verb == DOM_V_ADD
                                              : (j->verb == DOM_V_ADD || j->verb == DOM_V_SET);
@@ -847,6 +993,9 @@ int dom_plan(const struct dom_req *r, const struct crdt_view *v, struct dom_plan
   }
   for (int i = 0; i < r->n_args; i++, j->n++)
     if ((rc = parse_arg(j, r->args[i])))
+      goto out;
+  for (int i = 0; i < r->n_clear; i++)
+    if (j->n == VALS_MAX || (rc = parse_clear(j, r->clear[i])))
       goto out;
   if (!j->n && j->verb != DOM_V_ADD) {
     rc = dom_fail(e, DOM_MALFORMED, "%s needs at least one %s",

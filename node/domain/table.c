@@ -193,6 +193,17 @@ static const struct dom_field proxy_f[] = {
       "送达日期（默认为设为已送达的当天）"),
     END};
 
+static const struct dom_field voided_f[] = {
+    F("collection", EVENT, KEY, 0, R, NONE, NULL, NULL, NULL, "集合", "collection", "集合",
+      "the collection of the record voided", "被作废记录的集合"),
+    F("key", EVENT, KEY, 0, R, NONE, NULL, NULL, NULL, "编号", "key", "编号",
+      "the key of the record voided", "被作废记录的编号"),
+    F("reason", EVENT, TEXT, 0, R | P, NONE, NULL, NULL, "--reason", "原因", "reason", "原因",
+      "why it was voided", "作废原因"),
+    F("date", EVENT, DATE, 0, DOM_F_TODAY, NONE, NULL, NULL, NULL, "日期", "date", "日期",
+      "the day it was voided", "作废日期"),
+    END};
+
 #define MEASURE(n, zh, he, hz)                                                                     \
   F(n, LWW, BOOL, 0, 0, NONE, NULL, NULL, NULL, zh, n, zh, he, hz)
 static const struct dom_field measures_f[] = {
@@ -237,83 +248,90 @@ static const struct dom_field approval_f[] = {
 DOMAIN_COLLECTIONS(DOM__NAME)
 #undef DOM__NAME
 
-#define C(id, shape, ne, nz, kc, kcz, kre, krz, eg, kref, kpriv, fields, ae, az)                   \
+#define C(id, shape, ne, nz, kc, kcz, kre, krz, eg, kref, kpriv, fields, ae, az, lin, lf)          \
   [DOM_##id] = {domain__name_##id, DOM_##shape, domain__scope_##id, {ne, nz}, kc, kcz, {kre, krz}, \
-                eg, kref, kpriv, fields, {ae, az}}
+                eg, kref, kpriv, fields, {ae, az}, lin, lf}
 
 const struct dom_collection domain_collections[DOM_N_COLLECTIONS] = {
     C(COMPOUND, REGISTER, "compound", "小区", "code", "小区编号",
       "the compound code, e.g. SH-C01", "小区编号，如 SH-C01", "SH-C01", NONE, 0, compound_f,
-      "A residential compound (xiaoqu) of the community.", "社区内的居民小区。"),
+      "A residential compound (xiaoqu) of the community.", "社区内的居民小区。", DOM_COMPOUND, NULL),
     C(HOUSEHOLD, REGISTER, "household", "住户", "code", "户号",
       "the compound code, '-' and building-unit-room, e.g. SH-C01-3-2-501",
       "小区编号、“-”和楼栋-单元-房号，如 SH-C01-3-2-501", "SH-C01-3-2-501", NONE, 1, household_f,
       "A household; its code is the compound code, '-' and building-unit-room.",
-      "一户住户；户号为小区编号、“-”和楼栋-单元-房号。"),
+      "一户住户；户号为小区编号、“-”和楼栋-单元-房号。", DOM_HOUSEHOLD, NULL),
     C(RESIDENT, REGISTER, "resident", "居民", "key", "居民编号",
       "a resident key, e.g. r-SH-00123", "居民编号，如 r-SH-00123", "r-SH-00123", NONE, 0,
       resident_f, "A resident, member of exactly one registered household.",
-      "一位居民，属于且只属于一户已登记的住户。"),
+      "一位居民，属于且只属于一户已登记的住户。", DOM_HOUSEHOLD, "household"),
     C(GRID, REGISTER, "grid", "网格", "key", "网格编号", "a grid key, e.g. SH-G1",
       "网格编号，如 SH-G1", "SH-G1", NONE, 0, grid_f,
       "A grid of the community; its households name it (linli household set ... grid=).",
-      "社区的一个网格；住户登记所属网格（linli household set ... grid=）。"),
+      "社区的一个网格；住户登记所属网格（linli household set ... grid=）。", DOM_GRID, NULL),
     C(VOLUNTEER, REGISTER, "volunteer", "志愿者", "key", "志愿者编号",
       "a volunteer key, e.g. SH-V01", "志愿者编号，如 SH-V01", "SH-V01", NONE, 0, volunteer_f,
-      "A volunteer of the community.", "社区志愿者。"),
+      "A volunteer of the community.", "社区志愿者。", DOM_GRID, "grid"),
     C(GATE_CHECK, LOG, "gate check", "卡口登记", "gate", "卡口",
       "the gate, e.g. SH-C01-gate", "卡口编号，如 SH-C01-gate", "SH-C01-gate", NONE, 0,
       gate_check_f,
       "A gate check: ask, measure the temperature, check, register (一问二测三查四登记).",
-      "卡口登记：一问二测三查四登记。"),
+      "卡口登记：一问二测三查四登记。", NONE, NULL),
     C(HEALTH_CHECK, LOG, "health check", "健康检查", "resident", "居民编号",
       "the resident key, e.g. r-SH-00123", "居民编号，如 r-SH-00123", "r-SH-00123", DOM_RESIDENT,
       0, health_check_f, "A daily health check of a resident (temperatures in tenths of a degree).",
-      "居民的每日健康检查（体温以 0.1 度为单位存储）。"),
+      "居民的每日健康检查（体温以 0.1 度为单位存储）。", DOM_RESIDENT, NULL),
     C(CASE, REGISTER, "case", "病例", "case", "病例编号",
       "a case key, e.g. case-SH-07", "病例编号，如 case-SH-07", "case-SH-07", NONE, 0, case_f,
       "A case: a resident who is confirmed, suspected, has a fever or is a close contact, from a "
       "start date until released.",
-      "病例：确诊、疑似、发热或密切接触的居民，自开始日期起至解除之日。"),
+      "病例：确诊、疑似、发热或密切接触的居民，自开始日期起至解除之日。", DOM_RESIDENT, "resident"),
     C(DISINFECTION, LOG, "disinfection round", "消杀记录", "compound", "小区编号",
       "the compound code, e.g. SH-C01", "小区编号，如 SH-C01", "SH-C01", DOM_COMPOUND, 0,
       disinfection_f, "A disinfection round in a registered compound.",
-      "在已登记小区进行的一次消杀。"),
+      "在已登记小区进行的一次消杀。", DOM_COMPOUND, NULL),
     C(STOCK, COUNTERS, "stock", "库存", "stock", "库存编号", "a stock key, e.g. SH-stock",
       "库存编号，如 SH-stock", "SH-stock", NONE, 0, NULL,
       "Supply stock counters (rice_kg, vegetables_kg, meat_kg...), whole numbers; concurrent "
       "deliveries and hand-outs on several nodes add up.",
-      "物资库存计数（rice_kg、vegetables_kg、meat_kg……），整数；多个节点上的入库与发放会累加。"),
+      "物资库存计数（rice_kg、vegetables_kg、meat_kg……），整数；多个节点上的入库与发放会累加。", NONE, NULL),
     C(DISTRIBUTION, LOG, "hand-out", "发放记录", "household", "户号",
       "the household code, e.g. SH-C01-3-2-501", "户号，如 SH-C01-3-2-501", "SH-C01-3-2-501",
       DOM_HOUSEHOLD, 1, distribution_f,
       "Supplies handed to a household: free relief, a delivered group order or proxy purchase.",
-      "发放给住户的物资：免费救助、已送达的团购或代购。"),
+      "发放给住户的物资：免费救助、已送达的团购或代购。", DOM_HOUSEHOLD, NULL),
     C(ORDER, REGISTER, "group order", "团购单", "order", "团购单号",
       "an order key, e.g. SH-go-0001", "团购单号，如 SH-go-0001", "SH-go-0001", NONE, 0, order_f,
       "A household's group-purchase order. When it reaches delivered, a distribution of kind "
       "group is logged for the household.",
-      "住户的团购订单；送达时为该户记一条团购发放记录。"),
+      "住户的团购订单；送达时为该户记一条团购发放记录。", DOM_HOUSEHOLD, "household"),
     C(PROXY, REGISTER, "proxy request", "代购单", "request", "代购单号",
       "a request key, e.g. SH-px-0001", "代购单号，如 SH-px-0001", "SH-px-0001", NONE, 0, proxy_f,
       "A proxy purchase (medicine for special cases). When it reaches delivered, a distribution "
       "of kind proxy is logged for the household.",
-      "代购（特殊情况的药品）；送达时为该户记一条代购发放记录。"),
+      "代购（特殊情况的药品）；送达时为该户记一条代购发放记录。", DOM_HOUSEHOLD, "household"),
     C(MEASURES, REGISTER, "six-measures checklist", "六个到位", "compound", "小区编号",
       "the compound code, e.g. SH-C01", "小区编号，如 SH-C01", "SH-C01", DOM_COMPOUND, 0,
       measures_f,
       "The six measures of a registered compound (publicity, closed management, screening, "
       "disinfection, supply, mobilisation); all six in place is one condition of epidemic-free.",
-      "已登记小区的六个到位（宣传、封闭管理、排查、消杀、保障、动员）；全部到位是无疫情的条件之一。"),
+      "已登记小区的六个到位（宣传、封闭管理、排查、消杀、保障、动员）；全部到位是无疫情的条件之一。", DOM_COMPOUND, NULL),
     C(DECLARATION, REGISTER, "declaration", "无疫情申报", "declaration", "申报编号",
       "the compound code, e.g. SH-C01", "小区编号，如 SH-C01", "SH-C01", DOM_COMPOUND, 0,
       declaration_f, "A community's declaration that a compound is epidemic-free (linli declare).",
-      "社区申报某小区为无疫情小区（linli declare）。"),
+      "社区申报某小区为无疫情小区（linli declare）。", DOM_COMPOUND, NULL),
     C(APPROVAL, REGISTER, "approval", "审批", "key", "编号",
       "COMMUNITY/COMPOUND, e.g. shihua/SH-C01", "社区/小区，如 shihua/SH-C01", "shihua/SH-C01",
       NONE, 0, approval_f,
       "The hub's decision on a declaration, in the district scope (linli approve, linli reject).",
-      "区里对申报的审批结果，记在区的范围内（linli approve、linli reject）。"),
+      "区里对申报的审批结果，记在区的范围内（linli approve、linli reject）。", NONE, NULL),
+    C(VOIDED, LOG, "void", "作废记录", "void", "作废编号",
+      "COLLECTION/KEY of the record voided, e.g. resident/r-SH-00123",
+      "被作废记录的 集合/编号，如 resident/r-SH-00123", "resident/r-SH-00123", NONE, 0, voided_f,
+      "Why a record was voided (linli COMMAND void KEY --reason TEXT): the void itself is a "
+      "tombstone of the record.",
+      "记录作废的原因（linli COMMAND void KEY --reason TEXT）；作废本身是该记录的删除标记。",
+      NONE, NULL),
 };
 
 /* CMD(cmd, sub, coll, verbs, KEY, kind, about_en, about_zh) */
@@ -323,7 +341,8 @@ const struct dom_command domain_commands[] = {
     CMD("compound", NULL, COMPOUND, DOM_V_REGISTER, "COMPOUND", NULL, "The residential compounds",
         "居民小区"),
     CMD("household", NULL, HOUSEHOLD, DOM_V_REGISTER, "HOUSEHOLD", NULL, "The households", "住户"),
-    CMD("resident", NULL, RESIDENT, DOM_V_REGISTER, "RESIDENT", NULL, "The residents", "居民"),
+    CMD("resident", NULL, RESIDENT, DOM_V_REGISTER | DOM_V_MOVE, "RESIDENT", NULL, "The residents",
+        "居民"),
     CMD("grid", NULL, GRID, DOM_V_REGISTER, "GRID", NULL, "The grids", "网格"),
     CMD("volunteer", NULL, VOLUNTEER, DOM_V_REGISTER, "VOLUNTEER", NULL, "The volunteers",
         "志愿者"),

@@ -356,7 +356,9 @@ int dom_parse(const struct dom_field *f, const char *s, const char *today, struc
 
 void dom_value_write(struct crdt_buf *b, const struct dom_value *v)
 {
-  if (v->t == 'i')
+  if (v->t == 'n')
+    crdt_w_nil(b);
+  else if (v->t == 'i')
     crdt_w_int(b, v->i);
   else if (v->t == 'b')
     crdt_w_bool(b, v->i != 0);

@@ -405,6 +405,16 @@ struct crdt_view store_read_view(struct store_read *r)
   return store__view(&r->tv);
 }
 
+MDB_txn *store__read_txn(struct store_read *r)
+{
+  return r->tv.txn;
+}
+
+struct store *store__read_store(struct store_read *r)
+{
+  return r->s;
+}
+
 int store_read_op(struct store_read *r, const char *scope, uint64_t hlc,
                   const uint8_t id[CRDT_ID_BYTES], uint8_t *buf, size_t cap)
 {

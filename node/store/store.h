@@ -166,6 +166,13 @@ struct crdt_view store_read_view(struct store_read *r);
 int store_read_op(struct store_read *r, const char *scope, uint64_t hlc,
                   const uint8_t id[CRDT_ID_BYTES], uint8_t *buf, size_t cap);
 
+/* As store_range_each, through the snapshot rd: raw is valid during fn. */
+int store_read_range(struct store_read *rd, const char *scope, const struct store_bound *lo,
+                     const struct store_bound *hi, size_t limit,
+                     int (*fn)(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw,
+                               size_t len),
+                     void *arg);
+
 /* Reads rows inside one read transaction: fn gets a crdt_view whose get and
  * scan see one consistent snapshot (put and del fail with LINLI_EINVAL); the
  * view and its pointers are valid during fn only. */

@@ -57,6 +57,9 @@ int store__begin(struct store *s, int read_only, MDB_txn **txn);
  * MDB_MAP_FULL. fn returns >= 0 to commit (returned), < 0 to abort. */
 int store__write(struct store *s, int (*fn)(struct store *, MDB_txn *, void *), void *arg);
 int store__read(struct store *s, int (*fn)(struct store *, MDB_txn *, void *), void *arg);
+/* The transaction and store of an explicit read handle (store_read_begin). */
+MDB_txn *store__read_txn(struct store_read *r);
+struct store *store__read_store(struct store_read *r);
 
 #define STORE_OPKEY_MAX (CRDT_SCOPE_MAX + 9 + CRDT_ID_BYTES)
 size_t store__op_key(uint8_t *k, const char *scope, size_t sl, uint64_t hlc, const uint8_t *id);

@@ -338,3 +338,14 @@ int store_range_each(struct store *s, const char *scope, const struct store_boun
     return LINLI_ETOOBIG;
   return store__read(s, each_txn, &a);
 }
+
+int store_read_range(struct store_read *rd, const char *scope, const struct store_bound *lo,
+                     const struct store_bound *hi, size_t limit,
+                     int (*fn)(void *, uint64_t, const uint8_t *, const uint8_t *, size_t),
+                     void *arg)
+{
+  struct each_arg a = {scope, lo, hi, limit, fn, arg};
+  if (strlen(scope) > CRDT_SCOPE_MAX)
+    return LINLI_ETOOBIG;
+  return each_txn(store__read_store(rd), store__read_txn(rd), &a);
+}

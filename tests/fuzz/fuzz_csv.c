@@ -118,8 +118,8 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
   if (c.problems)
     FUZZ_ASSERT(c.n_rows == 0); /* nothing to plan */
   struct crdt_view v = crdt_memview_view(store_);
-  struct dom_req base = {coll, NULL, 0, NULL, NULL, 0, FUZZ_SCOPE, "qiaokou", NULL,
-                         "2020-03-02", "08:00:00", 1};
+  struct dom_req base = {.coll = coll, .home = FUZZ_SCOPE, .district = "qiaokou",
+                         .today = "2020-03-02", .now = "08:00:00", .upsert = 1};
   for (size_t i = 0; i < c.n_rows; i++) {
     struct dom_err e;
     int rc = csv_plan(&c, i, &base, &v, &plan, &e);
