@@ -142,6 +142,8 @@ static int check_rows(void *arg, const struct crdt_view *v)
       row_problem(k->c, i, &e);
       continue;
     }
+    if ((rc = dom_index_note(k->base.index, k->plan))) /* later rows see this one */
+      return k->rc = rc;
     if (!k->c->problems && (rc = cli_batch_add_plan(k->batch, k->plan)))
       return k->rc = rc;
     if (k->c->n_rows >= 2000 && (i + 1) % 1000 == 0)
@@ -192,7 +194,9 @@ int cli_cmd_import_csv(const struct cli_cmd *cmd, struct cli_args *a)
   k.batch = batch;
   k.base = (struct dom_req){.coll = coll, .home = w->c.scopes[0],
                             .district = w->c.trust ? w->c.district : NULL, .scope = a->scope,
-                            .today = today, .now = now, .upsert = 1};
+                            .today = today, .now = now, .upsert = 1, .force = a->force};
+  if ((rc = dom_index_new(&k.base.index)))
+    goto out_fail;
   rc = cli_writer_read(w, check_rows, &k);
   print_problems(&c, &shown);
   if (rc && rc != LINLI_ENOTFOUND)
@@ -214,6 +218,7 @@ out_bad:
 out_fail:
   ret = cli_fail("cannot import %s: %s", a->pos[1], linli_strerror(rc));
 out:
+  dom_index_free(k.base.index);
   free(k.plan);
   cli_batch_free(batch);
   cli_writer_close(w);

@@ -482,7 +482,7 @@ static const struct cli_cmd cli_cmds[] = {
     {"export", cli_cmd_export, CLI_O_DATA | CLI_O_SCOPE, 1, 1, "--data DIR [--scope S] FILE",
      "  Writes every op of the node's scopes (or one) to a bundle FILE, for a USB\n"
      "  stick to a node with no link (works with linlid running or stopped)."},
-    {"import-csv", cli_cmd_import_csv, CLI_O_DATA | CLI_O_SCOPE, 2, 2,
+    {"import-csv", cli_cmd_import_csv, CLI_O_DATA | CLI_O_SCOPE | CLI_O_FORCE, 2, 2,
      "--data DIR [--scope S] households|residents FILE",
      "  Imports households or residents from a UTF-8 CSV file with a header row:\n"
      "    households: code,compound,unit,head,phone,hardship  (code = compound-building-unit-room)\n"
@@ -503,7 +503,7 @@ static const struct cli_cmd cli_cmds[] = {
      "  disappears on every node as the write spreads (through linlid if it runs)."},
     {"check", cli_cmd_check,
      CLI_O_DATA | CLI_O_TEMP | CLI_O_COUGH | CLI_O_DATE | CLI_O_PERSON | CLI_O_VISITOR |
-         CLI_O_DIRECTION | CLI_O_PURPOSE | CLI_O_LIST | CLI_O_FEVER,
+         CLI_O_DIRECTION | CLI_O_PURPOSE | CLI_O_LIST | CLI_O_FEVER | CLI_O_FORCE,
      1, 2,
      "--data DIR health RESIDENT --temp 36.8 [--cough] [--date D] | gate GATE "
      "--person R|--visitor NAME --direction in|out --temp T --purpose TEXT [--date D] | "
@@ -517,7 +517,7 @@ static const struct cli_cmd cli_cmds[] = {
      "  with a fever (37.3 °C or more), in a compound or grid (works with linlid stopped)."},
     {"case", cli_cmd_case,
      CLI_O_DATA | CLI_O_RESIDENT | CLI_O_COMPOUND | CLI_O_CATEGORY | CLI_O_START | CLI_O_DATE |
-         CLI_O_LIST | CLI_O_OPEN | CLI_O_CLOSED | CLI_O_DUEBY,
+         CLI_O_LIST | CLI_O_OPEN | CLI_O_CLOSED | CLI_O_DUEBY | CLI_O_FORCE,
      1, 2,
      "--data DIR open CASEKEY --resident R --compound C --category "
      "confirmed|suspected|fever|close_contact --start D | release CASEKEY --date D | "
@@ -644,7 +644,7 @@ static const struct {
     F("--raw", CLI_O_RAW, raw),             F("--wide", CLI_O_WIDE, wide),
     F("--voided", CLI_O_VOIDED, voided),    F("--fever", CLI_O_FEVER, fever),
     F("--open", CLI_O_OPEN, open),          F("--closed", CLI_O_CLOSED, closed),
-    F("--desc", CLI_O_DESC, desc),
+    F("--desc", CLI_O_DESC, desc),          F("--force", CLI_O_FORCE, force),
 };
 #undef V
 #undef F

@@ -90,7 +90,8 @@ static int write_job(struct job *j, int at)
   }
   struct dom_req r = {.coll = domain_coll_id(j->c), .cmd = j->cmd, .verb = j->vbit, .key = j->key,
                       .args = j->a->pos + at, .n_args = j->a->n_pos - at, .clear = j->a->clear,
-                      .n_clear = j->a->n_clear, .reason = j->a->reason, .to = j->a->household};
+                      .n_clear = j->a->n_clear, .reason = j->a->reason, .to = j->a->household,
+                      .force = j->a->force};
   if ((rc = cli_plan_write(w, &r, j->who, p, &stored)))
     goto out;
   if (j->c->key_private)
@@ -662,7 +663,7 @@ int cli_records_cmd(const char *name, struct cli_cmd *out, char *buf, size_t cap
   }
   *out = (struct cli_cmd){d->cmd, cli_cmd_records,
                           CLI_O_DATA | CLI_O_VERBS | CLI_O_LIST | CLI_O_DATE | CLI_O_HOUSEHOLD |
-                              CLI_O_KIND | CLI_O_CLEAR | CLI_O_REASON,
+                              CLI_O_KIND | CLI_O_CLEAR | CLI_O_REASON | CLI_O_FORCE,
                           1, -1, usage, help};
   return 0;
 }

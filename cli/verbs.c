@@ -85,7 +85,8 @@ static int record(struct cli_args *a, int coll, unsigned verb, const char *key, 
     cli_writer_close(w);
     return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
   }
-  struct dom_req r = {.coll = coll, .verb = verb, .key = key, .args = args, .n_args = n};
+  struct dom_req r = {.coll = coll, .verb = verb, .key = key, .args = args, .n_args = n,
+                      .force = a->force};
   if ((rc = cli_plan_write(w, &r, "linli", p, &stored)) == CLI_OK)
     fprintf(stderr, "linli: %s (stored %s)\n", said, cli_writer_where(w));
   free(p);

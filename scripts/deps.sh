@@ -6,6 +6,10 @@ set -euo pipefail
 PKGS=(gcc make cmake pkg-config libzmq3-dev liblmdb-dev lmdb-utils libsodium-dev libmsgpack-dev)
 # The district's time zone (linlid.conf `timezone`) is read from zoneinfo.
 PKGS+=(tzdata)
+# Tests in a real browser (the printable sheets, the web console): Debian's
+# Chromium and its driver, Selenium for Debian's python3, CJK fonts; and the
+# test scripts' JSON reading.
+PKGS+=(chromium chromium-driver python3-selenium fonts-noto-cjk python3)
 # The man pages' checks (groff) and the .deb's (dist/check-deb.sh): CPack's
 # dependency list (dpkg-shlibdeps), systemd-analyze, and systemd-nspawn to
 # boot systemd in a throwaway copy of the machine and run the unit there.

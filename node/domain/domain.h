@@ -593,6 +593,31 @@ struct dom_plan {
   char note[DOM_MSG_MAX]; /* a remark that is not a refusal, or "" */
 };
 
+/* The plan's index (index.c): residents by ID number and by name and phone,
+ * each resident's household, each household's compound, the registered
+ * gates, for the checks that stop duplicates and mismatches. A caller that
+ * plans many rows (CSV) keeps one and notes each accepted plan into it, so
+ * the rows are checked against each other too; NULL makes dom_plan build
+ * one for the one action when a check needs it. */
+struct dom_index;
+int dom_index_new(struct dom_index **out);
+void dom_index_free(struct dom_index *ix);
+/* Fills the index from the snapshot v (once; later calls do nothing). */
+int dom_index_build(struct dom_index *ix, const struct crdt_view *v, const char *scope);
+/* Adds what the plan's changes register (residents, households). */
+int dom_index_note(struct dom_index *ix, const struct dom_plan *p);
+const char *dom_index_resident_by_id(const struct dom_index *ix, const char *id);
+const char *dom_index_resident_by_person(const struct dom_index *ix, const char *name,
+                                         const char *phone);
+const char *dom_index_household_of(const struct dom_index *ix, const char *resident);
+const char *dom_index_compound_of(const struct dom_index *ix, const char *household);
+/* The household whose members hold resident, or NULL. */
+const char *dom_index_member_of(const struct dom_index *ix, const char *resident);
+/* The compound whose gates hold gate, or NULL. */
+const char *dom_index_gate(const struct dom_index *ix, const char *gate);
+/* "name|phone digits": how a person is known. */
+void dom_person_key(const char *name, const char *phone, char *out, size_t cap);
+
 /* A staff action. */
 struct dom_req {
   int coll;                    /* enum dom_coll */
@@ -612,6 +637,9 @@ struct dom_req {
   int n_clear;
   const char *reason;          /* void: why (required) */
   const char *to;              /* move: the household a resident moves to */
+  int force;                   /* let through what a check would stop but a clerk may
+                                  know better (a second resident with one ID number...) */
+  struct dom_index *index;     /* NULL: built for this action when needed */
 };
 
 /* Checks r against the records of v (one read snapshot) and fills p with the

@@ -39,6 +39,7 @@ struct job {
   unsigned verb;
   struct val v[VALS_MAX];
   int n;
+  struct dom_index *own_index; /* built for this action when r->index is NULL */
   /* the record before the change */
   int found;
   char cur[DOM_FIELDS_MAX][CUR_MAX]; /* lww values of the fields, as text */
@@ -459,6 +460,42 @@ static int check_state(struct job *j)
 
 /* ---- the rules of a collection ---- */
 
+/* The index the duplicate and mismatch checks read, built on first use. */
+static int index_of(struct job *j, struct dom_index **out)
+{
+  struct dom_index *ix = j->r->index;
+  int rc;
+  if (!ix && !j->own_index && (rc = dom_index_new(&j->own_index)))
+    return rc;
+  if (!ix)
+    ix = j->own_index;
+  if ((rc = dom_index_build(ix, j->view, j->scope)))
+    return rc;
+  *out = ix;
+  return 0;
+}
+
+/* A refusal a clerk may override with --force (the sentence says so). */
+static int unless_forced(struct job *j, const char *field, const char *fmt, const char *a,
+                         const char *b, const char *c)
+{
+  if (j->r->force)
+    return DOM_OK;
+  snprintf(j->e->field, sizeof j->e->field, "%s", field);
+  char msg[DOM_MSG_MAX - 40];
+  snprintf(msg, sizeof msg, fmt, a, b, c);
+  return dom_fail(j->e, DOM_REFUSED, "%s (if this is right, give --force)", msg);
+}
+
+static const char *given_text(struct job *j, const char *name, char *buf, size_t cap)
+{
+  struct val *v = given(j, name);
+  if (!v || v->v.t != 's')
+    return NULL;
+  snprintf(buf, cap, "%.*s", (int)v->v.len, v->v.s);
+  return buf;
+}
+
 static int household_rule(struct job *j)
 {
   struct val *v = given(j, "compound");
@@ -471,48 +508,47 @@ static int household_rule(struct job *j)
     return dom_fail(j->e, DOM_REFUSED,
                     "a household code is its compound's code, '-' and building-unit-room (e.g. "
                     "%s-3-2-501): the code and compound=%s do not fit", c, c);
+  /* building-unit-room: three parts at least after the compound */
+  int parts = 1;
+  for (const char *p = j->r->key + cl + 1; *p; p++)
+    parts += *p == '-' && p[1] && p[1] != '-';
+  if (parts < 3 && j->verb == DOM_V_ADD)
+    return unless_forced(j, "compound", "the household code %s has no building-unit-room after "
+                         "its compound's code (e.g. %s-3-2-501)%s", "", c, "");
   return DOM_OK;
 }
 
-/* Is the resident a member of a household other than home? */
-struct member {
-  const char *key, *home;
-  size_t ql; /* scope 00 household 00 */
-  int elsewhere;
-};
-
-static int on_member(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+/* No second resident with one ID number, nor with one name and phone. */
+static int resident_duplicates(struct job *j)
 {
-  static const char field[] = "members"; /* with its 00 */
-  struct member *m = arg;
-  const uint8_t *hh = k + m->ql, *end = k + kl;
-  (void)v, (void)vl;
-  if (hh >= end || hh[0] == CRDT_ROW_LOG)
-    return 0;
-  const uint8_t *z = memchr(hh, 0, (size_t)(end - hh));
-  /* hh 00 'E' members 00 u16be(len) element id */
-  if (!z || (size_t)(end - z) < 2 + sizeof field + 2 + CRDT_ID_BYTES || z[1] != CRDT_ROW_ELEM ||
-      memcmp(z + 2, field, sizeof field))
-    return 0;
-  const uint8_t *e = z + 2 + sizeof field;
-  size_t el = (size_t)e[0] << 8 | e[1];
-  struct crdt_mp r;
-  const char *s;
-  uint32_t sl;
-  if ((size_t)(end - e) != 2 + el + CRDT_ID_BYTES)
-    return 0;
-  crdt_mp_init(&r, e + 2, el);
-  if (crdt_mp_str(&r, &s, &sl) || sl != strlen(m->key) || memcmp(s, m->key, sl))
-    return 0;
-  if ((size_t)(z - hh) != strlen(m->home) || memcmp(hh, m->home, (size_t)(z - hh)))
-    m->elsewhere = 1;
-  return 0;
+  char id[32], name[DOM_TEXT_MAX + 1], phone[32], nb[DOM_TEXT_MAX + 1], pb[32];
+  struct dom_index *ix;
+  int rc;
+  const char *idv = given_text(j, "id_number", id, sizeof id);
+  const char *nv = given_text(j, "name", name, sizeof name);
+  const char *pv = given_text(j, "phone", phone, sizeof phone);
+  if (!idv && !nv && !pv)
+    return DOM_OK;
+  if ((rc = index_of(j, &ix)))
+    return rc;
+  const char *other = idv ? dom_index_resident_by_id(ix, idv) : NULL;
+  if (other && strcmp(other, j->r->key))
+    return unless_forced(j, "id_number", "that ID number is registered already, to resident %s%s%s",
+                         other, "", "");
+  snprintf(nb, sizeof nb, "%s", nv ? nv : cur_of(j, "name"));
+  snprintf(pb, sizeof pb, "%s", pv ? pv : cur_of(j, "phone"));
+  other = nb[0] && pb[0] && (nv || pv) ? dom_index_resident_by_person(ix, nb, pb) : NULL;
+  if (other && strcmp(other, j->r->key))
+    return unless_forced(j, "name", "a resident of the same name and phone is registered already: "
+                         "resident %s%s%s", other, "", "");
+  return DOM_OK;
 }
 
-/* A resident belongs to one household: its household field, and the
- * members set of that household (written with it). */
 static int resident_rule(struct job *j)
 {
+  int rc = resident_duplicates(j);
+  if (rc)
+    return rc;
   struct val *v = given(j, "household");
   const char *was = cur_of(j, "household");
   char name[CRDT_KEY_MAX + 48], home[DOM_KEY_MAX + 1];
@@ -526,16 +562,11 @@ static int resident_rule(struct job *j)
     return snprintf(j->e->field, sizeof j->e->field, "household"), dom_fail(j->e, DOM_REFUSED,
                     "%s is already in another household; a resident belongs to one household "
                     "(register the move as a new resident key)", name);
-  uint8_t q[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + 4];
-  const char *hh = domain_name(DOM_HOUSEHOLD);
-  int ql = crdt_row_prefix(q, sizeof q, j->scope, strlen(j->scope), hh, strlen(hh), NULL, 0);
-  if (ql < 0)
-    return ql;
-  struct member m = {j->r->key, home, (size_t)ql, 0};
-  int rc = j->view->scan(j->view->ctx, q, (size_t)ql, on_member, &m);
-  if (rc < 0 && rc != LINLI_ENOTFOUND)
+  struct dom_index *ix;
+  if ((rc = index_of(j, &ix)))
     return rc;
-  if (m.elsewhere)
+  const char *member_of = dom_index_member_of(ix, j->r->key);
+  if (member_of && strcmp(member_of, home))
     return snprintf(j->e->field, sizeof j->e->field, "household"), dom_fail(j->e, DOM_REFUSED,
                     "%s is already a member of another household; a resident belongs to one "
                     "household", name);
@@ -567,8 +598,13 @@ static int distribution_rule(struct job *j)
   return DOM_OK;
 }
 
+static int lives_rule(struct job *j, const char *place_field);
+
 static int case_rule(struct job *j)
 {
+  int rc = lives_rule(j, "compound");
+  if (rc)
+    return rc;
   struct val *rel = given(j, "release_date");
   char name[CRDT_KEY_MAX + 48];
   const char *start = cur_of(j, "start_date");
@@ -585,10 +621,48 @@ static int case_rule(struct job *j)
 
 static int gate_rule(struct job *j)
 {
+  struct dom_index *ix;
+  int rc;
   if (j->verb == DOM_V_ADD && !given(j, "person") == !given(j, "visitor"))
     return dom_fail(j->e, DOM_MALFORMED,
                     "a gate check names the resident (person=) or the visitor (visitor=), one of "
                     "the two");
+  if ((rc = index_of(j, &ix)))
+    return rc;
+  if (!dom_index_gate(ix, j->r->key))
+    return unless_forced(j, "", "gate %s is not a registered gate of a compound: register it "
+                         "first with linli compound set COMPOUND gates+=%s%s", j->r->key,
+                         j->r->key, "");
+  return DOM_OK;
+}
+
+/* The resident a record names lives in the household (or compound) it
+ * names. */
+static int lives_rule(struct job *j, const char *place_field)
+{
+  char res[DOM_KEY_MAX + 1], place[DOM_KEY_MAX + 1];
+  struct dom_index *ix;
+  int rc;
+  const char *r = given_text(j, "resident", res, sizeof res);
+  const char *p = given_text(j, place_field, place, sizeof place);
+  if (!r && !p)
+    return DOM_OK;
+  if (!r)
+    r = cur_of(j, "resident");
+  if (!p)
+    p = cur_of(j, place_field);
+  if (!r[0] || !p[0])
+    return DOM_OK;
+  if ((rc = index_of(j, &ix)))
+    return rc;
+  const char *hh = dom_index_household_of(ix, r);
+  const char *at = hh && !strcmp(place_field, "compound") ? dom_index_compound_of(ix, hh) : hh;
+  if (at && strcmp(at, p)) {
+    if (!strcmp(place_field, "compound"))
+      return unless_forced(j, "compound", "resident %s lives in compound %s, not in %s", r, at, p);
+    return unless_forced(j, "resident", "resident %s is not a member of that household%s%s", r,
+                         "", "");
+  }
   return DOM_OK;
 }
 
@@ -605,6 +679,8 @@ static int rule(struct job *j)
     return case_rule(j);
   case DOM_GATE_CHECK:
     return gate_rule(j);
+  case DOM_PROXY:
+    return lives_rule(j, "household");
   default:
     return DOM_OK;
   }
@@ -1015,6 +1091,7 @@ int dom_plan(const struct dom_req *r, const struct crdt_view *v, struct dom_plan
 out:
   if (rc)
     p->n = 0; /* a refused plan holds no change */
+  dom_index_free(j->own_index);
   free(j);
   return rc;
 }

@@ -108,6 +108,13 @@ static void registry(struct gen *g, uint64_t t0)
     KS("community", g->c->scope);
     KS("name", name);
     emit(g, t0, domain_name(DOM_COMPOUND), code, CRDT_SET, &b_);
+    char gate[48]; /* its gate, where the gate checks are logged */
+    snprintf(gate, sizeof gate, "%s-gate", code);
+    BODY(1);
+    crdt_w_cstr(&b_, "gates");
+    crdt_w_array(&b_, 1);
+    crdt_w_cstr(&b_, gate);
+    emit(g, t0, domain_name(DOM_COMPOUND), code, CRDT_ADD, &b_);
     /* Most compounds have all six measures; the last lacks supply. */
     BODY(6);
     KB("closed", 1);
@@ -264,6 +271,19 @@ static void daily(struct gen *g, int day, uint64_t t)
     if (visitor)
       KS("visitor", who);
     emit(g, at, domain_name(DOM_GATE_CHECK), key, CRDT_APPEND, &b_);
+  }
+  /* Disinfection: most compounds every day, of gates and stairwells. */
+  for (int i = 0; i < g->c->compounds; i++) {
+    char code[32];
+    if (below(g, 10) == 0)
+      continue; /* a day missed now and then */
+    compound_code(g, i, code, sizeof code);
+    BODY(3);
+    KS("area", below(g, 2) ? "卡口、楼道" : "楼道、电梯");
+    KS("by", "消杀队");
+    KS("date", date);
+    emit(g, t + 1800000u + (uint64_t)i * 1000, domain_name(DOM_DISINFECTION), code, CRDT_APPEND,
+         &b_);
   }
   /* Supplies: a delivery every third day, hand-outs every day. */
   char stock[32];

@@ -193,8 +193,15 @@ rc=0
 "$LINLI" check --data "$T/a" health r-1 --temp warm 2>/dev/null || rc=$?
 [[ $rc -eq 2 ]] || die "--temp warm is not a usage error"
 "$LINLI" check --data "$T/a" health r-1 --temp 36.8 --cough >/dev/null 2>&1 || die "health check"
+rc=0
+"$LINLI" check --data "$T/a" gate SH-C01-gate --visitor 'Courier' --direction in --temp 36.5 \
+  --purpose delivery >/dev/null 2>"$T/err" || rc=$?
+[[ $rc -eq 1 ]] && grep -q 'not a registered gate.*--force' "$T/err" || die "an unregistered gate: $rc $(cat "$T/err")"
+"$LINLI" compound set --data "$T/a" SH-C01 gates+=SH-C01-gate >/dev/null 2>&1 || die "register the gate"
 "$LINLI" check --data "$T/a" gate SH-C01-gate --visitor 'Courier' --direction in --temp 36.5 \
   --purpose delivery >/dev/null 2>&1 || die "gate check"
+"$LINLI" check --data "$T/a" gate SH-C01-side --visitor 'Courier' --direction out --temp 36.5 \
+  --purpose delivery --force >/dev/null 2>&1 || die "gate check --force"
 "$LINLI" check --help | grep -q 'usage: linli check' || die "check --help"
 ok "check refuses 45 °C, unknown residents, future dates; records good checks"
 
