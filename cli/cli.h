@@ -25,7 +25,7 @@ enum {
   CLI_O_COMPOUND_N, CLI_O_CATEGORY_N, CLI_O_START_N, CLI_O_COUGH_N, CLI_O_VERBS_N, CLI_O_RAW_N,
   CLI_O_WHERE_N, CLI_O_SINCE_N, CLI_O_UNTIL_N, CLI_O_GRID_N, CLI_O_SORT_N, CLI_O_LIMIT_N,
   CLI_O_WIDE_N, CLI_O_VOIDED_N, CLI_O_HOUSEHOLD_N, CLI_O_KIND_N, CLI_O_FEVER_N, CLI_O_OPEN_N,
-  CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N,
+  CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -70,6 +70,8 @@ enum {
 #define CLI_O_HTML CLI_O(CLI_O_HTML_N)
 #define CLI_O_CLEAR CLI_O(CLI_O_CLEAR_N) /* repeatable */
 #define CLI_O_FORCE CLI_O(CLI_O_FORCE_N) /* a flag: past a check a clerk may override */
+#define CLI_O_ENCODING CLI_O(CLI_O_ENCODING_N)
+#define CLI_O_PLAIN CLI_O(CLI_O_PLAIN_N) /* a flag */
 /* What every list takes. */
 #define CLI_O_LIST                                                                                 \
   (CLI_O_WHERE | CLI_O_SINCE | CLI_O_UNTIL | CLI_O_COMPOUND | CLI_O_GRID | CLI_O_SORT |            \
@@ -82,12 +84,12 @@ struct cli_args {
   const char *data, *scope, *community, *listen, *district, *hub, *days, *reason, *out;
   const char *temp, *date, *person, *visitor, *direction, *purpose, *resident, *compound,
       *category, *start;
-  const char *since, *until, *grid, *sort, *limit, *household, *kind, *due_by, *html;
+  const char *since, *until, *grid, *sort, *limit, *household, *kind, *due_by, *html, *encoding;
   const char *where[CLI_WHERE_MAX];
   int n_where;
   const char *clear[CLI_WHERE_MAX];
   int n_clear;
-  int json, cough, raw, wide, voided, fever, open, closed, desc, force;
+  int json, cough, raw, wide, voided, fever, open, closed, desc, force, plain;
   int help; /* --help was given: run() prints the help of its verb (CLI_O_VERBS) */
   const char *pos[CLI_POS_MAX];
   int n_pos;

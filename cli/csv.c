@@ -8,8 +8,10 @@
  * through linlid if it runs, else into the node opened here under its lock. */
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "domain.h"
@@ -61,6 +63,54 @@ static char *slurp(const char *path, size_t *len)
   buf[n] = 0;
   *len = n;
   return buf;
+}
+
+/* Text in `from` (an iconv name) as UTF-8, in a new buffer with a byte of
+ * room after it; NULL if it is not that encoding (errno says why). */
+static char *convert(const char *from, const char *in, size_t len, size_t *out_len)
+{
+  iconv_t cd = iconv_open("UTF-8", from);
+  if (cd == (iconv_t)-1)
+    return NULL;
+  size_t cap = 4 * len + 16, left = cap - 1;
+  char *out = malloc(cap), *o = out, *i = (char *)in;
+  size_t il = len;
+  if (out && iconv(cd, &i, &il, &o, &left) == (size_t)-1) {
+    free(out);
+    out = NULL;
+  }
+  iconv_close(cd);
+  if (out) {
+    *out_len = (size_t)(o - out);
+    out[*out_len] = 0;
+  }
+  return out;
+}
+
+/* The file as UTF-8: as it is when it is UTF-8 (and --encoding does not
+ * say otherwise), else converted from GB18030 (the superset of GBK, which
+ * Excel writes in a Chinese locale) or the encoding given, saying so. */
+static char *as_utf8(char *buf, size_t *len, const char *encoding, const char *path)
+{
+  int utf8 = crdt_utf8_valid((const uint8_t *)buf, *len);
+  if (!encoding && utf8)
+    return buf;
+  if (encoding && (!strcasecmp(encoding, "utf-8") || !strcasecmp(encoding, "utf8")))
+    return buf; /* the parser names the lines that are not */
+  const char *from = encoding ? encoding : "GB18030";
+  size_t n;
+  char *out = convert(from, buf, *len, &n);
+  if (!out) {
+    cli_fail("%s is not UTF-8 text%s%s%s: save it as \"CSV UTF-8\", or give --encoding", path,
+             encoding ? ", nor " : ", nor GB18030/GBK", encoding ? encoding : "", encoding ? "" : "");
+    free(buf);
+    return NULL;
+  }
+  fprintf(stderr, "linli import-csv: %s was read as %s and converted to UTF-8\n", path,
+          encoding ? encoding : "GB18030 (GBK)");
+  free(buf);
+  *len = n;
+  return out;
 }
 
 /* Prints the problems not shown yet (of the first CSV_PROBLEMS_MAX). */
@@ -175,6 +225,8 @@ int cli_cmd_import_csv(const struct cli_cmd *cmd, struct cli_args *a)
     ret = cli_fail("cannot read %s: %s", a->pos[1], strerror(errno));
     goto out;
   }
+  if (!(buf = as_utf8(buf, &len, a->encoding, a->pos[1])))
+    goto out;
   rc = csv_parse(&c, buf, len);
   print_problems(&c, &shown);
   if (rc)
@@ -266,7 +318,49 @@ int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a)
   }
   if (to_stdout)
     f = stdout;
-  rc = csv_export(rd, coll, scope, f, &n);
+  /* For a spreadsheet: UTF-8 with a byte order mark, ID and phone numbers
+   * as text. --plain: neither. --encoding gbk: for an old Excel. */
+  unsigned flags = a->plain ? 0 : CSV_BOM | CSV_TEXT_GUARD;
+  FILE *tmp = NULL;
+  int gbk = a->encoding && strcasecmp(a->encoding, "utf-8") && strcasecmp(a->encoding, "utf8");
+  if (gbk) {
+    flags &= ~(unsigned)CSV_BOM;
+    if (!(tmp = tmpfile())) {
+      ret = cli_fail("cannot write a temporary file: %s", strerror(errno));
+      goto out;
+    }
+  }
+  rc = csv_export(rd, coll, scope, gbk ? tmp : f, flags, &n);
+  if (!rc && gbk) { /* the UTF-8 text, converted */
+    long size = ftell(tmp);
+    char *text = size >= 0 ? malloc((size_t)size + 1) : NULL, *conv = NULL;
+    size_t got = 0;
+    rewind(tmp);
+    if (text && (got = fread(text, 1, (size_t)size, tmp)) == (size_t)size) {
+      iconv_t cd = iconv_open(a->encoding, "UTF-8");
+      if (cd != (iconv_t)-1) {
+        size_t cap = 2 * got + 16, left = cap;
+        char *i = text, *o = conv = malloc(cap);
+        size_t il = got;
+        if (!conv || iconv(cd, &i, &il, &o, &left) == (size_t)-1)
+          rc = LINLI_EINVAL;
+        else
+          fwrite(conv, 1, cap - left, f);
+        iconv_close(cd);
+      } else {
+        rc = LINLI_EINVAL;
+      }
+    } else {
+      rc = LINLI_EIO;
+    }
+    free(text), free(conv);
+    fclose(tmp);
+    if (rc == LINLI_EINVAL) {
+      ret = cli_fail("the records cannot be written as %s (a character it lacks, or an encoding "
+                     "iconv does not know): write UTF-8", a->encoding);
+      goto out;
+    }
+  }
   int werr = ferror(f) || (!to_stdout && fclose(f) != 0);
   if (rc || werr) {
     ret = cli_fail("cannot export to %s: %s", a->pos[1], rc ? linli_strerror(rc) : strerror(errno));

@@ -40,6 +40,17 @@ int cli_usage(const struct cli_cmd *cmd, int code)
   fprintf(f, "usage: linli %s %s\n", cmd->name, cmd->usage);
   if (code == 0)
     fprintf(f, "%s\n", cmd->help);
+  if (code == 0 && (cmd->run == cli_cmd_import_csv || cmd->run == cli_cmd_export_csv)) {
+    fputs("  Collections:", f); /* from the domain table */
+    for (int i = 0, col = 15; i < DOM_N_COLLECTIONS; i++) {
+      const char *n = domain_collections[i].name;
+      if (col + (int)strlen(n) + 1 > 79)
+        fputs("\n ", f), col = 1;
+      fprintf(f, " %s", n);
+      col += (int)strlen(n) + 1;
+    }
+    fputc('\n', f);
+  }
   return code;
 }
 
@@ -482,18 +493,23 @@ static const struct cli_cmd cli_cmds[] = {
     {"export", cli_cmd_export, CLI_O_DATA | CLI_O_SCOPE, 1, 1, "--data DIR [--scope S] FILE",
      "  Writes every op of the node's scopes (or one) to a bundle FILE, for a USB\n"
      "  stick to a node with no link (works with linlid running or stopped)."},
-    {"import-csv", cli_cmd_import_csv, CLI_O_DATA | CLI_O_SCOPE | CLI_O_FORCE, 2, 2,
-     "--data DIR [--scope S] households|residents FILE",
-     "  Imports households or residents from a UTF-8 CSV file with a header row:\n"
-     "    households: code,compound,unit,head,phone,hardship  (code = compound-building-unit-room)\n"
-     "    residents:  key,household,name,id_number,phone,birth_year\n"
-     "  Every row is checked first; if any is bad, nothing is imported and each bad\n"
-     "  line is listed by number and column (never by content). Through linlid if it\n"
-     "  runs, else into the database."},
-    {"export-csv", cli_cmd_export_csv, CLI_O_DATA | CLI_O_SCOPE, 2, 2,
-     "--data DIR [--scope S] households|residents FILE",
-     "  Writes the households or residents of the node's community as CSV, in the\n"
-     "  columns import-csv reads (FILE '-' for stdout; a new file gets mode 600)."},
+    {"import-csv", cli_cmd_import_csv, CLI_O_DATA | CLI_O_SCOPE | CLI_O_FORCE | CLI_O_ENCODING, 2, 2,
+     "--data DIR [--scope S] [--force] [--encoding E] COLLECTION FILE",
+     "  Imports the records of any collection (households, residents, case_status,\n"
+     "  health_check, ...: linli help export-csv) from a CSV file with a header row\n"
+     "  naming its columns in English or Chinese (docs/domain.md has both). Every row is\n"
+     "  checked first as the collection's verbs check a record; if any is bad, nothing\n"
+     "  is imported and each bad line is listed by number and column (never by\n"
+     "  content). A file that is not UTF-8 is read as GB18030 (GBK, what Excel writes\n"
+     "  in a Chinese locale), and says so; --encoding E names another. ID and phone\n"
+     "  numbers written =\"...\" by a spreadsheet are read as the text inside. Through\n"
+     "  linlid if it runs, else into the database."},
+    {"export-csv", cli_cmd_export_csv, CLI_O_DATA | CLI_O_SCOPE | CLI_O_ENCODING | CLI_O_PLAIN, 2, 2,
+     "--data DIR [--scope S] [--encoding E] [--plain] COLLECTION FILE",
+     "  Writes the records of a collection as CSV in the columns import-csv reads (FILE\n"
+     "  '-' for stdout; a new file gets mode 600: it holds personal data): UTF-8 with a\n"
+     "  byte order mark and ID and phone numbers as =\"...\", so that Excel opens it as\n"
+     "  it is; --plain writes neither, --encoding gbk writes GBK for an old Excel."},
     {"conflicts", cli_cmd_conflicts, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, -1,
      "--data DIR list|show COLLECTION KEY|resolve COLLECTION KEY field=value... [--scope S] [--json]",
      "  list: every lww field with concurrent values (written on two nodes that had not\n"
@@ -638,6 +654,7 @@ static const struct {
     V("--sort", CLI_O_SORT, sort),          V("--limit", CLI_O_LIMIT, limit),
     V("--household", CLI_O_HOUSEHOLD, household), V("--kind", CLI_O_KIND, kind),
     V("--due-by", CLI_O_DUEBY, due_by),     V("--html", CLI_O_HTML, html),
+    V("--encoding", CLI_O_ENCODING, encoding), F("--plain", CLI_O_PLAIN, plain),
     {"--where", CLI_O_WHERE, OPT_REPEAT, offsetof(struct cli_args, where)},
     {"--clear", CLI_O_CLEAR, OPT_REPEAT, offsetof(struct cli_args, clear)},
     F("--json", CLI_O_JSON, json),          F("--cough", CLI_O_COUGH, cough),

@@ -284,14 +284,21 @@ int csv_plan(struct csv_file *c, size_t i, const struct dom_req *base, const str
              struct dom_plan *p, struct dom_err *e)
 {
   const struct dom_collection *dc = &domain_collections[c->coll];
-  const struct csv_row *row = &c->rows[i];
+  struct csv_row *row = &c->rows[i];
   char *args[CSV_COLS_MAX * 8], *store = NULL;
   size_t at = 0, cap = 0;
   int n = 0, rc;
   struct dom_req r = *base;
-  for (int k = 1; k < c->n_cols; k++)
-    if (row->f[k])
-      cap += 2 * strlen(row->f[k]) + CRDT_FIELD_MAX + 8;
+  for (int k = 0; k < c->n_cols; k++) {
+    char *f = row->f[k];
+    size_t fl = f ? strlen(f) : 0;
+    if (fl >= 3 && f[0] == '=' && f[1] == '"' && f[fl - 1] == '"') { /* ="..." from a spreadsheet */
+      memmove(f, f + 2, fl - 3);
+      f[fl - 3] = 0;
+    }
+    if (f && k)
+      cap += 2 * strlen(f) + CRDT_FIELD_MAX + 8;
+  }
   if (!(store = malloc(cap + 1)))
     return LINLI_ENOMEM;
   r.coll = c->coll;
@@ -352,168 +359,144 @@ void csv_field(FILE *f, const char *s, size_t n)
 
 /* ---- export ---- */
 
-struct export {
-  const struct csv_file *c;  /* only its columns */
-  char set[CRDT_ELEM_MAX * RECORD_ELEMS_MAX / 4]; /* one set's elements, ';' between */
-  size_t set_len;
-  int set_full;
-  struct store_read *rd;
-  const struct crdt_view *v;
-  const char *scope;
-  FILE *f;
+struct rows {
+  const struct csv_file *c;
+  const char *cells[CSV_COLS_MAX];
+  char *buf;          /* set cells with ';' between elements */
+  size_t cap;
+  int (*fn)(void *, const char *const *, int, const struct dom_field *const *);
+  void *arg;
   size_t n;
-  int err;
-  uint8_t op[CRDT_OP_MAX_BYTES];
 };
 
-static int on_elem_text(void *arg, const uint8_t *e, size_t el)
+static int on_query_row(void *arg, const struct dom_row *r)
 {
-  struct export *x = arg;
-  struct crdt_mp m;
-  const char *s;
-  uint32_t sl;
-  crdt_mp_init(&m, e, el);
-  if (crdt_mp_str(&m, &s, &sl))
-    return 0; /* an element of another type: not staff's */
-  if (x->set_len + sl + 1 >= sizeof x->set) {
-    x->set_full = 1;
-    return 1;
-  }
-  if (x->set_len)
-    x->set[x->set_len++] = ';';
-  memcpy(x->set + x->set_len, s, sl);
-  x->set_len += sl;
-  return 0;
-}
-
-/* A set's elements as one field, ';' between them. */
-static int export_set(struct export *x, const struct record *r, const char *field)
-{
-  char key[CRDT_KEY_MAX + 1];
-  snprintf(key, sizeof key, "%.*s", (int)r->key.len, r->key.p);
-  x->set_len = 0;
-  int rc = record_elems(x->v, x->scope, domain_collections[x->c->coll].name, key, field,
-                        on_elem_text, x);
-  if (rc < 0)
-    return rc;
-  if (x->set_full)
-    return LINLI_ETOOBIG;
-  csv_field(x->f, x->set, x->set_len);
-  return 0;
-}
-
-static int on_export_record(void *arg, const struct record *r)
-{
-  struct export *x = arg;
+  struct rows *x = arg;
   const struct csv_file *c = x->c;
-  char text[DOM_NOTE_MAX + 32];
+  const struct dom_collection *dc = &domain_collections[c->coll];
+  size_t at = 0;
+  x->cells[0] = r->key;
+  for (int k = 1; k < c->n_cols; k++) {
+    int fi = (int)(c->field[k] - dc->fields);
+    const char *v = r->val[fi];
+    if (c->field[k]->kind != DOM_SET) {
+      x->cells[k] = v;
+      continue;
+    }
+    size_t need = strlen(v) + 1; /* "a; b" -> "a;b": elements hold no ';' */
+    if (at + need > x->cap)
+      return LINLI_ETOOBIG;
+    char *out = x->buf + at;
+    size_t w = 0;
+    for (const char *p = v; *p; p++)
+      if (!(p[0] == ' ' && p > v && p[-1] == ';'))
+        out[w++] = *p;
+    out[w] = 0;
+    x->cells[k] = out;
+    at += w + 1;
+  }
+  x->n++;
+  return x->fn(x->arg, x->cells, c->n_cols, c->field);
+}
+
+/* Counters: a row per item in stock (key, item, quantity). */
+struct stock_rows {
+  struct rows *x;
+  char qty[24];
+  char key[CRDT_KEY_MAX + 1], item[CRDT_FIELD_MAX + 1];
+};
+
+static int on_stock(void *arg, const struct record *r)
+{
+  struct stock_rows *s = arg;
   if (r->deleted)
     return 0;
-  if (!c->field[1] && c->n_cols == 3) { /* counters: a row per item in stock */
-    for (uint32_t i = 0; i < r->n_fields; i++) {
-      if (r->f[i].tag != CRDT_ROW_COUNTER || r->f[i].sum <= 0)
-        continue;
-      csv_field(x->f, r->key.p, r->key.len);
-      fputc(',', x->f);
-      csv_field(x->f, r->f[i].name.p, r->f[i].name.len);
-      fprintf(x->f, ",%lld\n", (long long)r->f[i].sum);
-      x->n++;
-    }
-    return 0;
-  }
-  csv_field(x->f, r->key.p, r->key.len);
-  for (int k = 1; k < c->n_cols; k++) {
-    const struct dom_field *f = c->field[k];
-    fputc(',', x->f);
-    if (f->kind == DOM_SET) {
-      int rc = export_set(x, r, f->name);
-      if (rc < 0)
-        return rc;
+  for (uint32_t i = 0; i < r->n_fields; i++) {
+    if (r->f[i].tag != CRDT_ROW_COUNTER || r->f[i].sum <= 0)
       continue;
-    }
-    const struct record_field *rf = record_field(r, f->name);
-    if (!rf || rf->tag != CRDT_ROW_LWW || !rf->value)
-      continue;
-    dom_render(f, rf->value, rf->value_len, text, sizeof text);
-    if (crdt_mp_peek_nil(&(struct crdt_mp){rf->value, rf->value + rf->value_len}))
-      continue; /* a cleared field */
-    csv_field(x->f, text, strlen(text));
+    snprintf(s->key, sizeof s->key, "%.*s", (int)r->key.len, r->key.p);
+    snprintf(s->item, sizeof s->item, "%.*s", (int)r->f[i].name.len, r->f[i].name.p);
+    snprintf(s->qty, sizeof s->qty, "%lld", (long long)r->f[i].sum);
+    const char *cells[3] = {s->key, s->item, s->qty};
+    s->x->n++;
+    int rc = s->x->fn(s->x->arg, cells, 3, s->x->c->field);
+    if (rc)
+      return rc;
   }
-  fputc('\n', x->f);
-  x->n++;
   return 0;
 }
 
-
-/* A log row names (hlc, id); the event is its op's body. */
-static int on_export_event(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
-{
-  struct export *x = arg;
-  const struct csv_file *c = x->c;
-  struct crdt_op o;
-  char text[DOM_NOTE_MAX + 32];
-  (void)v, (void)vl;
-  uint64_t hlc;
-  const uint8_t *id8;
-  if (record_log_op(k, kl, &hlc, &id8))
-    return LINLI_ECORRUPT;
-  int len = store_read_op(x->rd, x->scope, hlc, id8, x->op, sizeof x->op);
-  if (len < 0)
-    return len;
-  if (crdt_op_decode(&o, x->op, (size_t)len))
-    return LINLI_ECORRUPT;
-  csv_field(x->f, o.key.p, o.key.len);
-  for (int i = 1; i < c->n_cols; i++) {
-    size_t fl;
-    const uint8_t *f = dom_body_get(o.body, o.body_len, c->field[i]->name, &fl);
-    fputc(',', x->f);
-    if (!f)
-      continue;
-    dom_render(c->field[i], f, fl, text, sizeof text);
-    csv_field(x->f, text, strlen(text));
-  }
-  fputc('\n', x->f);
-  x->n++;
-  return 0;
-}
-
-int csv_export(struct store_read *rd, int coll, const char *scope, FILE *f, size_t *n)
+int csv_rows(struct store_read *rd, int coll, const char *scope,
+             int (*fn)(void *arg, const char *const *cells, int n,
+                       const struct dom_field *const *fields),
+             void *arg, size_t *n)
 {
   struct csv_file c;
-  struct export *x = calloc(1, sizeof *x);
-  int rc = x ? csv_init(&c, coll) : LINLI_ENOMEM;
-  if (rc) {
-    free(x);
+  struct rows x;
+  int rc = csv_init(&c, coll);
+  *n = 0;
+  if (rc)
     return rc;
+  memset(&x, 0, sizeof x);
+  x.c = &c, x.fn = fn, x.arg = arg, x.cap = 1 << 16;
+  if (!(x.buf = malloc(x.cap))) {
+    csv_release(&c);
+    return LINLI_ENOMEM;
   }
-  struct crdt_view v = store_read_view(rd);
-  x->c = &c;
-  x->rd = rd;
-  x->v = &v;
-  x->scope = scope;
-  x->f = f;
-  for (int k = 0; k < c.n_cols; k++)
-    fprintf(f, "%s%s", k ? "," : "", c.cols[k]);
-  fputc('\n', f);
-  const struct dom_collection *dc = &domain_collections[coll];
-  if (dc->shape == DOM_LOG) {
-    uint8_t q[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + 3];
-    int ql = crdt_row_prefix(q, sizeof q - 1, scope, strlen(scope), dc->name, strlen(dc->name),
-                             NULL, 0);
-    if (ql < 0) {
-      rc = ql;
-      goto out;
+  if ((rc = fn(arg, c.cols, c.n_cols, NULL)) == 0) { /* the header */
+    if (!domain_collections[coll].fields) {
+      struct stock_rows s;
+      struct crdt_view v = store_read_view(rd);
+      s.x = &x;
+      rc = record_each(&v, scope, domain_name((enum dom_coll)coll), NULL, on_stock, &s);
+    } else {
+      struct dom_query q;
+      memset(&q, 0, sizeof q);
+      q.coll = coll;
+      q.scope = scope;
+      rc = dom_query(&q, rd, on_query_row, &x);
     }
-    q[ql++] = CRDT_ROW_LOG;
-    rc = v.scan(v.ctx, q, (size_t)ql, on_export_event, x);
-  } else {
-    rc = record_each(&v, scope, dc->name, NULL, on_export_record, x);
   }
-  if (rc == LINLI_ENOTFOUND)
-    rc = 0;
-  *n = x->n;
-out:
+  *n = x.n;
+  free(x.buf);
   csv_release(&c);
-  free(x);
-  return rc < 0 ? rc : 0;
+  return rc < 0 ? rc : rc == LINLI_ENOTFOUND ? 0 : 0;
+}
+
+/* Text columns a spreadsheet would turn into numbers: ID and phone numbers. */
+int csv_is_text_number(const struct dom_field *f)
+{
+  return f && (f->type == DOM_T_IDNO || f->type == DOM_T_PHONE);
+}
+
+struct writer {
+  FILE *f;
+  unsigned flags;
+};
+
+static int write_row(void *arg, const char *const *cells, int n, const struct dom_field *const *fields)
+{
+  struct writer *w = arg;
+  char guard[DOM_TEXT_MAX + 8];
+  for (int k = 0; k < n; k++) {
+    const char *s = cells[k];
+    if (k)
+      fputc(',', w->f);
+    if (fields && (w->flags & CSV_TEXT_GUARD) && csv_is_text_number(fields[k]) && *s) {
+      snprintf(guard, sizeof guard, "=\"%s\"", s); /* ="4201...": Excel keeps it as text */
+      s = guard;
+    }
+    csv_field(w->f, s, strlen(s));
+  }
+  fputc('\n', w->f);
+  return ferror(w->f) ? -5 : 0;
+}
+
+int csv_export(struct store_read *rd, int coll, const char *scope, FILE *f, unsigned flags,
+               size_t *n)
+{
+  struct writer w = {f, flags};
+  if (flags & CSV_BOM)
+    fputs("\xef\xbb\xbf", f);
+  return csv_rows(rd, coll, scope, write_row, &w, n);
 }

@@ -727,9 +727,23 @@ void csv_field(FILE *f, const char *s, size_t n);
  * error. */
 int csv_plan(struct csv_file *c, size_t i, const struct dom_req *base, const struct crdt_view *v,
              struct dom_plan *p, struct dom_err *e);
-/* Writes the header (English names) and every live record, event or stock
- * item of coll in scope, read through rd, to f; *n gets the rows written. */
-int csv_export(struct store_read *rd, int coll, const char *scope, FILE *f, size_t *n);
+/* Calls fn with the header (fields NULL), then with each live record, event
+ * or stock item of coll in scope (read through rd) as cells in the columns'
+ * order; fields[k] is column k's field (NULL for the key and for a stock's
+ * columns). *n gets the rows. 0, fn's non-zero, or an error. */
+int csv_rows(struct store_read *rd, int coll, const char *scope,
+             int (*fn)(void *arg, const char *const *cells, int n,
+                       const struct dom_field *const *fields),
+             void *arg, size_t *n);
+/* 1 for fields a spreadsheet would read as numbers though they are text
+ * (ID and phone numbers). */
+int csv_is_text_number(const struct dom_field *f);
+#define CSV_BOM 1        /* start with a UTF-8 byte order mark (a Chinese Excel then reads UTF-8) */
+#define CSV_TEXT_GUARD 2 /* write ID and phone numbers as ="..." (text to a spreadsheet); import
+                            reads ="..." back as the text inside */
+/* Writes the rows of csv_rows to f as CSV (English header); *n the rows. */
+int csv_export(struct store_read *rd, int coll, const char *scope, FILE *f, unsigned flags,
+               size_t *n);
 
 /* ---- reports (report.c) ---- */
 
