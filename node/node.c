@@ -11,6 +11,7 @@
 #include "vpool.h"
 
 #define OPS_BATCH_MAX NET_OPS_MAX
+#define IMPORT_RUN 4096 /* ops of one scope verified and stored together */
 
 struct node;
 
@@ -45,16 +46,6 @@ struct peer {
   uint64_t limited_ops, limited_msgs, limited_at_ms, limited_logged_ms;
   struct bucket ops_bucket, msgs_bucket;
   struct sess *sess[NODE_SCOPES_MAX];
-};
-
-/* An op held until its author's certificate arrives. */
-struct held {
-  uint8_t *bytes;
-  size_t len;
-  int si;
-  uint32_t from;
-  uint64_t deadline_ms;
-  uint8_t author[CRDT_PK_BYTES];
 };
 
 /* With verify_threads (linlid), the ops of consecutive OPS and PUSH messages
@@ -105,8 +96,8 @@ struct node {
   uint8_t *opbuf;    /* ops being sent: OPS_BATCH_MAX * CRDT_OP_MAX_BYTES */
   struct node_status st;
   struct trust *trust;
-  struct held *held; /* grows up to NODE_HOLD_MAX */
-  int n_held, cap_held;
+  uint64_t hold_ms, ahead_ms; /* node_config's, defaults filled in */
+  uint64_t held_due_ms;       /* when the next held op falls due; UINT64_MAX none */
   struct inbox_msg inbox[INBOX_MSGS]; /* received OPS not yet stored (node_flush) */
   int n_inbox, flushing;
   uint32_t inbox_ops;
@@ -114,6 +105,9 @@ struct node {
   struct flight *flights[FLIGHTS_MAX]; /* oldest first */
   int n_flights;
 };
+
+static int held_release(struct node *n, const uint8_t *author, uint64_t now_ms);
+static void flight_free(struct flight *f);
 
 static void node__log(struct node *n, const char *fmt, ...)
 {
@@ -401,6 +395,10 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
   if (!n->cfg.sync_interval_ms)
     n->cfg.sync_interval_ms = 30000;
   n->clock.max_drift_ms = cfg->max_drift_ms ? cfg->max_drift_ms : 600000;
+  n->hold_ms = cfg->hold_ms ? cfg->hold_ms : 600000;
+  n->ahead_ms = cfg->ahead_ms ? cfg->ahead_ms : NODE_AHEAD_MS;
+  if (n->ahead_ms > n->clock.max_drift_ms)
+    n->ahead_ms = n->clock.max_drift_ms; /* nothing is held that would be refused */
   for (int i = 0; i < cfg->n_scopes; i++) {
     size_t len = strlen(cfg->scopes[i]);
     if ((rc = crdt_check_scope(cfg->scopes[i], len)))
@@ -422,6 +420,7 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
   struct store_config sc = {cfg->dir, cfg->map_size, cfg->map_size_max, cfg->nosync, 0};
   if ((rc = store_open(&n->store, &sc)))
     goto fail;
+  store_set_commit_fault(n->store, cfg->commit_fault, cfg->commit_fault_arg);
   /* The clock resumes past everything stored, also after a restore from
    * an old backup (received ops move it further). */
   uint64_t hlc_max = 0;
@@ -436,6 +435,15 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
     if ((rc = trust_new(&n->trust, cfg->hub_pk, cfg->district, cfg->hub_collections)) || (rc = trust_load(n->trust, n->store)))
       goto fail;
   }
+  /* Held ops from before: those whose certificate came meanwhile (a crash
+   * between its commit and their release) go in now, those past hold_ms
+   * are rejected, the others stay. */
+  n->held_due_ms = UINT64_MAX;
+  uint64_t held = 0;
+  if ((rc = store_held_stats(n->store, &held, NULL, NULL)))
+    goto fail;
+  if (held && (rc = held_release(n, NULL, UINT64_MAX)))
+    goto fail;
   *out = n;
   return 0;
 fail:
@@ -443,25 +451,39 @@ fail:
   return rc;
 }
 
-void node_close(struct node *n)
+void node_abandon(struct node *n)
 {
   if (!n)
     return;
-  node_flush(n);
   vpool_free(n->pool);
   for (int i = 0; i < n->n_peers; i++)
-    node_peer_down(n, n->peers[i].id);
+    for (int k = 0; k < NODE_SCOPES_MAX; k++)
+      if (n->peers[i].sess[k]) {
+        free(n->peers[i].sess[k]->have);
+        free(n->peers[i].sess[k]);
+      }
+  for (int i = 0; i < n->n_inbox; i++)
+    free(n->inbox[i].bytes);
+  for (int i = 0; i < n->n_flights; i++)
+    flight_free(n->flights[i]);
   store_close(n->store);
   trust_free(n->trust);
-  for (int i = 0; i < n->n_held; i++)
-    free(n->held[i].bytes);
-  free(n->held);
   for (int i = 0; i < NODE_SCOPES_MAX; i++)
     free(n->scopes[i]);
   free(n->out);
   free(n->opbuf);
   crdt_identity_wipe(&n->id);
   free(n);
+}
+
+void node_close(struct node *n)
+{
+  if (!n)
+    return;
+  node_flush(n);
+  for (int i = 0; i < n->n_peers; i++)
+    node_peer_down(n, n->peers[i].id);
+  node_abandon(n); /* nothing is left to write */
 }
 
 struct store *node_store(struct node *n)
@@ -513,127 +535,148 @@ static void push_one(struct node *n, const uint8_t *const *raw, const size_t *le
   }
 }
 
-static void reject(struct node *n, struct peer *p, const uint8_t *raw, size_t len, int why)
+static void reject(struct node *n, struct peer *p, const uint8_t *id, int why)
 {
   n->st.rejected++;
   n->st.rejected_by[linli_err_index(why)]++;
   if (p)
     p->rejected++;
-  struct crdt_op op;
-  char id[17] = "-";
-  if (crdt_op_decode(&op, raw, len) == 0)
-    hex8(id, op.id);
-  node__log(n, "reject op=%s peer=%d reason=%s", id, p ? (int)p->id : -1, linli_errname(why));
+  char hex[17] = "-";
+  if (id)
+    hex8(hex, id);
+  node__log(n, "reject op=%s peer=%d reason=%s", hex, p ? (int)p->id : -1, linli_errname(why));
 }
 
-/* Verifies and stores a batch of op bytes for scope si; returns the number
- * newly stored, or a store error. what (NULL or count ints) gets each op's
- * fate: 1 stored, 0 stored already, LINLI_EPENDING held, or why it was
- * rejected (or the store error). */
-static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
-                    const size_t *lens, uint32_t count, int *what);
+/* ---- held ops (node.h "Held ops"; their records: store.h) ---- */
 
-/* Holds an op until its author's certificate arrives; LINLI_EUNKNOWN when
- * the hold is full. */
-static int hold(struct node *n, struct peer *p, int si, const uint8_t *raw, size_t len,
-                const uint8_t *author)
+/* A held op out of the store, to try again: its bytes are ours. */
+struct held_copy {
+  uint8_t id[CRDT_ID_BYTES];
+  int why;
+  uint64_t due_ms;
+  uint8_t *raw;
+  size_t len;
+};
+
+struct held_list {
+  struct held_copy *h;
+  size_t n, cap, max;
+};
+
+static int held_collect(void *arg, const struct store_held *h)
 {
-  for (int i = 0; i < n->n_held; i++)
-    if (n->held[i].len == len && memcmp(n->held[i].bytes, raw, len) == 0)
-      return 0; /* held already */
-  if (n->n_held == NODE_HOLD_MAX)
-    return LINLI_EUNKNOWN;
-  if (n->n_held == n->cap_held) {
-    int cap = n->cap_held ? 2 * n->cap_held : 16;
-    struct held *more = realloc(n->held, (size_t)cap * sizeof *more);
+  struct held_list *l = arg;
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 16;
+    struct held_copy *more = realloc(l->h, cap * sizeof *more);
     if (!more)
       return LINLI_ENOMEM;
-    n->held = more;
-    n->cap_held = cap;
+    l->h = more;
+    l->cap = cap;
   }
-  struct held *h = &n->held[n->n_held];
-  h->bytes = malloc(len);
-  if (!h->bytes)
+  struct held_copy *c = &l->h[l->n];
+  if (!(c->raw = malloc(h->len)))
     return LINLI_ENOMEM;
-  memcpy(h->bytes, raw, len);
-  h->len = len;
-  h->si = si;
-  h->from = p ? p->id : UINT32_MAX;
-  h->deadline_ms = n->env.now_ms(n->env.ctx) + (n->cfg.hold_ms ? n->cfg.hold_ms : 600000);
-  memcpy(h->author, author, CRDT_PK_BYTES);
-  n->n_held++;
-  return 0;
+  memcpy(c->raw, h->raw, h->len);
+  memcpy(c->id, h->id, CRDT_ID_BYTES);
+  c->len = h->len;
+  c->why = h->why;
+  c->due_ms = h->due_ms;
+  return ++l->n == l->max; /* 1 stops the walk */
 }
 
-/* Takes out the held ops matching (author, or all expired at now_ms when
- * author is NULL) and hands each to fn. */
-static void held_take(struct node *n, const uint8_t *author, uint64_t now_ms,
-                      void (*fn)(struct node *, struct held *))
+static void held_list_free(struct held_list *l)
 {
-  struct held *out = malloc(sizeof(struct held) * (size_t)(n->n_held ? n->n_held : 1));
-  int k = 0, m = 0;
-  if (!out)
-    return;
-  for (int i = 0; i < n->n_held; i++) {
-    struct held *h = &n->held[i];
-    int take = author ? memcmp(h->author, author, CRDT_PK_BYTES) == 0 : h->deadline_ms <= now_ms;
-    if (take)
-      out[m++] = *h;
-    else
-      n->held[k++] = *h;
-  }
-  n->n_held = k;
-  for (int i = 0; i < m; i++) {
-    fn(n, &out[i]);
-    free(out[i].bytes);
-  }
-  free(out);
+  for (size_t i = 0; i < l->n; i++)
+    free(l->h[i].raw);
+  free(l->h);
+  memset(l, 0, sizeof *l);
 }
 
-static void held_retry(struct node *n, struct held *h)
+/* When the next held op falls due (UINT64_MAX: none), from the store. */
+static void held_refresh(struct node *n)
 {
-  const uint8_t *raw = h->bytes;
-  take_ops(n, peer_get(n, h->from, 0), h->si, &raw, &h->len, 1, NULL);
+  uint64_t count = 0, due = UINT64_MAX;
+  if (store_held_stats(n->store, &count, NULL, &due) == 0)
+    n->held_due_ms = due;
 }
 
-static void held_expire(struct node *n, struct held *h)
-{
-  reject(n, peer_get(n, h->from, 0), h->bytes, h->len, LINLI_EUNKNOWN);
-}
+static int take_opened(struct node *n, struct peer *p, int si, struct crdt_op *dec,
+                       const int *verdict, uint32_t count, int *what,
+                       const struct held_copy *from_held);
+static void open_all(struct node *n, const uint8_t *const *raw, const size_t *lens, uint32_t count,
+                     struct crdt_op *ops, int *verdict);
 
-/* After a commit: certificates release held ops, revocations purge ops
- * their author stamped since. */
-static void learn(struct node *n, const struct crdt_op *ops, const int *status, uint32_t k)
+/* Tries the held ops of l again (a certificate came, one fell due, the
+ * node opened), a run of one scope at a time; an op of a scope the node no
+ * longer holds is rejected. Returns 0 or the last store error. */
+static int held_retry(struct node *n, struct held_list *l)
 {
-  for (uint32_t i = 0; i < k; i++) {
-    if (status[i] != 1)
-      continue;
-    int what = trust_learn(n->trust, &ops[i]);
-    uint8_t pk[CRDT_PK_BYTES];
-    if (what <= 0 || trust_subject(&ops[i], pk))
-      continue;
-    if (what == TRUST_LEARNED_CERT) {
-      held_take(n, pk, 0, held_retry);
-      continue;
+  int err = 0;
+  size_t i = 0;
+  while (i < l->n) {
+    struct crdt_op op;
+    int si = crdt_op_decode(&op, l->h[i].raw, l->h[i].len) ? -1
+             : scope_index(n, op.scope.p, op.scope.len);
+    size_t j = i + 1;
+    for (; j < l->n && j - i < IMPORT_RUN; j++) {
+      struct crdt_op o2;
+      if (crdt_op_decode(&o2, l->h[j].raw, l->h[j].len) ||
+          scope_index(n, o2.scope.p, o2.scope.len) != si)
+        break;
     }
-    uint64_t at = trust_revoked_at(n->trust, pk);
-    for (int si = 0; si < n->cfg.n_scopes; si++) {
-      int gone = store_purge_author(n->store, n->scopes[si], pk, CRDT_HLC_MAKE(at, 0));
-      if (gone > 0) {
-        n->st.purged += (uint64_t)gone;
-        node__log(n, "purge scope=%s ops=%d reason=%s", n->scopes[si], gone,
-                  linli_errname(LINLI_EREVOKED));
+    uint32_t k = (uint32_t)(j - i);
+    const uint8_t **raw = malloc(k * sizeof *raw);
+    size_t *lens = malloc(k * sizeof *lens);
+    struct crdt_op *dec = malloc(k * sizeof *dec);
+    int *verdict = malloc(k * sizeof *verdict), rc = LINLI_ENOMEM;
+    if (raw && lens && dec && verdict) {
+      for (uint32_t x = 0; x < k; x++) {
+        raw[x] = l->h[i + x].raw;
+        lens[x] = l->h[i + x].len;
       }
+      open_all(n, raw, lens, k, dec, verdict);
+      if (si < 0) /* undecodable bytes, or a scope no longer held */
+        for (uint32_t x = 0; x < k; x++)
+          verdict[x] = verdict[x] ? verdict[x] : LINLI_EUNAUTH;
+      rc = take_opened(n, NULL, si < 0 ? 0 : si, dec, verdict, k, NULL, l->h + i);
     }
+    free(raw);
+    free(lens);
+    free(dec);
+    free(verdict);
+    if (rc < 0)
+      err = rc;
+    i = j;
   }
+  return err;
 }
+
+/* Tries again the held ops of one author (its certificate is stored now),
+ * or (author NULL) those due by now_ms, or all of them (author NULL,
+ * now_ms UINT64_MAX). */
+static int held_release(struct node *n, const uint8_t *author, uint64_t now_ms)
+{
+  struct held_list l = {NULL, 0, 0, NODE_HOLD_MAX};
+  int rc = store_held_each(n->store, author, author ? UINT64_MAX : now_ms, held_collect, &l);
+  if (rc >= 0 && l.n)
+    rc = held_retry(n, &l);
+  held_list_free(&l);
+  held_refresh(n);
+  if (rc < 0)
+    node__log(n, "held ops not retried reason=%s", linli_errname(rc));
+  return rc < 0 ? rc : 0;
+}
+
+/* ---- admitting and committing ---- */
 
 /* The checks every op from outside passes before it is stored, in order:
  * signature and canonical form, scope, trust, the acceptance hook (the
  * domain's write check, node_config.accept), clock. 0 to store,
- * LINLI_EPENDING when held (not an error), or the reason to reject. */
-static int admit(struct node *n, struct peer *p, int si, struct crdt_op *op, const uint8_t *raw,
-                 size_t len, uint64_t now, int opened)
+ * LINLI_EPENDING to hold (h says why and until when), or the reason to
+ * reject. */
+static int admit(struct node *n, int si, struct crdt_op *op, uint64_t now, int opened,
+                 struct store_hold *h)
 {
   int why = opened; /* crdt_op_open's verdict, from open_all */
   if (!why && (op->scope.len != n->scope_len[si] ||
@@ -642,14 +685,87 @@ static int admit(struct node *n, struct peer *p, int si, struct crdt_op *op, con
   if (!why && n->trust)
     why = trust_check(n->trust, op);
   if (why == LINLI_EPENDING) {
-    int rc = hold(n, p, si, raw, len, op->author);
-    return rc ? rc : LINLI_EPENDING;
+    *h = (struct store_hold){op, STORE_HOLD_CERT, now + n->hold_ms};
+    return why;
   }
   if (!why && n->cfg.accept)
     why = n->cfg.accept(n->cfg.accept_arg, op);
-  if (!why)
-    why = crdt_hlc_recv(&n->clock, now, op->hlc);
-  return why;
+  if (why)
+    return why;
+  uint64_t ms = CRDT_HLC_MS(op->hlc);
+  if (ms > now + n->clock.max_drift_ms)
+    return LINLI_ECLOCK;
+  if (ms > now + n->ahead_ms) {
+    *h = (struct store_hold){op, STORE_HOLD_CLOCK, ms - n->ahead_ms};
+    return LINLI_EPENDING;
+  }
+  return crdt_hlc_recv(&n->clock, now, op->hlc);
+}
+
+/* After a commit: the certificates and revocations it stored change what
+ * trust answers; a new certificate releases its author's held ops. */
+static void learn(struct node *n, const struct crdt_op *ops, const int *status, size_t k)
+{
+  for (size_t i = 0; i < k; i++) {
+    uint8_t pk[CRDT_PK_BYTES];
+    if (status[i] == 1 && trust_learn(n->trust, &ops[i]) == TRUST_LEARNED_CERT &&
+        trust_subject(&ops[i], pk) == 0)
+      held_release(n, pk, 0);
+  }
+}
+
+/* Writes a batch (its ops of scope si, holds and unholds) in one
+ * transaction, with the purges of the revocations among its ops; then
+ * pushes the new ops to the peers (all but `from`) and learns from them.
+ * Returns the number of new ops or the store error. */
+static int commit(struct node *n, struct store_batch *b, int si, uint32_t from)
+{
+  struct store_purge *purge = NULL;
+  uint8_t (*pks)[CRDT_PK_BYTES] = NULL;
+  size_t np = 0;
+  if (n->trust && b->n) {
+    purge = malloc(b->n * sizeof *purge);
+    pks = malloc(b->n * sizeof *pks);
+    if (!purge || !pks) {
+      free(purge);
+      free(pks);
+      return LINLI_ENOMEM;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+      uint64_t at;
+      if (trust_revokes(n->trust, &b->ops[i], pks[np], &at))
+        purge[np] = (struct store_purge){i, pks[np], CRDT_HLC_MAKE(at, 0)}, np++;
+    }
+  }
+  b->purge = purge;
+  b->n_purge = np;
+  b->scopes = (const char *const *)n->scopes;
+  b->n_scopes = (size_t)n->cfg.n_scopes;
+  b->held_max = NODE_HOLD_MAX;
+  b->held_bytes_max = NODE_HOLD_BYTES_MAX;
+  int rc = store_write(n->store, b);
+  free(purge);
+  free(pks);
+  if (rc < 0)
+    return rc;
+  if (b->purged) {
+    n->st.purged += b->purged;
+    node__log(n, "purge ops=%zu reason=%s", b->purged, linli_errname(LINLI_EREVOKED));
+  }
+  if (b->evicted) {
+    n->st.held_dropped += b->evicted;
+    n->st.rejected += b->evicted;
+    n->st.rejected_by[linli_err_index(LINLI_EUNKNOWN)] += b->evicted;
+    node__log(n, "held ops dropped ops=%zu reason=%s", b->evicted, linli_errname(LINLI_EFULL));
+  }
+  if (b->n_hold || b->n_unhold)
+    held_refresh(n);
+  if (rc > 0) {
+    push_new(n, b->ops, b->status, b->n, si, from);
+    if (n->trust)
+      learn(n, b->ops, b->status, b->n);
+  }
+  return rc;
 }
 
 /* The pool of verify threads, made the first time it is needed. */
@@ -677,51 +793,82 @@ static void open_all(struct node *n, const uint8_t *const *raw, const size_t *le
     verdict[i] = crdt_op_open(&ops[i], raw[i], lens[i]);
 }
 
+/* What becomes of an op that was held (h->why) and was admitted again
+ * with verdict why (hold in *nh when LINLI_EPENDING): 1 it stays held as it
+ * is, 0 its hold goes (and *why may become LINLI_EUNKNOWN: its time is up). */
+static int still_held(const struct held_copy *h, int *why, const struct store_hold *nh,
+                      uint64_t now)
+{
+  if (*why != LINLI_EPENDING || nh->why != h->why)
+    return 0;
+  if (h->why == STORE_HOLD_CERT && now >= h->due_ms) {
+    *why = LINLI_EUNKNOWN; /* hold_ms passed without a certificate */
+    return 0;
+  }
+  return 1;
+}
+
 /* Admits and stores a batch of opened ops (dec[i] and verdict[i] from
- * crdt_op_open of raw[i]) for scope si; returns the number newly stored, or
- * a store error. */
-static int take_opened(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
-                       const size_t *lens, struct crdt_op *dec, const int *verdict,
-                       uint32_t count, int *what)
+ * crdt_op_open of op i's bytes) for scope si; returns the number newly stored, or
+ * a store error. what (NULL or count ints) gets each op's fate: 1 stored, 0
+ * stored already, LINLI_EPENDING held, or why it was rejected (or the store
+ * error). from_held (NULL, or count entries): the ops are held ones tried
+ * again; their holds go unless they stay held for the same reason. */
+static int take_opened(struct node *n, struct peer *p, int si, struct crdt_op *dec,
+                       const int *verdict, uint32_t count, int *what,
+                       const struct held_copy *from_held)
 {
   struct crdt_op *ops = malloc(count * sizeof *ops);
   int *status = malloc(count * sizeof *status);
   uint32_t k = 0, *at = malloc(count * sizeof *at); /* op i went to ops[at[i]] */
+  struct store_hold *holds = malloc(count * sizeof *holds);
+  uint8_t (*unhold)[CRDT_ID_BYTES] = from_held ? malloc(count * sizeof *unhold) : NULL;
+  struct store_batch b = {0};
   int rc;
-  if (!ops || !status || !at) {
+  if (!ops || !status || !at || !holds || (from_held && !unhold)) {
     rc = LINLI_ENOMEM;
     goto out;
   }
   uint64_t now = n->env.now_ms(n->env.ctx);
   for (uint32_t i = 0; i < count; i++) {
-    int why = admit(n, p, si, &dec[i], raw[i], lens[i], now, verdict[i]);
+    struct store_hold h;
+    int why = admit(n, si, &dec[i], now, verdict[i], &h);
     at[i] = why ? UINT32_MAX : k;
+    if (from_held && still_held(&from_held[i], &why, &h, now))
+      ; /* as it was: no write */
+    else if (from_held)
+      memcpy(unhold[b.n_unhold++], from_held[i].id, CRDT_ID_BYTES);
     if (why == 0)
       ops[k++] = dec[i];
+    else if (why == LINLI_EPENDING && !(from_held && h.why == from_held[i].why))
+      holds[b.n_hold++] = h;
     else if (why != LINLI_EPENDING)
-      reject(n, p, raw[i], lens[i], why);
+      reject(n, p, from_held ? from_held[i].id : verdict[i] ? NULL : dec[i].id, why);
     if (what && why)
       what[i] = why;
   }
-  rc = store_apply(n->store, ops, k, status);
+  b.ops = ops;
+  b.n = k;
+  b.status = status;
+  b.hold = holds;
+  b.unhold = (const uint8_t(*)[CRDT_ID_BYTES])unhold;
+  rc = commit(n, &b, si, p ? p->id : UINT32_MAX);
   for (uint32_t i = 0; what && i < count; i++)
     if (at[i] != UINT32_MAX)
       what[i] = rc < 0 ? rc : status[at[i]];
-  if (rc > 0) {
-    if (p)
-      p->ops_in += (uint64_t)rc;
-    push_new(n, ops, status, k, si, p ? p->id : UINT32_MAX);
-    if (n->trust)
-      learn(n, ops, status, k);
-  }
+  if (rc > 0 && p)
+    p->ops_in += (uint64_t)rc;
 out:
   free(ops);
   free(status);
   free(at);
+  free(holds);
+  free(unhold);
   return rc;
 }
 
-/* Verifies (open_all), admits and stores a batch of op bytes. */
+/* Verifies (open_all), admits and stores a batch of op bytes for scope si;
+ * returns the number newly stored, or a store error; what as take_opened. */
 static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
                     const size_t *lens, uint32_t count, int *what)
 {
@@ -729,14 +876,12 @@ static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const
   int *verdict = malloc(count * sizeof *verdict), rc = LINLI_ENOMEM;
   if (dec && verdict) {
     open_all(n, raw, lens, count, dec, verdict);
-    rc = take_opened(n, p, si, raw, lens, dec, verdict, count, what);
+    rc = take_opened(n, p, si, dec, verdict, count, what, NULL);
   }
   free(dec);
   free(verdict);
   return rc;
 }
-
-#define IMPORT_RUN 4096 /* ops of one scope verified and stored together */
 
 int node_import_each(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count,
                      int *what)
@@ -750,7 +895,7 @@ int node_import_each(struct node *n, const uint8_t *const *ops, const size_t *le
     int si = why ? -1 : scope_index(n, op.scope.p, op.scope.len);
     what[i] = si >= 0 ? si : why ? why : LINLI_EUNAUTH;
     if (si < 0)
-      reject(n, NULL, ops[i], lens[i], what[i]);
+      reject(n, NULL, why ? NULL : op.id, what[i]);
   }
   int total = 0;
   size_t i = 0;
@@ -791,6 +936,22 @@ int node_import_one(struct node *n, const uint8_t *op, size_t len)
   return rc < 0 ? rc : what;
 }
 
+int node_op_state(struct node *n, const uint8_t *raw, size_t len)
+{
+  struct crdt_op op;
+  char scope[CRDT_SCOPE_MAX + 1];
+  node_flush(n);
+  int rc = crdt_op_decode(&op, raw, len);
+  if (rc)
+    return rc;
+  memcpy(scope, op.scope.p, op.scope.len);
+  scope[op.scope.len] = 0;
+  if ((rc = store_has_at(n->store, scope, op.hlc, op.id)) != 0)
+    return rc;
+  rc = store_held_has(n->store, op.id);
+  return rc == 1 ? LINLI_EPENDING : rc == 0 ? LINLI_ENOTFOUND : rc;
+}
+
 int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_ID_BYTES])
 {
   node_flush(n);
@@ -812,13 +973,14 @@ int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_
   if (n->cfg.accept && (rc = n->cfg.accept(n->cfg.accept_arg, &op)))
     return rc;
   int status = 0;
-  if ((rc = store_apply(n->store, &op, 1, &status)) < 0)
+  struct store_batch b = {0};
+  b.ops = &op;
+  b.n = 1;
+  b.status = &status;
+  if ((rc = commit(n, &b, si, UINT32_MAX)) < 0)
     return rc;
   if (id_out)
     memcpy(id_out, op.id, CRDT_ID_BYTES);
-  push_new(n, &op, &status, 1, si, UINT32_MAX);
-  if (n->trust)
-    learn(n, &op, &status, 1);
   return 0;
 }
 
@@ -979,8 +1141,8 @@ static int flight_commit(struct node *n, struct flight *f)
       ;
     uint32_t a = f->first[i], b = f->first[j];
     struct peer *p = peer_get(n, f->msgs[i].peer, 0);
-    int rc = p && b > a ? take_opened(n, p, f->msgs[i].si, f->raw + a, f->lens + a, f->dec + a,
-                                      f->verdict + a, b - a, NULL)
+    int rc = p && b > a ? take_opened(n, p, f->msgs[i].si, f->dec + a, f->verdict + a, b - a,
+                                      NULL, NULL)
                         : 0;
     if (rc < 0) {
       /* The peer still has them: the next reconciliation brings them again. */
@@ -1154,8 +1316,8 @@ int node_tick(struct node *n)
   node_pump(n);
   uint64_t now = n->env.now_ms(n->env.ctx), next = UINT64_MAX;
   int rc = 0;
-  if (n->n_held)
-    held_take(n, NULL, now, held_expire);
+  if (now >= n->held_due_ms)
+    held_release(n, NULL, now); /* given up on, or the clock has come */
   for (int i = 0; i < n->n_peers; i++) {
     struct peer *p = &n->peers[i];
     if (!p->up || !p->hello || !p->dialer)
@@ -1195,9 +1357,9 @@ int node_status(struct node *n, struct node_status *st)
   node_pump(n); /* what the pool has verified; no waiting */
   *st = n->st;
   st->hlc = n->clock.last;
-  st->held = (uint64_t)n->n_held;
   st->n_peers = n->n_peers;
-  return store_stats(n->store, &st->ops, NULL);
+  int rc = store_held_stats(n->store, &st->held, NULL, NULL);
+  return rc ? rc : store_stats(n->store, &st->ops, NULL);
 }
 
 int node_peer_status(struct node *n, uint32_t peer, struct node_peer_status *ps)

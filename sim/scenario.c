@@ -37,8 +37,9 @@ void sim_scenario_defaults(struct sim_scenario *sc)
   sc->detect_ms = 2000;
   sc->redial_ms = 500;
   sc->max_rounds = 10;
-  sc->skew_max_ms = 60000;
+  sc->skew_max_ms = 25000;
   sc->max_drift_ms = 600000;
+  sc->ahead_ms = NODE_AHEAD_MS;
   sc->write_per_s = 20;
   sc->w_gate = 3, sc->w_health = 3, sc->w_case = 1, sc->w_distribution = 2, sc->w_stock = 1,
   sc->w_resident = 2;
@@ -411,10 +412,12 @@ static int parse_line(struct sim_scenario *sc, char **tok, int n)
                  : !strcmp(k, "redial")    ? &sc->redial_ms
                  : !strcmp(k, "skew")      ? &sc->skew_max_ms
                  : !strcmp(k, "max-drift") ? &sc->max_drift_ms
+                 : !strcmp(k, "ahead")     ? &sc->ahead_ms
                                            : NULL;
   if (!ms || parse_ums(tok[1], ms))
     return LINLI_EINVAL;
-  if ((ms == &sc->sync_ms || ms == &sc->duration_ms || ms == &sc->max_drift_ms) && !*ms)
+  if ((ms == &sc->sync_ms || ms == &sc->duration_ms || ms == &sc->max_drift_ms ||
+       ms == &sc->ahead_ms) && !*ms)
     return LINLI_EINVAL;
   return 0;
 }
@@ -447,8 +450,9 @@ int sim_scenario_parse(struct sim_scenario *sc, const char *text, char *err, siz
       return LINLI_EINVAL;
     }
   }
-  if (sc->skew_max_ms * 2 >= sc->max_drift_ms) {
-    snprintf(err, errcap, "skew must stay below max-drift / 2 so honest ops are accepted");
+  if (sc->skew_max_ms * 2 >= sc->ahead_ms || sc->ahead_ms > sc->max_drift_ms) {
+    snprintf(err, errcap, "skew must stay below ahead / 2 so honest ops are applied at once, "
+                          "and ahead within max-drift");
     return LINLI_EINVAL;
   }
   if (sc->peers != SIM_PEERS_LINKS && sc->topo != SIM_TOPO_MESH) {

@@ -146,6 +146,7 @@ struct sim_scenario {
   uint32_t max_rounds;
   uint64_t skew_max_ms;  /* honest skews and jumps stay within +-this */
   uint64_t max_drift_ms; /* node_config.max_drift_ms */
+  uint64_t ahead_ms;     /* node_config.ahead_ms */
   /* workload: writes per second over the whole network, and weights */
   uint32_t write_per_s;
   uint32_t w_gate, w_health, w_case, w_distribution, w_stock, w_resident;
