@@ -82,6 +82,10 @@ struct flight {
   struct vjob job;
 };
 
+/* Classes of log lines, each rate-limited on its own (node__log). */
+enum { LOG_PEER, LOG_SYNC, LOG_REJECT, LOG_BADMSG, LOG_PEERERR, LOG_PURGE, LOG_HELD, LOG_STORE,
+       LOG_LIMIT, LOG_CLASSES };
+
 struct node {
   struct node_env env;
   struct node_config cfg;
@@ -98,28 +102,23 @@ struct node {
   struct trust *trust;
   uint64_t hold_ms, ahead_ms; /* node_config's, defaults filled in */
   uint64_t held_due_ms;       /* when the next held op falls due; UINT64_MAX none */
+  int held_retry;             /* a release failed: try every held op again */
   struct inbox_msg inbox[INBOX_MSGS]; /* received OPS not yet stored (node_flush) */
   int n_inbox, flushing;
   uint32_t inbox_ops;
   struct vpool *pool;                  /* made at the first batch */
   struct flight *flights[FLIGHTS_MAX]; /* oldest first */
   int n_flights;
+  struct log_class {
+    struct bucket bucket;
+    uint64_t suppressed; /* lines dropped since the last one written */
+  } logs[LOG_CLASSES];
 };
 
 static int held_release(struct node *n, const uint8_t *author, uint64_t now_ms);
 static void flight_free(struct flight *f);
-
-static void node__log(struct node *n, const char *fmt, ...)
-{
-  if (!n->env.log)
-    return;
-  char line[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  n->env.log(n->env.ctx, line);
-}
+static void node__log(struct node *n, int c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void hex8(char out[17], const uint8_t *id)
 {
@@ -148,12 +147,14 @@ static struct peer *peer_get(struct node *n, uint32_t id, int create)
   return p;
 }
 
-/* Up to want tokens taken from b at now; returns how many. rate 0: all. */
-static uint32_t bucket_take(struct bucket *b, uint32_t rate, uint64_t now, uint32_t want)
+/* Up to want tokens taken from b at now, holding at most burst; returns how
+ * many. rate 0: all. */
+static uint32_t bucket_take(struct bucket *b, uint32_t rate, uint32_t burst, uint64_t now,
+                            uint32_t want)
 {
   if (!rate)
     return want;
-  uint64_t cap = 2000u * (uint64_t)rate;
+  uint64_t cap = 1000u * (uint64_t)burst;
   if (now > b->at_ms) {
     uint64_t add = (now - b->at_ms) * rate; /* thousandths: rate/1000 tokens per ms */
     b->milli = cap - b->milli <= add ? cap : b->milli + add;
@@ -174,8 +175,56 @@ static void limited(struct node *n, struct peer *p, uint64_t ops, uint64_t msgs,
   if (p->limited_logged_ms && now - p->limited_logged_ms < 60000)
     return;
   p->limited_logged_ms = now;
-  node__log(n, "rate limited peer=%u limited_ops=%llu limited_msgs=%llu", p->id,
+  node__log(n, LOG_LIMIT, "rate limited peer=%u limited_ops=%llu limited_msgs=%llu", p->id,
             (unsigned long long)p->limited_ops, (unsigned long long)p->limited_msgs);
+}
+
+/* ---- logs: one bucket per class (node.h "Logs") ---- */
+
+static const char *const log_class_name[LOG_CLASSES] = {
+    "peer", "sync", "reject", "bad_message", "peer_error", "purge", "held", "store", "limit"};
+
+/* Says how many lines of class c were suppressed, if any; the bucket has
+ * room for this line (taken). */
+static void log_resume(struct node *n, int c)
+{
+  struct log_class *lc = &n->logs[c];
+  if (!lc->suppressed)
+    return;
+  char line[96];
+  snprintf(line, sizeof line, "log suppressed class=%s lines=%llu", log_class_name[c],
+           (unsigned long long)lc->suppressed);
+  lc->suppressed = 0;
+  n->env.log(n->env.ctx, line);
+}
+
+static void node__log(struct node *n, int c, const char *fmt, ...)
+{
+  if (!n->env.log)
+    return;
+  struct log_class *lc = &n->logs[c];
+  uint64_t now = n->env.now_ms(n->env.ctx);
+  if (!bucket_take(&lc->bucket, NODE_LOG_PER_S, NODE_LOG_BURST, now, 1)) {
+    lc->suppressed++;
+    return;
+  }
+  log_resume(n, c);
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  n->env.log(n->env.ctx, line);
+}
+
+/* At a tick: the count of what was suppressed, for every class whose
+ * bucket has room again although no line of it came since. */
+static void log_tick(struct node *n, uint64_t now)
+{
+  for (int c = 0; c < LOG_CLASSES && n->env.log; c++)
+    if (n->logs[c].suppressed && bucket_take(&n->logs[c].bucket, NODE_LOG_PER_S, NODE_LOG_BURST,
+                                             now, 1))
+      log_resume(n, c);
 }
 
 static int node__send(struct node *n, struct peer *p, const uint8_t *msg, size_t len)
@@ -373,7 +422,7 @@ static void sess_finish(struct node *n, struct peer *p, struct sess *s)
   s->active = 0;
   p->last_sync_ms = n->env.now_ms(n->env.ctx);
   p->behind = s->need;
-  node__log(n, "sync done peer=%u scope=%s sent=%llu behind=%llu", p->id, n->scopes[s->si],
+  node__log(n, LOG_SYNC, "sync done peer=%u scope=%s sent=%llu behind=%llu", p->id, n->scopes[s->si],
             (unsigned long long)s->sent, (unsigned long long)s->need);
 }
 
@@ -442,8 +491,8 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
   uint64_t held = 0;
   if ((rc = store_held_stats(n->store, &held, NULL, NULL)))
     goto fail;
-  if (held && (rc = held_release(n, NULL, UINT64_MAX)))
-    goto fail;
+  if (held)
+    held_release(n, NULL, UINT64_MAX); /* a failure is logged; the next tick tries again */
   *out = n;
   return 0;
 fail:
@@ -544,7 +593,7 @@ static void reject(struct node *n, struct peer *p, const uint8_t *id, int why)
   char hex[17] = "-";
   if (id)
     hex8(hex, id);
-  node__log(n, "reject op=%s peer=%d reason=%s", hex, p ? (int)p->id : -1, linli_errname(why));
+  node__log(n, LOG_REJECT, "reject op=%s peer=%d reason=%s", hex, p ? (int)p->id : -1, linli_errname(why));
 }
 
 /* ---- held ops (node.h "Held ops"; their records: store.h) ---- */
@@ -664,7 +713,11 @@ static int held_release(struct node *n, const uint8_t *author, uint64_t now_ms)
   held_list_free(&l);
   held_refresh(n);
   if (rc < 0)
-    node__log(n, "held ops not retried reason=%s", linli_errname(rc));
+    n->held_retry = 1; /* a failed commit: every held op again at the next tick */
+  else if (!author && now_ms == UINT64_MAX)
+    n->held_retry = 0;
+  if (rc < 0)
+    node__log(n, LOG_HELD, "held ops not retried reason=%s", linli_errname(rc));
   return rc < 0 ? rc : 0;
 }
 
@@ -722,13 +775,15 @@ static int commit(struct node *n, struct store_batch *b, int si, uint32_t from)
 {
   struct store_purge *purge = NULL;
   uint8_t (*pks)[CRDT_PK_BYTES] = NULL;
-  size_t np = 0;
+  size_t np = 0, *purged_in = NULL;
   if (n->trust && b->n) {
     purge = malloc(b->n * sizeof *purge);
     pks = malloc(b->n * sizeof *pks);
-    if (!purge || !pks) {
+    purged_in = malloc((size_t)n->cfg.n_scopes * sizeof *purged_in);
+    if (!purge || !pks || !purged_in) {
       free(purge);
       free(pks);
+      free(purged_in);
       return LINLI_ENOMEM;
     }
     for (size_t i = 0; i < b->n; i++) {
@@ -741,22 +796,28 @@ static int commit(struct node *n, struct store_batch *b, int si, uint32_t from)
   b->n_purge = np;
   b->scopes = (const char *const *)n->scopes;
   b->n_scopes = (size_t)n->cfg.n_scopes;
+  b->purged_in = purged_in;
   b->held_max = NODE_HOLD_MAX;
   b->held_bytes_max = NODE_HOLD_BYTES_MAX;
   int rc = store_write(n->store, b);
   free(purge);
   free(pks);
+  if (rc >= 0 && b->purged) {
+    n->st.purged += b->purged;
+    for (int k = 0; k < n->cfg.n_scopes; k++)
+      if (purged_in[k])
+        node__log(n, LOG_PURGE, "purge scope=%s ops=%zu reason=%s", n->scopes[k], purged_in[k],
+                  linli_errname(LINLI_EREVOKED));
+  }
+  free(purged_in);
   if (rc < 0)
     return rc;
-  if (b->purged) {
-    n->st.purged += b->purged;
-    node__log(n, "purge ops=%zu reason=%s", b->purged, linli_errname(LINLI_EREVOKED));
-  }
   if (b->evicted) {
     n->st.held_dropped += b->evicted;
     n->st.rejected += b->evicted;
     n->st.rejected_by[linli_err_index(LINLI_EUNKNOWN)] += b->evicted;
-    node__log(n, "held ops dropped ops=%zu reason=%s", b->evicted, linli_errname(LINLI_EFULL));
+    node__log(n, LOG_HELD, "held ops dropped ops=%zu reason=%s", b->evicted,
+              linli_errname(LINLI_EFULL));
   }
   if (b->n_hold || b->n_unhold)
     held_refresh(n);
@@ -768,21 +829,27 @@ static int commit(struct node *n, struct store_batch *b, int si, uint32_t from)
   return rc;
 }
 
+/* 1 when received ops go through the inbox and the verify pool. */
+static int batched(const struct node *n)
+{
+  return n->cfg.verify_threads || n->cfg.verify_seeded;
+}
+
 /* The pool of verify threads, made the first time it is needed. */
 static struct vpool *node_pool(struct node *n)
 {
   if (!n->pool)
-    vpool_new(&n->pool, (int)n->cfg.verify_threads + 1); /* NULL if it fails */
+    vpool_new(&n->pool, n->cfg.verify_threads ? (int)n->cfg.verify_threads + 1 : 0);
   return n->pool;
 }
 
 /* Decodes and verifies a batch: the one costly step. With verify_threads
- * (linlid), a large batch goes to the pool; the simulator keeps 0 and
- * verifies inline. The verdicts are the same either way. */
+ * (linlid) or verify_seeded (the simulator), a large batch goes to the
+ * pool; else it is verified inline. The verdicts are the same either way. */
 static void open_all(struct node *n, const uint8_t *const *raw, const size_t *lens, uint32_t count,
                      struct crdt_op *ops, int *verdict)
 {
-  struct vpool *pool = n->cfg.verify_threads && count >= 64 ? node_pool(n) : NULL;
+  struct vpool *pool = batched(n) && count >= 64 ? node_pool(n) : NULL;
   if (pool) {
     struct vjob j = {raw, lens, ops, verdict, count, 0, 0, NULL};
     vpool_submit(pool, &j);
@@ -1024,7 +1091,7 @@ int node_peer_up(struct node *n, uint32_t peer, int dialer)
   p->hello = p->hello_sent = 0;
   p->ops_bucket = (struct bucket){2000u * (uint64_t)n->cfg.peer_ops_per_s, n->env.now_ms(n->env.ctx)};
   p->msgs_bucket = (struct bucket){2000u * (uint64_t)n->cfg.peer_msgs_per_s, p->ops_bucket.at_ms};
-  node__log(n, "peer up peer=%u %s", peer, dialer ? "dialer" : "acceptor");
+  node__log(n, LOG_PEER, "peer up peer=%u %s", peer, dialer ? "dialer" : "acceptor");
   return dialer ? send_hello(n, p) : 0;
 }
 
@@ -1035,7 +1102,7 @@ void node_peer_down(struct node *n, uint32_t peer)
   if (!p)
     return;
   if (p->up)
-    node__log(n, "peer down peer=%u", peer);
+    node__log(n, LOG_PEER, "peer down peer=%u", peer);
   p->up = p->hello = p->hello_sent = 0;
   for (int i = 0; i < NODE_SCOPES_MAX; i++) {
     if (p->sess[i]) {
@@ -1146,7 +1213,7 @@ static int flight_commit(struct node *n, struct flight *f)
                         : 0;
     if (rc < 0) {
       /* The peer still has them: the next reconciliation brings them again. */
-      node__log(n, "ops not stored peer=%u reason=%s", f->msgs[i].peer, linli_errname(rc));
+      node__log(n, LOG_STORE, "ops not stored peer=%u reason=%s", f->msgs[i].peer, linli_errname(rc));
       err = rc;
     }
   }
@@ -1202,7 +1269,7 @@ static int inbox_launch(struct node *n)
   n->n_inbox = 0;
   n->inbox_ops = 0;
   if (rc) {
-    node__log(n, "ops not stored reason=%s", linli_errname(rc));
+    node__log(n, LOG_STORE, "ops not stored reason=%s", linli_errname(rc));
     if (f)
       flight_free(f);
     return rc;
@@ -1214,12 +1281,27 @@ static int inbox_launch(struct node *n)
   return err;
 }
 
+/* verify_seeded: a draw from the environment's random source. */
+static uint64_t draw(void *arg, uint64_t n)
+{
+  struct node *nd = arg;
+  uint64_t r = 0;
+  nd->env.random(nd->env.ctx, &r, sizeof r);
+  return n ? r % n : r;
+}
+
 int node_pump(struct node *n)
 {
   if (n->flushing)
     return n->n_flights;
   n->flushing = 1;
   int err = 0, rc;
+  /* A pool without threads gets on with its work now, as much of it as
+   * the seed says (a quarter of the time none: the threads were busy). */
+  if (n->cfg.verify_seeded && n->n_flights) {
+    uint64_t budget = draw(n, 0);
+    vpool_step(n->pool, budget % 4 ? (uint32_t)(budget >> 8) % 257 : 0, draw, n);
+  }
   while (n->n_flights && (rc = flight_land(n, 0)) != 1)
     err = rc ? rc : err;
   if (n->n_inbox && (rc = inbox_launch(n)))
@@ -1254,12 +1336,12 @@ static int on_ops(struct node *n, struct peer *p, struct net_msg *m, const uint8
   while (k < OPS_BATCH_MAX && net_msg_next_op(m, &raw[k], &lens[k]) == 0)
     k++;
   uint64_t now = n->env.now_ms(n->env.ctx);
-  uint32_t ok = bucket_take(&p->ops_bucket, n->cfg.peer_ops_per_s, now, k);
+  uint32_t ok = bucket_take(&p->ops_bucket, n->cfg.peer_ops_per_s, 2 * n->cfg.peer_ops_per_s, now, k);
   if (ok < k)
     limited(n, p, k - ok, 0, now);
-  if (ok && n->cfg.verify_threads && n->n_inbox == INBOX_MSGS)
+  if (ok && batched(n) && n->n_inbox == INBOX_MSGS)
     node_pump(n);
-  if (ok && n->cfg.verify_threads && n->n_inbox < INBOX_MSGS)
+  if (ok && batched(n) && n->n_inbox < INBOX_MSGS)
     return inbox_add(n, p, si, msg, len, ok);
   int rc = ok ? take_ops(n, p, si, raw, lens, ok, NULL) : 0;
   return rc < 0 ? rc : 0;
@@ -1275,7 +1357,7 @@ int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len)
   if (!p || !p->up)
     return LINLI_EPROTO;
   uint64_t now = n->env.now_ms(n->env.ctx);
-  if (!bucket_take(&p->msgs_bucket, n->cfg.peer_msgs_per_s, now, 1)) {
+  if (!bucket_take(&p->msgs_bucket, n->cfg.peer_msgs_per_s, 2 * n->cfg.peer_msgs_per_s, now, 1)) {
     limited(n, p, 0, 1, now);
     return LINLI_ELIMIT;
   }
@@ -1299,14 +1381,14 @@ int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len)
       rc = 0; /* both sides send what the other lacks; WANT is not needed yet */
       break;
     case NET_ERROR:
-      node__log(n, "peer error peer=%u code=%s", peer, linli_errname(m.err));
+      node__log(n, LOG_PEERERR, "peer error peer=%u code=%s", peer, linli_errname(m.err));
       rc = 0;
       break;
     }
   }
   if (rc) {
     n->st.malformed_msgs++;
-    node__log(n, "bad message peer=%u bytes=%zu reason=%s", peer, len, linli_errname(rc));
+    node__log(n, LOG_BADMSG, "bad message peer=%u bytes=%zu reason=%s", peer, len, linli_errname(rc));
   }
   return rc;
 }
@@ -1315,8 +1397,11 @@ int node_tick(struct node *n)
 {
   node_pump(n);
   uint64_t now = n->env.now_ms(n->env.ctx), next = UINT64_MAX;
+  log_tick(n, now);
   int rc = 0;
-  if (now >= n->held_due_ms)
+  if (n->held_retry)
+    held_release(n, NULL, UINT64_MAX);
+  else if (now >= n->held_due_ms)
     held_release(n, NULL, now); /* given up on, or the clock has come */
   for (int i = 0; i < n->n_peers; i++) {
     struct peer *p = &n->peers[i];
@@ -1333,7 +1418,7 @@ int node_tick(struct node *n)
          * on a link that stayed up: abandon it and start afresh, since
          * reconciliation resumes from what is stored. */
         if (ss && ss->active && now - ss->last_ms > 2 * n->cfg.sync_interval_ms) {
-          node__log(n, "sync stalled peer=%u scope=%s: restarting", p->id, n->scopes[si]);
+          node__log(n, LOG_SYNC, "sync stalled peer=%u scope=%s: restarting", p->id, n->scopes[si]);
           ss->active = 0;
         }
         if ((p->common >> si & 1) && !(ss && ss->active))

@@ -63,6 +63,8 @@
 #define NODE_HOLD_MAX 4096                      /* held ops */
 #define NODE_HOLD_BYTES_MAX ((uint64_t)16 << 20) /* bytes of held ops */
 #define NODE_AHEAD_MS 60000                     /* default node_config.ahead_ms */
+#define NODE_LOG_BURST 30                       /* log lines of a class at once */
+#define NODE_LOG_PER_S 2                        /* and a second, after the burst */
 
 struct node_env {
   void *ctx;
@@ -72,7 +74,12 @@ struct node_env {
   int (*send)(void *ctx, uint32_t peer, const uint8_t *msg, size_t len);
   /* Call node_tick() no later than at_ms. Optional. */
   void (*timer)(void *ctx, uint64_t at_ms);
-  /* One event per call, no newline, no personal data. Optional. */
+  /* One event per call, no newline, no personal data. Optional. Each
+   * class of line (peer up/down, sync, reject, bad message, peer error,
+   * purge, held, store, rate limit) is limited to NODE_LOG_BURST lines at
+   * once and NODE_LOG_PER_S a second after; what a class drops is counted
+   * and told, "log suppressed class=C lines=N", just before its next line
+   * that gets through (or at a tick, once it could). */
   void (*log)(void *ctx, const char *line);
 };
 
@@ -96,9 +103,15 @@ struct node_config {
    * hold_ms (0: 600,000), then rejected as unknown. The node must hold the
    * district scope to receive certificates. */
   /* Extra threads that verify the ops of a large received batch in
-   * parallel (linlid: cores - 1). 0 verifies inline: the simulator's
-   * choice. Verdicts do not depend on it. */
+   * parallel (linlid: cores - 1). 0 verifies inline. Verdicts do not
+   * depend on it. */
   uint32_t verify_threads;
+  /* The simulator: with verify_threads 0, received ops still take the
+   * inbox and the verify pool as in linlid, but the pool has no thread:
+   * each node_pump verifies a number of ops drawn from env->random, from
+   * queued batches drawn from it too, so a seed decides when each batch
+   * is done and in which order. What is stored does not depend on it. */
+  int verify_seeded;
   const uint8_t *hub_pk;             /* NULL: no trust checks */
   const char *district;
   /* The collections only the hub writes, in the district scope, besides
@@ -174,8 +187,8 @@ void node_peer_down(struct node *n, uint32_t peer);
 int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len);
 /* Timers: starts due reconciliations. */
 int node_tick(struct node *n);
-/* With verify_threads > 0, received ops are verified in the background
- * (node.c, "inbox"). node_pump stores the batches that are verified and
+/* With verify_threads > 0 (or verify_seeded), received ops are verified in
+ * the background (node.c, "inbox"). node_pump stores the batches that are verified and
  * hands what was received since to the verify pool, without waiting; it
  * returns how many batches are still being verified (the transport calls
  * it when it has read what was waiting, and again within a millisecond

@@ -222,6 +222,7 @@ struct store_batch {
   size_t n_scopes;
   uint32_t held_max;                      /* 0: STORE_HELD_MAX */
   uint64_t held_bytes_max;                /* 0: STORE_HELD_BYTES_MAX */
+  size_t *purged_in;                      /* NULL, or n_scopes counts (out) */
   /* out, once committed */
   size_t evicted;                         /* held ops dropped for room */
   size_t purged;                          /* ops the purges deleted */

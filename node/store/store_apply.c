@@ -183,6 +183,8 @@ static int batch_txn(struct store *s, MDB_txn *txn, void *arg)
   struct apply_arg a = {b->ops, b->n, b->status, NULL, NULL};
   int rc, added = 0;
   b->evicted = b->purged = 0;
+  for (size_t k = 0; b->purged_in && k < b->n_scopes; k++)
+    b->purged_in[k] = 0;
   for (size_t i = 0; i < b->n_unhold; i++)
     if ((rc = store__held_del(s, txn, b->unhold[i])) < 0)
       return rc;
@@ -208,6 +210,8 @@ static int batch_txn(struct store *s, MDB_txn *txn, void *arg)
       if ((rc = store__purge_scope(s, txn, b->scopes[k], p->author, p->from_hlc)) < 0)
         return rc;
       b->purged += (size_t)rc;
+      if (b->purged_in)
+        b->purged_in[k] += (size_t)rc;
     }
   }
   if (b->purged && (rc = store__rebuild_txn(s, txn, NULL)) < 0)

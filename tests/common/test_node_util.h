@@ -42,6 +42,10 @@ struct tnet {
   void *commit_fault_arg[TN_MAX];
   const struct crdt_identity *as[TN_MAX];
   uint64_t ahead_ms, max_drift_ms; /* 0: the node's defaults */
+  int verify_seeded[TN_MAX];        /* set before tn_open: the simulator's inbox */
+  /* NULL, or called with every log line of every node */
+  void (*on_log)(void *arg, int node, const char *line);
+  void *on_log_arg;
 };
 
 static inline uint64_t tn_now(void *ctx)
@@ -78,6 +82,8 @@ static inline void tn_log(void *ctx, const char *line)
   struct tn_ctx *c = ctx;
   if (c->net->verbose)
     fprintf(stderr, "[%u] %s\n", c->self, line);
+  if (c->net->on_log)
+    c->net->on_log(c->net->on_log_arg, (int)c->self, line);
 }
 
 /* Opens node i in its directory (made by tn_open) holding the given
@@ -97,6 +103,7 @@ static inline void tn_reopen(struct tnet *t, int i, const char *const *scopes)
   cfg.district = t->district;
   cfg.hold_ms = 5000;
   cfg.verify_threads = t->verify_threads[i];
+  cfg.verify_seeded = t->verify_seeded[i];
   cfg.commit_fault = t->commit_fault[i];
   cfg.commit_fault_arg = t->commit_fault_arg[i];
   cfg.ahead_ms = t->ahead_ms;
