@@ -468,8 +468,8 @@ void sim__reap(struct sim *s)
     nd->dying = 0;
     nd->was_cut = 1;
     node_gone(s, nd, "abandon");
-    struct sim_ev e = {.at = s->now + sim_rng_range(&s->rng, s->sc->down_min_ms, s->sc->down_max_ms),
-                       .kind = SIM_EV_RESTART, .a = nd->idx, .arg = 0};
+    uint64_t down = sim_rng_range(&s->rng, s->sc->down_min_ms, s->sc->down_max_ms);
+    struct sim_ev e = {.at = s->now + down, .kind = SIM_EV_RESTART, .a = nd->idx, .arg = 0};
     sim__push(s, &e);
   }
 }
