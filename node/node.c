@@ -13,12 +13,66 @@ void node__hex8(char out[17], const uint8_t *id)
     snprintf(out + 2 * i, 3, "%02x", id[i]);
 }
 
+static uint32_t scope_hash(const char *s, size_t len)
+{
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (uint8_t)s[i]) * 16777619u;
+  return h;
+}
+
 int node__scope_index(const struct node *n, const char *s, size_t len)
 {
-  for (int i = 0; i < n->cfg.n_scopes; i++)
-    if (n->scope_len[i] == len && memcmp(n->scopes[i], s, len) == 0)
-      return i;
-  return -1;
+  for (uint32_t j = scope_hash(s, len) & n->slot_mask;; j = (j + 1) & n->slot_mask) {
+    uint32_t v = n->slot[j];
+    if (!v)
+      return -1;
+    if (n->scope_len[v - 1] == len && memcmp(n->scopes[v - 1], s, len) == 0)
+      return (int)v - 1;
+  }
+}
+
+static int hello_cmp(const void *a, const void *b)
+{
+  const struct crdt_str *x = a, *y = b;
+  size_t m = x->len < y->len ? x->len : y->len;
+  int c = memcmp(x->p, y->p, m);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The scopes of cfg, copied, hashed and sorted for HELLO; LINLI_EEXIST if
+ * one is given twice. */
+static int scopes_init(struct node *n, const struct node_config *cfg)
+{
+  int m = cfg->n_scopes, rc;
+  uint32_t slots = 16;
+  while (slots < 2u * (uint32_t)m)
+    slots *= 2;
+  n->scopes = calloc((size_t)m, sizeof *n->scopes);
+  n->scope_len = calloc((size_t)m, sizeof *n->scope_len);
+  n->slot = calloc(slots, sizeof *n->slot);
+  n->hello = calloc((size_t)m, sizeof *n->hello);
+  n->slot_mask = slots - 1;
+  if (!n->scopes || !n->scope_len || !n->slot || !n->hello)
+    return LINLI_ENOMEM;
+  for (int i = 0; i < m; i++) {
+    size_t len = strlen(cfg->scopes[i]);
+    if ((rc = crdt_check_scope(cfg->scopes[i], len)))
+      return rc;
+    if (node__scope_index(n, cfg->scopes[i], len) >= 0)
+      return LINLI_EEXIST;
+    if (!(n->scopes[i] = strdup(cfg->scopes[i])))
+      return LINLI_ENOMEM;
+    n->scope_len[i] = len;
+    n->cfg.scopes[i] = n->scopes[i];
+    uint32_t j = scope_hash(n->scopes[i], len) & n->slot_mask;
+    while (n->slot[j])
+      j = (j + 1) & n->slot_mask;
+    n->slot[j] = (uint32_t)i + 1;
+    n->hello[i] = (struct crdt_str){n->scopes[i], (uint32_t)len};
+  }
+  qsort(n->hello, (size_t)m, sizeof *n->hello, hello_cmp); /* HELLO: ascending byte order */
+  return 0;
 }
 
 struct peer *node__peer_get(struct node *n, uint32_t id, int create)
@@ -28,9 +82,17 @@ struct peer *node__peer_get(struct node *n, uint32_t id, int create)
       return &n->peers[i];
   if (!create || n->n_peers == NODE_PEERS_MAX)
     return NULL;
-  struct peer *p = &n->peers[n->n_peers++];
+  struct peer *p = &n->peers[n->n_peers];
   memset(p, 0, sizeof *p);
+  p->common = calloc(node__words(n), sizeof *p->common);
+  p->sess = calloc((size_t)n->cfg.n_scopes, sizeof *p->sess);
+  if (!p->common || !p->sess) {
+    free(p->common);
+    free(p->sess);
+    return NULL;
+  }
   p->id = id;
+  n->n_peers++;
   return p;
 }
 
@@ -336,18 +398,8 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
   n->ahead_ms = cfg->ahead_ms ? cfg->ahead_ms : NODE_AHEAD_MS;
   if (n->ahead_ms > n->clock.max_drift_ms)
     n->ahead_ms = n->clock.max_drift_ms; /* nothing is held that would be refused */
-  for (int i = 0; i < cfg->n_scopes; i++) {
-    size_t len = strlen(cfg->scopes[i]);
-    if ((rc = crdt_check_scope(cfg->scopes[i], len)))
-      goto fail;
-    n->scopes[i] = strdup(cfg->scopes[i]);
-    n->scope_len[i] = len;
-    n->cfg.scopes[i] = n->scopes[i];
-    if (!n->scopes[i]) {
-      rc = LINLI_ENOMEM;
-      goto fail;
-    }
-  }
+  if ((rc = scopes_init(n, cfg)))
+    goto fail;
   n->out = malloc(NET_MSG_MAX);
   n->opbuf = malloc((size_t)OPS_BATCH_MAX * CRDT_OP_MAX_BYTES);
   if (!n->out || !n->opbuf) {
@@ -393,20 +445,27 @@ void node_abandon(struct node *n)
   if (!n)
     return;
   vpool_free(n->pool);
-  for (int i = 0; i < n->n_peers; i++)
-    for (int k = 0; k < NODE_SCOPES_MAX; k++)
+  for (int i = 0; i < n->n_peers; i++) {
+    for (int k = 0; k < n->cfg.n_scopes; k++)
       if (n->peers[i].sess[k]) {
         free(n->peers[i].sess[k]->have);
         free(n->peers[i].sess[k]);
       }
+    free(n->peers[i].sess);
+    free(n->peers[i].common);
+  }
   for (int i = 0; i < n->n_inbox; i++)
     free(n->inbox[i].bytes);
   for (int i = 0; i < n->n_flights; i++)
     node__flight_free(n->flights[i]);
   store_close(n->store);
   trust_free(n->trust);
-  for (int i = 0; i < NODE_SCOPES_MAX; i++)
+  for (int i = 0; n->scopes && i < n->cfg.n_scopes; i++)
     free(n->scopes[i]);
+  free(n->scopes);
+  free(n->scope_len);
+  free(n->slot);
+  free(n->hello);
   free(n->out);
   free(n->opbuf);
   crdt_identity_wipe(&n->id);
@@ -433,24 +492,10 @@ struct store *node_store(struct node *n)
 
 static int send_hello(struct node *n, struct peer *p)
 {
-  struct crdt_str sc[NODE_SCOPES_MAX];
-  int order[NODE_SCOPES_MAX];
-  int m = n->cfg.n_scopes;
-  for (int i = 0; i < m; i++)
-    order[i] = i;
-  /* HELLO lists scopes in ascending byte order. */
-  for (int i = 1; i < m; i++)
-    for (int j = i; j > 0 && strcmp(n->scopes[order[j - 1]], n->scopes[order[j]]) > 0; j--) {
-      int t = order[j];
-      order[j] = order[j - 1];
-      order[j - 1] = t;
-    }
-  for (int i = 0; i < m; i++)
-    sc[i] = (struct crdt_str){n->scopes[order[i]], (uint32_t)n->scope_len[order[i]]};
   struct crdt_buf b;
   crdt_buf_init(&b, n->out, NET_MSG_MAX);
   n->env.random(n->env.ctx, p->nonce, sizeof p->nonce);
-  int rc = net_hello_write(&b, NET_PROTO_VERSION, p->nonce, sc, (uint32_t)m);
+  int rc = net_hello_write(&b, NET_PROTO_VERSION, p->nonce, n->hello, (uint32_t)n->cfg.n_scopes);
   if (!rc)
     rc = node__send(n, p, b.p, b.len);
   if (!rc)
@@ -482,7 +527,7 @@ void node_peer_down(struct node *n, uint32_t peer)
   if (p->up)
     node__log(n, LOG_PEER, "peer down peer=%u", peer);
   p->up = p->hello = p->hello_sent = 0;
-  for (int i = 0; i < NODE_SCOPES_MAX; i++) {
+  for (int i = 0; i < n->cfg.n_scopes; i++) {
     if (p->sess[i]) {
       free(p->sess[i]->have);
       free(p->sess[i]);
@@ -494,31 +539,29 @@ void node_peer_down(struct node *n, uint32_t peer)
 static int on_hello(struct node *n, struct peer *p, struct net_msg *m)
 {
   struct crdt_str sc;
-  uint64_t common = 0;
   if (m->version != NET_PROTO_VERSION)
     return LINLI_EVERSION;
+  memset(p->common, 0, node__words(n) * sizeof *p->common);
   while (net_msg_next_scope(m, &sc) == 0) {
     int si = node__scope_index(n, sc.p, sc.len);
     if (si >= 0)
-      common |= (uint64_t)1 << si;
+      p->common[si / 64] |= (uint64_t)1 << (si % 64);
   }
-  p->common = common;
   int rc = 0;
   if (!p->hello_sent && (rc = send_hello(n, p)))
     return rc;
   net_salt(p->salt, p->nonce, m->nonce);
   p->hello = 1;
   if (p->dialer)
-    for (int si = 0; si < n->cfg.n_scopes && !rc; si++)
-      if (common >> si & 1)
-        rc = sess_start(n, p, si);
+    for (int si = node__next_common(n, p, 0); si >= 0 && !rc; si = node__next_common(n, p, si + 1))
+      rc = sess_start(n, p, si);
   return rc;
 }
 
 static int on_recon(struct node *n, struct peer *p, const uint8_t *msg, size_t len, struct net_msg *m)
 {
   int si = node__scope_index(n, m->scope.p, m->scope.len);
-  if (si < 0 || !(p->common >> si & 1))
+  if (si < 0 || !node__common(p, si))
     return LINLI_EPROTO;
   struct sess *s = sess_get(n, p, si);
   if (!s)
@@ -635,16 +678,18 @@ int node_tick(struct node *n)
     if (p->limited_at_ms >= p->last_sync_ms && p->limited_at_ms + 1000u < due)
       due = p->limited_at_ms + 1000u;
     if (now >= due) {
-      for (int si = 0; si < n->cfg.n_scopes && !rc; si++) {
+      for (int si = node__next_common(n, p, 0); si >= 0 && !rc;
+           si = node__next_common(n, p, si + 1)) {
         struct sess *ss = p->sess[si];
         /* A session that heard nothing for two intervals lost a message
          * on a link that stayed up: abandon it and start afresh, since
          * reconciliation resumes from what is stored. */
         if (ss && ss->active && now - ss->last_ms > 2 * n->cfg.sync_interval_ms) {
-          node__log(n, LOG_SYNC, "sync stalled peer=%u scope=%s: restarting", p->id, n->scopes[si]);
+          node__log(n, LOG_SYNC, "sync stalled peer=%u scope=%s: restarting", p->id,
+                    n->scopes[si]);
           ss->active = 0;
         }
-        if ((p->common >> si & 1) && !(ss && ss->active))
+        if (!(ss && ss->active))
           rc = sess_start(n, p, si);
       }
       p->last_sync_ms = now; /* the next round is one interval from now */

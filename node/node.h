@@ -59,7 +59,7 @@
 #include "store.h"
 
 #define NODE_PEERS_MAX 256
-#define NODE_SCOPES_MAX 64
+#define NODE_SCOPES_MAX 4096 /* a city node: every district and community scope */
 #define NODE_HOLD_MAX 4096                      /* held ops */
 #define NODE_HOLD_BYTES_MAX ((uint64_t)16 << 20) /* bytes of held ops */
 #define NODE_AHEAD_MS 60000                     /* default node_config.ahead_ms */

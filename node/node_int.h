@@ -34,19 +34,18 @@ struct bucket {
   uint64_t milli, at_ms;
 };
 
-_Static_assert(NODE_SCOPES_MAX <= 64, "struct peer's common is a 64-bit mask of scopes");
 struct peer {
   uint32_t id;
   int up, dialer, hello_sent, hello;
   /* HELLO nonces, ours and the peer's; the session salt keys fingerprints. */
   uint8_t nonce[NET_NONCE_BYTES];
   uint8_t salt[NET_SALT_BYTES];
-  uint64_t common;  /* bit si: the peer holds scope si */
+  uint64_t *common; /* bit si of word si / 64: the peer holds scope si (node__words) */
   uint64_t last_sync_ms;
   uint64_t ops_in, ops_out, bytes_in, bytes_out, behind, rejected;
   uint64_t limited_ops, limited_msgs, limited_at_ms, limited_logged_ms;
   struct bucket ops_bucket, msgs_bucket;
-  struct sess *sess[NODE_SCOPES_MAX];
+  struct sess **sess; /* n_scopes, made with the peer; NULL until a session */
 };
 
 /* With verify_threads (linlid) or verify_seeded (the simulator), the ops
@@ -88,8 +87,13 @@ enum { LOG_PEER, LOG_SYNC, LOG_REJECT, LOG_BADMSG, LOG_PEERERR, LOG_PURGE, LOG_H
 struct node {
   struct node_env env;
   struct node_config cfg;
-  char *scopes[NODE_SCOPES_MAX];
-  size_t scope_len[NODE_SCOPES_MAX];
+  /* The scopes held, n_scopes each; a hash of them (open addressing,
+   * slot_mask + 1 slots, each a scope index + 1, 0 empty) finds one in
+   * constant time; hello: the scopes in ascending byte order, for HELLO. */
+  char **scopes;
+  size_t *scope_len;
+  uint32_t *slot, slot_mask;
+  struct crdt_str *hello;
   struct crdt_identity id;
   struct crdt_clock clock;
   struct store *store;
@@ -114,12 +118,37 @@ struct node {
   } logs[LOG_CLASSES];
 };
 
+_Static_assert(NODE_SCOPES_MAX <= NET_SCOPES_MAX, "a HELLO must list every scope held");
+_Static_assert(CRDT_SCOPE_MAX + 3 <= NET_MSG_MAX / NODE_SCOPES_MAX - 16,
+               "a HELLO of NODE_SCOPES_MAX scopes must fit one message");
+
 /* node.c */
 void node__log(struct node *n, int c, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void node__hex8(char out[17], const uint8_t *id);
 int node__scope_index(const struct node *n, const char *s, size_t len);
 struct peer *node__peer_get(struct node *n, uint32_t id, int create);
 int node__send(struct node *n, struct peer *p, const uint8_t *msg, size_t len);
+/* Words of a peer's scope mask. */
+static inline size_t node__words(const struct node *n)
+{
+  return ((size_t)n->cfg.n_scopes + 63) / 64;
+}
+static inline int node__common(const struct peer *p, int si)
+{
+  return (int)(p->common[si / 64] >> (si % 64) & 1);
+}
+/* The first scope at or after si that the peer holds too, or -1: a round
+ * costs the scopes in common, not the scopes held. */
+static inline int node__next_common(const struct node *n, const struct peer *p, int si)
+{
+  size_t words = node__words(n);
+  for (size_t w = (size_t)si / 64; si >= 0 && w < words; w++) {
+    uint64_t bits = p->common[w] & (w == (size_t)si / 64 ? ~UINT64_C(0) << (si % 64) : ~UINT64_C(0));
+    if (bits)
+      return (int)(w * 64 + (size_t)__builtin_ctzll(bits));
+  }
+  return -1;
+}
 
 /* node_ops.c */
 struct held_copy;

@@ -39,7 +39,7 @@ static void push_one(struct node *n, const uint8_t *const *raw, const size_t *le
     return;
   for (int i = 0; i < n->n_peers; i++) {
     struct peer *p = &n->peers[i];
-    if (p->id == from || !p->up || !p->hello || !(p->common >> si & 1))
+    if (p->id == from || !p->up || !p->hello || !node__common(p, si))
       continue;
     if (node__send(n, p, b.p, b.len) == 0)
       p->ops_out += k;

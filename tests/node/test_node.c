@@ -2,8 +2,9 @@
  * every node converge (two nodes; a hub and four communities in a star plus
  * one direct link), eager push without reconciliation, a partition healed,
  * bad input from a peer rejected and counted without changing state, the
- * inbox with verify threads and with the simulator's seeded pool, and log
- * lines limited per class with a count of what was suppressed. */
+ * inbox with verify threads and with the simulator's seeded pool, log
+ * lines limited per class with a count of what was suppressed, and a node
+ * holding NODE_SCOPES_MAX scopes syncing the few it shares with a peer. */
 #include "test_node_util.h"
 
 static const char *shihua[] = {"shihua", NULL};
@@ -264,6 +265,80 @@ static void test_log_limits(struct test_rng *r)
   tn_close(&t);
 }
 
+/* A hub of NODE_SCOPES_MAX scopes and a community of three of them (the
+ * first, one in the middle, the last): both ways of a link, only the shared
+ * scopes reconcile; a scope given twice, or one too many, is refused. */
+static int same_scope(struct tnet *t, const char *scope)
+{
+  uint8_t a[32], b[32];
+  uint64_t ca = 0, cb = 0;
+  uint8_t sa[STORE_FP_SUM_BYTES], sb[STORE_FP_SUM_BYTES];
+  struct store_bound lo = STORE_BOUND_MIN, hi = store_bound_max();
+  REQUIRE(node_digest(t->nodes[0], scope, a) == 0 && node_digest(t->nodes[1], scope, b) == 0);
+  REQUIRE(store_range_fp(node_store(t->nodes[0]), scope, &lo, &hi, &ca, sa) == 0);
+  REQUIRE(store_range_fp(node_store(t->nodes[1]), scope, &lo, &hi, &cb, sb) == 0);
+  return ca == cb && ca > 0 && memcmp(a, b, 32) == 0 && memcmp(sa, sb, sizeof sa) == 0;
+}
+
+static void test_many_scopes(struct test_rng *r)
+{
+  static char names[NODE_SCOPES_MAX][8];
+  static const char *all[NODE_SCOPES_MAX + 2];
+  for (int i = 0; i < NODE_SCOPES_MAX; i++) {
+    snprintf(names[i], sizeof names[i], "s%04d", i);
+    all[i] = names[i];
+  }
+  const char *few[] = {names[NODE_SCOPES_MAX - 1], names[2048], names[0], NULL};
+  struct tnet t;
+  memset(&t, 0, sizeof t);
+  t.now_ms = 1583000000000;
+  all[NODE_SCOPES_MAX] = NULL;
+  tn_open(&t, 0, all);
+  tn_open(&t, 1, few);
+  for (int k = 0; k < 3; k++)
+    for (int i = 0; i < 5; i++) {
+      tn_write(&t, 1, r, few[k]);
+      tn_write(&t, 0, r, few[k]);
+    }
+  tn_write(&t, 0, r, names[7]); /* not shared: stays on the hub */
+  tn_link(&t, 0, 1); /* the hub dials */
+  tn_round(&t, 10);
+  for (int k = 0; k < 3; k++)
+    CHECK(same_scope(&t, few[k]));
+  struct node_status st;
+  node_status(t.nodes[1], &st);
+  CHECK_EQ(st.ops, 30);
+  node_status(t.nodes[0], &st);
+  CHECK_EQ(st.ops, 31);
+  tn_write(&t, 1, r, names[2048]); /* pushed at once */
+  tn_pump(&t, SIZE_MAX);
+  CHECK(same_scope(&t, names[2048]));
+  node_status(t.nodes[0], &st);
+  CHECK_EQ(st.ops, 32);
+  tn_close(&t);
+
+  struct node *n = NULL;
+  struct crdt_identity who;
+  t_identity(&who, 0x44);
+  struct node_env env = {NULL, tn_now, tn_random, tn_send, NULL, NULL};
+  struct node_config cfg;
+  char dir[64];
+  t_tmpdir(dir, sizeof dir, "scopes");
+  memset(&cfg, 0, sizeof cfg);
+  cfg.dir = dir;
+  cfg.identity = &who;
+  cfg.nosync = 1;
+  cfg.scopes[0] = "shihua";
+  cfg.scopes[1] = "qiaokou";
+  cfg.scopes[2] = "shihua";
+  cfg.n_scopes = 3;
+  CHECK_EQ(node_open(&n, &env, &cfg), LINLI_EEXIST);
+  cfg.n_scopes = NODE_SCOPES_MAX + 1;
+  CHECK_EQ(node_open(&n, &env, &cfg), LINLI_EINVAL);
+  CHECK(n == NULL);
+  t_rmdir(dir);
+}
+
 int main(void)
 {
   REQUIRE(crdt_init() == 0);
@@ -274,5 +349,6 @@ int main(void)
   test_inbox(&r, 0);
   test_inbox(&r, 1);
   test_log_limits(&r);
+  test_many_scopes(&r);
   return test_done("test_node");
 }
