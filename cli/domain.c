@@ -18,11 +18,33 @@ static uint64_t wall_ms(void *ctx)
 }
 
 /* Imports every op, through the daemon if it runs, else into the store
- * opened here; counts what became of them. A progress line on big files. */
+ * opened here; counts each op once, in its final state: an op held early in
+ * the file (its author's certificate comes later in it) is counted as new
+ * if the certificate released it. A progress line on big files. */
 struct tally {
   size_t stored, already, held, rejected;
   int last_reason;
 };
+
+/* The final state of the ops held when they were imported: asked of the
+ * node, or of the daemon by importing them again (a held op stays as it is). */
+static void recount_held(const struct config *c, struct node *n, const uint8_t *const *ops,
+                         const size_t *lens, const size_t *pending, size_t n_pending,
+                         struct tally *t)
+{
+  for (size_t k = 0; k < n_pending; k++) {
+    size_t i = pending[k];
+    int what = n ? node_op_state(n, ops[i], lens[i]) : cli_import_daemon(c, ops[i], lens[i]);
+    if (what == 0 || what == 1) {
+      t->held--;
+      t->stored++;
+    } else if (what == LINLI_ENOTFOUND) {
+      t->held--; /* dropped from a full hold */
+      t->rejected++;
+      t->last_reason = LINLI_EUNKNOWN;
+    }
+  }
+}
 
 static int import_all(const struct config *c, const uint8_t *const *ops, const size_t *lens,
                       size_t count, struct tally *t)
@@ -37,7 +59,8 @@ static int import_all(const struct config *c, const uint8_t *const *ops, const s
    * stored in one transaction per scope. Through the daemon, op by op. */
   enum { CHUNK = 5000 };
   int *fate = daemon ? NULL : malloc(CHUNK * sizeof *fate);
-  if (!daemon && !fate)
+  size_t *pending = malloc((count ? count : 1) * sizeof *pending), n_pending = 0;
+  if ((!daemon && !fate) || !pending)
     rc = LINLI_ENOMEM;
   for (size_t i = 0; i < count && !rc; i++) {
     if (fate && i % CHUNK == 0) {
@@ -49,9 +72,10 @@ static int import_all(const struct config *c, const uint8_t *const *ops, const s
       t->stored++;
     else if (what == 0)
       t->already++;
-    else if (what == LINLI_EPENDING)
+    else if (what == LINLI_EPENDING) {
       t->held++;
-    else if (what == LINLI_ESTORE || what == LINLI_EMAPFULL || what == LINLI_ENOMEM ||
+      pending[n_pending++] = i;
+    } else if (what == LINLI_ESTORE || what == LINLI_EMAPFULL || what == LINLI_ENOMEM ||
              what == -ETIMEDOUT || what == -ECONNREFUSED || (what < 0 && what > -1000)) {
       rc = what; /* the store or the daemon failed: stop, keep what is in */
       break;
@@ -64,7 +88,10 @@ static int import_all(const struct config *c, const uint8_t *const *ops, const s
   }
   if (count > 5000)
     fprintf(stderr, "\n");
+  if (!rc)
+    recount_held(c, n, ops, lens, pending, n_pending, t);
   free(fate);
+  free(pending);
   if (n)
     cli_node_close(n, fd);
   return rc;
@@ -86,8 +113,12 @@ int cli_cmd_import(const struct cli_cmd *cmd, struct cli_args *a)
                     linli_strerror(rc));
   rc = import_all(&c, ops, lens, count, &t);
   free(buf), free(ops), free(lens);
-  printf("%zu ops read: %zu new, %zu already here, %zu held for a certificate, %zu rejected\n",
-         count, t.stored, t.already, t.held, t.rejected);
+  printf("%zu ops read: %zu new, %zu already here, %zu rejected, %zu waiting%s\n", count,
+         t.stored, t.already, t.rejected, t.held,
+         t.held ? " (kept in the database, and stored when their author's certificate arrives "
+                  "or this node's clock reaches their time; rejected if no certificate comes "
+                  "within hold_ms)"
+                : "");
   if (rc)
     return cli_fail("import stopped: %s; what was stored before stays", linli_strerror(rc));
   if (t.rejected)

@@ -145,14 +145,11 @@ static int cli_store_op(const struct config *c, const char *what, const uint8_t 
     fprintf(stderr, "linli: %s was stored already\n", what);
     return CLI_OK;
   }
-  if (rc == LINLI_EPENDING && daemon) {
+  if (rc == LINLI_EPENDING) { /* kept in the database, with or without linlid */
     fprintf(stderr, "linli: %s is held: its author's certificate has not arrived; it is stored "
                     "when the certificate comes, or rejected after hold_ms\n", what);
     return CLI_OK;
   }
-  if (rc == LINLI_EPENDING)
-    return cli_fail("%s not stored: its author has no certificate in this node; import the "
-                    "author's certificate first", what);
   if (rc == -ETIMEDOUT || rc == -ECONNREFUSED)
     return cli_fail("linlid did not answer on %s: %s", c->control, linli_strerror(rc));
   if (rc == LINLI_EUNAUTH)

@@ -34,7 +34,7 @@
 #define NET_RANGES_MAX 8192u        /* ranges in one RECON */
 #define NET_IDS_MAX 16384u          /* ids in one message (RECON: all lists; WANT) */
 #define NET_OPS_MAX 1024u           /* ops in one OPS or PUSH */
-#define NET_SCOPES_MAX 1024u        /* scopes in one HELLO */
+#define NET_SCOPES_MAX 4096u        /* scopes in one HELLO (NODE_SCOPES_MAX) */
 #define NET_ERROR_TEXT_MAX 256u     /* bytes of the text of an ERROR */
 #define NET_ID_BYTES CRDT_ID_BYTES  /* 32 */
 #define NET_FP_BYTES 8              /* a fingerprint on the wire (keyed by the session salt) */

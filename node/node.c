@@ -1,165 +1,109 @@
-/* The sans-I/O node core. Contract: node.h. */
+/* The sans-I/O node core: open and close, sessions, peers, messages,
+ * ticks, status, logs. Contract: node.h; internals: node_int.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest.h"
-#include "net.h"
-#include "node.h"
-#include "trust.h"
-#include "vpool.h"
+#include "node_int.h"
 
-#define OPS_BATCH_MAX NET_OPS_MAX
-
-struct node;
-
-/* One reconciliation session: (peer, scope). */
-struct sess {
-  struct node *n;
-  int si;           /* index into node scopes */
-  uint32_t peer;
-  int active;
-  struct net_recon r;
-  struct net_item *have; /* ops to send to the peer */
-  uint32_t n_have, cap_have;
-  uint64_t need, sent;
-  uint64_t last_ms; /* the session's last message: a lost one must not stall it */
-};
-
-/* A token bucket in thousandths of a token: rate tokens a second, up to
- * twice that. */
-struct bucket {
-  uint64_t milli, at_ms;
-};
-
-struct peer {
-  uint32_t id;
-  int up, dialer, hello_sent, hello;
-  /* HELLO nonces, ours and the peer's; the session salt keys fingerprints. */
-  uint8_t nonce[NET_NONCE_BYTES];
-  uint8_t salt[NET_SALT_BYTES];
-  uint64_t common;  /* bit si: the peer holds scope si */
-  uint64_t last_sync_ms;
-  uint64_t ops_in, ops_out, bytes_in, bytes_out, behind, rejected;
-  uint64_t limited_ops, limited_msgs, limited_at_ms, limited_logged_ms;
-  struct bucket ops_bucket, msgs_bucket;
-  struct sess *sess[NODE_SCOPES_MAX];
-};
-
-/* An op held until its author's certificate arrives. */
-struct held {
-  uint8_t *bytes;
-  size_t len;
-  int si;
-  uint32_t from;
-  uint64_t deadline_ms;
-  uint8_t author[CRDT_PK_BYTES];
-};
-
-/* With verify_threads (linlid), the ops of consecutive OPS and PUSH messages
- * wait here until the transport has read what was waiting (node_pump) or
- * INBOX_OPS are in. Then the batch goes to the verify pool (vpool.h) and
- * the node goes back to its sockets; a batch the pool has finished is
- * stored, one transaction per run of (peer, scope), at the next node_pump,
- * while the pool verifies the batch after it. At most FLIGHTS_MAX batches
- * are with the pool. Before, the node verified each batch itself and then
- * stored it, with one core idle while it committed and both idle while it
- * waited for the next messages. Everything else the node does (a RECON
- * message, a write, a new session) stores what is in flight first, so the
- * order of effects is still the order of arrival. */
-#define INBOX_OPS 4096
-#define INBOX_MSGS 16
-#define FLIGHTS_MAX 2
-struct inbox_msg {
-  uint32_t peer;
-  int si;
-  uint32_t ok; /* the first `ok` ops of the message passed the rate limit */
-  uint8_t *bytes;
-  size_t len;
-};
-
-/* A batch with the verify pool: the inbox's messages, their ops in order. */
-struct flight {
-  struct inbox_msg msgs[INBOX_MSGS];
-  int n_msgs;
-  const uint8_t **raw;
-  size_t *lens;
-  uint32_t first[INBOX_MSGS + 1]; /* first[m]: index of message m's first op */
-  struct crdt_op *dec;
-  int *verdict;
-  struct vjob job;
-};
-
-struct node {
-  struct node_env env;
-  struct node_config cfg;
-  char *scopes[NODE_SCOPES_MAX];
-  size_t scope_len[NODE_SCOPES_MAX];
-  struct crdt_identity id;
-  struct crdt_clock clock;
-  struct store *store;
-  struct peer peers[NODE_PEERS_MAX];
-  int n_peers;
-  uint8_t *out;      /* one message being built: NET_MSG_MAX bytes */
-  uint8_t *opbuf;    /* ops being sent: OPS_BATCH_MAX * CRDT_OP_MAX_BYTES */
-  struct node_status st;
-  struct trust *trust;
-  struct held *held; /* grows up to NODE_HOLD_MAX */
-  int n_held, cap_held;
-  struct inbox_msg inbox[INBOX_MSGS]; /* received OPS not yet stored (node_flush) */
-  int n_inbox, flushing;
-  uint32_t inbox_ops;
-  struct vpool *pool;                  /* made at the first batch */
-  struct flight *flights[FLIGHTS_MAX]; /* oldest first */
-  int n_flights;
-};
-
-static void node__log(struct node *n, const char *fmt, ...)
-{
-  if (!n->env.log)
-    return;
-  char line[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  n->env.log(n->env.ctx, line);
-}
-
-static void hex8(char out[17], const uint8_t *id)
+void node__hex8(char out[17], const uint8_t *id)
 {
   for (int i = 0; i < 8; i++)
     snprintf(out + 2 * i, 3, "%02x", id[i]);
 }
 
-static int scope_index(const struct node *n, const char *s, size_t len)
+static uint32_t scope_hash(const char *s, size_t len)
 {
-  for (int i = 0; i < n->cfg.n_scopes; i++)
-    if (n->scope_len[i] == len && memcmp(n->scopes[i], s, len) == 0)
-      return i;
-  return -1;
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (uint8_t)s[i]) * 16777619u;
+  return h;
 }
 
-static struct peer *peer_get(struct node *n, uint32_t id, int create)
+int node__scope_index(const struct node *n, const char *s, size_t len)
+{
+  for (uint32_t j = scope_hash(s, len) & n->slot_mask;; j = (j + 1) & n->slot_mask) {
+    uint32_t v = n->slot[j];
+    if (!v)
+      return -1;
+    if (n->scope_len[v - 1] == len && memcmp(n->scopes[v - 1], s, len) == 0)
+      return (int)v - 1;
+  }
+}
+
+static int hello_cmp(const void *a, const void *b)
+{
+  const struct crdt_str *x = a, *y = b;
+  size_t m = x->len < y->len ? x->len : y->len;
+  int c = memcmp(x->p, y->p, m);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The scopes of cfg, copied, hashed and sorted for HELLO; LINLI_EEXIST if
+ * one is given twice. */
+static int scopes_init(struct node *n, const struct node_config *cfg)
+{
+  int m = cfg->n_scopes, rc;
+  uint32_t slots = 16;
+  while (slots < 2u * (uint32_t)m)
+    slots *= 2;
+  n->scopes = calloc((size_t)m, sizeof *n->scopes);
+  n->scope_len = calloc((size_t)m, sizeof *n->scope_len);
+  n->slot = calloc(slots, sizeof *n->slot);
+  n->hello = calloc((size_t)m, sizeof *n->hello);
+  n->slot_mask = slots - 1;
+  if (!n->scopes || !n->scope_len || !n->slot || !n->hello)
+    return LINLI_ENOMEM;
+  for (int i = 0; i < m; i++) {
+    size_t len = strlen(cfg->scopes[i]);
+    if ((rc = crdt_check_scope(cfg->scopes[i], len)))
+      return rc;
+    if (node__scope_index(n, cfg->scopes[i], len) >= 0)
+      return LINLI_EEXIST;
+    if (!(n->scopes[i] = strdup(cfg->scopes[i])))
+      return LINLI_ENOMEM;
+    n->scope_len[i] = len;
+    n->cfg.scopes[i] = n->scopes[i];
+    uint32_t j = scope_hash(n->scopes[i], len) & n->slot_mask;
+    while (n->slot[j])
+      j = (j + 1) & n->slot_mask;
+    n->slot[j] = (uint32_t)i + 1;
+    n->hello[i] = (struct crdt_str){n->scopes[i], (uint32_t)len};
+  }
+  qsort(n->hello, (size_t)m, sizeof *n->hello, hello_cmp); /* HELLO: ascending byte order */
+  return 0;
+}
+
+struct peer *node__peer_get(struct node *n, uint32_t id, int create)
 {
   for (int i = 0; i < n->n_peers; i++)
     if (n->peers[i].id == id)
       return &n->peers[i];
   if (!create || n->n_peers == NODE_PEERS_MAX)
     return NULL;
-  struct peer *p = &n->peers[n->n_peers++];
+  struct peer *p = &n->peers[n->n_peers];
   memset(p, 0, sizeof *p);
+  p->common = calloc(node__words(n), sizeof *p->common);
+  p->sess = calloc((size_t)n->cfg.n_scopes, sizeof *p->sess);
+  if (!p->common || !p->sess) {
+    free(p->common);
+    free(p->sess);
+    return NULL;
+  }
   p->id = id;
+  n->n_peers++;
   return p;
 }
 
-/* Up to want tokens taken from b at now; returns how many. rate 0: all. */
-static uint32_t bucket_take(struct bucket *b, uint32_t rate, uint64_t now, uint32_t want)
+/* Up to want tokens taken from b at now, holding at most burst; returns how
+ * many. rate 0: all. */
+static uint32_t bucket_take(struct bucket *b, uint32_t rate, uint32_t burst, uint64_t now,
+                            uint32_t want)
 {
   if (!rate)
     return want;
-  uint64_t cap = 2000u * (uint64_t)rate;
+  uint64_t cap = 1000u * (uint64_t)burst;
   if (now > b->at_ms) {
     uint64_t add = (now - b->at_ms) * rate; /* thousandths: rate/1000 tokens per ms */
     b->milli = cap - b->milli <= add ? cap : b->milli + add;
@@ -180,11 +124,59 @@ static void limited(struct node *n, struct peer *p, uint64_t ops, uint64_t msgs,
   if (p->limited_logged_ms && now - p->limited_logged_ms < 60000)
     return;
   p->limited_logged_ms = now;
-  node__log(n, "rate limited peer=%u limited_ops=%llu limited_msgs=%llu", p->id,
+  node__log(n, LOG_LIMIT, "rate limited peer=%u limited_ops=%llu limited_msgs=%llu", p->id,
             (unsigned long long)p->limited_ops, (unsigned long long)p->limited_msgs);
 }
 
-static int node__send(struct node *n, struct peer *p, const uint8_t *msg, size_t len)
+/* ---- logs: one bucket per class (node.h "Logs") ---- */
+
+static const char *const log_class_name[LOG_CLASSES] = {
+    "peer", "sync", "reject", "bad_message", "peer_error", "purge", "held", "store", "limit"};
+
+/* Says how many lines of class c were suppressed, if any; the bucket has
+ * room for this line (taken). */
+static void log_resume(struct node *n, int c)
+{
+  struct log_class *lc = &n->logs[c];
+  if (!lc->suppressed)
+    return;
+  char line[96];
+  snprintf(line, sizeof line, "log suppressed class=%s lines=%llu", log_class_name[c],
+           (unsigned long long)lc->suppressed);
+  lc->suppressed = 0;
+  n->env.log(n->env.ctx, line);
+}
+
+void node__log(struct node *n, int c, const char *fmt, ...)
+{
+  if (!n->env.log)
+    return;
+  struct log_class *lc = &n->logs[c];
+  uint64_t now = n->env.now_ms(n->env.ctx);
+  if (!bucket_take(&lc->bucket, NODE_LOG_PER_S, NODE_LOG_BURST, now, 1)) {
+    lc->suppressed++;
+    return;
+  }
+  log_resume(n, c);
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  n->env.log(n->env.ctx, line);
+}
+
+/* At a tick: the count of what was suppressed, for every class whose
+ * bucket has room again although no line of it came since. */
+static void log_tick(struct node *n, uint64_t now)
+{
+  for (int c = 0; c < LOG_CLASSES && n->env.log; c++)
+    if (n->logs[c].suppressed && bucket_take(&n->logs[c].bucket, NODE_LOG_PER_S, NODE_LOG_BURST,
+                                             now, 1))
+      log_resume(n, c);
+}
+
+int node__send(struct node *n, struct peer *p, const uint8_t *msg, size_t len)
 {
   int rc = n->env.send(n->env.ctx, p->id, msg, len);
   if (rc == 0)
@@ -305,7 +297,7 @@ static int sess_init(struct node *n, struct sess *s)
   struct net_rstore rs = {s, rs_fp, rs_nth, rs_items, rs_cut};
   struct net_recon_cb cb = {s, cb_have, cb_need};
   struct net_recon_cfg cfg;
-  struct peer *p = peer_get(n, s->peer, 0);
+  struct peer *p = node__peer_get(n, s->peer, 0);
   if (!p || !p->hello)
     return LINLI_EPROTO; /* no session salt before both HELLOs */
   net_recon_cfg_default(&cfg);
@@ -379,7 +371,8 @@ static void sess_finish(struct node *n, struct peer *p, struct sess *s)
   s->active = 0;
   p->last_sync_ms = n->env.now_ms(n->env.ctx);
   p->behind = s->need;
-  node__log(n, "sync done peer=%u scope=%s sent=%llu behind=%llu", p->id, n->scopes[s->si],
+  node__log(n, LOG_SYNC, "sync done peer=%u scope=%s sent=%llu behind=%llu", p->id,
+            n->scopes[s->si],
             (unsigned long long)s->sent, (unsigned long long)s->need);
 }
 
@@ -401,18 +394,12 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
   if (!n->cfg.sync_interval_ms)
     n->cfg.sync_interval_ms = 30000;
   n->clock.max_drift_ms = cfg->max_drift_ms ? cfg->max_drift_ms : 600000;
-  for (int i = 0; i < cfg->n_scopes; i++) {
-    size_t len = strlen(cfg->scopes[i]);
-    if ((rc = crdt_check_scope(cfg->scopes[i], len)))
-      goto fail;
-    n->scopes[i] = strdup(cfg->scopes[i]);
-    n->scope_len[i] = len;
-    n->cfg.scopes[i] = n->scopes[i];
-    if (!n->scopes[i]) {
-      rc = LINLI_ENOMEM;
-      goto fail;
-    }
-  }
+  n->hold_ms = cfg->hold_ms ? cfg->hold_ms : 600000;
+  n->ahead_ms = cfg->ahead_ms ? cfg->ahead_ms : NODE_AHEAD_MS;
+  if (n->ahead_ms > n->clock.max_drift_ms)
+    n->ahead_ms = n->clock.max_drift_ms; /* nothing is held that would be refused */
+  if ((rc = scopes_init(n, cfg)))
+    goto fail;
   n->out = malloc(NET_MSG_MAX);
   n->opbuf = malloc((size_t)OPS_BATCH_MAX * CRDT_OP_MAX_BYTES);
   if (!n->out || !n->opbuf) {
@@ -422,6 +409,7 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
   struct store_config sc = {cfg->dir, cfg->map_size, cfg->map_size_max, cfg->nosync, 0};
   if ((rc = store_open(&n->store, &sc)))
     goto fail;
+  store_set_commit_fault(n->store, cfg->commit_fault, cfg->commit_fault_arg);
   /* The clock resumes past everything stored, also after a restore from
    * an old backup (received ops move it further). */
   uint64_t hlc_max = 0;
@@ -429,13 +417,22 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
     goto fail;
   n->clock.last = hlc_max;
   if (cfg->hub_pk) {
-    if (!cfg->district || scope_index(n, cfg->district, strlen(cfg->district)) < 0) {
+    if (!cfg->district || node__scope_index(n, cfg->district, strlen(cfg->district)) < 0) {
       rc = LINLI_EINVAL; /* certificates travel in the district scope: hold it */
       goto fail;
     }
     if ((rc = trust_new(&n->trust, cfg->hub_pk, cfg->district, cfg->hub_collections)) || (rc = trust_load(n->trust, n->store)))
       goto fail;
   }
+  /* Held ops from before: those whose certificate came meanwhile (a crash
+   * between its commit and their release) go in now, those past hold_ms
+   * are rejected, the others stay. */
+  n->held_due_ms = UINT64_MAX;
+  uint64_t held = 0;
+  if ((rc = store_held_stats(n->store, &held, NULL, NULL)))
+    goto fail;
+  if (held)
+    node__held_release(n, NULL, UINT64_MAX); /* a failure is logged; the next tick tries again */
   *out = n;
   return 0;
 fail:
@@ -443,25 +440,46 @@ fail:
   return rc;
 }
 
+void node_abandon(struct node *n)
+{
+  if (!n)
+    return;
+  vpool_free(n->pool);
+  for (int i = 0; i < n->n_peers; i++) {
+    for (int k = 0; k < n->cfg.n_scopes; k++)
+      if (n->peers[i].sess[k]) {
+        free(n->peers[i].sess[k]->have);
+        free(n->peers[i].sess[k]);
+      }
+    free(n->peers[i].sess);
+    free(n->peers[i].common);
+  }
+  for (int i = 0; i < n->n_inbox; i++)
+    free(n->inbox[i].bytes);
+  for (int i = 0; i < n->n_flights; i++)
+    node__flight_free(n->flights[i]);
+  store_close(n->store);
+  trust_free(n->trust);
+  for (int i = 0; n->scopes && i < n->cfg.n_scopes; i++)
+    free(n->scopes[i]);
+  free(n->scopes);
+  free(n->scope_len);
+  free(n->slot);
+  free(n->hello);
+  free(n->out);
+  free(n->opbuf);
+  crdt_identity_wipe(&n->id);
+  free(n);
+}
+
 void node_close(struct node *n)
 {
   if (!n)
     return;
   node_flush(n);
-  vpool_free(n->pool);
   for (int i = 0; i < n->n_peers; i++)
     node_peer_down(n, n->peers[i].id);
-  store_close(n->store);
-  trust_free(n->trust);
-  for (int i = 0; i < n->n_held; i++)
-    free(n->held[i].bytes);
-  free(n->held);
-  for (int i = 0; i < NODE_SCOPES_MAX; i++)
-    free(n->scopes[i]);
-  free(n->out);
-  free(n->opbuf);
-  crdt_identity_wipe(&n->id);
-  free(n);
+  node_abandon(n); /* nothing is left to write */
 }
 
 struct store *node_store(struct node *n)
@@ -470,380 +488,14 @@ struct store *node_store(struct node *n)
   return n->store;
 }
 
-/* ---- ops in ---- */
-
-/* Pushes newly stored ops to every linked peer holding their scope, except
- * the one they came from. */
-static void push_one(struct node *n, const uint8_t *const *raw, const size_t *lens, uint32_t k,
-                     int si, uint32_t from);
-
-/* Pushes the newly stored ops (status 1) to the other connected peers, in
- * PUSH messages within the limits. */
-static void push_new(struct node *n, const struct crdt_op *ops, const int *status, size_t count,
-                     int si, uint32_t from)
-{
-  size_t i = 0;
-  while (i < count) {
-    const uint8_t *raw[OPS_BATCH_MAX];
-    size_t lens[OPS_BATCH_MAX], bytes = 0;
-    uint32_t k = 0;
-    for (; i < count && k < OPS_BATCH_MAX && bytes + ops[i].raw_len + 64 <= NET_MSG_MAX; i++)
-      if (status[i] == 1) {
-        raw[k] = ops[i].raw;
-        bytes += (lens[k++] = ops[i].raw_len) + 5;
-      }
-    if (k)
-      push_one(n, raw, lens, k, si, from);
-  }
-}
-
-static void push_one(struct node *n, const uint8_t *const *raw, const size_t *lens, uint32_t k,
-                     int si, uint32_t from)
-{
-  struct crdt_buf b;
-  crdt_buf_init(&b, n->out, NET_MSG_MAX);
-  if (net_ops_write(&b, NET_PUSH, n->scopes[si], n->scope_len[si], raw, lens, k))
-    return;
-  for (int i = 0; i < n->n_peers; i++) {
-    struct peer *p = &n->peers[i];
-    if (p->id == from || !p->up || !p->hello || !(p->common >> si & 1))
-      continue;
-    if (node__send(n, p, b.p, b.len) == 0)
-      p->ops_out += k;
-  }
-}
-
-static void reject(struct node *n, struct peer *p, const uint8_t *raw, size_t len, int why)
-{
-  n->st.rejected++;
-  n->st.rejected_by[linli_err_index(why)]++;
-  if (p)
-    p->rejected++;
-  struct crdt_op op;
-  char id[17] = "-";
-  if (crdt_op_decode(&op, raw, len) == 0)
-    hex8(id, op.id);
-  node__log(n, "reject op=%s peer=%d reason=%s", id, p ? (int)p->id : -1, linli_errname(why));
-}
-
-/* Verifies and stores a batch of op bytes for scope si; returns the number
- * newly stored, or a store error. what (NULL or count ints) gets each op's
- * fate: 1 stored, 0 stored already, LINLI_EPENDING held, or why it was
- * rejected (or the store error). */
-static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
-                    const size_t *lens, uint32_t count, int *what);
-
-/* Holds an op until its author's certificate arrives; LINLI_EUNKNOWN when
- * the hold is full. */
-static int hold(struct node *n, struct peer *p, int si, const uint8_t *raw, size_t len,
-                const uint8_t *author)
-{
-  for (int i = 0; i < n->n_held; i++)
-    if (n->held[i].len == len && memcmp(n->held[i].bytes, raw, len) == 0)
-      return 0; /* held already */
-  if (n->n_held == NODE_HOLD_MAX)
-    return LINLI_EUNKNOWN;
-  if (n->n_held == n->cap_held) {
-    int cap = n->cap_held ? 2 * n->cap_held : 16;
-    struct held *more = realloc(n->held, (size_t)cap * sizeof *more);
-    if (!more)
-      return LINLI_ENOMEM;
-    n->held = more;
-    n->cap_held = cap;
-  }
-  struct held *h = &n->held[n->n_held];
-  h->bytes = malloc(len);
-  if (!h->bytes)
-    return LINLI_ENOMEM;
-  memcpy(h->bytes, raw, len);
-  h->len = len;
-  h->si = si;
-  h->from = p ? p->id : UINT32_MAX;
-  h->deadline_ms = n->env.now_ms(n->env.ctx) + (n->cfg.hold_ms ? n->cfg.hold_ms : 600000);
-  memcpy(h->author, author, CRDT_PK_BYTES);
-  n->n_held++;
-  return 0;
-}
-
-/* Takes out the held ops matching (author, or all expired at now_ms when
- * author is NULL) and hands each to fn. */
-static void held_take(struct node *n, const uint8_t *author, uint64_t now_ms,
-                      void (*fn)(struct node *, struct held *))
-{
-  struct held *out = malloc(sizeof(struct held) * (size_t)(n->n_held ? n->n_held : 1));
-  int k = 0, m = 0;
-  if (!out)
-    return;
-  for (int i = 0; i < n->n_held; i++) {
-    struct held *h = &n->held[i];
-    int take = author ? memcmp(h->author, author, CRDT_PK_BYTES) == 0 : h->deadline_ms <= now_ms;
-    if (take)
-      out[m++] = *h;
-    else
-      n->held[k++] = *h;
-  }
-  n->n_held = k;
-  for (int i = 0; i < m; i++) {
-    fn(n, &out[i]);
-    free(out[i].bytes);
-  }
-  free(out);
-}
-
-static void held_retry(struct node *n, struct held *h)
-{
-  const uint8_t *raw = h->bytes;
-  take_ops(n, peer_get(n, h->from, 0), h->si, &raw, &h->len, 1, NULL);
-}
-
-static void held_expire(struct node *n, struct held *h)
-{
-  reject(n, peer_get(n, h->from, 0), h->bytes, h->len, LINLI_EUNKNOWN);
-}
-
-/* After a commit: certificates release held ops, revocations purge ops
- * their author stamped since. */
-static void learn(struct node *n, const struct crdt_op *ops, const int *status, uint32_t k)
-{
-  for (uint32_t i = 0; i < k; i++) {
-    if (status[i] != 1)
-      continue;
-    int what = trust_learn(n->trust, &ops[i]);
-    uint8_t pk[CRDT_PK_BYTES];
-    if (what <= 0 || trust_subject(&ops[i], pk))
-      continue;
-    if (what == TRUST_LEARNED_CERT) {
-      held_take(n, pk, 0, held_retry);
-      continue;
-    }
-    uint64_t at = trust_revoked_at(n->trust, pk);
-    for (int si = 0; si < n->cfg.n_scopes; si++) {
-      int gone = store_purge_author(n->store, n->scopes[si], pk, CRDT_HLC_MAKE(at, 0));
-      if (gone > 0) {
-        n->st.purged += (uint64_t)gone;
-        node__log(n, "purge scope=%s ops=%d reason=%s", n->scopes[si], gone,
-                  linli_errname(LINLI_EREVOKED));
-      }
-    }
-  }
-}
-
-/* The checks every op from outside passes before it is stored, in order:
- * signature and canonical form, scope, trust, the acceptance hook (the
- * domain's write check, node_config.accept), clock. 0 to store,
- * LINLI_EPENDING when held (not an error), or the reason to reject. */
-static int admit(struct node *n, struct peer *p, int si, struct crdt_op *op, const uint8_t *raw,
-                 size_t len, uint64_t now, int opened)
-{
-  int why = opened; /* crdt_op_open's verdict, from open_all */
-  if (!why && (op->scope.len != n->scope_len[si] ||
-               memcmp(op->scope.p, n->scopes[si], op->scope.len) != 0))
-    why = LINLI_EUNAUTH;
-  if (!why && n->trust)
-    why = trust_check(n->trust, op);
-  if (why == LINLI_EPENDING) {
-    int rc = hold(n, p, si, raw, len, op->author);
-    return rc ? rc : LINLI_EPENDING;
-  }
-  if (!why && n->cfg.accept)
-    why = n->cfg.accept(n->cfg.accept_arg, op);
-  if (!why)
-    why = crdt_hlc_recv(&n->clock, now, op->hlc);
-  return why;
-}
-
-/* The pool of verify threads, made the first time it is needed. */
-static struct vpool *node_pool(struct node *n)
-{
-  if (!n->pool)
-    vpool_new(&n->pool, (int)n->cfg.verify_threads + 1); /* NULL if it fails */
-  return n->pool;
-}
-
-/* Decodes and verifies a batch: the one costly step. With verify_threads
- * (linlid), a large batch goes to the pool; the simulator keeps 0 and
- * verifies inline. The verdicts are the same either way. */
-static void open_all(struct node *n, const uint8_t *const *raw, const size_t *lens, uint32_t count,
-                     struct crdt_op *ops, int *verdict)
-{
-  struct vpool *pool = n->cfg.verify_threads && count >= 64 ? node_pool(n) : NULL;
-  if (pool) {
-    struct vjob j = {raw, lens, ops, verdict, count, 0, 0, NULL};
-    vpool_submit(pool, &j);
-    vpool_wait(pool, &j);
-    return;
-  }
-  for (uint32_t i = 0; i < count; i++)
-    verdict[i] = crdt_op_open(&ops[i], raw[i], lens[i]);
-}
-
-/* Admits and stores a batch of opened ops (dec[i] and verdict[i] from
- * crdt_op_open of raw[i]) for scope si; returns the number newly stored, or
- * a store error. */
-static int take_opened(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
-                       const size_t *lens, struct crdt_op *dec, const int *verdict,
-                       uint32_t count, int *what)
-{
-  struct crdt_op *ops = malloc(count * sizeof *ops);
-  int *status = malloc(count * sizeof *status);
-  uint32_t k = 0, *at = malloc(count * sizeof *at); /* op i went to ops[at[i]] */
-  int rc;
-  if (!ops || !status || !at) {
-    rc = LINLI_ENOMEM;
-    goto out;
-  }
-  uint64_t now = n->env.now_ms(n->env.ctx);
-  for (uint32_t i = 0; i < count; i++) {
-    int why = admit(n, p, si, &dec[i], raw[i], lens[i], now, verdict[i]);
-    at[i] = why ? UINT32_MAX : k;
-    if (why == 0)
-      ops[k++] = dec[i];
-    else if (why != LINLI_EPENDING)
-      reject(n, p, raw[i], lens[i], why);
-    if (what && why)
-      what[i] = why;
-  }
-  rc = store_apply(n->store, ops, k, status);
-  for (uint32_t i = 0; what && i < count; i++)
-    if (at[i] != UINT32_MAX)
-      what[i] = rc < 0 ? rc : status[at[i]];
-  if (rc > 0) {
-    if (p)
-      p->ops_in += (uint64_t)rc;
-    push_new(n, ops, status, k, si, p ? p->id : UINT32_MAX);
-    if (n->trust)
-      learn(n, ops, status, k);
-  }
-out:
-  free(ops);
-  free(status);
-  free(at);
-  return rc;
-}
-
-/* Verifies (open_all), admits and stores a batch of op bytes. */
-static int take_ops(struct node *n, struct peer *p, int si, const uint8_t *const *raw,
-                    const size_t *lens, uint32_t count, int *what)
-{
-  struct crdt_op *dec = malloc(count * sizeof *dec);
-  int *verdict = malloc(count * sizeof *verdict), rc = LINLI_ENOMEM;
-  if (dec && verdict) {
-    open_all(n, raw, lens, count, dec, verdict);
-    rc = take_opened(n, p, si, raw, lens, dec, verdict, count, what);
-  }
-  free(dec);
-  free(verdict);
-  return rc;
-}
-
-#define IMPORT_RUN 4096 /* ops of one scope verified and stored together */
-
-int node_import_each(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count,
-                     int *what)
-{
-  node_flush(n);
-  /* Each op's scope first (what[i] holds it until its fate is known), then
-   * runs of one scope; take_ops checks everything again when it verifies. */
-  for (size_t i = 0; i < count; i++) {
-    struct crdt_op op;
-    int why = crdt_op_decode(&op, ops[i], lens[i]);
-    int si = why ? -1 : scope_index(n, op.scope.p, op.scope.len);
-    what[i] = si >= 0 ? si : why ? why : LINLI_EUNAUTH;
-    if (si < 0)
-      reject(n, NULL, ops[i], lens[i], what[i]);
-  }
-  int total = 0;
-  size_t i = 0;
-  while (i < count) {
-    int si = what[i];
-    if (si < 0) {
-      i++;
-      continue;
-    }
-    size_t j = i + 1;
-    while (j < count && j - i < IMPORT_RUN && what[j] == si)
-      j++;
-    int rc = take_ops(n, NULL, si, ops + i, lens + i, (uint32_t)(j - i), what + i);
-    if (rc < 0) {
-      for (size_t k = j; k < count; k++)
-        what[k] = rc; /* not tried */
-      return rc;
-    }
-    total += rc;
-    i = j;
-  }
-  return total;
-}
-
-int node_import(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count)
-{
-  int *what = malloc((count ? count : 1) * sizeof *what);
-  if (!what)
-    return LINLI_ENOMEM;
-  int rc = node_import_each(n, ops, lens, count, what);
-  free(what);
-  return rc;
-}
-
-int node_import_one(struct node *n, const uint8_t *op, size_t len)
-{
-  int what = 0, rc = node_import_each(n, &op, &len, 1, &what);
-  return rc < 0 ? rc : what;
-}
-
-int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_ID_BYTES])
-{
-  node_flush(n);
-  const char *scope = c->scope ? c->scope : n->scopes[0];
-  int si = scope_index(n, scope, strlen(scope));
-  if (si < 0)
-    return LINLI_EUNAUTH;
-  uint8_t buf[CRDT_OP_MAX_BYTES];
-  size_t len;
-  struct crdt_op op;
-  struct crdt_draft d = {scope, c->collection, c->key, 0, c->kind, c->body, c->body_len,
-                         c->parents, c->n_parents};
-  d.hlc = crdt_hlc_now(&n->clock, n->env.now_ms(n->env.ctx));
-  int rc = crdt_op_sign(&d, &n->id, buf, sizeof buf, &len, &op);
-  if (rc)
-    return rc;
-  if (n->trust && (rc = trust_check(n->trust, &op)))
-    return rc; /* a node without its certificate cannot write: say so */
-  if (n->cfg.accept && (rc = n->cfg.accept(n->cfg.accept_arg, &op)))
-    return rc;
-  int status = 0;
-  if ((rc = store_apply(n->store, &op, 1, &status)) < 0)
-    return rc;
-  if (id_out)
-    memcpy(id_out, op.id, CRDT_ID_BYTES);
-  push_new(n, &op, &status, 1, si, UINT32_MAX);
-  if (n->trust)
-    learn(n, &op, &status, 1);
-  return 0;
-}
-
 /* ---- peers ---- */
 
 static int send_hello(struct node *n, struct peer *p)
 {
-  struct crdt_str sc[NODE_SCOPES_MAX];
-  int order[NODE_SCOPES_MAX];
-  int m = n->cfg.n_scopes;
-  for (int i = 0; i < m; i++)
-    order[i] = i;
-  /* HELLO lists scopes in ascending byte order. */
-  for (int i = 1; i < m; i++)
-    for (int j = i; j > 0 && strcmp(n->scopes[order[j - 1]], n->scopes[order[j]]) > 0; j--) {
-      int t = order[j];
-      order[j] = order[j - 1];
-      order[j - 1] = t;
-    }
-  for (int i = 0; i < m; i++)
-    sc[i] = (struct crdt_str){n->scopes[order[i]], (uint32_t)n->scope_len[order[i]]};
   struct crdt_buf b;
   crdt_buf_init(&b, n->out, NET_MSG_MAX);
   n->env.random(n->env.ctx, p->nonce, sizeof p->nonce);
-  int rc = net_hello_write(&b, NET_PROTO_VERSION, p->nonce, sc, (uint32_t)m);
+  int rc = net_hello_write(&b, NET_PROTO_VERSION, p->nonce, n->hello, (uint32_t)n->cfg.n_scopes);
   if (!rc)
     rc = node__send(n, p, b.p, b.len);
   if (!rc)
@@ -854,7 +506,7 @@ static int send_hello(struct node *n, struct peer *p)
 int node_peer_up(struct node *n, uint32_t peer, int dialer)
 {
   node_flush(n);
-  struct peer *p = peer_get(n, peer, 1);
+  struct peer *p = node__peer_get(n, peer, 1);
   if (!p)
     return LINLI_EFULL;
   p->up = 1;
@@ -862,20 +514,20 @@ int node_peer_up(struct node *n, uint32_t peer, int dialer)
   p->hello = p->hello_sent = 0;
   p->ops_bucket = (struct bucket){2000u * (uint64_t)n->cfg.peer_ops_per_s, n->env.now_ms(n->env.ctx)};
   p->msgs_bucket = (struct bucket){2000u * (uint64_t)n->cfg.peer_msgs_per_s, p->ops_bucket.at_ms};
-  node__log(n, "peer up peer=%u %s", peer, dialer ? "dialer" : "acceptor");
+  node__log(n, LOG_PEER, "peer up peer=%u %s", peer, dialer ? "dialer" : "acceptor");
   return dialer ? send_hello(n, p) : 0;
 }
 
 void node_peer_down(struct node *n, uint32_t peer)
 {
   node_flush(n);
-  struct peer *p = peer_get(n, peer, 0);
+  struct peer *p = node__peer_get(n, peer, 0);
   if (!p)
     return;
   if (p->up)
-    node__log(n, "peer down peer=%u", peer);
+    node__log(n, LOG_PEER, "peer down peer=%u", peer);
   p->up = p->hello = p->hello_sent = 0;
-  for (int i = 0; i < NODE_SCOPES_MAX; i++) {
+  for (int i = 0; i < n->cfg.n_scopes; i++) {
     if (p->sess[i]) {
       free(p->sess[i]->have);
       free(p->sess[i]);
@@ -887,31 +539,29 @@ void node_peer_down(struct node *n, uint32_t peer)
 static int on_hello(struct node *n, struct peer *p, struct net_msg *m)
 {
   struct crdt_str sc;
-  uint64_t common = 0;
   if (m->version != NET_PROTO_VERSION)
     return LINLI_EVERSION;
+  memset(p->common, 0, node__words(n) * sizeof *p->common);
   while (net_msg_next_scope(m, &sc) == 0) {
-    int si = scope_index(n, sc.p, sc.len);
+    int si = node__scope_index(n, sc.p, sc.len);
     if (si >= 0)
-      common |= (uint64_t)1 << si;
+      p->common[si / 64] |= (uint64_t)1 << (si % 64);
   }
-  p->common = common;
   int rc = 0;
   if (!p->hello_sent && (rc = send_hello(n, p)))
     return rc;
   net_salt(p->salt, p->nonce, m->nonce);
   p->hello = 1;
   if (p->dialer)
-    for (int si = 0; si < n->cfg.n_scopes && !rc; si++)
-      if (common >> si & 1)
-        rc = sess_start(n, p, si);
+    for (int si = node__next_common(n, p, 0); si >= 0 && !rc; si = node__next_common(n, p, si + 1))
+      rc = sess_start(n, p, si);
   return rc;
 }
 
 static int on_recon(struct node *n, struct peer *p, const uint8_t *msg, size_t len, struct net_msg *m)
 {
-  int si = scope_index(n, m->scope.p, m->scope.len);
-  if (si < 0 || !(p->common >> si & 1))
+  int si = node__scope_index(n, m->scope.p, m->scope.len);
+  if (si < 0 || !node__common(p, si))
     return LINLI_EPROTO;
   struct sess *s = sess_get(n, p, si);
   if (!s)
@@ -939,151 +589,9 @@ static int on_recon(struct node *n, struct peer *p, const uint8_t *msg, size_t l
   return 0;
 }
 
-static int inbox_launch(struct node *n);
-
-/* Keeps the first ok ops of msg for node_pump. */
-static int inbox_add(struct node *n, struct peer *p, int si, const uint8_t *msg, size_t len,
-                     uint32_t ok)
-{
-  uint8_t *copy = malloc(len);
-  if (!copy)
-    return LINLI_ENOMEM;
-  memcpy(copy, msg, len);
-  n->inbox[n->n_inbox++] = (struct inbox_msg){p->id, si, ok, copy, len};
-  n->inbox_ops += ok;
-  if (n->inbox_ops >= INBOX_OPS || n->n_inbox == INBOX_MSGS)
-    node_pump(n);
-  return 0;
-}
-
-static void flight_free(struct flight *f)
-{
-  for (int i = 0; i < f->n_msgs; i++)
-    free(f->msgs[i].bytes);
-  free(f->raw);
-  free(f->lens);
-  free(f->dec);
-  free(f->verdict);
-  free(f);
-}
-
-/* Stores a verified batch, one run of (peer, scope) messages at a time.
- * Returns 0 or the last error, which was logged. */
-static int flight_commit(struct node *n, struct flight *f)
-{
-  int err = 0;
-  for (int i = 0, j; i < f->n_msgs; i = j) {
-    for (j = i + 1; j < f->n_msgs && f->msgs[j].peer == f->msgs[i].peer &&
-                    f->msgs[j].si == f->msgs[i].si;
-         j++)
-      ;
-    uint32_t a = f->first[i], b = f->first[j];
-    struct peer *p = peer_get(n, f->msgs[i].peer, 0);
-    int rc = p && b > a ? take_opened(n, p, f->msgs[i].si, f->raw + a, f->lens + a, f->dec + a,
-                                      f->verdict + a, b - a, NULL)
-                        : 0;
-    if (rc < 0) {
-      /* The peer still has them: the next reconciliation brings them again. */
-      node__log(n, "ops not stored peer=%u reason=%s", f->msgs[i].peer, linli_errname(rc));
-      err = rc;
-    }
-  }
-  flight_free(f);
-  return err;
-}
-
-/* Stores the oldest batch in flight, waiting for the pool if need be. */
-static int flight_land(struct node *n, int wait)
-{
-  struct flight *f = n->flights[0];
-  if (wait)
-    vpool_wait(n->pool, &f->job);
-  else if (!vpool_done(n->pool, &f->job))
-    return 1;
-  n->n_flights--;
-  memmove(n->flights, n->flights + 1, (size_t)n->n_flights * sizeof *n->flights);
-  return flight_commit(n, f);
-}
-
-/* The inbox's messages become a batch for the pool; the inbox is empty
- * after, whatever happens. */
-static int inbox_launch(struct node *n)
-{
-  int err = 0;
-  if (n->n_flights == FLIGHTS_MAX)
-    err = flight_land(n, 1);
-  struct flight *f = calloc(1, sizeof *f);
-  uint32_t total = n->inbox_ops, k = 0;
-  int rc = f && node_pool(n) ? 0 : LINLI_ENOMEM;
-  if (!rc) {
-    f->raw = malloc(total * sizeof *f->raw);
-    f->lens = malloc(total * sizeof *f->lens);
-    f->dec = malloc(total * sizeof *f->dec);
-    f->verdict = malloc(total * sizeof *f->verdict);
-    if (!f->raw || !f->lens || !f->dec || !f->verdict)
-      rc = LINLI_ENOMEM;
-  }
-  for (int x = 0; x < n->n_inbox; x++) {
-    struct net_msg m;
-    if (!rc && (rc = net_msg_decode(&m, n->inbox[x].bytes, n->inbox[x].len)) == 0) {
-      f->first[x] = k;
-      for (uint32_t y = 0; y < n->inbox[x].ok && k < total &&
-                           net_msg_next_op(&m, &f->raw[k], &f->lens[k]) == 0;
-           y++)
-        k++;
-    }
-    if (f && !rc)
-      f->msgs[f->n_msgs++] = n->inbox[x]; /* the flight owns the bytes now */
-    else
-      free(n->inbox[x].bytes);
-  }
-  n->n_inbox = 0;
-  n->inbox_ops = 0;
-  if (rc) {
-    node__log(n, "ops not stored reason=%s", linli_errname(rc));
-    if (f)
-      flight_free(f);
-    return rc;
-  }
-  f->first[f->n_msgs] = k;
-  f->job = (struct vjob){(const uint8_t *const *)f->raw, f->lens, f->dec, f->verdict, k, 0, 0, NULL};
-  vpool_submit(n->pool, &f->job);
-  n->flights[n->n_flights++] = f;
-  return err;
-}
-
-int node_pump(struct node *n)
-{
-  if (n->flushing)
-    return n->n_flights;
-  n->flushing = 1;
-  int err = 0, rc;
-  while (n->n_flights && (rc = flight_land(n, 0)) != 1)
-    err = rc ? rc : err;
-  if (n->n_inbox && (rc = inbox_launch(n)))
-    err = rc;
-  n->flushing = 0;
-  return err ? err : n->n_flights;
-}
-
-int node_flush(struct node *n)
-{
-  if (n->flushing || (n->n_inbox == 0 && n->n_flights == 0))
-    return 0;
-  n->flushing = 1;
-  int err = 0, rc;
-  if (n->n_inbox && (rc = inbox_launch(n)))
-    err = rc;
-  while (n->n_flights)
-    if ((rc = flight_land(n, 1)))
-      err = rc;
-  n->flushing = 0;
-  return err;
-}
-
 static int on_ops(struct node *n, struct peer *p, struct net_msg *m, const uint8_t *msg, size_t len)
 {
-  int si = scope_index(n, m->scope.p, m->scope.len);
+  int si = node__scope_index(n, m->scope.p, m->scope.len);
   if (si < 0)
     return LINLI_EUNAUTH;
   const uint8_t *raw[OPS_BATCH_MAX];
@@ -1092,20 +600,21 @@ static int on_ops(struct node *n, struct peer *p, struct net_msg *m, const uint8
   while (k < OPS_BATCH_MAX && net_msg_next_op(m, &raw[k], &lens[k]) == 0)
     k++;
   uint64_t now = n->env.now_ms(n->env.ctx);
-  uint32_t ok = bucket_take(&p->ops_bucket, n->cfg.peer_ops_per_s, now, k);
+  uint32_t rate = n->cfg.peer_ops_per_s;
+  uint32_t ok = bucket_take(&p->ops_bucket, rate, 2 * rate, now, k);
   if (ok < k)
     limited(n, p, k - ok, 0, now);
-  if (ok && n->cfg.verify_threads && n->n_inbox == INBOX_MSGS)
+  if (ok && node__batched(n) && n->n_inbox == INBOX_MSGS)
     node_pump(n);
-  if (ok && n->cfg.verify_threads && n->n_inbox < INBOX_MSGS)
-    return inbox_add(n, p, si, msg, len, ok);
-  int rc = ok ? take_ops(n, p, si, raw, lens, ok, NULL) : 0;
+  if (ok && node__batched(n) && n->n_inbox < INBOX_MSGS)
+    return node__inbox_add(n, p, si, msg, len, ok);
+  int rc = ok ? node__take_ops(n, p, si, raw, lens, ok, NULL) : 0;
   return rc < 0 ? rc : 0;
 }
 
 int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len)
 {
-  struct peer *p = peer_get(n, peer, 0);
+  struct peer *p = node__peer_get(n, peer, 0);
   struct net_msg m;
   enum net_msg_type type;
   if (net_msg_type(msg, len, &type) || (type != NET_OPS && type != NET_PUSH))
@@ -1113,7 +622,7 @@ int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len)
   if (!p || !p->up)
     return LINLI_EPROTO;
   uint64_t now = n->env.now_ms(n->env.ctx);
-  if (!bucket_take(&p->msgs_bucket, n->cfg.peer_msgs_per_s, now, 1)) {
+  if (!bucket_take(&p->msgs_bucket, n->cfg.peer_msgs_per_s, 2 * n->cfg.peer_msgs_per_s, now, 1)) {
     limited(n, p, 0, 1, now);
     return LINLI_ELIMIT;
   }
@@ -1137,14 +646,15 @@ int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len)
       rc = 0; /* both sides send what the other lacks; WANT is not needed yet */
       break;
     case NET_ERROR:
-      node__log(n, "peer error peer=%u code=%s", peer, linli_errname(m.err));
+      node__log(n, LOG_PEERERR, "peer error peer=%u code=%s", peer, linli_errname(m.err));
       rc = 0;
       break;
     }
   }
   if (rc) {
     n->st.malformed_msgs++;
-    node__log(n, "bad message peer=%u bytes=%zu reason=%s", peer, len, linli_errname(rc));
+    node__log(n, LOG_BADMSG, "bad message peer=%u bytes=%zu reason=%s", peer, len,
+              linli_errname(rc));
   }
   return rc;
 }
@@ -1153,9 +663,12 @@ int node_tick(struct node *n)
 {
   node_pump(n);
   uint64_t now = n->env.now_ms(n->env.ctx), next = UINT64_MAX;
+  log_tick(n, now);
   int rc = 0;
-  if (n->n_held)
-    held_take(n, NULL, now, held_expire);
+  if (n->held_retry)
+    node__held_release(n, NULL, UINT64_MAX);
+  else if (now >= n->held_due_ms)
+    node__held_release(n, NULL, now); /* given up on, or the clock has come */
   for (int i = 0; i < n->n_peers; i++) {
     struct peer *p = &n->peers[i];
     if (!p->up || !p->hello || !p->dialer)
@@ -1165,16 +678,18 @@ int node_tick(struct node *n)
     if (p->limited_at_ms >= p->last_sync_ms && p->limited_at_ms + 1000u < due)
       due = p->limited_at_ms + 1000u;
     if (now >= due) {
-      for (int si = 0; si < n->cfg.n_scopes && !rc; si++) {
+      for (int si = node__next_common(n, p, 0); si >= 0 && !rc;
+           si = node__next_common(n, p, si + 1)) {
         struct sess *ss = p->sess[si];
         /* A session that heard nothing for two intervals lost a message
          * on a link that stayed up: abandon it and start afresh, since
          * reconciliation resumes from what is stored. */
         if (ss && ss->active && now - ss->last_ms > 2 * n->cfg.sync_interval_ms) {
-          node__log(n, "sync stalled peer=%u scope=%s: restarting", p->id, n->scopes[si]);
+          node__log(n, LOG_SYNC, "sync stalled peer=%u scope=%s: restarting", p->id,
+                    n->scopes[si]);
           ss->active = 0;
         }
-        if ((p->common >> si & 1) && !(ss && ss->active))
+        if (!(ss && ss->active))
           rc = sess_start(n, p, si);
       }
       p->last_sync_ms = now; /* the next round is one interval from now */
@@ -1195,15 +710,15 @@ int node_status(struct node *n, struct node_status *st)
   node_pump(n); /* what the pool has verified; no waiting */
   *st = n->st;
   st->hlc = n->clock.last;
-  st->held = (uint64_t)n->n_held;
   st->n_peers = n->n_peers;
-  return store_stats(n->store, &st->ops, NULL);
+  int rc = store_held_stats(n->store, &st->held, NULL, NULL);
+  return rc ? rc : store_stats(n->store, &st->ops, NULL);
 }
 
 int node_peer_status(struct node *n, uint32_t peer, struct node_peer_status *ps)
 {
   node_pump(n);
-  struct peer *p = peer_get(n, peer, 0);
+  struct peer *p = node__peer_get(n, peer, 0);
   if (!p)
     return LINLI_ENOTFOUND;
   *ps = (struct node_peer_status){p->id,       p->up,      p->hello,     p->last_sync_ms,
@@ -1230,3 +745,4 @@ int node_digest(struct node *n, const char *scope, uint8_t out[CRDT_DIGEST_BYTES
   }
   return store_digest(n->store, scope ? prefix : NULL, (size_t)pl, out);
 }
+

@@ -20,11 +20,34 @@
  *   node_peer_down(n, p)        forgets the peer's sessions.
  *
  * Every received op is decoded and verified (signature, canonical form), its
- * scope must be one this node holds, its timestamp within max_drift_ms of
- * this node's clock, and it must pass the acceptance hook (trust and schema,
- * node_config.accept); a bad op is rejected and counted by reason and the
- * rest of its message goes on. An op is acknowledged (node_write returns, or
- * it is forwarded) only after its write transaction committed.
+ * scope must be one this node holds, it must pass trust (trust.h) and the
+ * acceptance hook (schema, node_config.accept), and its timestamp must not
+ * be ahead of this node's clock by more than max_drift_ms; a bad op is
+ * rejected and counted by reason and the rest of its message goes on. An
+ * op is acknowledged (node_write returns, or it is forwarded) only after its
+ * write transaction committed.
+ *
+ * Held ops. Two kinds of good op cannot be applied yet, and are held in the
+ * store (store.h "held ops"), durably, in the same transaction as the
+ * batch they came in:
+ *   - an op whose author's certificate has not arrived (trust_check says
+ *     LINLI_EPENDING): released the moment the certificate is stored, by
+ *     any path (a peer, a bundle, node_import, node_write), or rejected as
+ *     LINLI_EUNKNOWN once held for hold_ms;
+ *   - an op stamped more than ahead_ms ahead of this node's clock (but not
+ *     more than max_drift_ms): applied when the clock has come within
+ *     ahead_ms of it, so that one fast clock cannot drag every node's HLC
+ *     ahead (docs/protocol.md 4). Within ahead_ms the HLC's receive rule
+ *     applies.
+ * At most NODE_HOLD_MAX ops and NODE_HOLD_BYTES_MAX bytes are held; a new
+ * hold beyond them drops the oldest held ops first, each counted as
+ * rejected (LINLI_EUNKNOWN) and in node_status.held_dropped. Held ops
+ * survive a restart; node_open releases those whose certificate is stored
+ * by then and rejects those past hold_ms.
+ *
+ * Revocations: when a revocation that is earlier than what the node knew
+ * is stored, the ops of the revoked key stamped since are deleted in the
+ * same write transaction (store_batch.purge), so no crash can leave them.
  */
 #ifndef LINLI_NODE_H
 #define LINLI_NODE_H
@@ -36,7 +59,12 @@
 #include "store.h"
 
 #define NODE_PEERS_MAX 256
-#define NODE_SCOPES_MAX 64
+#define NODE_SCOPES_MAX 4096 /* a city node: every district and community scope */
+#define NODE_HOLD_MAX 4096                      /* held ops */
+#define NODE_HOLD_BYTES_MAX ((uint64_t)16 << 20) /* bytes of held ops */
+#define NODE_AHEAD_MS 60000                     /* default node_config.ahead_ms */
+#define NODE_LOG_BURST 30                       /* log lines of a class at once */
+#define NODE_LOG_PER_S 2                        /* and a second, after the burst */
 
 struct node_env {
   void *ctx;
@@ -46,7 +74,12 @@ struct node_env {
   int (*send)(void *ctx, uint32_t peer, const uint8_t *msg, size_t len);
   /* Call node_tick() no later than at_ms. Optional. */
   void (*timer)(void *ctx, uint64_t at_ms);
-  /* One event per call, no newline, no personal data. Optional. */
+  /* One event per call, no newline, no personal data. Optional. Each
+   * class of line (peer up/down, sync, reject, bad message, peer error,
+   * purge, held, store, rate limit) is limited to NODE_LOG_BURST lines at
+   * once and NODE_LOG_PER_S a second after; what a class drops is counted
+   * and told, "log suppressed class=C lines=N", just before its next line
+   * that gets through (or at a tick, once it could). */
   void (*log)(void *ctx, const char *line);
 };
 
@@ -61,17 +94,24 @@ struct node_config {
   size_t map_size, map_size_max;     /* 0: store defaults */
   int nosync;                        /* simulator only */
   uint64_t sync_interval_ms;         /* 0: 30,000 */
-  uint64_t max_drift_ms;             /* 0: 600,000 */
+  uint64_t max_drift_ms;             /* refused further ahead; 0: 600,000 */
+  uint64_t ahead_ms;                 /* held further ahead; 0: NODE_AHEAD_MS */
   node_accept_fn accept;             /* optional */
   void *accept_arg;
   /* Trust (trust.h): with hub_pk set, every op must pass trust_check; ops
-   * of authors whose certificate has not arrived are held up to hold_ms
-   * (0: 600,000) and NODE_HOLD_MAX ops, then rejected as unknown. The node
-   * must hold the district scope to receive certificates. */
+   * of authors whose certificate has not arrived are held (above) up to
+   * hold_ms (0: 600,000), then rejected as unknown. The node must hold the
+   * district scope to receive certificates. */
   /* Extra threads that verify the ops of a large received batch in
-   * parallel (linlid: cores - 1). 0 verifies inline: the simulator's
-   * choice. Verdicts do not depend on it. */
+   * parallel (linlid: cores - 1). 0 verifies inline. Verdicts do not
+   * depend on it. */
   uint32_t verify_threads;
+  /* The simulator: with verify_threads 0, received ops still take the
+   * inbox and the verify pool as in linlid, but the pool has no thread:
+   * each node_pump verifies a number of ops drawn from env->random, from
+   * queued batches drawn from it too, so a seed decides when each batch
+   * is done and in which order. What is stored does not depend on it. */
+  int verify_seeded;
   const uint8_t *hub_pk;             /* NULL: no trust checks */
   const char *district;
   /* The collections only the hub writes, in the district scope, besides
@@ -87,14 +127,22 @@ struct node_config {
    * queued, and reconciliation fetches the dropped ops again later: after
    * one second when this node dials the peer, else the next round. */
   uint32_t peer_ops_per_s, peer_msgs_per_s;
+  /* Tests and the simulator: the store's crash seam (store.h). After a
+   * commit fault that kills the store, every call fails; the owner calls
+   * node_abandon(). */
+  store_commit_fn commit_fault;
+  void *commit_fault_arg;
 };
-
-#define NODE_HOLD_MAX 4096
 
 struct node;
 
 int node_open(struct node **out, const struct node_env *env, const struct node_config *cfg);
+/* Stores what is received and waiting (node_flush), then closes. */
 void node_close(struct node *n);
+/* Frees n without writing anything more: what a crash leaves behind (the
+ * store as its last commit left it). For a node whose store died of a
+ * commit fault (store_dead), or to simulate kill -9. NULL is fine. */
+void node_abandon(struct node *n);
 struct store *node_store(struct node *n);
 
 /* A local change from staff: stamp, sign, apply; returns 0 and the op id
@@ -126,6 +174,11 @@ int node_import_one(struct node *n, const uint8_t *op, size_t len);
  * store error (what[] then says which ops got in). */
 int node_import_each(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count,
                      int *what);
+/* What became of an op, now: 1 stored, LINLI_EPENDING held, LINLI_ENOTFOUND
+ * neither (never seen, rejected, or dropped from the hold), or an error.
+ * For an import's summary: an op held early in a bundle may be stored by
+ * the time its certificate, later in the bundle, is in. */
+int node_op_state(struct node *n, const uint8_t *op, size_t len);
 
 int node_peer_up(struct node *n, uint32_t peer, int dialer);
 void node_peer_down(struct node *n, uint32_t peer);
@@ -134,8 +187,8 @@ void node_peer_down(struct node *n, uint32_t peer);
 int node_receive(struct node *n, uint32_t peer, const uint8_t *msg, size_t len);
 /* Timers: starts due reconciliations. */
 int node_tick(struct node *n);
-/* With verify_threads > 0, received ops are verified in the background
- * (node.c, "inbox"). node_pump stores the batches that are verified and
+/* With verify_threads > 0 (or verify_seeded), received ops are verified in
+ * the background (node.c, "inbox"). node_pump stores the batches that are verified and
  * hands what was received since to the verify pool, without waiting; it
  * returns how many batches are still being verified (the transport calls
  * it when it has read what was waiting, and again within a millisecond
@@ -165,7 +218,8 @@ struct node_status {
   uint64_t rejected;         /* all reasons */
   uint64_t rejected_by[LINLI_ERR_SLOTS]; /* by linli_err_index() of the reason */
   uint64_t malformed_msgs;
-  uint64_t held;             /* ops waiting for their author's certificate */
+  uint64_t held;             /* ops held: their author's certificate, or the clock */
+  uint64_t held_dropped;     /* held ops dropped (oldest first) for room */
   uint64_t purged;           /* ops dropped after their author's revocation */
   int n_peers;
 };

@@ -246,6 +246,21 @@ int trust_learn(struct trust *t, const struct crdt_op *op)
   return fresh;
 }
 
+int trust_revokes(const struct trust *t, const struct crdt_op *op, uint8_t pk[CRDT_PK_BYTES],
+                  uint64_t *at_ms)
+{
+  struct cert_fields f;
+  if (!coll_is(op, TRUST_REVOCATION) || memcmp(op->author, t->hub, CRDT_PK_BYTES) ||
+      !is_district(t, &op->scope) || check_hub_op(op) || trust_subject(op, pk) ||
+      parse_body(op, &f))
+    return 0;
+  const struct entry *e = find(t, pk);
+  if (e && f.at >= e->revoked_at)
+    return 0;
+  *at_ms = f.at;
+  return 1;
+}
+
 static int load_op(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw, size_t len)
 {
   struct crdt_op op;

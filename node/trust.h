@@ -64,6 +64,13 @@ int trust_check(const struct trust *t, const struct crdt_op *op);
 #define TRUST_LEARNED_REVOCATION 2
 int trust_learn(struct trust *t, const struct crdt_op *op);
 
+/* Before op is stored: 1 if it is a hub revocation that trust_learn()
+ * would take as TRUST_LEARNED_REVOCATION (pk revoked from *at_ms, earlier
+ * than known), so that the purge of pk's later ops can be written in the
+ * same transaction as the revocation; else 0. Changes nothing. */
+int trust_revokes(const struct trust *t, const struct crdt_op *op, uint8_t pk[CRDT_PK_BYTES],
+                  uint64_t *at_ms);
+
 /* The subject of a cert or revocation op (its key, as hex): 0 or an error. */
 int trust_subject(const struct crdt_op *op, uint8_t pk[CRDT_PK_BYTES]);
 /* When pk was revoked (ms), or UINT64_MAX. */

@@ -16,21 +16,32 @@ struct vpool {
   pthread_t tid[VPOOL_THREADS_MAX];
 };
 
-/* Claims a chunk of the first job with ops left; mu held. NULL if none. */
-static struct vjob *claim(struct vpool *p, uint32_t *from, uint32_t *to)
+/* Claims a chunk of the k-th queued job (0: the oldest); mu held. NULL if
+ * there is none. */
+static struct vjob *claim_at(struct vpool *p, uint64_t k, uint32_t *from, uint32_t *to)
 {
-  struct vjob *j = p->head;
+  struct vjob *prev = NULL, *j = p->head;
+  for (; j && k; k--)
+    prev = j, j = j->queue_next;
   if (!j)
     return NULL;
   *from = j->next;
   *to = j->n - j->next < VPOOL_CHUNK ? j->n : j->next + VPOOL_CHUNK;
   j->next = *to;
   if (j->next == j->n) { /* all of it claimed: off the queue */
-    p->head = j->queue_next;
-    if (!p->head)
-      p->tail = NULL;
+    if (prev)
+      prev->queue_next = j->queue_next;
+    else
+      p->head = j->queue_next;
+    if (p->tail == j)
+      p->tail = prev;
   }
   return j;
+}
+
+static struct vjob *claim(struct vpool *p, uint32_t *from, uint32_t *to)
+{
+  return claim_at(p, 0, from, to);
 }
 
 /* Verifies [from, to) of j without the lock, then reports it; mu held on
@@ -71,8 +82,8 @@ int vpool_new(struct vpool **out, int threads)
   *out = NULL;
   if (!p)
     return LINLI_ENOMEM;
-  if (threads < 1)
-    threads = 1;
+  if (threads < 0)
+    threads = 0;
   if (threads > VPOOL_THREADS_MAX)
     threads = VPOOL_THREADS_MAX;
   pthread_mutex_init(&p->mu, NULL);
@@ -91,6 +102,10 @@ void vpool_free(struct vpool *p)
   if (!p)
     return;
   pthread_mutex_lock(&p->mu);
+  uint32_t from, to;
+  struct vjob *j;
+  while (!p->n_threads && (j = claim(p, &from, &to)))
+    run_chunk(p, j, from, to); /* no thread to finish them */
   p->stop = 1;
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->mu);
@@ -140,4 +155,23 @@ void vpool_wait(struct vpool *p, struct vjob *j)
       pthread_cond_wait(&p->done, &p->mu);
   }
   pthread_mutex_unlock(&p->mu);
+}
+
+uint32_t vpool_step(struct vpool *p, uint32_t max_ops, uint64_t (*pick)(void *arg, uint64_t n),
+                    void *arg)
+{
+  uint32_t done = 0, from = 0, to = 0;
+  pthread_mutex_lock(&p->mu);
+  while (done < max_ops && p->head) {
+    uint64_t n = 0;
+    for (struct vjob *q = p->head; q; q = q->queue_next)
+      n++;
+    struct vjob *j = claim_at(p, pick ? pick(arg, n) % n : 0, &from, &to);
+    if (!j)
+      break;
+    run_chunk(p, j, from, to);
+    done += to - from;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return done;
 }

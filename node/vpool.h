@@ -31,7 +31,10 @@ struct vjob {
   struct vjob *queue_next;
 };
 
-/* A pool of `threads` threads (1 .. 16). */
+/* A pool of `threads` threads (0 .. 16). A pool of 0 threads verifies only
+ * when asked: in vpool_wait, vpool_step and vpool_free, on the calling
+ * thread (the simulator's, so that a seeded run decides when each batch is
+ * done). */
 int vpool_new(struct vpool **out, int threads);
 /* Waits for the jobs submitted, then stops the threads. NULL is fine. */
 void vpool_free(struct vpool *p);
@@ -40,7 +43,14 @@ void vpool_submit(struct vpool *p, struct vjob *j);
 /* 1 when every op of j has its verdict, without waiting. */
 int vpool_done(struct vpool *p, struct vjob *j);
 /* Waits until every op of j has its verdict (verifying on the calling
- * thread only if the pool could start no thread). */
+ * thread only if the pool has no thread). */
 void vpool_wait(struct vpool *p, struct vjob *j);
+/* Verifies on the calling thread, chunk by chunk, until max_ops ops are done
+ * or nothing is left; each chunk comes from the queued job pick(arg, n)
+ * chooses among the n that have ops left (0 .. n-1; pick NULL: the oldest).
+ * Returns the number of ops verified. For a pool of 0 threads: a seeded
+ * pick and max_ops make the completion order of the jobs the seed's. */
+uint32_t vpool_step(struct vpool *p, uint32_t max_ops, uint64_t (*pick)(void *arg, uint64_t n),
+                    void *arg);
 
 #endif

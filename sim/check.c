@@ -59,12 +59,12 @@ void sim__check_stored(struct sim *s)
  * restore took away excepted: I3 covers them). */
 void sim__check_acked(struct sim *s, struct sim_node *nd, size_t upto)
 {
-  if (!nd->n)
-    return;
+  if (!nd->n || nd->dying)
+    return; /* down, or dead and not yet abandoned */
   for (size_t i = 0; i < upto && i < nd->n_acked; i++) {
     struct sim_reg *r = &s->reg[nd->acked[i]];
-    if (r->restored_away)
-      continue;
+    if (r->restored_away || sim__doomed(s, r))
+      continue; /* I3 covers the first, I7 the second */
     int has = store_has(node_store(nd->n), r->id);
     if (has != 1) {
       sim__fail(s, "I2 n%u lost acknowledged op %02x%02x%02x%02x (write %zu of %zu)", nd->idx,
@@ -196,19 +196,27 @@ static uint64_t conflicts(struct sim *s)
   return c.n;
 }
 
-/* I3 at the end, the traffic bound (I6), and the conflict count. */
+/* I3 and I7 at the end, the traffic bound (I6), and the conflict count. */
 void sim__check_final(struct sim *s)
 {
   sim__check_stored(s);
   for (size_t i = 0; i < s->n_reg && s->v->ok; i++) {
     struct sim_reg *r = &s->reg[i];
-    if (r->unreplicated)
+    int doomed = sim__doomed(s, r);
+    if (r->unreplicated && !doomed)
       continue;
     for (uint32_t k = 0; k < s->n_holders[r->scope]; k++) {
       struct sim_node *nd = &s->nodes[s->holders[r->scope][k]];
-      if (nd->n && store_has(node_store(nd->n), r->id) != 1) {
+      int has = nd->n ? store_has(node_store(nd->n), r->id) : 0;
+      if (!doomed && nd->n && has != 1) {
         sim__fail(s, "I3 acknowledged op %02x%02x%02x%02x of n%u missing at n%u after "
                   "convergence", r->id[0], r->id[1], r->id[2], r->id[3], r->writer, nd->idx);
+        break;
+      }
+      if (doomed && has) {
+        sim__fail(s, "I7 op %02x%02x%02x%02x of n%u, revoked from %llu, is still at n%u after "
+                  "convergence", r->id[0], r->id[1], r->id[2], r->id[3], r->writer,
+                  (unsigned long long)s->nodes[r->writer].revoked_at_ms, nd->idx);
         break;
       }
     }

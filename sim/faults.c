@@ -1,5 +1,6 @@
 /* Faults: partitions (symmetric into groups, or one-way), crashes and
- * restarts, restores from old backups, clock jumps, and a hostile peer
+ * restarts, restores from old backups, clock jumps, commits failed, lost
+ * or cut by the store's crash seam, revocations, and a hostile peer
  * sending forgeries and malformed messages. Random ones are drawn once
  * per virtual second at the scenario's rates; scripted ones come from the
  * scenario's "at" lines. */
@@ -8,6 +9,7 @@
 
 #include "net.h"
 #include "sim_int.h"
+#include "trust.h"
 
 static uint32_t per_second_ppm(uint32_t per_min)
 {
@@ -120,6 +122,71 @@ static uint32_t hostile_victim(struct sim *s)
   return x->a == s->hostile ? x->b : x->a;
 }
 
+/* The crash seam (SQLite's src/test6.c is the model): one of the node's
+ * next few commits fails (the store goes on), is lost (the process dies
+ * before it reached the file) or is cut (it dies right after), all drawn
+ * from the seed. */
+static void arm_cut(struct sim *s, struct sim_node *nd)
+{
+  static const int how[] = {STORE_COMMIT_FAIL, STORE_COMMIT_LOSE, STORE_COMMIT_CUT};
+  nd->cut_at = nd->commits + 1 + sim_rng_below(&s->rng, 6);
+  nd->cut_how = how[sim_rng_below(&s->rng, 3)];
+  sim__trace(s, "arm n%u commit #%llu how=%d", nd->idx, (unsigned long long)nd->cut_at,
+             nd->cut_how);
+}
+
+void sim__revoke_stored(struct sim *s)
+{
+  struct sim_node *nd = &s->nodes[s->pending_revoke.node];
+  if (s->pending_revoke.at_ms < nd->revoked_at_ms)
+    nd->revoked_at_ms = s->pending_revoke.at_ms;
+  s->faults[SIM_F_REVOKE]++;
+  sim__trace(s, "revoked n%u from %llu", nd->idx, (unsigned long long)nd->revoked_at_ms);
+  s->pending_revoke.node = UINT32_MAX;
+}
+
+void sim__revoke(struct sim *s, struct sim_node *nd, uint64_t at_ms)
+{
+  struct sim_node *hub = &s->nodes[s->district_hub[nd->district]];
+  const char *district = s->scope_name[s->district0 + nd->district];
+  uint8_t op[CRDT_OP_MAX_BYTES];
+  struct crdt_op dec;
+  struct node_status st;
+  if (!hub->n || node_status(hub->n, &st)) /* the hub is down: later, maybe */
+    return;
+  /* stamped past everything the hub has seen, as its own write would be */
+  uint64_t hlc = st.hlc + 1;
+  int len = trust_revoke_sign(&hub->who, district, hlc, nd->who.pk, at_ms, "lost", op, sizeof op);
+  if (len < 0 || crdt_op_decode(&dec, op, (size_t)len)) {
+    sim__fail(s, "cannot sign a revocation of n%u", nd->idx);
+    return;
+  }
+  s->pending_revoke.node = nd->idx;
+  s->pending_revoke.by = hub->idx;
+  s->pending_revoke.at_ms = at_ms;
+  memcpy(s->pending_revoke.id, dec.id, CRDT_ID_BYTES);
+  sim__trace(s, "revoke n%u at %llu by n%u", nd->idx, (unsigned long long)at_ms, hub->idx);
+  int rc = node_import_one(hub->n, op, (size_t)len);
+  if (rc == 1 && !hub->dying) {
+    if (sim__reg_add(s, hub->idx, s->district0 + nd->district, op, (size_t)len))
+      sim__fail(s, "registry: the revocation of n%u", nd->idx);
+    sim__revoke_stored(s);
+  } else if (!hub->dying) {
+    s->pending_revoke.node = UINT32_MAX; /* refused (a failed commit): none */
+  } /* else: a restart of the hub tells whether it was stored (sim__adopt_unacked) */
+}
+
+/* A writer whose key is revoked from a moment a little in the past, so
+ * that ops it wrote since are purged wherever they went. */
+static void random_revoke(struct sim *s)
+{
+  struct sim_node *nd = random_node(s, 1);
+  if (!nd || nd->revoked_at_ms != UINT64_MAX || s->pending_revoke.node != UINT32_MAX)
+    return;
+  uint64_t now_ms = SIM_EPOCH_MS + s->now;
+  sim__revoke(s, nd, now_ms - sim_rng_below(&s->rng, 5000));
+}
+
 void sim__fault_random(struct sim *s)
 {
   const struct sim_scenario *sc = s->sc;
@@ -135,6 +202,10 @@ void sim__fault_random(struct sim *s)
     restore(s, nd, sim_rng_range(&s->rng, sc->part_min_ms, sc->part_max_ms));
   if (sim_rng_ppm(&s->rng, per_second_ppm(sc->jump_pm)) && (nd = random_node(s, 0)))
     jump(s, nd, random_skew(s));
+  if (sim_rng_ppm(&s->rng, per_second_ppm(sc->cut_pm)) && (nd = random_node(s, 0)) && !nd->cut_at)
+    arm_cut(s, nd);
+  if (sc->trust && sim_rng_ppm(&s->rng, per_second_ppm(sc->revoke_pm)))
+    random_revoke(s);
   if (s->hostile == UINT32_MAX)
     return;
   if (sim_rng_ppm(&s->rng, per_second_ppm(sc->forge_pm)))

@@ -70,6 +70,12 @@ static void restart(struct sim *s, struct sim_node *nd, int how)
     if (sim__node_start(s, nd))
       return;
   }
+  if (nd->n && !nd->dying && nd->was_cut) {
+    int rc = sim__adopt_unacked(s, nd);
+    if (rc)
+      sim__fail(s, "n%u: reading its store after a cut commit: %s", nd->idx, linli_errname(rc));
+    nd->was_cut = 0;
+  }
   sim__check_acked(s, nd, nd->n_acked);
 }
 
@@ -77,6 +83,8 @@ static void end_faults(struct sim *s)
 {
   s->converging = 1;
   sim__trace(s, "end of faults: heal everything");
+  for (uint32_t i = 0; i < s->n_nodes; i++)
+    s->nodes[i].cut_at = 0; /* cuts armed and not yet come: disarmed */
   sim__heal(s);
   for (uint32_t i = 0; i < s->n_nodes; i++)
     if (s->nodes[i].role != SIM_HOSTILE && !s->nodes[i].n)
@@ -108,11 +116,31 @@ static void round_done(struct sim *s)
   }
 }
 
+/* What linlid's loop does after reading: node_pump, and again within a
+ * millisecond while batches are still being verified. after_ms: when. */
+static void pump(struct sim *s, struct sim_node *nd, uint64_t after_ms)
+{
+  int left = after_ms ? node_pump(nd->n) : 1;
+  if (left <= 0 || nd->dying)
+    return;
+  uint64_t at = s->now + (after_ms ? after_ms : sim_rng_below(&s->rng, 2));
+  if (nd->pump_at <= at)
+    return;
+  nd->pump_at = at;
+  struct sim_ev e = {.at = at, .kind = SIM_EV_PUMP, .a = nd->idx, .epoch = nd->incarnation};
+  sim__push(s, &e);
+}
+
 static void node_event(struct sim *s, const struct sim_ev *e)
 {
   struct sim_node *nd = &s->nodes[e->a];
   if (!nd->n || nd->incarnation != e->epoch)
     return;
+  if (e->kind == SIM_EV_PUMP) {
+    nd->pump_at = UINT64_MAX;
+    pump(s, nd, 1);
+    return;
+  }
   if (e->kind == SIM_EV_TICK) {
     struct sim_ev next = {.at = s->now + SIM_TICK_MS, .kind = SIM_EV_TICK, .a = e->a,
                           .epoch = e->epoch};
@@ -133,9 +161,12 @@ static void dispatch(struct sim *s, struct sim_ev *e)
   switch (e->kind) {
   case SIM_EV_MSG:
     sim__deliver(s, e);
+    if (s->nodes[e->b].n) /* the ops it brought wait in the inbox: pump soon */
+      pump(s, &s->nodes[e->b], 0);
     break;
   case SIM_EV_TICK:
   case SIM_EV_TIMER:
+  case SIM_EV_PUMP:
     node_event(s, e);
     break;
   case SIM_EV_LINK_UP:
@@ -205,10 +236,14 @@ static void collect(struct sim *s, struct sim_verdict *v)
   v->forged_stored = s->forged_stored;
   v->end_ms = s->now;
   memcpy(v->faults, s->faults, sizeof v->faults);
+  v->rejected = s->gone_rejected;
+  v->clock_refused = s->gone_clock;
   for (uint32_t i = 0; i < s->n_nodes; i++) {
     struct node_status st;
-    if (s->nodes[i].n && node_status(s->nodes[i].n, &st) == 0)
+    if (s->nodes[i].n && node_status(s->nodes[i].n, &st) == 0) {
       v->rejected += st.rejected;
+      v->clock_refused += st.rejected_by[linli_err_index(LINLI_ECLOCK)];
+    }
     for (uint32_t k = 0; s->nodes[i].n && k < s->nodes[i].n_edges; k++) {
       struct sim_edge *x = &s->edges[s->nodes[i].edges[k]];
       struct node_peer_status ps;
@@ -226,6 +261,8 @@ static void loop(struct sim *s)
     s->now = e.at;
     s->v->events++;
     dispatch(s, &e);
+    if (s->dying)
+      sim__reap(s);
     free(e.buf);
   }
   if (!s->done)

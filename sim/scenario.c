@@ -8,11 +8,11 @@
 #include "sim_int.h"
 
 const char *const sim_builtin_names[] = {"star", "district", "city", "flaky-links",
-                                         "long-partition", "mesh", NULL};
+                                         "long-partition", "mesh", "crash-mid-commit", NULL};
 
 static const char *const fault_names[SIM_F_COUNT] = {
-    "drop", "dup", "reorder", "delay", "partition", "oneway",
-    "crash", "restore", "jump", "forge", "skewed", "malformed"};
+    "drop", "dup", "reorder", "delay", "partition", "oneway", "crash",
+    "restore", "jump", "forge", "skewed", "malformed", "cut", "revoke"};
 
 const char *sim_fault_name(enum sim_fault f)
 {
@@ -37,8 +37,9 @@ void sim_scenario_defaults(struct sim_scenario *sc)
   sc->detect_ms = 2000;
   sc->redial_ms = 500;
   sc->max_rounds = 10;
-  sc->skew_max_ms = 60000;
+  sc->skew_max_ms = 25000;
   sc->max_drift_ms = 600000;
+  sc->ahead_ms = NODE_AHEAD_MS;
   sc->write_per_s = 20;
   sc->w_gate = 3, sc->w_health = 3, sc->w_case = 1, sc->w_distribution = 2, sc->w_stock = 1,
   sc->w_resident = 2;
@@ -88,6 +89,14 @@ int sim_scenario_builtin(struct sim_scenario *sc, const char *name)
     sc->laptops = 4, sc->neighbours = 1, sc->duration_ms = 120000, sc->w_resident = 6;
     if (sim_scenario_parse(sc, long_partition, err, sizeof err))
       return LINLI_EINVAL;
+  } else if (strcmp(name, "crash-mid-commit") == 0) {
+    /* the store's crash seam at a seeded commit of a seeded node, several
+     * times a run, with trust on (certificates held and released,
+     * revocations purging) and every other fault; small, for 200 seeds */
+    sc->communities = 10, sc->laptops = 4, sc->neighbours = 1, sc->trust = 1;
+    sc->duration_ms = 20000, sc->write_per_s = 10;
+    all_faults(sc);
+    sc->cut_pm = 15, sc->revoke_pm = 3;
   } else if (strcmp(name, "mesh") == 0) {
     sc->topo = SIM_TOPO_MESH;
     sc->drop_ppm = 5000, sc->dup_ppm = 5000, sc->reorder_ppm = 5000;
@@ -241,6 +250,8 @@ static int topo_kv(struct sim_scenario *sc, const struct kv *x)
     sc->mesh_degree = u;
   else if (!strcmp(x->k, "hostile") && u <= 1)
     sc->hostile = (int)u;
+  else if (!strcmp(x->k, "trust") && u <= 1)
+    sc->trust = (int)u;
   else
     return LINLI_EINVAL;
   return 0;
@@ -267,15 +278,16 @@ static int workload_kv(struct sim_scenario *sc, const struct kv *x)
 static int faults_kv(struct sim_scenario *sc, const struct kv *x)
 {
   static const char *const ppm_keys[] = {"drop", "dup", "reorder", "delay"};
-  static const char *const pm_keys[] = {"partition", "oneway", "crash", "restore",
-                                        "jump", "forge", "skewed", "malformed"};
+  static const char *const pm_keys[] = {"partition", "oneway", "crash", "restore", "jump",
+                                        "forge", "skewed", "malformed", "cut", "revoke"};
   uint32_t *ppm[] = {&sc->drop_ppm, &sc->dup_ppm, &sc->reorder_ppm, &sc->delay_ppm};
   uint32_t *pm[] = {&sc->partition_pm, &sc->oneway_pm, &sc->crash_pm, &sc->restore_pm,
-                    &sc->jump_pm, &sc->forge_pm, &sc->skewed_pm, &sc->malformed_pm};
+                    &sc->jump_pm, &sc->forge_pm, &sc->skewed_pm, &sc->malformed_pm,
+                    &sc->cut_pm, &sc->revoke_pm};
   for (int i = 0; i < 4; i++)
     if (!strcmp(x->k, ppm_keys[i]))
       return parse_ppm(x->v, ppm[i]);
-  for (int i = 0; i < 8; i++)
+  for (int i = 0; i < 10; i++)
     if (!strcmp(x->k, pm_keys[i]))
       return parse_rate(x->v, pm[i], "min");
   if (!strcmp(x->k, "delay-max"))
@@ -382,6 +394,7 @@ static int parse_line(struct sim_scenario *sc, char **tok, int n)
       sc->drop_ppm = sc->dup_ppm = sc->reorder_ppm = sc->delay_ppm = 0;
       sc->partition_pm = sc->oneway_pm = sc->crash_pm = sc->restore_pm = 0;
       sc->jump_pm = sc->forge_pm = sc->skewed_pm = sc->malformed_pm = 0;
+      sc->cut_pm = sc->revoke_pm = 0;
       return 0;
     }
     for (int i = 1; i < n && !rc; i++)
@@ -411,10 +424,12 @@ static int parse_line(struct sim_scenario *sc, char **tok, int n)
                  : !strcmp(k, "redial")    ? &sc->redial_ms
                  : !strcmp(k, "skew")      ? &sc->skew_max_ms
                  : !strcmp(k, "max-drift") ? &sc->max_drift_ms
+                 : !strcmp(k, "ahead")     ? &sc->ahead_ms
                                            : NULL;
   if (!ms || parse_ums(tok[1], ms))
     return LINLI_EINVAL;
-  if ((ms == &sc->sync_ms || ms == &sc->duration_ms || ms == &sc->max_drift_ms) && !*ms)
+  if ((ms == &sc->sync_ms || ms == &sc->duration_ms || ms == &sc->max_drift_ms ||
+       ms == &sc->ahead_ms) && !*ms)
     return LINLI_EINVAL;
   return 0;
 }
@@ -447,12 +462,21 @@ int sim_scenario_parse(struct sim_scenario *sc, const char *text, char *err, siz
       return LINLI_EINVAL;
     }
   }
-  if (sc->skew_max_ms * 2 >= sc->max_drift_ms) {
-    snprintf(err, errcap, "skew must stay below max-drift / 2 so honest ops are accepted");
+  if (sc->skew_max_ms * 2 >= sc->ahead_ms || sc->ahead_ms > sc->max_drift_ms) {
+    snprintf(err, errcap, "skew must stay below ahead / 2 so honest ops are applied at once, "
+                          "and ahead within max-drift");
     return LINLI_EINVAL;
   }
   if (sc->peers != SIM_PEERS_LINKS && sc->topo != SIM_TOPO_MESH) {
     snprintf(err, errcap, "peer-choice schedule|random needs topology mesh (one scope on every node)");
+    return LINLI_EINVAL;
+  }
+  if (sc->trust && sc->topo != SIM_TOPO_STAR) {
+    snprintf(err, errcap, "trust=1 needs topology star (a district hub certifies)");
+    return LINLI_EINVAL;
+  }
+  if (sc->trust && (sc->hub_scopes >= NODE_SCOPES_MAX || sc->neighbours + 2 > NODE_SCOPES_MAX)) {
+    snprintf(err, errcap, "trust=1 adds the district scope: hub-scopes and neighbours one fewer");
     return LINLI_EINVAL;
   }
   if (sim_scenario_nodes(sc) > SIM_NODES_MAX) {

@@ -14,7 +14,10 @@
  * A run has two phases. During `duration` the workload writes and faults
  * happen (partitions, asymmetric ones too, drops, duplicates, reordering,
  * delays, crashes and restarts, restores from old backups, clock jumps,
- * forgeries and malformed messages from a hostile peer). At `duration`
+ * commits failed, lost or cut by the store's crash seam, revocations,
+ * forgeries and malformed messages from a hostile peer). Received ops take
+ * linlid's path: the inbox and a verify pool without threads whose work
+ * the seed schedules (node_config.verify_seeded). At `duration`
  * every fault ends (heal): partitions are lifted, crashed nodes restart,
  * message faults stop. Then the run counts sync rounds (one round =
  * sync_interval_ms) until every holder of every scope has the same op set
@@ -35,7 +38,9 @@
  *      beyond max_drift): counted sent and stored, stored must be 0;
  *   I6 sync traffic after the heal stays within a bound of the difference:
  *      bytes <= 4 * (bytes of the ops that were missing) + 8 KiB per
- *      reconciliation session started (docs/sim.md "Traffic bound").
+ *      reconciliation session started (docs/sim.md "Traffic bound");
+ *   I7 with trust, after convergence no node holds an op of a revoked key
+ *      stamped at or after its revocation (I2 and I3 leave those out).
  *
  * Errors: 0 or a negative LINLI_E* / -errno. A run that finds a broken
  * invariant is not an error: sim_run returns 0 and verdict->ok is 0.
@@ -88,6 +93,8 @@ enum sim_fault {
   SIM_F_FORGE,
   SIM_F_SKEWED,
   SIM_F_MALFORMED,
+  SIM_F_CUT,    /* a commit failed, lost or cut by the store's crash seam */
+  SIM_F_REVOKE, /* a writer's key revoked by its district's hub */
   SIM_F_COUNT
 };
 const char *sim_fault_name(enum sim_fault f);
@@ -140,12 +147,14 @@ struct sim_scenario {
   uint32_t hub_scopes;   /* scopes one hub node core holds; more make a hub of several cores */
   uint32_t mesh_nodes, mesh_degree; /* MESH */
   int hostile;           /* 1: a hostile peer linked to the first hub and communities 1..3 */
+  int trust;             /* STAR, 1: certificates (trust.h) instead of the roster */
   /* time, in virtual ms */
   uint64_t duration_ms, sync_ms, check_ms, lat_min_ms, lat_max_ms;
   uint64_t detect_ms, redial_ms;
   uint32_t max_rounds;
   uint64_t skew_max_ms;  /* honest skews and jumps stay within +-this */
   uint64_t max_drift_ms; /* node_config.max_drift_ms */
+  uint64_t ahead_ms;     /* node_config.ahead_ms */
   /* workload: writes per second over the whole network, and weights */
   uint32_t write_per_s;
   uint32_t w_gate, w_health, w_case, w_distribution, w_stock, w_resident;
@@ -155,7 +164,7 @@ struct sim_scenario {
   int drop_resets;       /* 1: a dropped message also breaks its connection (TCP) */
   /* event faults, per minute of virtual time */
   uint32_t partition_pm, oneway_pm, crash_pm, restore_pm, jump_pm, forge_pm, skewed_pm,
-      malformed_pm;
+      malformed_pm, cut_pm, revoke_pm;
   uint64_t part_min_ms, part_max_ms, down_min_ms, down_max_ms;
   /* scripted events */
   struct sim_sched sched[SIM_SCHED_MAX];

@@ -28,6 +28,7 @@ enum sim_ev_kind {
   SIM_EV_CHECK,
   SIM_EV_END,       /* end of the fault phase */
   SIM_EV_ROUND,     /* a convergence round has passed */
+  SIM_EV_PUMP,      /* a: node, epoch: incarnation: node_pump, as linlid's loop does */
 };
 
 struct sim_ev {
@@ -67,12 +68,25 @@ struct sim_node {
   uint32_t *acked;  /* registry indices of the ops it acknowledged */
   size_t n_acked, cap_acked;
   uint64_t seq;     /* workload counter */
+  uint64_t pump_at; /* a PUMP event is queued for then; UINT64_MAX none */
+  /* The crash seam (faults.c "cut"): commits counts every write commit of
+   * the node's stores; the cut_at-th gets cut_how (store.h STORE_COMMIT_*).
+   * dying: the store died of it; the node is abandoned after the event. */
+  uint64_t commits, cut_at;
+  int cut_how, dying, was_cut;
+  /* Trust (scenario trust=1): the district this node belongs to, and when
+   * its key was revoked (ms; UINT64_MAX: not), once the revocation is
+   * stored at the district's hub. */
+  uint32_t district;
+  uint64_t revoked_at_ms;
+  uint32_t cert;    /* registry index of its certificate; UINT32_MAX: none */
 };
 
 /* An op an honest node acknowledged: the oracle's copy. */
 struct sim_reg {
   uint8_t id[CRDT_ID_BYTES];
   uint32_t writer, scope, len;
+  uint64_t ms;      /* its stamp's milliseconds */
   uint8_t *raw;
   int unreplicated; /* lost by a restore before any peer had it */
   int restored_away; /* its writer was restored to a backup older than it */
@@ -92,6 +106,18 @@ struct sim {
   uint32_t n_edges, cap_edges;
   char (*scope_name)[SIM_SCOPE_LEN];
   uint32_t n_scopes;
+  /* trust=1: district d's scope is scope_name[district0 + d]; its hub key
+   * is the identity of its first hub core, district_hub[d] (a node index). */
+  uint32_t district0, n_districts;
+  uint32_t *district_hub;
+  int dying;        /* some node's store died this event */
+  /* A revocation imported at its district's hub, until its commit is known
+   * to be stored (then sim__revoke_stored); node UINT32_MAX: none. */
+  struct {
+    uint32_t node, by;
+    uint64_t at_ms;
+    uint8_t id[CRDT_ID_BYTES];
+  } pending_revoke;
   uint32_t **holders; /* per scope: node indices */
   uint32_t *n_holders;
   struct sim_reg *reg;
@@ -111,6 +137,7 @@ struct sim {
   uint64_t faults[SIM_F_COUNT];
   uint64_t bytes, conv_bytes, conv_base_sessions;
   uint64_t forged_sent, forged_stored, writes_refused, conv_recons;
+  uint64_t gone_rejected, gone_clock; /* counted by node incarnations that ended */
   /* trace */
   crypto_generichash_state th;
   FILE *tf;
@@ -146,6 +173,18 @@ int sim__reg_add(struct sim *s, uint32_t writer, uint32_t scope, const uint8_t *
 /* Registry index of id, or -1. */
 long sim__reg_find(const struct sim *s, const uint8_t id[CRDT_ID_BYTES]);
 int sim__scope_held(const struct sim_node *nd, uint32_t scope);
+/* Adds nd's rejection counters to the run's before its node goes away. */
+void sim__count_gone(struct sim *s, struct sim_node *nd);
+/* Abandons every node whose store died (node_abandon: nothing more is
+ * written) and schedules its restart. */
+void sim__reap(struct sim *s);
+/* After a restart that followed a cut commit: the node's own ops that are
+ * stored but were never acknowledged (the cut came between the commit and
+ * the answer) join the registry, as honest ops nobody acknowledged. */
+int sim__adopt_unacked(struct sim *s, struct sim_node *nd);
+/* 1 if the op (registry entry r) was revoked: its author's revocation is
+ * stored and the op is stamped at or after it. No node may keep it. */
+int sim__doomed(const struct sim *s, const struct sim_reg *r);
 
 /* link.c */
 int sim__link_eval(struct sim *s, uint32_t e);
@@ -176,6 +215,11 @@ void sim__fault_sched(struct sim *s, const struct sim_sched *x);
 void sim__partition(struct sim *s, const uint32_t *group, int oneway, uint64_t len_ms);
 void sim__heal(struct sim *s);
 void sim__forge(struct sim *s, uint32_t victim, int kind);
+/* The district's hub revokes nd's key from at_ms on. */
+void sim__revoke(struct sim *s, struct sim_node *nd, uint64_t at_ms);
+/* The pending revocation is stored at its hub: from now on the oracle
+ * expects its purge everywhere. */
+void sim__revoke_stored(struct sim *s);
 
 /* check.c */
 void sim__check_stored(struct sim *s);

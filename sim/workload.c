@@ -144,8 +144,8 @@ static struct sim_node *pick_writer(struct sim *s)
 {
   for (int tries = 0; tries < 8; tries++) {
     struct sim_node *nd = &s->nodes[sim_rng_below(&s->rng, s->n_nodes)];
-    if (nd->role == SIM_OFFICE || nd->role == SIM_LAPTOP)
-      return nd;
+    if ((nd->role == SIM_OFFICE || nd->role == SIM_LAPTOP) && nd->revoked_at_ms == UINT64_MAX)
+      return nd; /* a revoked laptop's staff stop */
   }
   return NULL;
 }
@@ -171,6 +171,13 @@ int sim__write(struct sim *s)
   int rc = make_change(s, nd, &c, &b, key, &f);
   if (!rc)
     rc = node_write(nd->n, &c, id);
+  if (nd->dying)
+    return 0; /* it died in the write: no answer; a restart finds out (sim__adopt_unacked) */
+  if (rc == LINLI_EIO) {
+    s->writes_refused++; /* the crash seam failed its commit: the staff are told */
+    sim__trace(s, "write n%u failed: %s", nd->idx, linli_errname(rc));
+    return 0;
+  }
   if (rc) {
     sim__fail(s, "n%u write %s/%s refused: %s", nd->idx, c.collection, key, linli_errname(rc));
     return 0;

@@ -10,6 +10,7 @@
 
 #include "domain.h"
 #include "sim_int.h"
+#include "trust.h"
 
 
 static struct sim_node *node_of(void *ctx)
@@ -28,9 +29,13 @@ static void env_random(void *ctx, void *buf, size_t len)
   sim_rng_fill(&node_of(ctx)->sim->rng, buf, len);
 }
 
+/* A node whose store died (the crash seam) is a dead process: from that
+ * moment it sends nothing, sets no timer and logs nothing. */
 static int env_send(void *ctx, uint32_t peer, const uint8_t *msg, size_t len)
 {
   struct sim_node *nd = node_of(ctx);
+  if (nd->dying)
+    return 0;
   return sim__send(nd->sim, nd->idx, peer, msg, len, 1);
 }
 
@@ -38,6 +43,8 @@ static void env_timer(void *ctx, uint64_t at_ms)
 {
   struct sim_node *nd = node_of(ctx);
   struct sim *s = nd->sim;
+  if (nd->dying)
+    return;
   int64_t vt = (int64_t)at_ms - (int64_t)SIM_EPOCH_MS - nd->skew_ms;
   uint64_t at = vt < (int64_t)s->now ? s->now : (uint64_t)vt;
   if (at == nd->timer_at)
@@ -51,9 +58,26 @@ static void env_timer(void *ctx, uint64_t at_ms)
 static void env_log(void *ctx, const char *line)
 {
   struct sim_node *nd = node_of(ctx);
-  if (strstr(line, "reason=LINLI_ECLOCK"))
-    nd->sim->v->clock_refused++;
-  sim__trace(nd->sim, "n%u %s", nd->idx, line);
+  if (!nd->dying)
+    sim__trace(nd->sim, "n%u %s", nd->idx, line);
+}
+
+static const char *const cut_names[] = {"go", "fail", "lose", "cut"};
+
+/* The crash seam (store.h): the node's cut_at-th commit gets cut_how. */
+static int env_commit(void *arg)
+{
+  struct sim_node *nd = arg;
+  struct sim *s = nd->sim;
+  if (++nd->commits != nd->cut_at)
+    return STORE_COMMIT_GO;
+  nd->cut_at = 0;
+  s->faults[SIM_F_CUT]++;
+  sim__trace(s, "commit n%u #%llu %s", nd->idx, (unsigned long long)nd->commits,
+             cut_names[nd->cut_how]);
+  if (nd->cut_how != STORE_COMMIT_FAIL)
+    nd->dying = s->dying = 1;
+  return nd->cut_how;
 }
 
 /* The roster: an author may write only its own community's scope; hubs and
@@ -63,8 +87,8 @@ static int sim__accept(void *arg, const struct crdt_op *op)
   struct sim_node *nd = arg;
   struct sim *s = nd->sim;
   int why = domain_accept(NULL, op);
-  if (why)
-    return why;
+  if (why || s->sc->trust)
+    return why; /* with trust on, certificates are the roster */
   if (s->sc->bug == SIM_BUG_TRUST_ALL && nd->idx == 0)
     return 0;
   for (uint32_t i = 0; i < s->n_nodes; i++) {
@@ -130,11 +154,21 @@ static int build_star(struct sim *s)
   for (uint32_t c = 0; c < C; c++)
     snprintf(s->scope_name[c], SIM_SCOPE_LEN, "c%04u", c);
   s->n_scopes = C;
+  if (sc->trust) { /* district scopes after the communities */
+    s->district0 = C;
+    s->n_districts = D;
+    for (uint32_t d = 0; d < D; d++)
+      snprintf(s->scope_name[C + d], SIM_SCOPE_LEN, "d%02u", d);
+    s->n_scopes = C + D;
+  }
   for (uint32_t d = 0; d < D; d++) { /* hub cores: each holds up to `per` scopes */
     uint32_t lo = d * C / D, hi = (d + 1) * C / D;
     for (uint32_t c = lo; c < hi; c++) {
-      if ((c - lo) % per == 0)
-        add_node(s, SIM_HUB);
+      if ((c - lo) % per == 0) {
+        add_node(s, SIM_HUB)->district = d;
+        if (c == lo && sc->trust)
+          s->district_hub[d] = s->n_nodes - 1; /* its key is the district's */
+      }
       hub_of[c] = s->n_nodes - 1;
       if ((rc = add_scope(&s->nodes[s->n_nodes - 1], c)))
         goto out;
@@ -146,6 +180,7 @@ static int build_star(struct sim *s)
       d++;
     uint32_t lo = d * C / D, hi = (d + 1) * C / D;
     struct sim_node *o = add_node(s, SIM_OFFICE);
+    o->district = d;
     office[c] = o->idx;
     if ((rc = add_scope(o, c)) || (rc = sim__edge_add(s, o->idx, hub_of[c])))
       goto out;
@@ -159,6 +194,7 @@ static int build_star(struct sim *s)
         goto out;
   for (uint32_t c = 0; c < sc->laptops && c < C; c++) {
     struct sim_node *l = add_node(s, SIM_LAPTOP);
+    l->district = s->nodes[office[c]].district;
     if ((rc = add_scope(l, c)) || (rc = sim__edge_add(s, l->idx, office[c])) ||
         (rc = sim__edge_add(s, l->idx, hub_of[c])))
       goto out;
@@ -172,10 +208,37 @@ static int build_star(struct sim *s)
       if ((rc = sim__edge_add(s, h->idx, office[c])))
         goto out;
   }
+  for (uint32_t i = 0; i < s->n_nodes && sc->trust && !rc; i++) /* every node: its district */
+    if (s->nodes[i].role != SIM_HOSTILE)
+      rc = add_scope(&s->nodes[i], C + s->nodes[i].district);
 out:
   free(hub_of);
   free(office);
   return rc;
+}
+
+/* trust=1: the district hub (its first hub core's key) certifies every
+ * office and laptop; the certificates are registered as the hub's ops. */
+static int certify_all(struct sim *s)
+{
+  for (uint32_t i = 0; i < s->n_nodes; i++) {
+    struct sim_node *nd = &s->nodes[i];
+    nd->cert = UINT32_MAX;
+    if (nd->role != SIM_OFFICE && nd->role != SIM_LAPTOP)
+      continue;
+    struct sim_node *hub = &s->nodes[s->district_hub[nd->district]];
+    uint8_t op[CRDT_OP_MAX_BYTES];
+    int len = trust_cert_sign(&hub->who, s->scope_name[s->district0 + nd->district],
+                              CRDT_HLC_MAKE(SIM_EPOCH_MS, i), nd->who.pk,
+                              s->scope_name[nd->scopes[0]], "community", 0,
+                              SIM_EPOCH_MS + 365 * 86400000ull, op, sizeof op);
+    int rc = len < 0 ? len
+                     : sim__reg_add(s, hub->idx, s->district0 + nd->district, op, (size_t)len);
+    if (rc)
+      return rc;
+    nd->cert = (uint32_t)(s->n_reg - 1);
+  }
+  return 0;
 }
 
 static int build_mesh(struct sim *s)
@@ -219,17 +282,25 @@ static int build_holders(struct sim *s)
 
 int sim__world_build(struct sim *s)
 {
-  uint32_t n = sim_scenario_nodes(s->sc) + 1;
-  uint32_t scopes = s->sc->topo == SIM_TOPO_STAR ? s->sc->communities : 1;
+  uint32_t n = sim_scenario_nodes(s->sc) + 1, D = s->sc->districts ? s->sc->districts : 1;
+  uint32_t scopes = s->sc->topo == SIM_TOPO_STAR ? s->sc->communities + D : 1;
   int rc;
   s->hostile = UINT32_MAX;
+  s->pending_revoke.node = UINT32_MAX;
   s->nodes = calloc(n, sizeof *s->nodes);
   s->scope_name = calloc(scopes ? scopes : 1, sizeof *s->scope_name);
-  if (!s->nodes || !s->scope_name)
+  s->district_hub = calloc(D, sizeof *s->district_hub);
+  if (!s->nodes || !s->scope_name || !s->district_hub)
     return LINLI_ENOMEM;
   rc = s->sc->topo == SIM_TOPO_STAR ? build_star(s) : build_mesh(s);
   if (!rc)
     rc = build_holders(s);
+  for (uint32_t i = 0; i < s->n_nodes; i++) {
+    s->nodes[i].revoked_at_ms = UINT64_MAX;
+    s->nodes[i].cert = UINT32_MAX;
+  }
+  if (!rc && s->sc->trust && s->sc->topo == SIM_TOPO_STAR)
+    rc = certify_all(s);
   for (uint32_t i = 0; i < s->n_nodes && !rc; i++) {
     int64_t m = (int64_t)s->sc->skew_max_ms;
     s->nodes[i].skew_ms = m ? (int64_t)sim_rng_below(&s->rng, (uint64_t)(2 * m + 1)) - m : 0;
@@ -273,11 +344,36 @@ void sim__world_release(struct sim *s)
   free(s->nodes);
   free(s->edges);
   free(s->scope_name);
+  free(s->district_hub);
   free(s->reg);
   free(s->reg_index);
 }
 
 /* ---- a node's life ---- */
+
+/* trust=1, at every start, as staff would after a lost disk: an office or
+ * laptop imports its own certificate, the district hub all of them
+ * (stored already, nothing changes). */
+static int import_certs(struct sim *s, struct sim_node *nd)
+{
+  int is_root = s->sc->trust && nd->role == SIM_HUB && s->district_hub[nd->district] == nd->idx;
+  for (uint32_t i = 0; i < s->n_nodes && s->sc->trust && !nd->dying; i++) {
+    struct sim_node *w = &s->nodes[i];
+    if (w->cert == UINT32_MAX || (w != nd && !(is_root && w->district == nd->district)))
+      continue;
+    const struct sim_reg *r = &s->reg[w->cert];
+    int rc = LINLI_EIO;
+    for (int tries = 0; tries < 3 && rc == LINLI_EIO && !nd->dying; tries++)
+      rc = node_import_one(nd->n, r->raw, r->len); /* a failed commit: again */
+    if (nd->dying)
+      return 0;
+    if (rc < 0) {
+      sim__fail(s, "n%u cannot import the certificate of n%u: %s", nd->idx, i, linli_errname(rc));
+      return rc;
+    }
+  }
+  return 0;
+}
 
 int sim__node_start(struct sim *s, struct sim_node *nd)
 {
@@ -293,14 +389,29 @@ int sim__node_start(struct sim *s, struct sim_node *nd)
   cfg.nosync = 1;
   cfg.sync_interval_ms = s->sc->sync_ms;
   cfg.max_drift_ms = s->sc->max_drift_ms;
+  cfg.ahead_ms = s->sc->ahead_ms;
   cfg.accept = sim__accept; /* the domain's write check, then the scenario's roster */
   cfg.accept_arg = nd;
   cfg.hub_collections = domain_hub_collections();
+  cfg.verify_seeded = 1; /* the inbox and the verify pool, as linlid */
+  cfg.commit_fault = env_commit;
+  cfg.commit_fault_arg = nd;
+  if (s->sc->trust && s->sc->topo == SIM_TOPO_STAR) {
+    cfg.hub_pk = s->nodes[s->district_hub[nd->district]].who.pk;
+    cfg.district = s->scope_name[s->district0 + nd->district];
+  }
+  nd->pump_at = UINT64_MAX;
   int rc = node_open(&nd->n, &env, &cfg);
+  if (rc == 0 && nd->dying) { /* a seeded cut while it opened */
+    sim__trace(s, "start n%u: died opening", nd->idx);
+    return 0;
+  }
   if (rc) {
     sim__fail(s, "node %u does not open: %s", nd->idx, linli_errname(rc));
     return rc;
   }
+  if ((rc = import_certs(s, nd)))
+    return rc;
   nd->incarnation++;
   nd->timer_at = UINT64_MAX;
   struct sim_ev e = {.at = s->now + sim_rng_below(&s->rng, SIM_TICK_MS), .kind = SIM_EV_TICK,
@@ -312,17 +423,100 @@ int sim__node_start(struct sim *s, struct sim_node *nd)
   return 0;
 }
 
-/* Closes the node without a clean shutdown between two events; LMDB kept
- * every committed transaction. Its peers notice after detect_ms. */
-void sim__node_crash(struct sim *s, struct sim_node *nd)
+void sim__count_gone(struct sim *s, struct sim_node *nd)
 {
-  if (!nd->n)
-    return;
-  node_close(nd->n);
+  struct node_status st;
+  memset(&st, 0, sizeof st);
+  node_status(nd->n, &st); /* the counters, even when the store is dead */
+  s->gone_rejected += st.rejected;
+  s->gone_clock += st.rejected_by[linli_err_index(LINLI_ECLOCK)];
+}
+
+/* The node goes away: closed (what) or abandoned; its peers notice after
+ * detect_ms. */
+static void node_gone(struct sim *s, struct sim_node *nd, const char *what)
+{
+  sim__count_gone(s, nd);
+  if (what[0] == 'c')
+    node_close(nd->n);
+  else
+    node_abandon(nd->n);
   nd->n = NULL;
   nd->timer_at = UINT64_MAX;
-  sim__trace(s, "crash n%u", nd->idx);
+  sim__trace(s, "%s n%u", what, nd->idx);
   sim__links_of(s, nd);
+}
+
+/* Closes the node without a clean shutdown between two events; LMDB kept
+ * every committed transaction. */
+void sim__node_crash(struct sim *s, struct sim_node *nd)
+{
+  if (nd->n)
+    node_gone(s, nd, "crash");
+}
+
+/* The crash seam killed a node's store during the last event: abandon the
+ * node as the process would be (nothing more written), and bring it back
+ * after a while. */
+void sim__reap(struct sim *s)
+{
+  s->dying = 0;
+  for (uint32_t i = 0; i < s->n_nodes; i++) {
+    struct sim_node *nd = &s->nodes[i];
+    if (!nd->dying)
+      continue;
+    nd->dying = 0;
+    nd->was_cut = 1;
+    node_gone(s, nd, "abandon");
+    uint64_t down = sim_rng_range(&s->rng, s->sc->down_min_ms, s->sc->down_max_ms);
+    struct sim_ev e = {.at = s->now + down, .kind = SIM_EV_RESTART, .a = nd->idx, .arg = 0};
+    sim__push(s, &e);
+  }
+}
+
+struct adopt_arg {
+  struct sim *s;
+  struct sim_node *nd;
+  uint32_t scope;
+  int rc;
+};
+
+static int adopt_one(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw, size_t len)
+{
+  struct adopt_arg *a = arg;
+  struct crdt_op op;
+  (void)hlc;
+  if (sim__reg_find(a->s, id) >= 0 || crdt_op_decode(&op, raw, len) ||
+      memcmp(op.author, a->nd->who.pk, CRDT_PK_BYTES))
+    return 0;
+  size_t acked = a->nd->n_acked;
+  if ((a->rc = sim__reg_add(a->s, a->nd->idx, a->scope, raw, len)))
+    return 1;
+  a->nd->n_acked = acked; /* registered, never acknowledged */
+  sim__trace(a->s, "adopt n%u %02x%02x%02x%02x (stored, never acknowledged)", a->nd->idx, id[0],
+             id[1], id[2], id[3]);
+  if (a->s->pending_revoke.node != UINT32_MAX && a->nd->idx == a->s->pending_revoke.by &&
+      memcmp(id, a->s->pending_revoke.id, CRDT_ID_BYTES) == 0)
+    sim__revoke_stored(a->s);
+  return 0;
+}
+
+int sim__adopt_unacked(struct sim *s, struct sim_node *nd)
+{
+  struct store_bound lo = STORE_BOUND_MIN, hi = store_bound_max();
+  for (uint32_t k = 0; k < nd->n_scopes && nd->n; k++) {
+    struct adopt_arg a = {s, nd, nd->scopes[k], 0};
+    int rc = store_range_each(node_store(nd->n), s->scope_name[nd->scopes[k]], &lo, &hi, 0,
+                              adopt_one, &a);
+    if (a.rc || rc < 0)
+      return a.rc ? a.rc : rc;
+  }
+  return 0;
+}
+
+int sim__doomed(const struct sim *s, const struct sim_reg *r)
+{
+  return s->nodes[r->writer].revoked_at_ms <= r->ms;
 }
 
 static int copy_file(const char *from, const char *to)
@@ -475,6 +669,7 @@ int sim__reg_add(struct sim *s, uint32_t writer, uint32_t scope, const uint8_t *
   struct sim_reg *r = &s->reg[s->n_reg];
   memset(r, 0, sizeof *r);
   memcpy(r->id, op.id, CRDT_ID_BYTES);
+  r->ms = CRDT_HLC_MS(op.hlc);
   r->writer = writer;
   r->scope = scope;
   r->len = (uint32_t)len;

@@ -61,18 +61,37 @@ static int store__mkdir(const char *dir)
   return 0;
 }
 
-/* meta "format": how ops and rows are laid out. 3: packed ops, log rows
+/* meta "format": how ops and rows are laid out. 4: packed ops, log rows
  * made from the ops, superseded rows kept one per parent (store_pack.c,
- * store_view.c); 2 had one superseded row per field. A store of another
- * format is refused, not misread. */
-#define STORE_FORMAT 3
+ * store_view.c), held ops (store_held.c); 3 was the same without held ops
+ * and is upgraded in place (store_open); 2 had one superseded row per
+ * field. A store of another format is refused, not misread. */
+#define STORE_FORMAT 4
+#define STORE_FORMAT_NO_HELD 3
 
+static int put_format(struct store *s, MDB_txn *txn)
+{
+  MDB_val key = {6, "format"}, val;
+  uint8_t b[8];
+  store__be64(b, STORE_FORMAT);
+  val = (MDB_val){8, b};
+  return store__err(mdb_put(txn, s->meta, &key, &val, 0));
+}
+
+/* Checks the format; upgrades 3 to 4 when writing (the held sub-database
+ * is already created in txn, and stays empty). */
 static int store__format(struct store *s, MDB_txn *txn)
 {
   MDB_val key = {6, "format"}, val;
   int rc = mdb_get(txn, s->meta, &key, &val);
-  if (rc == 0)
-    return val.mv_size == 8 && store__get_be64(val.mv_data) == STORE_FORMAT ? 0 : LINLI_EVERSION;
+  if (rc == 0) {
+    uint64_t f = val.mv_size == 8 ? store__get_be64(val.mv_data) : 0;
+    if (f == STORE_FORMAT)
+      return 0;
+    if (f != STORE_FORMAT_NO_HELD)
+      return LINLI_EVERSION;
+    return s->read_only ? 0 : put_format(s, txn);
+  }
   if (rc != MDB_NOTFOUND)
     return store__err(rc);
   MDB_stat st;
@@ -80,12 +99,7 @@ static int store__format(struct store *s, MDB_txn *txn)
     return store__err(rc);
   if (st.ms_entries)
     return LINLI_EVERSION; /* ops from before formats were recorded */
-  if (s->read_only)
-    return 0;
-  uint8_t b[8];
-  store__be64(b, STORE_FORMAT);
-  val = (MDB_val){8, b};
-  return store__err(mdb_put(txn, s->meta, &key, &val, 0));
+  return s->read_only ? 0 : put_format(s, txn);
 }
 
 int store_open(struct store **out, const struct store_config *cfg)
@@ -126,6 +140,12 @@ int store_open(struct store **out, const struct store_config *cfg)
   for (int i = 0; i < 5; i++)
     if ((rc = store__err(mdb_dbi_open(txn, names[i], create, dbis[i]))))
       goto fail;
+  rc = mdb_dbi_open(txn, "held", create, &s->held);
+  if (rc && !(rc == MDB_NOTFOUND && cfg->read_only)) {
+    rc = store__err(rc);
+    goto fail;
+  }
+  s->has_held = rc == 0;
   if ((rc = store__format(s, txn)))
     goto fail;
   if ((rc = store__err(mdb_txn_commit(txn)))) {
@@ -170,6 +190,8 @@ static int store__grow(struct store *s)
 
 int store__begin(struct store *s, int read_only, MDB_txn **txn)
 {
+  if (s->dead)
+    return LINLI_EIO; /* the process this store stands for has died */
   for (;;) {
     int rc = mdb_txn_begin(s->env, NULL, read_only ? MDB_RDONLY : 0, txn);
     if (rc == MDB_MAP_RESIZED) {
@@ -185,6 +207,25 @@ int store__begin(struct store *s, int read_only, MDB_txn **txn)
   }
 }
 
+/* Commits txn, or not, as the commit fault hook says (store.h). */
+static int store__commit(struct store *s, MDB_txn *txn, int *committed)
+{
+  int what = s->commit_fault ? s->commit_fault(s->commit_fault_arg) : STORE_COMMIT_GO;
+  int rc;
+  if (what == STORE_COMMIT_GO || what == STORE_COMMIT_CUT) {
+    rc = store__err(mdb_txn_commit(txn));
+    *committed = rc == 0;
+    if (what == STORE_COMMIT_GO)
+      return rc;
+    s->dead = 1;
+    return LINLI_EIO;
+  }
+  mdb_txn_abort(txn);
+  if (what == STORE_COMMIT_LOSE)
+    s->dead = 1;
+  return LINLI_EIO;
+}
+
 int store__write(struct store *s, int (*fn)(struct store *, MDB_txn *, void *), void *arg)
 {
   if (s->read_only)
@@ -194,20 +235,31 @@ int store__write(struct store *s, int (*fn)(struct store *, MDB_txn *, void *), 
     int rc = store__begin(s, 0, &txn);
     if (rc)
       return rc;
-    int n = fn(s, txn, arg);
+    int n = fn(s, txn, arg), committed = 0;
     if (n < 0) {
       mdb_txn_abort(txn);
       rc = n;
     } else {
-      rc = store__err(mdb_txn_commit(txn));
+      rc = store__commit(s, txn, &committed);
     }
-    store__names_settle(s, rc == 0);
-    if (rc == LINLI_EMAPFULL && store__grow(s) == 0)
+    store__names_settle(s, committed);
+    if (rc == LINLI_EMAPFULL && !s->dead && store__grow(s) == 0)
       continue; /* nothing was written; retry in the larger map */
     if (!rc)
       store__file_prepare(s);
     return rc ? rc : n;
   }
+}
+
+void store_set_commit_fault(struct store *s, store_commit_fn fn, void *arg)
+{
+  s->commit_fault = fn;
+  s->commit_fault_arg = arg;
+}
+
+int store_dead(const struct store *s)
+{
+  return s->dead;
 }
 
 int store__read(struct store *s, int (*fn)(struct store *, MDB_txn *, void *), void *arg)
@@ -458,9 +510,9 @@ int store_stats(struct store *s, uint64_t *ops, uint64_t *hlc_max)
 static int bytes_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   uint64_t *out = arg, pages = 0;
-  MDB_dbi dbis[] = {s->ops, s->rows, s->fp, s->meta, s->names};
+  MDB_dbi dbis[] = {s->ops, s->rows, s->fp, s->meta, s->names, s->held};
   MDB_stat st;
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < 5 + s->has_held; i++) {
     int rc = mdb_stat(txn, dbis[i], &st);
     if (rc)
       return store__err(rc);

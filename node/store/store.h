@@ -12,6 +12,11 @@
  * | fp     | scope 0x00 level(1) bucket(8)         | count(8) sum(32, little-endian) |
  * | meta   | "format", "hlc_max"                   | u64                            |
  * | names  | 'a' author(32) / 'c' collection       | number (be32), and back: 'A'/'C' number -> name |
+ * | held   | 'q' seq(8)                            | why(1) due_ms(8) id(32) author(32) op bytes (store_held.c) |
+ * | held   | 'i' id(32)                            | seq(8): one held op by id      |
+ * | held   | 'a' author(32) seq(8)                 | empty: held ops by author      |
+ * | held   | 'd' due_ms(8) seq(8)                  | empty: held ops by when they are due |
+ * | held   | 'c'                                   | count(8) bytes(8) next seq(8)  |
  *
  * Log rows (one per append: scope 0 coll 0 0x01 hlc id) are not stored:
  * the view (store_view.c) makes them from ops, whose keys end in the same
@@ -20,7 +25,15 @@
  * the fields in the value: P is the record prefix (scope 0 coll 0 key 0).
  * Readers see every row of docs/protocol.md; the digest is the same as the
  * in-memory view's.
- * meta "format" is 3; a store of another format is refused (LINLI_EVERSION).
+ * Held ops (held): ops a node may not apply yet, kept across restarts
+ * ("Held ops" below). seq numbers them in arrival order, so the first 'q'
+ * key is the oldest.
+ *
+ * meta "format" is 4. A store of format 3 (the same, without held) is
+ * upgraded in place when it is opened for writing: the held sub-database
+ * is created and the format becomes 4 in one transaction. Read-only, a
+ * format-3 store reads as holding no held ops. A store of another format is
+ * refused (LINLI_EVERSION).
  *
  * ops is ordered by time within a scope, so writes are nearly sequential and
  * the holes a partition leaves are contiguous ranges. fp holds additive range
@@ -34,7 +47,8 @@
  * index of random 32-byte keys cost a fifth of the storage and most of the
  * write amplification of a batch.
  *
- * Atomicity: store_apply() writes a batch (ops, rows, fp, meta) in one
+ * Atomicity: store_apply() and store_write() write a batch (ops, rows, fp,
+ * meta, and for store_write held ops and a revocation's purge) in one
  * write transaction: all of it or none. It returns only after the commit is
  * durable (unless the store was opened with nosync, for simulations), and only
  * then may the caller acknowledge the ops.
@@ -58,6 +72,24 @@
 #define STORE_FP_SHIFT0 32 /* level 0 bucket: 2^32 hlc units = 65,536 ms; 8 levels reach 2^60 */
 #define STORE_FP_SUM_BYTES 32
 #define STORE_SCOPES_MAX 64
+
+/* The crash seam (tests and the simulator; SQLite's src/test6.c is the
+ * model): the function store_set_commit_fault() installs is called before
+ * every write transaction commits and says what happens to it:
+ *   STORE_COMMIT_GO    it commits;
+ *   STORE_COMMIT_FAIL  it is aborted and the call returns LINLI_EIO, as
+ *                      when the disk refuses a write; the store goes on;
+ *   STORE_COMMIT_LOSE  it is aborted, as if the process died before the
+ *                      commit reached the file;
+ *   STORE_COMMIT_CUT   it commits, as if the process died right after.
+ * After LOSE or CUT the store is dead: that call and every later one
+ * (reads included) return LINLI_EIO and write nothing, until store_close.
+ * The owner then abandons what it built on the store (node_abandon). */
+#define STORE_COMMIT_GO 0
+#define STORE_COMMIT_FAIL 1
+#define STORE_COMMIT_LOSE 2
+#define STORE_COMMIT_CUT 3
+typedef int (*store_commit_fn)(void *arg);
 
 struct store_config {
   const char *dir;           /* created 0700 if missing */
@@ -138,6 +170,86 @@ int store_purge_author(struct store *s, const char *scope, const uint8_t author[
 
 /* Drops every materialised row and recomputes them from the ops. */
 int store_rebuild(struct store *s);
+
+/* Installs the crash seam's hook (fn NULL: none); fn(arg) is called on the
+ * writing thread. */
+void store_set_commit_fault(struct store *s, store_commit_fn fn, void *arg);
+/* 1 once a commit fault (STORE_COMMIT_LOSE or _CUT) killed the store. */
+int store_dead(const struct store *s);
+
+/* ---- held ops ----
+ * Ops a node may not apply yet: their author's certificate has not arrived
+ * (STORE_HOLD_CERT; due_ms is when the node gives up on it), or their stamp
+ * is too far ahead of the node's clock (STORE_HOLD_CLOCK; due_ms is when it
+ * may be applied). store_write() adds and removes them in the same
+ * transaction as the ops it applies, so a release (the op stored, its hold
+ * gone) is all or nothing. At most held_max ops and held_bytes_max bytes of
+ * op are kept: a hold beyond either bound drops the oldest held ops first,
+ * and says how many (store_batch.evicted). An op held already stays as it
+ * is (its first due_ms and place in the order). */
+#define STORE_HOLD_CERT 1
+#define STORE_HOLD_CLOCK 2
+#define STORE_HELD_MAX 4096                   /* default held_max */
+#define STORE_HELD_BYTES_MAX ((uint64_t)16 << 20) /* default held_bytes_max */
+
+struct store_hold {
+  const struct crdt_op *op; /* decoded, verified: its raw bytes are held */
+  int why;                  /* STORE_HOLD_* */
+  uint64_t due_ms;
+};
+
+/* A revocation in a batch: if ops[op] is stored by this batch (status 1),
+ * every op of `author` stamped at or after from_hlc, in every scope of the
+ * batch's scopes, is deleted with its index and fingerprint entries, and the
+ * rows are recomputed, before the transaction commits. Idempotent. */
+struct store_purge {
+  size_t op;
+  const uint8_t *author;
+  uint64_t from_hlc;
+};
+
+struct store_batch {
+  const struct crdt_op *ops; /* as store_apply */
+  size_t n;
+  int *status;                            /* NULL, or n ints: 1 new, 0 already */
+  const struct store_hold *hold;          /* ops to hold */
+  size_t n_hold;
+  const uint8_t (*unhold)[CRDT_ID_BYTES]; /* ids of held ops to forget (first) */
+  size_t n_unhold;
+  const struct store_purge *purge;
+  size_t n_purge;
+  const char *const *scopes;              /* where purges look */
+  size_t n_scopes;
+  uint32_t held_max;                      /* 0: STORE_HELD_MAX */
+  uint64_t held_bytes_max;                /* 0: STORE_HELD_BYTES_MAX */
+  size_t *purged_in;                      /* NULL, or n_scopes counts (out) */
+  /* out, once committed */
+  size_t evicted;                         /* held ops dropped for room */
+  size_t purged;                          /* ops the purges deleted */
+};
+/* Applies, holds, forgets and purges in one write transaction. Returns the
+ * number of new ops (the out fields set), or an error with nothing written. */
+int store_write(struct store *s, struct store_batch *b);
+
+/* One held op as store_held_each shows it; pointers valid during the call. */
+struct store_held {
+  uint64_t seq;
+  int why;
+  uint64_t due_ms;
+  const uint8_t *id, *author;
+  const uint8_t *raw;
+  size_t len;
+};
+/* Calls fn for each held op, oldest first: all of them (author NULL,
+ * due_ms_max UINT64_MAX), an author's (author set), or those due by
+ * due_ms_max (in due order). fn returns non-zero to stop, and must not
+ * write to the store. */
+int store_held_each(struct store *s, const uint8_t *author, uint64_t due_ms_max,
+                    int (*fn)(void *arg, const struct store_held *h), void *arg);
+/* Count and bytes of the held ops; the earliest due_ms (UINT64_MAX: none). */
+int store_held_stats(struct store *s, uint64_t *count, uint64_t *bytes, uint64_t *next_due_ms);
+/* 1 if the op with this id is held, 0 if not. */
+int store_held_has(struct store *s, const uint8_t id[CRDT_ID_BYTES]);
 
 /* Number of ops stored, and the largest hlc stored (0 if none). */
 int store_stats(struct store *s, uint64_t *ops, uint64_t *hlc_max);

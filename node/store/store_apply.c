@@ -174,17 +174,80 @@ static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
   return added;
 }
 
+/* Held ops first (a release forgets the hold, whatever becomes of the
+ * op), then the ops, then new holds, then the purges of the revocations
+ * stored now, and the rows recomputed if they deleted anything. */
+static int batch_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+  struct store_batch *b = arg;
+  struct apply_arg a = {b->ops, b->n, b->status, NULL, NULL};
+  int rc, added = 0;
+  b->evicted = b->purged = 0;
+  for (size_t k = 0; b->purged_in && k < b->n_scopes; k++)
+    b->purged_in[k] = 0;
+  for (size_t i = 0; i < b->n_unhold; i++)
+    if ((rc = store__held_del(s, txn, b->unhold[i])) < 0)
+      return rc;
+  if (b->n) {
+    a.upd = malloc(b->n * sizeof *a.upd);
+    a.agg = malloc(b->n * sizeof *a.agg);
+    added = a.upd && a.agg ? apply_txn(s, txn, &a) : LINLI_ENOMEM;
+    free(a.upd);
+    free(a.agg);
+    if (added < 0)
+      return added;
+  }
+  uint32_t max = b->held_max ? b->held_max : STORE_HELD_MAX;
+  uint64_t bytes_max = b->held_bytes_max ? b->held_bytes_max : STORE_HELD_BYTES_MAX;
+  for (size_t i = 0; i < b->n_hold; i++)
+    if ((rc = store__held_add(s, txn, &b->hold[i], max, bytes_max, &b->evicted)) < 0)
+      return rc;
+  for (size_t i = 0; i < b->n_purge; i++) {
+    const struct store_purge *p = &b->purge[i];
+    if (p->op >= b->n || !b->status || b->status[p->op] != 1)
+      continue; /* the revocation was stored before: its purge ran then */
+    for (size_t k = 0; k < b->n_scopes; k++) {
+      if ((rc = store__purge_scope(s, txn, b->scopes[k], p->author, p->from_hlc)) < 0)
+        return rc;
+      b->purged += (size_t)rc;
+      if (b->purged_in)
+        b->purged_in[k] += (size_t)rc;
+    }
+  }
+  if (b->purged && (rc = store__rebuild_txn(s, txn, NULL)) < 0)
+    return rc;
+  return added;
+}
+
+int store_write(struct store *s, struct store_batch *b)
+{
+  int *status = NULL, rc;
+  if (b->n_purge && !b->status) {
+    /* purges need to know which revocations are new */
+    if (!(status = malloc(b->n * sizeof *status)))
+      return LINLI_ENOMEM;
+    b->status = status;
+  }
+  if (b->n_hold && !s->has_held)
+    rc = LINLI_EINVAL;
+  else if (!b->n && !b->n_hold && !b->n_unhold)
+    rc = 0;
+  else
+    rc = store__write(s, batch_txn, b);
+  if (status) {
+    b->status = NULL;
+    free(status);
+  }
+  return rc;
+}
+
 int store_apply(struct store *s, const struct crdt_op *ops, size_t n, int *status)
 {
-  struct apply_arg a = {ops, n, status, NULL, NULL};
-  if (n == 0)
-    return 0;
-  a.upd = malloc(n * sizeof *a.upd);
-  a.agg = malloc(n * sizeof *a.agg);
-  int rc = a.upd && a.agg ? store__write(s, apply_txn, &a) : LINLI_ENOMEM;
-  free(a.upd);
-  free(a.agg);
-  return rc;
+  struct store_batch b = {0};
+  b.ops = ops;
+  b.n = n;
+  b.status = status;
+  return store_write(s, &b);
 }
 
 /* The op stored under (key, val), decoded from its rebuilt bytes in buf,
@@ -201,7 +264,7 @@ static int stored_op(struct store *s, MDB_txn *txn, const MDB_val *key, const MD
   return 0;
 }
 
-static int rebuild_txn(struct store *s, MDB_txn *txn, void *arg)
+int store__rebuild_txn(struct store *s, MDB_txn *txn, void *arg)
 {
   (void)arg;
   struct store__tv t = {s, txn, 0, {0}, 0, NULL};
@@ -233,7 +296,7 @@ static int rebuild_txn(struct store *s, MDB_txn *txn, void *arg)
 
 int store_rebuild(struct store *s)
 {
-  return store__write(s, rebuild_txn, NULL);
+  return store__write(s, store__rebuild_txn, NULL);
 }
 
 
@@ -260,18 +323,14 @@ static int fp_remove(struct store *s, MDB_txn *txn, const struct crdt_op *op)
   return 0;
 }
 
-struct purge_arg {
-  const char *scope;
-  const uint8_t *author;
-  uint64_t from_hlc;
-};
-
-static int purge_txn(struct store *s, MDB_txn *txn, void *arg)
+int store__purge_scope(struct store *s, MDB_txn *txn, const char *scope, const uint8_t *author,
+                       uint64_t from_hlc)
 {
-  struct purge_arg *a = arg;
-  size_t sl = strlen(a->scope);
+  size_t sl = strlen(scope);
   uint8_t k[STORE_OPKEY_MAX], zero[CRDT_ID_BYTES] = {0};
-  MDB_val key = {store__op_key(k, a->scope, sl, a->from_hlc, zero), k}, val;
+  if (sl > CRDT_SCOPE_MAX)
+    return LINLI_ETOOBIG;
+  MDB_val key = {store__op_key(k, scope, sl, from_hlc, zero), k}, val;
   MDB_cursor *c;
   int err = 0, purged = 0, mrc = mdb_cursor_open(txn, s->ops, &c);
   if (mrc)
@@ -280,11 +339,11 @@ static int purge_txn(struct store *s, MDB_txn *txn, void *arg)
   for (mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); mrc == 0 && !err;) {
     const uint8_t *p = key.mv_data;
     struct crdt_op op;
-    if (key.mv_size != sl + 9 + CRDT_ID_BYTES || memcmp(p, a->scope, sl) || p[sl])
+    if (key.mv_size != sl + 9 + CRDT_ID_BYTES || memcmp(p, scope, sl) || p[sl])
       break; /* past the scope */
     if ((err = stored_op(s, txn, &key, &val, buf, &op)))
       break;
-    if (memcmp(op.author, a->author, CRDT_PK_BYTES) != 0) {
+    if (memcmp(op.author, author, CRDT_PK_BYTES) != 0) {
       mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
       continue;
     }
@@ -299,9 +358,22 @@ static int purge_txn(struct store *s, MDB_txn *txn, void *arg)
   mdb_cursor_close(c);
   if (!err && mrc && mrc != MDB_NOTFOUND)
     err = store__err(mrc);
-  if (!err && purged)
-    err = rebuild_txn(s, txn, NULL);
   return err ? err : purged;
+}
+
+struct purge_arg {
+  const char *scope;
+  const uint8_t *author;
+  uint64_t from_hlc;
+};
+
+static int purge_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+  struct purge_arg *a = arg;
+  int purged = store__purge_scope(s, txn, a->scope, a->author, a->from_hlc), rc;
+  if (purged > 0 && (rc = store__rebuild_txn(s, txn, NULL)) < 0)
+    return rc;
+  return purged;
 }
 
 int store_purge_author(struct store *s, const char *scope, const uint8_t author[CRDT_PK_BYTES],

@@ -18,8 +18,13 @@ struct store__name {
 struct store {
   MDB_env *env;
   MDB_dbi ops, rows, fp, meta, names; /* names: store_pack.c */
+  MDB_dbi held;     /* store_held.c; has_held 0: a read-only format-3 store has none */
+  int has_held;
   size_t map_size, map_size_max;
   int read_only;
+  store_commit_fn commit_fault;
+  void *commit_fault_arg;
+  int dead;         /* a commit fault killed it: every call fails */
   uint64_t gen; /* unique per store_open: keys the per-thread name cache */
   size_t prep_end; /* store_file.c: the file is in base pages up to here */
   int prep_off;    /* 1: store_file.c prepares nothing */
@@ -94,6 +99,17 @@ struct store__peeked {
 int store__peek(const uint8_t *val, size_t vl, struct store__peeked *out);
 /* The number of a collection name, LINLI_ENOTFOUND if no op has it. */
 int store__coll_number(struct store *s, MDB_txn *txn, const void *coll, size_t cl, uint32_t *num);
+
+/* store_held.c, inside a write transaction. */
+int store__held_add(struct store *s, MDB_txn *txn, const struct store_hold *h, uint32_t max,
+                    uint64_t bytes_max, size_t *evicted);
+int store__held_del(struct store *s, MDB_txn *txn, const uint8_t id[CRDT_ID_BYTES]);
+
+/* store_apply.c: the rows recomputed from the ops, inside txn. */
+int store__rebuild_txn(struct store *s, MDB_txn *txn, void *arg);
+/* Deletes scope's ops of author from from_hlc on (no row rebuild): count. */
+int store__purge_scope(struct store *s, MDB_txn *txn, const char *scope,
+                       const uint8_t *author, uint64_t from_hlc);
 
 #define STORE_FPKEY_MAX (CRDT_SCOPE_MAX + 1 + 1 + 8)
 #define STORE_FPVAL_BYTES (8 + STORE_FP_SUM_BYTES)

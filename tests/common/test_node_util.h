@@ -37,6 +37,16 @@ struct tnet {
   const char *district;
   uint32_t verify_threads[TN_MAX]; /* set before tn_open: linlid's batching */
   node_accept_fn accept[TN_MAX];    /* set before tn_open: the write check (domain_accept) */
+  /* set before tn_open / tn_reopen: the store's crash seam (store.h), and
+   * whose key node i signs with (NULL: its own, 0x60 + i) */
+  store_commit_fn commit_fault[TN_MAX];
+  void *commit_fault_arg[TN_MAX];
+  const struct crdt_identity *as[TN_MAX];
+  uint64_t ahead_ms, max_drift_ms; /* 0: the node's defaults */
+  int verify_seeded[TN_MAX];        /* set before tn_open: the simulator's inbox */
+  /* NULL, or called with every log line of every node */
+  void (*on_log)(void *arg, int node, const char *line);
+  void *on_log_arg;
 };
 
 static inline uint64_t tn_now(void *ctx)
@@ -73,19 +83,19 @@ static inline void tn_log(void *ctx, const char *line)
   struct tn_ctx *c = ctx;
   if (c->net->verbose)
     fprintf(stderr, "[%u] %s\n", c->self, line);
+  if (c->net->on_log)
+    c->net->on_log(c->net->on_log_arg, (int)c->self, line);
 }
 
-/* Opens node i holding the given scopes (NULL-terminated). */
-static inline void tn_open(struct tnet *t, int i, const char *const *scopes)
+/* Opens node i in its directory (made by tn_open) holding the given
+ * scopes (NULL-terminated). */
+static inline void tn_reopen(struct tnet *t, int i, const char *const *scopes)
 {
-  t->ctx[i] = (struct tn_ctx){t, (uint32_t)i};
-  t_identity(&t->who[i], (uint8_t)(0x60 + i));
-  t_tmpdir(t->dirs[i], sizeof t->dirs[i], "node");
   struct node_env env = {&t->ctx[i], tn_now, tn_random, tn_send, NULL, tn_log};
   struct node_config cfg;
   memset(&cfg, 0, sizeof cfg);
   cfg.dir = t->dirs[i];
-  cfg.identity = &t->who[i];
+  cfg.identity = t->as[i] ? t->as[i] : &t->who[i];
   for (; scopes[cfg.n_scopes]; cfg.n_scopes++)
     cfg.scopes[cfg.n_scopes] = scopes[cfg.n_scopes];
   cfg.nosync = 1;
@@ -95,12 +105,39 @@ static inline void tn_open(struct tnet *t, int i, const char *const *scopes)
   cfg.hold_ms = 5000;
   cfg.verify_threads = t->verify_threads[i];
   cfg.accept = t->accept[i];
+  cfg.verify_seeded = t->verify_seeded[i];
+  cfg.commit_fault = t->commit_fault[i];
+  cfg.commit_fault_arg = t->commit_fault_arg[i];
+  cfg.ahead_ms = t->ahead_ms;
+  cfg.max_drift_ms = t->max_drift_ms;
   int rc = node_open(&t->nodes[i], &env, &cfg);
   if (rc)
     fprintf(stderr, "node_open: %s\n", linli_strerror(rc));
   REQUIRE(rc == 0);
   if (i >= t->n)
     t->n = i + 1;
+}
+
+/* Opens node i, in a new directory, holding the given scopes. */
+static inline void tn_open(struct tnet *t, int i, const char *const *scopes)
+{
+  t->ctx[i] = (struct tn_ctx){t, (uint32_t)i};
+  t_identity(&t->who[i], (uint8_t)(0x60 + i));
+  t_tmpdir(t->dirs[i], sizeof t->dirs[i], "node");
+  tn_reopen(t, i, scopes);
+}
+
+/* Node i dies as if killed: nothing more is written (node_abandon), its
+ * links go down at its peers. */
+static inline void tn_kill(struct tnet *t, int i)
+{
+  for (int j = 0; j < t->n; j++)
+    if (t->linked[i][j]) {
+      t->linked[i][j] = t->linked[j][i] = 0;
+      node_peer_down(t->nodes[j], (uint32_t)i);
+    }
+  node_abandon(t->nodes[i]);
+  t->nodes[i] = NULL;
 }
 
 static inline void tn_link(struct tnet *t, int dialer, int acceptor)

@@ -1,7 +1,8 @@
 /* The verify pool: every op gets crdt_op_open's verdict whatever the
  * thread count, queued jobs finish in any mix of sizes (empty, one op,
  * thousands), forged and truncated ops fail as they would inline, and
- * vpool_done never says done early. Prints SEED=. */
+ * vpool_done never says done early. A pool of no thread verifies only
+ * when asked, in the order its caller picks. Prints SEED=. */
 #include "test_store_util.h"
 #include "vpool.h"
 
@@ -20,6 +21,12 @@ static void check_job(const struct vjob *j, uint32_t off)
     if (j->verdict[i] == 0)
       CHECK_MEM(j->dec[i].id, ops[off + i].op.id, CRDT_ID_BYTES);
   }
+}
+
+static uint64_t newest(void *arg, uint64_t n)
+{
+  (void)arg;
+  return n - 1;
 }
 
 int main(void)
@@ -79,5 +86,29 @@ int main(void)
     vpool_free(p); /* finishes what was queued */
     check_job(&last, 0);
   }
+  /* No thread: nothing is done until asked; a pick that always takes the
+   * newest job finishes the jobs newest first; wait and free do the rest. */
+  struct vpool *p;
+  REQUIRE(vpool_new(&p, 0) == 0);
+  uint32_t cuts[] = {0, 100, 300, NOPS};
+  struct vjob jobs[3];
+  memset(verdict, 0x55, sizeof verdict);
+  for (int k = 0; k < 3; k++) {
+    jobs[k] = (struct vjob){raw + cuts[k], lens + cuts[k], dec + cuts[k], verdict + cuts[k],
+                            cuts[k + 1] - cuts[k], 0, 0, NULL};
+    vpool_submit(p, &jobs[k]);
+  }
+  CHECK(!vpool_done(p, &jobs[0]) && !vpool_done(p, &jobs[2]));
+  CHECK_EQ(vpool_step(p, 0, NULL, NULL), 0);
+  CHECK(!vpool_done(p, &jobs[0]));
+  uint32_t got = vpool_step(p, NOPS - 300, newest, NULL);
+  CHECK(got >= NOPS - 300 && got < NOPS - 300 + 32);
+  CHECK(vpool_done(p, &jobs[2]));
+  CHECK(!vpool_done(p, &jobs[0]) && !vpool_done(p, &jobs[1]));
+  check_job(&jobs[2], 300);
+  vpool_wait(p, &jobs[0]);
+  check_job(&jobs[0], 0);
+  vpool_free(p); /* finishes jobs[1] on this thread */
+  check_job(&jobs[1], 100);
   return test_done("test_vpool");
 }
