@@ -482,7 +482,7 @@ static int unless_forced(struct job *j, const char *field, const char *fmt, cons
   if (j->r->force)
     return DOM_OK;
   snprintf(j->e->field, sizeof j->e->field, "%s", field);
-  char msg[DOM_MSG_MAX - 40];
+  char msg[3 * DOM_KEY_MAX + DOM_MSG_MAX]; /* room for any three keys; dom_fail cuts it */
   snprintf(msg, sizeof msg, fmt, a, b, c);
   return dom_fail(j->e, DOM_REFUSED, "%s (if this is right, give --force)", msg);
 }
@@ -737,7 +737,7 @@ static struct dom_change *change(struct job *j, int coll, const char *key, enum 
   memset(ch, 0, sizeof *ch);
   snprintf(ch->scope, sizeof ch->scope, "%s", j->scope);
   snprintf(ch->coll, sizeof ch->coll, "%s", domain_name((enum dom_coll)coll));
-  snprintf(ch->key, sizeof ch->key, "%s", key);
+  snprintf(ch->key, sizeof ch->key, "%.*s", CRDT_KEY_MAX, key);
   ch->kind = kind;
   return ch;
 }
