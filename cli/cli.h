@@ -126,6 +126,25 @@ int cli_import_daemon(const struct config *c, const uint8_t *op, size_t len);
 
 /* 1 if a linlid holds the lock of the data directory, 0 if not. */
 int cli_daemon_running(const char *data);
+/* The pid of the linlid holding the lock, or 0. */
+#include <sys/types.h>
+pid_t cli_daemon_pid(const char *data);
+
+/* control.c: one request to the running linlid over the run's one link.
+ * Returns the reply's length (*reply valid until the next call), or an
+ * error (-ECONNREFUSED: no linlid; -ETIMEDOUT: it did not answer within
+ * CLI_CONTROL_TIMEOUT_MS). A batch (request: its NODE_REQUEST_BYTES id)
+ * waits as long as the same linlid runs; if it stops or restarts first,
+ * 0 is returned with o->lost set and o->committed saying whether the
+ * batch committed (o->ops, o->added, o->first as node_request_state). */
+struct cli_outcome {
+  int lost, committed;
+  uint64_t ops, added;
+  uint8_t first[CRDT_ID_BYTES];
+};
+int cli_ctl(const struct config *c, const uint8_t *req, size_t len, const uint8_t *request,
+            const uint8_t **reply, struct cli_outcome *o);
+void cli_request_id(uint8_t id[16]);
 /* Sends a request to the daemon's control socket; on success *r is at the
  * reply's element after the status 0, and *n is the reply's array count.
  * Prints why not (daemon down, refused request) and returns CLI_FAIL. */

@@ -6,6 +6,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "control.h"
 #include "node.h"
 #include "domain.h"
 #include "verbs.h"
@@ -18,13 +19,59 @@ static uint64_t wall_ms(void *ctx)
 }
 
 /* Imports every op, through the daemon if it runs, else into the store
- * opened here; counts each op once, in its final state: an op held early in
- * the file (its author's certificate comes later in it) is counted as new
- * if the certificate released it. A progress line on big files. */
+ * opened here, in one transaction per part of at most CONTROL_BATCH_MAX ops
+ * and CONTROL_REQ_MAX bytes (one part for any bundle up to that size): a
+ * part is stored whole or not at all, whatever is killed when. Counts each
+ * op once, in its final state: an op held early in the file (its author's
+ * certificate comes later in it) is counted as new if the certificate
+ * released it. */
 struct tally {
-  size_t stored, already, held, rejected;
+  size_t stored, already, held, rejected, parts, lost;
   int last_reason;
 };
+
+/* One part through linlid: what[] as node_import_each says. If linlid
+ * stopped before answering, the outcome is read back: every op "already
+ * there" but the new ones counted (t->lost), or -ECONNRESET. */
+static int import_part_daemon(const struct config *c, const uint8_t *const *ops,
+                              const size_t *lens, size_t count, int with_id, int *what,
+                              struct tally *t)
+{
+  size_t cap = 64;
+  for (size_t i = 0; i < count; i++)
+    cap += lens[i] + 5;
+  uint8_t *req = malloc(cap), rid[NODE_REQUEST_BYTES];
+  const uint8_t *reply;
+  struct cli_outcome o;
+  struct crdt_buf b;
+  struct crdt_mp r;
+  uint32_t n;
+  int code, stored;
+  size_t at;
+  if (!req)
+    return LINLI_ENOMEM;
+  cli_request_id(rid);
+  crdt_buf_init(&b, req, cap);
+  control_enc_imports(&b, with_id ? rid : NULL, ops, lens, count);
+  int got = crdt_buf_err(&b) ? LINLI_ETOOBIG
+                             : cli_ctl(c, b.p, b.len, with_id ? rid : NULL, &reply, &o);
+  free(req);
+  if (got < 0)
+    return got;
+  if (got == 0) {
+    if (!o.committed)
+      return -ECONNRESET;
+    for (size_t i = 0; i < count; i++)
+      what[i] = 0;
+    t->lost += o.added;
+    return 0;
+  }
+  if (control_reply_open(&r, reply, (size_t)got, &n, &code, NULL, 0, &at))
+    return LINLI_EPROTO;
+  if (code)
+    return code;
+  return control_reply_imports(&r, n, count, what, &stored);
+}
 
 /* The final state of the ops held when they were imported: asked of the
  * node, or of the daemon by importing them again (a held op stays as it is). */
@@ -32,18 +79,43 @@ static void recount_held(const struct config *c, struct node *n, const uint8_t *
                          const size_t *lens, const size_t *pending, size_t n_pending,
                          struct tally *t)
 {
+  const uint8_t **pops = malloc((n_pending ? n_pending : 1) * sizeof *pops);
+  size_t *plens = malloc((n_pending ? n_pending : 1) * sizeof *plens);
+  int *what = malloc((n_pending ? n_pending : 1) * sizeof *what);
+  if (!pops || !plens || !what)
+    goto out;
   for (size_t k = 0; k < n_pending; k++) {
-    size_t i = pending[k];
-    int what = n ? node_op_state(n, ops[i], lens[i]) : cli_import_daemon(c, ops[i], lens[i]);
-    if (what == 0 || what == 1) {
+    pops[k] = ops[pending[k]];
+    plens[k] = lens[pending[k]];
+    if (n)
+      what[k] = node_op_state(n, pops[k], plens[k]);
+  }
+  if (!n && n_pending && import_part_daemon(c, pops, plens, n_pending, 0, what, t))
+    goto out;
+  for (size_t k = 0; k < n_pending; k++) {
+    if (what[k] == 0 || what[k] == 1) {
       t->held--;
       t->stored++;
-    } else if (what == LINLI_ENOTFOUND) {
+    } else if (what[k] == LINLI_ENOTFOUND) {
       t->held--; /* dropped from a full hold */
       t->rejected++;
       t->last_reason = LINLI_EUNKNOWN;
     }
   }
+out:
+  free(pops);
+  free(plens);
+  free(what);
+}
+
+/* The ops of the next part: at most CONTROL_BATCH_MAX, and bytes that fit
+ * one request. */
+static size_t part_len(const size_t *lens, size_t count)
+{
+  size_t k = 0, bytes = 64;
+  while (k < count && k < CONTROL_BATCH_MAX && bytes + lens[k] + 5 <= CONTROL_REQ_MAX)
+    bytes += lens[k++] + 5;
+  return k;
 }
 
 static int import_all(const struct config *c, const uint8_t *const *ops, const size_t *lens,
@@ -55,42 +127,44 @@ static int import_all(const struct config *c, const uint8_t *const *ops, const s
     daemon = 1; /* it started meanwhile */
   else if (rc)
     return rc;
-  /* Without the daemon, a chunk at a time: verified on every core and
-   * stored in one transaction per scope. Through the daemon, op by op. */
-  enum { CHUNK = 5000 };
-  int *fate = daemon ? NULL : malloc(CHUNK * sizeof *fate);
+  int *what = malloc((count ? count : 1) * sizeof *what);
   size_t *pending = malloc((count ? count : 1) * sizeof *pending), n_pending = 0;
-  if ((!daemon && !fate) || !pending)
+  if (!what || !pending)
     rc = LINLI_ENOMEM;
-  for (size_t i = 0; i < count && !rc; i++) {
-    if (fate && i % CHUNK == 0) {
-      size_t m = count - i < CHUNK ? count - i : CHUNK;
-      node_import_each(n, ops + i, lens + i, m, fate); /* a store error shows in fate[] */
-    }
-    int what = daemon ? cli_import_daemon(c, ops[i], lens[i]) : fate[i % CHUNK];
-    if (what == 1)
-      t->stored++;
-    else if (what == 0)
-      t->already++;
-    else if (what == LINLI_EPENDING) {
-      t->held++;
-      pending[n_pending++] = i;
-    } else if (what == LINLI_ESTORE || what == LINLI_EMAPFULL || what == LINLI_ENOMEM ||
-             what == -ETIMEDOUT || what == -ECONNREFUSED || (what < 0 && what > -1000)) {
-      rc = what; /* the store or the daemon failed: stop, keep what is in */
+  size_t parts = 0;
+  for (size_t i = 0, k = 0; i < count && !rc; i += k)
+    k = part_len(lens + i, count - i), parts++;
+  t->parts = parts;
+  for (size_t i = 0, k = 0, part = 0; i < count && !rc; i += k) {
+    k = part_len(lens + i, count - i);
+    if (parts > 1)
+      fprintf(stderr, "import: part %zu of %zu (%zu ops)\n", ++part, parts, k);
+    rc = daemon ? import_part_daemon(c, ops + i, lens + i, k, 1, what + i, t)
+                : node_import_batch(n, ops + i, lens + i, k, NULL, what + i);
+    if (rc < 0)
       break;
-    } else {
-      t->rejected++;
-      t->last_reason = what;
+    rc = 0;
+    for (size_t j = i; j < i + k; j++) {
+      if (what[j] == 1)
+        t->stored++;
+      else if (what[j] == 0)
+        t->already++;
+      else if (what[j] == LINLI_EPENDING) {
+        t->held++;
+        pending[n_pending++] = j;
+      } else {
+        t->rejected++;
+        t->last_reason = what[j];
+      }
     }
-    if (count > 5000 && (i + 1) % 5000 == 0)
-      fprintf(stderr, "\rimport: %zu/%zu ops", i + 1, count);
   }
-  if (count > 5000)
-    fprintf(stderr, "\n");
+  if (t->lost) { /* a reply lost: its new ops were counted as there already */
+    t->stored += t->lost;
+    t->already -= t->lost;
+  }
   if (!rc)
     recount_held(c, n, ops, lens, pending, n_pending, t);
-  free(fate);
+  free(what);
   free(pending);
   if (n)
     cli_node_close(n, fd);
@@ -104,7 +178,7 @@ int cli_cmd_import(const struct cli_cmd *cmd, struct cli_args *a)
   const uint8_t **ops;
   size_t *lens, count;
   struct config c;
-  struct tally t = {0, 0, 0, 0, 0};
+  struct tally t = {0};
   if (cli_load_config(a->data, &c) != CLI_OK)
     return CLI_FAIL;
   int rc = bundle_read(a->pos[0], &buf, &ops, &lens, &count);
@@ -119,8 +193,13 @@ int cli_cmd_import(const struct cli_cmd *cmd, struct cli_args *a)
                   "or this node's clock reaches their time; rejected if no certificate comes "
                   "within hold_ms)"
                 : "");
+  if (rc == -ECONNRESET)
+    return cli_fail("linlid stopped before it stored %s; %s", t.parts > 1 ? "this part"
+                    : "the bundle", t.parts > 1 ? "the parts before it are stored" : "nothing was stored");
   if (rc)
-    return cli_fail("import stopped: %s; what was stored before stays", linli_strerror(rc));
+    return cli_fail("import stopped: %s; %s", linli_strerror(rc),
+                    t.parts > 1 ? "the parts before are stored, this one is not"
+                                : "nothing was stored");
   if (t.rejected)
     return cli_fail("%zu ops rejected, the last for %s (%s)", t.rejected,
                     linli_errname(t.last_reason), linli_strerror(t.last_reason));

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "control.h"
 #include "node.h"
 #include "store.h"
 #include "transport.h"
@@ -101,11 +102,14 @@ static int cli_import_direct(const struct config *c, const uint8_t *op, size_t l
 /* Through the running daemon: ["import", op]. */
 int cli_import_daemon(const struct config *c, const uint8_t *op, size_t len)
 {
-  uint8_t req[CRDT_OP_MAX_BYTES + 64], reply[512];
+  uint8_t req[CRDT_OP_MAX_BYTES + 64];
+  const uint8_t *reply;
+  struct cli_outcome o;
   struct crdt_buf b;
   struct crdt_mp r;
   uint32_t n;
-  int64_t code;
+  int code;
+  size_t at;
   uint64_t what;
   crdt_buf_init(&b, req, sizeof req);
   crdt_w_array(&b, 2);
@@ -113,15 +117,14 @@ int cli_import_daemon(const struct config *c, const uint8_t *op, size_t len)
   crdt_w_bin(&b, op, len);
   if (crdt_buf_err(&b))
     return LINLI_ETOOBIG;
-  int got = transport_request(c->control, b.p, b.len, reply, sizeof reply, CLI_CONTROL_TIMEOUT_MS);
+  int got = cli_ctl(c, b.p, b.len, NULL, &reply, &o);
   if (got < 0)
     return got;
-  crdt_mp_init(&r, reply, (size_t)got);
-  if (crdt_mp_array(&r, &n) || n != 2 || crdt_mp_int(&r, &code))
+  if (control_reply_open(&r, reply, (size_t)got, &n, &code, NULL, 0, &at))
     return LINLI_EPROTO;
-  if (code < 0)
-    return (int)code;
-  if (crdt_mp_uint(&r, &what) || what > 2)
+  if (code)
+    return code;
+  if (n != 2 || crdt_mp_uint(&r, &what) || what > 2 || crdt_mp_left(&r))
     return LINLI_EPROTO;
   return what == 2 ? LINLI_EPENDING : (int)what;
 }

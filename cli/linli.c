@@ -76,23 +76,18 @@ int cli_load_config(const char *data, struct config *c)
 
 int cli_daemon_running(const char *data)
 {
-  char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/linlid.lock", data);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-  int running = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-  close(fd);
-  return running;
+  return cli_daemon_pid(data) != 0;
 }
 
 int cli_call(const struct cli_args *a, const uint8_t *req, size_t len, uint8_t *reply,
              size_t cap, struct crdt_mp *r, uint32_t *n)
 {
   struct config *c = malloc(sizeof *c);
-  int64_t code;
-  int rc = CLI_FAIL;
+  struct cli_outcome o;
+  const uint8_t *got_reply;
+  char msg[512];
+  int code, rc = CLI_FAIL;
+  size_t at;
   if (!c)
     return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
   if (cli_load_config(a->data, c))
@@ -101,22 +96,22 @@ int cli_call(const struct cli_args *a, const uint8_t *req, size_t len, uint8_t *
     rc = cli_fail("linlid is not running on %s; start it with: linlid --data %s", a->data, a->data);
     goto out;
   }
-  int got = transport_request(c->control, req, len, reply, cap, CLI_CONTROL_TIMEOUT_MS);
+  int got = cli_ctl(c, req, len, NULL, &got_reply, &o);
   if (got < 0) {
     rc = cli_fail("linlid did not answer on %s: %s", c->control, linli_strerror(got));
     goto out;
   }
-  crdt_mp_init(r, reply, (size_t)got);
-  if (crdt_mp_array(r, n) || *n < 1 || crdt_mp_int(r, &code)) {
+  if ((size_t)got > cap) {
+    rc = cli_fail("linlid's reply is larger than %zu bytes", cap);
+    goto out;
+  }
+  memcpy(reply, got_reply, (size_t)got);
+  if (control_reply_open(r, reply, (size_t)got, n, &code, msg, sizeof msg, &at)) {
     rc = cli_fail("linlid sent a malformed reply");
     goto out;
   }
   if (code != 0) {
-    const char *msg = NULL;
-    uint32_t ml = 0;
-    if (*n < 2 || crdt_mp_str(r, &msg, &ml))
-      msg = linli_strerror((int)code), ml = (uint32_t)strlen(msg);
-    rc = cli_fail("linlid refused the request: %.*s", (int)ml, msg);
+    rc = cli_fail("linlid refused the request: %s", msg);
     goto out;
   }
   rc = CLI_OK;

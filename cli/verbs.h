@@ -27,6 +27,7 @@ struct cli_writer {
   struct node *n; /* else the node opened here under linlid.lock */
   int fd;
   char msg[256];  /* the daemon's reason for the last refusal */
+  int lost;       /* the last write's reply was lost: its outcome was read back */
   struct store *ro; /* read-only, beside the daemon */
 };
 /* A set op with no parents gets the current frontier of the fields it
@@ -58,9 +59,9 @@ void cli_writer_close(struct cli_writer *w);
  * frontier ids of the fields body sets, read from data's database. */
 int cli_frontier_of(const char *data, const char *scope, const char *coll, const char *key,
                     const uint8_t *body, size_t blen, uint8_t *parents, uint32_t *n);
-/* Writes the changes of a plan (node/domain/domain.h), in order, printing
- * each op id on stdout; *stored gets how many were stored. CLI_OK, or
- * CLI_FAIL after saying why (and how many were stored before). */
+/* Writes the changes of a plan (node/domain/domain.h) in one transaction,
+ * printing each op id on stdout; *stored gets how many were stored. CLI_OK,
+ * or CLI_FAIL after saying why (nothing was stored). */
 int cli_write_plan(struct cli_writer *w, const struct dom_plan *p, int *stored);
 struct dom_req;
 /* Plans r against the node's records (r's home, district, today and now are
@@ -75,8 +76,8 @@ struct cli_batch *cli_batch_new(void);
 void cli_batch_free(struct cli_batch *b);
 /* Appends every change of p; 0 or LINLI_ENOMEM. */
 int cli_batch_add_plan(struct cli_batch *b, const struct dom_plan *p);
-/* Writes the batch in order; *stored gets how many ops were stored. CLI_OK,
- * or CLI_FAIL after saying how far it got. */
+/* Writes the batch in one transaction (one request to linlid): all of it
+ * or, after saying why, none; *stored gets how many ops were stored. */
 int cli_write_batch(struct cli_writer *w, const struct cli_batch *b, int *stored);
 /* A list (lists.c): collection coll, of one key (or all), with the list
  * options of a; key_name heads the key column; noun names the rows in the

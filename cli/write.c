@@ -12,6 +12,7 @@
 #include "domain.h"
 #include "node.h"
 #include "store.h"
+#include "control.h"
 #include "transport.h"
 #include "verbs.h"
 
@@ -69,47 +70,66 @@ int cli_writer_open(struct cli_writer **out, const char *data)
   return CLI_OK;
 }
 
-static int writer_daemon(struct cli_writer *w, const struct node_change *ch, uint8_t id[CRDT_ID_BYTES])
+/* n changes in one transaction, through linlid (one request) or into the
+ * node opened here. 0 with the ids (NULL: not wanted), or the error with
+ * w->msg saying why and *bad the change refused (n: the commit). When
+ * linlid stopped before answering, w->lost is set and the outcome is the
+ * one the store recorded: 0 if the batch committed (ids then unknown but
+ * the first), else -ECONNRESET. */
+static int writer_commit(struct cli_writer *w, const struct node_change *c, size_t n,
+                         uint8_t (*ids)[CRDT_ID_BYTES], size_t *bad)
 {
-  uint8_t req[CRDT_BODY_MAX_BYTES + 1024], reply[512];
+  uint8_t rid[NODE_REQUEST_BYTES];
+  struct cli_outcome o;
   struct crdt_buf b;
   struct crdt_mp r;
-  uint32_t n, len;
-  int64_t code;
-  const uint8_t *got_id;
-  crdt_buf_init(&b, req, sizeof req);
-  crdt_w_array(&b, 7);
-  crdt_w_cstr(&b, "write");
-  if (ch->scope)
-    crdt_w_cstr(&b, ch->scope);
-  else
-    crdt_w_nil(&b);
-  crdt_w_cstr(&b, ch->collection);
-  crdt_w_cstr(&b, ch->key);
-  crdt_w_uint(&b, (uint64_t)ch->kind);
-  crdt_w_bin(&b, ch->body, ch->body_len);
-  crdt_w_bin(&b, ch->parents ? ch->parents : (const uint8_t *)"",
-             (size_t)ch->n_parents * CRDT_ID_BYTES);
-  if (crdt_buf_err(&b))
+  const uint8_t *reply;
+  uint32_t cnt;
+  int code;
+  w->msg[0] = 0;
+  w->lost = 0;
+  *bad = n;
+  if (!w->daemon)
+    return node_write_batch(w->n, c, n, NULL, ids, bad);
+  size_t cap = control_writes_size(c, n);
+  if (n > CONTROL_BATCH_MAX || cap > CONTROL_REQ_MAX) {
+    snprintf(w->msg, sizeof w->msg,
+             "%zu changes (%zu KiB) are more than linlid takes in one transaction (%u changes, "
+             "%u MiB): split the file, or import it with linlid stopped",
+             n, cap / 1024, CONTROL_BATCH_MAX, CONTROL_REQ_MAX >> 20);
     return LINLI_ETOOBIG;
-  int got = transport_request(w->c.control, b.p, b.len, reply, sizeof reply, CLI_CONTROL_TIMEOUT_MS);
+  }
+  uint8_t *req = malloc(cap);
+  if (!req)
+    return LINLI_ENOMEM;
+  crdt_buf_init(&b, req, cap);
+  cli_request_id(rid);
+  control_enc_writes(&b, rid, c, n);
+  int got = crdt_buf_err(&b) ? LINLI_ETOOBIG : cli_ctl(&w->c, b.p, b.len, rid, &reply, &o);
+  free(req);
   if (got < 0)
     return got;
-  crdt_mp_init(&r, reply, (size_t)got);
-  if (crdt_mp_array(&r, &n) || n != 2 || crdt_mp_int(&r, &code))
-    return LINLI_EPROTO;
-  if (code < 0) {
-    const char *m;
-    uint32_t ml;
-    if (crdt_mp_str(&r, &m, &ml) == 0)
-      snprintf(w->msg, sizeof w->msg, "%.*s", (int)ml, m);
-    return (int)code;
+  if (got == 0) {
+    w->lost = 1;
+    if (!o.committed) {
+      snprintf(w->msg, sizeof w->msg, "linlid stopped before it stored them; nothing was "
+                                      "written (run the command again once linlid runs)");
+      return -ECONNRESET;
+    }
+    if (ids) {
+      memset(ids, 0, n * sizeof *ids);
+      memcpy(ids[0], o.first, CRDT_ID_BYTES);
+    }
+    return 0;
   }
-  if (crdt_mp_bin(&r, &got_id, &len) || len != CRDT_ID_BYTES)
+  size_t at;
+  if (control_reply_open(&r, reply, (size_t)got, &cnt, &code, w->msg, sizeof w->msg, &at))
     return LINLI_EPROTO;
-  if (id)
-    memcpy(id, got_id, CRDT_ID_BYTES);
-  return 0;
+  if (code) {
+    *bad = at < n ? at : n;
+    return code;
+  }
+  return control_reply_writes(&r, cnt, n, ids);
 }
 
 /* The frontier of the fields a set op writes: its parents, so that a
@@ -216,9 +236,12 @@ int cli_writer_put(struct cli_writer *w, const struct node_change *ch, uint8_t i
     c.parents = f.n ? f.parents : NULL;
     c.n_parents = f.n;
   }
-  if (w->daemon)
-    return writer_daemon(w, &c, id);
-  return node_write(w->n, &c, id ? id : tmp);
+  size_t bad;
+  uint8_t ids[1][CRDT_ID_BYTES];
+  rc = writer_commit(w, &c, 1, ids, &bad);
+  if (!rc)
+    memcpy(id ? id : tmp, ids[0], CRDT_ID_BYTES);
+  return rc;
 }
 
 const char *cli_writer_why(const struct cli_writer *w, int rc)
@@ -325,28 +348,50 @@ int cli_read_rows(const char *data, int (*fn)(void *arg, const struct crdt_view 
   return rc;
 }
 
+/* Writes n changes in one transaction and says so: CLI_OK with *stored = n,
+ * or CLI_FAIL after one sentence (nothing was stored). ids: NULL, or n. */
+static int write_all(struct cli_writer *w, const struct node_change *c, size_t n,
+                     uint8_t (*ids)[CRDT_ID_BYTES], int *stored)
+{
+  size_t bad;
+  *stored = 0;
+  int rc = writer_commit(w, c, n, ids, &bad);
+  if (rc) {
+    if (n > 1 && bad < n)
+      return cli_fail("not recorded: change %zu of %zu (%s %s) was refused: %s; nothing was "
+                      "stored", bad + 1, n, c[bad].collection, c[bad].key,
+                      cli_writer_why(w, rc));
+    return cli_fail("not recorded: %s", cli_writer_why(w, rc));
+  }
+  if (w->lost)
+    fprintf(stderr, "linli: linlid stopped after storing the %zu change(s) and before "
+                    "answering; they are stored\n", n);
+  *stored = (int)n;
+  return CLI_OK;
+}
+
+static void plan_change(const struct dom_change *d, struct node_change *ch)
+{
+  *ch = (struct node_change){d->scope, d->coll, d->key, d->kind, d->body, d->body_len,
+                             d->parents, d->n_parents};
+  if (d->kind == CRDT_SET && !d->n_parents)
+    ch->parents = (const uint8_t *)""; /* the plan found nothing to replace: no frontier read */
+}
+
 int cli_write_plan(struct cli_writer *w, const struct dom_plan *p, int *stored)
 {
   char hex[2 * CRDT_ID_BYTES + 1];
-  *stored = 0;
+  struct node_change ch[DOM_PLAN_MAX];
+  uint8_t ids[DOM_PLAN_MAX][CRDT_ID_BYTES];
+  for (int i = 0; i < p->n; i++)
+    plan_change(&p->ch[i], &ch[i]);
+  if (write_all(w, ch, (size_t)p->n, ids, stored))
+    return CLI_FAIL;
   for (int i = 0; i < p->n; i++) {
-    const struct dom_change *d = &p->ch[i];
-    uint8_t id[CRDT_ID_BYTES];
-    struct node_change ch = {d->scope, d->coll, d->key, d->kind, d->body, d->body_len,
-                             d->parents, d->n_parents};
-    if (d->kind == CRDT_SET && !d->n_parents)
-      ch.parents = (const uint8_t *)""; /* the plan found nothing to replace: no frontier read */
-    int rc = cli_writer_put(w, &ch, id);
-    if (rc) {
-      cli_fail("not recorded: %s", cli_writer_why(w, rc));
-      if (*stored)
-        cli_fail("stopped after %d op(s) were stored; run it again once the cause is fixed",
-                 *stored);
-      return CLI_FAIL;
-    }
-    cli_hex(hex, id, sizeof id);
+    if (w->lost && i) /* only the first id is known */
+      break;
+    cli_hex(hex, ids[i], sizeof ids[i]);
     printf("%s\n", hex);
-    (*stored)++;
   }
   return CLI_OK;
 }
@@ -463,31 +508,35 @@ int cli_batch_add_plan(struct cli_batch *b, const struct dom_plan *p)
 
 int cli_write_batch(struct cli_writer *w, const struct cli_batch *b, int *stored)
 {
-  const uint8_t *p = b->buf, *end = b->buf + b->len;
-  *stored = 0;
-  while (p < end) {
-    struct batch_head h;
+  /* the changes point into the batch; their names are copied out */
+  struct names {
     char scope[CRDT_SCOPE_MAX + 1], coll[CRDT_COLLECTION_MAX + 1], key[CRDT_KEY_MAX + 1];
-    uint8_t id[CRDT_ID_BYTES];
+  } *nm = malloc((b->n ? b->n : 1) * sizeof *nm);
+  struct node_change *ch = malloc((b->n ? b->n : 1) * sizeof *ch);
+  const uint8_t *p = b->buf;
+  int rc = CLI_FAIL;
+  *stored = 0;
+  if (!nm || !ch) {
+    cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    goto out;
+  }
+  for (size_t i = 0; i < b->n; i++) {
+    struct batch_head h;
     memcpy(&h, p, sizeof h);
     p += sizeof h;
-    memcpy(scope, p, h.scope_len), scope[h.scope_len] = 0, p += h.scope_len;
-    memcpy(coll, p, h.coll_len), coll[h.coll_len] = 0, p += h.coll_len;
-    memcpy(key, p, h.key_len), key[h.key_len] = 0, p += h.key_len;
-    struct node_change ch = {scope, coll, key, (enum crdt_kind)h.kind, p, h.body_len,
-                             h.n_parents ? p + h.body_len : (const uint8_t *)"", h.n_parents};
+    memcpy(nm[i].scope, p, h.scope_len), nm[i].scope[h.scope_len] = 0, p += h.scope_len;
+    memcpy(nm[i].coll, p, h.coll_len), nm[i].coll[h.coll_len] = 0, p += h.coll_len;
+    memcpy(nm[i].key, p, h.key_len), nm[i].key[h.key_len] = 0, p += h.key_len;
+    ch[i] = (struct node_change){nm[i].scope, nm[i].coll, nm[i].key, (enum crdt_kind)h.kind, p,
+                                 h.body_len, h.n_parents ? p + h.body_len : (const uint8_t *)"",
+                                 h.n_parents};
     p += h.body_len + (size_t)h.n_parents * CRDT_ID_BYTES;
-    int rc = cli_writer_put(w, &ch, id);
-    if (rc) {
-      cli_fail("stopped after %d of %zu ops were stored: %s; run it again once the cause is "
-               "fixed", *stored, b->n, cli_writer_why(w, rc));
-      return CLI_FAIL;
-    }
-    (*stored)++;
-    if (b->n >= 5000 && *stored % 1000 == 0)
-      fprintf(stderr, "\rwriting: %d/%zu ops", *stored, b->n);
   }
   if (b->n >= 5000)
-    fprintf(stderr, "\n");
-  return CLI_OK;
+    fprintf(stderr, "writing %zu ops %s in one transaction...\n", b->n, cli_writer_where(w));
+  rc = write_all(w, ch, b->n, NULL, stored);
+out:
+  free(nm);
+  free(ch);
+  return rc;
 }

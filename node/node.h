@@ -158,6 +158,27 @@ struct node_change {
   uint32_t n_parents;
 };
 int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_ID_BYTES]);
+/* Writes count changes in one transaction, all or none: each is signed
+ * and checked (scope, certificate, the acceptance hook) first; the first
+ * refused one fails the whole batch (*bad, if not NULL, is its index, or
+ * count when the commit failed) and nothing is written. With request
+ * (NULL, or NODE_REQUEST_BYTES chosen by the client) the commit records
+ * it, for node_request_state. ids (NULL or count) get the op ids. */
+#define NODE_REQUEST_BYTES 16
+int node_write_batch(struct node *n, const struct node_change *c, size_t count,
+                     const uint8_t *request, uint8_t (*ids)[CRDT_ID_BYTES], size_t *bad);
+/* Imports signed ops (a whole bundle) in one transaction: what[i] as
+ * node_import_each says, but a crash leaves all of them stored or none.
+ * Ops of authors certified by a certificate of the same batch are held
+ * in it and released right after. Returns the number stored or a store
+ * error (nothing stored). request as node_write_batch. */
+int node_import_batch(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count,
+                      const uint8_t *request, int *what);
+/* Whether the batch of request committed: 1 (*ops the ops it carried,
+ * *added those new then, first its first op's id), 0 not (never, or more
+ * than 30 days ago), or an error. For a client whose reply was lost. */
+int node_request_state(struct node *n, const uint8_t request[NODE_REQUEST_BYTES], uint64_t *ops,
+                       uint64_t *added, uint8_t first[CRDT_ID_BYTES]);
 
 /* Stores already-signed ops (a bundle, a test): verified like received ones.
  * Returns the number newly stored. */

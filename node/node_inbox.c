@@ -45,7 +45,7 @@ static int flight_commit(struct node *n, struct flight *f)
     uint32_t a = f->first[i], b = f->first[j];
     struct peer *p = node__peer_get(n, f->msgs[i].peer, 0);
     int rc = p && b > a ? node__take_opened(n, p, f->msgs[i].si, f->dec + a, f->verdict + a,
-                                            b - a, NULL, NULL)
+                                            b - a, NULL, NULL, NULL)
                         : 0;
     if (rc < 0) {
       /* The peer still has them: the next reconciliation brings them again. */

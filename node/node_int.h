@@ -162,7 +162,7 @@ int node__take_ops(struct node *n, struct peer *p, int si, const uint8_t *const 
  * from_held: NULL, or the held ops these are, tried again. */
 int node__take_opened(struct node *n, struct peer *p, int si, struct crdt_op *dec,
                       const int *verdict, uint32_t count, int *what,
-                      const struct held_copy *from_held);
+                      const struct held_copy *from_held, const uint8_t *request);
 /* Tries again the held ops of one author, those due by now_ms (author
  * NULL), or all (author NULL, now_ms UINT64_MAX). */
 int node__held_release(struct node *n, const uint8_t *author, uint64_t now_ms);

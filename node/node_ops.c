@@ -11,7 +11,8 @@ static void push_one(struct node *n, const uint8_t *const *raw, const size_t *le
                      int si, uint32_t from);
 
 /* Pushes the newly stored ops (status 1) to the other connected peers, in
- * PUSH messages within the limits. */
+ * PUSH messages within the limits. si < 0: ops of several scopes, each
+ * run of one scope pushed as such. */
 static void push_new(struct node *n, const struct crdt_op *ops, const int *status, size_t count,
                      int si, uint32_t from)
 {
@@ -20,13 +21,17 @@ static void push_new(struct node *n, const struct crdt_op *ops, const int *statu
     const uint8_t *raw[OPS_BATCH_MAX];
     size_t lens[OPS_BATCH_MAX], bytes = 0;
     uint32_t k = 0;
-    for (; i < count && k < OPS_BATCH_MAX && bytes + ops[i].raw_len + 64 <= NET_MSG_MAX; i++)
+    int run = si >= 0 ? si : node__scope_index(n, ops[i].scope.p, ops[i].scope.len);
+    for (; i < count && k < OPS_BATCH_MAX && bytes + ops[i].raw_len + 64 <= NET_MSG_MAX; i++) {
+      if (si < 0 && k && node__scope_index(n, ops[i].scope.p, ops[i].scope.len) != run)
+        break;
       if (status[i] == 1) {
         raw[k] = ops[i].raw;
         bytes += (lens[k++] = ops[i].raw_len) + 5;
       }
-    if (k)
-      push_one(n, raw, lens, k, si, from);
+    }
+    if (k && run >= 0)
+      push_one(n, raw, lens, k, run, from);
   }
 }
 
@@ -148,7 +153,7 @@ static int held_retry(struct node *n, struct held_list *l)
       if (si < 0) /* undecodable bytes, or a scope no longer held */
         for (uint32_t x = 0; x < k; x++)
           verdict[x] = verdict[x] ? verdict[x] : LINLI_EUNAUTH;
-      rc = node__take_opened(n, NULL, si < 0 ? 0 : si, dec, verdict, k, NULL, l->h + i);
+      rc = node__take_opened(n, NULL, si < 0 ? 0 : si, dec, verdict, k, NULL, l->h + i, NULL);
     }
     free(raw);
     free(lens);
@@ -184,7 +189,8 @@ int node__held_release(struct node *n, const uint8_t *author, uint64_t now_ms)
 /* ---- admitting and committing ---- */
 
 /* The checks every op from outside passes before it is stored, in order:
- * signature and canonical form, scope, trust, the acceptance hook (the
+ * signature and canonical form, scope (si, or with si < 0 any scope the
+ * node holds), trust, the acceptance hook (the
  * domain's write check, node_config.accept), clock. 0 to store,
  * LINLI_EPENDING to hold (h says why and until when), or the reason to
  * reject. */
@@ -192,8 +198,10 @@ static int admit(struct node *n, int si, struct crdt_op *op, uint64_t now, int o
                  struct store_hold *h)
 {
   int why = opened; /* crdt_op_open's verdict, from open_all */
-  if (!why && (op->scope.len != n->scope_len[si] ||
-               memcmp(op->scope.p, n->scopes[si], op->scope.len) != 0))
+  if (!why && si < 0 && node__scope_index(n, op->scope.p, op->scope.len) < 0)
+    why = LINLI_EUNAUTH;
+  else if (!why && si >= 0 && (op->scope.len != n->scope_len[si] ||
+                               memcmp(op->scope.p, n->scopes[si], op->scope.len) != 0))
     why = LINLI_EUNAUTH;
   if (!why && n->trust)
     why = trust_check(n->trust, op);
@@ -227,11 +235,13 @@ static void learn(struct node *n, const struct crdt_op *ops, const int *status, 
   }
 }
 
-/* Writes a batch (its ops of scope si, holds and unholds) in one
+/* Writes a batch (its ops of scope si, or of several with si < 0; holds
+ * and unholds; the request id, NULL or NODE_REQUEST_BYTES) in one
  * transaction, with the purges of the revocations among its ops; then
  * pushes the new ops to the peers (all but `from`) and learns from them.
  * Returns the number of new ops or the store error. */
-static int commit(struct node *n, struct store_batch *b, int si, uint32_t from)
+static int commit(struct node *n, struct store_batch *b, int si, uint32_t from,
+                  const uint8_t *request)
 {
   struct store_purge *purge = NULL;
   uint8_t (*pks)[CRDT_PK_BYTES] = NULL;
@@ -259,6 +269,8 @@ static int commit(struct node *n, struct store_batch *b, int si, uint32_t from)
   b->purged_in = purged_in;
   b->held_max = NODE_HOLD_MAX;
   b->held_bytes_max = NODE_HOLD_BYTES_MAX;
+  b->request = request;
+  b->request_ms = request ? n->env.now_ms(n->env.ctx) : 0;
   int rc = store_write(n->store, b);
   free(purge);
   free(pks);
@@ -343,7 +355,7 @@ static int still_held(const struct held_copy *h, int *why, const struct store_ho
  * again; their holds go unless they stay held for the same reason. */
 int node__take_opened(struct node *n, struct peer *p, int si, struct crdt_op *dec,
                       const int *verdict, uint32_t count, int *what,
-                      const struct held_copy *from_held)
+                      const struct held_copy *from_held, const uint8_t *request)
 {
   struct crdt_op *ops = malloc(count * sizeof *ops);
   int *status = malloc(count * sizeof *status);
@@ -379,7 +391,7 @@ int node__take_opened(struct node *n, struct peer *p, int si, struct crdt_op *de
   b.status = status;
   b.hold = holds;
   b.unhold = (const uint8_t(*)[CRDT_ID_BYTES])unhold;
-  rc = commit(n, &b, si, p ? p->id : UINT32_MAX);
+  rc = commit(n, &b, si, p ? p->id : UINT32_MAX, request);
   for (uint32_t i = 0; what && i < count; i++)
     if (at[i] != UINT32_MAX)
       what[i] = rc < 0 ? rc : status[at[i]];
@@ -403,7 +415,7 @@ int node__take_ops(struct node *n, struct peer *p, int si, const uint8_t *const 
   int *verdict = malloc(count * sizeof *verdict), rc = LINLI_ENOMEM;
   if (dec && verdict) {
     open_all(n, raw, lens, count, dec, verdict);
-    rc = node__take_opened(n, p, si, dec, verdict, count, what, NULL);
+    rc = node__take_opened(n, p, si, dec, verdict, count, what, NULL, NULL);
   }
   free(dec);
   free(verdict);
@@ -479,34 +491,114 @@ int node_op_state(struct node *n, const uint8_t *raw, size_t len)
   return rc == 1 ? LINLI_EPENDING : rc == 0 ? LINLI_ENOTFOUND : rc;
 }
 
-int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_ID_BYTES])
+/* Signs change c as the node's next op into *arena (grown as needed) at
+ * *used; the op's length in *len. */
+static int sign_into(struct node *n, const struct node_change *c, uint8_t **arena, size_t *cap,
+                     size_t *used, size_t *len)
 {
-  node_flush(n);
   const char *scope = c->scope ? c->scope : n->scopes[0];
-  int si = node__scope_index(n, scope, strlen(scope));
-  if (si < 0)
+  if (node__scope_index(n, scope, strlen(scope)) < 0)
     return LINLI_EUNAUTH;
-  uint8_t buf[CRDT_OP_MAX_BYTES];
-  size_t len;
+  if (*cap - *used < CRDT_OP_MAX_BYTES) {
+    size_t nc = *cap ? *cap * 2 : 64 * 1024;
+    while (nc - *used < CRDT_OP_MAX_BYTES)
+      nc *= 2;
+    uint8_t *na = realloc(*arena, nc);
+    if (!na)
+      return LINLI_ENOMEM;
+    *arena = na;
+    *cap = nc;
+  }
   struct crdt_op op;
   struct crdt_draft d = {scope, c->collection, c->key, 0, c->kind, c->body, c->body_len,
                          c->parents, c->n_parents};
   d.hlc = crdt_hlc_now(&n->clock, n->env.now_ms(n->env.ctx));
-  int rc = crdt_op_sign(&d, &n->id, buf, sizeof buf, &len, &op);
-  if (rc)
-    return rc;
-  if (n->trust && (rc = trust_check(n->trust, &op)))
-    return rc; /* a node without its certificate cannot write: say so */
-  if (n->cfg.accept && (rc = n->cfg.accept(n->cfg.accept_arg, &op)))
-    return rc;
-  int status = 0;
+  int rc = crdt_op_sign(&d, &n->id, *arena + *used, CRDT_OP_MAX_BYTES, len, &op);
+  if (!rc)
+    *used += *len;
+  return rc;
+}
+
+int node_write_batch(struct node *n, const struct node_change *c, size_t count,
+                     const uint8_t *request, uint8_t (*ids)[CRDT_ID_BYTES], size_t *bad)
+{
+  uint8_t *arena = NULL;
+  size_t cap = 0, used = 0, *lens = malloc((count ? count : 1) * sizeof *lens);
+  struct crdt_op *ops = malloc((count ? count : 1) * sizeof *ops);
+  int *status = malloc((count ? count : 1) * sizeof *status), rc = LINLI_ENOMEM;
+  size_t i = 0;
+  node_flush(n);
+  if (!lens || !ops || !status)
+    goto out;
+  /* sign everything first (the arena moves as it grows), then decode each
+   * op from its final place and check it: one refusal writes nothing */
+  for (rc = 0; i < count && !rc; i++)
+    rc = sign_into(n, &c[i], &arena, &cap, &used, &lens[i]);
+  if (rc) {
+    i--;
+    goto out;
+  }
+  for (i = 0, used = 0; i < count; used += lens[i++]) {
+    if ((rc = crdt_op_decode(&ops[i], arena + used, lens[i])))
+      goto out;
+    if (n->trust && (rc = trust_check(n->trust, &ops[i])))
+      goto out; /* a node without its certificate cannot write: say so */
+    if (n->cfg.accept && (rc = n->cfg.accept(n->cfg.accept_arg, &ops[i])))
+      goto out;
+  }
   struct store_batch b = {0};
-  b.ops = &op;
-  b.n = 1;
-  b.status = &status;
-  if ((rc = commit(n, &b, si, UINT32_MAX)) < 0)
-    return rc;
-  if (id_out)
-    memcpy(id_out, op.id, CRDT_ID_BYTES);
-  return 0;
+  b.ops = ops;
+  b.n = count;
+  b.status = status;
+  if ((rc = commit(n, &b, -1, UINT32_MAX, request)) < 0)
+    goto out;
+  for (i = 0; ids && i < count; i++)
+    memcpy(ids[i], ops[i].id, CRDT_ID_BYTES);
+  rc = 0;
+out:
+  if (bad)
+    *bad = rc ? i : count;
+  free(arena);
+  free(lens);
+  free(ops);
+  free(status);
+  return rc;
+}
+
+int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_ID_BYTES])
+{
+  uint8_t id[1][CRDT_ID_BYTES];
+  int rc = node_write_batch(n, c, 1, NULL, id, NULL);
+  if (!rc && id_out)
+    memcpy(id_out, id[0], CRDT_ID_BYTES);
+  return rc;
+}
+
+int node_import_batch(struct node *n, const uint8_t *const *ops, const size_t *lens, size_t count,
+                      const uint8_t *request, int *what)
+{
+  struct crdt_op *dec = malloc((count ? count : 1) * sizeof *dec);
+  int *verdict = malloc((count ? count : 1) * sizeof *verdict), rc = LINLI_ENOMEM;
+  node_flush(n);
+  if (count > UINT32_MAX)
+    rc = LINLI_ETOOBIG;
+  else if (dec && verdict) {
+    /* verified in runs (on every core in linlid), admitted and stored in
+     * one transaction, whatever their scopes */
+    for (size_t i = 0; i < count; i += IMPORT_RUN) {
+      size_t k = count - i < IMPORT_RUN ? count - i : IMPORT_RUN;
+      open_all(n, ops + i, lens + i, (uint32_t)k, dec + i, verdict + i);
+    }
+    rc = node__take_opened(n, NULL, -1, dec, verdict, (uint32_t)count, what, NULL, request);
+  }
+  free(dec);
+  free(verdict);
+  return rc;
+}
+
+int node_request_state(struct node *n, const uint8_t request[NODE_REQUEST_BYTES], uint64_t *ops,
+                       uint64_t *added, uint8_t first[CRDT_ID_BYTES])
+{
+  node_flush(n);
+  return store_request_get(n->store, request, NULL, ops, added, first);
 }

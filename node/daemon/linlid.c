@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "node.h"
 #include "transport.h"
 
@@ -52,118 +53,100 @@ static void linlid_log(void *arg, const char *line)
 
 static void linlid_reply_err(struct crdt_buf *out, int err, const char *msg)
 {
-  crdt_w_array(out, 2);
-  crdt_w_int(out, err);
-  crdt_w_cstr(out, msg ? msg : linli_strerror(err));
+  control_enc_err(out, err, msg);
 }
 
-/* Reads a str into a NUL-terminated buffer of cap bytes. */
-static int linlid_str(struct crdt_mp *r, char *buf, size_t cap)
+/* Why a write failed, in the words staff read: a full disk (LMDB reports a
+ * short write as EIO), a missing certificate, or the error's own. */
+static const char *linlid_write_why(struct linlid *d, int rc, char *msg, size_t cap)
 {
-  const char *s;
-  uint32_t len;
-  int rc = crdt_mp_str(r, &s, &len);
-  if (rc)
-    return rc;
-  if (len >= cap || memchr(s, 0, len))
-    return LINLI_ETOOBIG;
-  memcpy(buf, s, len);
-  buf[len] = 0;
-  return 0;
+  struct statvfs fs;
+  if ((rc == -ENOSPC || rc == -EIO || rc == -EDQUOT) && statvfs(d->cfg.data, &fs) == 0 &&
+      (uint64_t)fs.f_bavail * fs.f_frsize < 2u * CRDT_OP_MAX_BYTES + 1024u * 1024u) {
+    snprintf(msg, cap, "no space left on device: the disk of %s has %llu KiB free; nothing was "
+             "written", d->cfg.data, (unsigned long long)fs.f_bavail * fs.f_frsize / 1024u);
+    return msg;
+  }
+  if (rc == LINLI_EPENDING)
+    return "this node has no certificate yet: enrol it at the hub (linli enroll) and import the "
+           "certificate here (linli import-cert), or let it sync";
+  return NULL;
 }
 
-/* nil, or a scope string. */
-static int linlid_opt_scope(struct crdt_mp *r, char *buf, size_t cap, const char **scope)
+/* ["write", ...] / ["writes", request, [...]]: all in one transaction,
+ * answered after the commit with the op ids; a refusal names the change. */
+static void linlid_writes(struct linlid *d, struct control_req *q, struct crdt_buf *out)
 {
-  if (crdt_mp_peek_nil(r)) {
-    *scope = NULL;
-    return crdt_mp_nil(r);
+  uint8_t(*ids)[CRDT_ID_BYTES] = malloc((q->n ? q->n : 1) * sizeof *ids);
+  char msg[CONFIG_PATH_MAX + 160];
+  size_t bad = 0;
+  int rc = ids ? node_write_batch(d->node, q->changes, q->n, q->has_request ? q->request : NULL,
+                                  ids, &bad)
+               : LINLI_ENOMEM;
+  if (rc) {
+    int full = rc == -ENOSPC || rc == -EIO || rc == -EDQUOT;
+    const char *why = linlid_write_why(d, rc, msg, sizeof msg);
+    if (why && full)
+      rc = -ENOSPC;
+    if (q->single)
+      control_enc_err(out, rc, why);
+    else
+      control_enc_err_at(out, rc, why, bad);
+  } else {
+    crdt_w_array(out, 2);
+    crdt_w_uint(out, 0);
+    crdt_w_bin(out, ids, q->n * CRDT_ID_BYTES);
   }
-  *scope = buf;
-  return linlid_str(r, buf, cap);
-}
-
-static void linlid_write(struct linlid *d, struct crdt_mp *r, uint32_t n, struct crdt_buf *out)
-{
-  char scope_buf[CRDT_SCOPE_MAX + 1], coll[CRDT_COLLECTION_MAX + 1], key[CRDT_KEY_MAX + 1];
-  struct node_change c;
-  uint64_t kind = 0;
-  const uint8_t *parents;
-  uint32_t plen, blen;
-  uint8_t id[CRDT_ID_BYTES];
-  int rc;
-  memset(&c, 0, sizeof c);
-  if (n != 7) {
-    rc = LINLI_ETYPE;
-    goto fail;
-  }
-  if ((rc = linlid_opt_scope(r, scope_buf, sizeof scope_buf, &c.scope)) ||
-      (rc = linlid_str(r, coll, sizeof coll)) || (rc = linlid_str(r, key, sizeof key)) ||
-      (rc = crdt_mp_uint(r, &kind)) || (rc = crdt_mp_bin(r, &c.body, &blen)) ||
-      (rc = crdt_mp_bin(r, &parents, &plen)))
-    goto fail;
-  if (crdt_mp_left(r)) {
-    rc = LINLI_ETRAIL;
-    goto fail;
-  }
-  if (kind >= CRDT_KIND_COUNT || plen % CRDT_ID_BYTES || plen / CRDT_ID_BYTES > CRDT_PARENTS_MAX) {
-    rc = kind >= CRDT_KIND_COUNT ? LINLI_EKIND : LINLI_EINVAL;
-    goto fail;
-  }
-  c.collection = coll;
-  c.key = key;
-  c.kind = (enum crdt_kind)kind;
-  c.body_len = blen;
-  c.parents = plen ? parents : NULL;
-  c.n_parents = plen / CRDT_ID_BYTES;
-  if ((rc = node_write(d->node, &c, id))) {
-    struct statvfs fs;
-    char msg[CONFIG_PATH_MAX + 160];
-    /* LMDB reports a short write on a full disk as EIO: say which it was */
-    if ((rc == -ENOSPC || rc == -EIO || rc == -EDQUOT) && statvfs(d->cfg.data, &fs) == 0 &&
-        (uint64_t)fs.f_bavail * fs.f_frsize < 2u * CRDT_OP_MAX_BYTES + 1024u * 1024u) {
-      snprintf(msg, sizeof msg,
-               "no space left on device: the disk of %s has %llu KiB free; nothing was written",
-               d->cfg.data, (unsigned long long)fs.f_bavail * fs.f_frsize / 1024u);
-      linlid_reply_err(out, -ENOSPC, msg);
-      return;
-    }
-    if (rc == LINLI_EPENDING) {
-      linlid_reply_err(out, rc, "this node has no certificate yet: enrol it at the hub (linli enroll) "
-                                "and import the certificate here (linli import-cert), or let it sync");
-      return;
-    }
-    goto fail;
-  }
-  crdt_w_array(out, 2);
-  crdt_w_uint(out, 0);
-  crdt_w_bin(out, id, sizeof id);
-  return;
-fail:
-  linlid_reply_err(out, rc, NULL);
+  free(ids);
 }
 
 /* ["import", op]: one signed op (a certificate file, a revocation, any op),
- * verified like a received one. [0, 1] stored now, [0, 0] stored already,
- * [0, 2] held until its author's certificate arrives; else the reason. */
-static void linlid_import(struct linlid *d, struct crdt_mp *r, uint32_t n, struct crdt_buf *out)
+ * verified like a received one: [0, 1] stored now, [0, 0] stored already,
+ * [0, 2] held until its author's certificate arrives; else the reason.
+ * ["imports", request, [op, ...]]: in one transaction, [0, stored,
+ * [what, ...]] with each op's fate as node_import_each says. */
+static void linlid_imports(struct linlid *d, struct control_req *q, struct crdt_buf *out)
 {
-  const uint8_t *op;
-  uint32_t len;
-  int rc = n == 2 ? crdt_mp_bin(r, &op, &len) : LINLI_ETYPE;
-  if (!rc && crdt_mp_left(r))
-    rc = LINLI_ETRAIL;
-  if (!rc && (len == 0 || len > CRDT_OP_MAX_BYTES))
-    rc = LINLI_ETOOBIG;
-  if (!rc)
-    rc = node_import_one(d->node, op, len);
-  if (rc < 0 && rc != LINLI_EPENDING) {
-    linlid_reply_err(out, rc, NULL);
+  int *what = malloc((q->n ? q->n : 1) * sizeof *what);
+  int rc = what ? node_import_batch(d->node, q->ops, q->lens, q->n,
+                                    q->has_request ? q->request : NULL, what)
+                : LINLI_ENOMEM;
+  if (q->single && rc >= 0 && what[0] < 0 && what[0] != LINLI_EPENDING)
+    rc = what[0];
+  if (rc < 0) {
+    char msg[CONFIG_PATH_MAX + 160];
+    control_enc_err(out, rc, linlid_write_why(d, rc, msg, sizeof msg));
+  } else if (q->single) {
+    crdt_w_array(out, 2);
+    crdt_w_uint(out, 0);
+    crdt_w_uint(out, what[0] == LINLI_EPENDING ? 2 : (uint64_t)what[0]);
+  } else {
+    crdt_w_array(out, 3);
+    crdt_w_uint(out, 0);
+    crdt_w_uint(out, (uint64_t)rc);
+    crdt_w_array(out, (uint32_t)q->n);
+    for (size_t i = 0; i < q->n; i++)
+      crdt_w_int(out, what[i]);
+  }
+  free(what);
+}
+
+/* ["request", id]: [0, committed, ops, added, first id]. */
+static void linlid_request(struct linlid *d, struct control_req *q, struct crdt_buf *out)
+{
+  uint64_t ops = 0, added = 0;
+  uint8_t first[CRDT_ID_BYTES];
+  int rc = node_request_state(d->node, q->request, &ops, &added, first);
+  if (rc < 0) {
+    control_enc_err(out, rc, NULL);
     return;
   }
-  crdt_w_array(out, 2);
+  crdt_w_array(out, 5);
   crdt_w_uint(out, 0);
-  crdt_w_uint(out, rc == LINLI_EPENDING ? 2 : (uint64_t)rc);
+  crdt_w_bool(out, rc == 1);
+  crdt_w_uint(out, ops);
+  crdt_w_uint(out, added);
+  crdt_w_bin(out, first, rc == 1 ? sizeof first : 0);
 }
 
 static void linlid_peer_sums(struct linlid *d, int r, struct node_peer_status *sum)
@@ -277,16 +260,10 @@ static void linlid_limits(struct linlid *d, struct crdt_buf *out)
   }
 }
 
-static void linlid_digest(struct linlid *d, struct crdt_mp *r, uint32_t n, struct crdt_buf *out)
+static void linlid_digest(struct linlid *d, const char *scope, struct crdt_buf *out)
 {
-  char buf[CRDT_SCOPE_MAX + 1];
-  const char *scope = NULL;
   uint8_t dg[CRDT_DIGEST_BYTES];
-  int rc = n == 2 ? linlid_opt_scope(r, buf, sizeof buf, &scope) : LINLI_ETYPE;
-  if (!rc && scope && (rc = crdt_check_scope(scope, strlen(scope))))
-    rc = LINLI_ENAME;
-  if (!rc)
-    rc = node_digest(d->node, scope, dg);
+  int rc = node_digest(d->node, scope, dg);
   if (rc) {
     linlid_reply_err(out, rc, NULL);
     return;
@@ -299,32 +276,40 @@ static void linlid_digest(struct linlid *d, struct crdt_mp *r, uint32_t n, struc
 static void linlid_control(void *arg, const uint8_t *req, size_t len, struct crdt_buf *out)
 {
   struct linlid *d = arg;
-  struct crdt_mp r;
-  uint32_t n = 0;
-  char verb[16];
-  crdt_mp_init(&r, req, len);
-  if (crdt_mp_array(&r, &n) || n < 1 || n > 8 || linlid_str(&r, verb, sizeof verb)) {
-    linlid_reply_err(out, LINLI_EPROTO, "malformed control request: expected [verb, ...]");
+  struct control_req q;
+  char why[160];
+  int rc = control_req_decode(&q, req, len, why, sizeof why);
+  if (rc) {
+    linlid_reply_err(out, rc == LINLI_EPROTO ? LINLI_EPROTO : rc, why);
     return;
   }
-  if (strcmp(verb, "write") == 0) {
-    linlid_write(d, &r, n, out);
-  } else if (strcmp(verb, "status") == 0 && n == 1) {
+  switch (q.verb) {
+  case CONTROL_WRITE:
+    linlid_writes(d, &q, out);
+    break;
+  case CONTROL_IMPORT:
+    linlid_imports(d, &q, out);
+    break;
+  case CONTROL_REQUEST:
+    linlid_request(d, &q, out);
+    break;
+  case CONTROL_STATUS:
     linlid_status(d, out);
-  } else if (strcmp(verb, "limits") == 0 && n == 1) {
+    break;
+  case CONTROL_LIMITS:
     linlid_limits(d, out);
-  } else if (strcmp(verb, "import") == 0) {
-    linlid_import(d, &r, n, out);
-  } else if (strcmp(verb, "digest") == 0) {
-    linlid_digest(d, &r, n, out);
-  } else if (strcmp(verb, "stop") == 0 && n == 1) {
+    break;
+  case CONTROL_DIGEST:
+    linlid_digest(d, q.scope, out);
+    break;
+  case CONTROL_STOP:
     crdt_w_array(out, 1);
     crdt_w_uint(out, 0);
     linlid_log(d, "stop requested on the control socket");
     transport_stop(d->tr);
-  } else {
-    linlid_reply_err(out, LINLI_EPROTO, "unknown control request");
+    break;
   }
+  control_req_free(&q);
 }
 
 /* ---- start-up ---- */

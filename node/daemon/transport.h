@@ -70,6 +70,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "control.h"
 #include "crdt.h"
 #include "node.h"
 
@@ -78,8 +79,8 @@
 #define TRANSPORT_LINKS_MAX (CONFIG_ROSTER_MAX + TRANSPORT_CERT_LINKS)
 #define TRANSPORT_MSG_MAX (NET_MSG_MAX + 64u * 1024u)
 #define TRANSPORT_HWM 32 /* messages queued per peer and direction */
-#define TRANSPORT_CONTROL_MAX (64u * 1024u) /* bytes of a control request */
-#define TRANSPORT_REPLY_MAX (256u * 1024u)  /* bytes of a control reply */
+#define TRANSPORT_CONTROL_MAX CONTROL_REQ_MAX /* bytes of a control request */
+#define TRANSPORT_REPLY_MAX CONTROL_REPLY_MAX  /* bytes of a control reply */
 
 struct transport;
 
@@ -140,5 +141,18 @@ void transport_stats(struct transport *t, struct transport_stats *out);
  * fit. */
 int transport_request(const char *endpoint, const uint8_t *req, size_t len, uint8_t *reply,
                       size_t cap, int timeout_ms);
+
+/* A client of the control socket that lives for a whole CLI run: one
+ * ZeroMQ context and one REQ socket (ZMQ_REQ_RELAXED and ZMQ_REQ_CORRELATE,
+ * so a request whose reply was lost can be followed by another). */
+struct transport_client;
+int transport_client_new(struct transport_client **out, const char *endpoint);
+/* Sends req; 0 once sent, or the error. */
+int transport_client_send(struct transport_client *c, const uint8_t *req, size_t len);
+/* Waits up to timeout_ms for the reply to the last request: its length,
+ * with *reply valid until the next call, or -ETIMEDOUT (wait again, or send
+ * another request), or another error. */
+int transport_client_recv(struct transport_client *c, const uint8_t **reply, int timeout_ms);
+void transport_client_free(struct transport_client *c);
 
 #endif

@@ -223,6 +223,12 @@ struct store_batch {
   uint32_t held_max;                      /* 0: STORE_HELD_MAX */
   uint64_t held_bytes_max;                /* 0: STORE_HELD_BYTES_MAX */
   size_t *purged_in;                      /* NULL, or n_scopes counts (out) */
+  /* A request (NULL, or STORE_REQUEST_BYTES chosen by the client) recorded
+   * in the same transaction, with request_ms and the batch's op count:
+   * after a lost reply, store_request_get says whether it committed.
+   * Records older than STORE_REQUEST_KEEP_MS before request_ms go. */
+  const uint8_t *request;
+  uint64_t request_ms;
   /* out, once committed */
   size_t evicted;                         /* held ops dropped for room */
   size_t purged;                          /* ops the purges deleted */
@@ -230,6 +236,15 @@ struct store_batch {
 /* Applies, holds, forgets and purges in one write transaction. Returns the
  * number of new ops (the out fields set), or an error with nothing written. */
 int store_write(struct store *s, struct store_batch *b);
+
+#define STORE_REQUEST_BYTES 16
+#define STORE_REQUEST_KEEP_MS (30ull * 24 * 3600 * 1000)
+/* Whether the batch of request id committed: 1 (*ms its request_ms, *ops
+ * the ops it carried, *added those new then, first the id of its first op
+ * or zeros), 0 not (never, or so long ago it was forgotten), or an error.
+ * Any out pointer may be NULL. */
+int store_request_get(struct store *s, const uint8_t id[STORE_REQUEST_BYTES], uint64_t *ms,
+                      uint64_t *ops, uint64_t *added, uint8_t first[CRDT_ID_BYTES]);
 
 /* One held op as store_held_each shows it; pointers valid during the call. */
 struct store_held {

@@ -174,6 +174,95 @@ static int apply_txn(struct store *s, MDB_txn *txn, void *arg)
   return added;
 }
 
+/* meta "req/" + id -> be64 ms, be64 ops, be64 added, the first op's id
+ * (zeros for none): the batches whose
+ * client asked to be able to learn, after a lost reply, that they
+ * committed. The oldest go once STORE_REQUEST_KEEP_MS older than this one. */
+#define REQ_PREFIX "req/"
+#define REQ_KEY (4 + STORE_REQUEST_BYTES)
+
+static int request_put(struct store *s, MDB_txn *txn, const struct store_batch *b,
+                       uint64_t added)
+{
+  uint8_t k[REQ_KEY], v[24 + CRDT_ID_BYTES];
+  MDB_cursor *c;
+  MDB_val key = {4, REQ_PREFIX}, val;
+  int rc = mdb_cursor_open(txn, s->meta, &c);
+  if (rc)
+    return store__err(rc);
+  for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
+       rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+    if (key.mv_size != REQ_KEY || memcmp(key.mv_data, REQ_PREFIX, 4) != 0)
+      break;
+    if (val.mv_size >= 8 &&
+        store__get_be64(val.mv_data) + STORE_REQUEST_KEEP_MS >= b->request_ms)
+      continue;
+    if ((rc = mdb_cursor_del(c, 0)))
+      break;
+  }
+  mdb_cursor_close(c);
+  if (rc && rc != MDB_NOTFOUND)
+    return store__err(rc);
+  memcpy(k, REQ_PREFIX, 4);
+  memcpy(k + 4, b->request, STORE_REQUEST_BYTES);
+  store__be64(v, b->request_ms);
+  store__be64(v + 8, b->n);
+  store__be64(v + 16, added);
+  if (b->n)
+    memcpy(v + 24, b->ops[0].id, CRDT_ID_BYTES);
+  else
+    memset(v + 24, 0, CRDT_ID_BYTES);
+  key = (MDB_val){sizeof k, k};
+  val = (MDB_val){sizeof v, v};
+  return store__err(mdb_put(txn, s->meta, &key, &val, 0));
+}
+
+struct req_get {
+  const uint8_t *id;
+  uint64_t v[3];
+  uint8_t first[CRDT_ID_BYTES];
+  int found;
+};
+
+static int request_get_txn(struct store *s, MDB_txn *txn, void *arg)
+{
+  struct req_get *g = arg;
+  uint8_t k[REQ_KEY];
+  memcpy(k, REQ_PREFIX, 4);
+  memcpy(k + 4, g->id, STORE_REQUEST_BYTES);
+  MDB_val key = {sizeof k, k}, val;
+  int rc = mdb_get(txn, s->meta, &key, &val);
+  if (rc == MDB_NOTFOUND)
+    return 0;
+  if (rc)
+    return store__err(rc);
+  if (val.mv_size != 24 + CRDT_ID_BYTES)
+    return LINLI_ECORRUPT;
+  for (int i = 0; i < 3; i++)
+    g->v[i] = store__get_be64((const uint8_t *)val.mv_data + 8 * i);
+  memcpy(g->first, (const uint8_t *)val.mv_data + 24, CRDT_ID_BYTES);
+  g->found = 1;
+  return 0;
+}
+
+int store_request_get(struct store *s, const uint8_t id[STORE_REQUEST_BYTES], uint64_t *ms,
+                      uint64_t *ops, uint64_t *added, uint8_t first[CRDT_ID_BYTES])
+{
+  struct req_get g = {id, {0, 0, 0}, {0}, 0};
+  int rc = store__read(s, request_get_txn, &g);
+  if (rc)
+    return rc;
+  if (ms)
+    *ms = g.v[0];
+  if (ops)
+    *ops = g.v[1];
+  if (added)
+    *added = g.v[2];
+  if (first)
+    memcpy(first, g.first, CRDT_ID_BYTES);
+  return g.found;
+}
+
 /* Held ops first (a release forgets the hold, whatever becomes of the
  * op), then the ops, then new holds, then the purges of the revocations
  * stored now, and the rows recomputed if they deleted anything. */
@@ -216,6 +305,8 @@ static int batch_txn(struct store *s, MDB_txn *txn, void *arg)
   }
   if (b->purged && (rc = store__rebuild_txn(s, txn, NULL)) < 0)
     return rc;
+  if (b->request && (rc = request_put(s, txn, b, (uint64_t)added)) < 0)
+    return rc;
   return added;
 }
 
@@ -230,7 +321,7 @@ int store_write(struct store *s, struct store_batch *b)
   }
   if (b->n_hold && !s->has_held)
     rc = LINLI_EINVAL;
-  else if (!b->n && !b->n_hold && !b->n_unhold)
+  else if (!b->n && !b->n_hold && !b->n_unhold && !b->request)
     rc = 0;
   else
     rc = store__write(s, batch_txn, b);
