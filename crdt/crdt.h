@@ -239,7 +239,15 @@ void crdt_op_order(const struct crdt_op *op, uint8_t out[CRDT_ORDER_BYTES]);
 /* Validate names: 0 or LINLI_ENAME / LINLI_ETOOBIG. */
 int crdt_check_scope(const char *s, size_t len);
 int crdt_check_ident(const char *s, size_t len, size_t max); /* [a-z0-9_]+ */
+/* A record key (docs/protocol.md 3.3): 1..128 bytes of UTF-8 (LINLI_EUTF8),
+ * in Unicode NFC and free of every code point of general category Cc, Cf,
+ * Cs, Cn, Zl or Zp and every Default_Ignorable_Code_Point (LINLI_ENAME), by
+ * the tables of Unicode crdt_unicode_version() (crdt/unicode_gen.py). */
 int crdt_check_key(const char *s, size_t len);
+/* NULL if s is a valid key, else why not, as a phrase to follow "the key "
+ * (static text; never holds the key itself). */
+const char *crdt_key_problem(const char *s, size_t len);
+const char *crdt_unicode_version(void); /* "15.0.0" */
 int crdt_utf8_valid(const uint8_t *s, size_t len);
 
 /* ---- the view: where merge results live ----

@@ -45,35 +45,6 @@ int crdt_check_scope(const char *s, size_t len)
   return 0;
 }
 
-/* Characters a reader cannot see or that reorder what is shown: C1
- * controls, zero-width and directional marks, bidi embeddings and isolates,
- * the BOM. Two keys that look the same must be the same key. */
-static int key__invisible(const uint8_t *s, size_t left)
-{
-  if (left >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
-    return 1;
-  if (left >= 3 && s[0] == 0xe2 && s[1] == 0x80 &&
-      ((s[2] >= 0x8b && s[2] <= 0x8f) || (s[2] >= 0xaa && s[2] <= 0xae)))
-    return 1;
-  if (left >= 3 && s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
-    return 1;
-  return left >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf;
-}
-
-int crdt_check_key(const char *s, size_t len)
-{
-  if (len == 0)
-    return LINLI_ENAME;
-  if (len > CRDT_KEY_MAX)
-    return LINLI_ETOOBIG;
-  if (!crdt_utf8_valid((const uint8_t *)s, len))
-    return LINLI_EUTF8;
-  for (size_t i = 0; i < len; i++)
-    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || key__invisible((const uint8_t *)s + i, len - i))
-      return LINLI_ENAME;
-  return 0;
-}
-
 /* Validates the body map against the rules of its kind. */
 static int op__body(struct crdt_mp *r, enum crdt_kind kind)
 {

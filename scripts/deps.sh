@@ -3,7 +3,8 @@
 # Safe to run again: with everything present (and not in CI) it does nothing.
 set -euo pipefail
 
-PKGS=(gcc make cmake pkg-config libzmq3-dev liblmdb-dev lmdb-utils libsodium-dev libmsgpack-dev)
+PKGS=(gcc make cmake pkg-config libzmq3-dev liblmdb-dev lmdb-utils libsodium-dev libmsgpack-dev
+  unicode-data bzip2) # unicode-data, bzip2: tests/crdt/test_names reads the UCD files
 [ "${LINLI_FUZZ:-}" = 1 ] && PKGS+=(clang libclang-rt-dev)
 
 missing=()
