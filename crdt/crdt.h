@@ -207,8 +207,15 @@ static inline const uint8_t *crdt_op_parent(const struct crdt_op *op, uint32_t i
  * received. Does not check the signature. Rejects every encoding but the one
  * canonical one. On failure *op is zeroed. */
 int crdt_op_decode(struct crdt_op *op, const uint8_t *buf, size_t len);
-/* 0 if the signature is the author's over the id, LINLI_EBADSIG otherwise. */
+/* 0 if the signature is the author's over the id, LINLI_EBADSIG otherwise:
+ * crdt_sig_verify(op->sig, op->id, 32, op->author). */
 int crdt_op_verify(const struct crdt_op *op) CRDT_WARN_UNUSED;
+/* The Ed25519 acceptance rule of docs/protocol.md 3.6, for any message:
+ * S < L; A and R canonical (y < p) and not of small order; A on the curve;
+ * R byte-equal to the encoding of [S]B - [h]A (cofactorless). 0 or
+ * LINLI_EBADSIG. */
+int crdt_sig_verify(const uint8_t sig[CRDT_SIG_BYTES], const uint8_t *msg, size_t len,
+                    const uint8_t pk[CRDT_PK_BYTES]) CRDT_WARN_UNUSED;
 /* decode + verify. */
 int crdt_op_open(struct crdt_op *op, const uint8_t *buf, size_t len) CRDT_WARN_UNUSED;
 
