@@ -3,8 +3,10 @@
 # Safe to run again: with everything present (and not in CI) it does nothing.
 set -euo pipefail
 
-PKGS=(gcc make cmake pkg-config libzmq3-dev liblmdb-dev lmdb-utils libsodium-dev libmsgpack-dev
-  unicode-data bzip2) # unicode-data, bzip2: tests/crdt/test_names reads the UCD files
+PKGS=(gcc make cmake pkg-config libzmq3-dev liblmdb-dev lmdb-utils libsodium-dev libmsgpack-dev)
+# The key rule's test (tests/crdt/test_names) reads the Unicode Character
+# Database as Debian ships it, NormalizationTest.txt compressed.
+PKGS+=(unicode-data bzip2)
 [ "${LINLI_FUZZ:-}" = 1 ] && PKGS+=(clang libclang-rt-dev)
 
 missing=()
