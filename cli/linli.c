@@ -308,10 +308,9 @@ static int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a)
   if (crdt_check_ident(coll, strlen(coll), CRDT_COLLECTION_MAX))
     return cli_fail("collection '%s' must be 1 to %d characters of a-z 0-9 _", coll,
                     CRDT_COLLECTION_MAX);
-  const char *why = crdt_key_problem(key, strlen(key));
-  if (why)
-    return cli_fail("the record key %s (a key is 1 to %d bytes of visible text in Unicode NFC)",
-                    why, CRDT_KEY_MAX);
+  if (crdt_check_key(key, strlen(key)))
+    return cli_fail("the record key must be 1 to %d bytes of text without control characters",
+                    CRDT_KEY_MAX);
   crdt_buf_init(&bb, body, sizeof body);
   if (cli_put_body(a, &bb))
     return CLI_FAIL;

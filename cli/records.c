@@ -355,8 +355,8 @@ static int check_value(struct job *j, const struct rfield *f, const char *name, 
     return CLI_OK;
   case T_KEY:
     if (crdt_check_key(s, n))
-      return say(j, CLI_USAGE, "%s takes a key: the text %s (a key is 1 to %d bytes of visible "
-                 "text in Unicode NFC)", name, crdt_key_problem(s, n), CRDT_KEY_MAX);
+      return say(j, CLI_USAGE, "%s takes a key: 1 to %d bytes of text without control characters",
+                 name, CRDT_KEY_MAX);
     return CLI_OK;
   case T_PHONE: {
     size_t digits = 0;
@@ -1395,9 +1395,8 @@ static int run(struct job *j)
     return say(j, CLI_USAGE, "give the %s, e.g. %s", sp->key, sp->eg);
   j->key = keyed ? a->pos[at++] : NULL;
   if (j->key && crdt_check_key(j->key, strlen(j->key)))
-    return say(j, CLI_USAGE, "%s is a key like %s: the one given %s (a key is 1 to %d bytes of "
-               "visible text in Unicode NFC)", sp->key, sp->eg,
-               crdt_key_problem(j->key, strlen(j->key)), CRDT_KEY_MAX);
+    return say(j, CLI_USAGE, "%s is a key like %s: 1 to %d bytes of text without control "
+                             "characters", sp->key, sp->eg, CRDT_KEY_MAX);
   if (!writes && a->n_pos > at)
     return say(j, CLI_USAGE, "%s takes no field=value; see linli %s%s%s %s --help", j->verb,
                sp->cmd, sp->sub ? " " : "", sp->sub ? sp->sub : "", j->verb);

@@ -437,10 +437,9 @@ out:
 int cli_cmd_get(const struct cli_cmd *cmd, struct cli_args *a)
 {
   (void)cmd;
-  const char *why = crdt_key_problem(a->pos[1], strlen(a->pos[1]));
-  if (why)
-    return cli_fail("the record key %s (a key is 1 to %d bytes of visible text in Unicode NFC)",
-                    why, CRDT_KEY_MAX);
+  if (crdt_check_key(a->pos[1], strlen(a->pos[1])))
+    return cli_fail("the record key must be 1 to %d bytes of text without control characters",
+                    CRDT_KEY_MAX);
   return cli_show_records(a, a->pos[0], a->pos[1]);
 }
 

@@ -86,10 +86,9 @@ static int exists(struct cli_writer *w, const char *coll, const char *key, struc
 
 static int check_key(const char *what, const char *key)
 {
-  const char *why = key ? crdt_key_problem(key, strlen(key)) : "is missing";
-  if (why) {
-    fprintf(stderr, "linli: %s %s (a key is 1 to %d bytes of visible text in Unicode NFC)\n",
-            what, why, CRDT_KEY_MAX);
+  if (!key || crdt_check_key(key, strlen(key))) {
+    fprintf(stderr, "linli: %s must be 1 to %d bytes of text without control characters\n", what,
+            CRDT_KEY_MAX);
     return CLI_USAGE;
   }
   return CLI_OK;

@@ -306,8 +306,7 @@ static const char *roster__field_problem(const struct roster_col *col, const cha
   int b;
   int64_t y;
   if (crdt_check_key(s, strlen(s)))
-    return "wrong type: not 1 to 128 bytes of visible text in Unicode NFC (no control, format or "
-           "invisible characters; see docs/protocol.md 3.3)";
+    return "wrong type: not 1 to 128 bytes of text without control characters";
   if (col->type == ROSTER_PHONE && !roster__phone(s))
     return "wrong type: not a phone number (digits, +, - and spaces)";
   if (col->type == ROSTER_BOOL && roster_bool(s, &b))
