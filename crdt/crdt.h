@@ -207,8 +207,15 @@ static inline const uint8_t *crdt_op_parent(const struct crdt_op *op, uint32_t i
  * received. Does not check the signature. Rejects every encoding but the one
  * canonical one. On failure *op is zeroed. */
 int crdt_op_decode(struct crdt_op *op, const uint8_t *buf, size_t len);
-/* 0 if the signature is the author's over the id, LINLI_EBADSIG otherwise. */
+/* 0 if the signature is the author's over the id, LINLI_EBADSIG otherwise:
+ * crdt_sig_verify(op->sig, op->id, 32, op->author). */
 int crdt_op_verify(const struct crdt_op *op) CRDT_WARN_UNUSED;
+/* The Ed25519 acceptance rule of docs/protocol.md 3.6, for any message:
+ * S < L; A and R canonical (y < p) and not of small order; A on the curve;
+ * R byte-equal to the encoding of [S]B - [h]A (cofactorless). 0 or
+ * LINLI_EBADSIG. */
+int crdt_sig_verify(const uint8_t sig[CRDT_SIG_BYTES], const uint8_t *msg, size_t len,
+                    const uint8_t pk[CRDT_PK_BYTES]) CRDT_WARN_UNUSED;
 /* decode + verify. */
 int crdt_op_open(struct crdt_op *op, const uint8_t *buf, size_t len) CRDT_WARN_UNUSED;
 
@@ -239,7 +246,15 @@ void crdt_op_order(const struct crdt_op *op, uint8_t out[CRDT_ORDER_BYTES]);
 /* Validate names: 0 or LINLI_ENAME / LINLI_ETOOBIG. */
 int crdt_check_scope(const char *s, size_t len);
 int crdt_check_ident(const char *s, size_t len, size_t max); /* [a-z0-9_]+ */
+/* A record key (docs/protocol.md 3.3): 1..128 bytes of UTF-8 (LINLI_EUTF8),
+ * in Unicode NFC and free of every code point of general category Cc, Cf,
+ * Cs, Cn, Zl or Zp and every Default_Ignorable_Code_Point (LINLI_ENAME), by
+ * the tables of Unicode crdt_unicode_version() (crdt/unicode_gen.py). */
 int crdt_check_key(const char *s, size_t len);
+/* NULL if s is a valid key, else why not, as a phrase to follow "the key "
+ * (static text; never holds the key itself). */
+const char *crdt_key_problem(const char *s, size_t len);
+const char *crdt_unicode_version(void); /* "15.0.0" */
 int crdt_utf8_valid(const uint8_t *s, size_t len);
 
 /* ---- the view: where merge results live ----

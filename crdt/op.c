@@ -45,35 +45,6 @@ int crdt_check_scope(const char *s, size_t len)
   return 0;
 }
 
-/* Characters a reader cannot see or that reorder what is shown: C1
- * controls, zero-width and directional marks, bidi embeddings and isolates,
- * the BOM. Two keys that look the same must be the same key. */
-static int key__invisible(const uint8_t *s, size_t left)
-{
-  if (left >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
-    return 1;
-  if (left >= 3 && s[0] == 0xe2 && s[1] == 0x80 &&
-      ((s[2] >= 0x8b && s[2] <= 0x8f) || (s[2] >= 0xaa && s[2] <= 0xae)))
-    return 1;
-  if (left >= 3 && s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
-    return 1;
-  return left >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf;
-}
-
-int crdt_check_key(const char *s, size_t len)
-{
-  if (len == 0)
-    return LINLI_ENAME;
-  if (len > CRDT_KEY_MAX)
-    return LINLI_ETOOBIG;
-  if (!crdt_utf8_valid((const uint8_t *)s, len))
-    return LINLI_EUTF8;
-  for (size_t i = 0; i < len; i++)
-    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || key__invisible((const uint8_t *)s + i, len - i))
-      return LINLI_ENAME;
-  return 0;
-}
-
 /* Validates the body map against the rules of its kind. */
 static int op__body(struct crdt_mp *r, enum crdt_kind kind)
 {
@@ -236,13 +207,81 @@ int crdt_op_decode(struct crdt_op *op, const uint8_t *buf, size_t len)
   return rc;
 }
 
+/* ---- the Ed25519 acceptance rule (docs/protocol.md 3.6) ----
+ * Checked here, by bytes, before libsodium is asked, so that the rule is
+ * ours whatever a libsodium version refuses on its own. Encodings are
+ * little-endian; bit 255 of a point encoding is the sign of x. */
+
+/* L, the order of the base point, and p = 2^255 - 19. */
+static const uint8_t ED_L[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
+                                 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+                                 0,    0,    0,    0,    0,    0,    0,    0,
+                                 0,    0,    0,    0,    0,    0,    0,    0x10};
+static const uint8_t ED_P[32] = {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+
+/* The y coordinates (bit 255 cleared) of the 8 points of small order, in
+ * every encoding that fits 255 bits: 0 and p (order 4), 1 and p + 1
+ * (order 1), p - 1 (order 2), and the two of order 8. */
+static const uint8_t ED_SMALL[7][32] = {
+  {0},
+  {1},
+  {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+   0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+  {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+   0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+  {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+  {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+  {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+};
+
+/* 1 if the little-endian a (with bit 255 masked when mask) is below b. */
+static int le_below(const uint8_t *a, const uint8_t *b, int mask)
+{
+  for (int i = 31; i >= 0; i--) {
+    uint8_t x = (uint8_t)(i == 31 && mask ? a[i] & 0x7f : a[i]);
+    if (x != b[i])
+      return x < b[i];
+  }
+  return 0;
+}
+
+static int ed_small_order(const uint8_t *pt)
+{
+  uint8_t y[32];
+  memcpy(y, pt, 32);
+  y[31] &= 0x7f;
+  for (size_t i = 0; i < sizeof ED_SMALL / sizeof ED_SMALL[0]; i++)
+    if (!memcmp(y, ED_SMALL[i], 32))
+      return 1;
+  return 0;
+}
+
+int crdt_sig_verify(const uint8_t sig[CRDT_SIG_BYTES], const uint8_t *msg, size_t len,
+                    const uint8_t pk[CRDT_PK_BYTES])
+{
+  if (!le_below(sig + 32, ED_L, 0))               /* S < L */
+    return LINLI_EBADSIG;
+  if (!le_below(pk, ED_P, 1) || ed_small_order(pk)) /* A: y < p, not of small order */
+    return LINLI_EBADSIG;
+  if (!le_below(sig, ED_P, 1) || ed_small_order(sig)) /* R: y < p, not of small order */
+    return LINLI_EBADSIG;
+  /* A on the curve; R = encode([S]B - [h]A), compared byte for byte, with
+   * h = SHA-512(R || A || msg) mod L: the cofactorless equation. */
+  if (crypto_sign_verify_detached(sig, msg, len, pk) != 0)
+    return LINLI_EBADSIG;
+  return 0;
+}
+
 int crdt_op_verify(const struct crdt_op *op)
 {
   if (!op->sig || !op->author) /* not a decoded op (e.g. zeroed by a failed decode) */
     return LINLI_EBADSIG;
-  if (crypto_sign_verify_detached(op->sig, op->id, sizeof op->id, op->author) != 0)
-    return LINLI_EBADSIG;
-  return 0;
+  return crdt_sig_verify(op->sig, op->id, sizeof op->id, op->author);
 }
 
 int crdt_op_open(struct crdt_op *op, const uint8_t *buf, size_t len)

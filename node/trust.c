@@ -377,7 +377,7 @@ int trust_request_read(const char *path, uint8_t pk[CRDT_PK_BYTES], char *commun
   int tl = req_text(text, sizeof text, comm, pk);
   if (tl < 0)
     return tl;
-  if (crypto_sign_verify_detached(sig, (const uint8_t *)text, (size_t)tl, pk) != 0)
+  if (crdt_sig_verify(sig, (const uint8_t *)text, (size_t)tl, pk) != 0) /* the op rule, 3.6 */
     return LINLI_EBADSIG;
   strcpy(community, comm);
   return 0;

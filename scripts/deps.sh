@@ -14,6 +14,9 @@ PKGS+=(chromium chromium-driver python3-selenium fonts-noto-cjk python3)
 # dependency list (dpkg-shlibdeps), systemd-analyze, and systemd-nspawn to
 # boot systemd in a throwaway copy of the machine and run the unit there.
 PKGS+=(groff-base man-db dpkg-dev procps systemd systemd-container)
+# The key rule's test (tests/crdt/test_names) reads the Unicode Character
+# Database as Debian ships it, NormalizationTest.txt compressed.
+PKGS+=(unicode-data bzip2)
 [ "${LINLI_FUZZ:-}" = 1 ] && PKGS+=(clang libclang-rt-dev)
 
 missing=()
