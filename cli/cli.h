@@ -42,6 +42,7 @@ enum {
   CLI_O_COUGH = 1 << 20, /* a flag */
   CLI_O_VERBS = 1 << 21, /* the command has verbs, each with its own --help (records.c) */
   CLI_O_RAW = 1 << 22,   /* a flag: linli put of a collection or field the table does not know */
+  CLI_O_ROLE = 1 << 23,  /* linli user add: --role */
 };
 
 #define CLI_ARG_MAX 640 /* bytes of one field=value built from an option */
@@ -50,6 +51,7 @@ struct cli_args {
   const char *data, *scope, *community, *listen, *district, *hub, *days, *reason, *out;
   const char *temp, *date, *person, *visitor, *direction, *purpose, *resident, *compound,
       *category, *start;
+  const char *role; /* linli user add --role */
   int json, cough, raw;
   int help; /* --help was given: run() prints the help of its verb (CLI_O_VERBS) */
   const char *pos[CLI_POS_MAX];
@@ -116,6 +118,8 @@ int cli_cmd_import_cert(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_revoke(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_roster(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_get(const struct cli_cmd *cmd, struct cli_args *a);
+/* user.c: the web console's staff accounts. */
+int cli_cmd_user(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_list(const struct cli_cmd *cmd, struct cli_args *a);
 /* Shows one record (key) or every record of coll in a->scope (NULL: the
  * node's community) as linli get / list do, table or JSON (a->json). */

@@ -536,6 +536,16 @@ static const struct cli_cmd cli_cmds[] = {
      "  Lists the compounds the hub approved, each re-checked on the date (default\n"
      "  today): CERTIFIED if its rule still holds, WITHDRAWN with the reason if not (a\n"
      "  case that arrived late), UNKNOWN if this node does not hold that community."},
+    {"user", cli_cmd_user, CLI_O_DATA | CLI_O_ROLE | CLI_O_JSON, 1, 2,
+     "--data DIR add NAME --role viewer|clerk|approver|admin | list [--json] | passwd NAME | "
+     "remove NAME",
+     "  The staff accounts of the node's web console (http in linlid.conf), in\n"
+     "  DIR/web-users (mode 600). add and passwd read the password from the terminal\n"
+     "  (twice, not echoed) or, when stdin is not a terminal, its first line; 8 to 256\n"
+     "  bytes, stored as an Argon2id hash. Roles: viewer reads; clerk also writes the\n"
+     "  community's daily records; approver also approves and rejects on a hub; admin\n"
+     "  also sees the accounts. A running linlid picks the change up at once; remove\n"
+     "  and passwd end that account's sessions."},
     {"help", cli_cmd_help, 0, 0, 3, "[COMMAND [VERB]]",
      "  Shows the commands, or one command's (or verb's) help."},
 };
@@ -600,14 +610,15 @@ static const struct {
               {"--visitor", CLI_O_VISITOR},   {"--direction", CLI_O_DIRECTION},
               {"--purpose", CLI_O_PURPOSE},   {"--resident", CLI_O_RESIDENT},
               {"--compound", CLI_O_COMPOUND}, {"--category", CLI_O_CATEGORY},
-              {"--start", CLI_O_START}};
+              {"--start", CLI_O_START},       {"--role", CLI_O_ROLE}};
 
 static const char **cli_opt_slot(struct cli_args *a, const char *arg, unsigned *bit)
 {
   const char **slots[] = {&a->data,     &a->scope,    &a->community, &a->listen,   &a->district,
                           &a->hub,      &a->days,     &a->reason,    &a->out,      &a->temp,
                           &a->date,     &a->person,   &a->visitor,   &a->direction, &a->purpose,
-                          &a->resident, &a->compound, &a->category,  &a->start};
+                          &a->resident, &a->compound, &a->category,  &a->start,
+                          &a->role};
   _Static_assert(sizeof slots / sizeof slots[0] == sizeof cli_opts / sizeof cli_opts[0],
                  "one slot per option");
   for (int i = 0; i < (int)(sizeof slots / sizeof slots[0]); i++)
