@@ -5,6 +5,7 @@
 #include "crdt.h"
 
 int bench_report(int argc, char **argv); /* bench_report.c */
+int bench_web(int argc, char **argv);    /* bench_web.c */
 
 double bench_rate(void (*fn)(void *, uint64_t), void *arg, double seconds)
 {
@@ -30,6 +31,7 @@ static const struct {
     {"bootstrap", bench_bootstrap, "an empty linlid pulls n ops over CURVE on 127.0.0.1, vs raw verify"},
     {"reconcile", bench_reconcile, "CPU to reconcile d = 1 at n = 10,000,000 vs n = 100,000"},
     {"report", bench_report, "the district 7-day report at n = 10,000,000 vs a raw scan of its keys"},
+    {"web", bench_web, "the web console's district page vs linli report; sync with 20 page readers vs without"},
 };
 
 static void usage(FILE *f)

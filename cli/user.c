@@ -20,16 +20,16 @@ static int read_secret(const char *prompt, char *buf, size_t cap)
 {
   struct termios old, quiet;
   int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-  if (tty) {
-    fprintf(stderr, "%s", prompt);
+  if (tty) { /* echo off first, then the prompt: what is typed after it is kept */
     quiet = old;
     quiet.c_lflag &= (tcflag_t)~ECHO;
     quiet.c_lflag |= ECHONL;
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    fprintf(stderr, "%s", prompt);
   }
   char *got = fgets(buf, (int)cap, stdin);
   if (tty)
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
   if (!got)
     return -1;
   size_t n = strcspn(buf, "\r\n");
