@@ -6,6 +6,7 @@
 
 int bench_report(int argc, char **argv); /* bench_report.c */
 int bench_scopes(int argc, char **argv); /* bench_scopes.c */
+int bench_web(int argc, char **argv);    /* bench_web.c */
 
 double bench_rate(void (*fn)(void *, uint64_t), void *arg, double seconds)
 {
@@ -32,6 +33,7 @@ static const struct {
     {"reconcile", bench_reconcile, "CPU to reconcile d = 1 at n = 10,000,000 vs n = 100,000"},
     {"report", bench_report, "the district 7-day report at n = 10,000,000 vs a raw scan of its keys"},
     {"scopes", bench_scopes, "a hub's sync round at 150 community scopes vs 150 x at one"},
+    {"web", bench_web, "the web console's district page vs linli report; sync with 20 page readers vs without"},
 };
 
 static void usage(FILE *f)

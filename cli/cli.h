@@ -25,7 +25,7 @@ enum {
   CLI_O_COMPOUND_N, CLI_O_CATEGORY_N, CLI_O_START_N, CLI_O_COUGH_N, CLI_O_VERBS_N, CLI_O_RAW_N,
   CLI_O_WHERE_N, CLI_O_SINCE_N, CLI_O_UNTIL_N, CLI_O_GRID_N, CLI_O_SORT_N, CLI_O_LIMIT_N,
   CLI_O_WIDE_N, CLI_O_VOIDED_N, CLI_O_HOUSEHOLD_N, CLI_O_KIND_N, CLI_O_FEVER_N, CLI_O_OPEN_N,
-  CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N,
+  CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N, CLI_O_ROLE_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -72,6 +72,7 @@ enum {
 #define CLI_O_FORCE CLI_O(CLI_O_FORCE_N) /* a flag: past a check a clerk may override */
 #define CLI_O_ENCODING CLI_O(CLI_O_ENCODING_N)
 #define CLI_O_PLAIN CLI_O(CLI_O_PLAIN_N) /* a flag */
+#define CLI_O_ROLE CLI_O(CLI_O_ROLE_N)   /* linli user add: --role */
 /* What every list takes. */
 #define CLI_O_LIST                                                                                 \
   (CLI_O_WHERE | CLI_O_SINCE | CLI_O_UNTIL | CLI_O_COMPOUND | CLI_O_GRID | CLI_O_SORT |            \
@@ -85,6 +86,7 @@ struct cli_args {
   const char *temp, *date, *person, *visitor, *direction, *purpose, *resident, *compound,
       *category, *start;
   const char *since, *until, *grid, *sort, *limit, *household, *kind, *due_by, *html, *encoding;
+  const char *role; /* linli user add --role */
   const char *where[CLI_WHERE_MAX];
   int n_where;
   const char *clear[CLI_WHERE_MAX];
@@ -174,6 +176,8 @@ int cli_cmd_import_cert(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_revoke(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_roster(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_get(const struct cli_cmd *cmd, struct cli_args *a);
+/* user.c: the web console's staff accounts. */
+int cli_cmd_user(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_list(const struct cli_cmd *cmd, struct cli_args *a);
 /* Shows one record (key) or every record of coll in a->scope (NULL: the
  * node's community) as linli get / list do, table or JSON (a->json). */

@@ -570,6 +570,16 @@ static const struct cli_cmd cli_cmds[] = {
      "  days, compounds with no disinfection round today, and each compound's\n"
      "  epidemic-free verdict with its reasons. --html writes it as one printable page\n"
      "  (A4, no network resources; mode 600: it holds names)."},
+    {"user", cli_cmd_user, CLI_O_DATA | CLI_O_ROLE | CLI_O_JSON, 1, 2,
+     "--data DIR add NAME --role viewer|clerk|approver|admin | list [--json] | passwd NAME | "
+     "remove NAME",
+     "  The staff accounts of the node's web console (http in linlid.conf), in\n"
+     "  DIR/web-users (mode 600). add and passwd read the password from the terminal\n"
+     "  (twice, not echoed) or, when stdin is not a terminal, its first line; 8 to 256\n"
+     "  bytes, stored as an Argon2id hash. Roles: viewer reads; clerk also writes the\n"
+     "  community's daily records; approver also approves and rejects on a hub; admin\n"
+     "  also sees the accounts. A running linlid picks the change up at once; remove\n"
+     "  and passwd end that account's sessions."},
     {"help", cli_cmd_help, 0, 0, 3, "[COMMAND [VERB]]",
      "  Shows the commands, or one command's (or verb's) help."},
 };
@@ -657,6 +667,7 @@ static const struct {
     F("--voided", CLI_O_VOIDED, voided),    F("--fever", CLI_O_FEVER, fever),
     F("--open", CLI_O_OPEN, open),          F("--closed", CLI_O_CLOSED, closed),
     F("--desc", CLI_O_DESC, desc),          F("--force", CLI_O_FORCE, force),
+    V("--role", CLI_O_ROLE, role),
 };
 #undef V
 #undef F

@@ -4,6 +4,13 @@
 set -euo pipefail
 
 PKGS=(gcc make cmake pkg-config libzmq3-dev liblmdb-dev lmdb-utils libsodium-dev libmsgpack-dev)
+# The web console (node/daemon/web/): libmicrohttpd, built with GnuTLS.
+PKGS+=(libmicrohttpd-dev)
+# Its tests (tests/web/): a real browser driven by Selenium, the CJK fonts
+# the pages name, the Prometheus text parser, a certificate for TLS, and
+# ip for the network namespace that puts a client off loopback.
+PKGS+=(chromium chromium-driver python3-selenium fonts-noto-cjk python3-prometheus-client openssl
+  iproute2)
 # The district's time zone (linlid.conf `timezone`) is read from zoneinfo.
 PKGS+=(tzdata)
 # Tests in a real browser (the printable sheets, the web console): Debian's

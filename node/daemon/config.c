@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "config.h"
 #include "domain.h"
@@ -155,6 +158,113 @@ static int config__scope(struct config *c, struct config__line *l, const char *s
   return 0;
 }
 
+/* ---- the web console's keys (config.h "The web console") ---- */
+
+int config_http_addr(const char *s, struct sockaddr_storage *addr, unsigned *len, int *loopback)
+{
+  char host[64];
+  const char *colon = strrchr(s, ':');
+  if (!colon || colon == s || !colon[1] || (size_t)(colon - s) >= sizeof host)
+    return LINLI_EINVAL;
+  char *end = NULL;
+  errno = 0;
+  unsigned long port = strtoul(colon + 1, &end, 10);
+  if (errno || *end || port > 65535 || colon[1] < '0' || colon[1] > '9')
+    return LINLI_EINVAL;
+  size_t hl = (size_t)(colon - s);
+  memset(addr, 0, sizeof *addr);
+  if (s[0] == '[') {
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+    if (hl < 3 || s[hl - 1] != ']')
+      return LINLI_EINVAL;
+    memcpy(host, s + 1, hl - 2);
+    host[hl - 2] = 0;
+    if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
+      return LINLI_EINVAL;
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    *len = sizeof *a6;
+    *loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
+    return 0;
+  }
+  struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+  memcpy(host, s, hl);
+  host[hl] = 0;
+  if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+    return LINLI_EINVAL;
+  a4->sin_family = AF_INET;
+  a4->sin_port = htons((uint16_t)port);
+  *len = sizeof *a4;
+  *loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+  return 0;
+}
+
+static int config__token(struct config__line *l, const char *s, char *out)
+{
+  size_t n = strlen(s);
+  if (n < 16 || n > CONFIG_TOKEN_MAX || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                  "0123456789-._~+/=") != n)
+    return config__fail(l, "'%s' takes 16 to %d characters of A-Z a-z 0-9 - . _ ~ + / =",
+                        l->f[0], CONFIG_TOKEN_MAX);
+  memcpy(out, s, n + 1);
+  return 0;
+}
+
+/* One http* line: 1 if k is not such a key. */
+static int config__http(struct config *c, struct config__line *l, const char *k)
+{
+  struct config_http *h = &c->http;
+  struct sockaddr_storage ss;
+  unsigned len;
+  int rc, lo;
+  if (strcmp(k, "http") == 0) {
+    if ((rc = config__want(l, 1)))
+      return rc;
+    if (config_http_addr(l->f[1], &ss, &len, &lo))
+      return config__fail(l, "'http' takes HOST:PORT with an IP address, e.g. 127.0.0.1:8080 or "
+                             "[::1]:8080");
+    return config__copy(l, h->addr, sizeof h->addr, l->f[1]);
+  }
+  if (strcmp(k, "http_cert") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__copy(l, h->cert, sizeof h->cert, l->f[1]);
+  if (strcmp(k, "http_key") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__copy(l, h->key, sizeof h->key, l->f[1]);
+  if (strcmp(k, "http_plain_lan") == 0) {
+    if ((rc = config__want(l, 1)))
+      return rc;
+    if (strcmp(l->f[1], "yes") && strcmp(l->f[1], "no"))
+      return config__fail(l, "'http_plain_lan' takes yes or no");
+    h->plain_lan = l->f[1][0] == 'y';
+    return 0;
+  }
+  if (strcmp(k, "http_metrics_token") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__token(l, l->f[1], h->metrics_token);
+  if (strcmp(k, "http_threads") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 64, &h->threads);
+  if (strcmp(k, "http_idle_s") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 10, 86400, &h->idle_s);
+  return 1;
+}
+
+static int config__http_finish(struct config *c, struct config__line *l)
+{
+  struct config_http *h = &c->http;
+  struct sockaddr_storage ss;
+  unsigned len;
+  int lo = 1;
+  if (!h->threads)
+    h->threads = 4;
+  if (!h->idle_s)
+    h->idle_s = 1800;
+  if (!h->cert[0] != !h->key[0])
+    return config__fail(l, "'http_cert' and 'http_key' come together (TLS needs both)");
+  if (h->addr[0] && config_http_addr(h->addr, &ss, &len, &lo) == 0 && !lo && !h->cert[0] &&
+      !h->plain_lan)
+    return config__fail(l, "'http %s' is not a loopback address: give http_cert and http_key "
+                           "(TLS), or 'http_plain_lan yes' to serve plain HTTP there", h->addr);
+  return 0;
+}
+
 /* One non-empty line, split into fields. */
 static int config__apply(struct config *c, struct config__line *l)
 {
@@ -219,6 +329,8 @@ static int config__apply(struct config *c, struct config__line *l)
                              "such as +08:00");
     return config__copy(l, c->timezone, sizeof c->timezone, l->f[1]);
   }
+  if ((rc = config__http(c, l, k)) <= 0)
+    return rc;
   return config__fail(l, "unknown key '%.40s'", k);
 }
 
@@ -275,7 +387,7 @@ static int config__finish(struct config *c, struct config__line *l)
     c->max_inbound = 64;
   if (!c->timezone[0])
     memcpy(c->timezone, CONFIG_TIMEZONE_DEFAULT, sizeof CONFIG_TIMEZONE_DEFAULT);
-  return 0;
+  return config__http_finish(c, l);
 }
 
 int config_check_zone(const char *name)
@@ -453,6 +565,12 @@ void config_node(const struct config *c, const struct crdt_identity *id, struct 
     nc->scopes[i] = c->scopes[i];
   nc->n_scopes = c->n_scopes;
   nc->map_size_max = (size_t)c->max_map_mb << 20;
+  /* The web console reads the store in its own threads, and LMDB may not
+   * grow the map while a read transaction of the process is open: with the
+   * console on, the map has its full size from the start (address space
+   * only; the file grows as it is written). */
+  if (c->http.addr[0])
+    nc->map_size = nc->map_size_max;
   nc->sync_interval_ms = c->sync_interval_ms;
   nc->peer_ops_per_s = (uint32_t)c->peer_ops_per_s;
   nc->peer_msgs_per_s = (uint32_t)c->peer_msgs_per_s;

@@ -32,6 +32,22 @@
  *                                 fixed offset (+08:00, UTC-5); the same on every
  *                                 node of a district
  *
+ * The web console and /metrics (node/daemon/web/web.h, docs/operator.md
+ * "The web console"), all optional:
+ *   http HOST:PORT                serve the console there (an IPv4 address or
+ *                                 [IPv6]; port 0: any free port, logged);
+ *                                 off without it
+ *   http_cert FILE, http_key FILE PEM certificate chain and key: TLS (HTTPS)
+ *   http_plain_lan yes            allow plain HTTP on a non-loopback address
+ *   http_metrics_token TOKEN      the bearer token /metrics asks of clients
+ *                                 that are not on loopback (16 to 128 of
+ *                                 A-Z a-z 0-9 - . _ ~ + / =)
+ *   http_threads N                the server's thread pool (default 4, 1 to 64)
+ *   http_idle_s N                 a session ends after N s unused (default
+ *                                 1800, 10 to 86400)
+ * A non-loopback `http` address needs http_cert and http_key unless
+ * http_plain_lan is given; the two files come together.
+ *
  * `hub` and `district` come together and turn trust on (trust.h): every op
  * must then pass trust_check, the node holds the district scope (added to the
  * scopes after the listed ones if no `scope` line names it), and a key may
@@ -63,6 +79,16 @@
 #define CONFIG_FILE_MAX (256 * 1024)
 #define CONFIG_ERR_MAX 256
 #define CONFIG_TIMEZONE_DEFAULT "Asia/Shanghai"
+#define CONFIG_TOKEN_MAX 128
+
+/* The web console's keys (all empty or 0 when `http` is not given). */
+struct config_http {
+  char addr[CONFIG_ENDPOINT_MAX];     /* HOST:PORT as written; empty: no console */
+  char cert[CONFIG_PATH_MAX], key[CONFIG_PATH_MAX]; /* both or neither: TLS */
+  int plain_lan;                      /* 1: plain HTTP allowed off loopback */
+  char metrics_token[CONFIG_TOKEN_MAX + 1]; /* empty: /metrics on loopback only */
+  uint64_t threads, idle_s;           /* defaults 4 and 1800 */
+};
 
 struct config_peer {
   char name[CONFIG_NAME_MAX + 1];
@@ -87,6 +113,7 @@ struct config {
   uint64_t hold_ms;                   /* 0: the node's default */
   uint64_t peer_ops_per_s, peer_msgs_per_s, max_inbound;
   char timezone[DOM_TZ_NAME_MAX];     /* its name (config_zone_load reads it) */
+  struct config_http http;            /* the web console (http* keys) */
 };
 
 /* Parses text[0..len) (any bytes; it need not end in a NUL). On failure
@@ -119,6 +146,12 @@ int config_zone_load(const char *name, struct dom_tz *tz, char *err, size_t errc
 /* Fills nc for node_open() from c and the node's identity: nc points into c
  * and id, which must outlive the node's opening. */
 void config_node(const struct config *c, const struct crdt_identity *id, struct node_config *nc);
+
+/* The address of an `http` value: HOST:PORT with HOST an IPv4 address or
+ * [IPv6]. 0 with *addr filled (len in *len) and *loopback 1 for 127.0.0.0/8
+ * and ::1, or LINLI_EINVAL. */
+struct sockaddr_storage;
+int config_http_addr(const char *s, struct sockaddr_storage *addr, unsigned *len, int *loopback);
 
 /* The roster entry whose key is pk, or -1. */
 int config_find_key(const struct config *c, const uint8_t pk[CRDT_PK_BYTES]);

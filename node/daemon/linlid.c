@@ -18,6 +18,7 @@
 #include "control.h"
 #include "node.h"
 #include "transport.h"
+#include "web.h"
 
 static volatile sig_atomic_t linlid_stop_flag;
 
@@ -26,6 +27,7 @@ struct linlid {
   struct crdt_identity id;
   struct node *node;
   struct transport *tr;
+  struct web *web; /* the web console (config http), or NULL */
   uint64_t started_ms;
   int lock_fd;
 };
@@ -412,6 +414,19 @@ static int linlid_open(struct linlid *d)
   return 0;
 }
 
+/* The web console (web.h): its threads read the node's store and write
+ * through the control socket, which this loop serves like the CLI's. */
+static int linlid_web(struct linlid *d)
+{
+  char err[512];
+  struct web_opts o = {&d->cfg, d->id.pk, node_store(d->node), linlid_log, d, NULL, NULL, NULL};
+  if (web_start(&d->web, &o, err, sizeof err)) {
+    fprintf(stderr, "linlid: web console: %s\n", err);
+    return 1;
+  }
+  return 0;
+}
+
 static int linlid_args(int argc, char **argv, const char **data, const char **conf)
 {
   for (int i = 1; i < argc; i++) {
@@ -461,11 +476,14 @@ int main(int argc, char **argv)
            d->cfg.n_scopes, d->cfg.n_roster, d->cfg.control, d->cfg.trust ? d->cfg.district : "off",
            d->cfg.trust && memcmp(d->cfg.hub_pk, d->id.pk, CRDT_PK_BYTES) == 0 ? " hub=self" : "");
   linlid_log(d, line);
+  if (d->cfg.http.addr[0] && linlid_web(d))
+    goto out;
   rc = transport_run(d->tr, &linlid_stop_flag);
   linlid_log(d, rc ? "stopping after a transport failure" : "stopping");
   code = rc ? 1 : 0;
 out:
-  node_close(d->node); /* first: its last log lines go through the transport */
+  web_stop(d->web); /* first: its requests in flight read the store */
+  node_close(d->node); /* its last log lines go through the transport */
   transport_destroy(d->tr);
   if (code == 0)
     linlid_log(d, "stopped");

@@ -511,6 +511,27 @@ static void gen_tz(void)
   }
 }
 
+/* ---- the web console: forms, languages, an accounts file ---- */
+
+static void gen_web(void)
+{
+  static const struct {
+    const char *name, *text;
+  } files[] = {
+      {"form-login", "csrf=0123456789abcdef&user=clerk1&password=secret%20pw"},
+      {"form-round", "csrf=ab&grid=SH-G1&date=2026-12-03&n=2&k0=r-SH-00001&t0=36.6&c0=yes&k1=r-SH-00002"
+                     "&t1=38.1"},
+      {"form-script", "name=%3Cscript%3Ealert(1)%3C%2Fscript%3E&x=\xe4\xb8\xad"},
+      {"lang-zh", "zh-CN,zh;q=0.9,en;q=0.8"},
+      {"lang-en", "en-US,en;q=0.9"},
+      {"users-two", "# accounts\nana clerk $argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNo\n"
+                    "bo admin $argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA\n"},
+      {"regress-bad-escapes", "a=%&b=%zz&=1&k=%00"},
+  };
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+    gen_file("fuzz_web", files[i].name, files[i].text, strlen(files[i].text));
+}
+
 /* ---- configs: the error-buffer byte, then the text ---- */
 
 static void gen_config_file(const char *name, uint8_t errcap, const char *text)
@@ -588,6 +609,7 @@ int main(int argc, char **argv)
   gen_bundles();
   gen_csv();
   gen_tz();
+  gen_web();
   gen_config();
   gen_regressions();
   return 0;

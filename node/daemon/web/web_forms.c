@@ -1,0 +1,844 @@
+/* The forms of the daily work. Each form is made from the domain table (the
+ * fields a verb writes, their labels, help and types) and checked by
+ * dom_plan() on one read snapshot, as the CLI's verbs are; a refusal is
+ * shown next to its field (dom_err.field) and nothing is written; what
+ * passes is written through the daemon (web_ctl_write_plan), acknowledged
+ * after the commit. Contract: web_int.h.
+ *
+ *   /form/COLL?v=add|set|in|out[&k=KEY][&only=f1,f2]  one record or event
+ *   /round?grid=G[&date=D]   the health round of a grid, one row per resident
+ *   /declare?compound=C      the declaration that a compound is epidemic-free
+ *
+ * Every op carries the staff account's name in its `by` field where the
+ * collection declares one (web_by_arg). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "web_int.h"
+
+#define WF_ARGS_MAX 32
+#define WF_ARG_MAX 700
+#define WF_ROWS_MAX 2000
+#define WF_LIST_MAX 300 /* keys offered in a datalist */
+
+/* "by=NAME" into buf if collection c declares a `by` field and args do not
+ * give it: 1 added, 0 not. */
+static int web_by_arg(const struct dom_collection *c, struct web_req *r, const char *const *args, int n,
+                      char *buf, size_t cap)
+{
+  if (!c->fields || !domain_field(c, "by", 2))
+    return 0;
+  for (int i = 0; i < n; i++)
+    if (!strncmp(args[i], "by=", 3))
+      return 0;
+  snprintf(buf, cap, "by=%s", r->who.user);
+  return 1;
+}
+
+/* The command a collection's forms use (as the CLI's verbs do), or NULL. */
+static const struct dom_command *wf_command(int coll)
+{
+  if (coll == DOM_DISTRIBUTION)
+    return domain_command("supply", "relief");
+  for (size_t i = 0; i < domain_n_commands; i++)
+    if (domain_commands[i].coll == coll)
+      return &domain_commands[i];
+  return NULL;
+}
+
+static unsigned wf_verbs(int coll, const struct dom_command *cmd)
+{
+  if (cmd)
+    return cmd->verbs & (DOM_V_ADD | DOM_V_SET | DOM_V_IN | DOM_V_OUT);
+  if (coll == DOM_CASE)
+    return DOM_V_ADD | DOM_V_SET; /* linli case open | release */
+  if (coll == DOM_HEALTH_CHECK || coll == DOM_GATE_CHECK)
+    return DOM_V_ADD; /* linli check health | gate */
+  return 0;
+}
+
+struct wf {
+  struct web_req *r;
+  int coll;
+  const struct dom_collection *c;
+  const struct dom_command *cmd;
+  unsigned verb;
+  const char *vname, *scope, *key;
+  char only[8][CRDT_FIELD_MAX + 1];
+  int n_only;
+  const struct dom_err *e; /* the refusal to show, or NULL */
+  const struct crdt_view *v;
+};
+
+static int wf_shown(const struct wf *f, const struct dom_field *x)
+{
+  if ((x->flags & DOM_F_DERIVED) || (f->verb == DOM_V_ADD && (x->flags & DOM_F_SETONLY)) ||
+      (f->verb == DOM_V_SET && (x->flags & DOM_F_ADD)) ||
+      (f->cmd && f->cmd->kind && f->c->shape == DOM_LOG && !strcmp(x->name, "kind")))
+    return 0;
+  if (!f->n_only)
+    return 1;
+  for (int i = 0; i < f->n_only; i++)
+    if (!strcmp(f->only[i], x->name))
+      return 1;
+  return 0;
+}
+
+/* The value the form had for name (after a refusal), or "". */
+static const char *wf_had(const struct wf *f, const char *name)
+{
+  const char *v = f->r->post ? web_form_get(&f->r->form, name) : NULL;
+  return v ? v : "";
+}
+
+struct wf_keys {
+  struct wb *b;
+  int n;
+  const char *field; /* a set field whose elements are offered (gates), or NULL */
+  const struct crdt_view *v;
+};
+
+static int wf_gate(void *arg, const uint8_t *e, size_t el)
+{
+  struct wf_keys *k = arg;
+  char s[CRDT_KEY_MAX + 1];
+  dom_render(NULL, e, el, s, sizeof s);
+  if (k->n++ < WF_LIST_MAX) {
+    wb_put(k->b, "<option value=\"");
+    wb_escs(k->b, s);
+    wb_put(k->b, "\">");
+  }
+  return 0;
+}
+
+static int wf_key_opt(void *arg, const struct record *rec)
+{
+  struct wf_keys *k = arg;
+  if (rec->deleted)
+    return 0;
+  if (k->field) {
+    char scope[CRDT_SCOPE_MAX + 1], key[CRDT_KEY_MAX + 1];
+    snprintf(scope, sizeof scope, "%.*s", (int)rec->scope.len, rec->scope.p);
+    snprintf(key, sizeof key, "%.*s", (int)rec->key.len, rec->key.p);
+    return record_elems(k->v, scope, domain_name(DOM_COMPOUND), key, k->field, wf_gate, k) < 0;
+  }
+  if (k->n++ < WF_LIST_MAX) {
+    wb_put(k->b, "<option value=\"");
+    wb_esc(k->b, rec->key.p, rec->key.len);
+    wb_put(k->b, "\">");
+  }
+  return 0;
+}
+
+/* A datalist of the keys of collection ref (or the gates of the compounds). */
+static void wf_datalist(struct wf *f, const char *id, int ref, const char *gates)
+{
+  struct wb *b = &f->r->out;
+  struct wf_keys k = {b, 0, gates, f->v};
+  if (ref < 0 || ref == DOM_RESIDENT || ref == DOM_HOUSEHOLD)
+    return; /* thousands: typed, and checked by the plan */
+  wb_printf(b, "<datalist id=\"%s\">", id);
+  record_each(f->v, f->scope, domain_name(ref), NULL, wf_key_opt, &k);
+  wb_put(b, "</datalist>");
+}
+
+static void wf_error_at(struct wf *f, const char *field)
+{
+  if (!f->e || strcmp(f->e->field, field))
+    return;
+  wb_put(&f->r->out, "<span class=\"field-error\" id=\"error-");
+  wb_escs(&f->r->out, field);
+  wb_put(&f->r->out, "\">");
+  wb_escs(&f->r->out, f->e->msg);
+  wb_put(&f->r->out, "</span>");
+}
+
+static void wf_input(struct wf *f, const struct dom_field *x)
+{
+  struct web_req *r = f->r;
+  struct wb *b = &r->out;
+  const char *had = wf_had(f, x->name);
+  int bad = f->e && !strcmp(f->e->field, x->name);
+  wb_printf(b, "<label class=\"%s\">%s%s<small>", bad ? "bad" : "", TX(r, x->label),
+            f->verb == DOM_V_ADD && (x->flags & DOM_F_REQ) ? " *" : "");
+  wb_escs(b, TX(r, x->help));
+  if (f->verb == DOM_V_ADD && (x->flags & DOM_F_TODAY))
+    wb_put(b, T(r, "; default today", "；默认今天"));
+  if (!strcmp(x->name, "by"))
+    wb_put(b, T(r, "; default your account", "；默认为您的账号"));
+  wb_put(b, "</small>");
+  if (x->type == DOM_T_ENUM || x->type == DOM_T_BOOL) {
+    static const char *const yn[] = {"yes", "no", NULL}, *const yn_zh[] = {"是", "否", NULL};
+    const char *const *vals = x->type == DOM_T_BOOL ? yn : x->values;
+    const char *const *zh = x->type == DOM_T_BOOL ? yn_zh : x->values_zh;
+    wb_printf(b, "<select name=\"%s\" id=\"f-%s\"><option value=\"\"></option>", x->name, x->name);
+    for (int i = 0; vals && vals[i]; i++)
+      wb_printf(b, "<option value=\"%s\"%s>%s</option>", vals[i], !strcmp(had, vals[i]) ? " selected" : "",
+                !r->en && zh ? zh[i] : vals[i]);
+    wb_put(b, "</select>");
+  } else if (x->type == DOM_T_TEXT && dom_text_max(x) > DOM_TEXT_MAX) {
+    wb_printf(b, "<textarea name=\"%s\" id=\"f-%s\" rows=\"2\" maxlength=\"%zu\">", x->name, x->name,
+              dom_text_max(x));
+    wb_escs(b, had);
+    wb_put(b, "</textarea>");
+  } else {
+    const char *type = x->type == DOM_T_DATE ? "date" : x->type == DOM_T_PHONE ? "tel" : "text";
+    const char *mode = x->type == DOM_T_TEMP ? " inputmode=\"decimal\" placeholder=\"36.6\""
+                       : x->type == DOM_T_QTY || x->type == DOM_T_YEAR ? " inputmode=\"numeric\""
+                       : x->type == DOM_T_TIME ? " placeholder=\"HH:MM:SS\""
+                                               : "";
+    wb_printf(b, "<input type=\"%s\" name=\"%s\" id=\"f-%s\"%s", type, x->name, x->name, mode);
+    if (x->type == DOM_T_KEY && x->ref >= 0 && x->ref != DOM_RESIDENT && x->ref != DOM_HOUSEHOLD)
+      wb_printf(b, " list=\"dl-%s\"", x->name);
+    wb_put(b, " value=\"");
+    wb_escs(b, had);
+    wb_put(b, "\">");
+    if (x->type == DOM_T_KEY && x->ref >= 0) {
+      char id[80];
+      snprintf(id, sizeof id, "dl-%s", x->name);
+      wf_datalist(f, id, x->ref, NULL);
+    }
+  }
+  wf_error_at(f, x->name);
+  wb_put(b, "</label>");
+}
+
+static void wf_render(struct wf *f)
+{
+  struct web_req *r = f->r;
+  struct wb *b = &r->out;
+  char title[200];
+  const char *vn = f->verb == DOM_V_ADD ? T(r, "new", "新增") : f->verb == DOM_V_SET ? T(r, "change", "修改")
+                   : f->verb == DOM_V_IN  ? T(r, "stock in", "入库") : T(r, "hand out", "出库");
+  snprintf(title, sizeof title, "%s · %s", TX(r, f->cmd && f->cmd->kind && f->c->shape == DOM_LOG
+                                                  ? f->cmd->about : f->c->noun), vn);
+  if (f->cmd && f->cmd->kind && f->c->shape == DOM_LOG)
+    snprintf(title, sizeof title, "%s", T(r, "Relief hand-out", "救助发放"));
+  web_head(r, title);
+  wb_put(b, "<p class=\"mut\">");
+  wb_escs(b, TX(r, f->c->about));
+  wb_put(b, "</p>");
+  if (f->e && !f->e->field[0]) {
+    wb_put(b, "<p class=\"err\" id=\"form-error\">");
+    wb_escs(b, f->e->msg);
+    wb_put(b, "</p>");
+  } else if (f->e) {
+    wb_printf(b, "<p class=\"err\" id=\"form-error\">%s</p>",
+              T(r, "Not recorded: see the field marked below.", "未保存：请查看下方标出的字段。"));
+  }
+  wb_printf(b, "<form method=\"post\" action=\"/form/%s?v=%s", f->c->name, f->vname);
+  if (f->n_only) {
+    wb_put(b, "&amp;only=");
+    for (int i = 0; i < f->n_only; i++)
+      wb_printf(b, "%s%s", i ? "," : "", f->only[i]);
+  }
+  wb_put(b, "\" class=\"card\" id=\"record-form\">");
+  web_csrf_field(r);
+  /* the key */
+  const char *key = r->post ? wf_had(f, "key") : f->key ? f->key : "";
+  int bad_key = f->e && !f->e->field[0];
+  wb_printf(b, "<label class=\"%s\">%s *<small>", bad_key ? "bad" : "",
+            r->en || !f->c->key_col_zh ? f->c->key_col : f->c->key_col_zh);
+  wb_escs(b, TX(r, f->c->key_rule));
+  wb_put(b, "</small><input name=\"key\" id=\"f-key\"");
+  int gates = f->coll == DOM_GATE_CHECK;
+  if (f->c->key_ref >= 0 || gates)
+    wb_put(b, " list=\"dl-key\"");
+  wb_put(b, " value=\"");
+  wb_escs(b, key);
+  wb_put(b, "\" required>");
+  if (gates)
+    wf_datalist(f, "dl-key", DOM_COMPOUND, "gates");
+  else if (f->c->key_ref >= 0)
+    wf_datalist(f, "dl-key", f->c->key_ref, NULL);
+  wb_put(b, "</label>");
+  if (f->c->shape == DOM_COUNTERS) {
+    for (int i = 0; i < 3; i++) {
+      char in[16], qn[16];
+      snprintf(in, sizeof in, "item%d", i);
+      snprintf(qn, sizeof qn, "qty%d", i);
+      wb_printf(b, "<label>%s %d<input name=\"%s\" id=\"f-%s\" placeholder=\"rice_kg\" value=\"",
+                T(r, "Item", "物资"), i + 1, in, in);
+      wb_escs(b, wf_had(f, in));
+      wb_printf(b, "\"></label><label>%s<input name=\"%s\" id=\"f-%s\" inputmode=\"numeric\" value=\"",
+                T(r, "Quantity", "数量"), qn, qn);
+      wb_escs(b, wf_had(f, qn));
+      wb_put(b, "\"></label>");
+    }
+  }
+  for (int i = 0; f->c->fields && f->c->fields[i].name; i++)
+    if (wf_shown(f, &f->c->fields[i]))
+      wf_input(f, &f->c->fields[i]);
+  wb_printf(b, "<button type=\"submit\" id=\"submit\">%s</button></form>", T(r, "Record", "保存"));
+  web_foot(r);
+}
+
+/* The form's fields as field=value arguments of the verb. */
+static int wf_args(struct wf *f, char (*store)[WF_ARG_MAX], const char **args)
+{
+  int n = 0;
+  const struct web_form *fm = &f->r->form;
+  if (f->c->shape == DOM_COUNTERS) {
+    for (int i = 0; i < 3 && n < WF_ARGS_MAX; i++) {
+      char in[16], qn[16];
+      snprintf(in, sizeof in, "item%d", i);
+      snprintf(qn, sizeof qn, "qty%d", i);
+      const char *item = web_form_get(fm, in), *q = web_form_get(fm, qn);
+      if (item && item[0]) {
+        snprintf(store[n], WF_ARG_MAX, "%s=%s", item, q ? q : "");
+        args[n] = store[n];
+        n++;
+      }
+    }
+    return n;
+  }
+  for (int i = 0; f->c->fields[i].name && n < WF_ARGS_MAX - 1; i++) {
+    const struct dom_field *x = &f->c->fields[i];
+    const char *v = wf_shown(f, x) ? web_form_get(fm, x->name) : NULL;
+    if (!v || !v[0])
+      continue;
+    snprintf(store[n], WF_ARG_MAX, "%s%s=%s", x->name, x->kind == DOM_SET ? "+" : "", v);
+    args[n] = store[n];
+    n++;
+  }
+  n += web_by_arg(f->c, f->r, args, n, store[n], WF_ARG_MAX);
+  for (int i = 0; i < n; i++)
+    args[i] = store[i];
+  return n;
+}
+
+static int wf_not_here(struct web_req *r)
+{
+  return web_fail_page(r, 403,
+                       r->w->hub ? "The hub writes approvals only; community records are written on "
+                                   "the community's own node."
+                                 : "Records are written for this node's own community only.",
+                       r->w->hub ? "区级枢纽节点只写审批结果；社区记录须在社区自己的节点上填写。"
+                                 : "只能为本节点所属社区填写记录。");
+}
+
+int web_page_form(struct web_req *r)
+{
+  struct web *w = r->w;
+  struct wf f;
+  memset(&f, 0, sizeof f);
+  f.r = r;
+  f.coll = web_coll_of(r->url, "/form/");
+  const char *vn = web_arg(r, "v");
+  if (f.coll < 0 || f.coll == DOM_APPROVAL || f.coll == DOM_DECLARATION || !vn)
+    return web_fail_page(r, 404, "No such form.", "没有这个表单。");
+  f.c = &domain_collections[f.coll];
+  f.cmd = wf_command(f.coll);
+  f.vname = vn;
+  f.verb = !strcmp(vn, "add") ? DOM_V_ADD : !strcmp(vn, "set") ? DOM_V_SET : !strcmp(vn, "in") ? DOM_V_IN
+           : !strcmp(vn, "out") ? DOM_V_OUT : 0;
+  if (!(f.verb & wf_verbs(f.coll, f.cmd)))
+    return web_fail_page(r, 404, "This record has no such form.", "此类记录没有这个表单。");
+  f.scope = w->cfg->scopes[0];
+  if (!web_writable(r, f.scope))
+    return wf_not_here(r);
+  f.key = web_param(r, "k", DOM_KEY_MAX);
+  const char *only = web_arg(r, "only");
+  for (const char *p = only; p && *p && f.n_only < 8;) {
+    size_t n = strcspn(p, ",");
+    if (n && n <= CRDT_FIELD_MAX && f.c->fields && domain_field(f.c, p, n))
+      snprintf(f.only[f.n_only++], CRDT_FIELD_MAX + 1, "%.*s", (int)n, p);
+    p += n + (p[n] == ',');
+  }
+  struct web_read rd;
+  if (web_read_begin(w, &rd))
+    return web_fail_page(r, 500, "The records could not be read.", "无法读取记录。");
+  f.v = &rd.v;
+  if (!r->post) {
+    wf_render(&f);
+    web_read_end(&rd);
+    return 200;
+  }
+  char (*store)[WF_ARG_MAX] = calloc(WF_ARGS_MAX, WF_ARG_MAX);
+  const char *args[WF_ARGS_MAX];
+  struct dom_plan *p = malloc(sizeof *p);
+  struct dom_err e = {0, 0, "", ""};
+  char msg[DOM_MSG_MAX + 64];
+  int rc = LINLI_ENOMEM, stored = 0;
+  const char *key = web_form_get(&r->form, "key");
+  if (!store || !p)
+    goto out;
+  int n = wf_args(&f, store, args);
+  struct dom_req q = {.coll = f.coll, .cmd = f.cmd, .verb = f.verb, .key = key ? key : "",
+                      .args = args, .n_args = n, .home = w->cfg->scopes[0],
+                      .district = w->cfg->trust ? w->cfg->district : NULL, .today = r->today,
+                      .now = r->now};
+  if (!key || !key[0] || strlen(key) > DOM_KEY_MAX)
+    rc = dom_fail(&e, DOM_MALFORMED, "%s", T(r, "the key is required (1 to 126 bytes)", "编号必填（1 至 126 字节）"));
+  else
+    rc = dom_plan(&q, &rd.v, p, &e);
+  web_read_end(&rd);
+  if (rc > 0) {
+    f.e = &e;
+    r->status = 422;
+    if (web_read_begin(w, &rd) == 0) {
+      f.v = &rd.v;
+      wf_render(&f);
+      web_read_end(&rd);
+    }
+    atomic_fetch_add(&w->writes_refused, 1);
+    web_log(w, "http form %s %s refused for account %s: %s", f.c->name, vn, r->who.user,
+            e.field[0] ? e.field : "record");
+    free(store), free(p);
+    return 422;
+  }
+  if (rc == 0)
+    rc = web_ctl_write_plan(w, p, &stored, msg, sizeof msg);
+out:
+  free(store);
+  free(p);
+  if (rc) {
+    web_log(w, "http form %s %s by %s not stored after %d op(s): %s", f.c->name, vn, r->who.user, stored,
+            linli_errname(rc));
+    return web_fail_page(r, 500, "Not recorded: linlid refused the write or did not answer.",
+                         "未保存：linlid 拒绝写入或没有响应。");
+  }
+  web_log(w, "http form %s %s by account %s: %d op(s)", f.c->name, vn, r->who.user, stored);
+  struct wb url;
+  wb_init(&url);
+  wb_printf(&url, "/record/%s?k=", f.c->name);
+  wb_url(&url, key);
+  wb_printf(&url, "&saved=%d", stored);
+  web_redirect(r, url.p ? url.p : "/");
+  wb_release(&url);
+  return 303;
+}
+
+/* ---- the health round of a grid ---- */
+
+struct wr_row {
+  char key[CRDT_KEY_MAX + 1];
+  char name[DOM_TEXT_MAX + 1];
+  char household[CRDT_KEY_MAX + 1];
+  int temp; /* tenths, the latest check today; 0 none */
+};
+
+struct wr {
+  struct web_req *r;
+  const char *grid, *date;
+  char (*hh)[CRDT_KEY_MAX + 1];
+  int n_hh;
+  struct wr_row *row;
+  int n;
+  int64_t day;
+  /* after a refusal: per row the sentence, or "" */
+  char (*err)[DOM_MSG_MAX];
+  int n_err;
+};
+
+static int wr_key_cmp(const void *a, const void *b)
+{
+  return strcmp(a, b);
+}
+
+static int wr_on_household(void *arg, const struct record *rec)
+{
+  struct wr *x = arg;
+  char grid[CRDT_KEY_MAX + 1];
+  if (rec->deleted || rec->key.len > CRDT_KEY_MAX || record_str(rec, "grid", grid, sizeof grid) ||
+      strcmp(grid, x->grid) || x->n_hh == WF_ROWS_MAX)
+    return 0;
+  snprintf(x->hh[x->n_hh++], CRDT_KEY_MAX + 1, "%.*s", (int)rec->key.len, rec->key.p);
+  return 0;
+}
+
+static int wr_on_resident(void *arg, const struct record *rec)
+{
+  struct wr *x = arg;
+  char hh[CRDT_KEY_MAX + 1];
+  if (rec->deleted || rec->key.len > CRDT_KEY_MAX || record_str(rec, "household", hh, sizeof hh) ||
+      !bsearch(hh, x->hh, (size_t)x->n_hh, sizeof x->hh[0], wr_key_cmp) || x->n == WF_ROWS_MAX)
+    return 0;
+  struct wr_row *w = &x->row[x->n++];
+  memset(w, 0, sizeof *w);
+  snprintf(w->key, sizeof w->key, "%.*s", (int)rec->key.len, rec->key.p);
+  if (record_str(rec, "name", w->name, sizeof w->name))
+    w->name[0] = 0;
+  memcpy(w->household, hh, sizeof hh);
+  return 0;
+}
+
+static int wr_row_cmp(const void *k, const void *row)
+{
+  return strcmp(k, ((const struct wr_row *)row)->key);
+}
+
+/* Today's checks of the grid's residents, from the ops since midnight. */
+static int wr_today_op(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw, size_t len)
+{
+  struct wr *x = arg;
+  struct crdt_op o;
+  char key[CRDT_KEY_MAX + 1], date[16];
+  size_t vl;
+  const char *hc = domain_name(DOM_HEALTH_CHECK);
+  (void)hlc, (void)id;
+  if (crdt_op_decode(&o, raw, len) || o.kind != CRDT_APPEND || o.collection.len != strlen(hc) ||
+      memcmp(o.collection.p, hc, o.collection.len) || o.key.len > CRDT_KEY_MAX)
+    return 0;
+  const uint8_t *d = dom_body_get(o.body, o.body_len, "date", &vl);
+  if (!d || dom_render(NULL, d, vl, date, sizeof date) || strcmp(date, x->date))
+    return 0;
+  snprintf(key, sizeof key, "%.*s", (int)o.key.len, o.key.p);
+  struct wr_row *row = bsearch(key, x->row, (size_t)x->n, sizeof *x->row, wr_row_cmp);
+  const uint8_t *t = dom_body_get(o.body, o.body_len, "temp_dc", &vl);
+  int64_t temp = 0;
+  struct crdt_mp m;
+  if (row && t) {
+    crdt_mp_init(&m, t, vl);
+    if (crdt_mp_int(&m, &temp) == 0)
+      row->temp = (int)temp;
+  }
+  return 0;
+}
+
+static int wr_gather(struct web *w, struct wr *x, const struct crdt_view *v)
+{
+  const char *scope = w->cfg->scopes[0];
+  int rc = record_each(v, scope, domain_name(DOM_HOUSEHOLD), NULL, wr_on_household, x);
+  if (rc >= 0) {
+    qsort(x->hh, (size_t)x->n_hh, sizeof x->hh[0], wr_key_cmp);
+    rc = record_each(v, scope, domain_name(DOM_RESIDENT), NULL, wr_on_resident, x);
+  }
+  if (rc < 0)
+    return rc;
+  /* record_each walks in key order: the rows are sorted for bsearch */
+  int32_t off = dom_tz_day_offset(&w->tz, x->date);
+  int64_t from_ms = (x->day * 86400 - off) * 1000;
+  struct store_bound lo = {from_ms > 0 ? CRDT_HLC_MAKE((uint64_t)from_ms, 0) : 0, {0}}, hi = store_bound_max();
+  rc = store_range_each(w->o.store, scope, &lo, &hi, 0, wr_today_op, x);
+  return rc < 0 ? rc : 0;
+}
+
+static void wr_render(struct wr *x, const struct crdt_view *v)
+{
+  struct web_req *r = x->r;
+  struct wb *b = &r->out;
+  char title[CRDT_KEY_MAX + 80];
+  snprintf(title, sizeof title, "%s %s · %s", T(r, "Health round", "健康巡查"), x->grid ? x->grid : "", x->date);
+  web_head(r, title);
+  wb_printf(b, "<p class=\"actions noprint\">%s ", T(r, "Grid:", "网格："));
+  web_grid_links(r, v, r->w->cfg->scopes[0]);
+  wb_put(b, "</p>");
+  if (!x->grid) {
+    web_foot(r);
+    return;
+  }
+  if (x->n_err)
+    wb_printf(b, "<p class=\"err\" id=\"form-error\">%s (%d)</p>",
+              T(r, "Nothing was recorded: fix the rows marked below.", "未保存任何记录：请修改下方标出的行。"), x->n_err);
+  int checked = 0;
+  for (int i = 0; i < x->n; i++)
+    checked += x->row[i].temp != 0;
+  wb_printf(b, "<p id=\"round-count\">%s <b>%d</b> · %s <b id=\"round-checked\">%d</b></p>",
+            T(r, "Residents", "居民"), x->n, T(r, "checked today", "今日已检测"), checked);
+  wb_put(b, "<form method=\"post\" action=\"/round\" class=\"round\" id=\"round-form\">");
+  web_csrf_field(r);
+  wb_put(b, "<input type=\"hidden\" name=\"grid\" value=\"");
+  wb_escs(b, x->grid);
+  wb_printf(b, "\"><input type=\"hidden\" name=\"date\" value=\"%s\"><input type=\"hidden\" name=\"n\" "
+               "value=\"%d\"><div class=\"scroll\"><table><tr><th>%s</th><th>%s</th><th>%s</th></tr>",
+            x->date, x->n, T(r, "Resident", "居民"), T(r, "Temp °C", "体温"), T(r, "Cough", "咳嗽"));
+  for (int i = 0; i < x->n; i++) {
+    const struct wr_row *w = &x->row[i];
+    char tn[16], cn[16];
+    snprintf(tn, sizeof tn, "t%d", i);
+    snprintf(cn, sizeof cn, "c%d", i);
+    const char *had = r->post ? web_form_get(&r->form, tn) : NULL;
+    const char *cough = r->post ? web_form_get(&r->form, cn) : NULL;
+    int bad = x->err && x->err[i][0];
+    wb_printf(b, "<tr class=\"%s\" id=\"row-%d\"><td><input type=\"hidden\" name=\"k%d\" value=\"", bad ? "bad" : "", i, i);
+    wb_escs(b, w->key);
+    wb_put(b, "\">");
+    wb_escs(b, w->name);
+    wb_put(b, "<br><small>");
+    wb_escs(b, w->key);
+    if (w->temp)
+      wb_printf(b, " · %s %d.%d", T(r, "today", "今日"), w->temp / 10, w->temp % 10);
+    wb_printf(b, "</small></td><td><input class=\"t\" name=\"%s\" id=\"%s\" inputmode=\"decimal\" "
+                 "placeholder=\"36.6\" value=\"",
+              tn, tn);
+    if (had)
+      wb_escs(b, had);
+    wb_put(b, "\">");
+    if (bad) {
+      wb_printf(b, "<span class=\"field-error\" id=\"error-%d\">", i);
+      wb_escs(b, x->err[i]);
+      wb_put(b, "</span>");
+    }
+    wb_printf(b, "</td><td><input type=\"checkbox\" name=\"%s\" id=\"%s\" value=\"yes\"%s></td></tr>", cn, cn,
+              cough ? " checked" : "");
+  }
+  wb_printf(b, "</table></div><button type=\"submit\" id=\"submit\">%s</button></form>",
+            T(r, "Record the round", "保存巡查结果"));
+  web_foot(r);
+}
+
+static void wr_free(struct wr *x)
+{
+  free(x->hh);
+  free(x->row);
+  free(x->err);
+}
+
+/* Plans every filled row against one snapshot; writes only if all pass. */
+static int wr_post(struct wr *x, int *stored)
+{
+  struct web_req *r = x->r;
+  struct web *w = r->w;
+  const char *nrows = web_form_get(&r->form, "n");
+  int n = nrows ? atoi(nrows) : 0, rc = 0, planned = 0;
+  if (n < 0 || n > WF_ROWS_MAX)
+    return LINLI_EINVAL;
+  struct dom_plan *plans = calloc((size_t)(n ? n : 1), sizeof *plans);
+  x->err = calloc((size_t)(x->n ? x->n : 1), sizeof *x->err);
+  if (!plans || !x->err) {
+    free(plans);
+    return LINLI_ENOMEM;
+  }
+  struct web_read rd;
+  if ((rc = web_read_begin(w, &rd))) {
+    free(plans);
+    return rc;
+  }
+  for (int i = 0; i < n; i++) {
+    char kn[16], tn[16], cn[16], a[4][WF_ARG_MAX];
+    const char *args[4];
+    snprintf(kn, sizeof kn, "k%d", i);
+    snprintf(tn, sizeof tn, "t%d", i);
+    snprintf(cn, sizeof cn, "c%d", i);
+    const char *key = web_form_get(&r->form, kn), *t = web_form_get(&r->form, tn);
+    const char *c = web_form_get(&r->form, cn);
+    if (!t || !t[0])
+      continue;
+    int na = 0;
+    snprintf(a[na++], WF_ARG_MAX, "temp_dc=%s", t);
+    snprintf(a[na++], WF_ARG_MAX, "date=%s", x->date);
+    snprintf(a[na++], WF_ARG_MAX, "checked_by=%s", r->who.user);
+    if (c)
+      snprintf(a[na++], WF_ARG_MAX, "cough=yes");
+    for (int k = 0; k < na; k++)
+      args[k] = a[k];
+    struct dom_req q = {.coll = DOM_HEALTH_CHECK, .verb = DOM_V_ADD, .key = key ? key : "",
+                        .args = args, .n_args = na, .home = w->cfg->scopes[0],
+                        .district = w->cfg->trust ? w->cfg->district : NULL, .today = r->today,
+                        .now = r->now};
+    struct dom_err e = {0, 0, "", ""};
+    rc = key && key[0] ? dom_plan(&q, &rd.v, &plans[planned], &e)
+                       : dom_fail(&e, DOM_MALFORMED, "a row without its resident key");
+    if (rc < 0)
+      break;
+    if (rc > 0) {
+      if (i < x->n)
+        snprintf(x->err[i], DOM_MSG_MAX, "%s", e.msg);
+      x->n_err++;
+      rc = 0;
+      continue;
+    }
+    planned++;
+  }
+  web_read_end(&rd);
+  if (!rc && !x->n_err) {
+    char msg[DOM_MSG_MAX + 64];
+    for (int i = 0; i < planned && !rc; i++) {
+      int s = 0;
+      rc = web_ctl_write_plan(w, &plans[i], &s, msg, sizeof msg);
+      *stored += s;
+    }
+    if (rc)
+      web_log(w, "http health round of grid %s by %s stopped after %d op(s): %s", x->grid, r->who.user,
+              *stored, msg);
+  }
+  free(plans);
+  return rc;
+}
+
+int web_page_round(struct web_req *r)
+{
+  struct web *w = r->w;
+  struct wr x;
+  memset(&x, 0, sizeof x);
+  x.r = r;
+  if (!web_writable(r, w->cfg->scopes[0]))
+    return wf_not_here(r);
+  x.grid = web_param(r, "grid", DOM_KEY_MAX);
+  if (x.grid && !x.grid[0])
+    x.grid = NULL;
+  const char *date = web_param(r, "date", DOM_DATE_LEN);
+  int64_t t;
+  dom_date_days(r->today, DOM_DATE_LEN, &t);
+  x.date = date && dom_date_days(date, strlen(date), &x.day) == 0 && x.day <= t ? date : r->today;
+  dom_date_days(x.date, DOM_DATE_LEN, &x.day);
+  x.hh = calloc(WF_ROWS_MAX, sizeof *x.hh);
+  x.row = calloc(WF_ROWS_MAX, sizeof *x.row);
+  struct web_read rd;
+  if (!x.hh || !x.row || web_read_begin(w, &rd)) {
+    wr_free(&x);
+    return web_fail_page(r, 500, "The records could not be read.", "无法读取记录。");
+  }
+  int rc = x.grid ? wr_gather(w, &x, &rd.v) : 0;
+  web_read_end(&rd);
+  if (rc) {
+    wr_free(&x);
+    return web_fail_page(r, 500, "The records could not be read.", "无法读取记录。");
+  }
+  if (r->post && x.grid) {
+    int stored = 0;
+    if (r->who.role < WEB_CLERK) {
+      wr_free(&x);
+      return web_fail_page(r, 403, "Your role does not allow this.", "您的角色无权进行此操作。");
+    }
+    rc = wr_post(&x, &stored);
+    if (rc) {
+      wr_free(&x);
+      return web_fail_page(r, 500, "Not recorded: linlid refused the write or did not answer.",
+                           "未保存：linlid 拒绝写入或没有响应。");
+    }
+    if (!x.n_err) {
+      web_log(w, "http health round of grid %s by account %s: %d op(s)", x.grid, r->who.user, stored);
+      struct wb url;
+      wb_init(&url);
+      wb_put(&url, "/round?grid=");
+      wb_url(&url, x.grid);
+      wb_printf(&url, "&date=%s&saved=%d", x.date, stored);
+      web_redirect(r, url.p ? url.p : "/round");
+      wb_release(&url);
+      wr_free(&x);
+      return 303;
+    }
+    atomic_fetch_add(&w->writes_refused, 1);
+    r->status = 422;
+  }
+  if (web_read_begin(w, &rd)) {
+    wr_free(&x);
+    return web_fail_page(r, 500, "The records could not be read.", "无法读取记录。");
+  }
+  wr_render(&x, &rd.v);
+  web_read_end(&rd);
+  wr_free(&x);
+  return r->post ? 422 : 200;
+}
+
+/* ---- the declaration (what linli declare checks) ---- */
+
+static int wdc_option(void *arg, const struct record *rec)
+{
+  struct web_req *r = arg;
+  const char *sel = web_param(r, "compound", DOM_KEY_MAX);
+  char key[CRDT_KEY_MAX + 1], name[DOM_TEXT_MAX + 1];
+  if (rec->deleted)
+    return 0;
+  snprintf(key, sizeof key, "%.*s", (int)rec->key.len, rec->key.p);
+  if (record_str(rec, "name", name, sizeof name))
+    name[0] = 0;
+  wb_put(&r->out, "<option value=\"");
+  wb_escs(&r->out, key);
+  wb_printf(&r->out, "\"%s>", sel && !strcmp(sel, key) ? " selected" : "");
+  wb_escs(&r->out, key);
+  wb_put(&r->out, " ");
+  wb_escs(&r->out, name);
+  wb_put(&r->out, "</option>");
+  return 0;
+}
+
+int web_page_declare(struct web_req *r)
+{
+  struct web *w = r->w;
+  const char *scope = w->cfg->scopes[0];
+  if (!web_writable(r, scope))
+    return wf_not_here(r);
+  const char *compound = web_param(r, "compound", DOM_KEY_MAX);
+  if (compound && !compound[0])
+    compound = NULL;
+  struct web_read rd;
+  struct flow_look f;
+  char msg[DOM_MSG_MAX + 64] = "";
+  int rc = web_read_begin(w, &rd);
+  if (rc)
+    return web_fail_page(r, 500, "The records could not be read.", "无法读取记录。");
+  memset(&f, 0, sizeof f);
+  if (compound)
+    rc = flow_look(&rd.v, scope, compound, r->today, &f);
+  if (rc >= 0 && r->post && compound) {
+    if (!f.verdict.eligible) {
+      snprintf(msg, sizeof msg, "%s %s", T(r, "Not declared:", "不能申报："), f.verdict.reason);
+    } else {
+      char a[5][WF_ARG_MAX];
+      const char *args[5];
+      snprintf(a[0], WF_ARG_MAX, "compound=%s", compound);
+      snprintf(a[1], WF_ARG_MAX, "date=%s", r->today);
+      snprintf(a[2], WF_ARG_MAX, "reason=%s", f.verdict.reason);
+      snprintf(a[3], WF_ARG_MAX, "status=declared");
+      int n = 4;
+      for (int i = 0; i < 4; i++)
+        args[i] = a[i];
+      n += web_by_arg(&domain_collections[DOM_DECLARATION], r, args, n, a[4], WF_ARG_MAX);
+      args[4] = a[4];
+      struct dom_req q = {.coll = DOM_DECLARATION, .verb = DOM_V_SET, .key = compound, .args = args,
+                          .n_args = n, .home = scope,
+                          .district = w->cfg->trust ? w->cfg->district : NULL, .today = r->today,
+                          .now = r->now};
+      struct dom_plan *p = malloc(sizeof *p);
+      struct dom_err e = {0, 0, "", ""};
+      int stored = 0;
+      rc = p ? dom_plan(&q, &rd.v, p, &e) : LINLI_ENOMEM;
+      web_read_end(&rd);
+      rd.rd = NULL;
+      if (rc > 0)
+        snprintf(msg, sizeof msg, "%s", e.msg);
+      else if (rc == 0)
+        rc = web_ctl_write_plan(w, p, &stored, msg, sizeof msg);
+      free(p);
+      if (rc == 0) {
+        web_log(w, "http declared compound %s by account %s: %d op(s)", compound, r->who.user, stored);
+        char url[64];
+        snprintf(url, sizeof url, "/community?saved=%d", stored);
+        web_redirect(r, url);
+        return 303;
+      }
+      if (rc < 0)
+        return web_fail_page(r, 500, "Not recorded: linlid refused the write or did not answer.",
+                             "未保存：linlid 拒绝写入或没有响应。");
+      rc = 0;
+    }
+  }
+  if (!rd.rd && web_read_begin(w, &rd))
+    return web_fail_page(r, 500, "The records could not be read.", "无法读取记录。");
+  web_head(r, T(r, "Declare a compound epidemic-free", "申报无疫情小区"));
+  struct wb *b = &r->out;
+  wb_printf(b, "<form method=\"get\" action=\"/declare\" class=\"card\"><label>%s<select name=\"compound\" "
+               "id=\"f-compound\">",
+            T(r, "Compound", "小区"));
+  record_each(&rd.v, scope, domain_name(DOM_COMPOUND), NULL, wdc_option, r);
+  wb_printf(b, "</select></label><button type=\"submit\" class=\"sec\">%s</button></form>",
+            T(r, "Check the rule", "核查条件"));
+  if (compound) {
+    wb_printf(b, "<div class=\"card\"><p class=\"%s\" id=\"verdict\">", f.verdict.eligible ? "ok" : "err");
+    wb_escs(b, f.verdict.reason);
+    wb_put(b, "</p>");
+    if (f.declared)
+      wb_printf(b, "<p>%s %s</p>", T(r, "Declared on", "已于"), f.declared_on);
+    if (msg[0]) {
+      wb_put(b, "<p class=\"err\" id=\"form-error\">");
+      wb_escs(b, msg);
+      wb_put(b, "</p>");
+    }
+    if (f.verdict.eligible) {
+      wb_put(b, "<form method=\"post\" action=\"/declare\">");
+      web_csrf_field(r);
+      wb_put(b, "<input type=\"hidden\" name=\"compound\" value=\"");
+      wb_escs(b, compound);
+      wb_printf(b, "\"><button type=\"submit\" id=\"declare\">%s</button></form>",
+                T(r, "Declare it epidemic-free today", "申报为今日无疫情小区"));
+    }
+    wb_put(b, "</div>");
+  }
+  web_read_end(&rd);
+  web_foot(r);
+  return msg[0] ? 422 : 200;
+}
