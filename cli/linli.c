@@ -68,6 +68,13 @@ int cli_load_config(const char *data, struct config *c)
                     data);
   if (config_load(c, path, err, sizeof err))
     return cli_fail("config %s", err);
+  /* As linlid checks at start: a copied node directory whose data line
+   * still names the original would otherwise read and write the original. */
+  char here[PATH_MAX], there[PATH_MAX];
+  if (realpath(data, here) && realpath(c->data, there) && strcmp(here, there) != 0)
+    return cli_fail("%s: its data line names %s, another directory (a copied node directory? "
+                    "set its data line to %s)",
+                    path, c->data, here);
   struct dom_tz tz;
   if (config_zone_load(c->timezone, &tz, err, sizeof err))
     return cli_fail("config %s: %s", path, err);

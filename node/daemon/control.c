@@ -118,6 +118,12 @@ static int dec_batch(struct crdt_mp *r, struct control_req *q, char *why, size_t
              CONTROL_BATCH_MAX);
     return LINLI_ETOOBIG;
   }
+  /* Each entry takes at least 2 bytes (an op) or 7 (a change): a count the
+   * bytes left cannot hold is refused before anything is allocated. */
+  if ((uint64_t)n * (q->verb == CONTROL_IMPORT ? 2 : 7) > crdt_mp_left(r)) {
+    snprintf(why, cap, "a batch of %u entries in %zu bytes: truncated", n, crdt_mp_left(r));
+    return LINLI_ETRUNC;
+  }
   if ((rc = alloc_entries(q, n)))
     return rc;
   for (uint32_t i = 0; i < n; i++) {

@@ -19,7 +19,10 @@
 # bounded), flood (an allowed peer at ten times its op rate limit for
 # LINLI_FLOOD_SECONDS, default 60, while honest ops keep flowing), disk (a
 # full tmpfs and a full LMDB map: clear errors, nothing acknowledged lost,
-# writes resume; needs root to mount the tmpfs and fails without it).
+# writes resume; needs root to mount the tmpfs and fails without it), batch
+# (kill -9 of linlid, then of linli, at LINLI_KILLS random moments, default
+# 20, of an import-csv of 3,680 residents through linlid: 0 or 3,680 rows
+# stored, never in between, and linli's exit status says which).
 # Every process started here is killed on exit, whatever happens.
 set -euo pipefail
 
@@ -758,8 +761,101 @@ scenario_disk() {
   stop c
 }
 
+# ---- all or nothing: kill -9 during an import-csv through linlid ----
+
+# residents NODE: how many residents NODE holds (linlid running or not).
+residents() { "$LINLI" list --data "$T/$1" resident --json | { grep -o '"key":"r-' || true; } | wc -l; }
+
+# A fresh copy of node base as node k (its data line rewritten).
+fresh_k() {
+  rm -rf "$T/k"
+  cp -a "$T/base" "$T/k"
+  sed -i "s|^data .*|data $T/k|" "$T/k/linlid.conf"
+  PORT[k]=${PORT[base]}
+}
+
+# wait_exit PID SECONDS: the process (a child of this shell) must end
+# within SECONDS; its status in EXIT_RC (not by $(...): a subshell cannot
+# wait for this shell's children).
+wait_exit() {
+  local n=$(($2 * 10))
+  EXIT_RC=0
+  for _ in $(seq 1 "$n"); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$1" 2>/dev/null && die "process $1 still running after $2 s"
+  wait "$1" || EXIT_RC=$?
+}
+
+scenario_batch() {
+  local kills=${LINLI_KILLS:-20} want=3680 t0 t1 span mode i delay lp rc got after zero full
+  node src shihua
+  "$LINLI" sample --data "$T/src" "$T/s.bundle" >/dev/null
+  "$LINLI" import --data "$T/src" "$T/s.bundle" >/dev/null
+  for c in compound grid household resident; do
+    "$LINLI" export-csv --data "$T/src" "$c" "$T/$c.csv" 2>/dev/null
+  done
+  node base shihua
+  for c in compound grid household; do
+    "$LINLI" import-csv --data "$T/base" "$c" "$T/$c.csv" >/dev/null
+  done
+  [[ $(residents base) -eq 0 ]] || die "base holds residents before the import"
+
+  # One import undisturbed: all rows, and how long it takes.
+  fresh_k
+  start k
+  t0=$(date +%s%N)
+  "$LINLI" import-csv --data "$T/k" resident "$T/resident.csv" >"$T/imp.out" 2>&1 || die "import-csv through linlid: $(cat "$T/imp.out")"
+  t1=$(date +%s%N)
+  grep -q "through linlid" "$T/imp.out" || die "import-csv did not go through linlid: $(cat "$T/imp.out")"
+  [[ $(residents k) -eq $want ]] || die "undisturbed import stored $(residents k) of $want"
+  span=$(((t1 - t0) / 1000000 + 50))
+  log "undisturbed: $want residents through linlid in $(((t1 - t0) / 1000000)) ms; kills fall in 0-$((span * 6 / 5)) ms"
+  stop k
+
+  for mode in linlid linli; do
+    zero=0 full=0
+    for i in $(seq 1 "$kills"); do
+      fresh_k
+      start k
+      "$LINLI" import-csv --data "$T/k" resident "$T/resident.csv" >"$T/imp.out" 2>&1 &
+      lp=$!
+      delay=$((RANDOM % (span * 6 / 5)))
+      sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+      if [[ $mode == linlid ]]; then
+        crash k
+        wait_exit "$lp" 60
+        rc=$EXIT_RC
+        start k
+        got=$(residents k)
+        # What linli said is what happened: success means every row is stored.
+        if [[ $rc -eq 0 ]]; then
+          [[ $got -eq $want ]] || die "kill $i of linlid: linli exited 0 but $got of $want are stored"
+        else
+          [[ $got -eq 0 ]] || die "kill $i of linlid: linli failed ($(tail -1 "$T/imp.out")) but $got are stored"
+        fi
+      else
+        kill -9 "$lp" 2>/dev/null || true
+        wait "$lp" 2>/dev/null || true
+        got=$(residents k)
+        [[ $got -eq 0 || $got -eq $want ]] || die "kill $i of linli: $got of $want stored"
+        stop k
+        start k
+        after=$(residents k)
+        [[ $after -eq 0 || $after -eq $want ]] || die "kill $i of linli: $after of $want stored after a restart"
+        [[ $after -ge $got ]] || die "kill $i of linli: $got stored, then $after after a restart"
+        got=$after
+      fi
+      [[ $got -eq 0 ]] && zero=$((zero + 1)) || full=$((full + 1))
+      stop k
+    done
+    log "kill -9 of $mode at $kills moments: $zero left nothing, $full left all $want rows, none in between"
+  done
+}
+
 case $SCENARIO in
-two | star | crash | hostile | trust | restore | held | load | flood | disk) "scenario_$SCENARIO" ;;
+two | star | crash | hostile | trust | restore | held | load | flood | disk | batch) "scenario_$SCENARIO" ;;
 *) die "unknown scenario $SCENARIO" ;;
 esac
 FAILED=0

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "bundle.h"
+#include "control.h"
 #include "domain.h"
 #include "fuzz.h"
 
@@ -575,6 +576,58 @@ static void gen_config(void)
   gen_config_file("no-scope", 0xff, "data d\n# scope shihua\n");
 }
 
+/* ---- the control protocol: requests (a 0 byte first) and replies (odd) ---- */
+
+static void gen_control_buf(const char *name, uint8_t pick, const struct crdt_buf *b)
+{
+  FUZZ_ASSERT(crdt_buf_err(b) == 0);
+  FILE *f = gen_open("fuzz_control", name);
+  fputc(pick, f);
+  fwrite(b->p, 1, b->len, f);
+  fclose(f);
+}
+
+static void gen_control(void)
+{
+  static uint8_t mem[16384];
+  static const uint8_t request[NODE_REQUEST_BYTES] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  static const uint8_t body[] = {0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa1, 'x'}; /* {"name": "x"} */
+  const struct node_change changes[2] = {
+      {NULL, "resident", "r-SH-00001", CRDT_SET, body, sizeof body, NULL, 0},
+      {"shihua", "gate_log", "g-1", CRDT_APPEND, body, sizeof body, op_bytes[0] + 2, 1},
+  };
+  const uint8_t *ops[2] = {op_bytes[0], op_bytes[1]};
+  const size_t lens[2] = {op_len[0], op_len[1]};
+  struct crdt_buf b;
+#define GEN(name, pick, ...)                                                                       \
+  do {                                                                                             \
+    crdt_buf_init(&b, mem, sizeof mem);                                                            \
+    __VA_ARGS__;                                                                                   \
+    gen_control_buf(name, pick, &b);                                                               \
+  } while (0)
+  GEN("status", 0, control_enc_verb(&b, "status"));
+  GEN("digest-all", 0, control_enc_digest(&b, NULL));
+  GEN("digest-scope", 0, control_enc_digest(&b, "shihua"));
+  GEN("writes-two", 0, control_enc_writes(&b, request, changes, 2));
+  GEN("writes-no-id", 0, control_enc_writes(&b, NULL, changes, 1));
+  GEN("imports-two", 0, control_enc_imports(&b, request, ops, lens, 2));
+  GEN("request", 0, control_enc_request(&b, request));
+  GEN("import-one", 0, crdt_w_array(&b, 2); crdt_w_cstr(&b, "import"); crdt_w_bin(&b, ops[0], lens[0]));
+  GEN("status-trailing", 0, control_enc_verb(&b, "status"); crdt_w_nil(&b));
+  GEN("imports-count-too-big", 0, crdt_w_array(&b, 3); crdt_w_cstr(&b, "imports"); crdt_w_nil(&b);
+      crdt_w_array(&b, 100000));
+  /* replies: bit 1 picks the request reply, bit 6 imports over writes, the
+   * upper bits the entries expected (pick >> 3) * 17 % 4096 */
+  GEN("reply-err-at", 1 | 4, control_enc_err_at(&b, LINLI_EBADSIG, "entry 3: bad signature", 3));
+  GEN("reply-writes-1", 1 | (7 << 3), crdt_w_array(&b, 2); crdt_w_int(&b, 0);
+      crdt_w_bin(&b, mem + 8192, CRDT_ID_BYTES * ((7 * 17) % 4096)));
+  GEN("reply-imports", 1 | 64 | (1 << 3), crdt_w_array(&b, 3); crdt_w_int(&b, 0); crdt_w_uint(&b, 10);
+      crdt_w_array(&b, 17); for (int i = 0; i < 17; i++) crdt_w_int(&b, i % 3 - 1));
+  GEN("reply-request", 1 | 2, crdt_w_array(&b, 5); crdt_w_int(&b, 0); crdt_w_bool(&b, 1);
+      crdt_w_uint(&b, 3680); crdt_w_uint(&b, 3680); crdt_w_bin(&b, op_bytes[0], CRDT_ID_BYTES));
+#undef GEN
+}
+
 /* ---- regression inputs of bugs the fuzzers found ---- */
 
 static void gen_regressions(void)
@@ -611,6 +664,7 @@ int main(int argc, char **argv)
   gen_tz();
   gen_web();
   gen_config();
+  gen_control();
   gen_regressions();
   return 0;
 }

@@ -10,6 +10,7 @@
 int fuzz_apply_entry(const uint8_t *data, size_t size);
 int fuzz_bundle_entry(const uint8_t *data, size_t size);
 int fuzz_config_entry(const uint8_t *data, size_t size);
+int fuzz_control_entry(const uint8_t *data, size_t size);
 int fuzz_csv_entry(const uint8_t *data, size_t size);
 int fuzz_mp_entry(const uint8_t *data, size_t size);
 int fuzz_msg_entry(const uint8_t *data, size_t size);
@@ -23,7 +24,7 @@ static const struct {
   int (*fn)(const uint8_t *data, size_t size);
 } TARGETS[] = {
     {"fuzz_apply", fuzz_apply_entry}, {"fuzz_bundle", fuzz_bundle_entry},
-    {"fuzz_config", fuzz_config_entry}, {"fuzz_csv", fuzz_csv_entry},
+    {"fuzz_config", fuzz_config_entry}, {"fuzz_control", fuzz_control_entry}, {"fuzz_csv", fuzz_csv_entry},
     {"fuzz_mp", fuzz_mp_entry},       {"fuzz_msg", fuzz_msg_entry},
     {"fuzz_op", fuzz_op_entry},       {"fuzz_recon", fuzz_recon_entry}, {"fuzz_tz", fuzz_tz_entry},
     {"fuzz_web", fuzz_web_entry},
