@@ -5,6 +5,7 @@
 #include "crdt.h"
 
 int bench_report(int argc, char **argv); /* bench_report.c */
+int bench_import(int argc, char **argv); /* bench_import.c */
 int bench_scopes(int argc, char **argv); /* bench_scopes.c */
 int bench_web(int argc, char **argv);    /* bench_web.c */
 
@@ -31,6 +32,7 @@ static const struct {
     {"sync", bench_sync, "reconciliation bytes and round trips vs the difference, two node cores"},
     {"bootstrap", bench_bootstrap, "an empty linlid pulls n ops over CURVE on 127.0.0.1, vs raw verify"},
     {"reconcile", bench_reconcile, "CPU to reconcile d = 1 at n = 10,000,000 vs n = 100,000"},
+    {"import", bench_import, "import and import-csv through a running linlid vs with it stopped"},
     {"report", bench_report, "the district 7-day report at n = 10,000,000 vs a raw scan of its keys"},
     {"scopes", bench_scopes, "a hub's sync round at 150 community scopes vs 150 x at one"},
     {"web", bench_web, "the web console's district page vs linli report; sync with 20 page readers vs without"},
