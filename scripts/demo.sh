@@ -2,7 +2,9 @@
 # The main job: a district on this machine. Builds linli, starts a hub and
 # three community daemons on 127.0.0.1 with 60 days of sample records, shows
 # them syncing, cuts one community off, writes on both sides, heals, and
-# prints the district report from the hub. Stops every daemon when done.
+# prints the district report from the hub. The hub serves its web console on
+# 127.0.0.1 (the URL and a login are printed). Stops every daemon when done
+# (from a terminal, after Enter, so the console can be looked at first).
 #
 #   bash scripts/demo.sh            # LINLI_DEMO_DIR=DIR keeps the nodes there
 #   LINLI_DEMO_KEEP=1 bash scripts/demo.sh   # leave the daemons running
@@ -87,6 +89,10 @@ PORT[hub]=$BASE
   --district qiaokou --hub self >/dev/null
 HUB=$("$LINLI" pubkey --data "$D/hub")
 for c in "${COMMUNITIES[@]}"; do echo "scope $c" >>"$D/hub/linlid.conf"; done
+PORT[web]=$((BASE + 50))
+echo "http 127.0.0.1:${PORT[web]}" >>"$D/hub/linlid.conf"
+WEBPW=$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | head -c 12)
+echo "$WEBPW" | "$LINLI" user add --data "$D/hub" district --role approver >/dev/null
 i=1
 for c in "${COMMUNITIES[@]}"; do
   PORT[$c]=$((BASE + i))
@@ -136,3 +142,15 @@ wait_sync changhongli
 echo
 echo "CH-C01 lost its epidemic-free status when the case recorded offline arrived."
 echo "Nodes, logs and bundles: $D"
+echo
+echo "== the hub's web console"
+python3 - "http://127.0.0.1:${PORT[web]}/login" <<'PY'
+import re, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=10) as r:
+    t = re.search(r"<title>(.*?)</title>", r.read().decode("utf-8"), re.S)
+    print("   GET /login: HTTP %d, %s" % (r.status, t.group(1).strip() if t else "no title"))
+PY
+echo "   open http://127.0.0.1:${PORT[web]}/ and log in as: district / $WEBPW (role approver)"
+if [ -t 0 ] && [ "${LINLI_DEMO_KEEP:-}" != 1 ]; then
+  read -r -p "   press Enter to stop the daemons " _ || true
+fi
