@@ -19,5 +19,7 @@ printf '%s\n' "$final" | grep -q '3 of 3 communities heard from' || fail "not ev
 printf '%s\n' "$final" | grep -q '10 of 19 compounds epidemic-free (52.6 %)' || fail "wrong district share"
 printf '%s\n' "$final" | grep -Eq '^changhongli +1510 +1/5 +3320 +[0-9]+ +1 ' || fail "offline case missing at the hub"
 printf '%s\n' "$out" | grep -q '11 of 19 compounds epidemic-free (57.9 %)' || fail "partition view wrong"
+printf '%s\n' "$out" | grep -q 'GET /login: HTTP 200, 登录 · linli' || fail "the hub's web console did not answer"
+printf '%s\n' "$out" | grep -Eq 'log in as: district / [A-Za-z0-9]{8,} ' || fail "no login printed"
 printf '%s\n' "$final" | tail -12
-echo "demo_test: 4 passed, 0 failed"
+echo "demo_test: 6 passed, 0 failed"
