@@ -54,8 +54,9 @@ int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)
   int rc;
   (void)cmd;
   memset(&l, 0, sizeof l);
-  if (crdt_check_key(a->pos[0], strlen(a->pos[0]))) {
-    fprintf(stderr, "linli declare: COMPOUND is the compound code, e.g. SH-C01\n");
+  const char *why = dom_key_problem(a->pos[0], strlen(a->pos[0]));
+  if (why) {
+    fprintf(stderr, "linli declare: COMPOUND is the compound code, e.g. SH-C01; this one %s\n", why);
     return CLI_USAGE;
   }
   if ((rc = cli_writer_open(&w, a->data)))

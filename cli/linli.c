@@ -346,9 +346,10 @@ static int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a)
   if (crdt_check_ident(coll, strlen(coll), CRDT_COLLECTION_MAX))
     return cli_fail("collection '%s' must be 1 to %d characters of a-z 0-9 _", coll,
                     CRDT_COLLECTION_MAX);
-  if (crdt_check_key(key, strlen(key)))
-    return cli_fail("the record key must be 1 to %d bytes of text without control characters",
-                    CRDT_KEY_MAX);
+  const char *why = crdt_key_problem(key, strlen(key));
+  if (why)
+    return cli_fail("the record key %s (docs/protocol.md 3.3: 1 to %d bytes of text, NFC, no "
+                    "control or invisible characters)", why, CRDT_KEY_MAX);
   const struct dom_collection *dc = domain_find(coll, strlen(coll));
   if (dc && !a->raw)
     return cli_put_typed(a, domain_coll_id(dc));

@@ -561,9 +561,11 @@ static int run(struct job *j)
   if (keyed && a->n_pos <= at)
     return say(j, CLI_USAGE, "give the %s, e.g. %s", j->cmd->key_name, j->c->key_eg);
   j->key = keyed ? a->pos[at++] : NULL;
-  if (j->key && (strlen(j->key) > DOM_KEY_MAX || crdt_check_key(j->key, strlen(j->key))))
-    return say(j, CLI_USAGE, "%s is a key like %s: 1 to %d bytes of text without control "
-                             "characters", j->cmd->key_name, j->c->key_eg, DOM_KEY_MAX);
+  const char *why = j->key ? dom_key_problem(j->key, strlen(j->key)) : NULL;
+  if (why)
+    return say(j, CLI_USAGE, "%s is a key like %s (1 to %d bytes of text, NFC, no control or "
+                             "invisible characters); this one %s", j->cmd->key_name, j->c->key_eg,
+               DOM_KEY_MAX, why);
   if (!writes && a->n_pos > at && j->vbit != DOM_V_HISTORY)
     return say(j, CLI_USAGE, "%s takes no field=value; see linli %s %s --help", j->verb,
                j->cmd->cmd, j->verb);

@@ -445,9 +445,10 @@ out:
 int cli_cmd_get(const struct cli_cmd *cmd, struct cli_args *a)
 {
   (void)cmd;
-  if (crdt_check_key(a->pos[1], strlen(a->pos[1])))
-    return cli_fail("the record key must be 1 to %d bytes of text without control characters",
-                    CRDT_KEY_MAX);
+  const char *why = crdt_key_problem(a->pos[1], strlen(a->pos[1]));
+  if (why)
+    return cli_fail("the record key %s (docs/protocol.md 3.3: 1 to %d bytes of text, NFC, no "
+                    "control or invisible characters)", why, CRDT_KEY_MAX);
   return cli_show_records(a, a->pos[0], a->pos[1]);
 }
 

@@ -96,9 +96,10 @@ static int record(struct cli_args *a, int coll, unsigned verb, const char *key, 
 
 static int check_key(const char *what, const char *key)
 {
-  if (!key || strlen(key) > DOM_KEY_MAX || crdt_check_key(key, strlen(key))) {
-    fprintf(stderr, "linli: %s must be 1 to %d bytes of text without control characters\n", what,
-            DOM_KEY_MAX);
+  const char *why = key ? dom_key_problem(key, strlen(key)) : "is missing";
+  if (why) {
+    fprintf(stderr, "linli: %s must be 1 to %d bytes of text, NFC, without control or invisible "
+            "characters; this one %s\n", what, DOM_KEY_MAX, why);
     return CLI_USAGE;
   }
   return CLI_OK;

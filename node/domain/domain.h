@@ -46,6 +46,10 @@
 #define DOM_TEXT_MAX 200  /* bytes of a text field unless the table says otherwise */
 #define DOM_NOTE_MAX 500  /* bytes of a free-text note */
 #define DOM_KEY_MAX 126   /* bytes of a key staff type: it must fit a set element */
+/* NULL if s is a key staff may type (DOM_KEY_MAX bytes, the rule of
+ * crdt_check_key), else why not, a phrase to follow "the key" (never the
+ * key itself). */
+const char *dom_key_problem(const char *s, size_t len);
 #define DOM_ELEM_TEXT_MAX 120 /* bytes of a text set element */
 #define DOM_QTY_MAX 1000000000
 #define DOM_DATE_LEN 10   /* YYYY-MM-DD */

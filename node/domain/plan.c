@@ -1041,9 +1041,11 @@ int dom_plan(const struct dom_req *r, const struct crdt_view *v, struct dom_plan
                   "(no district line in its linlid.conf)", j->c->noun.en);
     goto out;
   }
-  if (strlen(r->key) > DOM_KEY_MAX || crdt_check_key(r->key, strlen(r->key))) {
-    rc = dom_fail(e, DOM_MALFORMED, "%s is a key like %s: 1 to %d bytes of text without control "
-                  "characters", j->say ? j->say->key_name : "KEY", j->c->key_eg, DOM_KEY_MAX);
+  const char *why = dom_key_problem(r->key, strlen(r->key));
+  if (why) {
+    rc = dom_fail(e, DOM_MALFORMED, "%s is a key like %s (1 to %d bytes of text, NFC, no control "
+                  "or invisible characters); this one %s", j->say ? j->say->key_name : "KEY",
+                  j->c->key_eg, DOM_KEY_MAX, why);
     goto out;
   }
   if (j->verb == DOM_V_VOID || j->verb == DOM_V_MOVE) {

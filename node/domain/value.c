@@ -278,10 +278,18 @@ static int parse_enum(const struct dom_field *f, const char *s, struct dom_value
   return dom_fail(e, DOM_MALFORMED, "%s takes one of %s", f->name, list);
 }
 
+const char *dom_key_problem(const char *s, size_t len)
+{
+  if (len > DOM_KEY_MAX)
+    return "is longer than 126 bytes";
+  return crdt_key_problem(s, len);
+}
+
 int dom_parse(const struct dom_field *f, const char *s, const char *today, struct dom_value *v,
               struct dom_err *e)
 {
   size_t n = strlen(s), max = dom_text_max(f);
+  const char *why;
   int64_t x;
   memset(v, 0, sizeof *v);
   v->t = dom_stored_class(f);
@@ -302,10 +310,9 @@ int dom_parse(const struct dom_field *f, const char *s, const char *today, struc
                       "with it)", f->name);
     return DOM_OK;
   case DOM_T_KEY:
-    if (n > DOM_KEY_MAX || crdt_check_key(s, n))
-      return dom_fail(e, DOM_MALFORMED,
-                      "%s takes a key: 1 to %d bytes of text without control characters", f->name,
-                      DOM_KEY_MAX);
+    if ((why = dom_key_problem(s, n)))
+      return dom_fail(e, DOM_MALFORMED, "%s takes a key (1 to %d bytes of text, NFC, no control "
+                      "or invisible characters); this one %s", f->name, DOM_KEY_MAX, why);
     if (f->kind == DOM_SET && strchr(s, ';'))
       return dom_fail(e, DOM_MALFORMED, "an element of %s cannot hold ';'", f->name);
     return DOM_OK;

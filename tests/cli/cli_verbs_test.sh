@@ -192,6 +192,8 @@ pass "disinfect add/show/list, measures set/show/list; the six measures count in
 refuse 2 'a resident has no field nmae; its fields are household, name' resident set "${A[@]}" r-SH-00001 nmae=X
 refuse 2 'a compound has no field colour' compound add "${A[@]}" SH-C03 name=X colour=red
 refuse 2 'birth_year takes a year of four digits' resident set "${A[@]}" r-SH-00001 birth_year=nineteen
+refuse 2 'this one holds a control, format, invisible' resident add "${A[@]}" "$(printf 'r-SH-\xe2\x81\xa000009')" name=X household=SH-C01-1-1-101
+refuse 2 'this one is not in Unicode NFC' compound add "${A[@]}" "$(printf 'SH-Ce\xcc\x81')" name=X
 refuse 2 'hardship takes yes or no' household set "${A[@]}" SH-C01-1-1-101 hardship=maybe
 refuse 2 'rice_kg takes a whole number from 1' supply stock in "${A[@]}" SH-stock rice_kg=2.5
 refuse 2 'phone takes a phone number' volunteer set "${A[@]}" SH-V01 phone=call-me
