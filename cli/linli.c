@@ -608,6 +608,27 @@ static const struct cli_cmd *cli_find(const char *name, struct cli_found *f)
   return cli_records_cmd(name, &f->tmp, f->buf, sizeof f->buf) ? NULL : &f->tmp;
 }
 
+/* "linli: no command 'stauts'; did you mean status?" and that command's
+ * usage line, or where the list is: not the whole list (40 lines). */
+static int cli_no_command(const char *name)
+{
+  struct cli_found found;
+  struct dom_near near;
+  dom_near_init(&near, name);
+  for (size_t i = 0; i < CLI_N_CMDS; i++)
+    dom_near_try(&near, cli_cmds[i].name);
+  for (size_t i = 0; cli_records_name(i); i++)
+    dom_near_try(&near, cli_records_name(i));
+  const char *best = dom_near_best(&near);
+  const struct cli_cmd *c = best ? cli_find(best, &found) : NULL;
+  if (!c) {
+    fprintf(stderr, "linli: no command '%s'; linli help lists them\n", name);
+    return CLI_USAGE;
+  }
+  fprintf(stderr, "linli: no command '%s'; did you mean '%s'?\n", name, c->name);
+  return cli_usage(c, CLI_USAGE);
+}
+
 static int cli_main_usage(FILE *f, int code)
 {
   struct cli_found found;
@@ -629,7 +650,7 @@ static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a)
   struct cli_found found;
   const struct cli_cmd *c = cli_find(a->pos[0], &found);
   if (!c) {
-    cli_fail("no command '%s'; see linli help", a->pos[0]);
+    cli_no_command(a->pos[0]);
     return CLI_USAGE;
   }
   if (c->opts & CLI_O_VERBS) { /* linli help resident add: the verb's help */
@@ -769,8 +790,7 @@ int main(int argc, char **argv)
   struct cli_found found;
   const struct cli_cmd *cmd = cli_find(argv[1], &found);
   if (!cmd) {
-    fprintf(stderr, "linli: no command '%s'\n", argv[1]);
-    return cli_main_usage(stderr, CLI_USAGE);
+    return cli_no_command(argv[1]);
   }
   int rc = cli_parse(cmd, argc - 2, argv + 2, &a);
   if (rc < 0 && (cmd->opts & CLI_O_VERBS)) {

@@ -215,8 +215,11 @@ static int build(const struct cli_list *l, const char *scope, struct dom_query *
   q->household = a->household;
   q->voided = a->voided;
   q->desc = a->desc;
+  char near[80];
   if (a->sort && !(q->sort = domain_field(c, a->sort, strlen(a->sort))))
-    return cli_fail("--sort: a %s has no field %s", c->noun.en, a->sort), CLI_USAGE;
+    return cli_fail("--sort: a %s has no field %s%s", c->noun.en, a->sort,
+                    dom_near_field(c, a->sort, near, sizeof near)),
+           CLI_USAGE;
   if (a->limit) {
     char *end;
     long n = strtol(a->limit, &end, 10);

@@ -610,9 +610,18 @@ int cli_cmd_records(const struct cli_cmd *cc, struct cli_args *a)
     if (grouped && !cmd)
       fprintf(stderr, "linli %s: %s; see linli %s --help\n", cc->name,
               sub ? "no such part of supply" : "say which part of supply", cc->name);
-    else
-      fprintf(stderr, "linli %s: %s; see linli %s --help\n", cc->name,
-              verb ? "no such verb" : "say what to do (a verb)", cc->name);
+    else if (verb) {
+      struct dom_near near;
+      char say[80];
+      dom_near_init(&near, verb);
+      for (size_t k = 0; cmd && k < N_VERBS; k++)
+        if (cmd->verbs & verb_names[k].bit)
+          dom_near_try(&near, verb_names[k].name);
+      fprintf(stderr, "linli %s: no verb %s%s; see linli %s --help\n", cc->name, verb,
+              dom_near_say(&near, say, sizeof say), cc->name);
+    } else
+      fprintf(stderr, "linli %s: say what to do (a verb); see linli %s --help\n", cc->name,
+              cc->name);
     return cli_usage(cc, CLI_USAGE);
   }
   if (a->help) {

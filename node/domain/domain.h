@@ -50,6 +50,24 @@
  * crdt_check_key), else why not, a phrase to follow "the key" (never the
  * key itself). */
 const char *dom_key_problem(const char *s, size_t len);
+
+struct dom_collection;
+/* Did-you-mean: the candidate nearest to s by edits (insert, delete,
+ * replace, swap two neighbours; ASCII case, '-' and '_' ignored), if it is
+ * close enough to be what was meant: 1 edit for a word of up to 4 bytes, 2
+ * up to 8, 3 beyond. Feed the candidates with dom_near_try. */
+struct dom_near {
+  const char *s;
+  const char *best;
+  int dist;
+};
+void dom_near_init(struct dom_near *n, const char *s);
+void dom_near_try(struct dom_near *n, const char *candidate);
+const char *dom_near_best(const struct dom_near *n); /* NULL: nothing close */
+/* " (did you mean NAME?)" or "", for appending to a message. */
+const char *dom_near_say(const struct dom_near *n, char *buf, size_t cap);
+/* " (did you mean FIELD?)" for a field name c does not have, or "". */
+const char *dom_near_field(const struct dom_collection *c, const char *name, char *buf, size_t cap);
 #define DOM_ELEM_TEXT_MAX 120 /* bytes of a text set element */
 #define DOM_QTY_MAX 1000000000
 #define DOM_DATE_LEN 10   /* YYYY-MM-DD */

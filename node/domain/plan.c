@@ -199,9 +199,11 @@ static int parse_arg1(struct job *j, const char *arg)
   }
   const struct dom_field *f = domain_field(j->c, arg, nl);
   if (!f) {
+    char near[80];
     list_fields(j->c, j->verb, names, sizeof names);
-    return dom_fail(j->e, DOM_MALFORMED, "a %s has no field %s; its fields are %s", j->c->noun.en,
-                    v->name, names);
+    return dom_fail(j->e, DOM_MALFORMED, "a %s has no field %s%s; its fields are %s",
+                    j->c->noun.en, v->name, dom_near_field(j->c, v->name, near, sizeof near),
+                    names);
   }
   if ((f->flags & DOM_F_DERIVED) || fixed_by_command(j, f))
     return dom_fail(j->e, DOM_MALFORMED, "%s is not written here: %s", f->name,

@@ -299,8 +299,10 @@ int dom_where_parse(int coll, const char *arg, struct dom_where *w, struct dom_e
   name[n] = 0;
   if ((op == '<' || op == '>') && *v == '=')
     op = op == '<' ? 'l' : 'g', v++;
+  char near[80];
   if (!(w->f = domain_field(c, name, n)))
-    return dom_fail(e, DOM_MALFORMED, "a %s has no field %s", c->noun.en, name);
+    return dom_fail(e, DOM_MALFORMED, "a %s has no field %s%s", c->noun.en, name,
+                    dom_near_field(c, name, near, sizeof near));
   w->op = op;
   struct dom_value dv;
   if (op != '~') { /* the value must be one of the field's type, as staff type it */

@@ -274,8 +274,93 @@ static int parse_enum(const struct dom_field *f, const char *s, struct dom_value
       v->len = strlen(f->values[i]);
       return DOM_OK;
     }
+  struct dom_near near;
+  char say[80];
+  dom_near_init(&near, s);
+  for (int i = 0; f->values && f->values[i]; i++)
+    dom_near_try(&near, f->values[i]);
   list_values(f, list, sizeof list);
-  return dom_fail(e, DOM_MALFORMED, "%s takes one of %s", f->name, list);
+  return dom_fail(e, DOM_MALFORMED, "%s takes one of %s%s", f->name, list,
+                  dom_near_say(&near, say, sizeof say));
+}
+
+/* A word folded for comparison: ASCII lower case, '-' and '_' dropped. */
+static size_t near_fold(const char *s, char *out, size_t cap)
+{
+  size_t n = 0;
+  for (; *s && n < cap; s++)
+    if (*s != '-' && *s != '_')
+      out[n++] = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+  return *s ? cap + 1 : n; /* too long: no match */
+}
+
+#define NEAR_MAX 64
+/* Optimal string alignment distance, bounded by limit + 1. */
+static int near_dist(const char *a, size_t la, const char *b, size_t lb, int limit)
+{
+  int d[NEAR_MAX + 1][NEAR_MAX + 1];
+  if ((la > lb ? la - lb : lb - la) > (size_t)limit)
+    return limit + 1;
+  for (size_t i = 0; i <= la; i++)
+    d[i][0] = (int)i;
+  for (size_t j = 0; j <= lb; j++)
+    d[0][j] = (int)j;
+  for (size_t i = 1; i <= la; i++)
+    for (size_t j = 1; j <= lb; j++) {
+      int c = a[i - 1] != b[j - 1];
+      int v = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < v)
+        v = d[i][j - 1] + 1;
+      if (d[i - 1][j - 1] + c < v)
+        v = d[i - 1][j - 1] + c;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+        v = d[i - 2][j - 2] + 1;
+      d[i][j] = v;
+    }
+  return d[la][lb];
+}
+
+void dom_near_init(struct dom_near *n, const char *s)
+{
+  n->s = s;
+  n->best = NULL;
+  n->dist = 0;
+}
+
+void dom_near_try(struct dom_near *n, const char *candidate)
+{
+  char a[NEAR_MAX], b[NEAR_MAX];
+  size_t la = near_fold(n->s, a, sizeof a), lb = near_fold(candidate, b, sizeof b);
+  if (la > NEAR_MAX || lb > NEAR_MAX || !la || !strcmp(n->s, candidate))
+    return;
+  int limit = la <= 4 ? 1 : la <= 8 ? 2 : 3;
+  int d = near_dist(a, la, b, lb, limit);
+  if (d <= limit && (!n->best || d < n->dist)) {
+    n->best = candidate;
+    n->dist = d;
+  }
+}
+
+const char *dom_near_best(const struct dom_near *n)
+{
+  return n->best;
+}
+
+const char *dom_near_say(const struct dom_near *n, char *buf, size_t cap)
+{
+  if (!n->best || !cap)
+    return "";
+  snprintf(buf, cap, " (did you mean %s?)", n->best);
+  return buf;
+}
+
+const char *dom_near_field(const struct dom_collection *c, const char *name, char *buf, size_t cap)
+{
+  struct dom_near n;
+  dom_near_init(&n, name);
+  for (const struct dom_field *f = c->fields; f && f->name; f++)
+    dom_near_try(&n, f->name);
+  return dom_near_say(&n, buf, cap);
 }
 
 const char *dom_key_problem(const char *s, size_t len)

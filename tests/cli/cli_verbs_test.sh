@@ -189,9 +189,23 @@ grep -Eq '^shihua +2 +1/2 ' "$T/out" || die "SH-C02 with its six measures is not
 pass "disinfect add/show/list, measures set/show/list; the six measures count in the report"
 
 # ---- bad input: one sentence, exit 1 or 2, nothing written (linlid up) ----
-refuse 2 'a resident has no field nmae; its fields are household, name' resident set "${A[@]}" r-SH-00001 nmae=X
+refuse 2 'a resident has no field nmae (did you mean name?); its fields are household, name' resident set "${A[@]}" r-SH-00001 nmae=X
 refuse 2 'a compound has no field colour' compound add "${A[@]}" SH-C03 name=X colour=red
 refuse 2 'birth_year takes a year of four digits' resident set "${A[@]}" r-SH-00001 birth_year=nineteen
+refuse 2 'has no field mobilization (did you mean mobilisation?)' measures set "${A[@]}" SH-C01 mobilization=yes
+refuse 2 'takes one of confirmed, suspected, fever, close_contact (did you mean close_contact?)' case open "${A[@]}" c-typo --resident r-SH-00001 --compound SH-C01 --category close-contact --start 2026-12-01
+refuse 2 'no field brith_year (did you mean birth_year?)' resident list "${A[@]}" --sort brith_year
+# A typo'd command or verb: the nearest name and that one usage line, not the list.
+for typo in "stauts:status" "rsident:resident"; do
+  rc=0
+  "$LINLI" "${typo%%:*}" "${A[@]}" >"$T/out" 2>"$T/err" || rc=$?
+  [[ $rc -eq 2 ]] || die "linli ${typo%%:*}: exit $rc"
+  grep -qF "did you mean '${typo##*:}'?" "$T/err" || die "linli ${typo%%:*}: $(cat "$T/err")"
+  [[ $(wc -l <"$T/err") -eq 2 ]] || die "linli ${typo%%:*}: $(wc -l <"$T/err") lines, not 2"
+done
+rc=0
+"$LINLI" resident lst "${A[@]}" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc -eq 2 ]] && grep -qF "no verb lst (did you mean list?)" "$T/err" || die "resident lst: $rc $(cat "$T/err")"
 refuse 2 'this one holds a control, format, invisible' resident add "${A[@]}" "$(printf 'r-SH-\xe2\x81\xa000009')" name=X household=SH-C01-1-1-101
 refuse 2 'this one is not in Unicode NFC' compound add "${A[@]}" "$(printf 'SH-Ce\xcc\x81')" name=X
 refuse 2 'hardship takes yes or no' household set "${A[@]}" SH-C01-1-1-101 hardship=maybe
@@ -226,7 +240,7 @@ pass "every class of bad input: exit 1 or 2, one sentence saying what to fix, th
 # ---- usage of the commands ----
 rc=0
 "$LINLI" resident frob "${A[@]}" 2>"$T/err" || rc=$?
-[[ $rc -eq 2 ]] && grep -q 'no such verb' "$T/err" || die "an unknown verb: exit $rc"
+[[ $rc -eq 2 ]] && grep -q 'no verb frob; see linli resident --help' "$T/err" || die "an unknown verb: exit $rc"
 rc=0
 "$LINLI" supply stock add "${A[@]}" SH-stock rice_kg=1 2>"$T/err" || rc=$?
 [[ $rc -eq 2 ]] || die "supply stock add (stock has in/out): exit $rc"
