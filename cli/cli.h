@@ -168,6 +168,7 @@ uint64_t cli_now_ms(void);
 int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_import(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_export(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_export_xlsx(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_sample(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_report(const struct cli_cmd *cmd, struct cli_args *a);
 /* enroll.c: certificates and revocations. */

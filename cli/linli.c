@@ -513,6 +513,12 @@ static const struct cli_cmd cli_cmds[] = {
      "  '-' for stdout; a new file gets mode 600: it holds personal data): UTF-8 with a\n"
      "  byte order mark and ID and phone numbers as =\"...\", so that Excel opens it as\n"
      "  it is; --plain writes neither, --encoding gbk writes GBK for an old Excel."},
+    {"export-xlsx", cli_cmd_export_xlsx, CLI_O_DATA | CLI_O_SCOPE, 1, -1,
+     "--data DIR [--scope S] FILE [COLLECTION...]",
+     "  Writes the records as one Excel workbook (.xlsx), a sheet per collection (every\n"
+     "  collection, or those named), headed by the Chinese column names import-csv\n"
+     "  reads; ID and phone numbers are text cells, years, quantities and temperatures\n"
+     "  numbers. A new file gets mode 600: it holds personal data."},
     {"conflicts", cli_cmd_conflicts, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, -1,
      "--data DIR list|show COLLECTION KEY|resolve COLLECTION KEY field=value... [--scope S] [--json]",
      "  list: every lww field with concurrent values (written on two nodes that had not\n"

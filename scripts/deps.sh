@@ -24,6 +24,9 @@ PKGS+=(groff-base man-db dpkg-dev procps systemd systemd-container)
 # The key rule's test (tests/crdt/test_names) reads the Unicode Character
 # Database as Debian ships it, NormalizationTest.txt compressed.
 PKGS+=(unicode-data bzip2)
+# linli export-xlsx writes workbooks with libxlsxwriter; the round-trip test
+# reads them back with openpyxl.
+PKGS+=(libxlsxwriter-dev python3-openpyxl)
 [ "${LINLI_FUZZ:-}" = 1 ] && PKGS+=(clang libclang-rt-dev)
 
 missing=()
