@@ -76,7 +76,7 @@ static int cli_rd_reasons(struct crdt_mp *r, struct cli_node_st *st)
   if (!rc && n >= LINLI_ERR_SLOTS)
     rc = LINLI_ETOOBIG;
   for (uint32_t i = 0; i < n && !rc; i++) {
-    int64_t code;
+    int64_t code = 0;
     rc = crdt_mp_array(r, &k);
     if (!rc && k != 2)
       rc = LINLI_ETYPE;

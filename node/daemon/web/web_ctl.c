@@ -127,7 +127,7 @@ static int web__node(struct crdt_mp *r, struct web_status *st)
   if (!rc && n >= LINLI_ERR_SLOTS)
     rc = LINLI_ETOOBIG;
   for (uint32_t i = 0; i < n && !rc; i++) {
-    int64_t code;
+    int64_t code = 0;
     rc = crdt_mp_array(r, &k);
     if (!rc && k != 2)
       rc = LINLI_ETYPE;
@@ -192,7 +192,7 @@ int web_ctl_status(struct web *w, struct web_status *st, char *msg, size_t cap)
 {
   uint8_t *reply = malloc(TRANSPORT_REPLY_MAX);
   struct crdt_mp r;
-  uint32_t n, np;
+  uint32_t n = 0, np = 0;
   int rc = LINLI_ENOMEM;
   memset(st, 0, sizeof *st);
   msg[0] = 0;
