@@ -26,6 +26,7 @@ enum {
   CLI_O_WHERE_N, CLI_O_SINCE_N, CLI_O_UNTIL_N, CLI_O_GRID_N, CLI_O_SORT_N, CLI_O_LIMIT_N,
   CLI_O_WIDE_N, CLI_O_VOIDED_N, CLI_O_HOUSEHOLD_N, CLI_O_KIND_N, CLI_O_FEVER_N, CLI_O_OPEN_N,
   CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N, CLI_O_ROLE_N,
+  CLI_O_TO_N, CLI_O_PASSPHRASE_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -73,6 +74,8 @@ enum {
 #define CLI_O_ENCODING CLI_O(CLI_O_ENCODING_N)
 #define CLI_O_PLAIN CLI_O(CLI_O_PLAIN_N) /* a flag */
 #define CLI_O_ROLE CLI_O(CLI_O_ROLE_N)   /* linli user add: --role */
+#define CLI_O_TO CLI_O(CLI_O_TO_N)       /* linli export --to KEY, repeatable */
+#define CLI_O_PASSPHRASE CLI_O(CLI_O_PASSPHRASE_N) /* a flag: read a passphrase */
 /* What every list takes. */
 #define CLI_O_LIST                                                                                 \
   (CLI_O_WHERE | CLI_O_SINCE | CLI_O_UNTIL | CLI_O_COMPOUND | CLI_O_GRID | CLI_O_SORT |            \
@@ -91,7 +94,9 @@ struct cli_args {
   int n_where;
   const char *clear[CLI_WHERE_MAX];
   int n_clear;
-  int json, cough, raw, wide, voided, fever, open, closed, desc, force, plain;
+  const char *to[CLI_WHERE_MAX]; /* linli export --to */
+  int n_to;
+  int json, cough, raw, wide, voided, fever, open, closed, desc, force, plain, passphrase;
   int help; /* --help was given: run() prints the help of its verb (CLI_O_VERBS) */
   const char *pos[CLI_POS_MAX];
   int n_pos;
@@ -183,5 +188,16 @@ int cli_cmd_list(const struct cli_cmd *cmd, struct cli_args *a);
 /* Shows one record (key) or every record of coll in a->scope (NULL: the
  * node's community) as linli get / list do, table or JSON (a->json). */
 int cli_show_records(struct cli_args *a, const char *coll, const char *key);
+
+/* linli export's file (cli/sealed.c): encrypted as a->to, a->passphrase
+ * or a->plain say, every op of the scopes, to a->pos[0]. */
+struct store;
+int cli_bundle_write(const struct cli_args *a, const struct config *c, struct store *s,
+                     const char *const *scopes, int n_scopes);
+/* linli import's file: a plain bundle, or an encrypted one opened with the
+ * node's key or a passphrase; parsed as bundle_parse() does, *buf to free.
+ * Prints why not and returns CLI_FAIL. */
+int cli_bundle_read(const struct cli_args *a, const char *path, uint8_t **buf, const uint8_t ***ops,
+                    size_t **lens, size_t *n);
 
 #endif

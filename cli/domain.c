@@ -181,11 +181,9 @@ int cli_cmd_import(const struct cli_cmd *cmd, struct cli_args *a)
   struct tally t = {0};
   if (cli_load_config(a->data, &c) != CLI_OK)
     return CLI_FAIL;
-  int rc = bundle_read(a->pos[0], &buf, &ops, &lens, &count);
-  if (rc)
-    return cli_fail("%s is not a complete bundle: %s; nothing was imported", a->pos[0],
-                    linli_strerror(rc));
-  rc = import_all(&c, ops, lens, count, &t);
+  if (cli_bundle_read(a, a->pos[0], &buf, &ops, &lens, &count) != CLI_OK)
+    return CLI_FAIL;
+  int rc = import_all(&c, ops, lens, count, &t);
   free(buf), free(ops), free(lens);
   printf("%zu ops read: %zu new, %zu already here, %zu rejected, %zu waiting%s\n", count,
          t.stored, t.already, t.rejected, t.held,
@@ -224,12 +222,9 @@ int cli_cmd_export(const struct cli_cmd *cmd, struct cli_args *a)
   else
     for (int i = 0; i < c.n_scopes; i++)
       scopes[n++] = c.scopes[i];
-  rc = bundle_export(s, scopes, n, 0, a->pos[0]);
+  rc = cli_bundle_write(a, &c, s, scopes, n);
   store_close(s);
-  if (rc < 0)
-    return cli_fail("cannot write %s: %s", a->pos[0], linli_strerror(rc));
-  printf("%d ops written to %s\n", rc, a->pos[0]);
-  return CLI_OK;
+  return rc;
 }
 
 static int to_bundle(void *arg, const uint8_t *op, size_t len)

@@ -489,13 +489,21 @@ static const struct cli_cmd cli_cmds[] = {
      "  community (shihua, chuanchang and changhongli follow the report; any other code\n"
      "  gets a synthetic community), signed by the node's key, stamped now and dated in\n"
      "  the past; its cases fall in the last 40 days. Load it with linli import."},
-    {"import", cli_cmd_import, CLI_O_DATA, 1, 1, "--data DIR FILE",
+    {"import", cli_cmd_import, CLI_O_DATA | CLI_O_PASSPHRASE, 1, 1, "--data DIR [--passphrase] FILE",
      "  Loads a bundle (from linli export or linli sample): every op is verified like\n"
      "  one from a peer; importing twice changes nothing; a truncated file imports\n"
-     "  nothing. Through linlid if it runs, else straight into the database."},
-    {"export", cli_cmd_export, CLI_O_DATA | CLI_O_SCOPE, 1, 1, "--data DIR [--scope S] FILE",
+     "  nothing. Through linlid if it runs, else straight into the database.\n"
+     "  An encrypted bundle is opened with this node's key, or with its passphrase\n"
+     "  (asked on the terminal, or the first line of standard input)."},
+    {"export", cli_cmd_export, CLI_O_DATA | CLI_O_SCOPE | CLI_O_TO | CLI_O_PASSPHRASE | CLI_O_PLAIN,
+     1, 1, "--data DIR [--scope S] [--to KEY]... [--passphrase | --plain] FILE",
      "  Writes every op of the node's scopes (or one) to a bundle FILE, for a USB\n"
-     "  stick to a node with no link (works with linlid running or stopped)."},
+     "  stick to a node with no link (works with linlid running or stopped).\n"
+     "  The file is encrypted (mode 600): by default to this node and its hub; with\n"
+     "  --to KEY (a node's public key, from linli pubkey; 'self', 'hub'; repeat for\n"
+     "  more) to those nodes only; with --passphrase to a passphrase of at least 8\n"
+     "  characters (asked twice on the terminal, or the first line of standard\n"
+     "  input). --plain writes it unencrypted: names, ID numbers and phones in clear."},
     {"import-csv", cli_cmd_import_csv, CLI_O_DATA | CLI_O_SCOPE | CLI_O_FORCE | CLI_O_ENCODING, 2, 2,
      "--data DIR [--scope S] [--force] [--encoding E] COLLECTION FILE",
      "  Imports the records of any collection (households, residents, case_status,\n"
@@ -697,12 +705,13 @@ static const struct {
     V("--encoding", CLI_O_ENCODING, encoding), F("--plain", CLI_O_PLAIN, plain),
     {"--where", CLI_O_WHERE, OPT_REPEAT, offsetof(struct cli_args, where)},
     {"--clear", CLI_O_CLEAR, OPT_REPEAT, offsetof(struct cli_args, clear)},
+    {"--to", CLI_O_TO, OPT_REPEAT, offsetof(struct cli_args, to)},
     F("--json", CLI_O_JSON, json),          F("--cough", CLI_O_COUGH, cough),
     F("--raw", CLI_O_RAW, raw),             F("--wide", CLI_O_WIDE, wide),
     F("--voided", CLI_O_VOIDED, voided),    F("--fever", CLI_O_FEVER, fever),
     F("--open", CLI_O_OPEN, open),          F("--closed", CLI_O_CLOSED, closed),
     F("--desc", CLI_O_DESC, desc),          F("--force", CLI_O_FORCE, force),
-    V("--role", CLI_O_ROLE, role),
+    V("--role", CLI_O_ROLE, role),          F("--passphrase", CLI_O_PASSPHRASE, passphrase),
 };
 #undef V
 #undef F
@@ -763,7 +772,9 @@ static int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cl
     }
     const char *v = eq ? eq + 1 : argv[++i];
     if (cli_opts[o].kind == OPT_REPEAT) { /* an array, then its count */
-      int *n = cli_opts[o].bit == CLI_O_WHERE ? &a->n_where : &a->n_clear;
+      int *n = cli_opts[o].bit == CLI_O_WHERE ? &a->n_where
+               : cli_opts[o].bit == CLI_O_TO  ? &a->n_to
+                                              : &a->n_clear;
       if (*n == CLI_WHERE_MAX) {
         fprintf(stderr, "linli %s: at most %d %s\n", cmd->name, CLI_WHERE_MAX, cli_opts[o].name);
         return CLI_USAGE;

@@ -46,7 +46,10 @@
   X(EREVOKED, 1030, "author's key was revoked before this op was stamped")         \
   X(ECERT, 1031, "author has no valid certificate for this time")                  \
   X(EHUBSCOPE, 1032, "the hub may write only hub collections in the district scope") \
-  X(EUNKNOWN, 1033, "author unknown: no certificate arrived in time")
+  X(EUNKNOWN, 1033, "author unknown: no certificate arrived in time")              \
+  X(ENOTFOR, 1034, "the file is encrypted to other nodes: this node's key is not among its recipients") \
+  X(EPASS, 1035, "wrong passphrase, or the file was altered")                      \
+  X(EDAMAGED, 1036, "encrypted data was altered or damaged: it does not authenticate")
 
 enum linli_err {
   LINLI_OK = 0,

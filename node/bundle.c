@@ -1,5 +1,7 @@
 /* Bundle files. Contract: bundle.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,9 +15,16 @@ int bundle_open(struct bundle_writer *w, const char *path)
   if (snprintf(w->path, sizeof w->path, "%s", path) >= (int)sizeof w->path ||
       snprintf(w->tmp, sizeof w->tmp, "%s.tmp", path) >= (int)sizeof w->tmp)
     return LINLI_ETOOBIG;
-  w->f = fopen(w->tmp, "wbe");
-  if (!w->f)
+  /* mode 600: a bundle holds personal data (encrypted or not) */
+  int fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
     return -errno;
+  if (fchmod(fd, 0600) != 0 || !(w->f = fdopen(fd, "wb"))) {
+    int e = -errno;
+    close(fd);
+    unlink(w->tmp);
+    return e;
+  }
   if (fwrite(BUNDLE_MAGIC, 1, 8, w->f) != 8)
     w->err = LINLI_EIO;
   return w->err;
@@ -31,10 +40,27 @@ int bundle_add(struct bundle_writer *w, const uint8_t *op, size_t len)
   return w->err;
 }
 
+int bundle_open_mem(struct bundle_writer *w, char **buf, size_t *len)
+{
+  memset(w, 0, sizeof *w);
+  *buf = NULL, *len = 0;
+  w->f = open_memstream(buf, len);
+  if (!w->f)
+    return -errno;
+  if (fwrite(BUNDLE_MAGIC, 1, 8, w->f) != 8)
+    w->err = LINLI_EIO;
+  return w->err;
+}
+
 int bundle_close(struct bundle_writer *w)
 {
   if (!w->err && fwrite(BUNDLE_END, 1, 8, w->f) != 8)
     w->err = LINLI_EIO;
+  if (!w->path[0]) { /* in memory */
+    if (fclose(w->f) != 0 && !w->err)
+      w->err = LINLI_ENOMEM;
+    return w->err;
+  }
   if (!w->err && (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0))
     w->err = -errno;
   if (fclose(w->f) != 0 && !w->err)
@@ -57,12 +83,14 @@ static int export_op(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *
   return rc < 0 ? rc : 0;
 }
 
-int bundle_export(struct store *s, const char *const *scopes, int n_scopes, uint64_t since_hlc,
-                  const char *path)
+static int bundle__export(struct store *s, const char *const *scopes, int n_scopes,
+                          uint64_t since_hlc, const char *path, char **buf, size_t *len)
 {
   struct bundle_writer w;
   struct export_arg a = {&w};
-  int rc = bundle_open(&w, path);
+  int rc = path ? bundle_open(&w, path) : bundle_open_mem(&w, buf, len);
+  if (rc && !w.f)
+    return rc;
   struct store_bound lo = {since_hlc, {0}}, hi = store_bound_max();
   for (int i = 0; i < n_scopes && !rc; i++)
     rc = store_range_each(s, scopes[i], &lo, &hi, 0, export_op, &a);
@@ -70,6 +98,28 @@ int bundle_export(struct store *s, const char *const *scopes, int n_scopes, uint
     w.err = rc;
   rc = bundle_close(&w);
   return rc ? rc : (int)w.ops;
+}
+
+int bundle_export(struct store *s, const char *const *scopes, int n_scopes, uint64_t since_hlc,
+                  const char *path)
+{
+  return bundle__export(s, scopes, n_scopes, since_hlc, path, NULL, NULL);
+}
+
+int bundle_export_mem(struct store *s, const char *const *scopes, int n_scopes,
+                      uint64_t since_hlc, uint8_t **buf, size_t *len)
+{
+  char *b = NULL;
+  int rc = bundle__export(s, scopes, n_scopes, since_hlc, NULL, &b, len);
+  if (rc < 0) {
+    if (b)
+      sodium_memzero(b, *len);
+    free(b);
+    *len = 0;
+    b = NULL;
+  }
+  *buf = (uint8_t *)b;
+  return rc;
 }
 
 static size_t bundle__be32(const uint8_t *p)
@@ -127,7 +177,7 @@ int bundle_parse(const uint8_t *buf, size_t size, const uint8_t ***ops, size_t *
 }
 
 /* The whole file at path into a new buffer (*out, *size bytes). */
-static int bundle__slurp(const char *path, uint8_t **out, size_t *size)
+int bundle_read_raw(const char *path, uint8_t **out, size_t *size)
 {
   struct stat st;
   uint8_t *b = NULL;
@@ -164,7 +214,7 @@ int bundle_read(const char *path, uint8_t **buf, const uint8_t ***ops, size_t **
   uint8_t *b = NULL;
   size_t size = 0;
   *buf = NULL, *ops = NULL, *lens = NULL, *n = 0;
-  int rc = bundle__slurp(path, &b, &size);
+  int rc = bundle_read_raw(path, &b, &size);
   if (rc)
     return rc;
   if ((rc = bundle_parse(b, size, ops, lens, n))) {

@@ -22,6 +22,12 @@
 int bundle_export(struct store *s, const char *const *scopes, int n_scopes, uint64_t since_hlc,
                   const char *path);
 
+/* The same bundle into memory (*buf, *len bytes, malloc'd; the caller
+ * wipes and frees it), for sealing: the plain bytes never touch the disk.
+ * On an error *buf is NULL. */
+int bundle_export_mem(struct store *s, const char *const *scopes, int n_scopes,
+                      uint64_t since_hlc, uint8_t **buf, size_t *len);
+
 /* A bundle being written op by op (for generators). */
 struct bundle_writer {
   FILE *f;
@@ -30,6 +36,8 @@ struct bundle_writer {
   int err;
 };
 int bundle_open(struct bundle_writer *w, const char *path);
+/* Into memory: bundle_close() leaves the bytes in *buf (*len), malloc'd. */
+int bundle_open_mem(struct bundle_writer *w, char **buf, size_t *len);
 int bundle_add(struct bundle_writer *w, const uint8_t *op, size_t len);
 /* Finishes the file; 0 or the first error (then nothing is left at path). */
 int bundle_close(struct bundle_writer *w);
@@ -52,5 +60,9 @@ int bundle_parse(const uint8_t *buf, size_t size, const uint8_t ***ops, size_t *
  * if the file cannot be read, LINLI_ETOOBIG for a file over 4 GiB. The
  * caller frees *buf and *ops and *lens. */
 int bundle_read(const char *path, uint8_t **buf, const uint8_t ***ops, size_t **lens, size_t *n);
+
+/* The whole file into a new buffer (*buf, *size bytes), unparsed: -errno,
+ * LINLI_ETOOBIG over 4 GiB, LINLI_ENOMEM, LINLI_EIO. */
+int bundle_read_raw(const char *path, uint8_t **buf, size_t *size);
 
 #endif

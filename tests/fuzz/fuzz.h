@@ -45,6 +45,10 @@ _Noreturn void fuzz_fail(const char *file, int line, const char *what);
 #define FUZZ_BUNDLE_BASE_OPS 4
 /* The fixed clock of the fuzz_bundle node: one day after FUZZ_BASE_MS. */
 #define FUZZ_BUNDLE_NOW_MS (FUZZ_BASE_MS + 86400000)
+/* fuzz_seal: the passphrase its passphrase files are opened with, and the
+ * most memory (KiB) it lets such a file ask Argon2id for. */
+#define FUZZ_SEAL_PASS "fuzz-passphrase"
+#define FUZZ_SEAL_MEM_KIB 64
 /* fuzz_csv: the first byte, mod the number of collections, picks the
  * collection (enum dom_coll: 1 household, 2 resident, ...). */
 /* fuzz_config: the first byte sizes the error buffer: 0 none, 1..63 that

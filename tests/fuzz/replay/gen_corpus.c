@@ -12,6 +12,7 @@
 #include "bundle.h"
 #include "control.h"
 #include "domain.h"
+#include "seal.h"
 #include "fuzz.h"
 
 static char gen_dir[4096];
@@ -386,6 +387,58 @@ static void gen_bundles(void)
   gen_file("fuzz_bundle", "trailing", g.b, g.n);
 }
 
+/* ---- sealed bundles (node/seal.h): to fuzz_identity(0), to it and
+ * another key, with FUZZ_SEAL_PASS; then cut, lengthened, changed ---- */
+
+static void gen_seal_file(const char *name, const uint8_t *b, size_t n)
+{
+  gen_file("fuzz_seal", name, b, n);
+}
+
+static void gen_seal(void)
+{
+  static struct gen_bundle g;
+  uint8_t *s, keys[2][CRDT_PK_BYTES];
+  size_t n;
+  gb_start(&g);
+  for (size_t i = 0; i < N_OPS; i++)
+    gb_golden(&g, i);
+  gb_bytes(&g, BUNDLE_END, 8);
+  memcpy(keys[0], fuzz_identity(0)->pk, CRDT_PK_BYTES);
+  memcpy(keys[1], fuzz_identity(1)->pk, CRDT_PK_BYTES);
+  FUZZ_ASSERT(seal_to_keys(g.b, g.n, (const uint8_t(*)[CRDT_PK_BYTES])keys, 1, &s, &n) == 0);
+  gen_seal_file("keys-golden", s, n);
+  gen_seal_file("keys-truncated", s, n - 7);
+  s[n / 2] ^= 4;
+  gen_seal_file("keys-changed", s, n);
+  free(s);
+  FUZZ_ASSERT(seal_to_keys(g.b, g.n, (const uint8_t(*)[CRDT_PK_BYTES])keys + 1, 1, &s, &n) == 0);
+  gen_seal_file("keys-other", s, n);
+  free(s);
+  FUZZ_ASSERT(seal_to_keys(g.b, g.n, (const uint8_t(*)[CRDT_PK_BYTES])keys, 2, &s, &n) == 0);
+  gen_seal_file("keys-two", s, n);
+  free(s);
+  FUZZ_ASSERT(seal_passphrase(g.b, g.n, FUZZ_SEAL_PASS, strlen(FUZZ_SEAL_PASS), 1, 8192, &s, &n) == 0);
+  gen_seal_file("pass-golden", s, n);
+  uint8_t *longer = malloc(n + 1);
+  FUZZ_ASSERT(longer);
+  memcpy(longer, s, n);
+  longer[n] = 0;
+  gen_seal_file("pass-trailing", longer, n + 1);
+  free(longer);
+  free(s);
+  FUZZ_ASSERT(seal_passphrase(g.b, g.n, "another one", 11, 1, 8192, &s, &n) == 0);
+  gen_seal_file("pass-wrong", s, n);
+  free(s);
+  /* a 64 KiB chunk and a second one */
+  static uint8_t big[SEAL_CHUNK + 100];
+  memset(big, 'x', sizeof big);
+  FUZZ_ASSERT(seal_to_keys(big, sizeof big, (const uint8_t(*)[CRDT_PK_BYTES])keys, 1, &s, &n) == 0);
+  gen_seal_file("keys-two-chunks", s, n);
+  free(s);
+  gen_file("fuzz_seal", "mode-unknown", "LINLIE1\n\x03", 9);
+}
+
 /* ---- CSV: a byte (the collection, enum dom_coll), then the CSV ---- */
 
 static void gen_csv_file(const char *name, int coll, const char *text)
@@ -660,6 +713,7 @@ int main(int argc, char **argv)
   gen_msg();
   gen_recipes();
   gen_bundles();
+  gen_seal();
   gen_csv();
   gen_tz();
   gen_web();
