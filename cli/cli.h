@@ -26,7 +26,7 @@ enum {
   CLI_O_WHERE_N, CLI_O_SINCE_N, CLI_O_UNTIL_N, CLI_O_GRID_N, CLI_O_SORT_N, CLI_O_LIMIT_N,
   CLI_O_WIDE_N, CLI_O_VOIDED_N, CLI_O_HOUSEHOLD_N, CLI_O_KIND_N, CLI_O_FEVER_N, CLI_O_OPEN_N,
   CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N, CLI_O_ROLE_N,
-  CLI_O_TO_N, CLI_O_PASSPHRASE_N,
+  CLI_O_TO_N, CLI_O_PASSPHRASE_N, CLI_O_HUBADDR_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -76,6 +76,7 @@ enum {
 #define CLI_O_ROLE CLI_O(CLI_O_ROLE_N)   /* linli user add: --role */
 #define CLI_O_TO CLI_O(CLI_O_TO_N)       /* linli export --to KEY, repeatable */
 #define CLI_O_PASSPHRASE CLI_O(CLI_O_PASSPHRASE_N) /* a flag: read a passphrase */
+#define CLI_O_HUBADDR CLI_O(CLI_O_HUBADDR_N)       /* linli init --hub-addr */
 /* What every list takes. */
 #define CLI_O_LIST                                                                                 \
   (CLI_O_WHERE | CLI_O_SINCE | CLI_O_UNTIL | CLI_O_COMPOUND | CLI_O_GRID | CLI_O_SORT |            \
@@ -89,7 +90,8 @@ struct cli_args {
   const char *temp, *date, *person, *visitor, *direction, *purpose, *resident, *compound,
       *category, *start;
   const char *since, *until, *grid, *sort, *limit, *household, *kind, *due_by, *html, *encoding;
-  const char *role; /* linli user add --role */
+  const char *role;     /* linli user add --role */
+  const char *hub_addr; /* linli init --hub-addr */
   const char *where[CLI_WHERE_MAX];
   int n_where;
   const char *clear[CLI_WHERE_MAX];

@@ -129,6 +129,38 @@ int cli_import_daemon(const struct config *c, const uint8_t *op, size_t len)
   return what == 2 ? LINLI_EPENDING : (int)what;
 }
 
+/* The hub holds every enrolled community's scope: adds it to the hub's
+ * linlid.conf and tells a running linlid to reload. */
+static int cli_hub_add_scope(const struct cli_args *a, const struct config *c, const char *community)
+{
+  char path[PATH_MAX], err[CONFIG_ERR_MAX + CONFIG_PATH_MAX];
+  uint8_t req[16];
+  const uint8_t *reply;
+  struct cli_outcome o;
+  struct crdt_buf b;
+  snprintf(path, sizeof path, "%s/linlid.conf", a->data);
+  int rc = config_add_scope(path, community, err, sizeof err);
+  if (rc < 0)
+    return cli_fail("the certificate is written, but the hub's config could not take the scope "
+                    "%s: %s; add the line 'scope %s' to %s by hand", community, err, community, path);
+  if (rc == 0)
+    return CLI_OK;
+  if (!cli_daemon_running(a->data)) {
+    fprintf(stderr, "linli: added 'scope %s' to %s; linlid takes it when it starts\n", community, path);
+    return CLI_OK;
+  }
+  crdt_buf_init(&b, req, sizeof req);
+  control_enc_verb(&b, "reload");
+  int got = cli_ctl(c, b.p, b.len, NULL, &reply, &o);
+  if (got < 0)
+    fprintf(stderr, "linli: added 'scope %s' to %s, but linlid did not answer the reload (%s); "
+                    "it takes the scope at its next start (or: kill -HUP its pid)\n",
+            community, path, linli_strerror(got));
+  else
+    fprintf(stderr, "linli: added 'scope %s' to %s; linlid reloaded it\n", community, path);
+  return CLI_OK;
+}
+
 /* Stores op in the node of data directory c->data and says what became of
  * it: CLI_OK if it is stored (now or before) or held by a running daemon. */
 static int cli_store_op(const struct config *c, const char *what, const uint8_t *op, size_t len)
@@ -276,7 +308,8 @@ static int cli_enroll_signed(const struct cli_args *a, const struct config *c,
   cli_hex(hex, pk, sizeof pk);
   snprintf(name, sizeof name, "cert-%s-%.8s.op", community, hex);
   snprintf(what, sizeof what, "the certificate of %.16s... (%s)", hex, community);
-  if (cli_hub_publish(a, c, what, name, op, len, path, sizeof path))
+  if (cli_hub_publish(a, c, what, name, op, len, path, sizeof path) ||
+      cli_hub_add_scope(a, c, community))
     return CLI_FAIL;
   cli_time(until, sizeof until, until_ms);
   fprintf(stderr, "linli: certified %.16s... for community %s until %s. Carry %s to the node and "

@@ -156,6 +156,15 @@ static int cli_make_dir(const char *dir, char *abs, size_t cap)
 {
   char path[PATH_MAX];
   struct stat st;
+  /* missing parents first (mode 700 too: they lead to a node's data) */
+  snprintf(path, sizeof path, "%s", dir);
+  for (char *p = path + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(path, 0700) < 0 && errno != EEXIST)
+        return cli_fail("cannot create %s: %s", path, strerror(errno));
+      *p = '/';
+    }
   if (mkdir(dir, 0700) < 0 && errno != EEXIST)
     return cli_fail("cannot create %s: %s", dir, strerror(errno));
   if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -182,6 +191,11 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
   int self = a->hub && strcmp(a->hub, "self") == 0;
   if (!a->community || !a->district != !a->hub)
     return cli_usage(cmd, CLI_USAGE);
+  if (a->hub_addr && (!a->hub || self))
+    return cli_fail("--hub-addr is the hub's address for a community node: give it with --hub KEY");
+  if (a->hub_addr && (strncmp(a->hub_addr, "tcp://", 6) != 0 || strchr(a->hub_addr, ' ')))
+    return cli_fail("--hub-addr takes the hub's listen address, tcp://HOST:PORT (its linlid.conf "
+                    "listen line)");
   if (crdt_check_scope(a->community, strlen(a->community)))
     return cli_fail("community code '%s' must be 1 to %d characters of A-Z a-z 0-9 _ . -",
                     a->community, CRDT_SCOPE_MAX);
@@ -203,7 +217,7 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
     return cli_fail("cannot make a key: %s", linli_strerror(rc));
   cli_hex(hex, id.pk, sizeof id.pk);
   rc = config_template(text, sizeof text, abs, a->listen, a->community, a->district,
-                       self ? hex : a->hub);
+                       self ? hex : a->hub, a->hub_addr);
   if (rc < 0 || config_parse(&check, text, (size_t)rc, path, sizeof path)) {
     crdt_identity_wipe(&id);
     return cli_fail("the config would be invalid: %s", rc < 0 ? linli_strerror(rc) : path);
@@ -231,8 +245,11 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
     fprintf(stderr, "linli: node created in %s for community %s. Carry %s/enroll-request.txt to the "
                     "hub (USB stick or mail) and run there: linli enroll --data HUBDIR "
                     "enroll-request.txt; bring back the cert-%s-%.8s.op it writes and run: linli "
-                    "import-cert --data %s FILE (or let the node fetch it when it syncs with the hub)\n",
-            abs, a->community, abs, a->community, hex, abs);
+                    "import-cert --data %s FILE%s\n",
+            abs, a->community, abs, a->community, hex, abs,
+            a->hub_addr ? " (or let the node fetch it when it syncs with the hub)"
+                        : ". This node has no peer: it syncs with nobody until its linlid.conf has a "
+                          "line 'peer hub tcp://HOST:PORT HUBKEY' (or run linli init with --hub-addr)");
   else
     fprintf(stderr, "linli: node created in %s for community %s; give the key above to its peers\n",
             abs, a->community);
@@ -428,12 +445,15 @@ static int cli_cmd_digest(const struct cli_cmd *cmd, struct cli_args *a)
 static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a);
 
 static const struct cli_cmd cli_cmds[] = {
-    {"init", cli_cmd_init, CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN | CLI_O_DISTRICT | CLI_O_HUB,
-     0, 0, "--data DIR --community CODE [--listen tcp://HOST:PORT] [--district D --hub HEX|self]",
-     "  Creates a node: DIR (mode 700), its key DIR/node.key (mode 600) and\n"
-     "  DIR/linlid.conf. Prints the node's public key; peers list it in their config.\n"
-     "  With --district and --hub (the hub's public key, or 'self' on the hub) trust is\n"
-     "  on, and a node writes DIR/enroll-request.txt to carry to the hub (linli enroll)."},
+    {"init", cli_cmd_init,
+     CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN | CLI_O_DISTRICT | CLI_O_HUB | CLI_O_HUBADDR, 0, 0,
+     "--data DIR --community CODE [--listen tcp://HOST:PORT] [--district D --hub HEX|self "
+     "[--hub-addr tcp://HOST:PORT]]",
+     "  Creates a node: DIR (mode 700, and any missing parent), its key DIR/node.key\n"
+     "  (mode 600) and DIR/linlid.conf. Prints the node's public key; peers list it in\n"
+     "  their config. With --district and --hub (the hub's public key, or 'self' on\n"
+     "  the hub) trust is on, and a node writes DIR/enroll-request.txt to carry to the\n"
+     "  hub (linli enroll); --hub-addr (the hub's listen address) makes it dial the hub."},
     {"pubkey", cli_cmd_pubkey, CLI_O_DATA, 0, 0, "--data DIR",
      "  Prints the node's public key (64 hex digits)."},
     {"enroll", cli_cmd_enroll, CLI_O_DATA | CLI_O_DAYS | CLI_O_OUT, 1, 1,
@@ -712,6 +732,7 @@ static const struct {
     F("--open", CLI_O_OPEN, open),          F("--closed", CLI_O_CLOSED, closed),
     F("--desc", CLI_O_DESC, desc),          F("--force", CLI_O_FORCE, force),
     V("--role", CLI_O_ROLE, role),          F("--passphrase", CLI_O_PASSPHRASE, passphrase),
+    V("--hub-addr", CLI_O_HUBADDR, hub_addr),
 };
 #undef V
 #undef F

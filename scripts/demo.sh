@@ -88,7 +88,6 @@ PORT[hub]=$BASE
 "$LINLI" init --data "$D/hub" --community qiaokou --listen "tcp://127.0.0.1:${PORT[hub]}" \
   --district qiaokou --hub self >/dev/null
 HUB=$("$LINLI" pubkey --data "$D/hub")
-for c in "${COMMUNITIES[@]}"; do echo "scope $c" >>"$D/hub/linlid.conf"; done
 PORT[web]=$((BASE + 50))
 echo "http 127.0.0.1:${PORT[web]}" >>"$D/hub/linlid.conf"
 WEBPW=$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | head -c 12)
@@ -98,9 +97,9 @@ for c in "${COMMUNITIES[@]}"; do
   PORT[$c]=$((BASE + i))
   i=$((i + 1))
   "$LINLI" init --data "$D/$c" --community "$c" --listen "tcp://127.0.0.1:${PORT[$c]}" \
-    --district qiaokou --hub "$HUB" >/dev/null
-  echo "peer hub tcp://127.0.0.1:${PORT[hub]} $HUB" >>"$D/$c/linlid.conf"
-  # Enrolment by file, as an office with no link would do it.
+    --district qiaokou --hub "$HUB" --hub-addr "tcp://127.0.0.1:${PORT[hub]}" >/dev/null
+  # Enrolment by file, as an office with no link would do it (linli enroll
+  # adds the community's scope to the hub's config).
   "$LINLI" enroll --data "$D/hub" "$D/$c/enroll-request.txt" --out "$D" 2>/dev/null
   "$LINLI" import-cert --data "$D/$c" "$D"/cert-"$c"-*.op 2>/dev/null
   echo "-- $c: enrolled; generating $DAYS days of sample records"

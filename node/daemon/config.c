@@ -1,6 +1,7 @@
 /* The daemon's configuration file. Contract: config.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -519,11 +520,14 @@ out:
 }
 
 int config_template(char *out, size_t cap, const char *data, const char *listen,
-                    const char *scope, const char *district, const char *hub_hex)
+                    const char *scope, const char *district, const char *hub_hex,
+                    const char *hub_addr)
 {
-  char trust[CRDT_SCOPE_MAX + 2 * CRDT_PK_BYTES + 64] = "";
+  char trust[CONFIG_ENDPOINT_MAX + CRDT_SCOPE_MAX + 4 * CRDT_PK_BYTES + 64] = "";
   if (district && hub_hex)
-    snprintf(trust, sizeof trust, "hub %s\ndistrict %s\n", hub_hex, district);
+    snprintf(trust, sizeof trust, "hub %s\ndistrict %s\n%s%s%s%s%s", hub_hex, district,
+             hub_addr ? "peer hub " : "", hub_addr ? hub_addr : "", hub_addr ? " " : "",
+             hub_addr ? hub_hex : "", hub_addr ? "\n" : "");
   int k = snprintf(out, cap,
                    "# linlid configuration: one 'key value' per line (docs/operator.md)\n"
                    "data %s\n"
@@ -583,4 +587,83 @@ void config_node(const struct config *c, const struct crdt_identity *id, struct 
     nc->district = c->district;
     nc->hold_ms = c->hold_ms;
   }
+}
+
+int config_add_scope(const char *path, const char *scope, char *err, size_t errcap)
+{
+  struct config *c = malloc(sizeof *c);
+  char *text = malloc(CONFIG_FILE_MAX + CRDT_SCOPE_MAX + 16), tmp[CONFIG_PATH_MAX + 16];
+  struct stat st;
+  int rc = 0, fd = -1;
+  size_t len = 0;
+  if (err && errcap)
+    err[0] = 0;
+  if (!c || !text) {
+    rc = LINLI_ENOMEM;
+    goto out;
+  }
+  if ((rc = config_load(c, path, err, errcap)))
+    goto out;
+  for (int i = 0; i < c->n_scopes; i++)
+    if (strcmp(c->scopes[i], scope) == 0)
+      goto out; /* held already: 0 */
+  if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+    rc = -errno;
+    goto out;
+  }
+  for (;;) {
+    ssize_t r = read(fd, text + len, CONFIG_FILE_MAX + 1 - len);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      rc = -errno;
+      goto out;
+    }
+    if (r == 0 || (len += (size_t)r) > CONFIG_FILE_MAX)
+      break;
+  }
+  close(fd);
+  fd = -1;
+  if (len && text[len - 1] != '\n')
+    text[len++] = '\n';
+  len += (size_t)snprintf(text + len, CRDT_SCOPE_MAX + 16, "scope %s\n", scope);
+  /* the new text must load (a bad scope, the scope limit, the file limit) */
+  if ((rc = config_parse(c, text, len, err, errcap)))
+    goto out;
+  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+    rc = LINLI_ETOOBIG;
+    goto out;
+  }
+  if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777)) < 0) {
+    rc = -errno;
+    goto out;
+  }
+  for (size_t off = 0; !rc && off < len;) {
+    ssize_t w = write(fd, text + off, len - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      rc = w < 0 ? -errno : LINLI_EIO;
+    else
+      off += (size_t)w;
+  }
+  if (!rc && fsync(fd) != 0)
+    rc = -errno;
+  if (close(fd) != 0 && !rc)
+    rc = -errno;
+  fd = -1;
+  if (!rc && rename(tmp, path) != 0)
+    rc = -errno;
+  if (rc)
+    unlink(tmp);
+  else
+    rc = 1;
+out:
+  if (rc < 0 && err && errcap && !err[0])
+    snprintf(err, errcap, "%s: %s", path, linli_strerror(rc));
+  if (fd >= 0)
+    close(fd);
+  free(text);
+  free(c);
+  return rc;
 }

@@ -74,7 +74,7 @@
 #define CONFIG_ENDPOINT_MAX 256
 #define CONFIG_NAME_MAX 32     /* peer names: [A-Za-z0-9_.-]+ */
 #define CONFIG_ROSTER_MAX 64   /* peers + allowed nodes */
-#define CONFIG_SCOPES_MAX 16
+#define CONFIG_SCOPES_MAX NODE_SCOPES_MAX
 #define CONFIG_LINE_MAX 1024
 #define CONFIG_FILE_MAX (256 * 1024)
 #define CONFIG_ERR_MAX 256
@@ -126,13 +126,21 @@ int config_parse(struct config *c, const char *text, size_t len, char *err, size
 /* Reads and parses the file at path. -errno if unreadable (err says which
  * file). */
 int config_load(struct config *c, const char *path, char *err, size_t errcap);
+/* Adds the line "scope SCOPE" to the config file at path unless it holds
+ * the scope already (as linli enroll does on the hub for a new community):
+ * the new text must load; it replaces the file atomically (PATH.tmp, fsync,
+ * rename, the same mode). 1 added, 0 there already, or an error (err says
+ * why). */
+int config_add_scope(const char *path, const char *scope, char *err, size_t errcap);
 
 /* Writes the text of a fresh config for a new node into out (cap bytes):
  * data, listen (may be NULL), scope, hub and district (both NULL: no
- * trust; hub_hex is 64 hex digits) and a commented example of each other
+ * trust; hub_hex is 64 hex digits), hub_addr (may be NULL: with it, a
+ * "peer hub" line that dials the hub) and a commented example of each other
  * key. Returns the length, or LINLI_ETOOBIG. */
 int config_template(char *out, size_t cap, const char *data, const char *listen,
-                    const char *scope, const char *district, const char *hub_hex);
+                    const char *scope, const char *district, const char *hub_hex,
+                    const char *hub_addr);
 
 /* 0 if name could be a zoneinfo name (A-Z a-z 0-9 / _ + -, no "..", not
  * absolute), LINLI_EINVAL otherwise. */

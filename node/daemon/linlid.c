@@ -21,6 +21,7 @@
 #include "web.h"
 
 static volatile sig_atomic_t linlid_stop_flag;
+static volatile sig_atomic_t linlid_reload_flag; /* SIGHUP or ["reload"] */
 
 struct linlid {
   struct config cfg;
@@ -34,7 +35,8 @@ struct linlid {
 
 static void linlid_on_signal(int sig)
 {
-  (void)sig;
+  if (sig == SIGHUP)
+    linlid_reload_flag = 1;
   linlid_stop_flag = 1;
 }
 
@@ -310,6 +312,13 @@ static void linlid_control(void *arg, const uint8_t *req, size_t len, struct crd
     linlid_log(d, "stop requested on the control socket");
     transport_stop(d->tr);
     break;
+  case CONTROL_RELOAD:
+    crdt_w_array(out, 1);
+    crdt_w_uint(out, 0);
+    linlid_log(d, "reload requested on the control socket");
+    linlid_reload_flag = 1;
+    transport_stop(d->tr);
+    break;
   }
   control_req_free(&q);
 }
@@ -321,7 +330,8 @@ static int linlid_usage(FILE *f, int code)
   fprintf(f, "usage: linlid --data DIR [--config FILE]\n"
              "  Runs a linli node: syncs the data in DIR with the peers in the config\n"
              "  (default DIR/linlid.conf) and serves the linli CLI on the control socket.\n"
-             "  Logs one line per event on stderr; stops cleanly on SIGTERM or SIGINT.\n"
+             "  Logs one line per event on stderr; stops cleanly on SIGTERM or SIGINT;\n"
+             "  on SIGHUP (or linli enroll adding a scope) re-reads the config and reopens.\n"
              "  See docs/operator.md.\n");
   return code;
 }
@@ -377,6 +387,8 @@ static int linlid_load(struct linlid *d, const char *data, const char *conf)
   }
   if (linlid_check_data(d, data))
     return 1;
+  if (d->lock_fd >= 0) /* a reload: the lock and the key are held already */
+    return 0;
   if ((rc = linlid_lock(d))) {
     fprintf(stderr, "linlid: %s\n", rc == LINLI_EEXIST ? "another linlid already runs on this data directory"
                                                       : linli_strerror(rc));
@@ -412,6 +424,17 @@ static int linlid_open(struct linlid *d)
     return 1;
   }
   return 0;
+}
+
+/* A node that dials nobody and listens nowhere syncs with nobody: say so. */
+static void linlid_warn_alone(struct linlid *d)
+{
+  int dials = 0;
+  for (int i = 0; i < d->cfg.n_roster; i++)
+    dials |= d->cfg.roster[i].dial;
+  if (!dials && !d->cfg.listen[0])
+    linlid_log(d, "warning: no peer line and no listen address: this node syncs with nobody; add "
+                  "'peer hub tcp://HOST:PORT HUBKEY' to linlid.conf (docs/operator.md)");
 }
 
 /* The web console (web.h): its threads read the node's store and write
@@ -462,6 +485,7 @@ int main(int argc, char **argv)
   sa.sa_handler = linlid_on_signal;
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
@@ -476,9 +500,36 @@ int main(int argc, char **argv)
            d->cfg.n_scopes, d->cfg.n_roster, d->cfg.control, d->cfg.trust ? d->cfg.district : "off",
            d->cfg.trust && memcmp(d->cfg.hub_pk, d->id.pk, CRDT_PK_BYTES) == 0 ? " hub=self" : "");
   linlid_log(d, line);
+  linlid_warn_alone(d);
   if (d->cfg.http.addr[0] && linlid_web(d))
     goto out;
-  rc = transport_run(d->tr, &linlid_stop_flag);
+  while (!(rc = transport_run(d->tr, &linlid_stop_flag)) && linlid_reload_flag) {
+    /* Reopen with the config as it is now: the same process, the lock
+     * kept; peers reconnect. A config that no longer loads keeps the old. */
+    struct config *old = malloc(sizeof *old);
+    if (!old)
+      break;
+    memcpy(old, &d->cfg, sizeof *old);
+    linlid_reload_flag = 0, linlid_stop_flag = 0;
+    web_stop(d->web);
+    d->web = NULL;
+    node_close(d->node);
+    d->node = NULL;
+    transport_destroy(d->tr);
+    d->tr = NULL;
+    if (linlid_load(d, data, conf)) {
+      memcpy(&d->cfg, old, sizeof *old);
+      linlid_log(d, "reload: the config does not load (see the line above); keeping the old one");
+    }
+    free(old);
+    if (linlid_open(d) || (d->cfg.http.addr[0] && linlid_web(d))) {
+      rc = 1;
+      break;
+    }
+    snprintf(line, sizeof line, "reloaded scopes=%d roster=%d", d->cfg.n_scopes, d->cfg.n_roster);
+    linlid_log(d, line);
+    linlid_warn_alone(d);
+  }
   linlid_log(d, rc ? "stopping after a transport failure" : "stopping");
   code = rc ? 1 : 0;
 out:

@@ -232,9 +232,11 @@ static int transport__curve_of(struct transport *t, const uint8_t *ed, uint8_t *
   return 0;
 }
 
-/* A link for a certified key that has no roster line: "cert-" and the
- * first 8 hex digits of its key. -1 when the table is full. */
-static int transport__add_link(struct transport *t, const uint8_t *ed, const uint8_t *curve)
+/* A link for a certified key that has no roster line, named by what its
+ * certificate says: its community (or "hub"), "-" and the first 8 hex
+ * digits of its key. -1 when the table is full. */
+static int transport__add_link(struct transport *t, const uint8_t *ed, const uint8_t *curve,
+                               const char *who)
 {
   char hex[2 * CRDT_PK_BYTES + 1];
   if (t->n_links == TRANSPORT_LINKS_MAX)
@@ -242,7 +244,7 @@ static int transport__add_link(struct transport *t, const uint8_t *ed, const uin
   struct transport__link *l = &t->links[t->n_links];
   memset(l, 0, sizeof *l);
   sodium_bin2hex(hex, sizeof hex, ed, CRDT_PK_BYTES);
-  snprintf(l->peer.name, sizeof l->peer.name, "cert-%.8s", hex);
+  snprintf(l->peer.name, sizeof l->peer.name, "%.23s-%.8s", who, hex);
   memcpy(l->peer.pk, ed, CRDT_PK_BYTES);
   memcpy(l->curve_pk, curve, crypto_box_PUBLICKEYBYTES);
   sodium_bin2hex(l->user_id, sizeof l->user_id, curve, crypto_box_PUBLICKEYBYTES);
@@ -261,13 +263,14 @@ static int transport__zap_certified(struct transport *t, struct trust *tr, const
   *why = "not-on-roster";
   if (transport__curve_of(t, t->cfg->hub_pk, curve) == 0 &&
       sodium_memcmp(curve, key, sizeof curve) == 0)
-    return trust_admits(tr, t->cfg->hub_pk, now) ? transport__add_link(t, t->cfg->hub_pk, curve)
-                                                 : -1;
+    return trust_admits(tr, t->cfg->hub_pk, now)
+               ? transport__add_link(t, t->cfg->hub_pk, curve, "hub")
+               : -1;
   for (size_t i = 0; i < n; i++) {
     if (trust_get(tr, i, &ti) || !trust_admits(tr, ti.pk, now) ||
         transport__curve_of(t, ti.pk, curve) || sodium_memcmp(curve, key, sizeof curve) != 0)
       continue;
-    int r = transport__add_link(t, ti.pk, curve);
+    int r = transport__add_link(t, ti.pk, curve, ti.hub_role ? "hub" : ti.community);
     if (r < 0)
       *why = "too-many-links";
     return r;

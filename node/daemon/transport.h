@@ -27,8 +27,9 @@
  *           each request goes to hooks.control, whose reply is sent back.
  *
  * Links: one per roster entry (in config order), then one per certified key
- * without a roster line that connected in (named "cert-" + the first 8 hex
- * digits of its key; at most TRANSPORT_CERT_LINKS). Node peer ids: link i
+ * without a roster line that connected in (named by its certificate's
+ * community, or "hub", "-" and the first 8 hex digits of its key; at most
+ * TRANSPORT_CERT_LINKS). Node peer ids: link i
  * is peer i on its outgoing (DEALER) link and peer TRANSPORT_IN_BASE + i on
  * its incoming (ROUTER) link, so two nodes that both dial each other run two
  * independent links; certified links only come in.
@@ -75,7 +76,7 @@
 #include "node.h"
 
 #define TRANSPORT_IN_BASE CONFIG_ROSTER_MAX
-#define TRANSPORT_CERT_LINKS 128 /* certified keys without a roster line */
+#define TRANSPORT_CERT_LINKS 1024 /* certified keys without a roster line */
 #define TRANSPORT_LINKS_MAX (CONFIG_ROSTER_MAX + TRANSPORT_CERT_LINKS)
 #define TRANSPORT_MSG_MAX (NET_MSG_MAX + 64u * 1024u)
 #define TRANSPORT_HWM 32 /* messages queued per peer and direction */

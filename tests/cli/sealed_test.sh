@@ -36,7 +36,6 @@ residents() { "$LINLI" list --data "$T/$1" resident 2>/dev/null | grep -c '^r-' 
 # a hub, a community office (a), its second node (b), a neighbour (c), a node for damaged files (d)
 v init --data "$T/hub" --community qiaokou --district qiaokou --hub self
 HUB=$("$LINLI" pubkey --data "$T/hub")
-echo "scope shihua" >>"$T/hub/linlid.conf"
 for n in a b c d; do v init --data "$T/$n" --community shihua --district qiaokou --hub "$HUB"; done
 B=$("$LINLI" pubkey --data "$T/b")
 # a's records, and the certificates so that b can store them

@@ -22,7 +22,12 @@
 # writes resume; needs root to mount the tmpfs and fails without it), batch
 # (kill -9 of linlid, then of linli, at LINLI_KILLS random moments, default
 # 20, of an import-csv of 3,680 residents through linlid: 0 or 3,680 rows
-# stored, never in between, and linli's exit status says which).
+# stored, never in between, and linli's exit status says which), hub150
+# (a running hub and LINLI_COMMUNITIES communities, default 150, set up the
+# documented way with no hand edit: linli init --hub-addr, linli enroll on
+# the running hub adding each scope live, the certificate carried back;
+# every community's records reach the hub and the digests agree; the hub's
+# status names its peers by community; a node with no peer is warned).
 # Every process started here is killed on exit, whatever happens.
 set -euo pipefail
 
@@ -242,7 +247,7 @@ scenario_trust() {
   converge shihua hub a b
   converge chuanchang hub b
   converge qiaokou hub a b
-  grep -q "admitted certified key peer=cert-${KEY[a]:0:8}" "$T/hub.log" || die "hub did not admit a by certificate"
+  grep -q "admitted certified key peer=shihua-${KEY[a]:0:8}" "$T/hub.log" || die "hub did not admit a by certificate"
   local before
   before=$(digests hub a b)
 
@@ -275,10 +280,10 @@ scenario_trust() {
   out=$(cd "$T" && "$LINLI" revoke --data "$T/hub" "${KEY[a]}" --reason "laptop stolen" 2>&1) ||
     die "revoke a: $out"
   [[ -f $T/revoke-${KEY[a]:0:8}.op ]] || die "no revocation file"
-  wait_for 10 "the hub to close a's link" grep -q "revoked peer=cert-${KEY[a]:0:8}" "$T/hub.log"
+  wait_for 10 "the hub to close a's link" grep -q "revoked peer=shihua-${KEY[a]:0:8}" "$T/hub.log"
   wait_for 10 "a to see its connection closed" grep -q "link down peer=hub dir=out" "$T/a.log"
-  wait_for 15 "a's reconnection to be refused" grep -q "refused connection peer=cert-${KEY[a]:0:8} .*reason=revoked" "$T/hub.log"
-  "$LINLI" status --data "$T/hub" --json | grep -qE "\"name\":\"cert-${KEY[a]:0:8}\",[^}]*\"connected\":false,\"refused\":true" ||
+  wait_for 15 "a's reconnection to be refused" grep -q "refused connection peer=shihua-${KEY[a]:0:8} .*reason=revoked" "$T/hub.log"
+  "$LINLI" status --data "$T/hub" --json | grep -qE "\"name\":\"shihua-${KEY[a]:0:8}\",[^}]*\"connected\":false,\"refused\":true" ||
     die "hub status does not show a refused: $("$LINLI" status --data "$T/hub" --json)"
   wait_for 15 "b to learn the revocation" roster_has b "${KEY[a]}" "[0-9]"
   "$HELPER" sign "$T/a/node.key" shihua household late-1 "$T/late.op" || die "sign late"
@@ -790,6 +795,62 @@ wait_exit() {
   wait "$1" || EXIT_RC=$?
 }
 
+scenario_hub150() {
+  local n=${LINLI_COMMUNITIES:-150} wave=10 c cert i
+  tnode hub qiaokou
+  start hub
+  local addr="tcp://127.0.0.1:${PORT[hub]}"
+  # a node with no peer and no listen address is told so at start
+  "$LINLI" init --data "$T/alone" --community alone --district qiaokou --hub "${KEY[hub]}" \
+    >/dev/null 2>"$T/alone.init" || die "init alone"
+  grep -q "This node has no peer" "$T/alone.init" || die "init did not say the node has no peer"
+  start alone
+  stop alone
+  grep -q "syncs with nobody" "$T/alone.log" || die "linlid did not warn that alone syncs with nobody"
+  log "a node with no peer is warned by linli init and by linlid"
+  # set up: init with the hub's address, enrol at the running hub (which
+  # takes the scope live), carry the certificate back
+  local names=()
+  for i in $(seq 1 "$n"); do
+    c=$(printf 'c%03d' "$i")
+    names+=("$c")
+    KEY[$c]=$("$LINLI" init --data "$T/$c" --community "$c" --district qiaokou \
+      --hub "${KEY[hub]}" --hub-addr "$addr" 2>/dev/null) || die "init $c"
+    echo "sync_interval_ms 1000" >>"$T/$c/linlid.conf"
+    cert=$(cd "$T" && "$LINLI" enroll --data "$T/hub" "$T/$c/enroll-request.txt" 2>>"$T/enroll.err") ||
+      die "enroll $c: $(tail -1 "$T/enroll.err")"
+    "$LINLI" import-cert --data "$T/$c" "$T/$cert" >/dev/null 2>&1 || die "import-cert $c"
+  done
+  grep -q "added 'scope c001'.*linlid reloaded it" "$T/enroll.err" || die "enroll did not reload the hub: $(head -3 "$T/enroll.err")"
+  [[ $(grep -c '^scope c' "$T/hub/linlid.conf") -eq $n ]] || die "the hub's config has $(grep -c '^scope c' "$T/hub/linlid.conf") community scopes, not $n"
+  log "$n communities enrolled; the hub's config holds their scopes, added by linli enroll"
+  # in waves: start, write two records, sync to the hub, stop
+  for ((w = 0; w < n; w += wave)); do
+    local batch=("${names[@]:w:wave}")
+    for c in "${batch[@]}"; do start "$c"; done
+    for c in "${batch[@]}"; do
+      for i in 1 2; do
+        put "$c" household "$c-$i" name="$c $i" >/dev/null 2>>"$T/put.err" || die "put on $c: $(tail -1 "$T/put.err")"
+      done
+    done
+    if [[ $w -eq 0 ]]; then
+      wait_for 30 "the hub to name c001 in its status" \
+        bash -c "'$LINLI' status --data '$T/hub' | grep -q '^c001-${KEY[c001]:0:8} '"
+    fi
+    for c in "${batch[@]}"; do
+      wait_for 60 "$c's records on the hub" "$LINLI" get --data "$T/hub" --scope "$c" household "$c-2"
+    done
+    for c in "${batch[@]}"; do stop "$c"; done
+  done
+  log "every community's records reached the hub"
+  for c in "${names[@]}"; do
+    [[ $(digest hub "$c") == "$(digest "$c" "$c")" ]] || die "scope $c differs between the hub and $c"
+  done
+  log "the hub and each of the $n communities agree on its scope"
+  [[ $(json_num hub rejected) -eq 0 ]] || die "the hub rejected $(json_num hub rejected) ops"
+  stop hub
+}
+
 scenario_batch() {
   local kills=${LINLI_KILLS:-20} want=3680 t0 t1 span mode i delay lp rc got after zero full
   node src shihua
@@ -857,7 +918,7 @@ scenario_batch() {
 }
 
 case $SCENARIO in
-two | star | crash | hostile | trust | restore | held | load | flood | disk | batch) "scenario_$SCENARIO" ;;
+two | star | crash | hostile | trust | restore | held | load | flood | disk | batch | hub150) "scenario_$SCENARIO" ;;
 *) die "unknown scenario $SCENARIO" ;;
 esac
 FAILED=0

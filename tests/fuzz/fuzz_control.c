@@ -76,6 +76,9 @@ static size_t fc_render(const struct control_req *q)
   case CONTROL_REQUEST:
     control_enc_request(&b, q->request);
     break;
+  case CONTROL_RELOAD:
+    control_enc_verb(&b, "reload");
+    break;
   }
   FUZZ_ASSERT(crdt_buf_err(&b) == 0);
   return b.len;
