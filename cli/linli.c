@@ -3,6 +3,7 @@
  * in status.c. Operator guide: docs/operator.md. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -63,6 +64,18 @@ int cli_load_config(const char *data, struct config *c)
 {
   char path[PATH_MAX], err[CONFIG_ERR_MAX + PATH_MAX];
   snprintf(path, sizeof path, "%s/linlid.conf", data);
+  if (access(path, R_OK) != 0 && (errno == EACCES || errno == EPERM)) {
+    struct stat st;
+    struct passwd *pw = stat(data, &st) == 0 ? getpwuid(st.st_uid) : NULL;
+    char owner[64];
+    if (pw)
+      snprintf(owner, sizeof owner, "%s", pw->pw_name);
+    else
+      snprintf(owner, sizeof owner, "uid %u", (unsigned)st.st_uid);
+    return cli_fail("permission denied: %s belongs to %s (a node's directory is theirs alone, mode "
+                    "700); run linli as that user, e.g. runuser -u %s -- linli ...",
+                    data, owner, pw ? pw->pw_name : "USER");
+  }
   if (access(path, F_OK) != 0)
     return cli_fail("%s has no linlid.conf; is it a node directory? (create one with linli init)",
                     data);
