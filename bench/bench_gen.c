@@ -63,7 +63,7 @@ static size_t gen_one(const struct bench_gen *g, uint64_t i, uint8_t *out, size_
   } else if (r < 85) {
     kind = CRDT_APPEND, coll = "gate_check";
     snprintf(key, sizeof key, "gate-%u", (unsigned)(mix(&s) % 6));
-    crdt_w_map(&b, 6);
+    crdt_w_map(&b, 5);
     crdt_w_cstr(&b, "direction");
     crdt_w_cstr(&b, mix(&s) % 2 ? "in" : "out");
     crdt_w_cstr(&b, "person");
@@ -74,8 +74,6 @@ static size_t gen_one(const struct bench_gen *g, uint64_t i, uint8_t *out, size_
     crdt_w_uint(&b, i);
     crdt_w_cstr(&b, "temp_dc");
     crdt_w_uint(&b, 358 + mix(&s) % 20);
-    crdt_w_cstr(&b, "visitor");
-    crdt_w_bool(&b, 0);
   } else if (r < 95) {
     kind = CRDT_SET, coll = "resident";
     crdt_w_map(&b, 3);
@@ -83,8 +81,10 @@ static size_t gen_one(const struct bench_gen *g, uint64_t i, uint8_t *out, size_
     crdt_w_cstr(&b, "3-2-501");
     crdt_w_cstr(&b, "name");
     crdt_w_cstr(&b, "王建国");
-    crdt_w_cstr(&b, "phone");
-    crdt_w_uint(&b, 13800000000 + mix(&s) % 100000000);
+    crdt_w_cstr(&b, "phone"); /* as the table types it: text of digits */
+    char phone[16];
+    snprintf(phone, sizeof phone, "1%010llu", (unsigned long long)(3800000000u + mix(&s) % 100000000));
+    crdt_w_cstr(&b, phone);
   } else {
     kind = CRDT_COUNTER, coll = "supply_stock";
     snprintf(key, sizeof key, "stock-%u", (unsigned)(mix(&s) % 4));
