@@ -8,8 +8,28 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <libintl.h>
+
 #include "config.h"
 #include "crdt.h"
+
+/* Messages staff read are marked _() (or N_() where the text is a
+ * constant translated later): cli/i18n.c, po/zh_CN.po. cli_fail's format
+ * is translated by cli_fail itself. */
+#define _(s) gettext(s)
+#define N_(s) (s)
+void cli_i18n_init(int *argc, char **argv);
+void cli_i18n_config(const struct config *c);
+/* linli_strerror(err), translated. */
+const char *cli_err(int err);
+/* A table's header: n names (marked N_, printed translated), each padded
+ * to w[i] display columns (negative: left-aligned, as %-8s; the last is not
+ * padded), then a newline. */
+void cli_head(int n, const int *w, const char *const *h);
+/* 1 when linli speaks Chinese; the table's text in that language. */
+int cli_zh(void);
+struct dom_text;
+const char *cli_tx(struct dom_text t);
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 

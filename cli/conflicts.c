@@ -110,7 +110,7 @@ static int show_entry(void *arg, const struct crdt_lww_entry *e)
     printf("  %s ", x->i ? "      " : "winner");
     if (cli_value(stdout, &m, 1))
       printf("?");
-    printf("   author %.8s  time %s  op %s\n", author, when, id);
+    printf(_("   author %.8s  time %s  op %s\n"), author, when, id);
   }
   x->i++;
   return 0;
@@ -130,7 +130,7 @@ static int show_record(void *arg, const struct record *r)
       cli_json_str(stdout, f->name.p, f->name.len);
       printf(",\"values\":[");
     } else {
-      printf("%.*s: %u values\n", (int)f->name.len, f->name.p, f->losers + 1);
+      printf(_("%.*s: %u values\n"), (int)f->name.len, f->name.p, f->losers + 1);
     }
     crdt_lww_each(r->lww_rows[i], r->lww_lens[i], show_entry, &x);
     if (w->json)
@@ -205,7 +205,7 @@ static int resolve_typed(struct cli_args *a, int coll, const char *scope)
   struct dom_plan *p = malloc(sizeof *p);
   int rc, stored;
   if (!p)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   if ((rc = cli_writer_open(&wr, a->data))) {
     free(p);
     return rc;
@@ -213,7 +213,7 @@ static int resolve_typed(struct cli_args *a, int coll, const char *scope)
   struct dom_req r = {.coll = coll, .verb = DOM_V_SET, .key = a->pos[2], .args = a->pos + 3,
                       .n_args = a->n_pos - 3, .scope = scope, .upsert = 1};
   if ((rc = cli_plan_write(wr, &r, "linli conflicts resolve", p, &stored)) == CLI_OK)
-    fprintf(stderr, "linli: %d field(s) set, replacing %u value(s); stored %s\n", a->n_pos - 3,
+    fprintf(stderr, _("linli: %d field(s) set, replacing %u value(s); stored %s\n"), a->n_pos - 3,
             stored ? p->ch[0].n_parents : 0, cli_writer_where(wr));
   free(p);
   cli_writer_close(wr);
@@ -237,7 +237,7 @@ static int resolve(const struct cli_cmd *cmd, struct cli_args *a, struct config 
     const char *arg = a->pos[3 + i], *eq = strchr(arg, '=');
     size_t nl = eq ? (size_t)(eq - arg) : 0;
     if (!eq || crdt_check_ident(arg, nl, CRDT_FIELD_MAX)) {
-      fprintf(stderr, "linli conflicts resolve: '%s' is not field=value\n", arg);
+      fprintf(stderr, _("linli conflicts resolve: '%s' is not field=value\n"), arg);
       return CLI_USAGE;
     }
     memcpy(namebuf[i], arg, nl);
@@ -258,7 +258,7 @@ static int resolve(const struct cli_cmd *cmd, struct cli_args *a, struct config 
   w.cfg = c;
   if ((rc = cli_writer_read(wr, one_rows, &w))) {
     cli_writer_close(wr);
-    return cli_fail("cannot read the record: %s", linli_strerror(rc));
+    return cli_fail("cannot read the record: %s", cli_err(rc));
   }
   if (!w.found) {
     cli_writer_close(wr);
@@ -287,7 +287,7 @@ static int resolve(const struct cli_cmd *cmd, struct cli_args *a, struct config 
   }
   cli_hex(hex, id, sizeof id);
   printf("%s\n", hex);
-  fprintf(stderr, "linli: %d field(s) set, replacing %u concurrent value(s)%s; stored %s\n", n,
+  fprintf(stderr, _("linli: %d field(s) set, replacing %u concurrent value(s)%s; stored %s\n"), n,
           w.n_parents, w.over ? " (more than 16: run resolve again)" : "", cli_writer_where(wr));
   cli_writer_close(wr);
   return CLI_OK;
@@ -300,7 +300,7 @@ int cli_cmd_conflicts(const struct cli_cmd *cmd, struct cli_args *a)
   int rc, ret = CLI_FAIL;
   const char *verb = a->pos[0];
   if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   memset(&w, 0, sizeof w);
   w.a = a;
   w.cfg = c;
@@ -315,7 +315,7 @@ int cli_cmd_conflicts(const struct cli_cmd *cmd, struct cli_args *a)
     goto out;
   if (crdt_check_ident(a->n_pos > 1 ? a->pos[1] : "x", strlen(a->n_pos > 1 ? a->pos[1] : "x"),
                        CRDT_COLLECTION_MAX)) {
-    fprintf(stderr, "linli conflicts: '%s' is not a collection name\n", a->pos[1]);
+    fprintf(stderr, _("linli conflicts: '%s' is not a collection name\n"), a->pos[1]);
     ret = CLI_USAGE;
     goto out;
   }
@@ -326,14 +326,18 @@ int cli_cmd_conflicts(const struct cli_cmd *cmd, struct cli_args *a)
   if (list) {
     if (w.json)
       printf("[");
-    else
-      printf("%-12s %-14s %-28s %-16s %s\n", "SCOPE", "COLLECTION", "KEY", "FIELD", "VALUES");
+    else {
+      static const int hw[] = {-12, -14, -28, -16, 0};
+      static const char *const hn[] = {N_("SCOPE"), N_("COLLECTION"), N_("KEY"), N_("FIELD"),
+                                       N_("VALUES")};
+      cli_head(5, hw, hn);
+    }
     if ((rc = cli_read_rows(a->data, list_rows, &w)))
       goto read_fail;
     if (w.json)
       printf("]\n");
     else
-      printf("%d field(s) with concurrent values%s\n", w.count,
+      printf(_("%d field(s) with concurrent values%s\n"), w.count,
              w.count ? "; see one with: linli conflicts show COLLECTION KEY" : "");
     ret = CLI_OK;
     goto out;
@@ -345,16 +349,16 @@ int cli_cmd_conflicts(const struct cli_cmd *cmd, struct cli_args *a)
   if (w.json)
     printf("],\"found\":%s}\n", w.found ? "true" : "false");
   else if (!w.found)
-    printf("no %s record with that key on this node\n", a->pos[1]);
+    printf(_("no %s record with that key on this node\n"), a->pos[1]);
   else if (!w.fields_shown)
-    printf("no conflicts in %s %s (scope %s)\n", a->pos[1], a->pos[2], w.scope);
+    printf(_("no conflicts in %s %s (scope %s)\n"), a->pos[1], a->pos[2], w.scope);
   else
-    printf("resolve with: linli conflicts resolve --data DIR %s KEY field=value...\n", a->pos[1]);
+    printf(_("resolve with: linli conflicts resolve --data DIR %s KEY field=value...\n"), a->pos[1]);
   ret = w.found ? CLI_OK : CLI_FAIL;
   goto out;
 read_fail:
   if (rc != CLI_FAIL)
-    cli_fail("cannot read the records: %s", linli_strerror(rc));
+    cli_fail("cannot read the records: %s", cli_err(rc));
 out:
   free(c);
   return ret;

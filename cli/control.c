@@ -132,7 +132,7 @@ int cli_ctl(const struct config *c, const uint8_t *req, size_t len, const uint8_
         return -ETIMEDOUT;
       if (request && waited >= 5000 && waited / 10000 != said) {
         said = waited / 10000;
-        fprintf(stderr, "linli: waiting for linlid to answer (%d s)\n", waited / 1000);
+        fprintf(stderr, _("linli: waiting for linlid to answer (%d s)\n"), waited / 1000);
       }
       continue;
     }

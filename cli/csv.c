@@ -106,7 +106,7 @@ static char *as_utf8(char *buf, size_t *len, const char *encoding, const char *p
     free(buf);
     return NULL;
   }
-  fprintf(stderr, "linli import-csv: %s was read as %s and converted to UTF-8\n", path,
+  fprintf(stderr, _("linli import-csv: %s was read as %s and converted to UTF-8\n"), path,
           encoding ? encoding : "GB18030 (GBK)");
   free(buf);
   *len = n;
@@ -120,9 +120,9 @@ static void print_problems(const struct csv_file *c, int *shown)
   for (; *shown < kept; (*shown)++) {
     const struct csv_problem *p = &c->problem[*shown];
     if (p->col)
-      fprintf(stderr, "line %d, column %s: %s\n", p->line, p->col, p->why);
+      fprintf(stderr, _("line %d, column %s: %s\n"), p->line, p->col, p->why);
     else
-      fprintf(stderr, "line %d: %s\n", p->line, p->why);
+      fprintf(stderr, _("line %d: %s\n"), p->line, p->why);
   }
 }
 
@@ -196,8 +196,10 @@ static int check_rows(void *arg, const struct crdt_view *v)
       return k->rc = rc;
     if (!k->c->problems && (rc = cli_batch_add_plan(k->batch, k->plan)))
       return k->rc = rc;
-    if (k->c->n_rows >= 2000 && (i + 1) % 1000 == 0)
-      fprintf(stderr, "\rimport-csv: %zu/%zu rows checked", i + 1, k->c->n_rows);
+    if (k->c->n_rows >= 2000 && (i + 1) % 1000 == 0) {
+      fputc('\r', stderr);
+      fprintf(stderr, _("import-csv: %zu/%zu rows checked"), i + 1, k->c->n_rows);
+    }
   }
   if (k->c->n_rows >= 2000)
     fprintf(stderr, "\n");
@@ -216,11 +218,11 @@ int cli_cmd_import_csv(const struct cli_cmd *cmd, struct cli_args *a)
   char *buf = NULL;
   memset(&k, 0, sizeof k);
   if (coll < 0) {
-    fprintf(stderr, "linli import-csv: no collection %s (see linli help import-csv)\n", a->pos[0]);
+    fprintf(stderr, _("linli import-csv: no collection %s (see linli help import-csv)\n"), a->pos[0]);
     return cli_usage(cmd, CLI_USAGE);
   }
   if ((rc = csv_init(&c, coll)))
-    return cli_fail("%s", linli_strerror(rc));
+    return cli_fail("%s", cli_err(rc));
   if (!(buf = slurp(a->pos[1], &len))) {
     ret = cli_fail("cannot read %s: %s", a->pos[1], strerror(errno));
     goto out;
@@ -258,17 +260,17 @@ int cli_cmd_import_csv(const struct cli_cmd *cmd, struct cli_args *a)
   int stored = 0;
   if ((ret = cli_write_batch(w, batch, &stored)))
     goto out;
-  printf("%zu %s records imported %s (%d ops)\n", c.n_rows, domain_collections[coll].name,
+  printf(_("%zu %s records imported %s (%d ops)\n"), c.n_rows, domain_collections[coll].name,
          cli_writer_where(w), stored);
   ret = CLI_OK;
   goto out;
 out_bad:
   if (c.problems > CSV_PROBLEMS_MAX)
-    fprintf(stderr, "... and %d more\n", c.problems - CSV_PROBLEMS_MAX);
+    fprintf(stderr, _("... and %d more\n"), c.problems - CSV_PROBLEMS_MAX);
   ret = cli_fail("%s: %d problem(s); nothing was imported", a->pos[1], c.problems);
   goto out;
 out_fail:
-  ret = cli_fail("cannot import %s: %s", a->pos[1], linli_strerror(rc));
+  ret = cli_fail("cannot import %s: %s", a->pos[1], cli_err(rc));
 out:
   dom_index_free(k.base.index);
   free(k.plan);
@@ -291,10 +293,10 @@ int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a)
   size_t n = 0;
   int ret = CLI_FAIL, rc, coll = cli_collection_arg(a->pos[0]);
   if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   if (coll < 0) {
     free(c);
-    fprintf(stderr, "linli export-csv: no collection %s (see linli help export-csv)\n", a->pos[0]);
+    fprintf(stderr, _("linli export-csv: no collection %s (see linli help export-csv)\n"), a->pos[0]);
     return cli_usage(cmd, CLI_USAGE);
   }
   if (cli_load_config(a->data, c))
@@ -304,7 +306,7 @@ int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a)
                                                                                       : c->scopes[0];
   if ((rc = store_open(&s, &sc)) || (rc = store_read_begin(s, &rd))) {
     ret = cli_fail("cannot read the database in %s: %s (has linlid run there yet?)", a->data,
-                   linli_strerror(rc));
+                   cli_err(rc));
     goto out;
   }
   int to_stdout = !strcmp(a->pos[1], "-");
@@ -363,11 +365,11 @@ int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a)
   }
   int werr = ferror(f) || (!to_stdout && fclose(f) != 0);
   if (rc || werr) {
-    ret = cli_fail("cannot export to %s: %s", a->pos[1], rc ? linli_strerror(rc) : strerror(errno));
+    ret = cli_fail("cannot export to %s: %s", a->pos[1], rc ? cli_err(rc) : strerror(errno));
     goto out;
   }
   if (!to_stdout)
-    fprintf(stderr, "linli: %zu %s rows written to %s\n", n, domain_collections[coll].name,
+    fprintf(stderr, _("linli: %zu %s rows written to %s\n"), n, domain_collections[coll].name,
             a->pos[1]);
   ret = CLI_OK;
 out:

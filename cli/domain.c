@@ -138,7 +138,7 @@ static int import_all(const struct config *c, const uint8_t *const *ops, const s
   for (size_t i = 0, k = 0, part = 0; i < count && !rc; i += k) {
     k = part_len(lens + i, count - i);
     if (parts > 1)
-      fprintf(stderr, "import: part %zu of %zu (%zu ops)\n", ++part, parts, k);
+      fprintf(stderr, _("import: part %zu of %zu (%zu ops)\n"), ++part, parts, k);
     rc = daemon ? import_part_daemon(c, ops + i, lens + i, k, 1, what + i, t)
                 : node_import_batch(n, ops + i, lens + i, k, NULL, what + i);
     if (rc < 0)
@@ -185,22 +185,22 @@ int cli_cmd_import(const struct cli_cmd *cmd, struct cli_args *a)
     return CLI_FAIL;
   int rc = import_all(&c, ops, lens, count, &t);
   free(buf), free(ops), free(lens);
-  printf("%zu ops read: %zu new, %zu already here, %zu rejected, %zu waiting%s\n", count,
+  printf(_("%zu ops read: %zu new, %zu already here, %zu rejected, %zu waiting%s\n"), count,
          t.stored, t.already, t.rejected, t.held,
          t.held ? " (kept in the database, and stored when their author's certificate arrives "
                   "or this node's clock reaches their time; rejected if no certificate comes "
                   "within hold_ms)"
                 : "");
   if (rc == -ECONNRESET)
-    return cli_fail("linlid stopped before it stored %s; %s", t.parts > 1 ? "this part"
-                    : "the bundle", t.parts > 1 ? "the parts before it are stored" : "nothing was stored");
+    return cli_fail("linlid stopped before it stored %s; %s", t.parts > 1 ? _("this part")
+                    : _("the bundle"), t.parts > 1 ? _("the parts before it are stored") : _("nothing was stored"));
   if (rc)
-    return cli_fail("import stopped: %s; %s", linli_strerror(rc),
-                    t.parts > 1 ? "the parts before are stored, this one is not"
-                                : "nothing was stored");
+    return cli_fail("import stopped: %s; %s", cli_err(rc),
+                    t.parts > 1 ? _("the parts before are stored, this one is not")
+                                : _("nothing was stored"));
   if (t.rejected)
     return cli_fail("%zu ops rejected, the last for %s (%s)", t.rejected,
-                    linli_errname(t.last_reason), linli_strerror(t.last_reason));
+                    linli_errname(t.last_reason), cli_err(t.last_reason));
   return CLI_OK;
 }
 
@@ -214,7 +214,7 @@ int cli_cmd_export(const struct cli_cmd *cmd, struct cli_args *a)
   struct store_config sc = {a->data, 0, 0, 0, 1};
   int rc = store_open(&s, &sc);
   if (rc)
-    return cli_fail("cannot read the store in %s: %s", a->data, linli_strerror(rc));
+    return cli_fail("cannot read the store in %s: %s", a->data, cli_err(rc));
   const char *scopes[CONFIG_SCOPES_MAX];
   int n = 0;
   if (a->scope)
@@ -243,7 +243,7 @@ int cli_cmd_sample(const struct cli_cmd *cmd, struct cli_args *a)
   snprintf(key, sizeof key, "%s/node.key", a->data);
   int rc = crdt_identity_load(&id, key);
   if (rc)
-    return cli_fail("cannot load %s: %s", key, linli_strerror(rc));
+    return cli_fail("cannot load %s: %s", key, cli_err(rc));
   const char *scope = a->scope ? a->scope : c.scopes[0];
   struct sample_community sc;
   if (!strcmp(scope, "shihua"))
@@ -274,14 +274,14 @@ int cli_cmd_sample(const struct cli_cmd *cmd, struct cli_args *a)
   struct sample_opts o = {now, days, dom_tz_offset(&tz, now), 1, 5, now - 60000};
   struct bundle_writer w;
   if ((rc = bundle_open(&w, a->pos[0])))
-    return crdt_identity_wipe(&id), cli_fail("cannot write %s: %s", a->pos[0], linli_strerror(rc));
+    return crdt_identity_wipe(&id), cli_fail("cannot write %s: %s", a->pos[0], cli_err(rc));
   int made = sample_generate(&id, &sc, &o, to_bundle, &w);
   crdt_identity_wipe(&id);
   if (made < 0 && !w.err)
     w.err = made;
   if ((rc = bundle_close(&w)))
-    return cli_fail("cannot write the sample: %s", linli_strerror(rc));
-  printf("%d ops of sample data for %s (%s): %d households, %d residents, %d days -> %s\n", made,
+    return cli_fail("cannot write the sample: %s", cli_err(rc));
+  printf(_("%d ops of sample data for %s (%s): %d households, %d residents, %d days -> %s\n"), made,
          sc.name, scope, sc.households, sc.residents, days, a->pos[0]);
   return CLI_OK;
 }
@@ -339,13 +339,13 @@ int cli_cmd_report(const struct cli_cmd *cmd, struct cli_args *a)
   struct store_config sc = {a->data, 0, 0, 0, 1};
   int rc = store_open(&s, &sc);
   if (rc)
-    return cli_fail("cannot read the store in %s: %s", a->data, linli_strerror(rc));
+    return cli_fail("cannot read the store in %s: %s", a->data, cli_err(rc));
   struct report_row rows[CONFIG_SCOPES_MAX];
   struct report_totals t;
   rc = report_scopes(s, scopes, n, date, rows, &t);
   store_close(s);
   if (rc)
-    return cli_fail("cannot compute the report: %s", linli_strerror(rc));
+    return cli_fail("cannot compute the report: %s", cli_err(rc));
   char stale[32];
   cli_time(stale, sizeof stale, t.oldest_newest_ms);
   double share = t.compounds ? 100.0 * t.eligible / t.compounds : 0;
@@ -361,17 +361,17 @@ int cli_cmd_report(const struct cli_cmd *cmd, struct cli_args *a)
     printf("  ]\n}\n");
     return CLI_OK;
   }
-  printf("report for %s (%s), figures as this node holds them\n\n", date,
+  printf(_("report for %s (%s), figures as this node holds them\n\n"), date,
          district ? "district" : "community");
   printf("%-12s %9s %11s %10s %9s %5s %5s %5s %5s %8s %7s  %s\n", "community", "househlds",
          "free/compds", "residents", "ops", "conf", "susp", "fever", "contc", "veg_kg", "handout",
          "newest op");
   for (int i = 0; i < n; i++)
     print_row(&rows[i]);
-  printf("\n%d of %d compounds epidemic-free (%.1f %%); %d of %d communities (%.1f %%)\n", t.eligible,
+  printf(_("\n%d of %d compounds epidemic-free (%.1f %%); %d of %d communities (%.1f %%)\n"), t.eligible,
          t.compounds, share, t.communities_free, t.heard, cshare);
-  printf("completeness: %d of %d communities heard from; freshness: the stalest community's "
-         "newest op is from %s\n",
+  printf(_("completeness: %d of %d communities heard from; freshness: the stalest community's "
+         "newest op is from %s\n"),
          t.heard, t.communities, stale);
   return CLI_OK;
 }

@@ -146,18 +146,18 @@ static int cli_hub_add_scope(const struct cli_args *a, const struct config *c, c
   if (rc == 0)
     return CLI_OK;
   if (!cli_daemon_running(a->data)) {
-    fprintf(stderr, "linli: added 'scope %s' to %s; linlid takes it when it starts\n", community, path);
+    fprintf(stderr, _("linli: added 'scope %s' to %s; linlid takes it when it starts\n"), community, path);
     return CLI_OK;
   }
   crdt_buf_init(&b, req, sizeof req);
   control_enc_verb(&b, "reload");
   int got = cli_ctl(c, b.p, b.len, NULL, &reply, &o);
   if (got < 0)
-    fprintf(stderr, "linli: added 'scope %s' to %s, but linlid did not answer the reload (%s); "
-                    "it takes the scope at its next start (or: kill -HUP its pid)\n",
-            community, path, linli_strerror(got));
+    fprintf(stderr, _("linli: added 'scope %s' to %s, but linlid did not answer the reload (%s); "
+                    "it takes the scope at its next start (or: kill -HUP its pid)\n"),
+            community, path, cli_err(got));
   else
-    fprintf(stderr, "linli: added 'scope %s' to %s; linlid reloaded it\n", community, path);
+    fprintf(stderr, _("linli: added 'scope %s' to %s; linlid reloaded it\n"), community, path);
   return CLI_OK;
 }
 
@@ -171,26 +171,26 @@ static int cli_store_op(const struct config *c, const char *what, const uint8_t 
     daemon = 1;
     rc = cli_import_daemon(c, op, len);
   }
-  const char *where = daemon ? "through linlid" : "into the database (linlid is stopped)";
+  const char *where = daemon ? _("through linlid") : _("into the database (linlid is stopped)");
   if (rc == 1) {
-    fprintf(stderr, "linli: %s stored %s\n", what, where);
+    fprintf(stderr, _("linli: %s stored %s\n"), what, where);
     return CLI_OK;
   }
   if (rc == 0) {
-    fprintf(stderr, "linli: %s was stored already\n", what);
+    fprintf(stderr, _("linli: %s was stored already\n"), what);
     return CLI_OK;
   }
   if (rc == LINLI_EPENDING) { /* kept in the database, with or without linlid */
-    fprintf(stderr, "linli: %s is held: its author's certificate has not arrived; it is stored "
-                    "when the certificate comes, or rejected after hold_ms\n", what);
+    fprintf(stderr, _("linli: %s is held: its author's certificate has not arrived; it is stored "
+                    "when the certificate comes, or rejected after hold_ms\n"), what);
     return CLI_OK;
   }
   if (rc == -ETIMEDOUT || rc == -ECONNREFUSED)
-    return cli_fail("linlid did not answer on %s: %s", c->control, linli_strerror(rc));
+    return cli_fail("linlid did not answer on %s: %s", c->control, cli_err(rc));
   if (rc == LINLI_EUNAUTH)
     return cli_fail("%s rejected: %s (%s; does this node hold its scope?)", what,
-                    linli_errname(rc), linli_strerror(rc));
-  return cli_fail("%s rejected: %s (%s)", what, linli_errname(rc), linli_strerror(rc));
+                    linli_errname(rc), cli_err(rc));
+  return cli_fail("%s rejected: %s (%s)", what, linli_errname(rc), cli_err(rc));
 }
 
 /* ---- files ---- */
@@ -223,7 +223,7 @@ static int cli_write_op(const struct cli_args *a, const char *name, const uint8_
   if (close(fd) < 0 && !rc)
     rc = -errno;
   if (rc)
-    return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
+    return cli_fail("cannot write %s: %s", path, cli_err(rc));
   return CLI_OK;
 }
 
@@ -240,7 +240,7 @@ static int cli_load_hub(const struct cli_args *a, struct config *c, struct crdt_
   snprintf(path, sizeof path, "%s/node.key", a->data);
   int rc = crdt_identity_load(id, path);
   if (rc)
-    return cli_fail("cannot read %s: %s", path, linli_strerror(rc));
+    return cli_fail("cannot read %s: %s", path, cli_err(rc));
   if (sodium_memcmp(id->pk, c->hub_pk, CRDT_PK_BYTES) != 0) {
     crdt_identity_wipe(id);
     cli_hex(hex, c->hub_pk, CRDT_PK_BYTES);
@@ -261,7 +261,7 @@ static int cli_as_hub(const struct cli_args *a,
   struct crdt_identity hub;
   int rc;
   if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   rc = cli_load_hub(a, c, &hub);
   if (rc == CLI_OK) {
     rc = fn(a, c, &hub, arg);
@@ -278,7 +278,7 @@ static int cli_hub_publish(const struct cli_args *a, const struct config *c, con
                            const char *name, const uint8_t *op, int len, char *path, size_t cap)
 {
   if (len < 0)
-    return cli_fail("cannot sign %s: %s", what, linli_strerror(len));
+    return cli_fail("cannot sign %s: %s", what, cli_err(len));
   if (cli_write_op(a, name, op, (size_t)len, path, cap) || cli_store_op(c, what, op, (size_t)len))
     return CLI_FAIL;
   printf("%s\n", path);
@@ -297,7 +297,7 @@ static int cli_enroll_signed(const struct cli_args *a, const struct config *c,
     return cli_fail("%s is not a valid enrolment request: %s", a->pos[0],
                     e == LINLI_EBADSIG ? "its signature does not verify (altered or truncated?)"
                     : e == LINLI_EKEYFILE ? "it is not of the form linli init writes"
-                                          : linli_strerror(e));
+                                          : cli_err(e));
   if (strcmp(community, c->district) == 0)
     return cli_fail("the request is for the district scope %s itself; a node's community must be "
                     "another code", community);
@@ -312,8 +312,8 @@ static int cli_enroll_signed(const struct cli_args *a, const struct config *c,
       cli_hub_add_scope(a, c, community))
     return CLI_FAIL;
   cli_time(until, sizeof until, until_ms);
-  fprintf(stderr, "linli: certified %.16s... for community %s until %s. Carry %s to the node and "
-                  "run there: linli import-cert --data DIR %s (or let it sync with the hub)\n",
+  fprintf(stderr, _("linli: certified %.16s... for community %s until %s. Carry %s to the node and "
+                  "run there: linli import-cert --data DIR %s (or let it sync with the hub)\n"),
           hex, community, until, path, name);
   return CLI_OK;
 }
@@ -327,7 +327,7 @@ int cli_cmd_enroll(const struct cli_cmd *cmd, struct cli_args *a)
     errno = 0;
     days = strtoul(a->days, &end, 10);
     if (errno || !end || *end || a->days[0] < '1' || a->days[0] > '9' || days > CLI_DAYS_MAX) {
-      fprintf(stderr, "linli enroll: --days takes a whole number from 1 to %d\n", CLI_DAYS_MAX);
+      fprintf(stderr, _("linli enroll: --days takes a whole number from 1 to %d\n"), CLI_DAYS_MAX);
       return CLI_USAGE;
     }
   }
@@ -351,8 +351,8 @@ static int cli_revoke_signed(const struct cli_args *a, const struct config *c,
   if (cli_hub_publish(a, c, what, name, op, len, path, sizeof path))
     return CLI_FAIL;
   cli_time(when, sizeof when, now);
-  fprintf(stderr, "linli: revoked %.16s... from %s; its ops stamped since are rejected everywhere "
-                  "and its connections closed as the revocation spreads. %s carries it by hand.\n",
+  fprintf(stderr, _("linli: revoked %.16s... from %s; its ops stamped since are rejected everywhere "
+                  "and its connections closed as the revocation spreads. %s carries it by hand.\n"),
           hex, when, path);
   return CLI_OK;
 }
@@ -363,12 +363,12 @@ int cli_cmd_revoke(const struct cli_cmd *cmd, struct cli_args *a)
   size_t bl = 0;
   const char *hex = a->pos[0];
   if (!a->reason || !a->reason[0] || strlen(a->reason) > 512) {
-    fprintf(stderr, "linli revoke: --reason TEXT is required (1 to 512 bytes; no personal data)\n");
+    fprintf(stderr, _("linli revoke: --reason TEXT is required (1 to 512 bytes; no personal data)\n"));
     return cli_usage(cmd, CLI_USAGE);
   }
   if (strlen(hex) != 2 * CRDT_PK_BYTES ||
       sodium_hex2bin(pk, sizeof pk, hex, strlen(hex), NULL, &bl, NULL) || bl != CRDT_PK_BYTES) {
-    fprintf(stderr, "linli revoke: KEYHEX is the node's public key, 64 hex digits (linli roster)\n");
+    fprintf(stderr, _("linli revoke: KEYHEX is the node's public key, 64 hex digits (linli roster)\n"));
     return CLI_USAGE;
   }
   return cli_as_hub(a, cli_revoke_signed, pk);
@@ -386,14 +386,14 @@ int cli_cmd_import_cert(const struct cli_cmd *cmd, struct cli_args *a)
   int rc = CLI_FAIL;
   (void)cmd;
   if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   if (cli_load_config(a->data, c))
     goto out;
   int e = cli_read_op(a->pos[0], op, sizeof op, &len);
   if (!e)
     e = crdt_op_decode(&o, op, len);
   if (e) {
-    rc = cli_fail("%s is not a signed op file: %s", a->pos[0], linli_strerror(e));
+    rc = cli_fail("%s is not a signed op file: %s", a->pos[0], cli_err(e));
     goto out;
   }
   int is_cert = o.collection.len == strlen(TRUST_CERT) &&
@@ -407,7 +407,7 @@ int cli_cmd_import_cert(const struct cli_cmd *cmd, struct cli_args *a)
     snprintf(what, sizeof what, "the op");
   }
   if (!c->trust && (is_cert || is_rev))
-    fprintf(stderr, "linli: warning: trust is off in %s/linlid.conf (no hub and district lines)\n",
+    fprintf(stderr, _("linli: warning: trust is off in %s/linlid.conf (no hub and district lines)\n"),
             a->data);
   rc = cli_store_op(c, what, op, len);
 out:
@@ -473,7 +473,7 @@ int cli_cmd_roster(const struct cli_cmd *cmd, struct cli_args *a)
   int rc = CLI_FAIL, e;
   (void)cmd;
   if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   if (cli_load_config(a->data, c))
     goto out;
   if (!c->trust) {
@@ -483,11 +483,11 @@ int cli_cmd_roster(const struct cli_cmd *cmd, struct cli_args *a)
   }
   if ((e = store_open(&s, &sc))) {
     rc = cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", a->data,
-                  linli_strerror(e));
+                  cli_err(e));
     goto out;
   }
   if ((e = trust_new(&t, c->hub_pk, c->district, domain_hub_collections())) || (e = trust_load(t, s))) {
-    rc = cli_fail("cannot read the certificates: %s", linli_strerror(e));
+    rc = cli_fail("cannot read the certificates: %s", cli_err(e));
     goto out;
   }
   uint64_t now = cli_now_ms();
@@ -503,14 +503,16 @@ int cli_cmd_roster(const struct cli_cmd *cmd, struct cli_args *a)
         cli_roster_json(&ti, now, i == 0);
     printf("]}\n");
   } else {
-    printf("district %s  hub %s\n\n", c->district, hub);
-    printf("%-64s %-16s %-9s %-20s %-20s %-20s %s\n", "KEY", "COMMUNITY", "ROLE", "VALID FROM",
-           "VALID UNTIL", "REVOKED AT", "STATE");
+    printf(_("district %s  hub %s\n\n"), c->district, hub);
+    static const int w[] = {-64, -16, -9, -20, -20, -20, 0};
+    static const char *const h[] = {N_("KEY"),         N_("COMMUNITY"),  N_("ROLE"), N_("VALID FROM"),
+                                    N_("VALID UNTIL"), N_("REVOKED AT"), N_("STATE")};
+    cli_head(7, w, h);
     for (size_t i = 0; i < n; i++)
       if (trust_get(t, i, &ti) == 0)
         cli_roster_row(&ti, now);
     if (!n)
-      printf("(no certificates yet: enrol nodes with linli enroll on the hub)\n");
+      printf(_("(no certificates yet: enrol nodes with linli enroll on the hub)\n"));
   }
   rc = CLI_OK;
 out:

@@ -80,7 +80,7 @@ static int on_row(void *arg, const struct dom_row *r)
     cli_json_str(stdout, r->grid, strlen(r->grid));
     printf("}");
   } else {
-    printf("%-9s %-16s %-12s compound %-8s household %-18s grid %-6s (%s)\n",
+    printf(_("%-9s %-16s %-12s compound %-8s household %-18s grid %-6s (%s)\n"),
            f->coll == DOM_RESIDENT ? "resident" : "household", r->key, *name ? name : "-",
            *r->compound ? r->compound : "-", *r->household ? r->household : "-",
            *r->grid ? r->grid : "-", why);
@@ -100,12 +100,12 @@ int cli_cmd_find(const struct cli_cmd *cmd, struct cli_args *a)
   (void)cmd;
   memset(&f, 0, sizeof f);
   if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   f.text = a->pos[0];
   f.json = a->json;
   if (!*f.text || strlen(f.text) > DOM_TEXT_MAX) {
     free(c);
-    fprintf(stderr, "linli find: give 1 to %d bytes of text to look for\n", DOM_TEXT_MAX);
+    fprintf(stderr, _("linli find: give 1 to %d bytes of text to look for\n"), DOM_TEXT_MAX);
     return CLI_USAGE;
   }
   if (strspn(f.text, "0123456789 +-") == strlen(f.text))
@@ -114,7 +114,7 @@ int cli_cmd_find(const struct cli_cmd *cmd, struct cli_args *a)
     goto out;
   if ((e = store_open(&st, &sc)) || (e = store_read_begin(st, &rd))) {
     rc = cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", a->data,
-                  linli_strerror(e));
+                  cli_err(e));
     goto out;
   }
   if (f.json)
@@ -130,11 +130,11 @@ int cli_cmd_find(const struct cli_cmd *cmd, struct cli_args *a)
   if (f.json)
     printf("]\n");
   if (e < 0) {
-    rc = cli_fail("cannot read the records: %s", linli_strerror(e));
+    rc = cli_fail("cannot read the records: %s", cli_err(e));
     goto out;
   }
   if (!f.json)
-    printf("%d match%s\n", f.n, f.n == 1 ? "" : "es");
+    printf(ngettext("%d match\n", "%d matches\n", (unsigned long)f.n), f.n);
   rc = f.n ? CLI_OK : CLI_FAIL;
 out:
   store_read_end(rd);

@@ -35,7 +35,7 @@ static int write_fields(struct cli_writer *w, int coll, const char *key, const c
   struct dom_plan *p = malloc(sizeof *p);
   int stored, rc;
   if (!p)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   for (int i = 0; i < n && i < 8; i++) {
     snprintf(store[i], sizeof store[i], "%s=%s", kv[2 * i], kv[2 * i + 1]);
     args[i] = store[i];
@@ -56,7 +56,7 @@ int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)
   memset(&l, 0, sizeof l);
   const char *why = dom_key_problem(a->pos[0], strlen(a->pos[0]));
   if (why) {
-    fprintf(stderr, "linli declare: COMPOUND is the compound code, e.g. SH-C01; this one %s\n", why);
+    fprintf(stderr, _("linli declare: COMPOUND is the compound code, e.g. SH-C01; this one %s\n"), why);
     return CLI_USAGE;
   }
   if ((rc = cli_writer_open(&w, a->data)))
@@ -70,7 +70,7 @@ int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)
   l.date = date;
   if ((rc = cli_writer_read(w, read_look, &l)) && rc != LINLI_ENOTFOUND) {
     cli_writer_close(w);
-    return cli_fail("cannot read the records: %s", linli_strerror(rc));
+    return cli_fail("cannot read the records: %s", cli_err(rc));
   }
   if (!l.f.verdict.eligible) {
     cli_writer_close(w);
@@ -80,8 +80,8 @@ int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)
                       "status", "declared"};
   rc = write_fields(w, DOM_DECLARATION, a->pos[0], kv, 4, "linli declare");
   if (!rc)
-    fprintf(stderr, "linli: %s; declared (stored %s). The hub approves it with: linli approve "
-                    "--data HUBDIR %s %s\n", l.f.verdict.reason, cli_writer_where(w), l.scope, a->pos[0]);
+    fprintf(stderr, _("linli: %s; declared (stored %s). The hub approves it with: linli approve "
+                    "--data HUBDIR %s %s\n"), l.f.verdict.reason, cli_writer_where(w), l.scope, a->pos[0]);
   cli_writer_close(w);
   return rc;
 }
@@ -97,7 +97,7 @@ static int is_hub(struct cli_writer *w)
   snprintf(path, sizeof path, "%s/node.key", w->c.data);
   int rc = crdt_identity_load(&id, path);
   if (rc)
-    return cli_fail("cannot read %s: %s", path, linli_strerror(rc));
+    return cli_fail("cannot read %s: %s", path, cli_err(rc));
   int hub = sodium_memcmp(id.pk, w->c.hub_pk, CRDT_PK_BYTES) == 0;
   crdt_identity_wipe(&id);
   if (!hub)
@@ -123,11 +123,11 @@ int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a)
   const char *community = a->pos[0], *compound = a->pos[1];
   memset(&l, 0, sizeof l);
   if (flow_approval_key(key, sizeof key, community, compound) < 0) {
-    fprintf(stderr, "linli %s: COMMUNITY is a community code, COMPOUND a compound code\n", cmd->name);
+    fprintf(stderr, _("linli %s: COMMUNITY is a community code, COMPOUND a compound code\n"), cmd->name);
     return CLI_USAGE;
   }
   if (a->reason && (!a->reason[0] || strlen(a->reason) > 300)) {
-    fprintf(stderr, "linli %s: --reason takes 1 to 300 bytes of text (no personal data)\n", cmd->name);
+    fprintf(stderr, _("linli %s: --reason takes 1 to 300 bytes of text (no personal data)\n"), cmd->name);
     return CLI_USAGE;
   }
   if ((rc = cli_writer_open(&w, a->data)))
@@ -143,7 +143,7 @@ int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a)
   l.compound = compound;
   l.date = date;
   if ((rc = cli_writer_read(w, read_look, &l)) && rc != LINLI_ENOTFOUND) {
-    rc = cli_fail("cannot read the records: %s", linli_strerror(rc));
+    rc = cli_fail("cannot read the records: %s", cli_err(rc));
     goto out;
   }
   if (!l.f.declared) {
@@ -161,8 +161,8 @@ int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a)
                       "declaration", l.f.declared_on}; /* last: it may be unknown */
   if ((rc = write_fields(w, DOM_APPROVAL, key, kv, l.f.declared_on[0] ? 6 : 5, cmd->name)))
     goto out;
-  fprintf(stderr, "linli: compound %s of %s %s on %s (stored %s); every node lists it with: "
-                  "linli certifications\n", compound, community, approve ? "approved" : "rejected",
+  fprintf(stderr, _("linli: compound %s of %s %s on %s (stored %s); every node lists it with: "
+                  "linli certifications\n"), compound, community, approve ? "approved" : "rejected",
           date, cli_writer_where(w));
 out:
   cli_writer_close(w);
@@ -235,13 +235,13 @@ static int list_certs(const struct config *c, const char *data, const char *date
   if (rc == CLI_FAIL)
     return CLI_FAIL;
   if (rc < 0)
-    return cli_fail("cannot read the approvals: %s", linli_strerror(rc));
+    return cli_fail("cannot read the approvals: %s", cli_err(rc));
   if (json)
     printf("],\"withdrawn\":%d}\n", l.withdrawn);
   else if (!l.n)
-    printf("no compound has been approved by the hub yet (linli declare, then linli approve)\n");
+    printf(_("no compound has been approved by the hub yet (linli declare, then linli approve)\n"));
   else
-    printf("%d approval(s) re-checked on %s; %d withdrawn (the rule no longer holds)\n", l.n, date,
+    printf(_("%d approval(s) re-checked on %s; %d withdrawn (the rule no longer holds)\n"), l.n, date,
            l.withdrawn);
   return CLI_OK;
 }
@@ -253,7 +253,7 @@ int cli_cmd_certifications(const struct cli_cmd *cmd, struct cli_args *a)
   int rc;
   (void)cmd;
   if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   if ((rc = cli_load_config(a->data, c)) || (rc = cli_date(c, a->date, date, 1)))
     goto out;
   if (!c->trust) {
@@ -284,7 +284,7 @@ int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a)
     snprintf(title, sizeof title, "\ncompounds approved by the hub, re-checked on %s:\n", date);
     struct list l = {c, date, 0, 0, 0, 0, title};
     if (cli_read_rows(a->data, read_certs, &l) == 0 && l.withdrawn)
-      printf("%d approved compound(s) WITHDRAWN: the rule no longer holds\n", l.withdrawn);
+      printf(_("%d approved compound(s) WITHDRAWN: the rule no longer holds\n"), l.withdrawn);
   }
   free(c);
   return CLI_OK;

@@ -27,9 +27,9 @@
 int cli_fail(const char *fmt, ...)
 {
   va_list ap;
-  fputs("linli: ", stderr);
+  fputs(_("linli: "), stderr);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vfprintf(stderr, _(fmt), ap);
   va_end(ap);
   fputc('\n', stderr);
   return CLI_FAIL;
@@ -38,11 +38,11 @@ int cli_fail(const char *fmt, ...)
 int cli_usage(const struct cli_cmd *cmd, int code)
 {
   FILE *f = code ? stderr : stdout;
-  fprintf(f, "usage: linli %s %s\n", cmd->name, cmd->usage);
+  fprintf(f, _("usage: linli %s %s\n"), cmd->name, cmd->usage);
   if (code == 0)
-    fprintf(f, "%s\n", cmd->help);
+    fprintf(f, "%s\n", _(cmd->help));
   if (code == 0 && (cmd->run == cli_cmd_import_csv || cmd->run == cli_cmd_export_csv)) {
-    fputs("  Collections:", f); /* from the domain table */
+    fputs(_("  Collections:"), f); /* from the domain table */
     for (int i = 0, col = 15; i < DOM_N_COLLECTIONS; i++) {
       const char *n = domain_collections[i].name;
       if (col + (int)strlen(n) + 1 > 79)
@@ -91,6 +91,7 @@ int cli_load_config(const char *data, struct config *c)
   struct dom_tz tz;
   if (config_zone_load(c->timezone, &tz, err, sizeof err))
     return cli_fail("config %s: %s", path, err);
+  cli_i18n_config(c);
   return CLI_OK;
 }
 
@@ -109,7 +110,7 @@ int cli_call(const struct cli_args *a, const uint8_t *req, size_t len, uint8_t *
   int code, rc = CLI_FAIL;
   size_t at;
   if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   if (cli_load_config(a->data, c))
     goto out;
   if (!cli_daemon_running(a->data)) {
@@ -118,7 +119,7 @@ int cli_call(const struct cli_args *a, const uint8_t *req, size_t len, uint8_t *
   }
   int got = cli_ctl(c, req, len, NULL, &got_reply, &o);
   if (got < 0) {
-    rc = cli_fail("linlid did not answer on %s: %s", c->control, linli_strerror(got));
+    rc = cli_fail("linlid did not answer on %s: %s", c->control, cli_err(got));
     goto out;
   }
   if ((size_t)got > cap) {
@@ -227,18 +228,18 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
   rc = crdt_identity_from_seed(&id, seed);
   sodium_memzero(seed, sizeof seed);
   if (rc)
-    return cli_fail("cannot make a key: %s", linli_strerror(rc));
+    return cli_fail("cannot make a key: %s", cli_err(rc));
   cli_hex(hex, id.pk, sizeof id.pk);
   rc = config_template(text, sizeof text, abs, a->listen, a->community, a->district,
                        self ? hex : a->hub, a->hub_addr);
   if (rc < 0 || config_parse(&check, text, (size_t)rc, path, sizeof path)) {
     crdt_identity_wipe(&id);
-    return cli_fail("the config would be invalid: %s", rc < 0 ? linli_strerror(rc) : path);
+    return cli_fail("the config would be invalid: %s", rc < 0 ? cli_err(rc) : path);
   }
   snprintf(path, sizeof path, "%s/node.key", abs);
   if ((rc = crdt_identity_save(&id, path))) {
     crdt_identity_wipe(&id);
-    return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
+    return cli_fail("cannot write %s: %s", path, cli_err(rc));
   }
   if (a->hub && !self) {
     snprintf(path, sizeof path, "%s/enroll-request.txt", abs);
@@ -246,25 +247,25 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
   }
   crdt_identity_wipe(&id);
   if (rc)
-    return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
+    return cli_fail("cannot write %s: %s", path, cli_err(rc));
   snprintf(path, sizeof path, "%s/linlid.conf", abs);
   if ((rc = cli_write_new(path, text, strlen(text))))
-    return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
+    return cli_fail("cannot write %s: %s", path, cli_err(rc));
   printf("%s\n", hex);
   if (self)
-    fprintf(stderr, "linli: hub of district %s created in %s; give the key above to every node "
-                    "(linli init --hub KEY) and enrol them with linli enroll\n", a->district, abs);
+    fprintf(stderr, _("linli: hub of district %s created in %s; give the key above to every node "
+                    "(linli init --hub KEY) and enrol them with linli enroll\n"), a->district, abs);
   else if (a->hub)
-    fprintf(stderr, "linli: node created in %s for community %s. Carry %s/enroll-request.txt to the "
+    fprintf(stderr, _("linli: node created in %s for community %s. Carry %s/enroll-request.txt to the "
                     "hub (USB stick or mail) and run there: linli enroll --data HUBDIR "
                     "enroll-request.txt; bring back the cert-%s-%.8s.op it writes and run: linli "
-                    "import-cert --data %s FILE%s\n",
+                    "import-cert --data %s FILE%s\n"),
             abs, a->community, abs, a->community, hex, abs,
             a->hub_addr ? " (or let the node fetch it when it syncs with the hub)"
                         : ". This node has no peer: it syncs with nobody until its linlid.conf has a "
                           "line 'peer hub tcp://HOST:PORT HUBKEY' (or run linli init with --hub-addr)");
   else
-    fprintf(stderr, "linli: node created in %s for community %s; give the key above to its peers\n",
+    fprintf(stderr, _("linli: node created in %s for community %s; give the key above to its peers\n"),
             abs, a->community);
   return CLI_OK;
 }
@@ -277,7 +278,7 @@ static int cli_cmd_pubkey(const struct cli_cmd *cmd, struct cli_args *a)
   snprintf(path, sizeof path, "%s/node.key", a->data);
   int rc = crdt_identity_load(&id, path);
   if (rc)
-    return cli_fail("cannot read %s: %s", path, linli_strerror(rc));
+    return cli_fail("cannot read %s: %s", path, cli_err(rc));
   cli_hex(hex, id.pk, sizeof id.pk);
   crdt_identity_wipe(&id);
   printf("%s\n", hex);
@@ -353,7 +354,7 @@ static int cli_put_typed(struct cli_args *a, int coll)
     return rc;
   if (!(p = malloc(sizeof *p))) {
     cli_writer_close(w);
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   }
   struct dom_req r = {.coll = coll, .verb = DOM_V_SET, .key = a->pos[1], .args = a->pos + 2,
                       .n_args = a->n_pos - 2, .scope = a->scope};
@@ -389,8 +390,8 @@ static int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a)
     for (int i = 0; i < DOM_N_COLLECTIONS && at < sizeof names; i++)
       at += (size_t)snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "",
                              domain_collections[i].name);
-    fprintf(stderr, "linli put: no collection %s; the collections are %s (--raw writes it all the "
-                    "same, for a newer schema)\n", coll, names);
+    fprintf(stderr, _("linli put: no collection %s; the collections are %s (--raw writes it all the "
+                    "same, for a newer schema)\n"), coll, names);
     return CLI_USAGE;
   }
   crdt_buf_init(&bb, body, sizeof body);
@@ -416,7 +417,7 @@ static int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a)
   crdt_w_bin(&rb, bb.p, bb.len);
   crdt_w_bin(&rb, parents, (size_t)np * CRDT_ID_BYTES);
   if (crdt_buf_err(&rb))
-    return cli_fail("%s", linli_strerror(LINLI_ETOOBIG));
+    return cli_fail("%s", cli_err(LINLI_ETOOBIG));
   if (cli_call(a, rb.p, rb.len, reply, sizeof reply, &r, &n))
     return CLI_FAIL;
   if (n != 2 || crdt_mp_bin(&r, &id, &len) || len != CRDT_ID_BYTES)
@@ -443,11 +444,11 @@ static int cli_cmd_digest(const struct cli_cmd *cmd, struct cli_args *a)
   }
   if ((rc = store_open(&s, &sc)))
     return cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", a->data,
-                    linli_strerror(rc));
+                    cli_err(rc));
   rc = store_digest(s, a->scope ? prefix : NULL, (size_t)pl, d);
   store_close(s);
   if (rc)
-    return cli_fail("cannot compute the digest: %s", linli_strerror(rc));
+    return cli_fail("cannot compute the digest: %s", cli_err(rc));
   cli_hex(hex, d, sizeof d);
   printf("%s\n", hex);
   return CLI_OK;
@@ -462,84 +463,84 @@ static const struct cli_cmd cli_cmds[] = {
      CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN | CLI_O_DISTRICT | CLI_O_HUB | CLI_O_HUBADDR, 0, 0,
      "--data DIR --community CODE [--listen tcp://HOST:PORT] [--district D --hub HEX|self "
      "[--hub-addr tcp://HOST:PORT]]",
-     "  Creates a node: DIR (mode 700, and any missing parent), its key DIR/node.key\n"
+     N_("  Creates a node: DIR (mode 700, and any missing parent), its key DIR/node.key\n"
      "  (mode 600) and DIR/linlid.conf. Prints the node's public key; peers list it in\n"
      "  their config. With --district and --hub (the hub's public key, or 'self' on\n"
      "  the hub) trust is on, and a node writes DIR/enroll-request.txt to carry to the\n"
-     "  hub (linli enroll); --hub-addr (the hub's listen address) makes it dial the hub."},
+     "  hub (linli enroll); --hub-addr (the hub's listen address) makes it dial the hub.")},
     {"pubkey", cli_cmd_pubkey, CLI_O_DATA, 0, 0, "--data DIR",
-     "  Prints the node's public key (64 hex digits)."},
+     N_("  Prints the node's public key (64 hex digits).")},
     {"enroll", cli_cmd_enroll, CLI_O_DATA | CLI_O_DAYS | CLI_O_OUT, 1, 1,
      "--data HUBDIR REQUEST [--days N] [--out DIR]",
-     "  On the hub: checks an enrolment request (the enroll-request.txt that linli init\n"
+     N_("  On the hub: checks an enrolment request (the enroll-request.txt that linli init\n"
      "  wrote on the node), signs a certificate valid for N days (default 365) and\n"
      "  writes it to DIR (default .) as cert-COMMUNITY-KEY8.op; stores it in the hub's\n"
-     "  database too (through linlid if it runs), so the node gets it when it syncs."},
+     "  database too (through linlid if it runs), so the node gets it when it syncs.")},
     {"import-cert", cli_cmd_import_cert, CLI_O_DATA, 1, 1, "--data DIR FILE",
-     "  Stores a certificate file (or any op file) in the node: through linlid if it\n"
-     "  runs, else straight into the database. For a node enrolled offline."},
+     N_("  Stores a certificate file (or any op file) in the node: through linlid if it\n"
+     "  runs, else straight into the database. For a node enrolled offline.")},
     {"revoke", cli_cmd_revoke, CLI_O_DATA | CLI_O_REASON | CLI_O_OUT, 1, 1,
      "--data HUBDIR KEYHEX --reason TEXT [--out DIR]",
-     "  On the hub: revokes a node's key from now on. Its later ops are rejected\n"
+     N_("  On the hub: revokes a node's key from now on. Its later ops are rejected\n"
      "  everywhere, its connections are closed. Stores the revocation and writes it\n"
-     "  to DIR (default .) as revoke-KEY8.op for nodes reached by USB stick."},
+     "  to DIR (default .) as revoke-KEY8.op for nodes reached by USB stick.")},
     {"roster", cli_cmd_roster, CLI_O_DATA | CLI_O_JSON, 0, 0, "--data DIR [--json]",
-     "  Lists every key the node knows a certificate or revocation of: community,\n"
-     "  role, validity, when revoked (works with linlid stopped)."},
+     N_("  Lists every key the node knows a certificate or revocation of: community,\n"
+     "  role, validity, when revoked (works with linlid stopped).")},
     {"status", cli_cmd_status, CLI_O_DATA | CLI_O_JSON, 0, 0, "--data DIR [--json]",
-     "  Asks the running linlid for its state: per peer whether it is connected, the\n"
-     "  last successful sync, ops behind, ops and bytes each way, rejected input."},
+     N_("  Asks the running linlid for its state: per peer whether it is connected, the\n"
+     "  last successful sync, ops behind, ops and bytes each way, rejected input.")},
     {"put", cli_cmd_put, CLI_O_DATA | CLI_O_SCOPE | CLI_O_RAW, 3, -1,
      "--data DIR [--scope S] [--raw] COLLECTION KEY field=value...",
-     "  Sets fields of a record and prints the op ids, as the collection's set verb does:\n"
+     N_("  Sets fields of a record and prints the op ids, as the collection's set verb does:\n"
      "  each value is encoded by its field's type and checked as that verb checks it\n"
      "  (through linlid if it runs, else into the database); the values it replaces\n"
      "  are named as its parents (only concurrent writes conflict). An unknown\n"
      "  collection or field is refused; --raw writes it anyway, through the running\n"
      "  linlid, for a newer schema (whole numbers as integers, true/false as booleans,\n"
-     "  the rest as text)."},
+     "  the rest as text).")},
     {"get", cli_cmd_get, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 2, 2,
      "--data DIR [--scope S] COLLECTION KEY [--json]",
-     "  Shows one record from the database (works with linlid stopped). Fields with\n"
-     "  concurrent values are marked as conflicts."},
+     N_("  Shows one record from the database (works with linlid stopped). Fields with\n"
+     "  concurrent values are marked as conflicts.")},
     {"list", cli_cmd_list, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 1,
      "--data DIR [--scope S] COLLECTION [--json]",
-     "  Shows every record of a collection (works with linlid stopped)."},
+     N_("  Shows every record of a collection (works with linlid stopped).")},
     {"digest", cli_cmd_digest, CLI_O_DATA | CLI_O_SCOPE, 0, 0, "--data DIR [--scope S]",
-     "  Prints the state digest: two nodes holding the same ops print the same digest."},
+     N_("  Prints the state digest: two nodes holding the same ops print the same digest.")},
     {"report", cli_cmd_report_flow, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 2,
      "--data DIR district|community [YYYY-MM-DD] [--scope S] [--json]",
-     "  The figures the district publishes, from this node's database (works with\n"
+     N_("  The figures the district publishes, from this node's database (works with\n"
      "  linlid stopped): per community households, residents, compounds and how many\n"
      "  are epidemic-free on the date (default today, Asia/Shanghai), open cases,\n"
      "  stock and hand-outs; totals and shares, with completeness (communities heard\n"
      "  from) and freshness (the stalest community's newest op). Run it on the hub.\n"
      "  With trust on, then lists the compounds the hub approved, re-checked on the\n"
-     "  date (WITHDRAWN with the reason where the rule no longer holds)."},
+     "  date (WITHDRAWN with the reason where the rule no longer holds).")},
     {"sample", cli_cmd_sample, CLI_O_DATA | CLI_O_SCOPE | CLI_O_DAYS, 1, 1,
      "--data DIR [--scope S] [--days N] FILE",
-     "  Writes a bundle of N days (default 60) of invented records for the node's\n"
+     N_("  Writes a bundle of N days (default 60) of invented records for the node's\n"
      "  community (shihua, chuanchang and changhongli follow the report; any other code\n"
      "  gets a synthetic community), signed by the node's key, stamped now and dated in\n"
-     "  the past; its cases fall in the last 40 days. Load it with linli import."},
+     "  the past; its cases fall in the last 40 days. Load it with linli import.")},
     {"import", cli_cmd_import, CLI_O_DATA | CLI_O_PASSPHRASE, 1, 1, "--data DIR [--passphrase] FILE",
-     "  Loads a bundle (from linli export or linli sample): every op is verified like\n"
+     N_("  Loads a bundle (from linli export or linli sample): every op is verified like\n"
      "  one from a peer; importing twice changes nothing; a truncated file imports\n"
      "  nothing. Through linlid if it runs, else straight into the database.\n"
      "  An encrypted bundle is opened with this node's key, or with its passphrase\n"
-     "  (asked on the terminal, or the first line of standard input)."},
+     "  (asked on the terminal, or the first line of standard input).")},
     {"export", cli_cmd_export, CLI_O_DATA | CLI_O_SCOPE | CLI_O_TO | CLI_O_PASSPHRASE | CLI_O_PLAIN,
      1, 1, "--data DIR [--scope S] [--to KEY]... [--passphrase | --plain] FILE",
-     "  Writes every op of the node's scopes (or one) to a bundle FILE, for a USB\n"
+     N_("  Writes every op of the node's scopes (or one) to a bundle FILE, for a USB\n"
      "  stick to a node with no link (works with linlid running or stopped).\n"
      "  The file is encrypted (mode 600): by default to this node and its hub; with\n"
      "  --to KEY (a node's public key, from linli pubkey; 'self', 'hub'; repeat for\n"
      "  more) to those nodes only; with --passphrase to a passphrase of at least 8\n"
      "  characters (asked twice on the terminal, or the first line of standard\n"
-     "  input). --plain writes it unencrypted: names, ID numbers and phones in clear."},
+     "  input). --plain writes it unencrypted: names, ID numbers and phones in clear.")},
     {"import-csv", cli_cmd_import_csv, CLI_O_DATA | CLI_O_SCOPE | CLI_O_FORCE | CLI_O_ENCODING, 2, 2,
      "--data DIR [--scope S] [--force] [--encoding E] COLLECTION FILE",
-     "  Imports the records of any collection (households, residents, case_status,\n"
+     N_("  Imports the records of any collection (households, residents, case_status,\n"
      "  health_check, ...: linli help export-csv) from a CSV file with a header row\n"
      "  naming its columns in English or Chinese (docs/domain.md has both). Every row is\n"
      "  checked first as the collection's verbs check a record; if any is bad, nothing\n"
@@ -547,26 +548,26 @@ static const struct cli_cmd cli_cmds[] = {
      "  content). A file that is not UTF-8 is read as GB18030 (GBK, what Excel writes\n"
      "  in a Chinese locale), and says so; --encoding E names another. ID and phone\n"
      "  numbers written =\"...\" by a spreadsheet are read as the text inside. Through\n"
-     "  linlid if it runs, else into the database."},
+     "  linlid if it runs, else into the database.")},
     {"export-csv", cli_cmd_export_csv, CLI_O_DATA | CLI_O_SCOPE | CLI_O_ENCODING | CLI_O_PLAIN, 2, 2,
      "--data DIR [--scope S] [--encoding E] [--plain] COLLECTION FILE",
-     "  Writes the records of a collection as CSV in the columns import-csv reads (FILE\n"
+     N_("  Writes the records of a collection as CSV in the columns import-csv reads (FILE\n"
      "  '-' for stdout; a new file gets mode 600: it holds personal data): UTF-8 with a\n"
      "  byte order mark and ID and phone numbers as =\"...\", so that Excel opens it as\n"
-     "  it is; --plain writes neither, --encoding gbk writes GBK for an old Excel."},
+     "  it is; --plain writes neither, --encoding gbk writes GBK for an old Excel.")},
     {"export-xlsx", cli_cmd_export_xlsx, CLI_O_DATA | CLI_O_SCOPE, 1, -1,
      "--data DIR [--scope S] FILE [COLLECTION...]",
-     "  Writes the records as one Excel workbook (.xlsx), a sheet per collection (every\n"
+     N_("  Writes the records as one Excel workbook (.xlsx), a sheet per collection (every\n"
      "  collection, or those named), headed by the Chinese column names import-csv\n"
      "  reads; ID and phone numbers are text cells, years, quantities and temperatures\n"
-     "  numbers. A new file gets mode 600: it holds personal data."},
+     "  numbers. A new file gets mode 600: it holds personal data.")},
     {"conflicts", cli_cmd_conflicts, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, -1,
      "--data DIR list|show COLLECTION KEY|resolve COLLECTION KEY field=value... [--scope S] [--json]",
-     "  list: every lww field with concurrent values (written on two nodes that had not\n"
+     N_("  list: every lww field with concurrent values (written on two nodes that had not\n"
      "  seen each other's write), in all the node's scopes. show: each such field of one\n"
      "  record with its values, author (first 8 hex of the key), time and op id.\n"
      "  resolve: sets the fields with every concurrent value as parent, so the conflict\n"
-     "  disappears on every node as the write spreads (through linlid if it runs)."},
+     "  disappears on every node as the write spreads (through linlid if it runs).")},
     {"check", cli_cmd_check,
      CLI_O_DATA | CLI_O_TEMP | CLI_O_COUGH | CLI_O_DATE | CLI_O_PERSON | CLI_O_VISITOR |
          CLI_O_DIRECTION | CLI_O_PURPOSE | CLI_O_LIST | CLI_O_FEVER | CLI_O_FORCE,
@@ -575,12 +576,12 @@ static const struct cli_cmd cli_cmds[] = {
      "--person R|--visitor NAME --direction in|out --temp T --purpose TEXT [--date D] | "
      "list [health|gate] [--date D | --since D --until D] [--fever] [--compound C] [--grid G] "
      "[--where F=V] [--sort F [--desc]] [--limit N] [--wide] [--json]",
-     "  Records a daily health check of a resident, or a gate check (ask, measure,\n"
+     N_("  Records a daily health check of a resident, or a gate check (ask, measure,\n"
      "  check, register). A temperature outside 34.0-43.0 °C, a date in the future or a\n"
      "  resident this community has not registered is refused (exit 1). Temperatures\n"
      "  are stored in tenths (temp_dc 368 = 36.8 °C). Through linlid if it runs.\n"
      "  list: the health checks (or gate checks) recorded, of a day or a range of days,\n"
-     "  with a fever (37.3 °C or more), in a compound or grid (works with linlid stopped)."},
+     "  with a fever (37.3 °C or more), in a compound or grid (works with linlid stopped).")},
     {"case", cli_cmd_case,
      CLI_O_DATA | CLI_O_RESIDENT | CLI_O_COMPOUND | CLI_O_CATEGORY | CLI_O_START | CLI_O_DATE |
          CLI_O_LIST | CLI_O_OPEN | CLI_O_CLOSED | CLI_O_DUEBY | CLI_O_FORCE,
@@ -589,54 +590,54 @@ static const struct cli_cmd cli_cmds[] = {
      "confirmed|suspected|fever|close_contact --start D | release CASEKEY --date D | "
      "list [--open|--closed] [--date D] [--category C] [--compound C] [--due-by D] [--json] | "
      "show CASEKEY [--json]",
-     "  Opens a case (a registered resident of a registered compound, from a start date\n"
+     N_("  Opens a case (a registered resident of a registered compound, from a start date\n"
      "  not in the future) or releases one (on a date not before its start). Open cases\n"
      "  and recent releases of confirmed cases decide the epidemic-free status.\n"
      "  list: the cases, open (or closed) on the date (default today), of a category,\n"
      "  in a compound, or whose 14 days end by --due-by (close contacts due for\n"
-     "  release); show: one case with every field."},
+     "  release); show: one case with every field.")},
     {"declare", cli_cmd_declare, CLI_O_DATA | CLI_O_DATE, 1, 1, "--data DIR COMPOUND [--date D]",
-     "  On a community node: declares the compound epidemic-free on the date (default\n"
+     N_("  On a community node: declares the compound epidemic-free on the date (default\n"
      "  today) if its rule holds (no confirmed case open or released in the last 14\n"
      "  days, no suspected, fever or close-contact case open, all six measures in place);\n"
-     "  else prints the reasons and exits 1. The hub then approves it (linli approve)."},
+     "  else prints the reasons and exits 1. The hub then approves it (linli approve).")},
     {"approve", cli_cmd_approve, CLI_O_DATA | CLI_O_DATE | CLI_O_REASON, 2, 2,
      "--data HUBDIR COMMUNITY COMPOUND [--date D] [--reason TEXT]",
-     "  On the hub: approves a compound a community declared, if the rule holds in the\n"
+     N_("  On the hub: approves a compound a community declared, if the rule holds in the\n"
      "  hub's own view; writes the approval in the district scope, where every node\n"
-     "  gets it. Else prints the reasons and exits 1."},
+     "  gets it. Else prints the reasons and exits 1.")},
     {"reject", cli_cmd_approve, CLI_O_DATA | CLI_O_DATE | CLI_O_REASON, 2, 2,
      "--data HUBDIR COMMUNITY COMPOUND [--date D] [--reason TEXT]",
-     "  On the hub: rejects a declaration (reason: --reason, else the rule's)."},
+     N_("  On the hub: rejects a declaration (reason: --reason, else the rule's).")},
     {"certifications", cli_cmd_certifications, CLI_O_DATA | CLI_O_DATE | CLI_O_JSON, 0, 0,
      "--data DIR [--date D] [--json]",
-     "  Lists the compounds the hub approved, each re-checked on the date (default\n"
+     N_("  Lists the compounds the hub approved, each re-checked on the date (default\n"
      "  today): CERTIFIED if its rule still holds, WITHDRAWN with the reason if not (a\n"
-     "  case that arrived late), UNKNOWN if this node does not hold that community."},
+     "  case that arrived late), UNKNOWN if this node does not hold that community.")},
     {"find", cli_cmd_find, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 1, "--data DIR TEXT [--json]",
-     "  Finds residents and households: by name (any part of it), phone number (its\n"
+     N_("  Finds residents and households: by name (any part of it), phone number (its\n"
      "  digits: 138 0000 1111 finds 13800001111), ID number, household code or key; says\n"
-     "  where each lives (compound, household, grid). Works with linlid stopped."},
+     "  where each lives (compound, household, grid). Works with linlid stopped.")},
     {"today", cli_cmd_today, CLI_O_DATA | CLI_O_SCOPE | CLI_O_GRID | CLI_O_DATE | CLI_O_HTML, 0, 0,
      "--data DIR [--grid G] [--date D] [--html FILE]",
-     "  The morning sheet of a grid (or of the community): fevers recorded today,\n"
+     N_("  The morning sheet of a grid (or of the community): fevers recorded today,\n"
      "  residents not checked today, open cases and cases due for release (14 days),\n"
      "  open proxy requests and group orders, hardship households with no relief in 7\n"
      "  days, compounds with no disinfection round today, and each compound's\n"
      "  epidemic-free verdict with its reasons. --html writes it as one printable page\n"
-     "  (A4, no network resources; mode 600: it holds names)."},
+     "  (A4, no network resources; mode 600: it holds names).")},
     {"user", cli_cmd_user, CLI_O_DATA | CLI_O_ROLE | CLI_O_JSON, 1, 2,
      "--data DIR add NAME --role viewer|clerk|approver|admin | list [--json] | passwd NAME | "
      "remove NAME",
-     "  The staff accounts of the node's web console (http in linlid.conf), in\n"
+     N_("  The staff accounts of the node's web console (http in linlid.conf), in\n"
      "  DIR/web-users (mode 600). add and passwd read the password from the terminal\n"
      "  (twice, not echoed) or, when stdin is not a terminal, its first line; 8 to 256\n"
      "  bytes, stored as an Argon2id hash. Roles: viewer reads; clerk also writes the\n"
      "  community's daily records; approver also approves and rejects on a hub; admin\n"
      "  also sees the accounts. A running linlid picks the change up at once; remove\n"
-     "  and passwd end that account's sessions."},
+     "  and passwd end that account's sessions.")},
     {"help", cli_cmd_help, 0, 0, 3, "[COMMAND [VERB]]",
-     "  Shows the commands, or one command's (or verb's) help."},
+     N_("  Shows the commands, or one command's (or verb's) help.")},
 };
 #define CLI_N_CMDS (sizeof cli_cmds / sizeof cli_cmds[0])
 
@@ -669,23 +670,23 @@ static int cli_no_command(const char *name)
   const char *best = dom_near_best(&near);
   const struct cli_cmd *c = best ? cli_find(best, &found) : NULL;
   if (!c) {
-    fprintf(stderr, "linli: no command '%s'; linli help lists them\n", name);
+    fprintf(stderr, _("linli: no command '%s'; linli help lists them\n"), name);
     return CLI_USAGE;
   }
-  fprintf(stderr, "linli: no command '%s'; did you mean '%s'?\n", name, c->name);
+  fprintf(stderr, _("linli: no command '%s'; did you mean '%s'?\n"), name, c->name);
   return cli_usage(c, CLI_USAGE);
 }
 
 static int cli_main_usage(FILE *f, int code)
 {
   struct cli_found found;
-  fprintf(f, "usage: linli COMMAND [options]   (linli COMMAND --help for details)\n\n");
+  fprintf(f, "%s", _("usage: linli COMMAND [options]   (linli COMMAND --help for details)\n\n"));
   for (size_t i = 0; i < CLI_N_CMDS; i++)
     fprintf(f, "  %-11s %s\n", cli_cmds[i].name, cli_cmds[i].usage);
   for (size_t i = 0; cli_records_name(i); i++)
     if (cli_records_cmd(cli_records_name(i), &found.tmp, found.buf, sizeof found.buf) == 0)
       fprintf(f, "  %-11s %s\n", found.tmp.name, found.tmp.usage);
-  fprintf(f, "\nexit status: 0 ok, 1 failed, 2 usage error\n");
+  fprintf(f, "%s", _("\nexit status: 0 ok, 1 failed, 2 usage error\n"));
   return code;
 }
 
@@ -785,7 +786,7 @@ static int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cl
     }
     if (dashdash || s[0] != '-' || s[1] != '-') {
       if (a->n_pos == CLI_POS_MAX) {
-        fprintf(stderr, "linli %s: too many arguments\n", cmd->name);
+        fprintf(stderr, _("linli %s: too many arguments\n"), cmd->name);
         return CLI_USAGE;
       }
       a->pos[a->n_pos++] = s;
@@ -795,7 +796,7 @@ static int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cl
     int o = cli_opt_find(s, eq ? (size_t)(eq - s) : strlen(s));
     if (o < 0 || !(cmd->opts & cli_opts[o].bit) || (cli_opts[o].kind == OPT_FLAG && eq) ||
         (cli_opts[o].kind != OPT_FLAG && !eq && i + 1 == argc)) {
-      fprintf(stderr, "linli %s: unknown or incomplete option %s (see linli %s --help)\n",
+      fprintf(stderr, _("linli %s: unknown or incomplete option %s (see linli %s --help)\n"),
               cmd->name, s, cmd->name);
       return CLI_USAGE;
     }
@@ -810,7 +811,7 @@ static int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cl
                : cli_opts[o].bit == CLI_O_TO  ? &a->n_to
                                               : &a->n_clear;
       if (*n == CLI_WHERE_MAX) {
-        fprintf(stderr, "linli %s: at most %d %s\n", cmd->name, CLI_WHERE_MAX, cli_opts[o].name);
+        fprintf(stderr, _("linli %s: at most %d %s\n"), cmd->name, CLI_WHERE_MAX, cli_opts[o].name);
         return CLI_USAGE;
       }
       ((const char **)(void *)p)[(*n)++] = v;
@@ -821,7 +822,7 @@ static int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cl
   if ((cmd->opts & CLI_O_DATA) && !a->data)
     a->data = getenv("LINLI_DATA"); /* the default node directory */
   if ((cmd->opts & CLI_O_DATA) && (!a->data || !*a->data)) {
-    fprintf(stderr, "linli %s: --data DIR is required (or LINLI_DATA in the environment)\n",
+    fprintf(stderr, _("linli %s: --data DIR is required (or LINLI_DATA in the environment)\n"),
             cmd->name);
     return CLI_USAGE;
   }
@@ -834,6 +835,7 @@ int main(int argc, char **argv)
 {
   struct cli_args a;
   memset(&a, 0, sizeof a);
+  cli_i18n_init(&argc, argv);
   if (argc < 2)
     return cli_main_usage(stderr, CLI_USAGE);
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
@@ -851,6 +853,6 @@ int main(int argc, char **argv)
   if (rc)
     return cli_usage(cmd, rc < 0 ? CLI_OK : CLI_USAGE);
   if (crdt_init())
-    return cli_fail("%s", linli_strerror(LINLI_ECRYPTO));
+    return cli_fail("%s", cli_err(LINLI_ECRYPTO));
   return cmd->run(cmd, &a);
 }

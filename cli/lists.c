@@ -38,7 +38,8 @@ static int width_of(const struct dom_field *f)
           : f->type == DOM_T_PHONE                        ? 14
           : f->type == DOM_T_DATE || f->type == DOM_T_ENUM ? 10
                                                           : 5;
-  int nl = (int)strlen(f->name);
+  const char *head = cli_zh() ? cli_tx(f->label) : f->name;
+  int nl = cli_dwidth(head, strlen(head));
   return nl > w ? nl : w;
 }
 
@@ -81,7 +82,7 @@ static void header(struct printer *p)
     for (; p->c->fields[i].name[k]; k++)
       up[k] = (char)(p->c->fields[i].name[k] - 32 * (p->c->fields[i].name[k] >= 'a'));
     up[k] = 0;
-    cell(up, p->width[i], 1);
+    cell(cli_zh() ? cli_tx(p->c->fields[i].label) : up, p->width[i], 1);
   }
   fputc('\n', stdout);
 }
@@ -207,7 +208,7 @@ static int build(const struct cli_list *l, const char *scope, struct dom_query *
     if (dates[i] && dom_date_days(dates[i], strlen(dates[i]), &d))
       return cli_fail("'%s' is not a date: write it as YYYY-MM-DD", dates[i]), CLI_USAGE;
   if ((a->since || a->until || a->date) && !dom_date_field(c))
-    return cli_fail("a %s has no date to filter by", c->noun.en), CLI_USAGE;
+    return cli_fail("a %s has no date to filter by", cli_tx(c->noun)), CLI_USAGE;
   q->since = a->date && !l->date_is_open ? a->date : a->since;
   q->until = a->date && !l->date_is_open ? a->date : a->until;
   q->compound = a->compound;
@@ -217,7 +218,7 @@ static int build(const struct cli_list *l, const char *scope, struct dom_query *
   q->desc = a->desc;
   char near[80];
   if (a->sort && !(q->sort = domain_field(c, a->sort, strlen(a->sort))))
-    return cli_fail("--sort: a %s has no field %s%s", c->noun.en, a->sort,
+    return cli_fail("--sort: a %s has no field %s%s", cli_tx(c->noun), a->sort,
                     dom_near_field(c, a->sort, near, sizeof near)),
            CLI_USAGE;
   if (a->limit) {
@@ -243,7 +244,7 @@ int cli_list(const struct cli_list *l, const struct dom_where *extra, int n_extr
   int rc = CLI_FAIL, e;
   if (!c || !p) {
     free(c), free(p);
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   }
   if (cli_load_config(l->a->data, c))
     goto out;
@@ -266,7 +267,7 @@ int cli_list(const struct cli_list *l, const struct dom_where *extra, int n_extr
   }
   if ((e = store_open(&s, &sc)) || (e = store_read_begin(s, &rd))) {
     rc = cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", l->a->data,
-                  linli_strerror(e));
+                  cli_err(e));
     goto out;
   }
   if (p->json)
@@ -275,20 +276,20 @@ int cli_list(const struct cli_list *l, const struct dom_where *extra, int n_extr
   if (p->json)
     fputs("]\n", stdout);
   if (e < 0) {
-    rc = cli_fail("cannot read the database: %s", linli_strerror(e));
+    rc = cli_fail("cannot read the database: %s", cli_err(e));
     goto out;
   }
   if (!p->json && p->conflicts)
-    printf("* %d field(s) with concurrent values: see linli conflicts list\n", p->conflicts);
+    printf(_("* %d field(s) with concurrent values: see linli conflicts list\n"), p->conflicts);
   char of[CRDT_KEY_MAX + 48] = "";
   const struct dom_collection *ref = dc->key_ref >= 0 ? &domain_collections[dc->key_ref] : NULL;
   if (l->key && ref && ref->key_private)
-    snprintf(of, sizeof of, " of that %s", ref->noun.en);
+    snprintf(of, sizeof of, _(" of that %s"), cli_tx(ref->noun));
   else if (l->key && ref)
-    snprintf(of, sizeof of, " of %s %s", ref->noun.en, l->key);
+    snprintf(of, sizeof of, _(" of %s %s"), cli_tx(ref->noun), l->key);
   if (!p->json)
-    printf("%d %s%s%s%s in community %s\n", p->n, l->noun ? l->noun : dc->noun.en,
-           p->n == 1 ? "" : "s", l->a->voided ? " voided" : "", of, scope);
+    printf(_("%d %s%s%s%s in community %s\n"), p->n, l->noun ? l->noun : cli_tx(dc->noun),
+           p->n == 1 || cli_zh() ? "" : "s", l->a->voided ? _(" voided") : "", of, scope);
   rc = CLI_OK;
 out:
   store_read_end(rd);

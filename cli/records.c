@@ -50,7 +50,7 @@ static int say(const struct job *j, int code, const char *fmt, ...)
   va_list ap;
   fprintf(stderr, "%s: ", j->who);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vfprintf(stderr, _(fmt), ap);
   va_end(ap);
   fputc('\n', stderr);
   return code;
@@ -62,17 +62,17 @@ static const char *done_word(const struct job *j)
 {
   switch (j->vbit) {
   case DOM_V_ADD:
-    return j->c->shape == DOM_LOG ? "logged" : "registered";
+    return j->c->shape == DOM_LOG ? _("logged") : _("registered");
   case DOM_V_IN:
-    return "received";
+    return _("received");
   case DOM_V_OUT:
-    return "handed out";
+    return _("handed out");
   case DOM_V_VOID:
-    return "voided";
+    return _("voided");
   case DOM_V_MOVE:
-    return "moved";
+    return _("moved");
   default:
-    return "changed";
+    return _("changed");
   }
 }
 
@@ -86,7 +86,7 @@ static int write_job(struct job *j, int at)
     return rc;
   if (!(p = malloc(sizeof *p))) {
     cli_writer_close(w);
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   }
   struct dom_req r = {.coll = domain_coll_id(j->c), .cmd = j->cmd, .verb = j->vbit, .key = j->key,
                       .args = j->a->pos + at, .n_args = j->a->n_pos - at, .clear = j->a->clear,
@@ -95,15 +95,15 @@ static int write_job(struct job *j, int at)
   if ((rc = cli_plan_write(w, &r, j->who, p, &stored)))
     goto out;
   if (j->c->key_private)
-    snprintf(name, sizeof name, "%s", j->c->noun.en);
+    snprintf(name, sizeof name, "%s", cli_tx(j->c->noun));
   else if (j->c->key_ref >= 0)
-    snprintf(name, sizeof name, "%s of %s %s", j->c->noun.en,
-             domain_collections[j->c->key_ref].noun.en, j->key);
+    snprintf(name, sizeof name, "%s of %s %s", cli_tx(j->c->noun),
+             cli_tx(domain_collections[j->c->key_ref].noun), j->key);
   else
-    snprintf(name, sizeof name, "%s %s", j->c->noun.en, j->key);
-  fprintf(stderr, "linli: %s %s%s: %d op%s stored %s\n", name, done_word(j),
+    snprintf(name, sizeof name, "%s %s", cli_tx(j->c->noun), j->key);
+  fprintf(stderr, _("linli: %s %s%s: %d op%s stored %s\n"), name, done_word(j),
           p->delivered ? ", and its hand-out logged as a distribution" : "", stored,
-          stored == 1 ? "" : "s", cli_writer_where(w));
+          stored == 1 || cli_zh() ? "" : "s", cli_writer_where(w));
 out:
   free(p);
   cli_writer_close(w);
@@ -162,7 +162,7 @@ static int supply_list(struct cli_args *a)
   struct dom_err e;
   char arg[96];
   if (a->n_pos > 1) {
-    fprintf(stderr, "linli supply list: takes no KEY; --household H lists one household's\n");
+    fprintf(stderr, _("linli supply list: takes no KEY; --household H lists one household's\n"));
     return CLI_USAGE;
   }
   snprintf(arg, sizeof arg, "kind=%.80s", a->kind ? a->kind : "");
@@ -208,11 +208,11 @@ static int show(struct job *j)
   if (rc == CLI_FAIL)
     return CLI_FAIL;
   if (rc < 0 && rc != LINLI_ENOTFOUND)
-    return cli_fail("cannot read the database: %s", linli_strerror(rc));
+    return cli_fail("cannot read the database: %s", cli_err(rc));
   if (!p.found) {
     if (j->c->key_private)
-      return say(j, CLI_FAIL, "that %s is not in community %s", j->c->noun.en, p.scope);
-    return say(j, CLI_FAIL, "%s %s is not in community %s", j->c->noun.en, j->key, p.scope);
+      return say(j, CLI_FAIL, "that %s is not in community %s", cli_tx(j->c->noun), p.scope);
+    return say(j, CLI_FAIL, "%s %s is not in community %s", cli_tx(j->c->noun), j->key, p.scope);
   }
   return cli_show_records(j->a, j->c->name, j->key);
 }
@@ -243,8 +243,11 @@ static int on_line(void *arg, const struct dom_change_line *l)
     cli_json_str(stdout, l->new_value, strlen(l->new_value));
     printf(",\"node\":\"%.8s\",\"op\":\"%s\"}", author, id);
   } else {
-    if (!h->n)
-      printf("%-19s %-8s %-16s %s\n", "TIME (district)", "NODE", "FIELD", "CHANGE");
+    if (!h->n) {
+      static const int hw[] = {-19, -8, -16, 0};
+      static const char *const hn[] = {N_("TIME (district)"), N_("NODE"), N_("FIELD"), N_("CHANGE")};
+      cli_head(4, hw, hn);
+    }
     printf("%-19s %.8s %-16s ", when, author, l->field[0] ? l->field : "-");
     switch (l->what) {
     case DOM_H_SET:
@@ -258,7 +261,7 @@ static int on_line(void *arg, const struct dom_change_line *l)
       printf("- %s\n", l->new_value);
       break;
     case DOM_H_VOID:
-      printf("voided: %s\n", l->new_value);
+      printf(_("voided: %s\n"), l->new_value);
       break;
     default:
       printf("%s\n", l->new_value);
@@ -282,7 +285,7 @@ static int history(struct job *j)
     return CLI_FAIL;
   if ((e = store_open(&s, &sc)) || (e = store_read_begin(s, &rd))) {
     rc = cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", j->a->data,
-                  linli_strerror(e));
+                  cli_err(e));
     goto out;
   }
   if (h.json)
@@ -292,9 +295,9 @@ static int history(struct job *j)
   if (h.json)
     printf("]\n");
   if (e)
-    rc = cli_fail("cannot read the records: %s", linli_strerror(e));
+    rc = cli_fail("cannot read the records: %s", cli_err(e));
   else if (!h.json && !h.n)
-    rc = say(j, CLI_FAIL, "no op names %s %s in community %s", j->c->noun.en,
+    rc = say(j, CLI_FAIL, "no op names %s %s in community %s", cli_tx(j->c->noun),
              j->c->key_private ? "(that key)" : j->key, j->a->scope ? j->a->scope : c.scopes[0]);
   else
     rc = CLI_OK;
@@ -312,20 +315,20 @@ static void verb_usage(FILE *f, const struct dom_command *cmd, unsigned bit, con
   const struct dom_collection *c = &domain_collections[cmd->coll];
   cmd_name(cmd, name, sizeof name);
   if (bit == DOM_V_SET)
-    fprintf(f, "linli %s set --data DIR %s field=value... [--clear FIELD]...\n", name,
+    fprintf(f, _("linli %s set --data DIR %s field=value... [--clear FIELD]...\n"), name,
             cmd->key_name);
   else if (bit == DOM_V_ADD)
-    fprintf(f, "linli %s %s --data DIR %s field=value...\n", name, verb, cmd->key_name);
+    fprintf(f, _("linli %s %s --data DIR %s field=value...\n"), name, verb, cmd->key_name);
   else if (bit & (DOM_V_IN | DOM_V_OUT))
-    fprintf(f, "linli %s %s --data DIR %s item=N...\n", name, verb, cmd->key_name);
+    fprintf(f, _("linli %s %s --data DIR %s item=N...\n"), name, verb, cmd->key_name);
   else if (bit == DOM_V_SHOW || bit == DOM_V_HISTORY)
-    fprintf(f, "linli %s %s --data DIR %s [--scope S] [--json]\n", name, verb, cmd->key_name);
+    fprintf(f, _("linli %s %s --data DIR %s [--scope S] [--json]\n"), name, verb, cmd->key_name);
   else if (bit == DOM_V_VOID)
-    fprintf(f, "linli %s void --data DIR %s --reason TEXT\n", name, cmd->key_name);
+    fprintf(f, _("linli %s void --data DIR %s --reason TEXT\n"), name, cmd->key_name);
   else if (bit == DOM_V_MOVE)
-    fprintf(f, "linli %s move --data DIR %s --household HOUSEHOLD\n", name, cmd->key_name);
+    fprintf(f, _("linli %s move --data DIR %s --household HOUSEHOLD\n"), name, cmd->key_name);
   else
-    fprintf(f, "linli %s list --data DIR%s%s%s [--scope S] [--json]\n", name,
+    fprintf(f, _("linli %s list --data DIR%s%s%s [--scope S] [--json]\n"), name,
             c->shape == DOM_LOG ? " [" : "", c->shape == DOM_LOG ? cmd->key_name : "",
             c->shape == DOM_LOG ? "]" : "");
 }
@@ -339,7 +342,7 @@ static void wrap(FILE *f, const char *first, int indent, const char *fmt, ...)
   char text[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
+  vsnprintf(text, sizeof text, _(fmt), ap);
   va_end(ap);
   const char *p = text;
   int lead = cli_dwidth(first, strlen(first));
@@ -347,10 +350,18 @@ static void wrap(FILE *f, const char *first, int indent, const char *fmt, ...)
   while (*p) {
     size_t n = strlen(p), cut = n;
     if (lead + cli_dwidth(p, n) > 79) {
-      for (cut = 0; p[cut] && lead + cli_dwidth(p, cut + 1) <= 79; cut++)
+      size_t fit;
+      for (fit = 0; p[fit] && lead + cli_dwidth(p, fit + 1) <= 79; fit++)
         ;
-      while (cut && p[cut] != ' ')
+      for (cut = fit; cut && p[cut] != ' ';)
         cut--;
+      /* Chinese has no spaces: a line may end after any character; a
+       * space-less run breaks at the last whole character that fits */
+      for (size_t k = fit; k > 0 && cut < fit / 2; k--)
+        if ((unsigned char)p[k] >= 0xe0 || ((unsigned char)p[k - 1] >= 0x80 && (p[k] & 0xc0) != 0x80)) {
+          cut = k;
+          break;
+        }
       if (!cut)
         cut = strcspn(p, " ");
     }
@@ -368,12 +379,12 @@ static void verb_about(FILE *f, const struct dom_command *cmd, unsigned bit)
 {
   const struct dom_collection *c = &domain_collections[cmd->coll];
   const struct dom_collection *r = c->key_ref >= 0 ? &domain_collections[c->key_ref] : NULL;
-  const char *noun = cmd->kind && c->shape == DOM_LOG ? "relief hand-out" : c->noun.en;
+  const char *noun = cmd->kind && c->shape == DOM_LOG ? "relief hand-out" : cli_tx(c->noun);
   char name[32];
   cmd_name(cmd, name, sizeof name);
   if (bit == DOM_V_ADD && c->shape == DOM_LOG)
     para(f, 2, "Logs one %s for a registered %s. Exit 1, nothing written, if %s is not "
-               "registered in this node's community.", noun, r ? r->noun.en : "record", cmd->key_name);
+               "registered in this node's community.", noun, r ? cli_tx(r->noun) : "record", cmd->key_name);
   else if (bit == DOM_V_ADD)
     para(f, 2, "Registers a new %s, e.g. %s. Exit 1, nothing written, if %s is registered "
                "already (change it with linli %s set).", noun, c->key_eg, cmd->key_name, name);
@@ -384,8 +395,8 @@ static void verb_about(FILE *f, const struct dom_command *cmd, unsigned bit)
          noun, cmd->key_name, name);
   else if (bit == DOM_V_SET)
     para(f, 2, "Sets fields of the %s of a registered %s (the first set creates it). Exit 1, "
-               "nothing written, if the %s is not registered.", noun, r ? r->noun.en : "record",
-         r ? r->noun.en : "record");
+               "nothing written, if the %s is not registered.", noun, r ? cli_tx(r->noun) : "record",
+         r ? cli_tx(r->noun) : "record");
   else if (bit == DOM_V_IN)
     para(f, 2, "Adds N to each item of the stock (a delivery received). Items are names of a-z "
                "0-9 _ with the unit in them (rice_kg, masks); N is a whole number from 1 to %d.",
@@ -408,14 +419,14 @@ static void verb_about(FILE *f, const struct dom_command *cmd, unsigned bit)
                "void and its reason (works with linlid stopped).", noun);
   else if (bit == DOM_V_SHOW && c->shape == DOM_LOG)
     para(f, 2, "Shows the %ss of one %s in time order (works with linlid stopped); --json: one "
-               "object per event.", noun, r ? r->noun.en : "record");
+               "object per event.", noun, r ? cli_tx(r->noun) : "record");
   else if (bit == DOM_V_SHOW)
     para(f, 2, "Shows one %s: every field, set element and conflict, as linli get does (works "
                "with linlid stopped). Exit 1 if it is not there.", noun);
   else if (c->shape == DOM_LOG)
     para(f, 2, "Lists the %ss of the community (or of one %s) in time order, a line each (works "
                "with linlid stopped); --json: one object per event.", noun,
-         r ? r->noun.en : "record");
+         r ? cli_tx(r->noun) : "record");
   else if (c->shape == DOM_COUNTERS)
     para(f, 2, "Lists every stock and item with its quantity (works with linlid stopped); "
                "--json: as linli list --json.");
@@ -429,44 +440,44 @@ static const char *type_phrase(const struct dom_field *f, char *buf, size_t cap)
   switch (f->type) {
   case DOM_T_KEY:
     if (f->ref >= 0)
-      snprintf(buf, cap, "the key of a registered %s", domain_collections[f->ref].noun.en);
+      snprintf(buf, cap, _("the key of a registered %s"), cli_tx(domain_collections[f->ref].noun));
     else
-      snprintf(buf, cap, "a key");
+      snprintf(buf, cap, _("a key"));
     return buf;
   case DOM_T_PHONE:
-    return "digits, a leading +, '-' and spaces";
+    return _("digits, a leading +, '-' and spaces");
   case DOM_T_BOOL:
-    return "yes or no (true/false, 1/0, 是/否)";
+    return _("yes or no (true/false, 1/0, 是/否)");
   case DOM_T_YEAR:
-    return "a year from 1880 to 2100";
+    return _("a year from 1880 to 2100");
   case DOM_T_IDNO:
-    return "18 characters, the last the ISO 7064 MOD 11-2 check character";
+    return _("18 characters, the last the ISO 7064 MOD 11-2 check character");
   case DOM_T_DATE:
-    return f->flags & DOM_F_FUTURE ? "YYYY-MM-DD in the district's time zone"
-                                   : "YYYY-MM-DD in the district's time zone, not in the future";
+    return f->flags & DOM_F_FUTURE ? _("YYYY-MM-DD in the district's time zone")
+                                   : _("YYYY-MM-DD in the district's time zone, not in the future");
   case DOM_T_TIME:
-    return "HH:MM or HH:MM:SS in the district's time zone";
+    return _("HH:MM or HH:MM:SS in the district's time zone");
   case DOM_T_TEMP:
-    return "degrees Celsius with one decimal, 34.0 to 43.0";
+    return _("degrees Celsius with one decimal, 34.0 to 43.0");
   case DOM_T_QTY:
-    snprintf(buf, cap, "a whole number from 1 to %d", f->max ? f->max : DOM_QTY_MAX);
+    snprintf(buf, cap, _("a whole number from 1 to %d"), f->max ? f->max : DOM_QTY_MAX);
     return buf;
   case DOM_T_ENUM: {
     int state = (f->flags & DOM_F_STATE) != 0;
-    size_t at = (size_t)snprintf(buf, cap, "%s", state ? "" : "one of ");
+    size_t at = (size_t)snprintf(buf, cap, "%s", state ? "" : _("one of "));
     for (int i = 0; f->values[i] && at < cap; i++)
       at += (size_t)snprintf(buf + at, cap - at, "%s%s", i ? (state ? " -> " : ", ") : "",
                              f->values[i]);
     if (state && at < cap)
-      at += (size_t)snprintf(buf + at, cap - at, ", forward only; add starts at %s", f->values[0]);
+      at += (size_t)snprintf(buf + at, cap - at, _(", forward only; add starts at %s"), f->values[0]);
     for (int i = 0; f->values_zh && f->values_zh[i] && at < cap; i++)
-      at += (size_t)snprintf(buf + at, cap - at, "%s%s", i ? "/" : " (or ", f->values_zh[i]);
+      at += (size_t)snprintf(buf + at, cap - at, "%s%s", i ? "/" : _(" (or "), f->values_zh[i]);
     if (f->values_zh && at < cap)
       snprintf(buf + at, cap - at, ")");
     return buf;
   }
   default:
-    snprintf(buf, cap, "text, up to %zu bytes", dom_text_max(f));
+    snprintf(buf, cap, _("text, up to %zu bytes"), dom_text_max(f));
     return buf;
   }
 }
@@ -486,7 +497,7 @@ static void fields_help(FILE *f, const struct dom_command *cmd, unsigned bit)
   char buf[200], name[CRDT_FIELD_MAX + 8];
   if (!c->fields)
     return;
-  fprintf(f, "  fields%s:\n", bit == DOM_V_ADD ? " (* required)" : "");
+  fprintf(f, _("  fields%s:\n"), bit == DOM_V_ADD ? _(" (* required)") : "");
   for (int i = 0; c->fields[i].name; i++) {
     const struct dom_field *x = &c->fields[i];
     if (!field_written(cmd, x, bit) && !(x->flags & DOM_F_DERIVED))
@@ -496,24 +507,24 @@ static void fields_help(FILE *f, const struct dom_command *cmd, unsigned bit)
     char first[CRDT_FIELD_MAX + 32], set[3 * CRDT_FIELD_MAX + 48] = "";
     snprintf(first, sizeof first, "    %-17s ", name);
     if (x->kind == DOM_SET && !(x->flags & DOM_F_DERIVED))
-      snprintf(set, sizeof set, "; a set: %s+=VALUE adds, %s-=VALUE removes", x->name, x->name);
-    wrap(f, first, 22, "%s; %s%s%s%s%s%s", x->help.en, type_phrase(x, buf, sizeof buf),
-         bit == DOM_V_ADD && (x->flags & DOM_F_TODAY) ? "; default today" : "",
-         bit == DOM_V_ADD && (x->flags & DOM_F_NOW) ? "; default now" : "",
-         bit == DOM_V_ADD && (x->flags & DOM_F_HOME) ? "; default this node's community" : "",
-         x->flags & DOM_F_DERIVED ? "; read-only here" : "", set);
+      snprintf(set, sizeof set, _("; a set: %s+=VALUE adds, %s-=VALUE removes"), x->name, x->name);
+    wrap(f, first, 22, "%s; %s%s%s%s%s%s", cli_tx(x->help), type_phrase(x, buf, sizeof buf),
+         bit == DOM_V_ADD && (x->flags & DOM_F_TODAY) ? _("; default today") : "",
+         bit == DOM_V_ADD && (x->flags & DOM_F_NOW) ? _("; default now") : "",
+         bit == DOM_V_ADD && (x->flags & DOM_F_HOME) ? _("; default this node's community") : "",
+         x->flags & DOM_F_DERIVED ? _("; read-only here") : "", set);
   }
 }
 
 static void verb_help(FILE *f, const struct dom_command *cmd, unsigned bit, const char *verb)
 {
   const struct dom_collection *c = &domain_collections[cmd->coll];
-  fputs("usage: ", f);
+  fputs(_("usage: "), f);
   verb_usage(f, cmd, bit, verb);
   verb_about(f, cmd, bit);
   if (bit & (DOM_V_ADD | DOM_V_SET))
     fields_help(f, cmd, bit);
-  para(f, 2, "%s", cmd->kind && c->shape == DOM_LOG ? cmd->about.en : c->about.en);
+  para(f, 2, "%s", cmd->kind && c->shape == DOM_LOG ? cli_tx(cmd->about) : cli_tx(c->about));
   if (bit == DOM_V_SET)
     para(f, 2, "--clear FIELD (repeatable) clears a field that is not required.");
   if (bit & (DOM_V_ADD | DOM_V_SET | DOM_V_IN | DOM_V_OUT | DOM_V_VOID | DOM_V_MOVE))
@@ -532,7 +543,7 @@ static void overview(FILE *f, const char *cmd, const struct dom_command *part)
     const struct dom_collection *c = &domain_collections[d->coll];
     if (strcmp(d->cmd, cmd) || (part && part != d))
       continue;
-    para(f, 0, "%s", d->kind && c->shape == DOM_LOG ? d->about.en : c->about.en);
+    para(f, 0, "%s", d->kind && c->shape == DOM_LOG ? cli_tx(d->about) : cli_tx(c->about));
     for (size_t k = 0; k < N_VERBS; k++)
       if (d->verbs & verb_names[k].bit) {
         fputs("  ", f);
@@ -545,7 +556,7 @@ static void overview(FILE *f, const char *cmd, const struct dom_command *part)
     if (!strcmp(domain_commands[i].cmd, cmd) && domain_commands[i].sub)
       at += (size_t)snprintf(subs + at, sizeof subs - at, "%s%s", at ? "|" : " ",
                              domain_commands[i].sub);
-  fprintf(f, "linli %s%s%s VERB --help shows a verb's fields and rules.\n", cmd,
+  fprintf(f, _("linli %s%s%s VERB --help shows a verb's fields and rules.\n"), cmd,
           part && part->sub ? " " : subs, part && part->sub ? part->sub : "");
 }
 
@@ -608,8 +619,8 @@ int cli_cmd_records(const struct cli_cmd *cc, struct cli_args *a)
       return CLI_OK;
     }
     if (grouped && !cmd)
-      fprintf(stderr, "linli %s: %s; see linli %s --help\n", cc->name,
-              sub ? "no such part of supply" : "say which part of supply", cc->name);
+      fprintf(stderr, _("linli %s: %s; see linli %s --help\n"), cc->name,
+              sub ? _("no such part of supply") : _("say which part of supply"), cc->name);
     else if (verb) {
       struct dom_near near;
       char say[80];
@@ -617,10 +628,10 @@ int cli_cmd_records(const struct cli_cmd *cc, struct cli_args *a)
       for (size_t k = 0; cmd && k < N_VERBS; k++)
         if (cmd->verbs & verb_names[k].bit)
           dom_near_try(&near, verb_names[k].name);
-      fprintf(stderr, "linli %s: no verb %s%s; see linli %s --help\n", cc->name, verb,
+      fprintf(stderr, _("linli %s: no verb %s%s; see linli %s --help\n"), cc->name, verb,
               dom_near_say(&near, say, sizeof say), cc->name);
     } else
-      fprintf(stderr, "linli %s: say what to do (a verb); see linli %s --help\n", cc->name,
+      fprintf(stderr, _("linli %s: say what to do (a verb); see linli %s --help\n"), cc->name,
               cc->name);
     return cli_usage(cc, CLI_USAGE);
   }
@@ -670,7 +681,7 @@ int cli_records_cmd(const char *name, struct cli_cmd *out, char *buf, size_t cap
       if (d->verbs & verb_names[k].bit)
         at += (size_t)snprintf(usage + at, half - at, "%s%s", at ? "|" : "", verb_names[k].name);
     snprintf(usage + at, half - at, " --data DIR [%s] [field=value...] [--json]", d->key_name);
-    snprintf(help, cap - half, "  %s of the community (linli %s VERB --help).", d->about.en, name);
+    snprintf(help, cap - half, "  %s of the community (linli %s VERB --help).", cli_tx(d->about), name);
   }
   *out = (struct cli_cmd){d->cmd, cli_cmd_records,
                           CLI_O_DATA | CLI_O_VERBS | CLI_O_LIST | CLI_O_DATE | CLI_O_HOUSEHOLD |

@@ -101,7 +101,7 @@ static int load_key(const char *data, struct crdt_identity *id)
   snprintf(key, sizeof key, "%s/node.key", data);
   int rc = crdt_identity_load(id, key);
   if (rc)
-    return cli_fail("cannot load %s: %s", key, linli_strerror(rc));
+    return cli_fail("cannot load %s: %s", key, cli_err(rc));
   return CLI_OK;
 }
 
@@ -115,10 +115,10 @@ int cli_bundle_write(const struct cli_args *a, const struct config *c, struct st
   if (a->plain) {
     int rc = bundle_export(s, scopes, n_scopes, 0, path);
     if (rc < 0)
-      return cli_fail("cannot write %s: %s", path, linli_strerror(rc));
-    printf("%d ops written to %s, NOT encrypted\n", rc, path);
-    fprintf(stderr, "linli: warning: %s holds names, ID numbers and phone numbers in clear; "
-                    "anyone who finds the stick can read them\n", path);
+      return cli_fail("cannot write %s: %s", path, cli_err(rc));
+    printf(_("%d ops written to %s, NOT encrypted\n"), rc, path);
+    fprintf(stderr, _("linli: warning: %s holds names, ID numbers and phone numbers in clear; "
+                    "anyone who finds the stick can read them\n"), path);
     return CLI_OK;
   }
   uint8_t keys[SEAL_RECIPIENTS_MAX][CRDT_PK_BYTES];
@@ -129,7 +129,7 @@ int cli_bundle_write(const struct cli_args *a, const struct config *c, struct st
   if (a->passphrase) {
     if (get_passphrase(1, pass, &pass_len) != CLI_OK)
       goto wipe;
-    snprintf(who, sizeof who, "with the passphrase");
+    snprintf(who, sizeof who, _("with the passphrase"));
   } else {
     if (load_key(a->data, &self) != CLI_OK)
       return CLI_FAIL;
@@ -137,7 +137,7 @@ int cli_bundle_write(const struct cli_args *a, const struct config *c, struct st
       memcpy(keys[n_keys++], self.pk, CRDT_PK_BYTES);
       if (c->trust && sodium_memcmp(c->hub_pk, self.pk, CRDT_PK_BYTES) != 0)
         memcpy(keys[n_keys++], c->hub_pk, CRDT_PK_BYTES);
-      snprintf(who, sizeof who, "to this node%s", n_keys > 1 ? " and its hub" : "");
+      snprintf(who, sizeof who, "%s", n_keys > 1 ? _("to this node and its hub") : _("to this node"));
     }
     for (int i = 0; i < a->n_to; i++) {
       if (parse_key(c, &self, a->to[i], keys[n_keys]) != CLI_OK) {
@@ -151,13 +151,14 @@ int cli_bundle_write(const struct cli_args *a, const struct config *c, struct st
     }
     crdt_identity_wipe(&self);
     if (a->n_to)
-      snprintf(who, sizeof who, "to %d node key%s", n_keys, n_keys > 1 ? "s" : "");
+      snprintf(who, sizeof who, ngettext("to %d node key", "to %d node keys", (unsigned long)n_keys),
+               n_keys);
   }
   uint8_t *plain = NULL, *sealed = NULL;
   size_t plain_len = 0, sealed_len = 0;
   int ops = bundle_export_mem(s, scopes, n_scopes, 0, &plain, &plain_len);
   if (ops < 0) {
-    cli_fail("cannot read the ops to write: %s", linli_strerror(ops));
+    cli_fail("cannot read the ops to write: %s", cli_err(ops));
     goto wipe;
   }
   int rc = a->passphrase ? seal_passphrase(plain, plain_len, pass, pass_len,
@@ -170,11 +171,11 @@ int cli_bundle_write(const struct cli_args *a, const struct config *c, struct st
   if (rc == LINLI_EINVAL && !a->passphrase)
     cli_fail("a --to key is not a valid node key; nothing was written");
   else if (rc)
-    cli_fail("cannot encrypt the bundle: %s; nothing was written", linli_strerror(rc));
+    cli_fail("cannot encrypt the bundle: %s; nothing was written", cli_err(rc));
   else if ((rc = seal_write_file(path, sealed, sealed_len)))
-    cli_fail("cannot write %s: %s", path, linli_strerror(rc));
+    cli_fail("cannot write %s: %s", path, cli_err(rc));
   else {
-    printf("%d ops written to %s, encrypted %s (mode 600)\n", ops, path, who);
+    printf(_("%d ops written to %s, encrypted %s (mode 600)\n"), ops, path, who);
     ret = CLI_OK;
   }
   free(sealed);
@@ -192,12 +193,12 @@ int cli_bundle_read(const struct cli_args *a, const char *path, uint8_t **buf, c
   *buf = NULL, *ops = NULL, *lens = NULL, *n = 0;
   int rc = bundle_read_raw(path, &file, &size);
   if (rc)
-    return cli_fail("cannot read %s: %s; nothing was imported", path, linli_strerror(rc));
+    return cli_fail("cannot read %s: %s; nothing was imported", path, cli_err(rc));
   if (!seal_is_sealed(file, size)) {
     if ((rc = bundle_parse(file, size, ops, lens, n))) {
       free(file);
       return cli_fail("%s is not a complete bundle: %s; nothing was imported", path,
-                      linli_strerror(rc));
+                      cli_err(rc));
     }
     *buf = file;
     return CLI_OK;
@@ -205,7 +206,7 @@ int cli_bundle_read(const struct cli_args *a, const char *path, uint8_t **buf, c
   if ((rc = seal_parse(file, size, &h))) {
     free(file);
     return cli_fail("%s is not a complete encrypted bundle: %s; nothing was imported", path,
-                    linli_strerror(rc));
+                    cli_err(rc));
   }
   if (h.mode == SEAL_PASSPHRASE) {
     char pass[PASS_MAX];
@@ -230,12 +231,12 @@ int cli_bundle_read(const struct cli_args *a, const char *path, uint8_t **buf, c
   sodium_memzero(key, sizeof key);
   free(file);
   if (rc)
-    return cli_fail("cannot open %s: %s; nothing was imported", path, linli_strerror(rc));
+    return cli_fail("cannot open %s: %s; nothing was imported", path, cli_err(rc));
   if ((rc = bundle_parse(plain, plain_len, ops, lens, n))) {
     sodium_memzero(plain, plain_len);
     free(plain);
     return cli_fail("%s opened, but what it holds is not a complete bundle: %s; nothing was "
-                    "imported", path, linli_strerror(rc));
+                    "imported", path, cli_err(rc));
   }
   *buf = plain;
   return CLI_OK;

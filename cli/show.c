@@ -263,8 +263,11 @@ static void cli_rec_json(struct cli_show *s)
 static void cli_rec_table(struct cli_show *s)
 {
   const struct cli_rec *rec = &s->rec;
-  if (s->count == 0)
-    printf("%-24s %-24s %s\n", "KEY", "FIELD", "VALUE");
+  if (s->count == 0) {
+    static const int w[] = {-24, -24, 0};
+    static const char *const h[] = {N_("KEY"), N_("FIELD"), N_("VALUE")};
+    cli_head(3, w, h);
+  }
   if (rec->tomb && !rec->live)
     printf("%-24.*s %-24s %s\n", (int)rec->kl, (const char *)rec->key, "-", "(deleted)");
   for (int i = 0; i < rec->n; i++) {
@@ -285,7 +288,7 @@ static void cli_rec_table(struct cli_show *s)
     printf("%-24.*s %-24s %llu\n", (int)rec->kl, (const char *)rec->key, "(log events)",
            (unsigned long long)rec->events);
   if (rec->truncated)
-    printf("%-24.*s (more rows not shown)\n", (int)rec->kl, (const char *)rec->key);
+    printf(_("%-24.*s (more rows not shown)\n"), (int)rec->kl, (const char *)rec->key);
 }
 
 static void cli_rec_flush(struct cli_show *s)
@@ -409,7 +412,7 @@ int cli_show_records(struct cli_args *a, const char *coll, const char *key)
   }
   sc.s = calloc(1, sizeof *sc.s);
   if (!sc.s)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   sc.s->a = a;
   sc.one = key != NULL;
   sc.pl = crdt_row_prefix(sc.prefix, sizeof sc.prefix, a->scope, strlen(a->scope), coll,
@@ -425,11 +428,11 @@ int cli_show_records(struct cli_args *a, const char *coll, const char *key)
   }
   if ((rc = store_open(&st, &scfg))) {
     code = cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", a->data,
-                    linli_strerror(rc));
+                    cli_err(rc));
     goto out;
   }
   if ((rc = store_read_rows(st, cli_show_txn, &sc))) {
-    code = cli_fail("cannot read the database: %s", linli_strerror(rc));
+    code = cli_fail("cannot read the database: %s", cli_err(rc));
     goto out;
   }
   if (key && !sc.s->count)

@@ -182,25 +182,28 @@ static void cli_status_table(const struct cli_node_st *st, const struct cli_peer
 {
   char clock[32];
   cli_time(clock, sizeof clock, CRDT_HLC_MS(st->hlc));
-  printf("node %s  key %.16s...  running %llus\n", st->scope, st->key,
+  printf(_("node %s  key %.16s...  running %llus\n"), st->scope, st->key,
          (unsigned long long)st->uptime_s);
-  printf("ops stored %llu  clock %s  rejected ops %llu  malformed messages %llu\n",
+  printf(_("ops stored %llu  clock %s  rejected ops %llu  malformed messages %llu\n"),
          (unsigned long long)st->ops, clock, (unsigned long long)st->rejected,
          (unsigned long long)st->malformed);
-  printf("held ops %llu (waiting for their author's certificate)  purged ops %llu (by revocations)\n",
+  printf(_("held ops %llu (waiting for their author's certificate)  purged ops %llu (by revocations)\n"),
          (unsigned long long)st->held, (unsigned long long)st->purged);
   if (st->n_why)
-    printf("rejected ops by reason:\n");
+    printf(_("rejected ops by reason:\n"));
   for (int i = 0; i < st->n_why; i++)
     printf("  %-18s %8llu  %s\n", linli_errname(st->why[i]), (unsigned long long)st->why_n[i],
-           linli_strerror(st->why[i]));
+           cli_err(st->why[i]));
   printf("\n");
   if (!np) {
-    printf("no peers configured (add peer or allow lines to linlid.conf)\n");
+    printf(_("no peers configured (add peer or allow lines to linlid.conf)\n"));
     return;
   }
-  printf("%-16s %-4s %-9s %-20s %8s %9s %9s %11s %11s %8s %8s\n", "PEER", "LINK", "CONNECTED",
-         "LAST SYNC", "BEHIND", "OPS IN", "OPS OUT", "BYTES IN", "BYTES OUT", "REJECTED", "BAD MSGS");
+  static const int w[] = {-16, -4, -9, -20, 8, 9, 9, 11, 11, 8, 8};
+  static const char *const h[] = {N_("PEER"),     N_("LINK"),     N_("CONNECTED"), N_("LAST SYNC"),
+                                  N_("BEHIND"),   N_("OPS IN"),   N_("OPS OUT"),   N_("BYTES IN"),
+                                  N_("BYTES OUT"), N_("REJECTED"), N_("BAD MSGS")};
+  cli_head(11, w, h);
   for (int i = 0; i < np; i++)
     cli_status_row(p[i].name, p[i].dial ? "dial" : "in",
                    p[i].refused ? "refused" : p[i].connected ? "yes" : "no", &p[i]);
@@ -236,7 +239,7 @@ int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a)
   (void)cmd;
   memset(&tot, 0, sizeof tot);
   if (!reply || !p) {
-    rc = cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    rc = cli_fail("%s", cli_err(LINLI_ENOMEM));
     goto out;
   }
   crdt_buf_init(&b, req, sizeof req);

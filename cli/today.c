@@ -33,16 +33,16 @@ static void esc(FILE *f, const char *s)
   for (; *s; s++)
     switch (*s) {
     case '&':
-      fputs("&amp;", f);
+      fputs(_("&amp;"), f);
       break;
     case '<':
-      fputs("&lt;", f);
+      fputs(_("&lt;"), f);
       break;
     case '>':
-      fputs("&gt;", f);
+      fputs(_("&gt;"), f);
       break;
     case '"':
-      fputs("&quot;", f);
+      fputs(_("&quot;"), f);
       break;
     case '\'':
       fputs("&#39;", f);
@@ -82,7 +82,7 @@ static int cells(const struct dom_today_item *it, const char **out)
     break;
   case DOM_TODAY_VERDICTS:
     out[n++] = val(r, c, "name");
-    out[n++] = it->verdict->eligible ? "epidemic-free" : "not epidemic-free";
+    out[n++] = it->verdict->eligible ? _("epidemic-free") : _("not epidemic-free");
     out[n++] = it->verdict->reason;
     break;
   }
@@ -101,10 +101,10 @@ static int on_item(void *arg, const struct dom_today_item *it)
       fputs("<h2>", s->f);
       esc(s->f, dom_today_titles[it->section].zh);
       fputs(" <small>", s->f);
-      esc(s->f, dom_today_titles[it->section].en);
+      esc(s->f, cli_tx(dom_today_titles[it->section]));
       fprintf(s->f, "</small></h2>\n<table data-section=\"%d\">\n", it->section);
     } else {
-      fprintf(s->f, "\n== %s (%s)\n", dom_today_titles[it->section].en,
+      fprintf(s->f, "\n== %s (%s)\n", cli_tx(dom_today_titles[it->section]),
               dom_today_titles[it->section].zh);
     }
   }
@@ -112,7 +112,7 @@ static int on_item(void *arg, const struct dom_today_item *it)
     if (s->html)
       fputs("<tr><td class=\"none\">无 none</td></tr>\n", s->f);
     else
-      fputs("   none\n", s->f);
+      fputs(_("   none\n"), s->f);
     return 0;
   }
   const char *c[8];
@@ -164,7 +164,7 @@ int cli_cmd_today(const struct cli_cmd *cmd, struct cli_args *a)
   (void)cmd;
   memset(&s, 0, sizeof s);
   if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   if (cli_load_config(a->data, c))
     goto out;
   if ((rc = cli_date(c, a->date, date, 1))) {
@@ -186,7 +186,7 @@ int cli_cmd_today(const struct cli_cmd *cmd, struct cli_args *a)
   }
   if ((e = store_open(&st, &sc)) || (e = store_read_begin(st, &rd))) {
     rc = cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", a->data,
-                  linli_strerror(e));
+                  cli_err(e));
     goto out;
   }
   if (s.html) {
@@ -201,7 +201,7 @@ int cli_cmd_today(const struct cli_cmd *cmd, struct cli_args *a)
     }
     fputs("</h1>\n", s.f);
   } else {
-    printf("today's sheet for %s%s%s on %s\n", scope, a->grid ? ", grid " : "",
+    printf(_("today's sheet for %s%s%s on %s\n"), scope, a->grid ? ", grid " : "",
            a->grid ? a->grid : "", date);
   }
   e = dom_today(rd, scope, date, a->grid, on_item, &s);
@@ -211,12 +211,12 @@ int cli_cmd_today(const struct cli_cmd *cmd, struct cli_args *a)
     fputs("</body>\n</html>\n", s.f);
   }
   if (e) {
-    rc = cli_fail("cannot read the records: %s", linli_strerror(e));
+    rc = cli_fail("cannot read the records: %s", cli_err(e));
     goto out;
   }
   if (s.html)
-    fprintf(stderr, "linli: the sheet for %s is in %s (%zu fevers, %zu not checked, %zu open "
-                    "cases)\n", date, a->html, s.count[DOM_TODAY_FEVERS],
+    fprintf(stderr, _("linli: the sheet for %s is in %s (%zu fevers, %zu not checked, %zu open "
+                    "cases)\n"), date, a->html, s.count[DOM_TODAY_FEVERS],
             s.count[DOM_TODAY_UNCHECKED], s.count[DOM_TODAY_OPEN_CASES]);
   rc = CLI_OK;
 out:

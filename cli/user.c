@@ -64,7 +64,7 @@ static int new_password(char hash[WEB_HASH_MAX])
     cli_fail("a password is %d to %d bytes without control characters; nothing was changed",
              WEB_PW_MIN, WEB_PW_MAX);
   else if (h)
-    cli_fail("cannot hash the password: %s", linli_strerror(h));
+    cli_fail("cannot hash the password: %s", cli_err(h));
   else
     rc = CLI_OK;
 out:
@@ -84,10 +84,12 @@ static int user_list(struct cli_args *a, const struct web_users *t)
     return CLI_OK;
   }
   if (!t->n) {
-    printf("no accounts yet: linli user add --data %s NAME --role clerk\n", a->data);
+    printf(_("no accounts yet: linli user add --data %s NAME --role clerk\n"), a->data);
     return CLI_OK;
   }
-  printf("%-32s %s\n", "NAME", "ROLE");
+  static const int w[] = {-32, 0};
+  static const char *const h[] = {N_("NAME"), N_("ROLE")};
+  cli_head(2, w, h);
   for (int i = 0; i < t->n; i++)
     printf("%-32s %s\n", t->u[i].name, web_role_name(t->u[i].role));
   return CLI_OK;
@@ -104,17 +106,17 @@ static int user_change(const struct cli_cmd *cmd, struct cli_args *a, struct web
   if (web_name_check(name))
     return cli_fail("an account name is 1 to %d characters of A-Z a-z 0-9 _ . -", WEB_NAME_MAX);
   if (add && (!a->role || (role = web_role_parse(a->role)) < 0)) {
-    fprintf(stderr, "linli user add: --role viewer, clerk, approver or admin is required\n");
+    fprintf(stderr, _("linli user add: --role viewer, clerk, approver or admin is required\n"));
     return CLI_USAGE;
   }
   if (!add && a->role)
     return cli_usage(cmd, CLI_USAGE);
   int fd = web_users_lock(a->data), rc;
   if (fd < 0)
-    return cli_fail("cannot lock %s/%s.lock: %s", a->data, WEB_USERS_FILE, linli_strerror(fd));
+    return cli_fail("cannot lock %s/%s.lock: %s", a->data, WEB_USERS_FILE, cli_err(fd));
   if ((rc = web_users_load(t, a->data))) {
     close(fd);
-    return cli_fail("%s/%s: %s", a->data, WEB_USERS_FILE, linli_strerror(rc));
+    return cli_fail("%s/%s: %s", a->data, WEB_USERS_FILE, cli_err(rc));
   }
   int at = web_users_find(t, name);
   rc = CLI_FAIL;
@@ -137,10 +139,10 @@ static int user_change(const struct cli_cmd *cmd, struct cli_args *a, struct web
     }
   }
   if (rc == CLI_OK && (rc = web_users_save(t, a->data)))
-    rc = cli_fail("cannot write %s/%s: %s", a->data, WEB_USERS_FILE, linli_strerror(rc));
+    rc = cli_fail("cannot write %s/%s: %s", a->data, WEB_USERS_FILE, cli_err(rc));
   close(fd);
   if (rc == CLI_OK)
-    fprintf(stderr, "linli: account %s %s%s\n", name,
+    fprintf(stderr, _("linli: account %s %s%s\n"), name,
             add ? "added as " : passwd ? "has a new password" : "removed",
             add ? web_role_name(role) : "");
   return rc;
@@ -152,7 +154,7 @@ int cli_cmd_user(const struct cli_cmd *cmd, struct cli_args *a)
   struct web_users *t = malloc(sizeof *t);
   int rc = CLI_FAIL;
   if (!c || !t) {
-    rc = cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    rc = cli_fail("%s", cli_err(LINLI_ENOMEM));
     goto out;
   }
   if (cli_load_config(a->data, c))
@@ -162,7 +164,7 @@ int cli_cmd_user(const struct cli_cmd *cmd, struct cli_args *a)
     if (a->n_pos != 1 || a->role) {
       rc = cli_usage(cmd, CLI_USAGE);
     } else if ((rc = web_users_load(t, a->data))) {
-      rc = cli_fail("%s/%s: %s", a->data, WEB_USERS_FILE, linli_strerror(rc));
+      rc = cli_fail("%s/%s: %s", a->data, WEB_USERS_FILE, cli_err(rc));
     } else {
       rc = user_list(a, t);
     }

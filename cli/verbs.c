@@ -40,7 +40,7 @@ int cli_date(const struct config *c, const char *given, char out[RULES_DATE_LEN 
     return CLI_OK;
   }
   if (rules_date_days(given, strlen(given), &d)) {
-    fprintf(stderr, "linli: '%s' is not a date: write it as YYYY-MM-DD\n", given);
+    fprintf(stderr, _("linli: '%s' is not a date: write it as YYYY-MM-DD\n"), given);
     return CLI_USAGE;
   }
   rules_date_days(today, RULES_DATE_LEN, &t);
@@ -83,12 +83,12 @@ static int record(struct cli_args *a, int coll, unsigned verb, const char *key, 
     return rc;
   if (!(p = malloc(sizeof *p))) {
     cli_writer_close(w);
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   }
   struct dom_req r = {.coll = coll, .verb = verb, .key = key, .args = args, .n_args = n,
                       .force = a->force};
   if ((rc = cli_plan_write(w, &r, "linli", p, &stored)) == CLI_OK)
-    fprintf(stderr, "linli: %s (stored %s)\n", said, cli_writer_where(w));
+    fprintf(stderr, _("linli: %s (stored %s)\n"), said, cli_writer_where(w));
   free(p);
   cli_writer_close(w);
   return rc;
@@ -98,8 +98,8 @@ static int check_key(const char *what, const char *key)
 {
   const char *why = key ? dom_key_problem(key, strlen(key)) : "is missing";
   if (why) {
-    fprintf(stderr, "linli: %s must be 1 to %d bytes of text, NFC, without control or invisible "
-            "characters; this one %s\n", what, DOM_KEY_MAX, why);
+    fprintf(stderr, _("linli: %s must be 1 to %d bytes of text, NFC, without control or invisible "
+            "characters; this one %s\n"), what, DOM_KEY_MAX, why);
     return CLI_USAGE;
   }
   return CLI_OK;
@@ -134,7 +134,7 @@ static int check_gate(const struct cli_cmd *cmd, struct cli_args *a)
   if (a->n_pos != 2 || !a->temp || !a->direction || !a->purpose || !a->person == !a->visitor ||
       a->cough) {
     if (a->person && a->visitor)
-      fprintf(stderr, "linli check gate: give --person or --visitor, not both\n");
+      fprintf(stderr, _("linli check gate: give --person or --visitor, not both\n"));
     return cli_usage(cmd, CLI_USAGE);
   }
   if ((rc = check_key("GATE", a->pos[1])))

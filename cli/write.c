@@ -50,7 +50,7 @@ int cli_writer_open(struct cli_writer **out, const char *data)
   struct cli_writer *w = calloc(1, sizeof *w);
   *out = NULL;
   if (!w)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   w->fd = -1;
   if (cli_load_config(data, &w->c)) {
     free(w);
@@ -63,7 +63,7 @@ int cli_writer_open(struct cli_writer **out, const char *data)
       w->daemon = 1; /* it started meanwhile */
     } else if (rc) {
       free(w);
-      return cli_fail("cannot open the node in %s: %s", data, linli_strerror(rc));
+      return cli_fail("cannot open the node in %s: %s", data, cli_err(rc));
     }
   }
   *out = w;
@@ -252,8 +252,8 @@ const char *cli_writer_why(const struct cli_writer *w, int rc)
     return "this node has no certificate yet: enrol it at the hub (linli enroll) and import the "
            "certificate here (linli import-cert)";
   if (rc == -ETIMEDOUT || rc == -ECONNREFUSED)
-    return "linlid did not answer on its control socket";
-  return linli_strerror(rc);
+    return _("linlid did not answer on its control socket");
+  return cli_err(rc);
 }
 
 int cli_writer_read(struct cli_writer *w, int (*fn)(void *arg, const struct crdt_view *v), void *arg)
@@ -321,7 +321,7 @@ int cli_writer_lookup(struct cli_writer *w, const char *scope, const char *coll,
 
 const char *cli_writer_where(const struct cli_writer *w)
 {
-  return w->daemon ? "through linlid" : "into the database (linlid is stopped)";
+  return w->daemon ? _("through linlid") : _("into the database (linlid is stopped)");
 }
 
 void cli_writer_close(struct cli_writer *w)
@@ -342,7 +342,7 @@ int cli_read_rows(const char *data, int (*fn)(void *arg, const struct crdt_view 
   int rc = store_open(&s, &sc);
   if (rc)
     return cli_fail("cannot read the database in %s: %s (has linlid run there yet?)", data,
-                    linli_strerror(rc));
+                    cli_err(rc));
   rc = store_read_rows(s, fn, arg);
   store_close(s);
   return rc;
@@ -364,8 +364,8 @@ static int write_all(struct cli_writer *w, const struct node_change *c, size_t n
     return cli_fail("not recorded: %s", cli_writer_why(w, rc));
   }
   if (w->lost)
-    fprintf(stderr, "linli: linlid stopped after storing the %zu change(s) and before "
-                    "answering; they are stored\n", n);
+    fprintf(stderr, _("linli: linlid stopped after storing the %zu change(s) and before "
+                    "answering; they are stored\n"), n);
   *stored = (int)n;
   return CLI_OK;
 }
@@ -425,7 +425,7 @@ int cli_plan_write(struct cli_writer *w, struct dom_req *r, const char *who, str
   if (rc < 0 && rc != LINLI_ENOTFOUND)
     pl.rc = rc;
   if (pl.rc < 0) {
-    fprintf(stderr, "%s: cannot read the records: %s\n", who, linli_strerror(pl.rc));
+    fprintf(stderr, _("%s: cannot read the records: %s\n"), who, cli_err(pl.rc));
     return CLI_FAIL;
   }
   if (pl.rc) {
@@ -433,7 +433,7 @@ int cli_plan_write(struct cli_writer *w, struct dom_req *r, const char *who, str
     return pl.e.code;
   }
   if (p->note[0])
-    fprintf(stderr, "%s: note: %s\n", who, p->note);
+    fprintf(stderr, _("%s: note: %s\n"), who, p->note);
   return cli_write_plan(w, p, stored);
 }
 
@@ -517,7 +517,7 @@ int cli_write_batch(struct cli_writer *w, const struct cli_batch *b, int *stored
   int rc = CLI_FAIL;
   *stored = 0;
   if (!nm || !ch) {
-    cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    cli_fail("%s", cli_err(LINLI_ENOMEM));
     goto out;
   }
   for (size_t i = 0; i < b->n; i++) {
@@ -533,7 +533,7 @@ int cli_write_batch(struct cli_writer *w, const struct cli_batch *b, int *stored
     p += h.body_len + (size_t)h.n_parents * CRDT_ID_BYTES;
   }
   if (b->n >= 5000)
-    fprintf(stderr, "writing %zu ops %s in one transaction...\n", b->n, cli_writer_where(w));
+    fprintf(stderr, _("writing %zu ops %s in one transaction...\n"), b->n, cli_writer_where(w));
   rc = write_all(w, ch, b->n, NULL, stored);
 out:
   free(nm);

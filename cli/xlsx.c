@@ -77,12 +77,12 @@ int cli_cmd_export_xlsx(const struct cli_cmd *cmd, struct cli_args *a)
   int colls[DOM_N_COLLECTIONS], n_colls = 0, ret = CLI_FAIL, rc = 0;
   size_t rows[DOM_N_COLLECTIONS] = {0}, total = 0;
   if (!c)
-    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    return cli_fail("%s", cli_err(LINLI_ENOMEM));
   for (int i = 1; i < a->n_pos; i++) {
     int k = cli_collection_arg(a->pos[i]);
     if (k < 0) {
       free(c);
-      fprintf(stderr, "linli export-xlsx: no collection %s (see linli help export-xlsx)\n",
+      fprintf(stderr, _("linli export-xlsx: no collection %s (see linli help export-xlsx)\n"),
               a->pos[i]);
       return cli_usage(cmd, CLI_USAGE);
     }
@@ -99,7 +99,7 @@ int cli_cmd_export_xlsx(const struct cli_cmd *cmd, struct cli_args *a)
     goto out;
   if ((rc = store_open(&s, &sc)) || (rc = store_read_begin(s, &rd))) {
     ret = cli_fail("cannot read the database in %s: %s (has linlid run there yet?)", a->data,
-                   linli_strerror(rc));
+                   cli_err(rc));
     goto out;
   }
   wb = workbook_new(a->pos[0]);
@@ -135,11 +135,11 @@ int cli_cmd_export_xlsx(const struct cli_cmd *cmd, struct cli_args *a)
   wb = NULL;
   if (rc || we != LXW_NO_ERROR) {
     ret = cli_fail("cannot export to %s: %s", a->pos[0],
-                   rc ? linli_strerror(rc) : lxw_strerror(we));
+                   rc ? cli_err(rc) : lxw_strerror(we));
     remove(a->pos[0]);
     goto out;
   }
-  fprintf(stderr, "linli: %zu rows in %d sheet(s) written to %s\n", total, n_colls, a->pos[0]);
+  fprintf(stderr, _("linli: %zu rows in %d sheet(s) written to %s\n"), total, n_colls, a->pos[0]);
   ret = CLI_OK;
 out:
   store_read_end(rd);

@@ -228,6 +228,7 @@ want=(
   "-rw-r--r-- root/root ./usr/lib/tmpfiles.d/linli.conf"
   "-rw-r--r-- root/root ./usr/share/doc/linli/examples/linlid.conf"
   "-rw-r--r-- root/root ./usr/share/doc/linli/operator.md"
+  "-rw-r--r-- root/root ./usr/share/locale/zh_CN/LC_MESSAGES/linli.mo"
 )
 for w in "${want[@]}"; do
   check "holds ${w##* } (${w%% *})" grep -qxF -- "$w" <<<"$contents"

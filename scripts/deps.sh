@@ -27,6 +27,9 @@ PKGS+=(unicode-data bzip2)
 # linli export-xlsx writes workbooks with libxlsxwriter; the round-trip test
 # reads them back with openpyxl.
 PKGS+=(libxlsxwriter-dev python3-openpyxl)
+# linli in Chinese: msgfmt builds the catalogue, xgettext and msgmerge check
+# that every marked message has its translation (tests/cli/i18n_test.sh).
+PKGS+=(gettext)
 [ "${LINLI_FUZZ:-}" = 1 ] && PKGS+=(clang libclang-rt-dev)
 
 missing=()

@@ -330,6 +330,13 @@ static int config__apply(struct config *c, struct config__line *l)
                              "such as +08:00");
     return config__copy(l, c->timezone, sizeof c->timezone, l->f[1]);
   }
+  if (strcmp(k, "lang") == 0) {
+    if ((rc = config__want(l, 1)))
+      return rc;
+    if (strcmp(l->f[1], "zh-CN") && strcmp(l->f[1], "zh") && strcmp(l->f[1], "en"))
+      return config__fail(l, "lang is zh-CN (Simplified Chinese) or en");
+    return config__copy(l, c->lang, sizeof c->lang, l->f[1]);
+  }
   if ((rc = config__http(c, l, k)) <= 0)
     return rc;
   return config__fail(l, "unknown key '%.40s'", k);
@@ -540,6 +547,7 @@ int config_template(char *out, size_t cap, const char *data, const char *listen,
                    "# control ipc://%s/control.sock\n"
                    "# sync_interval_ms 30000\n"
                    "# timezone Asia/Shanghai        the district's zone, the same on every node\n"
+                   "# lang zh-CN                    linli's messages in Chinese (or en)\n"
                    "# max_map_mb 65536\n"
                    "%s",
                    data, listen ? "listen " : "# listen tcp://127.0.0.1:7001", listen ? listen : "",

@@ -113,6 +113,7 @@ struct config {
   uint64_t hold_ms;                   /* 0: the node's default */
   uint64_t peer_ops_per_s, peer_msgs_per_s, max_inbound;
   char timezone[DOM_TZ_NAME_MAX];     /* its name (config_zone_load reads it) */
+  char lang[8];                       /* the CLI's language: "zh-CN", "zh", "en" or "" */
   struct config_http http;            /* the web console (http* keys) */
 };
 

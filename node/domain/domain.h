@@ -34,6 +34,7 @@
 #ifndef LINLI_DOMAIN_H
 #define LINLI_DOMAIN_H
 
+#include <libintl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -263,6 +264,12 @@ struct dom_err {
   char msg[DOM_MSG_MAX];   /* one sentence saying what to fix, no personal data */
 };
 /* Sets e and returns code. */
+/* Messages for staff: English text, translated by the program's catalogue
+ * (gettext domain "linli") when the program chose another language (the
+ * CLI's --lang; cli/i18n.c); dom_tx picks the table's text the same way. */
+#define D_(s) dgettext("linli", s)
+extern int dom_lang_zh;
+const char *dom_tx(struct dom_text t);
 int dom_fail(struct dom_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

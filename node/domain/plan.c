@@ -69,9 +69,9 @@ static const struct dom_command *command_of(int coll)
 static const char *named(const struct job *j, char *out, size_t cap)
 {
   if (j->c->key_private)
-    snprintf(out, cap, "that %s", j->c->noun.en);
+    snprintf(out, cap, "that %s", dom_tx(j->c->noun));
   else
-    snprintf(out, cap, "%s %s", j->c->noun.en, j->r->key);
+    snprintf(out, cap, "%s %s", dom_tx(j->c->noun), j->r->key);
   return out;
 }
 
@@ -202,18 +202,18 @@ static int parse_arg1(struct job *j, const char *arg)
     char near[80];
     list_fields(j->c, j->verb, names, sizeof names);
     return dom_fail(j->e, DOM_MALFORMED, "a %s has no field %s%s; its fields are %s",
-                    j->c->noun.en, v->name, dom_near_field(j->c, v->name, near, sizeof near),
+                    dom_tx(j->c->noun), v->name, dom_near_field(j->c, v->name, near, sizeof near),
                     names);
   }
   if ((f->flags & DOM_F_DERIVED) || fixed_by_command(j, f))
     return dom_fail(j->e, DOM_MALFORMED, "%s is not written here: %s", f->name,
-                    fixed_by_command(j, f) ? "this command sets it" : f->help.en);
+                    fixed_by_command(j, f) ? "this command sets it" : dom_tx(f->help));
   if (j->verb == DOM_V_SET && (f->flags & DOM_F_ADD) && !j->r->upsert)
     return dom_fail(j->e, DOM_MALFORMED, "%s is given when the %s is added, not changed after",
-                    f->name, j->c->noun.en);
+                    f->name, dom_tx(j->c->noun));
   if (j->verb == DOM_V_ADD && (f->flags & DOM_F_SETONLY) && !j->r->upsert)
     return dom_fail(j->e, DOM_MALFORMED, "%s is set on a registered %s, not when it is added",
-                    f->name, j->c->noun.en);
+                    f->name, dom_tx(j->c->noun));
   if (f->kind == DOM_SET && op == '=')
     return dom_fail(j->e, DOM_MALFORMED, "%s is a set: add with %s+=VALUE, remove with %s-=VALUE",
                     f->name, f->name, f->name);
@@ -222,7 +222,7 @@ static int parse_arg1(struct job *j, const char *arg)
   if (op == '=' && given(j, f->name))
     return dom_fail(j->e, DOM_MALFORMED, "%s is given twice", f->name);
   if (op == '-' && j->verb == DOM_V_ADD)
-    return dom_fail(j->e, DOM_MALFORMED, "a new %s has nothing to remove from %s", j->c->noun.en,
+    return dom_fail(j->e, DOM_MALFORMED, "a new %s has nothing to remove from %s", dom_tx(j->c->noun),
                     f->name);
   v->f = f;
   v->op = op;
@@ -241,7 +241,7 @@ static int parse_clear(struct job *j, const char *name)
   if (j->verb != DOM_V_SET)
     return dom_fail(j->e, DOM_MALFORMED, "--clear goes with set");
   if (!f)
-    return dom_fail(j->e, DOM_MALFORMED, "a %s has no field %s to clear", j->c->noun.en, v->name);
+    return dom_fail(j->e, DOM_MALFORMED, "a %s has no field %s to clear", dom_tx(j->c->noun), v->name);
   if (f->kind != DOM_LWW || (f->flags & (DOM_F_DERIVED | DOM_F_STATE)))
     return dom_fail(j->e, DOM_MALFORMED, "%s cannot be cleared%s", f->name,
                     f->kind == DOM_SET ? ": remove its elements with -=" : "");
@@ -272,7 +272,7 @@ static int required(struct job *j)
     if ((f->flags & DOM_F_STATE) && v && strcmp(v->v.s, f->values[0]) && !j->r->upsert)
       return dom_fail(j->e, DOM_MALFORMED,
                       "a new %s starts as %s; move it on with: linli %s set %s %s=%.*s",
-                      c->noun.en, f->values[0], cmd_of(j->say, cmd, sizeof cmd),
+                      dom_tx(c->noun), f->values[0], cmd_of(j->say, cmd, sizeof cmd),
                       j->say ? j->say->key_name : "KEY", f->name, (int)v->v.len, v->v.s);
     if (!(f->flags & DOM_F_REQ) || fixed_by_command(j, f) || (f->flags & DOM_F_SETONLY))
       continue;
@@ -382,14 +382,14 @@ static int not_registered(struct job *j, const char *field, int coll, const char
   if (r->key_private && field)
     return dom_fail(j->e, DOM_REFUSED,
                     "%s names no registered %s of community %s: check it, or register it first "
-                    "with linli %s add", field, r->noun.en, j->scope, cmd);
+                    "with linli %s add", field, dom_tx(r->noun), j->scope, cmd);
   if (r->key_private)
     return dom_fail(j->e, DOM_REFUSED,
                     "no such %s in community %s: check the code, or register it first with linli "
-                    "%s add", r->noun.en, j->scope, cmd);
+                    "%s add", dom_tx(r->noun), j->scope, cmd);
   return dom_fail(j->e, DOM_REFUSED,
                   "%s %s is not registered in community %s: register it first with linli %s add",
-                  r->noun.en, key, j->scope, cmd);
+                  dom_tx(r->noun), key, j->scope, cmd);
 }
 
 /* Every key a value names must be registered in the record's scope. */
@@ -452,7 +452,7 @@ static int check_state(struct job *j)
   state_chain(sf, " -> ", chain, sizeof chain);
   if (to <= from)
     return dom_fail(j->e, DOM_REFUSED, "%s is %s already; a %s only moves forward: %s",
-                    named(j, name, sizeof name), sf->values[from], j->c->noun.en, chain);
+                    named(j, name, sizeof name), sf->values[from], dom_tx(j->c->noun), chain);
   j->p->delivered = !sf->values[to + 1];
   const struct dom_field *df = domain_field(j->c, sf->values[to], strlen(sf->values[to]));
   if (df && df->type == DOM_T_DATE) /* the day it got there */
@@ -935,7 +935,7 @@ static int plan_void(struct job *j)
   int rc;
   if (j->c->shape != DOM_REGISTER)
     return dom_fail(j->e, DOM_MALFORMED, "a %s is an event: events are not voided one by one",
-                    j->c->noun.en);
+                    dom_tx(j->c->noun));
   const struct dom_field *rf = domain_field(&domain_collections[DOM_VOIDED], "reason", 6);
   struct dom_value reason;
   if (!j->r->reason || dom_parse(rf, j->r->reason, j->r->today, &reason, j->e)) {
@@ -1040,7 +1040,7 @@ int dom_plan(const struct dom_req *r, const struct crdt_view *v, struct dom_plan
                                                  : r->home;
   if (!j->scope) {
     rc = dom_fail(e, DOM_REFUSED, "%s records live in the district scope, and this node has none "
-                  "(no district line in its linlid.conf)", j->c->noun.en);
+                  "(no district line in its linlid.conf)", dom_tx(j->c->noun));
     goto out;
   }
   const char *why = dom_key_problem(r->key, strlen(r->key));
@@ -1058,7 +1058,7 @@ int dom_plan(const struct dom_req *r, const struct crdt_view *v, struct dom_plan
                  : j->c->shape == DOM_LOG    ? j->verb == DOM_V_ADD
                                              : (j->verb == DOM_V_ADD || j->verb == DOM_V_SET);
   if (!shape_ok) {
-    rc = dom_fail(e, DOM_MALFORMED, "a %s cannot be written that way", j->c->noun.en);
+    rc = dom_fail(e, DOM_MALFORMED, "a %s cannot be written that way", dom_tx(j->c->noun));
     goto out;
   }
   if (r->n_args > VALS_MAX) {

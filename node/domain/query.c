@@ -301,7 +301,7 @@ int dom_where_parse(int coll, const char *arg, struct dom_where *w, struct dom_e
     op = op == '<' ? 'l' : 'g', v++;
   char near[80];
   if (!(w->f = domain_field(c, name, n)))
-    return dom_fail(e, DOM_MALFORMED, "a %s has no field %s%s", c->noun.en, name,
+    return dom_fail(e, DOM_MALFORMED, "a %s has no field %s%s", dom_tx(c->noun), name,
                     dom_near_field(c, name, near, sizeof near));
   w->op = op;
   struct dom_value dv;

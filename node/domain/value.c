@@ -10,11 +10,18 @@
 #define TEMP_MAX_DC 430
 #define PHONE_MAX 24
 
+int dom_lang_zh;
+
+const char *dom_tx(struct dom_text t)
+{
+  return dom_lang_zh && t.zh ? t.zh : t.en;
+}
+
 int dom_fail(struct dom_err *e, int code, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  vsnprintf(e->msg, sizeof e->msg, D_(fmt), ap);
   va_end(ap);
   e->code = code;
   return code;

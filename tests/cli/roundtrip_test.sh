@@ -15,15 +15,7 @@ LINLI=$1
 T=$(mktemp -d /tmp/linli-roundtrip-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-N=0
-die() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-ok() {
-  N=$((N + 1))
-  echo "ok $N - $*"
-}
+source "$(dirname "$0")/../common/tap.sh"
 v() { "$LINLI" "$@" >"$T/out" 2>"$T/err" || die "linli $* exited $?: $(cat "$T/err")"; }
 
 rep() { python3 -c "import sys; print(sys.argv[1] * int(sys.argv[2]) + sys.argv[3], end='')" "$@"; }

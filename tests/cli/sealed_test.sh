@@ -14,15 +14,7 @@ LINLI=$(realpath "$1")
 T=$(mktemp -d /tmp/linli-sealed-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-N=0
-die() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-ok() {
-  N=$((N + 1))
-  echo "ok $N - $*"
-}
+source "$(dirname "$0")/../common/tap.sh"
 v() { "$LINLI" "$@" >"$T/out" 2>"$T/err" </dev/null || die "linli $* exited $?: $(cat "$T/err")"; }
 # refused: exit 1, the message on stderr contains $1
 refused() {
