@@ -26,6 +26,7 @@ enum {
   CLI_O_WHERE_N, CLI_O_SINCE_N, CLI_O_UNTIL_N, CLI_O_GRID_N, CLI_O_SORT_N, CLI_O_LIMIT_N,
   CLI_O_WIDE_N, CLI_O_VOIDED_N, CLI_O_HOUSEHOLD_N, CLI_O_KIND_N, CLI_O_FEVER_N, CLI_O_OPEN_N,
   CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N, CLI_O_ROLE_N,
+  CLI_O_PENDING_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -73,6 +74,7 @@ enum {
 #define CLI_O_ENCODING CLI_O(CLI_O_ENCODING_N)
 #define CLI_O_PLAIN CLI_O(CLI_O_PLAIN_N) /* a flag */
 #define CLI_O_ROLE CLI_O(CLI_O_ROLE_N)   /* linli user add: --role */
+#define CLI_O_PENDING CLI_O(CLI_O_PENDING_N) /* a flag: linli approvals --pending */
 /* What every list takes. */
 #define CLI_O_LIST                                                                                 \
   (CLI_O_WHERE | CLI_O_SINCE | CLI_O_UNTIL | CLI_O_COMPOUND | CLI_O_GRID | CLI_O_SORT |            \
@@ -91,7 +93,7 @@ struct cli_args {
   int n_where;
   const char *clear[CLI_WHERE_MAX];
   int n_clear;
-  int json, cough, raw, wide, voided, fever, open, closed, desc, force, plain;
+  int json, cough, raw, wide, voided, fever, open, closed, desc, force, plain, pending;
   int help; /* --help was given: run() prints the help of its verb (CLI_O_VERBS) */
   const char *pos[CLI_POS_MAX];
   int n_pos;

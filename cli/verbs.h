@@ -125,7 +125,7 @@ int cli_cmd_case(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_certifications(const struct cli_cmd *cmd, struct cli_args *a);
-int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_approvals(const struct cli_cmd *cmd, struct cli_args *a);
 /* records.c: compound, household, resident, grid, volunteer, supply,
  * disinfect, measures (add / set / show / list and the like). */
 int cli_cmd_records(const struct cli_cmd *cmd, struct cli_args *a);

@@ -27,6 +27,8 @@ static const char *const declaration_states[] = {"declared", NULL};
 static const char *const declaration_states_zh[] = {"已申报", NULL};
 static const char *const approval_states[] = {"approved", "rejected", NULL};
 static const char *const approval_states_zh[] = {"已批准", "已驳回", NULL};
+static const char *const community_kinds[] = {"community", "village", NULL};
+static const char *const community_kinds_zh[] = {"社区", "村", NULL};
 
 static const struct dom_field compound_f[] = {
     F("name", LWW, TEXT, 0, R, NONE, NULL, NULL, NULL, "名称", "name", "名称",
@@ -241,6 +243,13 @@ static const struct dom_field approval_f[] = {
       "why (the rule's sentence, or the hub's)", "理由（规则的结论或区里的说明）"),
     END};
 
+static const struct dom_field community_f[] = {
+    F("name", LWW, TEXT, 0, R, NONE, NULL, NULL, NULL, "名称", "name", "名称",
+      "the community's name, e.g. 石化社区", "社区名称，如 石化社区"),
+    F("kind", LWW, ENUM, 0, 0, NONE, community_kinds, community_kinds_zh, NULL, "类型", "kind",
+      "类型", "community or village (村); unset: community", "社区或村；未填为社区"),
+    END};
+
 /* The names and scopes come from DOMAIN_COLLECTIONS (domain.h). */
 #define DOM__NAME(id, name, scope)                                                                 \
   static const char domain__name_##id[] = name;                                                    \
@@ -332,6 +341,12 @@ const struct dom_collection domain_collections[DOM_N_COLLECTIONS] = {
       "tombstone of the record.",
       "记录作废的原因（linli COMMAND void KEY --reason TEXT）；作废本身是该记录的删除标记。",
       NONE, NULL),
+    C(COMMUNITY, REGISTER, "community", "社区", "code", "社区代码",
+      "the community code (its scope), e.g. shihua", "社区代码（即其范围），如 shihua", "shihua",
+      NONE, 0, community_f,
+      "The community itself: its name and kind (a village, 村, is a community of kind village), "
+      "as the district's reports and published lists name it.",
+      "社区本身：名称和类型（村是类型为 village 的社区），区里的报表和公示名单用它。", NONE, NULL),
 };
 
 /* CMD(cmd, sub, coll, verbs, KEY, kind, about_en, about_zh) */
@@ -358,6 +373,8 @@ const struct dom_command domain_commands[] = {
         "The disinfection rounds", "消杀记录"),
     CMD("measures", NULL, MEASURES, DOM_V_SET | DOM_V_SHOW | DOM_V_LIST, "COMPOUND", NULL,
         "The six-measures checklists", "六个到位"),
+    CMD("community", NULL, COMMUNITY, DOM_V_ADD | DOM_V_SET | DOM_V_SHOW | DOM_V_LIST, "CODE", NULL,
+        "The community's name and kind (community or village)", "社区名称和类型（社区或村）"),
 };
 const size_t domain_n_commands = sizeof domain_commands / sizeof domain_commands[0];
 
