@@ -430,7 +430,7 @@ static void report_text(const struct dr *d, int district)
   printf("无疫情小区（已认定）：%d / %d（%.1f %%）；", d->counts[DOM_ST_CERTIFIED], d->compounds,
          pct(d->counts[DOM_ST_CERTIFIED], d->compounds));
   print_state_counts(d->counts, d->c->trust);
-  printf("\n符合无疫情条件的小区：%d / %d（含已认定）\n", d->meeting, d->compounds);
+  printf("\n满足无疫情规则的小区（不论状态）：%d / %d\n", d->meeting, d->compounds);
   printf("无疫情社区：%d / %d（%.1f %%）；其中村：%d / %d\n", d->comm_free, d->communities,
          pct(d->comm_free, d->communities), d->vill_free, d->villages);
   printf("现有确诊 %d · 现有疑似、发热、密接 %d · 户数 %d · 居民 %d（截至当日结束已登记）\n",
@@ -735,8 +735,10 @@ static int report_compound(struct cli_args *a, const struct config *c)
       jstr("reason", h->ev[i].reason, 0);
       printf("}");
     }
-    for (int i = 1; i < h->nflips; i++, k++) {
-      printf("%s{\"at\":\"\",\"event\":\"%s\",\"date\":\"%s\",", k ? "," : "",
+    for (int i = 0; i < h->nflips; i++) {
+      if (i == 0 && h->flips[i].eligible)
+        continue; /* it held when first approved: no change */
+      printf("%s{\"at\":\"\",\"event\":\"%s\",\"date\":\"%s\",", k++ ? "," : "",
              h->flips[i].eligible ? "rule_holds" : "rule_fails", h->flips[i].date);
       jstr("reason", h->flips[i].reason, 0);
       printf("}");
@@ -757,7 +759,9 @@ static int report_compound(struct cli_args *a, const struct config *c)
     col(t, 16, 0), col(what_zh(h->ev[i].what), 8, 0), col(h->ev[i].date, 10, 0);
     printf("%s\n", h->ev[i].reason);
   }
-  for (int i = 1; i < h->nflips; i++) {
+  for (int i = 0; i < h->nflips; i++) {
+    if (i == 0 && h->flips[i].eligible)
+      continue;
     col("（按规则）", 16, 0), col(h->flips[i].eligible ? "恢复" : "撤销", 8, 0);
     col(h->flips[i].date, 10, 0);
     printf("%s\n", h->flips[i].reason);

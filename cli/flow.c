@@ -85,7 +85,7 @@ int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)
 }
 
 /* The node of w must be the district's hub. */
-static int is_hub(struct cli_writer *w)
+int cli_is_hub(struct cli_writer *w)
 {
   char path[PATH_MAX];
   struct crdt_identity id;
@@ -130,7 +130,7 @@ int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a)
   }
   if ((rc = cli_writer_open(&w, a->data)))
     return rc;
-  if ((rc = cli_date(&w->c, a->date, date, 0)) || (rc = is_hub(w)))
+  if ((rc = cli_date(&w->c, a->date, date, 0)) || (rc = cli_is_hub(w)))
     goto out;
   if (!holds(&w->c, community)) {
     rc = cli_fail("this hub does not hold community %s: add 'scope %s' to its linlid.conf and let "

@@ -584,6 +584,21 @@ static const struct cli_cmd cli_cmds[] = {
      "  The hub's daily queue: every compound declared or decided, with its state on the\n"
      "  date and the rule's verdict in this node's own view; --pending: only the\n"
      "  declarations waiting for a decision (approve them with linli approve)."},
+    {"publish", cli_cmd_publish, CLI_O_DATA | CLI_O_DATE, 0, 0, "--data HUBDIR [--date D]",
+     "  On the hub: publishes the next numbered round of the list of epidemic-free\n"
+     "  compounds, communities and villages (无疫情小区、社区、村名单) on the date (default\n"
+     "  today): the compounds certified and the communities epidemic-free, with their\n"
+     "  names, the counts and shares, and each compound or community of the round\n"
+     "  before that is no longer listed, marked withdrawn with the reason. Written in\n"
+     "  the district scope, so every node gets it (linli rounds)."},
+    {"rounds", cli_cmd_rounds, CLI_O_DATA | CLI_O_DATE | CLI_O_JSON | CLI_O_HTML, 0, 2,
+     "--data DIR [--json] | show N [--date D] [--html FILE] [--json]",
+     "  Lists the published rounds: number, date, compounds and communities listed out\n"
+     "  of all, with shares, villages, withdrawn. show N: round N's list (公示), each\n"
+     "  entry with the date it was first listed; entries withdrawn in that round are\n"
+     "  marked, and so is a listed compound whose certification has been withdrawn\n"
+     "  since (re-checked on --date, default today). --html FILE writes it as one\n"
+     "  printable A4 page."},
     {"find", cli_cmd_find, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 1, "--data DIR TEXT [--json]",
      "  Finds residents and households: by name (any part of it), phone number (its\n"
      "  digits: 138 0000 1111 finds 13800001111), ID number, household code or key; says\n"

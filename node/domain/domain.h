@@ -104,7 +104,9 @@ _Static_assert(DOM_FIELDS_MAX <= 64, "a field mask is 64 bits");
   X(DECLARATION, "declaration", COMMUNITY)                                                      \
   X(APPROVAL, "approval", DISTRICT)                                                             \
   X(VOIDED, "voided", COMMUNITY)                                                                \
-  X(COMMUNITY, "community", COMMUNITY)
+  X(COMMUNITY, "community", COMMUNITY)                                                          \
+  X(ROUND, "round", DISTRICT)                                                                   \
+  X(ROUND_ITEM, "round_item", DISTRICT)
 
 enum dom_coll {
 #define DOM__ENUM(id, name, scope) DOM_##id,

@@ -168,7 +168,9 @@ ok "rejected with the hub's reason, re-declared (pending), approved (certified)"
 
 v report --data "$T/hub" compound SH-C01
 grep -q '^小区 SH-C01 石化小区（社区 shihua）· '"$TODAY"'：已撤销 — compound SH-C01 is not epidemic-free' "$T/out" || die "report compound: $(cat "$T/out")"
-grep -Eq ' 申报 +'"$TODAY"' ' "$T/out" && grep -Eq ' approved|批准 +'"$TODAY"' ' "$T/out" || die "report compound history: $(cat "$T/out")"
+grep -Eq ' 申报 +'"$TODAY"' ' "$T/out" && grep -Eq ' 批准 +'"$TODAY"' ' "$T/out" &&
+  grep -Eq '^（按规则） +撤销 +'"$TODAY"' compound SH-C01 is not epidemic-free on '"$TODAY"': 1 confirmed' "$T/out" ||
+  die "report compound history: $(cat "$T/out")"
 v report --data "$T/hub" compound SH-C04 --json
 json 'e=[h["event"] for h in d["history"]]; assert e==["declared","rejected","declared","approved"], e' <"$T/out" ||
   die "SH-C04's history: $(cat "$T/out")"
@@ -199,5 +201,53 @@ json 'assert d["communities_epidemic_free"]==1 and d["villages_epidemic_free"]==
 v report --data "$T/hub" district
 grep -q '^无疫情社区：1 / 2（50.0 %）；其中村：1 / 1$' "$T/out" || die "community headline: $(cat "$T/out" | head -5)"
 ok "a community (here a village) is epidemic-free only when every compound is certified and no case of the three categories is open"
+
+# ---- published rounds ----
+rc=0
+"$LINLI" publish --data "$T/shihua" >/dev/null 2>"$T/err" || rc=$?
+[[ $rc -eq 1 ]] && grep -q 'is not the hub' "$T/err" || die "a community node published a round"
+v rounds --data "$T/hub"
+grep -q '尚未公示' "$T/out" || die "rounds before any: $(cat "$T/out")"
+# certified now: SH-C04, CC-C01, CC-C04, CC-C05 (SH-C01 withdrawn); chuanchang (a village) is free
+v publish --data "$T/hub"
+grep -q '^第 1 轮无疫情名单（截至 '"$TODAY"'）：无疫情小区 4 / 11（36.4 %），无疫情社区 1 / 2，其中村 1 / 1；撤销 0$' "$T/out" ||
+  die "round 1: $(cat "$T/out")"
+v rounds show 1 --data "$T/hub" --json
+json 'e={(x["kind"],x["community"],x["compound"]):x for x in d["entries"]}
+assert set(e)=={("compound","shihua","SH-C04"),("compound","chuanchang","CC-C01"),("compound","chuanchang","CC-C04"),("compound","chuanchang","CC-C05"),("village","chuanchang","")}, set(e)
+assert e[("compound","shihua","SH-C04")]["name"]=="临江苑" and e[("compound","shihua","SH-C04")]["since"]=="'"$TODAY"'"
+assert all(x["status"]=="listed" for x in d["entries"])
+assert d["round"]["compounds"]=="4/11" and d["round"]["communities"]=="1/2" and d["round"]["villages"]=="1/1"' <"$T/out" ||
+  die "round 1 entries: $(cat "$T/out")"
+ok "publish writes round 1 on the hub only: certified compounds and the village, with names and counts"
+
+# a late fever case in SH-C04: round 1 shows it withdrawn since; round 2 lists it withdrawn
+v case --data "$T/shihua" open case-late2 --resident r-SH-00002 --compound SH-C04 --category fever --start "$TODAY" --force
+up shihua
+v rounds show 1 --data "$T/hub"
+grep -Eq '^shihua +SH-C04 +临江苑 +'"$TODAY"' +'"$TODAY"' 起已撤销：compound SH-C04 is not epidemic-free' "$T/out" ||
+  die "round 1 does not mark SH-C04 withdrawn since: $(cat "$T/out")"
+v publish --data "$T/hub"
+grep -q '^第 2 轮无疫情名单.*无疫情小区 3 / 11（27.3 %）.*撤销 1$' "$T/out" || die "round 2: $(cat "$T/out")"
+v rounds show 2 --data "$T/hub" --json
+json 'e={x["compound"]:x for x in d["entries"] if x["kind"]=="compound"}
+assert e["SH-C04"]["status"]=="withdrawn" and "1 fever" in e["SH-C04"]["reason"], e["SH-C04"]
+assert e["CC-C01"]["status"]=="listed" and e["CC-C01"]["since"]=="'"$TODAY"'"' <"$T/out" || die "round 2 entries: $(cat "$T/out")"
+v rounds show 2 --data "$T/hub" --html "$T/round2.html"
+grep -q '<h1>qiaokou 第2轮无疫情小区、社区、村名单</h1>' "$T/round2.html" && grep -q '本轮撤销：compound SH-C04' "$T/round2.html" &&
+  ! grep -q 'r-SH-' "$T/round2.html" || die "round 2 as HTML"
+ok "a compound withdrawn after round 1 is marked in round 1's list and withdrawn in round 2, with the reason"
+
+# the rounds reach the community nodes with the district scope; a community cannot forge one
+down shihua
+v rounds --data "$T/shihua" --json
+json 'assert [r["round"] for r in d]==[1,2] and d[1]["withdrawn"]==1, d' <"$T/out" || die "rounds on shihua: $(cat "$T/out")"
+rc=0
+"$LINLI" put --data "$T/shihua" --scope qiaokou round 0003 number=3 date="$TODAY" compounds=11/11 \
+  communities=2/2 villages=1/1 >/dev/null 2>"$T/err" || rc=$?
+[[ $rc -eq 1 ]] && grep -q 'not allowed to write this scope' "$T/err" || die "a community node wrote a round: $(cat "$T/err")"
+v rounds --data "$T/shihua" --json
+json 'assert len(d)==2' <"$T/out" || die "a forged round is listed"
+ok "every node lists the hub's rounds; a community node cannot write one"
 
 echo "district_test: $PASS passed, 0 failed"
