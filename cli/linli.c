@@ -599,6 +599,12 @@ static const struct cli_cmd cli_cmds[] = {
      "  marked, and so is a listed compound whose certification has been withdrawn\n"
      "  since (re-checked on --date, default today). --html FILE writes it as one\n"
      "  printable A4 page."},
+    {"events", cli_cmd_events, CLI_O_DATA | CLI_O_SINCE | CLI_O_JSON, 0, 0,
+     "--data DIR [--since D] [--json]",
+     "  The events linlid raised that need a person: a certification withdrawn, a\n"
+     "  declaration rejected, a declaration waiting for the hub, a community silent\n"
+     "  for more than event_silent_s (linlid.conf); with on_event PROGRAM each also ran\n"
+     "  PROGRAM with its JSON on stdin. From DIR/events.log, since the date D."},
     {"find", cli_cmd_find, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 1, "--data DIR TEXT [--json]",
      "  Finds residents and households: by name (any part of it), phone number (its\n"
      "  digits: 138 0000 1111 finds 13800001111), ID number, household code or key; says\n"

@@ -129,6 +129,8 @@ int cli_cmd_approvals(const struct cli_cmd *cmd, struct cli_args *a);
 /* rounds.c: linli publish, linli rounds [show N]. */
 int cli_cmd_publish(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_rounds(const struct cli_cmd *cmd, struct cli_args *a);
+/* events.c: linli events. */
+int cli_cmd_events(const struct cli_cmd *cmd, struct cli_args *a);
 /* CLI_OK if w's node is its district's hub, else CLI_FAIL after saying why. */
 int cli_is_hub(struct cli_writer *w);
 /* records.c: compound, household, resident, grid, volunteer, supply,

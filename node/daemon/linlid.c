@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "events.h"
 #include "node.h"
 #include "transport.h"
 #include "web.h"
@@ -28,6 +29,7 @@ struct linlid {
   struct node *node;
   struct transport *tr;
   struct web *web; /* the web console (config http), or NULL */
+  struct events *ev; /* the events thread (events.h) */
   uint64_t started_ms;
   int lock_fd;
 };
@@ -478,11 +480,17 @@ int main(int argc, char **argv)
   linlid_log(d, line);
   if (d->cfg.http.addr[0] && linlid_web(d))
     goto out;
+  char everr[256];
+  if (events_start(&d->ev, &d->cfg, node_store(d->node), linlid_log, d, everr, sizeof everr)) {
+    fprintf(stderr, "linlid: events: %s\n", everr);
+    goto out;
+  }
   rc = transport_run(d->tr, &linlid_stop_flag);
   linlid_log(d, rc ? "stopping after a transport failure" : "stopping");
   code = rc ? 1 : 0;
 out:
   web_stop(d->web); /* first: its requests in flight read the store */
+  events_stop(d->ev);  /* likewise its scan */
   node_close(d->node); /* its last log lines go through the transport */
   transport_destroy(d->tr);
   if (code == 0)
