@@ -143,11 +143,10 @@ static int on_cstate(void *arg, const struct dom_cstate *c)
   return 0;
 }
 
-static int read_states(void *arg, const struct crdt_view *v)
+static int read_states(struct dr *d, struct store_read *rd, const struct crdt_view *v)
 {
-  struct dr *d = arg;
   for (int i = 0; i < d->n; i++) {
-    int rc = dom_compound_states(v, d->c->trust ? d->c->district : NULL, d->scopes[i], d->date,
+    int rc = dom_compound_states(v, rd, d->c->trust ? d->c->district : NULL, d->scopes[i], d->date,
                                  &d->rows[i].cs, on_cstate, d);
     if (rc)
       return rc;
@@ -288,8 +287,12 @@ static int dr_gather(struct dr *d)
       break;
     }
   }
-  if (!rc)
-    rc = store_read_rows(s, read_states, d);
+  struct store_read *rd;
+  if (!rc && (rc = store_read_begin(s, &rd)) == 0) {
+    struct crdt_view v = store_read_view(rd);
+    rc = read_states(d, rd, &v);
+    store_read_end(rd);
+  }
   store_close(s);
   free(rr);
   free(wn);
@@ -610,7 +613,7 @@ static int ev_cmp(const void *a, const void *b)
 
 static int read_compound(struct ch *h, struct store_read *rd, const struct crdt_view *v)
 {
-  int rc = dom_compound_state(v, h->district, h->scope, h->code, h->date, &h->st);
+  int rc = dom_compound_state(v, rd, h->district, h->scope, h->code, h->date, &h->st);
   if (rc == LINLI_ENOTFOUND)
     return 0;
   if (rc)
@@ -820,7 +823,7 @@ static int read_ap(void *arg, const struct crdt_view *v)
   struct ap_read *r = arg;
   struct dom_community_state cs;
   for (int i = 0; i < r->n; i++) {
-    int rc = dom_compound_states(v, r->p->c->district, r->scopes[i], r->date, &cs, on_ap, r->p);
+    int rc = dom_compound_states(v, NULL, r->p->c->district, r->scopes[i], r->date, &cs, on_ap, r->p);
     if (rc)
       return rc;
   }

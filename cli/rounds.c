@@ -212,7 +212,7 @@ static int pub_read(void *arg, const struct crdt_view *v)
   int n = held(&p->w->c, scopes);
   for (int i = 0; i < n; i++) {
     struct dom_community_state cs;
-    if ((rc = dom_compound_states(v, p->w->c.district, scopes[i], p->d.date, &cs, on_compound, p)))
+    if ((rc = dom_compound_states(v, NULL, p->w->c.district, scopes[i], p->d.date, &cs, on_compound, p)))
       return rc;
     p->communities++;
     p->villages += cs.village;
@@ -357,7 +357,7 @@ static int show_read(void *arg, const struct crdt_view *v)
     s->now_state[i] = -1;
     if (!it->compound[0] || strcmp(it->status, "listed") || !holds(s->d.c, it->community))
       continue;
-    rc = dom_compound_state(v, s->district, it->community, it->compound, s->d.date, &c);
+    rc = dom_compound_state(v, NULL, s->district, it->community, it->compound, s->d.date, &c);
     if (rc == LINLI_ENOTFOUND)
       continue;
     if (rc)

@@ -273,7 +273,7 @@ static int scan_rows(void *arg, const struct crdt_view *v)
   struct scan_read *r = arg;
   struct dom_community_state cs;
   for (int i = 0; i < r->n; i++) {
-    int rc = dom_compound_states(v, r->e->c->trust ? r->e->c->district : NULL, r->scopes[i],
+    int rc = dom_compound_states(v, NULL, r->e->c->trust ? r->e->c->district : NULL, r->scopes[i],
                                  r->e->today, &cs, on_compound, r->e);
     if (rc)
       return rc;

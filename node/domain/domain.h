@@ -563,13 +563,19 @@ struct dom_community_state {
 /* The state of every live compound of community scope on date (district:
  * the district scope holding the approvals, NULL with trust off): fn (if
  * not NULL) for each, in key order (fn returns non-zero to stop), and the
- * community's figures into out. 0, fn's value, or an error. */
-int dom_compound_states(const struct crdt_view *v, const char *district, const char *scope,
-                        const char *date, struct dom_community_state *out,
+ * community's figures into out. 0, fn's value, or an error.
+ * rd: the read transaction v is a view of, or NULL. A declaration or an
+ * approval register keeps its newest write; when that is dated after D,
+ * with rd the write that stood on D is found among the record's ops
+ * (dom_history: a pass over the scope's ops, for those compounds only);
+ * without rd such a compound shows as undeclared or undecided on D. */
+int dom_compound_states(const struct crdt_view *v, struct store_read *rd, const char *district,
+                        const char *scope, const char *date, struct dom_community_state *out,
                         int (*fn)(void *arg, const struct dom_cstate *c), void *arg);
 /* The state of one compound (ENOTFOUND if not registered). */
-int dom_compound_state(const struct crdt_view *v, const char *district, const char *scope,
-                       const char *compound, const char *date, struct dom_cstate *out);
+int dom_compound_state(const struct crdt_view *v, struct store_read *rd, const char *district,
+                       const char *scope, const char *compound, const char *date,
+                       struct dom_cstate *out);
 /* dom_compound_states for each scope, in one read snapshot of s. */
 int dom_district_states(struct store *s, const char *district, const char *const *scopes, int n,
                         const char *date, struct dom_community_state *out);

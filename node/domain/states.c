@@ -51,6 +51,7 @@ struct one {
   struct dom_cstate *c;
   int64_t day;
   uint64_t declared_hlc, decided_hlc; /* the newest write of each record */
+  int declared_later, decided_later;  /* the record is dated after D */
 };
 
 static uint64_t newest(const struct record *r)
@@ -70,6 +71,7 @@ static int on_declaration(void *arg, const struct record *r)
     return 0;
   date_upto(r, "date", o->day, o->c->declared);
   o->declared_hlc = newest(r);
+  o->declared_later = !o->c->declared[0];
   return 0;
 }
 
@@ -82,6 +84,7 @@ static int on_approval(void *arg, const struct record *r)
   int d = !strcmp(status, "approved") ? 1 : !strcmp(status, "rejected") ? 2 : 0;
   date_upto(r, "date", o->day, o->c->decided);
   if (!d || !o->c->decided[0]) {
+    o->decided_later = d && !o->c->decided[0];
     o->c->decided[0] = 0;
     return 0; /* decided after D: not known on D */
   }
@@ -96,16 +99,102 @@ static int on_approval(void *arg, const struct record *r)
   return 0;
 }
 
-/* Fills c (community, compound and name set) for day/date. */
-static int judge(const struct crdt_view *v, const char *district, int64_t day, const char *date,
-                 struct dom_cstate *c)
+/* The record as it stood after the last of its writes dated on or before D,
+ * from its ops (history.c): what a register that keeps only its newest
+ * write no longer shows. Each write of a declaration or a decision sets
+ * every field, so the values after each op are the record then. */
+struct back {
+  int64_t day;
+  int open;
+  uint64_t hlc;
+  char status[16], date[DOM_DATE_LEN + 2], decl[DOM_DATE_LEN + 2], reason[320];
+  int found;
+  uint64_t b_hlc;
+  char b_status[16], b_date[DOM_DATE_LEN + 2], b_decl[DOM_DATE_LEN + 2], b_reason[320];
+};
+
+static void back_flush(struct back *b)
 {
-  struct one o = {c, day, 0, 0};
+  int64_t d;
+  if (b->open && strlen(b->date) == DOM_DATE_LEN && dom_date_days(b->date, DOM_DATE_LEN, &d) == 0 &&
+      d <= b->day) {
+    b->found = 1;
+    b->b_hlc = b->hlc;
+    memcpy(b->b_status, b->status, sizeof b->status);
+    memcpy(b->b_date, b->date, sizeof b->date);
+    memcpy(b->b_decl, b->decl, sizeof b->decl);
+    memcpy(b->b_reason, b->reason, sizeof b->reason);
+  }
+  b->open = 0;
+}
+
+static int on_back(void *arg, const struct dom_change_line *l)
+{
+  struct back *b = arg;
+  if (l->what == DOM_H_VOID) {
+    back_flush(b);
+    b->found = 0; /* voided: nothing before counts */
+    return 0;
+  }
+  if (l->what != DOM_H_SET)
+    return 0;
+  if (b->open && b->hlc != l->hlc)
+    back_flush(b);
+  b->open = 1;
+  b->hlc = l->hlc;
+  if (!strcmp(l->field, "status"))
+    snprintf(b->status, sizeof b->status, "%s", l->new_value);
+  else if (!strcmp(l->field, "date"))
+    snprintf(b->date, sizeof b->date, "%s", l->new_value);
+  else if (!strcmp(l->field, "declaration"))
+    snprintf(b->decl, sizeof b->decl, "%s", l->new_value);
+  else if (!strcmp(l->field, "reason"))
+    snprintf(b->reason, sizeof b->reason, "%s", l->new_value);
+  return 0;
+}
+
+static int look_back(struct store_read *rd, const char *scope, int coll, const char *key,
+                     int64_t day, struct back *b)
+{
+  memset(b, 0, sizeof *b);
+  b->day = day;
+  int rc = dom_history(rd, scope, coll, key, on_back, b);
+  back_flush(b);
+  return rc;
+}
+
+/* Fills c (community, compound and name set) for day/date. */
+static int judge(const struct crdt_view *v, struct store_read *rd, const char *district, int64_t day,
+                 const char *date, struct dom_cstate *c)
+{
+  struct one o = {c, day, 0, 0, 0, 0};
+  struct back b;
   int rc = record_each(v, c->community, domain_name(DOM_DECLARATION), c->compound, on_declaration,
                        &o);
-  char key[CRDT_KEY_MAX + 1];
-  if (rc >= 0 && district && flow_approval_key(key, sizeof key, c->community, c->compound) > 0)
+  char key[CRDT_KEY_MAX + 1] = "";
+  int have_key = district && flow_approval_key(key, sizeof key, c->community, c->compound) > 0;
+  if (rc >= 0 && have_key)
     rc = record_each(v, district, domain_name(DOM_APPROVAL), key, on_approval, &o);
+  /* a decision or declaration dated after D may hide one that held on D */
+  if (rc >= 0 && rd && o.decided_later &&
+      (rc = look_back(rd, district, DOM_APPROVAL, key, day, &b)) == 0 && b.found) {
+    int d = !strcmp(b.b_status, "approved") ? 1 : !strcmp(b.b_status, "rejected") ? 2 : 0;
+    if (d) {
+      c->decision = d;
+      memcpy(c->decided, b.b_date, DOM_DATE_LEN + 1);
+      c->decided_on[0] = 0;
+      if (strlen(b.b_decl) == DOM_DATE_LEN)
+        memcpy(c->decided_on, b.b_decl, DOM_DATE_LEN + 1);
+      snprintf(c->hub_reason, sizeof c->hub_reason, "%s", b.b_reason);
+      o.decided_hlc = b.b_hlc;
+    }
+  }
+  if (rc >= 0 && rd && o.declared_later &&
+      (rc = look_back(rd, c->community, DOM_DECLARATION, c->compound, day, &b)) == 0 && b.found &&
+      !strcmp(b.b_status, "declared")) {
+    memcpy(c->declared, b.b_date, DOM_DATE_LEN + 1);
+    o.declared_hlc = b.b_hlc;
+  }
   if (rc >= 0)
     rc = rules_compound(v, c->community, c->compound, date, &c->verdict);
   if (rc < 0)
@@ -126,6 +215,7 @@ static int judge(const struct crdt_view *v, const char *district, int64_t day, c
 
 struct walk {
   const struct crdt_view *v;
+  struct store_read *rd;
   const char *district, *scope, *date;
   int64_t day;
   struct dom_community_state *out;
@@ -147,7 +237,7 @@ static int on_compound(void *arg, const struct record *r)
   c.compound[r->key.len] = 0;
   if (record_str(r, "name", c.name, sizeof c.name))
     c.name[0] = 0;
-  int rc = judge(w->v, w->district, w->day, w->date, &c);
+  int rc = judge(w->v, w->rd, w->district, w->day, w->date, &c);
   if (rc)
     return rc;
   if (w->one) {
@@ -188,11 +278,11 @@ static int on_community(void *arg, const struct record *r)
   return 0;
 }
 
-int dom_compound_states(const struct crdt_view *v, const char *district, const char *scope,
-                        const char *date, struct dom_community_state *out,
+int dom_compound_states(const struct crdt_view *v, struct store_read *rd, const char *district,
+                        const char *scope, const char *date, struct dom_community_state *out,
                         int (*fn)(void *arg, const struct dom_cstate *c), void *arg)
 {
-  struct walk w = {v, district, scope, date, 0, out, fn, arg, NULL, NULL};
+  struct walk w = {v, rd, district, scope, date, 0, out, fn, arg, NULL, NULL};
   memset(out, 0, sizeof *out);
   if (!date || strlen(date) != DOM_DATE_LEN || dom_date_days(date, DOM_DATE_LEN, &w.day) ||
       strlen(scope) > CRDT_SCOPE_MAX)
@@ -210,11 +300,12 @@ int dom_compound_states(const struct crdt_view *v, const char *district, const c
   return 0;
 }
 
-int dom_compound_state(const struct crdt_view *v, const char *district, const char *scope,
-                       const char *compound, const char *date, struct dom_cstate *out)
+int dom_compound_state(const struct crdt_view *v, struct store_read *rd, const char *district,
+                       const char *scope, const char *compound, const char *date,
+                       struct dom_cstate *out)
 {
   struct dom_community_state cs;
-  struct walk w = {v, district, scope, date, 0, &cs, NULL, NULL, compound, out};
+  struct walk w = {v, rd, district, scope, date, 0, &cs, NULL, NULL, compound, out};
   memset(out, 0, sizeof *out);
   if (!date || strlen(date) != DOM_DATE_LEN || dom_date_days(date, DOM_DATE_LEN, &w.day) ||
       strlen(scope) > CRDT_SCOPE_MAX)
@@ -223,27 +314,16 @@ int dom_compound_state(const struct crdt_view *v, const char *district, const ch
   return rc < 0 ? rc : rc == 1 ? 0 : LINLI_ENOTFOUND;
 }
 
-struct many {
-  const char *district, *date;
-  const char *const *scopes;
-  int n;
-  struct dom_community_state *out;
-};
-
-static int read_many(void *arg, const struct crdt_view *v)
-{
-  struct many *m = arg;
-  for (int i = 0; i < m->n; i++) {
-    int rc = dom_compound_states(v, m->district, m->scopes[i], m->date, &m->out[i], NULL, NULL);
-    if (rc)
-      return rc;
-  }
-  return 0;
-}
-
 int dom_district_states(struct store *s, const char *district, const char *const *scopes, int n,
                         const char *date, struct dom_community_state *out)
 {
-  struct many m = {district, date, scopes, n, out};
-  return store_read_rows(s, read_many, &m);
+  struct store_read *rd;
+  int rc = store_read_begin(s, &rd);
+  if (rc)
+    return rc;
+  struct crdt_view v = store_read_view(rd);
+  for (int i = 0; i < n && !rc; i++)
+    rc = dom_compound_states(&v, rd, district, scopes[i], date, &out[i], NULL, NULL);
+  store_read_end(rd);
+  return rc;
 }

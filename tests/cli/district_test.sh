@@ -250,4 +250,27 @@ v rounds --data "$T/shihua" --json
 json 'assert len(d)==2' <"$T/out" || die "a forged round is listed"
 ok "every node lists the hub's rounds; a community node cannot write one"
 
+# ---- a past date behind a newer decision ----
+# SH-C05 declared and approved 5 days ago, declared and approved again today:
+# the registers keep today's writes, and the report for 2 days ago finds the
+# decision that stood then among the records' ops
+D5=$(day -5)
+v declare --data "$T/shihua" SH-C05 --date "$D5"
+up shihua
+v approve --data "$T/hub" shihua SH-C05 --date "$D5"
+v declare --data "$T/shihua" SH-C05
+up shihua
+v approvals --data "$T/hub" --pending --json
+json 'assert [c["compound"] for c in d["compounds"]]==["SH-C05"], d' <"$T/out" || die "SH-C05 re-declared is not pending"
+v approve --data "$T/hub" shihua SH-C05
+for dd in "$(day -6)=eligible" "$D5=certified" "$(day -2)=certified" "$TODAY=certified"; do
+  v report --data "$T/hub" community "${dd%=*}" --scope shihua --json
+  json 's={c["compound"]:c for c in d["compound_states"]}["SH-C05"]; assert s["state"]=="'"${dd#*=}"'", (s, "'"$dd"'")' <"$T/out" ||
+    die "SH-C05 on ${dd%=*}: $(cat "$T/out" | head -c 300)"
+done
+v report --data "$T/hub" compound SH-C05 "$(day -2)" --json
+json 'assert d["state"]["state"]=="certified" and d["state"]["decided"]=="'"$D5"'", d["state"]' <"$T/out" ||
+  die "report compound SH-C05 two days ago: $(cat "$T/out")"
+ok "a past date: the decision that stood then, though the register now holds a newer one"
+
 echo "district_test: $PASS passed, 0 failed"

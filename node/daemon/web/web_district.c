@@ -159,7 +159,7 @@ static int wd_gather(struct wd *d)
     d->cur_scope = d->scopes[i];
     rc = record_each(d->v, d->scopes[i], domain_name(DOM_COMPOUND), NULL, wd_on_compound, d);
     if (rc >= 0)
-      rc = dom_compound_states(d->v, w->cfg->trust ? w->cfg->district : NULL, d->scopes[i], d->date,
+      rc = dom_compound_states(d->v, rd.rd, w->cfg->trust ? w->cfg->district : NULL, d->scopes[i], d->date,
                                &d->cstate[i], wd_on_state, d);
     d->communities_free += rc >= 0 && d->cstate[i].epidemic_free;
   }
