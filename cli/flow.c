@@ -91,7 +91,7 @@ int cli_is_hub(struct cli_writer *w)
   struct crdt_identity id;
   if (!w->c.trust)
     return cli_fail("%s has no hub and district lines in linlid.conf: there is no district to "
-                    "approve in", w->c.data);
+                    "approve or publish in", w->c.data);
   snprintf(path, sizeof path, "%s/node.key", w->c.data);
   int rc = crdt_identity_load(&id, path);
   if (rc)
