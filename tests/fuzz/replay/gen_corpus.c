@@ -517,12 +517,12 @@ static void gen_tz(void)
 static void gen_events(void)
 {
   static const char *const lines[] = {
-      "{\"time\":\"2026-12-03T06:30:01Z\",\"local\":\"2026-12-03 14:30\",\"date\":\"2026-12-03\","
-      "\"kind\":\"withdrawal\",\"community\":\"shihua\",\"compound\":\"SH-C01\",\"name\":"
-      "\"\u77f3\u5316\",\"state\":\"withdrawn\",\"reason\":\"compound SH-C01 is not epidemic-free: "
-      "\\\"quoted\\\" \\u0009 tab\"}\n",
-      "{\"time\":\"2026-12-03T06:30:01Z\",\"kind\":\"silent\",\"community\":\"c0001\",\"since\":"
-      "\"never\",\"reason\":\"nothing heard for more than 3600 s\"}\n",
+      ("{\"time\":\"2026-12-03T06:30:01Z\",\"local\":\"2026-12-03 14:30\",\"date\":\"2026-12-03\","
+       "\"kind\":\"withdrawal\",\"community\":\"shihua\",\"compound\":\"SH-C01\",\"name\":"
+       "\"\u77f3\u5316\",\"state\":\"withdrawn\",\"reason\":\"compound SH-C01 is not epidemic-free: "
+       "\\\"quoted\\\" \\u0009 tab\"}\n"),
+      ("{\"time\":\"2026-12-03T06:30:01Z\",\"kind\":\"silent\",\"community\":\"c0001\",\"since\":"
+       "\"never\",\"reason\":\"nothing heard for more than 3600 s\"}\n"),
       "{\"kind\":\"rejection\",\"reason\":\"\\",
       "\"kind\":\"x\\u00",
   };
