@@ -47,6 +47,7 @@ enum {
   CLI_O_WIDE_N, CLI_O_VOIDED_N, CLI_O_HOUSEHOLD_N, CLI_O_KIND_N, CLI_O_FEVER_N, CLI_O_OPEN_N,
   CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N, CLI_O_ROLE_N,
   CLI_O_TO_N, CLI_O_PASSPHRASE_N, CLI_O_HUBADDR_N,
+  CLI_O_PENDING_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -97,6 +98,7 @@ enum {
 #define CLI_O_TO CLI_O(CLI_O_TO_N)       /* linli export --to KEY, repeatable */
 #define CLI_O_PASSPHRASE CLI_O(CLI_O_PASSPHRASE_N) /* a flag: read a passphrase */
 #define CLI_O_HUBADDR CLI_O(CLI_O_HUBADDR_N)       /* linli init --hub-addr */
+#define CLI_O_PENDING CLI_O(CLI_O_PENDING_N) /* a flag: linli approvals --pending */
 /* What every list takes. */
 #define CLI_O_LIST                                                                                 \
   (CLI_O_WHERE | CLI_O_SINCE | CLI_O_UNTIL | CLI_O_COMPOUND | CLI_O_GRID | CLI_O_SORT |            \
@@ -118,7 +120,7 @@ struct cli_args {
   int n_clear;
   const char *to[CLI_WHERE_MAX]; /* linli export --to */
   int n_to;
-  int json, cough, raw, wide, voided, fever, open, closed, desc, force, plain, passphrase;
+  int json, cough, raw, wide, voided, fever, open, closed, desc, force, plain, passphrase, pending;
   int help; /* --help was given: run() prints the help of its verb (CLI_O_VERBS) */
   const char *pos[CLI_POS_MAX];
   int n_pos;

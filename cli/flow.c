@@ -1,9 +1,7 @@
-/* linli declare | approve | reject | certifications, and the certified
- * list under linli report: the epidemic-free certification (node/flow.h).
+/* linli declare | approve | reject: the epidemic-free certification (node/flow.h).
  * A community node declares a compound when its rule holds; the hub
- * approves it when the rule holds in the hub's own view; every listing
- * re-checks the rule and shows an approved compound whose rule no longer
- * holds as WITHDRAWN, with the reason. */
+ * approves it when the rule holds in the hub's own view. The listings
+ * (linli certifications, approvals, report) are in district.c. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,13 +85,13 @@ int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a)
 }
 
 /* The node of w must be the district's hub. */
-static int is_hub(struct cli_writer *w)
+int cli_is_hub(struct cli_writer *w)
 {
   char path[PATH_MAX];
   struct crdt_identity id;
   if (!w->c.trust)
     return cli_fail("%s has no hub and district lines in linlid.conf: there is no district to "
-                    "approve in", w->c.data);
+                    "approve or publish in", w->c.data);
   snprintf(path, sizeof path, "%s/node.key", w->c.data);
   int rc = crdt_identity_load(&id, path);
   if (rc)
@@ -132,7 +130,7 @@ int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a)
   }
   if ((rc = cli_writer_open(&w, a->data)))
     return rc;
-  if ((rc = cli_date(&w->c, a->date, date, 0)) || (rc = is_hub(w)))
+  if ((rc = cli_date(&w->c, a->date, date, 0)) || (rc = cli_is_hub(w)))
     goto out;
   if (!holds(&w->c, community)) {
     rc = cli_fail("this hub does not hold community %s: add 'scope %s' to its linlid.conf and let "
@@ -167,125 +165,4 @@ int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a)
 out:
   cli_writer_close(w);
   return rc;
-}
-
-/* ---- the certified list ---- */
-
-struct list {
-  const struct config *c;
-  const char *date;
-  int json, n, withdrawn, header;
-  const char *title; /* printed before the first row, if any */
-};
-
-static int held(void *arg, const char *community)
-{
-  return holds(((struct list *)arg)->c, community);
-}
-
-static const char *state_name(enum flow_state s)
-{
-  return s == FLOW_CERTIFIED   ? "CERTIFIED"
-         : s == FLOW_WITHDRAWN ? "WITHDRAWN"
-         : s == FLOW_REJECTED  ? "REJECTED"
-                               : "UNKNOWN";
-}
-
-static int on_cert(void *arg, const struct flow_cert *f)
-{
-  struct list *l = arg;
-  const char *why = f->state == FLOW_WITHDRAWN  ? f->verdict.reason
-                    : f->state == FLOW_REJECTED ? f->reason
-                    : f->state == FLOW_UNKNOWN  ? "this node does not hold the community's records"
-                                                : "";
-  if (l->json) {
-    printf("%s{\"community\":", l->n ? "," : "");
-    cli_json_str(stdout, f->community, strlen(f->community));
-    printf(",\"compound\":");
-    cli_json_str(stdout, f->compound, strlen(f->compound));
-    printf(",\"approved\":\"%s\",\"declared\":\"%s\",\"state\":\"%s\",\"reason\":", f->approved,
-           f->declared, state_name(f->state));
-    cli_json_str(stdout, why, strlen(why));
-    printf("}");
-  } else {
-    if (!l->header++ && l->title)
-      printf("%s", l->title);
-    if (l->header == 1)
-      printf("%-14s %-16s %-10s %-10s %s\n", "COMMUNITY", "COMPOUND", "APPROVED", "STATE", "REASON");
-    printf("%-14s %-16s %-10s %-10s %s\n", f->community, f->compound, f->approved,
-           state_name(f->state), why);
-  }
-  l->n++;
-  l->withdrawn += f->state == FLOW_WITHDRAWN;
-  return 0;
-}
-
-static int read_certs(void *arg, const struct crdt_view *v)
-{
-  struct list *l = arg;
-  return flow_certifications(v, l->c->district, l->date, held, on_cert, l);
-}
-
-static int list_certs(const struct config *c, const char *data, const char *date, int json)
-{
-  struct list l = {c, date, json, 0, 0, 0, NULL};
-  if (json)
-    printf("{\"date\":\"%s\",\"compounds\":[", date);
-  int rc = cli_read_rows(data, read_certs, &l);
-  if (rc == CLI_FAIL)
-    return CLI_FAIL;
-  if (rc < 0)
-    return cli_fail("cannot read the approvals: %s", cli_err(rc));
-  if (json)
-    printf("],\"withdrawn\":%d}\n", l.withdrawn);
-  else if (!l.n)
-    printf(_("no compound has been approved by the hub yet (linli declare, then linli approve)\n"));
-  else
-    printf(_("%d approval(s) re-checked on %s; %d withdrawn (the rule no longer holds)\n"), l.n, date,
-           l.withdrawn);
-  return CLI_OK;
-}
-
-int cli_cmd_certifications(const struct cli_cmd *cmd, struct cli_args *a)
-{
-  char date[RULES_DATE_LEN + 1];
-  struct config *c = malloc(sizeof *c);
-  int rc;
-  (void)cmd;
-  if (!c)
-    return cli_fail("%s", cli_err(LINLI_ENOMEM));
-  if ((rc = cli_load_config(a->data, c)) || (rc = cli_date(c, a->date, date, 1)))
-    goto out;
-  if (!c->trust) {
-    rc = cli_fail("trust is off in %s/linlid.conf (no hub and district lines): there are no "
-                  "approvals", a->data);
-    goto out;
-  }
-  rc = list_certs(c, a->data, date, a->json);
-out:
-  free(c);
-  return rc;
-}
-
-/* linli report, then (text only, with trust on and approvals present) the
- * certified compounds re-checked on the report's date. */
-int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a)
-{
-  int rc = cli_cmd_report(cmd, a);
-  char date[RULES_DATE_LEN + 1];
-  if (rc || a->json)
-    return rc;
-  struct config *c = malloc(sizeof *c);
-  if (!c)
-    return CLI_OK;
-  if (cli_load_config(a->data, c) == CLI_OK && c->trust &&
-      cli_date(c, a->n_pos > 1 ? a->pos[1] : NULL, date, 1) == CLI_OK) {
-    char title[128];
-    snprintf(title, sizeof title, "\ncompounds approved by the hub, re-checked on %s:\n", date);
-    struct list l = {c, date, 0, 0, 0, 0, title};
-    if (cli_read_rows(a->data, read_certs, &l) == 0 && l.withdrawn)
-      printf(_("%d approved compound(s) WITHDRAWN: the rule no longer holds\n"), l.withdrawn);
-  }
-  free(c);
-  return CLI_OK;
 }

@@ -508,15 +508,21 @@ static const struct cli_cmd cli_cmds[] = {
      N_("  Shows every record of a collection (works with linlid stopped).")},
     {"digest", cli_cmd_digest, CLI_O_DATA | CLI_O_SCOPE, 0, 0, "--data DIR [--scope S]",
      N_("  Prints the state digest: two nodes holding the same ops print the same digest.")},
-    {"report", cli_cmd_report_flow, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 2,
-     "--data DIR district|community [YYYY-MM-DD] [--scope S] [--json]",
-     N_("  The figures the district publishes, from this node's database (works with\n"
-     "  linlid stopped): per community households, residents, compounds and how many\n"
-     "  are epidemic-free on the date (default today, Asia/Shanghai), open cases,\n"
-     "  stock and hand-outs; totals and shares, with completeness (communities heard\n"
-     "  from) and freshness (the stalest community's newest op). Run it on the hub.\n"
-     "  With trust on, then lists the compounds the hub approved, re-checked on the\n"
-     "  date (WITHDRAWN with the reason where the rule no longer holds).")},
+    {"report", cli_cmd_report, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_DAYS, 1, 3,
+     "--data DIR district|community [YYYY-MM-DD] [--days N] [--scope S] [--json] | "
+     "compound CODE [YYYY-MM-DD] [--json]",
+     N_("  The district's figures on a date (default today in the district's zone), from\n"
+     "  this node's database (works with linlid stopped; run it on the hub for the\n"
+     "  district). Compounds certified epidemic-free (the headline) and the other states\n"
+     "  beside them (withdrawn, pending, rejected, eligible, not eligible); communities\n"
+     "  and villages epidemic-free (every compound certified, no suspected, fever or\n"
+     "  close-contact case open); open cases on the date; households and residents\n"
+     "  registered by its end; health checks, fevers, gate checks and hand-outs within\n"
+     "  1 and N days (default 7) ending on it; completeness (communities heard from in\n"
+     "  each window, who is silent since when). Then a row per community and per\n"
+     "  compound, with names and each compound's state and reason.\n"
+     "  compound CODE: one compound's state and its history of declarations, decisions\n"
+     "  and withdrawals (the days its rule stopped or started holding again).")},
     {"sample", cli_cmd_sample, CLI_O_DATA | CLI_O_SCOPE | CLI_O_DAYS, 1, 1,
      "--data DIR [--scope S] [--days N] FILE",
      N_("  Writes a bundle of N days (default 60) of invented records for the node's\n"
@@ -609,11 +615,38 @@ static const struct cli_cmd cli_cmds[] = {
     {"reject", cli_cmd_approve, CLI_O_DATA | CLI_O_DATE | CLI_O_REASON, 2, 2,
      "--data HUBDIR COMMUNITY COMPOUND [--date D] [--reason TEXT]",
      N_("  On the hub: rejects a declaration (reason: --reason, else the rule's).")},
-    {"certifications", cli_cmd_certifications, CLI_O_DATA | CLI_O_DATE | CLI_O_JSON, 0, 0,
-     "--data DIR [--date D] [--json]",
-     N_("  Lists the compounds the hub approved, each re-checked on the date (default\n"
-     "  today): CERTIFIED if its rule still holds, WITHDRAWN with the reason if not (a\n"
-     "  case that arrived late), UNKNOWN if this node does not hold that community.")},
+    {"certifications", cli_cmd_certifications, CLI_O_DATA | CLI_O_DATE | CLI_O_SCOPE | CLI_O_JSON,
+     0, 0, "--data DIR [--date D] [--json]",
+     N_("  Lists the compounds the hub decided on, each re-checked on the date (default\n"
+     "  today): certified (已认定) while the rule holds, withdrawn (已撤销) with the reason\n"
+     "  when it no longer does (a case that arrived late), rejected (已驳回) with the\n"
+     "  hub's reason, pending (待审批) when declared again since the decision.")},
+    {"approvals", cli_cmd_approvals, CLI_O_DATA | CLI_O_DATE | CLI_O_SCOPE | CLI_O_JSON | CLI_O_PENDING,
+     0, 0, "--data HUBDIR [--pending] [--date D] [--json]",
+     N_("  The hub's daily queue: every compound declared or decided, with its state on the\n"
+     "  date and the rule's verdict in this node's own view; --pending: only the\n"
+     "  declarations waiting for a decision (approve them with linli approve).")},
+    {"publish", cli_cmd_publish, CLI_O_DATA | CLI_O_DATE, 0, 0, "--data HUBDIR [--date D]",
+     N_("  On the hub: publishes the next numbered round of the list of epidemic-free\n"
+     "  compounds, communities and villages (无疫情小区、社区、村名单) on the date (default\n"
+     "  today): the compounds certified and the communities epidemic-free, with their\n"
+     "  names, the counts and shares, and each compound or community of the round\n"
+     "  before that is no longer listed, marked withdrawn with the reason. Written in\n"
+     "  the district scope, so every node gets it (linli rounds).")},
+    {"rounds", cli_cmd_rounds, CLI_O_DATA | CLI_O_DATE | CLI_O_JSON | CLI_O_HTML, 0, 2,
+     "--data DIR [--json] | show N [--date D] [--html FILE] [--json]",
+     N_("  Lists the published rounds: number, date, compounds and communities listed out\n"
+     "  of all, with shares, villages, withdrawn. show N: round N's list (公示), each\n"
+     "  entry with the date it was first listed; entries withdrawn in that round are\n"
+     "  marked, and so is a listed compound whose certification has been withdrawn\n"
+     "  since (re-checked on --date, default today). --html FILE writes it as one\n"
+     "  printable A4 page.")},
+    {"events", cli_cmd_events, CLI_O_DATA | CLI_O_SINCE | CLI_O_JSON, 0, 0,
+     "--data DIR [--since D] [--json]",
+     N_("  The events linlid raised that need a person: a certification withdrawn, a\n"
+     "  declaration rejected, a declaration waiting for the hub, a community silent\n"
+     "  for more than event_silent_s (linlid.conf); with on_event PROGRAM each also ran\n"
+     "  PROGRAM with its JSON on stdin. From DIR/events.log, since the date D.")},
     {"find", cli_cmd_find, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 1, "--data DIR TEXT [--json]",
      N_("  Finds residents and households: by name (any part of it), phone number (its\n"
      "  digits: 138 0000 1111 finds 13800001111), ID number, household code or key; says\n"
@@ -747,6 +780,7 @@ static const struct {
     F("--desc", CLI_O_DESC, desc),          F("--force", CLI_O_FORCE, force),
     V("--role", CLI_O_ROLE, role),          F("--passphrase", CLI_O_PASSPHRASE, passphrase),
     V("--hub-addr", CLI_O_HUBADDR, hub_addr),
+    F("--pending", CLI_O_PENDING, pending),
 };
 #undef V
 #undef F

@@ -125,7 +125,14 @@ int cli_cmd_case(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_declare(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_approve(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_certifications(const struct cli_cmd *cmd, struct cli_args *a);
-int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_approvals(const struct cli_cmd *cmd, struct cli_args *a);
+/* rounds.c: linli publish, linli rounds [show N]. */
+int cli_cmd_publish(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_rounds(const struct cli_cmd *cmd, struct cli_args *a);
+/* events.c: linli events. */
+int cli_cmd_events(const struct cli_cmd *cmd, struct cli_args *a);
+/* CLI_OK if w's node is its district's hub, else CLI_FAIL after saying why. */
+int cli_is_hub(struct cli_writer *w);
 /* records.c: compound, household, resident, grid, volunteer, supply,
  * disinfect, measures (add / set / show / list and the like). */
 int cli_cmd_records(const struct cli_cmd *cmd, struct cli_args *a);

@@ -118,6 +118,15 @@ echo "== district report from the hub"
 "$LINLI" report --data "$D/hub" district
 
 echo
+echo "== SH-C01 and CH-C01 declared epidemic-free by their communities, approved by the hub"
+"$LINLI" declare --data "$D/shihua" SH-C01 2>&1
+"$LINLI" declare --data "$D/changhongli" CH-C01 2>&1
+wait_sync shihua changhongli
+"$LINLI" approve --data "$D/hub" shihua SH-C01 2>&1
+"$LINLI" approve --data "$D/hub" changhongli CH-C01 2>&1
+"$LINLI" approvals --data "$D/hub"
+
+echo
 echo "== changhongli is cut off (its link to the hub is down)"
 stop changhongli
 grep -v '^peer ' "$D/changhongli/linlid.conf" >"$D/changhongli/alone.conf"
@@ -130,7 +139,7 @@ echo "-- on shihua, online: compound SH-C08 now has its supply measure in place"
 "$LINLI" measures set --data "$D/shihua" SH-C08 supply=yes
 wait_sync shihua
 echo "-- the hub's view while changhongli is away:"
-"$LINLI" report --data "$D/hub" district | tail -3
+"$LINLI" report --data "$D/hub" district | sed -n 2,3p
 
 echo
 echo "== the link heals"
@@ -139,7 +148,8 @@ start changhongli
 wait_sync changhongli
 "$LINLI" report --data "$D/hub" district
 echo
-echo "CH-C01 lost its epidemic-free status when the case recorded offline arrived."
+echo "CH-C01 lost its epidemic-free status when the case recorded offline arrived: its"
+echo "certification is withdrawn (已撤销), with the rule's reason, on every node."
 echo "Nodes, logs and bundles: $D"
 echo
 echo "== the hub's web console"

@@ -311,6 +311,18 @@ static int config__apply(struct config *c, struct config__line *l)
     c->trust |= 2;
     return config__copy(l, c->district, sizeof c->district, l->f[1]);
   }
+  if (strcmp(k, "on_event") == 0) {
+    if ((rc = config__want(l, 1)))
+      return rc;
+    if (l->f[1][0] != '/')
+      return config__fail(l, "on_event takes the absolute path of a program");
+    return config__copy(l, c->on_event, sizeof c->on_event, l->f[1]);
+  }
+  if (strcmp(k, "event_silent_s") == 0)
+    return (rc = config__want(l, 1)) ? rc
+                                     : config__uint(l, l->f[1], 1, 31536000, &c->event_silent_s);
+  if (strcmp(k, "event_check_s") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 86400, &c->event_check_s);
   if (strcmp(k, "hold_ms") == 0)
     return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 100, 86400000, &c->hold_ms);
   if (strcmp(k, "peer_ops_per_s") == 0)
@@ -385,6 +397,8 @@ static int config__finish(struct config *c, struct config__line *l)
   }
   if (!c->sync_interval_ms)
     c->sync_interval_ms = 30000;
+  if (!c->event_check_s)
+    c->event_check_s = 60;
   if (!c->max_map_mb)
     c->max_map_mb = 65536;
   if (!c->peer_ops_per_s)

@@ -31,6 +31,13 @@
  *                                 read from /usr/share/zoneinfo (or $TZDIR), or a
  *                                 fixed offset (+08:00, UTC-5); the same on every
  *                                 node of a district
+ *   on_event PROGRAM              run PROGRAM (an absolute path) for each event that
+ *                                 needs a person (events.h), the event's JSON on
+ *                                 its standard input
+ *   event_silent_s N              a community silent for more than N s is an
+ *                                 event (1 to 31536000; off without it)
+ *   event_check_s N               how often the events are looked for (default
+ *                                 60, 1 to 86400)
  *
  * The web console and /metrics (node/daemon/web/web.h, docs/operator.md
  * "The web console"), all optional:
@@ -115,6 +122,9 @@ struct config {
   char timezone[DOM_TZ_NAME_MAX];     /* its name (config_zone_load reads it) */
   char lang[8];                       /* the CLI's language: "zh-CN", "zh", "en" or "" */
   struct config_http http;            /* the web console (http* keys) */
+  char on_event[CONFIG_PATH_MAX];     /* the event hook, "" none */
+  uint64_t event_silent_s;            /* 0: silence is no event */
+  uint64_t event_check_s;             /* default 60 */
 };
 
 /* Parses text[0..len) (any bytes; it need not end in a NUL). On failure

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "events.h"
 #include "node.h"
 #include "transport.h"
 #include "web.h"
@@ -29,6 +30,7 @@ struct linlid {
   struct node *node;
   struct transport *tr;
   struct web *web; /* the web console (config http), or NULL */
+  struct events *ev; /* the events thread (events.h) */
   uint64_t started_ms;
   int lock_fd;
 };
@@ -503,6 +505,11 @@ int main(int argc, char **argv)
   linlid_warn_alone(d);
   if (d->cfg.http.addr[0] && linlid_web(d))
     goto out;
+  char everr[256];
+  if (events_start(&d->ev, &d->cfg, node_store(d->node), linlid_log, d, everr, sizeof everr)) {
+    fprintf(stderr, "linlid: events: %s\n", everr);
+    goto out;
+  }
   while (!(rc = transport_run(d->tr, &linlid_stop_flag)) && linlid_reload_flag) {
     /* Reopen with the config as it is now: the same process, the lock
      * kept; peers reconnect. A config that no longer loads keeps the old. */
@@ -513,6 +520,8 @@ int main(int argc, char **argv)
     linlid_reload_flag = 0, linlid_stop_flag = 0;
     web_stop(d->web);
     d->web = NULL;
+    events_stop(d->ev);
+    d->ev = NULL;
     node_close(d->node);
     d->node = NULL;
     transport_destroy(d->tr);
@@ -522,7 +531,8 @@ int main(int argc, char **argv)
       linlid_log(d, "reload: the config does not load (see the line above); keeping the old one");
     }
     free(old);
-    if (linlid_open(d) || (d->cfg.http.addr[0] && linlid_web(d))) {
+    if (linlid_open(d) || (d->cfg.http.addr[0] && linlid_web(d)) ||
+        events_start(&d->ev, &d->cfg, node_store(d->node), linlid_log, d, everr, sizeof everr)) {
       rc = 1;
       break;
     }
@@ -534,6 +544,7 @@ int main(int argc, char **argv)
   code = rc ? 1 : 0;
 out:
   web_stop(d->web); /* first: its requests in flight read the store */
+  events_stop(d->ev);  /* likewise its scan */
   node_close(d->node); /* its last log lines go through the transport */
   transport_destroy(d->tr);
   if (code == 0)

@@ -104,7 +104,10 @@ _Static_assert(DOM_FIELDS_MAX <= 64, "a field mask is 64 bits");
   X(MEASURES, "measures", COMMUNITY)                                                            \
   X(DECLARATION, "declaration", COMMUNITY)                                                      \
   X(APPROVAL, "approval", DISTRICT)                                                             \
-  X(VOIDED, "voided", COMMUNITY)
+  X(VOIDED, "voided", COMMUNITY)                                                                \
+  X(COMMUNITY, "community", COMMUNITY)                                                          \
+  X(ROUND, "round", DISTRICT)                                                                   \
+  X(ROUND_ITEM, "round_item", DISTRICT)
 
 enum dom_coll {
 #define DOM__ENUM(id, name, scope) DOM_##id,
@@ -501,6 +504,88 @@ struct flow_look {
 };
 int flow_look(const struct crdt_view *v, const char *scope, const char *compound,
               const char *date, struct flow_look *out);
+
+/* ---- compound states on a date (states.c) ----
+ * One vocabulary, the same in the CLI, --json, the web console and the
+ * docs (docs/domain.md "States"). A compound's state on D, from the records
+ * as this node holds them:
+ *   certified     the hub approved it (decided on or before D) and the rule
+ *                 holds on D
+ *   withdrawn     approved, but the rule no longer holds on D (the reason)
+ *   pending       declared (on or before D) and not decided since
+ *   rejected      the hub rejected the declaration (the hub's reason)
+ *   eligible      the rule holds on D, and it is not declared
+ *   not eligible  the rule does not hold on D (the reasons)
+ * A decision dated after D is not known on D; a declaration written after
+ * the decision (a later op stamp: its node had seen the decision) makes the
+ * compound pending again (re-declared after a withdrawal or a rejection,
+ * even on the same day). With no
+ * district (trust off) there are no decisions: a declared compound stays
+ * pending, the others are eligible or not eligible.
+ *
+ * A community (社区; a village, 村, is a community of kind village) is
+ * epidemic-free (无疫情社区) on D when it has at least one compound, every
+ * compound is certified on D, and no case of the three categories
+ * (suspected, fever, close contact) is open on D anywhere in it. */
+enum dom_state {
+  DOM_ST_CERTIFIED,
+  DOM_ST_WITHDRAWN,
+  DOM_ST_PENDING,
+  DOM_ST_REJECTED,
+  DOM_ST_ELIGIBLE,
+  DOM_ST_NOT_ELIGIBLE,
+  DOM_ST_N
+};
+/* "certified" ... "not_eligible" (--json, web ids), and the words staff
+ * read: "certified"/"已认定", ... "not eligible"/"不符合条件". */
+const char *dom_state_key(int s);
+extern const struct dom_text dom_state_words[DOM_ST_N];
+
+struct dom_cstate {
+  char community[CRDT_SCOPE_MAX + 1];
+  char compound[CRDT_KEY_MAX + 1];
+  char name[DOM_TEXT_MAX + 1];      /* the compound's name, "" if none */
+  int state;                        /* enum dom_state */
+  char declared[DOM_DATE_LEN + 1];  /* the declaration's date, "" none (on or before D) */
+  int decision;                     /* 0 none, 1 approved, 2 rejected (on or before D) */
+  char decided[DOM_DATE_LEN + 1];   /* the decision's date */
+  char decided_on[DOM_DATE_LEN + 1]; /* the declaration's date it decided, "" if not said */
+  char hub_reason[320];             /* the decision's reason */
+  struct rules_verdict verdict;     /* the rule on D */
+};
+/* The reason that goes with the state: the rule's sentence (withdrawn, not
+ * eligible, pending), the hub's (rejected), "" (certified, eligible). */
+const char *dom_cstate_why(const struct dom_cstate *c);
+
+struct dom_community_state {
+  char community[CRDT_SCOPE_MAX + 1];
+  char name[DOM_TEXT_MAX + 1]; /* its community record's name, "" if none */
+  int village;                 /* kind village (村) */
+  int compounds;
+  int counts[DOM_ST_N];
+  int open_three;              /* suspected, fever, close contact open on D */
+  int epidemic_free;
+};
+
+/* The state of every live compound of community scope on date (district:
+ * the district scope holding the approvals, NULL with trust off): fn (if
+ * not NULL) for each, in key order (fn returns non-zero to stop), and the
+ * community's figures into out. 0, fn's value, or an error.
+ * rd: the read transaction v is a view of, or NULL. A declaration or an
+ * approval register keeps its newest write; when that is dated after D,
+ * with rd the write that stood on D is found among the record's ops
+ * (dom_history: a pass over the scope's ops, for those compounds only);
+ * without rd such a compound shows as undeclared or undecided on D. */
+int dom_compound_states(const struct crdt_view *v, struct store_read *rd, const char *district,
+                        const char *scope, const char *date, struct dom_community_state *out,
+                        int (*fn)(void *arg, const struct dom_cstate *c), void *arg);
+/* The state of one compound (ENOTFOUND if not registered). */
+int dom_compound_state(const struct crdt_view *v, struct store_read *rd, const char *district,
+                       const char *scope, const char *compound, const char *date,
+                       struct dom_cstate *out);
+/* dom_compound_states for each scope, in one read snapshot of s. */
+int dom_district_states(struct store *s, const char *district, const char *const *scopes, int n,
+                        const char *date, struct dom_community_state *out);
 
 /* ---- queries (query.c): line lists with filters ----
  * What `linli COMMAND list`, `linli find`, `linli today` and the web console's

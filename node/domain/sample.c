@@ -98,6 +98,10 @@ static void registry(struct gen *g, uint64_t t0)
 {
   BODY_DECL;
   char key[96], code[32], name[64], unit[32], head[32], idn[19], grid[32], phone[16];
+  BODY(2); /* the community itself: its name and kind */
+  KS("kind", "community");
+  KS("name", g->c->name);
+  emit(g, t0, domain_name(DOM_COMMUNITY), g->c->scope, CRDT_SET, &b_);
   for (int i = 0; i < g->c->compounds; i++) {
     compound_code(g, i, code, sizeof code);
     if (g->c->compound_names)

@@ -27,6 +27,12 @@ static const char *const declaration_states[] = {"declared", NULL};
 static const char *const declaration_states_zh[] = {"已申报", NULL};
 static const char *const approval_states[] = {"approved", "rejected", NULL};
 static const char *const approval_states_zh[] = {"已批准", "已驳回", NULL};
+static const char *const community_kinds[] = {"community", "village", NULL};
+static const char *const community_kinds_zh[] = {"社区", "村", NULL};
+static const char *const item_kinds[] = {"compound", "community", "village", NULL};
+static const char *const item_kinds_zh[] = {"小区", "社区", "村", NULL};
+static const char *const item_states[] = {"listed", "withdrawn", NULL};
+static const char *const item_states_zh[] = {"列入", "撤销", NULL};
 
 static const struct dom_field compound_f[] = {
     F("name", LWW, TEXT, 0, R, NONE, NULL, NULL, NULL, "名称", "name", "名称",
@@ -241,6 +247,50 @@ static const struct dom_field approval_f[] = {
       "why (the rule's sentence, or the hub's)", "理由（规则的结论或区里的说明）"),
     END};
 
+static const struct dom_field community_f[] = {
+    F("name", LWW, TEXT, 0, R, NONE, NULL, NULL, NULL, "名称", "name", "名称",
+      "the community's name, e.g. 石化社区", "社区名称，如 石化社区"),
+    F("kind", LWW, ENUM, 0, 0, NONE, community_kinds, community_kinds_zh, NULL, "类型", "kind",
+      "类型", "community or village (村); unset: community", "社区或村；未填为社区"),
+    END};
+
+static const struct dom_field round_f[] = {
+    F("number", LWW, QTY, 0, R, NONE, NULL, NULL, NULL, "轮次", "round", "轮次",
+      "the round's number: 1, 2, ...", "第几轮"),
+    F("date", LWW, DATE, 0, R, NONE, NULL, NULL, NULL, "日期", "date", "日期",
+      "the date the list is for", "名单截至日期"),
+    F("compounds", LWW, TEXT, 40, R, NONE, NULL, NULL, NULL, "无疫情小区", "compounds", "小区",
+      "compounds certified / all, e.g. 12/19", "已认定小区数/小区总数，如 12/19"),
+    F("communities", LWW, TEXT, 40, R, NONE, NULL, NULL, NULL, "无疫情社区", "communities",
+      "社区", "communities epidemic-free / all (villages included)",
+      "无疫情社区数/社区总数（含村）"),
+    F("villages", LWW, TEXT, 40, R, NONE, NULL, NULL, NULL, "无疫情村", "villages", "村",
+      "villages epidemic-free / all", "无疫情村数/村总数"),
+    F("withdrawn", LWW, TEXT, 40, 0, NONE, NULL, NULL, NULL, "撤销", "withdrawn", "撤销",
+      "compounds and communities of the round before no longer listed",
+      "上一轮列入、本轮撤销的小区和社区数"),
+    END};
+
+static const struct dom_field round_item_f[] = {
+    F("round", LWW, KEY, 0, R, NONE, NULL, NULL, NULL, "轮次", "round", "轮次",
+      "the round's key, e.g. 0008", "所属轮次编号，如 0008"),
+    F("kind", LWW, ENUM, 0, R, NONE, item_kinds, item_kinds_zh, NULL, "类型", "kind", "类型",
+      "compound, community or village", "小区、社区或村"),
+    F("community", LWW, KEY, 0, R, NONE, NULL, NULL, NULL, "社区", "community", "社区",
+      "the community code", "社区代码"),
+    F("compound", LWW, KEY, 0, 0, NONE, NULL, NULL, NULL, "小区", "compound", "小区",
+      "the compound code (kind compound)", "小区编号（类型为小区时）"),
+    F("name", LWW, TEXT, 0, 0, NONE, NULL, NULL, NULL, "名称", "name", "名称",
+      "its name as published", "公示的名称"),
+    F("status", LWW, ENUM, 0, R, NONE, item_states, item_states_zh, NULL, "状态", "status", "状态",
+      "listed, or withdrawn (listed in the round before, not in this one)",
+      "列入，或撤销（上一轮列入、本轮不再列入）"),
+    F("since", LWW, DATE, 0, 0, NONE, NULL, NULL, NULL, "首次列入", "since", "首次列入",
+      "the date of the first round of its current listing", "本次连续列入的首轮日期"),
+    F("reason", LWW, TEXT, 320, 0, NONE, NULL, NULL, NULL, "原因", "reason", "原因",
+      "why it was withdrawn (the rule's sentence)", "撤销原因（规则的结论）"),
+    END};
+
 /* The names and scopes come from DOMAIN_COLLECTIONS (domain.h). */
 #define DOM__NAME(id, name, scope)                                                                 \
   static const char domain__name_##id[] = name;                                                    \
@@ -332,6 +382,24 @@ const struct dom_collection domain_collections[DOM_N_COLLECTIONS] = {
       "tombstone of the record.",
       "记录作废的原因（linli COMMAND void KEY --reason TEXT）；作废本身是该记录的删除标记。",
       NONE, NULL),
+    C(COMMUNITY, REGISTER, "community", "社区", "code", "社区代码",
+      "the community code (its scope), e.g. shihua", "社区代码（即其范围），如 shihua", "shihua",
+      NONE, 0, community_f,
+      "The community itself: its name and kind (a village, 村, is a community of kind village), "
+      "as the district's reports and published lists name it.",
+      "社区本身：名称和类型（村是类型为 village 的社区），区里的报表和公示名单用它。", NONE, NULL),
+    C(ROUND, REGISTER, "published round", "公示轮次", "round", "轮次编号",
+      "the round's number, four digits, e.g. 0008", "轮次编号（四位），如 0008", "0008", NONE, 0,
+      round_f,
+      "A numbered round of the published list of epidemic-free compounds, communities and "
+      "villages (linli publish), in the district scope.",
+      "无疫情小区、社区、村名单的一轮公示（linli publish），记在区的范围内。", NONE, NULL),
+    C(ROUND_ITEM, REGISTER, "round entry", "公示条目", "entry", "条目编号",
+      "ROUND/COMMUNITY[/COMPOUND], e.g. 0008/shihua/SH-C01",
+      "轮次/社区[/小区]，如 0008/shihua/SH-C01", "0008/shihua/SH-C01", NONE, 0, round_item_f,
+      "One compound, community or village of a published round: listed, or withdrawn since the "
+      "round before.",
+      "一轮公示中的一个小区、社区或村：列入，或自上一轮起撤销。", NONE, NULL),
 };
 
 /* CMD(cmd, sub, coll, verbs, KEY, kind, about_en, about_zh) */
@@ -358,6 +426,8 @@ const struct dom_command domain_commands[] = {
         "The disinfection rounds", "消杀记录"),
     CMD("measures", NULL, MEASURES, DOM_V_SET | DOM_V_SHOW | DOM_V_LIST, "COMPOUND", NULL,
         "The six-measures checklists", "六个到位"),
+    CMD("community", NULL, COMMUNITY, DOM_V_ADD | DOM_V_SET | DOM_V_SHOW | DOM_V_LIST, "CODE", NULL,
+        "The community's name and kind (community or village)", "社区名称和类型（社区或村）"),
 };
 const size_t domain_n_commands = sizeof domain_commands / sizeof domain_commands[0];
 

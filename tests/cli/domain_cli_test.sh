@@ -253,22 +253,22 @@ rc=0
 "$LINLI" approve --data "$T/hub" shihua SH-C02 >/dev/null 2>&1 || die "approve SH-C02"
 wait_sync qiaokou hub a b
 for n in hub a; do
-  "$LINLI" certifications --data "$T/$n" | grep -Eq '^shihua +SH-C02 +[0-9-]+ +CERTIFIED' || die "not certified on $n"
+  "$LINLI" certifications --data "$T/$n" | grep -Eq '^shihua +SH-C02 .* 已认定' || die "not certified on $n"
 done
 log "SH-C02 declared, approved, certified"
 stop hub # b goes offline; a case is recorded there
 "$LINLI" case --data "$T/b" open case-late --resident r-4 --compound SH-C02 --category confirmed \
   --start "$TODAY" >/dev/null 2>&1 || die "case open on b"
-"$LINLI" certifications --data "$T/a" | grep -q 'CERTIFIED' || die "a withdrew before the case arrived"
+"$LINLI" certifications --data "$T/a" | grep -q '已认定' || die "a withdrew before the case arrived"
 start hub
 wait_sync shihua hub a b
 for n in hub a b; do
   "$LINLI" certifications --data "$T/$n" >"$T/cert.$n"
-  grep -Eq '^shihua +SH-C02 +[0-9-]+ +WITHDRAWN +compound SH-C02 is not epidemic-free on .*1 confirmed case' "$T/cert.$n" ||
+  grep -Eq '^shihua +SH-C02 .* 已撤销 +compound SH-C02 is not epidemic-free on .*1 confirmed case' "$T/cert.$n" ||
     die "not withdrawn on $n: $(cat "$T/cert.$n")"
 done
-"$LINLI" report --data "$T/hub" district | grep -q 'WITHDRAWN' || die "report does not show the withdrawal"
-"$LINLI" certifications --data "$T/hub" --json | grep -q '"state":"WITHDRAWN"' || die "json withdrawal"
+"$LINLI" report --data "$T/hub" district | grep -Eq '^shihua +SH-C02 .* 已撤销 ' || die "report does not show the withdrawal"
+"$LINLI" certifications --data "$T/hub" --json | grep -q '"state":"withdrawn"' || die "json withdrawal"
 rc=0
 "$LINLI" case --data "$T/a" release case-late --date 2000-01-01 2>/dev/null >/dev/null || rc=$?
 [[ $rc -eq 1 ]] || die "a release before the start was not refused"

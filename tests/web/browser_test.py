@@ -322,17 +322,19 @@ class Test:
         rep = self.cli_json("report", "--data", self.hub.dir, "district", "--json")
         self.get(self.hub, "/district")
         check(int(self.text("#h-compounds")) == rep["compounds"], "district: compounds = linli report")
-        check(int(self.text("#h-eligible")) == rep["compounds_epidemic_free"],
-              "district: compounds meeting the rule = linli report's epidemic-free")
+        check(int(self.text("#h-eligible")) == rep["compounds_meeting_rule"],
+              "district: compounds meeting the rule = linli report's")
         check(int(self.text("#h-communities-free")) == rep["communities_epidemic_free"],
               "district: communities epidemic-free = linli report")
         check(int(self.text("#h-residents")) == rep["residents"], "district: residents = linli report")
-        check(int(self.text("#heard")) == rep["heard_from"], "district: heard from = linli report")
+        check(int(self.text("#heard")) == rep["heard_from"]["7"], "district: heard from = linli report")
         for row in rep["rows"]:
             tr = d.find_element(By.ID, "row-" + row["community"])
             cell = lambda k: tr.find_element(By.CSS_SELECTOR, '[data-k="%s"]' % k).text
-            for k in ("households", "residents", "compounds", "epidemic_free"):
+            for k in ("households", "residents", "compounds"):
                 check(int(cell(k)) == row[k], "district row %s: %s = linli report" % (row["community"], k))
+            check(int(cell("epidemic_free")) == row["meeting_rule"],
+                  "district row %s: meeting the rule = linli report" % row["community"])
             for k in ("confirmed", "suspected", "fever", "close_contact"):
                 check(int(cell(k)) == row["open"][k], "district row %s: open %s = linli report" %
                       (row["community"], k))
@@ -340,12 +342,14 @@ class Test:
                   d.find_elements(By.CSS_SELECTOR, "#compounds [data-state]")]
         check(len(states) == rep["compounds"], "one state per compound")
         certs = self.cli_json("certifications", "--data", self.hub.dir, "--json")["compounds"]
-        check(states.count("certified") == len([c for c in certs if c["state"] == "CERTIFIED"]),
+        check(states.count("certified") == len([c for c in certs if c["state"] == "certified"]),
               "certified compounds = linli certifications")
+        check(states == [c["state"] for c in rep["compound_states"]],
+              "every compound's state = linli report's")
         counts = sum(int(e.text) for e in d.find_elements(By.CSS_SELECTOR, "#states b"))
         check(counts == rep["compounds"], "the states add up to the compounds")
         check(states.count("not_eligible") + states.count("withdrawn") <= rep["compounds"] -
-              rep["compounds_epidemic_free"] + states.count("pending"),
+              rep["compounds_meeting_rule"] + states.count("pending"),
               "a compound not meeting the rule is not shown certified or eligible")
         # the chart: one point a day, 30 days ending today
         today = self.cli_json("report", "--data", self.hub.dir, "district", "--json")["date"]
@@ -355,7 +359,7 @@ class Test:
             check(len(pts) == 30 and len(set(dates)) == 30, "chart %s: 30 points, one a day" % series)
             check(dates and dates[-1] == today, "chart %s ends today" % series)
         last = d.find_elements(By.CSS_SELECTOR, "#series-compounds circle.pt")[-1]
-        share = 100.0 * rep["compounds_epidemic_free"] / rep["compounds"]
+        share = 100.0 * rep["compounds_meeting_rule"] / rep["compounds"]
         check(abs(float(last.get_attribute("data-share")) - share) < 0.05,
               "the chart's last point is today's share of compounds meeting the rule")
 
@@ -516,7 +520,7 @@ class Test:
         self.wait_sync("the approval")
         certs = self.cli_json("certifications", "--data", self.shihua.dir, "--json")["compounds"]
         mine = [c for c in certs if c["compound"] == compound]
-        check(mine and mine[0]["state"] == "CERTIFIED", "the community node holds %s CERTIFIED" % compound)
+        check(mine and mine[0]["state"] == "certified", "the community node holds %s CERTIFIED" % compound)
         self.login(self.shihua, "clerk1", "clerk-pass-1")
         self.get(self.shihua, "/district")
         state = d.find_element(By.XPATH, "//table[@id='compounds']//tr[td[2]='%s']/td[4]" % compound)

@@ -12,13 +12,16 @@
  *   rejected      the hub rejected the declaration (with its reason)
  *   eligible      the rule holds, and it is not declared
  *   not eligible  the rule does not hold (with the reasons)
- * A declaration dated after the decision makes the compound pending again.
- * The rule is rules_compound(); approvals are read by flow_certifications(). */
+ * A declaration written after the decision makes the compound pending again.
+ * The states are the domain's (dom_compound_states, states.c): the CLI
+ * prints the same. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "web_int.h"
+
+_Static_assert((int)WS_N == (int)DOM_ST_N && (int)WS_PENDING == (int)DOM_ST_PENDING, "the web console names the domain's states");
 
 #define WD_DAYS 30
 #define WD_COMPOUNDS_MAX 4096
@@ -53,23 +56,20 @@ struct wd {
   const char *cur_scope;
   int counts[WS_N];
   int certified_by_scope[CONFIG_SCOPES_MAX];
+  struct dom_community_state cstate[CONFIG_SCOPES_MAX];
+  int communities_free; /* every compound certified, none of the three categories open */
   /* an error of the decide form, shown in its row */
   const char *err_scope, *err_compound, *err_field, *err_msg;
 };
 
 const char *web_state_key(int s)
 {
-  static const char *const k[WS_N] = {"certified", "withdrawn", "pending",
-                                      "rejected",  "eligible",  "not_eligible"};
-  return s >= 0 && s < WS_N ? k[s] : "unknown";
+  return dom_state_key(s);
 }
 
 const char *web_state_name(struct web_req *r, int s)
 {
-  static const struct dom_text names[WS_N] = {
-      {"certified", "已认定"}, {"withdrawn", "已撤销"}, {"pending", "待审批"},
-      {"rejected", "已驳回"},  {"eligible", "符合条件"}, {"not eligible", "不符合"}};
-  return s >= 0 && s < WS_N ? TX(r, names[s]) : "?";
+  return s >= 0 && s < WS_N ? TX(r, dom_state_words[s]) : "?";
 }
 
 static struct wd_compound *wd_find(struct wd *d, const char *scope, const char *code)
@@ -95,44 +95,21 @@ static int wd_on_compound(void *arg, const struct record *r)
   return 0;
 }
 
-static int wd_on_declaration(void *arg, const struct record *r)
+/* The state on D of a compound of the page (dom_compound_states). */
+static int wd_on_state(void *arg, const struct dom_cstate *x)
 {
   struct wd *d = arg;
-  char code[CRDT_KEY_MAX + 1], status[16], date[DOM_DATE_LEN + 2];
-  int64_t day;
-  if (r->deleted || r->key.len > CRDT_KEY_MAX || record_str(r, "status", status, sizeof status) ||
-      strcmp(status, "declared") || record_str(r, "date", date, sizeof date) ||
-      dom_date_days(date, strlen(date), &day) || day > d->day)
-    return 0;
-  memcpy(code, r->key.p, r->key.len);
-  code[r->key.len] = 0;
-  struct wd_compound *c = wd_find(d, d->cur_scope, code);
-  if (c)
-    memcpy(c->declared, date, DOM_DATE_LEN + 1);
-  return 0;
-}
-
-static int wd_held(void *arg, const char *community)
-{
-  return web_holds(((struct wd *)arg)->r->w, community);
-}
-
-static int wd_on_cert(void *arg, const struct flow_cert *f)
-{
-  struct wd *d = arg;
-  int64_t day;
-  if (!f->approved[0] || dom_date_days(f->approved, strlen(f->approved), &day) || day > d->day)
-    return 0; /* decided after D: not yet, on D */
-  struct wd_compound *c = NULL;
-  for (int i = 0; i < d->n && !c; i++)
-    if (!strcmp(d->scopes[i], f->community))
-      c = wd_find(d, d->scopes[i], f->compound);
+  struct wd_compound *c = wd_find(d, d->cur_scope, x->compound);
   if (!c)
-    return 0; /* a community this node does not hold */
-  c->approval = f->state == FLOW_REJECTED ? 2 : 1;
-  memcpy(c->decided, f->approved, sizeof c->decided);
-  memcpy(c->decided_on, f->declared, sizeof c->decided_on);
-  snprintf(c->hub_reason, sizeof c->hub_reason, "%s", f->reason);
+    return 0;
+  c->state = x->state;
+  c->eligible = x->verdict.eligible;
+  snprintf(c->reason, sizeof c->reason, "%s", x->verdict.reason);
+  memcpy(c->declared, x->declared, sizeof c->declared);
+  c->approval = x->decision;
+  memcpy(c->decided, x->decided, sizeof c->decided);
+  memcpy(c->decided_on, x->decided_on, sizeof c->decided_on);
+  snprintf(c->hub_reason, sizeof c->hub_reason, "%s", x->hub_reason);
   return 0;
 }
 
@@ -156,22 +133,7 @@ static int wd_states(struct wd *d)
         c->elig_days |= 1u << k;
       if (v.eligible && c->approval == 1 && decided_day <= day)
         c->cert_days |= 1u << k;
-      if (k == WD_DAYS - 1) {
-        c->eligible = v.eligible;
-        snprintf(c->reason, sizeof c->reason, "%s", v.reason);
-      }
     }
-    /* a declaration after the decision it names waits for a new decision */
-    int redeclared = c->declared[0] && c->approval &&
-                     strcmp(c->declared, c->decided_on[0] ? c->decided_on : c->decided) > 0;
-    if (c->approval == 1 && !redeclared)
-      c->state = c->eligible ? WS_CERTIFIED : WS_WITHDRAWN;
-    else if (c->approval == 2 && !redeclared)
-      c->state = WS_REJECTED;
-    else if (c->declared[0])
-      c->state = WS_PENDING;
-    else
-      c->state = c->eligible ? WS_ELIGIBLE : WS_NOT_ELIGIBLE;
     d->counts[c->state]++;
     for (int s = 0; s < d->n; s++)
       if (c->scope == d->scopes[s])
@@ -197,10 +159,10 @@ static int wd_gather(struct wd *d)
     d->cur_scope = d->scopes[i];
     rc = record_each(d->v, d->scopes[i], domain_name(DOM_COMPOUND), NULL, wd_on_compound, d);
     if (rc >= 0)
-      rc = record_each(d->v, d->scopes[i], domain_name(DOM_DECLARATION), NULL, wd_on_declaration, d);
+      rc = dom_compound_states(d->v, rd.rd, w->cfg->trust ? w->cfg->district : NULL, d->scopes[i], d->date,
+                               &d->cstate[i], wd_on_state, d);
+    d->communities_free += rc >= 0 && d->cstate[i].epidemic_free;
   }
-  if (rc >= 0 && w->cfg->trust)
-    rc = flow_certifications(d->v, w->cfg->district, d->date, wd_held, wd_on_cert, d);
   if (rc >= 0)
     rc = wd_states(d);
   web_read_end(&rd);
@@ -227,7 +189,8 @@ static void wd_headline(struct wd *d)
     wd_fig(b, "h-certified", T(r, "Compounds certified", "已认定无疫情小区"), certified, share);
   wd_fig(b, "h-compounds", T(r, "Compounds", "小区总数"), d->tot.compounds, NULL);
   wd_fig(b, "h-eligible", T(r, "Meeting the rule", "符合无疫情条件"), d->tot.eligible, NULL);
-  wd_fig(b, "h-communities-free", T(r, "Communities free", "无疫情社区"), d->tot.communities_free, NULL);
+  wd_fig(b, "h-communities-free", T(r, "Communities epidemic-free", "无疫情社区"), d->communities_free,
+         NULL);
   wd_fig(b, "h-residents", T(r, "Residents", "居民"), d->tot.residents, NULL);
   wd_fig(b, "h-open-confirmed", T(r, "Open confirmed", "现有确诊"), d->tot.open_confirmed, NULL);
   wd_fig(b, "h-open-three", T(r, "Open suspected, fever, contact", "现有疑似、发热、密接"),
@@ -239,8 +202,11 @@ static void wd_headline(struct wd *d)
                 web_state_name(r, s), web_state_key(s), d->counts[s], s + 1 < WS_N ? " · " : "");
   char stale[20];
   web_local_time(r, d->tot.oldest_newest_ms, stale);
+  int heard = 0; /* an op stamped within the 7 days ending on D */
+  for (int i = 0; i < d->n; i++)
+    heard += d->week[i].ops_read > 0;
   wb_printf(b, "</p><p class=\"mut\" id=\"completeness\">%s <b id=\"heard\">%d</b> / <b>%d</b>; %s %s</p>",
-            T(r, "Completeness: communities heard from", "完整性：已收到数据的社区"), d->tot.heard,
+            T(r, "Completeness: communities heard from in the last 7 days", "完整性：近 7 日有数据的社区"), heard,
             d->tot.communities, T(r, "freshness: the stalest community's newest record is from",
                                   "时效性：最久未更新社区的最新记录时间"), stale);
 }

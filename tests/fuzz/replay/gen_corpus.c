@@ -565,6 +565,29 @@ static void gen_tz(void)
   }
 }
 
+/* ---- events.log lines ---- */
+
+static void gen_events(void)
+{
+  static const char *const lines[] = {
+      ("{\"time\":\"2026-12-03T06:30:01Z\",\"local\":\"2026-12-03 14:30\",\"date\":\"2026-12-03\","
+       "\"kind\":\"withdrawal\",\"community\":\"shihua\",\"compound\":\"SH-C01\",\"name\":"
+       "\"\u77f3\u5316\",\"state\":\"withdrawn\",\"reason\":\"compound SH-C01 is not epidemic-free: "
+       "\\\"quoted\\\" \\u0009 tab\"}\n"),
+      ("{\"time\":\"2026-12-03T06:30:01Z\",\"kind\":\"silent\",\"community\":\"c0001\",\"since\":"
+       "\"never\",\"reason\":\"nothing heard for more than 3600 s\"}\n"),
+      "{\"kind\":\"rejection\",\"reason\":\"\\",
+      "\"kind\":\"x\\u00",
+  };
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "line-%zu", i);
+    FILE *f = gen_open("fuzz_events", name);
+    fputs(lines[i], f);
+    fclose(f);
+  }
+}
+
 /* ---- the web console: forms, languages, an accounts file ---- */
 
 static void gen_web(void)
@@ -716,6 +739,7 @@ int main(int argc, char **argv)
   gen_seal();
   gen_csv();
   gen_tz();
+  gen_events();
   gen_web();
   gen_config();
   gen_control();

@@ -19,6 +19,7 @@ int fuzz_recon_entry(const uint8_t *data, size_t size);
 int fuzz_seal_entry(const uint8_t *data, size_t size);
 int fuzz_tz_entry(const uint8_t *data, size_t size);
 int fuzz_web_entry(const uint8_t *data, size_t size);
+int fuzz_events_entry(const uint8_t *data, size_t size);
 
 static const struct {
   const char *name;
@@ -29,6 +30,7 @@ static const struct {
     {"fuzz_mp", fuzz_mp_entry},       {"fuzz_msg", fuzz_msg_entry},
     {"fuzz_op", fuzz_op_entry},       {"fuzz_recon", fuzz_recon_entry}, {"fuzz_tz", fuzz_tz_entry},
     {"fuzz_web", fuzz_web_entry},     {"fuzz_seal", fuzz_seal_entry},
+    {"fuzz_events", fuzz_events_entry},
 };
 
 static int replay_file(int (*fn)(const uint8_t *, size_t), const char *path)
