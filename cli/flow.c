@@ -271,6 +271,8 @@ out:
  * certified compounds re-checked on the report's date. */
 int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a)
 {
+  if (a->supply || a->days)
+    return cli_supply_report(a);
   int rc = cli_cmd_report(cmd, a);
   char date[RULES_DATE_LEN + 1];
   if (rc || a->json)

@@ -474,15 +474,18 @@ static const struct cli_cmd cli_cmds[] = {
      "  Shows every record of a collection (works with linlid stopped)."},
     {"digest", cli_cmd_digest, CLI_O_DATA | CLI_O_SCOPE, 0, 0, "--data DIR [--scope S]",
      "  Prints the state digest: two nodes holding the same ops print the same digest."},
-    {"report", cli_cmd_report_flow, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 2,
-     "--data DIR district|community [YYYY-MM-DD] [--scope S] [--json]",
+    {"report", cli_cmd_report_flow, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_SUPPLY | CLI_O_DAYS,
+     1, 2, "--data DIR district|community [YYYY-MM-DD] [--scope S] [--json] [--supply [--days N]]",
      "  The figures the district publishes, from this node's database (works with\n"
      "  linlid stopped): per community households, residents, compounds and how many\n"
      "  are epidemic-free on the date (default today, Asia/Shanghai), open cases,\n"
      "  stock and hand-outs; totals and shares, with completeness (communities heard\n"
      "  from) and freshness (the stalest community's newest op). Run it on the hub.\n"
      "  With trust on, then lists the compounds the hub approved, re-checked on the\n"
-     "  date (WITHDRAWN with the reason where the rule no longer holds)."},
+     "  date (WITHDRAWN with the reason where the rule no longer holds).\n"
+     "  --supply: per item, what was handed out free and sold, households and\n"
+     "  hardship households reached, in the --days N (default 1) ending on the date,\n"
+     "  and the stock on hand."},
     {"sample", cli_cmd_sample, CLI_O_DATA | CLI_O_SCOPE | CLI_O_DAYS, 1, 1,
      "--data DIR [--scope S] [--days N] FILE",
      "  Writes a bundle of N days (default 60) of invented records for the node's\n"
@@ -702,7 +705,8 @@ static const struct {
     F("--voided", CLI_O_VOIDED, voided),    F("--fever", CLI_O_FEVER, fever),
     F("--open", CLI_O_OPEN, open),          F("--closed", CLI_O_CLOSED, closed),
     F("--desc", CLI_O_DESC, desc),          F("--force", CLI_O_FORCE, force),
-    V("--role", CLI_O_ROLE, role),
+    V("--role", CLI_O_ROLE, role),          V("--building", CLI_O_BUILDING, building),
+    F("--supply", CLI_O_SUPPLY, supply),
 };
 #undef V
 #undef F

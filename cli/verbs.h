@@ -129,6 +129,11 @@ int cli_cmd_report_flow(const struct cli_cmd *cmd, struct cli_args *a);
 /* records.c: compound, household, resident, grid, volunteer, supply,
  * disinfect, measures (add / set / show / list and the like). */
 int cli_cmd_records(const struct cli_cmd *cmd, struct cli_args *a);
+/* supply.c: linli supply stock (the ledger), supply order add --building|--grid,
+ * supply order totals; -1 when the command is none of these. */
+int cli_supply(const struct cli_cmd *cmd, struct cli_args *a);
+/* linli report community|district --supply [--days N]. */
+int cli_supply_report(struct cli_args *a);
 int cli_cmd_today(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_find(const struct cli_cmd *cmd, struct cli_args *a);
 /* The command `name` of the domain table as a linli command (its usage and
