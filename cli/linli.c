@@ -557,11 +557,15 @@ static const struct cli_cmd cli_cmds[] = {
      "  list: the cases, open (or closed) on the date (default today), of a category,\n"
      "  in a compound, or whose 14 days end by --due-by (close contacts due for\n"
      "  release); show: one case with every field."},
-    {"declare", cli_cmd_declare, CLI_O_DATA | CLI_O_DATE, 1, 1, "--data DIR COMPOUND [--date D]",
+    {"declare", cli_cmd_declare, CLI_O_DATA | CLI_O_DATE | CLI_O_FORCE | CLI_O_REASON, 1, 1,
+     "--data DIR COMPOUND [--date D] [--force --reason TEXT]",
      "  On a community node: declares the compound epidemic-free on the date (default\n"
      "  today) if its rule holds (no confirmed case open or released in the last 14\n"
      "  days, no suspected, fever or close-contact case open, all six measures in place);\n"
-     "  else prints the reasons and exits 1. The hub then approves it (linli approve)."},
+     "  else prints the reasons and exits 1. A measure marked in place that its records\n"
+     "  do not show (linli measures show COMPOUND) is refused too, unless --force with\n"
+     "  --reason TEXT: the reason goes with the declaration, and the hub sees it when\n"
+     "  it approves (linli approve)."},
     {"approve", cli_cmd_approve, CLI_O_DATA | CLI_O_DATE | CLI_O_REASON, 2, 2,
      "--data HUBDIR COMMUNITY COMPOUND [--date D] [--reason TEXT]",
      "  On the hub: approves a compound a community declared, if the rule holds in the\n"

@@ -594,6 +594,8 @@ int cli_cmd_records(const struct cli_cmd *cc, struct cli_args *a)
 {
   const char *sub = NULL;
   int at = 0, grouped = domain_command_grouped(cc->name), special = cli_supply(cc, a);
+  if (special < 0)
+    special = cli_measures(cc, a);
   if (special >= 0)
     return special;
   if (grouped && at < a->n_pos)

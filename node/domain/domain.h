@@ -446,6 +446,51 @@ struct rules_verdict {
 int rules_compound(const struct crdt_view *v, const char *scope, const char *compound,
                    const char *date, struct rules_verdict *out);
 
+/* ---- the six measures' evidence (evidence.c) ----
+ * A measure staff mark in place is held against the records (thresholds:
+ * dom_measure_rules in table.c, and docs/domain.md):
+ *   disinfection  a round logged for the compound on each of the last N days;
+ *   screening     at least P % of its households with a health check (of any
+ *                 member) in the N days to D;
+ *   supply        at least P % of its hardship households with a hand-out in
+ *                 the N days to D (none marked hardship: backed);
+ *   closed        every registered gate of the compound with a gate check on
+ *                 the N day(s) to D (no gate registered: not backed);
+ *   publicity, mobilisation: the staff's word, shown with the day it was set.
+ * The verdict of rules_compound does not change; a declaration is refused
+ * while a measure marked in place has no evidence, unless forced with a
+ * reason (linli declare --force --reason), which the hub sees. */
+enum { RULES_EV_WORD = 0, RULES_EV_BACKED = 1, RULES_EV_UNBACKED = 2 };
+enum { RULES_EV_DISINFECTION = 1, RULES_EV_SCREENING, RULES_EV_SUPPLY, RULES_EV_GATES };
+
+struct dom_measure_rule {
+  const char *measure; /* a field of measures */
+  int kind;            /* RULES_EV_DISINFECTION.., or RULES_EV_WORD */
+  int days;            /* N: the window, ending on the date */
+  int pct;             /* P: the share of households needed */
+  struct dom_text rule; /* the rule in one line */
+};
+extern const struct dom_measure_rule dom_measure_rules[RULES_MEASURES];
+const struct dom_measure_rule *dom_measure_rule(const char *measure);
+
+struct rules_measure {
+  int marked;                      /* staff set it to yes */
+  int state;                       /* RULES_EV_BACKED, _UNBACKED, or _WORD */
+  char set_on[DOM_DATE_LEN + 1];   /* the day staff last set it, "" never */
+  char evidence[200];              /* what the records show; no personal data */
+};
+struct rules_evidence {
+  struct rules_measure m[RULES_MEASURES]; /* in rules_measures order */
+  int n_unbacked;                  /* marked in place, and the records do not show it */
+};
+/* The evidence of compound of scope on date (utc_offset_s: the district's,
+ * for the day a measure was set). 0 or an error. */
+int rules_evidence(struct store_read *rd, const char *scope, const char *compound, const char *date,
+                   int32_t utc_offset_s, struct rules_evidence *out);
+/* "disinfection: marked in place, but no round logged on ...; screening: ..."
+ * for each measure marked in place without evidence ("" if none). */
+void rules_evidence_say(const struct rules_evidence *ev, char *out, size_t cap);
+
 /* ---- certification (flow.c) ----
  *   1. the community declares: a `declaration` record in its own scope,
  *      key = compound code, {compound, date, status "declared", reason},

@@ -375,6 +375,27 @@ const struct dom_collection domain_collections[DOM_N_COLLECTIONS] = {
       NONE, NULL),
 };
 
+/* The evidence each of the six measures needs (evidence.c), in
+ * rules_measures order: {measure, kind, days N, share P %, the rule}. */
+const struct dom_measure_rule dom_measure_rules[RULES_MEASURES] = {
+    {"publicity", RULES_EV_WORD, 0, 0,
+     {"staff's word (shown with the day it was set)", "以工作人员确认为准（显示设置日期）"}},
+    {"closed", RULES_EV_GATES, 1, 100,
+     {"every registered gate of the compound has a gate check logged on the day",
+      "小区每个已登记卡口当天都有出入登记"}},
+    {"screening", RULES_EV_SCREENING, 7, 80,
+     {"at least 80 % of the compound's households have a health check in the last 7 days",
+      "近 7 天内至少 80% 的住户有健康检查记录"}},
+    {"disinfection", RULES_EV_DISINFECTION, 3, 100,
+     {"a disinfection round logged for the compound on each of the last 3 days",
+      "近 3 天每天都有该小区的消杀记录"}},
+    {"supply", RULES_EV_SUPPLY, 7, 100,
+     {"every hardship household of the compound got a hand-out in the last 7 days",
+      "小区每户困难户近 7 天内都领到物资"}},
+    {"mobilisation", RULES_EV_WORD, 0, 0,
+     {"staff's word (shown with the day it was set)", "以工作人员确认为准（显示设置日期）"}},
+};
+
 /* CMD(cmd, sub, coll, verbs, KEY, kind, about_en, about_zh) */
 #define CMD(c, s, id, v, k, kind, ae, az) {c, s, DOM_##id, v, k, kind, {ae, az}}
 

@@ -87,7 +87,7 @@ v supply order add "${A[@]}" SH-go-1 household=SH-C01-3-2-501 items="$ITEMS200"
 v supply order set "${A[@]}" SH-go-1 status=已送达
 v supply proxy add "${A[@]}" SH-px-1 household=SH-C02-1-1-101 resident=r-SH-00002 items=降压药
 v supply proxy set "${A[@]}" SH-px-1 status=bought
-v declare "${A[@]}" SH-C02
+v declare "${A[@]}" SH-C02 --force --reason "$(printf 'r%.0s' {1..240})"
 v supply stock in "${A[@]}" SH-stock rice_kg=1000000000 fish=2063 source=区物资站
 v supply stock out "${A[@]}" SH-stock fish=1
 v check health "${A[@]}" r-SH-00001 --temp 34.0 --cough

@@ -182,3 +182,19 @@ json 'l={r["item"]:r for r in d}; assert (l["veg"]["received"],l["veg"]["on_hand
 v supply stock "${A[@]}"
 ! grep -q OVERDRAWN "$T/out" || die "still overdrawn: $(cat "$T/out")"
 pass "a covering receipt on b resolves the overdraft on both nodes"
+
+# ---- the six measures, backed by the records ----
+v measures set "${A[@]}" SH-C01 publicity=yes closed=yes screening=yes disinfection=yes supply=yes mobilisation=yes
+v measures show "${A[@]}" SH-C01
+grep -Eq '^supply +yes +backed +2 of 2 hardship households \(100 %\) got a hand-out in the 7 days' "$T/out" &&
+  grep -Eq '^disinfection +yes +NO EVIDENCE +no round ever logged for the compound' "$T/out" &&
+  grep -Eq "^publicity +yes +word +staff's word, set on $TODAY" "$T/out" &&
+  grep -Eq '^closed +yes +NO EVIDENCE +the compound has no registered gate' "$T/out" ||
+  die "measures show: $(cat "$T/out")"
+refuse 1 'disinfection: marked in place, but no round ever logged for the compound' declare "${A[@]}" SH-C01
+for d in 2 1 0; do
+  v disinfect add "${A[@]}" SH-C01 area=楼道 date="$(TZ=Asia/Shanghai date -d "-$d day" +%F)"
+done
+v measures show "${A[@]}" SH-C01
+grep -Eq '^disinfection +yes +backed +a round logged on each of the 3 days' "$T/out" || die "measures show: $(cat "$T/out")"
+pass "measures show puts the records' evidence next to each yes; declare names a measure without it"
