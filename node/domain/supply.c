@@ -30,7 +30,7 @@ static size_t colon_len(const char *p)
   return 0;
 }
 
-int dom_items_parse(const char *s, size_t len, struct dom_items *out, struct dom_err *e)
+static int items_parse1(const char *s, size_t len, struct dom_items *out, struct dom_err *e)
 {
   char buf[DOM_TEXT_MAX + 1];
   memset(out, 0, sizeof *out);
@@ -81,6 +81,14 @@ int dom_items_parse(const char *s, size_t len, struct dom_items *out, struct dom
   if (!out->n)
     return dom_fail(e, DOM_MALFORMED, "items names no item: write item:quantity, e.g. fish:2");
   return DOM_OK;
+}
+
+int dom_items_parse(const char *s, size_t len, struct dom_items *out, struct dom_err *e)
+{
+  int rc = items_parse1(s, len, out, e);
+  if (rc)
+    out->n = 0; /* a refused text holds no line */
+  return rc;
 }
 
 static int line_cmp(const void *a, const void *b)
