@@ -11,6 +11,14 @@
 #include "store.h"
 #include "verbs.h"
 
+/* s padded to width columns of a terminal (CJK characters count two). */
+static const char *pad(const char *s, int width, char *buf, size_t cap)
+{
+  int w = cli_dwidth(s, strlen(s));
+  snprintf(buf, cap, "%s%*s", s, w < width ? width - w : 0, "");
+  return buf;
+}
+
 /* ---- a read-only snapshot of the node's store ---- */
 
 struct snap {
@@ -93,8 +101,9 @@ static int on_line(void *arg, const struct dom_stock_line *l)
     if (!p->n)
       printf("%-16s %-16s %-6s %10s %10s %10s %8s %10s\n", "STOCK", "ITEM", "UNIT", "RECEIVED",
              "FREE OUT", "PAID OUT", "OTHER", "ON HAND");
-    printf("%-16s %-16s %-6s %10lld %10lld %10lld %8lld %10lld%s\n", l->stock, l->item,
-           u.unit[0] ? u.unit : "-", (long long)l->received, (long long)l->out_free,
+    char ub[48];
+    printf("%-16s %-16s %s %10lld %10lld %10lld %8lld %10lld%s\n", l->stock, l->item,
+           pad(u.unit[0] ? u.unit : "-", 6, ub, sizeof ub), (long long)l->received, (long long)l->out_free,
            (long long)l->out_paid, (long long)l->other_out, (long long)l->on_hand,
            over ? "  OVERDRAWN" : "");
   }
@@ -420,6 +429,7 @@ int cli_supply(const struct cli_cmd *cc, struct cli_args *a)
 
 /* ---- linli report community|district --supply ---- */
 
+
 int cli_supply_report(struct cli_args *a)
 {
   struct config c;
@@ -477,8 +487,10 @@ int cli_supply_report(struct cli_args *a)
                "\"on_hand\":%lld}", (long long)r->free_qty, (long long)r->sold_qty, r->households,
                r->hardship, (long long)r->on_hand);
       } else {
-        printf("%-12s %-14s %-12s %-5s %10lld %10lld %10d %9d %10lld\n", c.scopes[i], r->item,
-               r->name[0] ? r->name : "-", r->unit[0] ? r->unit : "-", (long long)r->free_qty,
+        char nb[DOM_TEXT_MAX + 16], ub[48];
+        printf("%-12s %-14s %s %s %10lld %10lld %10d %9d %10lld\n", c.scopes[i], r->item,
+               pad(r->name[0] ? r->name : "-", 12, nb, sizeof nb),
+               pad(r->unit[0] ? r->unit : "-", 5, ub, sizeof ub), (long long)r->free_qty,
                (long long)r->sold_qty, r->households, r->hardship, (long long)r->on_hand);
       }
       size_t t = 0;
@@ -513,11 +525,14 @@ int cli_supply_report(struct cli_args *a)
     printf("]}\n");
   } else if (district) {
     printf("\n");
-    for (size_t t = 0; t < n_tot; t++)
-      printf("%-12s %-14s %-12s %-5s %10lld %10lld %10d %9d %10lld\n", "(district)", tot[t].item,
-             tot[t].name[0] ? tot[t].name : "-", tot[t].unit[0] ? tot[t].unit : "-",
+    for (size_t t = 0; t < n_tot; t++) {
+      char nb[DOM_TEXT_MAX + 16], ub[48];
+      printf("%-12s %-14s %s %s %10lld %10lld %10d %9d %10lld\n", "(district)", tot[t].item,
+             pad(tot[t].name[0] ? tot[t].name : "-", 12, nb, sizeof nb),
+             pad(tot[t].unit[0] ? tot[t].unit : "-", 5, ub, sizeof ub),
              (long long)tot[t].free_qty, (long long)tot[t].sold_qty, tot[t].households,
              tot[t].hardship, (long long)tot[t].on_hand);
+    }
   }
   if (!a->json)
     printf("\nfree: relief hand-outs; sold: delivered group orders and proxy purchases; households "

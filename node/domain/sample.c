@@ -94,6 +94,18 @@ static void household_key(const struct gen *g, int h, char *out, size_t cap)
   snprintf(out, cap, "%s-%s", code, unit);
 }
 
+/* The items of the sample's supply list, and what one delivery (every third
+ * day) brings of each. */
+struct sample_item {
+  const char *key, *name, *unit;
+  int price, delivery;
+};
+static const struct sample_item sample_items[] = {
+    {"fish", "免费爱心鱼", "条", 0, 60},          {"pork", "储备肉", "斤", 1500, 200},
+    {"rice_kg", "大米", "kg", 0, 500},             {"veg_pack", "十元爱心菜", "份", 1000, 60},
+    {"vegetables_kg", "免费爱心菜", "kg", 0, 800},
+};
+
 static void registry(struct gen *g, uint64_t t0)
 {
   BODY_DECL;
@@ -188,6 +200,18 @@ static void registry(struct gen *g, uint64_t t0)
       KS("phone", phone);
       emit(g, t0, domain_name(DOM_RESIDENT), rk, CRDT_SET, &b_);
     }
+  }
+  /* The supply list: the seed's items (free fish and vegetables, ten-yuan
+   * vegetable packs, reserve pork) and the staples. */
+  for (size_t i = 0; i < sizeof sample_items / sizeof sample_items[0]; i++) {
+    const struct sample_item *it = &sample_items[i];
+    BODY(it->price ? 4 : 3);
+    KB("free", it->price == 0);
+    KS("name", it->name);
+    if (it->price)
+      KU("price_fen", (uint64_t)it->price);
+    KS("unit", it->unit);
+    emit(g, t0, domain_name(DOM_ITEM), it->key, CRDT_SET, &b_);
   }
 }
 
@@ -288,26 +312,48 @@ static void daily(struct gen *g, int day, uint64_t t)
   /* Supplies: a delivery every third day, hand-outs every day. */
   char stock[32];
   snprintf(stock, sizeof stock, "%s-stock", g->c->prefix);
-  if (day % 3 == 0) {
-    BODY(2);
-    crdt_w_cstr(&b_, "rice_kg");
-    crdt_w_int(&b_, 500);
-    crdt_w_cstr(&b_, "vegetables_kg");
-    crdt_w_int(&b_, 800);
+  if (day % 3 == 0) { /* a delivery: the counters and the receipt */
+    char items[160];
+    size_t at = 0;
+    size_t n = sizeof sample_items / sizeof sample_items[0];
+    BODY((uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+      crdt_w_cstr(&b_, sample_items[i].key);
+      crdt_w_int(&b_, sample_items[i].delivery);
+      at += (size_t)snprintf(items + at, sizeof items - at, "%s%s:%d", i ? "," : "",
+                             sample_items[i].key, sample_items[i].delivery);
+    }
     emit(g, t + 7200000u, domain_name(DOM_STOCK), stock, CRDT_COUNTER, &b_);
+    BODY(3);
+    KS("date", date);
+    KS("items", items);
+    KS("source", day % 2 ? "爱心企业捐赠" : "区物资站调拨");
+    emit(g, t + 7200000u + 1, domain_name(DOM_RECEIPT), stock, CRDT_APPEND, &b_);
   }
+  /* Hand-outs, each drawn from the stock: relief (free fish and
+   * vegetables), delivered group orders (vegetable packs, pork), proxy
+   * purchases (medicine, bought outside the stock). */
   int handouts = 5 + below(g, 10);
   for (int i = 0; i < handouts; i++) {
     household_key(g, below(g, g->c->households), key, sizeof key);
-    const char *kind = i % 3 == 0 ? "relief" : i % 3 == 1 ? "group" : "proxy";
-    BODY(3);
+    int kind = i % 3;
+    BODY(kind == 2 ? 3 : 4);
     KS("date", date);
-    KS("items", i % 3 == 2 ? "药品" : "蔬菜包");
-    KS("kind", kind);
+    KS("items", kind == 0 ? "fish:1,vegetables_kg:5" : kind == 1 ? "pork:3,veg_pack:1" : "药品");
+    KS("kind", kind == 0 ? "relief" : kind == 1 ? "group" : "proxy");
+    if (kind != 2)
+      KS("stock", stock);
     emit(g, t + 9000000u + (uint64_t)i * 60000, domain_name(DOM_DISTRIBUTION), key, CRDT_APPEND, &b_);
-    BODY(1);
-    crdt_w_cstr(&b_, "vegetables_kg");
-    crdt_w_int(&b_, -5);
+    if (kind == 2)
+      continue;
+    BODY(2); /* keys in byte order */
+    if (kind == 0) {
+      crdt_w_cstr(&b_, "fish"), crdt_w_int(&b_, -1);
+      crdt_w_cstr(&b_, "vegetables_kg"), crdt_w_int(&b_, -5);
+    } else {
+      crdt_w_cstr(&b_, "pork"), crdt_w_int(&b_, -3);
+      crdt_w_cstr(&b_, "veg_pack"), crdt_w_int(&b_, -1);
+    }
     emit(g, t + 9000000u + (uint64_t)i * 60000 + 1, domain_name(DOM_STOCK), stock, CRDT_COUNTER, &b_);
   }
 }

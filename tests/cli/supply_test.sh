@@ -198,3 +198,16 @@ done
 v measures show "${A[@]}" SH-C01
 grep -Eq '^disinfection +yes +backed +a round logged on each of the 3 days' "$T/out" || die "measures show: $(cat "$T/out")"
 pass "measures show puts the records' evidence next to each yes; declare names a measure without it"
+
+# ---- the sample data is a consistent ledger ----
+"$LINLI" init --data "$T/s" --community shihua >/dev/null 2>&1 || die "init s"
+v sample --data "$T/s" "$T/s.bundle" --days 10
+v import --data "$T/s" "$T/s.bundle"
+v supply stock --data "$T/s" --json
+json 'assert len(d)==5 and all(r["other_out"]==0 and r["on_hand"]>=0 and r["received"]==r["handed_out_free"]+r["handed_out_paid"]+r["on_hand"] for r in d), d' <"$T/out" ||
+  die "sample ledger: $(cat "$T/out")"
+v report community --data "$T/s" --supply --days 10 --json
+json 'r={i["item"]:i for i in d["communities"][0]["items"]}
+assert r["fish"]["free"]>0 and r["veg_pack"]["sold"]>0 and r["pork"]["sold"]==3*r["veg_pack"]["sold"], r
+assert r["vegetables_kg"]["free"]==5*r["fish"]["free"] and r["pork"]["unit"]=="斤", r' <"$T/out" || die "sample report --supply: $(cat "$T/out")"
+pass "the sample data's receipts and hand-outs add up item by item, and report --supply counts them"
