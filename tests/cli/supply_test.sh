@@ -192,6 +192,9 @@ grep -Eq '^supply +yes +backed +2 of 2 hardship households \(100 %\) got a hand-
   grep -Eq '^closed +yes +NO EVIDENCE +the compound has no registered gate' "$T/out" ||
   die "measures show: $(cat "$T/out")"
 refuse 1 'disinfection: marked in place, but no round ever logged for the compound' declare "${A[@]}" SH-C01
+v today "${A[@]}"
+grep -Eq '^   SH-C01 .* epidemic-free +compound SH-C01 is epidemic-free on [0-9-]+; closed: marked in place, but the compound has no registered gate' "$T/out" &&
+  grep -q 'screening: marked in place, but 0 of 5 households' "$T/out" || die "today's verdict: $(cat "$T/out")"
 for d in 2 1 0; do
   v disinfect add "${A[@]}" SH-C01 area=楼道 date="$(TZ=Asia/Shanghai date -d "-$d day" +%F)"
 done
