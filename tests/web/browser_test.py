@@ -493,6 +493,12 @@ class Test:
         compound = urllib.parse.parse_qs(urllib.parse.urlparse(links[0].get_attribute("href")).query)["compound"][0]
         self.submit(links[0])
         self.shot("declare")
+        reason = d.find_elements(By.ID, "f-reason")
+        if reason:  # measures marked in place that the sample's records do not show
+            check(d.find_elements(By.ID, "unbacked"), "the page names the measures without evidence")
+            self.submit(d.find_element(By.ID, "declare"))
+            check(d.find_elements(By.ID, "form-error"), "without a reason the declaration is refused")
+            d.find_element(By.ID, "f-reason").send_keys("台账在纸上，明日补录")
         self.submit(d.find_element(By.ID, "declare"))
         check(d.find_elements(By.ID, "saved"), "the declaration is recorded")
         self.wait_sync("the declaration")
@@ -502,6 +508,8 @@ class Test:
         check(row, "the hub's queue lists the declaration of %s" % compound)
         if not row:
             return
+        if reason:
+            check("台账在纸上，明日补录" in row[0].text, "the hub's queue shows the reason of the forced declaration")
         self.shot("district-queue")
         before = self.ops(self.hub)
         self.submit(row[0].find_element(By.CSS_SELECTOR, "button.reject"))
