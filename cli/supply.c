@@ -292,6 +292,221 @@ static int order_bulk(struct cli_args *a, const struct dom_command *cmd)
   return rc;
 }
 
+/* ---- linli supply order set --building B status=delivered: the building at once ---- */
+
+struct order_pick {
+  const char *building, *date, *status;
+  char (*keys)[CRDT_KEY_MAX + 1];
+  int n, cap, err, done;
+};
+
+static int on_pick_order(void *arg, const struct record *r)
+{
+  struct order_pick *o = arg;
+  char hh[CRDT_KEY_MAX + 1], date[16], status[32];
+  size_t bl = strlen(o->building);
+  if (r->deleted || r->key.len > CRDT_KEY_MAX || record_str(r, "household", hh, sizeof hh) ||
+      strncmp(hh, o->building, bl) || hh[bl] != '-')
+    return 0;
+  if (o->date && (record_str(r, "date", date, sizeof date) || strcmp(date, o->date)))
+    return 0;
+  if (o->status && record_str(r, "status", status, sizeof status) == 0 && !strcmp(status, o->status)) {
+    o->done++; /* there already */
+    return 0;
+  }
+  if (o->n == o->cap) {
+    int cap = o->cap ? 2 * o->cap : 64;
+    void *k = realloc(o->keys, (size_t)cap * sizeof o->keys[0]);
+    if (!k)
+      return o->err = LINLI_ENOMEM;
+    o->keys = k, o->cap = cap;
+  }
+  memcpy(o->keys[o->n], r->key.p, r->key.len);
+  o->keys[o->n][r->key.len] = 0;
+  o->n++;
+  return 0;
+}
+
+/* What the plans of a batch draw from each stock item, against what it holds. */
+struct draws {
+  char stock[8][CRDT_KEY_MAX + 1];
+  char item[8 * DOM_ITEMS_MAX][CRDT_FIELD_MAX + 1];
+  int at_stock[8 * DOM_ITEMS_MAX];
+  int64_t take[8 * DOM_ITEMS_MAX];
+  int n_stock, n;
+};
+
+static int draws_add(struct draws *d, const struct dom_plan *p)
+{
+  for (int i = 0; i < p->n; i++) {
+    const struct dom_change *c = &p->ch[i];
+    if (c->kind != CRDT_COUNTER || strcmp(c->coll, domain_name(DOM_STOCK)))
+      continue;
+    int s = 0;
+    while (s < d->n_stock && strcmp(d->stock[s], c->key))
+      s++;
+    if (s == d->n_stock) {
+      if (s == 8)
+        return -1;
+      snprintf(d->stock[d->n_stock++], sizeof d->stock[0], "%s", c->key);
+    }
+    struct crdt_mp r;
+    uint32_t n;
+    crdt_mp_init(&r, c->body, c->body_len);
+    if (crdt_mp_map(&r, &n))
+      return -1;
+    for (uint32_t k = 0; k < n; k++) {
+      const char *name;
+      uint32_t nl;
+      int64_t q;
+      if (crdt_mp_str(&r, &name, &nl) || crdt_mp_int(&r, &q) || nl > CRDT_FIELD_MAX)
+        return -1;
+      int x = 0;
+      while (x < d->n && (d->at_stock[x] != s || strlen(d->item[x]) != nl ||
+                          memcmp(d->item[x], name, nl)))
+        x++;
+      if (x == d->n) {
+        if (x == 8 * DOM_ITEMS_MAX)
+          return -1;
+        memcpy(d->item[x], name, nl);
+        d->item[x][nl] = 0;
+        d->at_stock[x] = s, d->take[x] = 0, d->n++;
+      }
+      d->take[x] -= q; /* the counter op holds minus the quantity */
+    }
+  }
+  return 0;
+}
+
+struct held_look {
+  const char *item;
+  int64_t sum;
+};
+
+static int on_held(void *arg, const struct record *r)
+{
+  struct held_look *h = arg;
+  const struct record_field *f = r->deleted ? NULL : record_field(r, h->item);
+  h->sum = f && f->tag == CRDT_ROW_COUNTER ? f->sum : 0;
+  return 0;
+}
+
+struct bulk_set {
+  struct cli_writer *w;
+  struct cli_args *a;
+  const struct dom_command *cmd;
+  struct cli_batch *b;
+  struct order_pick o;
+  struct draws d;
+  int planned, code, at; /* the field=value arguments: a->pos + at */
+  struct dom_err e;
+  char today[DOM_DATE_LEN + 1], now[9];
+};
+
+static int plan_bulk_set(void *arg, const struct crdt_view *v)
+{
+  struct bulk_set *k = arg;
+  const char *scope = k->w->c.scopes[0];
+  struct dom_plan *p = malloc(sizeof *p);
+  if (!p)
+    return LINLI_ENOMEM;
+  int rc = record_each(v, scope, domain_name(DOM_ORDER), NULL, on_pick_order, &k->o);
+  if (rc == LINLI_ENOTFOUND)
+    rc = 0;
+  if (!rc)
+    rc = k->o.err;
+  for (int i = 0; i < k->o.n && !rc && !k->code; i++) {
+    struct dom_req r = {.coll = DOM_ORDER, .cmd = k->cmd, .verb = DOM_V_SET, .key = k->o.keys[i],
+                        .args = k->a->pos + k->at, .n_args = k->a->n_pos - k->at, .home = scope,
+                        .district = k->w->c.trust ? k->w->c.district : NULL, .today = k->today,
+                        .now = k->now};
+    rc = dom_plan(&r, v, p, &k->e);
+    if (rc > 0)
+      k->code = k->e.code, rc = 0;
+    else if (!rc && draws_add(&k->d, p))
+      k->code = dom_fail(&k->e, DOM_REFUSED, "the orders of one building draw from at most 8 "
+                         "stocks and %d items at once", 8 * DOM_ITEMS_MAX);
+    else if (!rc && !(rc = cli_batch_add_plan(k->b, p)))
+      k->planned++;
+  }
+  /* together, the orders may not take more than the stock holds */
+  for (int x = 0; x < k->d.n && !rc && !k->code; x++) {
+    struct held_look h = {k->d.item[x], 0};
+    int e = record_each(v, scope, domain_name(DOM_STOCK), k->d.stock[k->d.at_stock[x]], on_held, &h);
+    if (e < 0 && e != LINLI_ENOTFOUND)
+      rc = e;
+    else if (h.sum < k->d.take[x])
+      k->code = dom_fail(&k->e, DOM_REFUSED, "the %d orders of the building take %lld of %s; stock "
+                         "%s holds %lld: deliver fewer (one by one) or receive more first",
+                         k->planned, (long long)k->d.take[x], k->d.item[x],
+                         k->d.stock[k->d.at_stock[x]], (long long)(h.sum < 0 ? 0 : h.sum));
+  }
+  free(p);
+  return rc;
+}
+
+static int order_bulk_set(struct cli_args *a, const struct dom_command *cmd)
+{
+  struct bulk_set *k = calloc(1, sizeof *k);
+  char date[DOM_DATE_LEN + 1], status[40] = "";
+  int rc, stored = 0;
+  if (!k)
+    return cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+  if (a->n_pos < 3 || a->grid) {
+    free(k);
+    return cli_fail("linli supply order set --building B [--date D] field=value... sets the "
+                    "orders of every household of building B (no ORDER key)"), CLI_USAGE;
+  }
+  for (int i = 2; i < a->n_pos; i++) {
+    if (!strchr(a->pos[i], '=')) {
+      free(k);
+      return cli_fail("--building gives the orders: no ORDER key, only field=value"), CLI_USAGE;
+    }
+    if (!strncmp(a->pos[i], "status=", 7))
+      snprintf(status, sizeof status, "%s", a->pos[i] + 7);
+  }
+  if ((rc = cli_writer_open(&k->w, a->data))) {
+    free(k);
+    return rc;
+  }
+  if (a->date && (rc = cli_date(&k->w->c, a->date, date, 1)))
+    goto out;
+  if (!(k->b = cli_batch_new())) {
+    rc = cli_fail("%s", linli_strerror(LINLI_ENOMEM));
+    goto out;
+  }
+  k->a = a;
+  k->at = 2; /* order set FIELD=VALUE... */
+  k->cmd = cmd;
+  k->o.building = a->building;
+  k->o.date = a->date ? date : NULL;
+  k->o.status = status[0] && strcmp(status, "已送达") ? status : status[0] ? "delivered" : NULL;
+  cli_today(&k->w->c, k->today, k->now);
+  rc = cli_writer_read(k->w, plan_bulk_set, k);
+  if (rc < 0 && rc != LINLI_ENOTFOUND) {
+    rc = cli_fail("cannot read the records: %s", linli_strerror(rc));
+  } else if (k->code) {
+    fprintf(stderr, "linli supply order set: %s (nothing written)\n", k->e.msg);
+    rc = k->code;
+  } else if (!k->o.n) {
+    rc = cli_fail("no group order of building %s%s%s to change in community %s (%d there already)",
+                  a->building, a->date ? " of " : "", a->date ? date : "", k->w->c.scopes[0],
+                  k->o.done);
+  } else if ((rc = cli_write_batch(k->w, k->b, &stored)) == CLI_OK) {
+    fprintf(stderr, "linli: %d group orders of building %s changed at once%s: %d ops stored %s\n",
+            k->planned, a->building,
+            k->o.status && !strcmp(k->o.status, "delivered") ? ", their hand-outs logged and drawn "
+                                                               "from the stock" : "",
+            stored, cli_writer_where(k->w));
+  }
+out:
+  free(k->o.keys);
+  cli_batch_free(k->b);
+  cli_writer_close(k->w);
+  free(k);
+  return rc;
+}
+
 /* ---- linli supply order totals --date D: per building, CSV ---- */
 
 /* The building of a household code: the code without its unit and room
@@ -422,6 +637,8 @@ int cli_supply(const struct cli_cmd *cc, struct cli_args *a)
   if (a->n_pos >= 2 && !strcmp(a->pos[0], "order") && !strcmp(a->pos[1], "add") &&
       (a->building || a->grid))
     return order_bulk(a, domain_command("supply", "order"));
+  if (a->n_pos >= 2 && !strcmp(a->pos[0], "order") && !strcmp(a->pos[1], "set") && a->building)
+    return order_bulk_set(a, domain_command("supply", "order"));
   if (a->building)
     return cli_fail("--building goes with supply order add and supply order totals"), CLI_USAGE;
   return -1;

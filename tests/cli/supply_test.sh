@@ -136,7 +136,9 @@ v supply relief add "${A[@]}" SH-C01-3-1-101 items=fish:1000,veg:900
 v supply relief add "${B[@]}" SH-C01-4-1-101 items=fish:1063,veg:780
 refuse 1 "stock SH-stock holds 700 of veg, not 701" supply relief add "${A[@]}" SH-C01-3-1-102 items=veg:701
 for o in SH-go-1203-001 SH-go-1203-002 SH-go-1203-003; do v supply order set "${A[@]}" "$o" status=delivered; done
-for o in SH-go-1204-001 SH-go-1204-002; do v supply order set "${B[@]}" "$o" status=delivered; done
+v supply order set "${B[@]}" --building SH-C01-4 status=delivered
+grep -q '2 group orders of building SH-C01-4 changed at once, their hand-outs logged and drawn from the stock: 6 ops stored' "$T/err" ||
+  die "building delivery: $(cat "$T/err")"
 v supply stock "${A[@]}" --json
 json 'l={r["item"]:r for r in d}; assert min(r["on_hand"] for r in d)>=0 and l["veg"]["on_hand"]==700, d' <"$T/out" ||
   die "a went below zero on its own: $(cat "$T/out")"
@@ -182,6 +184,13 @@ json 'l={r["item"]:r for r in d}; assert (l["veg"]["received"],l["veg"]["on_hand
 v supply stock "${A[@]}"
 ! grep -q OVERDRAWN "$T/out" || die "still overdrawn: $(cat "$T/out")"
 pass "a covering receipt on b resolves the overdraft on both nodes"
+
+v supply stock in "${A[@]}" SH-stock veg_pack=2 source=区商务局
+v supply order add "${A[@]}" SH-go-1205 --building SH-C01-3 items=veg_pack:1
+v supply order set "${A[@]}" SH-go-1205-001 status=delivered # one alone fits
+refuse 1 'the 2 orders of the building take 2 of veg_pack; stock SH-stock holds 1' supply order set "${A[@]}" --building SH-C01-3 status=delivered
+refuse 1 'no group order of building SH-C01-4 to change in community shihua (2 there already)' supply order set "${A[@]}" --building SH-C01-4 status=delivered
+pass "a building's orders delivered at once may not take together more than the stock holds"
 
 # ---- the six measures, backed by the records ----
 v measures set "${A[@]}" SH-C01 publicity=yes closed=yes screening=yes disinfection=yes supply=yes mobilisation=yes
