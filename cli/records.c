@@ -518,6 +518,17 @@ static void verb_help(FILE *f, const struct dom_command *cmd, unsigned bit, cons
   para(f, 2, "%s", cmd->kind && c->shape == DOM_LOG ? cmd->about.en : c->about.en);
   if (bit == DOM_V_SET)
     para(f, 2, "--clear FIELD (repeatable) clears a field that is not required.");
+  if (cmd->coll == DOM_ORDER && bit == DOM_V_ADD)
+    para(f, 2, "With --building B (or --grid G) instead of household=: one order per household of "
+               "the building (ORDER-001, ORDER-002...), in one batch. linli supply order totals "
+               "--date D [--building B] prints the totals per building and item as CSV.");
+  if (cmd->coll == DOM_ORDER && bit == DOM_V_SET)
+    para(f, 2, "With --building B [--date D] instead of ORDER: every order of the building at "
+               "once, in one batch (status=delivered: refused if together they take more than "
+               "the stock holds).");
+  if (cmd->coll == DOM_STOCK && bit == DOM_V_LIST)
+    para(f, 2, "linli supply stock (no verb) shows the ledger of every stock and item: received, "
+               "handed out free and paid, other, on hand, and overdrafts.");
   if (bit & (DOM_V_ADD | DOM_V_SET | DOM_V_IN | DOM_V_OUT | DOM_V_VOID | DOM_V_MOVE))
     para(f, 2, "Writes through linlid if it runs, else into the database, and prints each op "
                "id. Exit 0 written; 1 refused, nothing written (the sentence says what to fix); 2 "
