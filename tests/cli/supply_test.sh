@@ -157,6 +157,9 @@ assert (l["pork"]["handed_out_paid"],l["pork"]["on_hand"])==(3674,0), l["pork"]'
   grep -Eq '^SH-stock +veg +份 +1600 +1680 +0 +0 +-80  OVERDRAWN$' "$T/out" && grep -q '1 OVERDRAWN' "$T/out" &&
     grep -q 'linli supply stock in --data DIR SH-stock veg=80 source=' "$T/out" || die "overdraft on $n: $(cat "$T/out")"
 done
+v conflicts list "${B[@]}"
+grep -q '^overdraft: shihua stock SH-stock veg is -80 (hand-outs on two nodes at once); resolve with the receipt that covered it: linli supply stock in --data DIR SH-stock veg=80 source=' "$T/out" ||
+  die "conflicts list does not show the overdraft: $(cat "$T/out")"
 v supply list "${A[@]}" --kind relief --json
 json 'assert sorted(e["event"]["items"] for e in d)==["fish:1000,veg:900","fish:1063,veg:780"], d' <"$T/out" ||
   die "a hand-out was lost: $(cat "$T/out")"
@@ -183,6 +186,8 @@ json 'l={r["item"]:r for r in d}; assert (l["veg"]["received"],l["veg"]["on_hand
   die "overdraft not resolved: $(cat "$T/out")"
 v supply stock "${A[@]}"
 ! grep -q OVERDRAWN "$T/out" || die "still overdrawn: $(cat "$T/out")"
+v conflicts list "${A[@]}"
+! grep -q overdraft "$T/out" || die "conflicts list: still an overdraft: $(cat "$T/out")"
 pass "a covering receipt on b resolves the overdraft on both nodes"
 
 v supply stock in "${A[@]}" SH-stock veg_pack=2 source=区商务局
