@@ -739,7 +739,13 @@ int cli_supply_report(struct cli_args *a)
     return cli_fail("cannot compute the supply report: %s", linli_strerror(rc));
   }
   if (a->json) {
-    printf("]}\n");
+    printf("]");
+    for (size_t t = 0; district && t < n_tot; t++)
+      printf("%s{\"item\":\"%s\",\"free\":%lld,\"sold\":%lld,\"households\":%d,"
+             "\"hardship_households\":%d,\"on_hand\":%lld}", t ? "," : ",\"district\":[",
+             tot[t].item, (long long)tot[t].free_qty, (long long)tot[t].sold_qty, tot[t].households,
+             tot[t].hardship, (long long)tot[t].on_hand);
+    printf("%s}\n", district && n_tot ? "]" : "");
   } else if (district) {
     printf("\n");
     for (size_t t = 0; t < n_tot; t++) {

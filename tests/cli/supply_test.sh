@@ -177,7 +177,10 @@ v report community "${B[@]}" --supply --days 5 --json
 cmp -s "$T/out" "$T/report.a" || die "the report differs between a and b"
 v report community "${A[@]}" --supply --days 5
 grep -Eq '^shihua +fish +免费爱心鱼 +条 +2063 +0 +2 +2 +0$' "$T/out" || die "report --supply text: $(cat "$T/out")"
-pass "report community --supply gives the seed's figures exactly, the same on both nodes"
+v report district "${A[@]}" --supply --days 5 --json
+json 'r={i["item"]:i for i in d["district"]}; assert (r["fish"]["free"],r["pork"]["sold"],r["veg_pack"]["sold"],r["veg"]["free"])==(2063,3674,1415,1680), d' <"$T/out" ||
+  die "report district --supply: $(cat "$T/out")"
+pass "report community|district --supply give the seed's figures exactly, the same on both nodes"
 
 v supply stock in "${B[@]}" SH-stock veg=80 source=补记：分拣时多出
 sync_ab
