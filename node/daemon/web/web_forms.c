@@ -258,12 +258,21 @@ static void wf_render(struct wf *f)
       char in[16], qn[16];
       snprintf(in, sizeof in, "item%d", i);
       snprintf(qn, sizeof qn, "qty%d", i);
-      wb_printf(b, "<label>%s %d<input name=\"%s\" id=\"f-%s\" placeholder=\"rice_kg\" value=\"",
+      wb_printf(b, "<label>%s %d<input name=\"%s\" id=\"f-%s\" placeholder=\"fish\" value=\"",
                 T(r, "Item", "物资"), i + 1, in, in);
       wb_escs(b, wf_had(f, in));
       wb_printf(b, "\"></label><label>%s<input name=\"%s\" id=\"f-%s\" inputmode=\"numeric\" value=\"",
                 T(r, "Quantity", "数量"), qn, qn);
       wb_escs(b, wf_had(f, qn));
+      wb_put(b, "\"></label>");
+    }
+    if (f->verb == DOM_V_IN) { /* the receipt: where it came from, the day */
+      wb_printf(b, "<label>%s<input name=\"source\" id=\"f-source\" required value=\"",
+                T(r, "Source (donor, district, purchase)", "来源（捐赠、区里调拨、采购）"));
+      wb_escs(b, wf_had(f, "source"));
+      wb_printf(b, "\"></label><label>%s<input name=\"date\" id=\"f-date\" type=\"date\" value=\"",
+                T(r, "Date received", "入库日期"));
+      wb_escs(b, wf_had(f, "date"));
       wb_put(b, "\"></label>");
     }
   }
@@ -287,6 +296,15 @@ static int wf_args(struct wf *f, char (*store)[WF_ARG_MAX], const char **args)
       const char *item = web_form_get(fm, in), *q = web_form_get(fm, qn);
       if (item && item[0]) {
         snprintf(store[n], WF_ARG_MAX, "%s=%s", item, q ? q : "");
+        args[n] = store[n];
+        n++;
+      }
+    }
+    static const char *const receipt[] = {"source", "date"};
+    for (int i = 0; f->verb == DOM_V_IN && i < 2 && n < WF_ARGS_MAX; i++) {
+      const char *v = web_form_get(fm, receipt[i]);
+      if (v && v[0]) {
+        snprintf(store[n], WF_ARG_MAX, "%s=%s", receipt[i], v);
         args[n] = store[n];
         n++;
       }
