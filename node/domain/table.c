@@ -182,7 +182,7 @@ static const struct dom_field distribution_f[] = {
       "已登记物资及数量，如 fish:2,veg_pack:1（代购：所购物品）"),
     F("source", EVENT, KEY, 0, 0, NONE, NULL, NULL, NULL, "来源", "source", "来源",
       "the group order or proxy request it came from", "对应的团购单或代购单"),
-    F("stock", EVENT, KEY, 0, 0, DOM_STOCK, NULL, NULL, NULL, "库存", "stock", "库存",
+    F("stock", EVENT, KEY, 0, 0, NONE, NULL, NULL, NULL, "库存", "stock", "库存",
       "the stock it was drawn from (default: the community's only stock)",
       "出库的库存（默认为社区唯一的库存）"),
     END};
@@ -196,7 +196,7 @@ static const struct dom_field order_f[] = {
       "status", "状态", "the status", "状态"),
     F("date", LWW, DATE, 0, DOM_F_TODAY, NONE, NULL, NULL, NULL, "日期", "date", "日期",
       "the day of the order", "下单日期"),
-    F("stock", LWW, KEY, 0, 0, DOM_STOCK, NULL, NULL, NULL, "库存", "stock", "库存",
+    F("stock", LWW, KEY, 0, 0, NONE, NULL, NULL, NULL, "库存", "stock", "库存",
       "the stock delivery draws from (default: the community's only stock)",
       "送达时出库的库存（默认为社区唯一的库存）"),
     END};

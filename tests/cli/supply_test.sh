@@ -106,7 +106,8 @@ v supply stock in "${A[@]}" SH-stock fish=2063 veg=1600 source=爱心企业 date
 v supply stock in "${A[@]}" SH-stock veg_pack=1415 pork=3674 source=区商务局
 refuse 1 "stock SH-stock holds 2063 of fish, not 2064" supply relief add "${A[@]}" SH-C01-3-1-101 items=fish:2064
 refuse 1 "vegetable is not an item of community shihua's supply list" supply relief add "${A[@]}" SH-C01-3-1-101 items=vegetable:1
-pass "item list, receipts; a hand-out over the stock and one of an unlisted item are refused"
+refuse 1 "stock SH-stock2 holds nothing in community shihua: receive into it first" supply relief add "${A[@]}" SH-C01-3-1-101 items=fish:1 stock=SH-stock2
+pass "item list, receipts; a hand-out over the stock, from an empty stock, or of an unlisted item is refused"
 
 # ---- group orders per building, one batch each ----
 v supply order add "${A[@]}" SH-go-1203 --building SH-C01-3 items=veg_pack:283
