@@ -849,6 +849,9 @@ int dom_items_listed(const struct crdt_view *v, const char *scope, const char *c
                      struct dom_err *e);
 int dom_items_check(const struct crdt_view *v, const char *scope, const struct dom_items *it,
                     struct dom_err *e);
+/* How many of the lines name an item listed free=yes (the first into first). */
+int dom_items_free(const struct crdt_view *v, const char *scope, const struct dom_items *it,
+                   char *first, size_t cap);
 /* The stock a hand-out draws from (given, or the only stock of scope) into
  * stock, if it holds every quantity of it: DOM_OK, DOM_REFUSED saying what
  * is left, or a negative read error. */

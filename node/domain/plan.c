@@ -761,6 +761,13 @@ static int order_rule(struct job *j)
   int rc;
   if (given(j, "items") && (rc = items_rule(j, after_of(j, "items", b, sizeof b), &it)))
     return rc;
+  char free_item[CRDT_FIELD_MAX + 1];
+  if (given(j, "items") && (rc = dom_items_free(j->view, j->scope, &it, free_item,
+                                                sizeof free_item)) < 0)
+    return read_failed(j, rc);
+  if (given(j, "items") && rc > 0)
+    snprintf(j->p->note, sizeof j->p->note, "%s is listed as free (free=yes), handed out with linli "
+             "supply relief; the order is recorded all the same", free_item);
   if (!j->p->delivered || j->r->upsert)
     return DOM_OK;
   snprintf(items, sizeof items, "%s", after_of(j, "items", b, sizeof b));

@@ -188,6 +188,33 @@ int dom_items_check(const struct crdt_view *v, const char *scope, const struct d
   return dom_items_listed(v, scope, names, it->n, e);
 }
 
+struct free_look {
+  int free;
+};
+
+static int on_free(void *arg, const struct record *r)
+{
+  int64_t x = 0;
+  if (!r->deleted)
+    ((struct free_look *)arg)->free = record_int(r, "free", &x) == 0 && x;
+  return 0;
+}
+
+int dom_items_free(const struct crdt_view *v, const char *scope, const struct dom_items *it,
+                   char *first, size_t cap)
+{
+  int n = 0;
+  for (int i = 0; i < it->n; i++) {
+    struct free_look f = {0};
+    int rc = record_each(v, scope, domain_name(DOM_ITEM), it->l[i].item, on_free, &f);
+    if (rc < 0 && rc != LINLI_ENOTFOUND)
+      return rc;
+    if (f.free && !n++)
+      snprintf(first, cap, "%s", it->l[i].item);
+  }
+  return n;
+}
+
 /* ---- the stock ---- */
 
 struct stock_walk {

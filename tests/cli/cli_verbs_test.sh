@@ -179,6 +179,9 @@ json 'l={r["item"]:r for r in d}; v=l["vegetables_kg"]; p=l["veg_pack"]; r=l["ri
 assert (v["received"],v["handed_out_free"],v["handed_out_paid"],v["on_hand"])==(50,10,0,40), v
 assert (p["received"],p["handed_out_paid"],p["on_hand"],p["unit"])==(10,1,9,"份"), p
 assert (r["received"],r["other_out"],r["on_hand"],r["overdraft"])==(100,30,70,0), r' <"$T/out" || die "stock ledger: $(cat "$T/out")"
+v supply order add "${A[@]}" SH-go-3 household=SH-C01-1-1-101 items=vegetables_kg:1
+grep -q 'note: vegetables_kg is listed as free (free=yes), handed out with linli supply relief' "$T/err" ||
+  die "order of a free item: no note: $(cat "$T/err")"
 v list "${A[@]}" stock_receipt --json
 json 'assert [e["event"] for e in d]==[{"date":"'"$TODAY"'","items":"rice_kg:100,veg_pack:10,vegetables_kg:50","source":"区物资站"}], d' <"$T/out" ||
   die "stock receipt: $(cat "$T/out")"
