@@ -47,7 +47,7 @@ enum {
   CLI_O_WIDE_N, CLI_O_VOIDED_N, CLI_O_HOUSEHOLD_N, CLI_O_KIND_N, CLI_O_FEVER_N, CLI_O_OPEN_N,
   CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N, CLI_O_ROLE_N,
   CLI_O_TO_N, CLI_O_PASSPHRASE_N, CLI_O_HUBADDR_N,
-  CLI_O_PENDING_N,
+  CLI_O_PENDING_N, CLI_O_BUILDING_N, CLI_O_SUPPLY_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -99,6 +99,8 @@ enum {
 #define CLI_O_PASSPHRASE CLI_O(CLI_O_PASSPHRASE_N) /* a flag: read a passphrase */
 #define CLI_O_HUBADDR CLI_O(CLI_O_HUBADDR_N)       /* linli init --hub-addr */
 #define CLI_O_PENDING CLI_O(CLI_O_PENDING_N) /* a flag: linli approvals --pending */
+#define CLI_O_BUILDING CLI_O(CLI_O_BUILDING_N) /* supply order add|totals: --building */
+#define CLI_O_SUPPLY CLI_O(CLI_O_SUPPLY_N)     /* a flag: linli report --supply */
 /* What every list takes. */
 #define CLI_O_LIST                                                                                 \
   (CLI_O_WHERE | CLI_O_SINCE | CLI_O_UNTIL | CLI_O_COMPOUND | CLI_O_GRID | CLI_O_SORT |            \
@@ -114,6 +116,8 @@ struct cli_args {
   const char *since, *until, *grid, *sort, *limit, *household, *kind, *due_by, *html, *encoding;
   const char *role;     /* linli user add --role */
   const char *hub_addr; /* linli init --hub-addr */
+  const char *building; /* supply order add|totals --building */
+  int supply;           /* linli report --supply */
   const char *where[CLI_WHERE_MAX];
   int n_where;
   const char *clear[CLI_WHERE_MAX];

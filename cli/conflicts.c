@@ -86,6 +86,42 @@ static int list_rows(void *arg, const struct crdt_view *v)
   return 0;
 }
 
+/* Overdrafts: stock counters below zero after hand-outs on two nodes at
+ * once (a partition); shown with the conflicts, resolved by a receipt. */
+struct over_walk {
+  const char *scope;
+  int n;
+};
+
+static int on_over(void *arg, const struct record *r)
+{
+  struct over_walk *o = arg;
+  for (uint32_t i = 0; !r->deleted && i < r->n_fields; i++)
+    if (r->f[i].tag == CRDT_ROW_COUNTER && r->f[i].sum < 0) {
+      printf(_("overdraft: %s stock %.*s %.*s is %lld (hand-outs on two nodes at once); resolve with "
+             "the receipt that covered it: linli supply stock in --data DIR %.*s %.*s=%lld "
+             "source=...\n"), o->scope, (int)r->key.len, r->key.p, (int)r->f[i].name.len,
+             r->f[i].name.p, (long long)r->f[i].sum, (int)r->key.len, r->key.p,
+             (int)r->f[i].name.len, r->f[i].name.p, (long long)-r->f[i].sum);
+      o->n++;
+    }
+  return 0;
+}
+
+static int list_overdrafts(void *arg, const struct crdt_view *v)
+{
+  struct walk *w = arg;
+  for (int s = 0; s < w->cfg->n_scopes; s++) {
+    struct over_walk o = {w->cfg->scopes[s], 0};
+    if (w->a->scope && strcmp(w->a->scope, o.scope))
+      continue;
+    int rc = record_each(v, o.scope, domain_name(DOM_STOCK), NULL, on_over, &o);
+    if (rc < 0 && rc != LINLI_ENOTFOUND)
+      return rc;
+  }
+  return 0;
+}
+
 struct entry_ctx {
   struct walk *w;
   int i;
@@ -339,6 +375,8 @@ int cli_cmd_conflicts(const struct cli_cmd *cmd, struct cli_args *a)
     else
       printf(_("%d field(s) with concurrent values%s\n"), w.count,
              w.count ? "; see one with: linli conflicts show COLLECTION KEY" : "");
+    if (!w.json && (rc = cli_read_rows(a->data, list_overdrafts, &w)))
+      goto read_fail;
     ret = CLI_OK;
     goto out;
   }

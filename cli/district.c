@@ -507,6 +507,8 @@ static int report_compound(struct cli_args *a, const struct config *c);
 int cli_cmd_report(const struct cli_cmd *cmd, struct cli_args *a)
 {
   (void)cmd;
+  if (a->supply) /* the supply figures (cli/supply.c) */
+    return cli_supply_report(a);
   struct dr *d = calloc(1, sizeof *d);
   struct config *c = malloc(sizeof *c);
   int rc = CLI_FAIL;

@@ -508,8 +508,8 @@ static const struct cli_cmd cli_cmds[] = {
      N_("  Shows every record of a collection (works with linlid stopped).")},
     {"digest", cli_cmd_digest, CLI_O_DATA | CLI_O_SCOPE, 0, 0, "--data DIR [--scope S]",
      N_("  Prints the state digest: two nodes holding the same ops print the same digest.")},
-    {"report", cli_cmd_report, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_DAYS, 1, 3,
-     "--data DIR district|community [YYYY-MM-DD] [--days N] [--scope S] [--json] | "
+    {"report", cli_cmd_report, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_DAYS | CLI_O_SUPPLY, 1, 3,
+     "--data DIR district|community [YYYY-MM-DD] [--days N] [--scope S] [--json] [--supply] | "
      "compound CODE [YYYY-MM-DD] [--json]",
      N_("  The district's figures on a date (default today in the district's zone), from\n"
      "  this node's database (works with linlid stopped; run it on the hub for the\n"
@@ -522,7 +522,10 @@ static const struct cli_cmd cli_cmds[] = {
      "  each window, who is silent since when). Then a row per community and per\n"
      "  compound, with names and each compound's state and reason.\n"
      "  compound CODE: one compound's state and its history of declarations, decisions\n"
-     "  and withdrawals (the days its rule stopped or started holding again).")},
+     "  and withdrawals (the days its rule stopped or started holding again).\n"
+     "  --supply: per item, what was handed out free and sold, households and\n"
+     "  hardship households reached, in the --days N (default 1) ending on the date,\n"
+     "  and the stock on hand.")},
     {"sample", cli_cmd_sample, CLI_O_DATA | CLI_O_SCOPE | CLI_O_DAYS, 1, 1,
      "--data DIR [--scope S] [--days N] FILE",
      N_("  Writes a bundle of N days (default 60) of invented records for the node's\n"
@@ -602,11 +605,15 @@ static const struct cli_cmd cli_cmds[] = {
      "  list: the cases, open (or closed) on the date (default today), of a category,\n"
      "  in a compound, or whose 14 days end by --due-by (close contacts due for\n"
      "  release); show: one case with every field.")},
-    {"declare", cli_cmd_declare, CLI_O_DATA | CLI_O_DATE, 1, 1, "--data DIR COMPOUND [--date D]",
+    {"declare", cli_cmd_declare, CLI_O_DATA | CLI_O_DATE | CLI_O_FORCE | CLI_O_REASON, 1, 1,
+     "--data DIR COMPOUND [--date D] [--force --reason TEXT]",
      N_("  On a community node: declares the compound epidemic-free on the date (default\n"
      "  today) if its rule holds (no confirmed case open or released in the last 14\n"
      "  days, no suspected, fever or close-contact case open, all six measures in place);\n"
-     "  else prints the reasons and exits 1. The hub then approves it (linli approve).")},
+     "  else prints the reasons and exits 1. A measure marked in place that its records\n"
+     "  do not show (linli measures show COMPOUND) is refused too, unless --force with\n"
+     "  --reason TEXT: the reason goes with the declaration, and the hub sees it when\n"
+     "  it approves (linli approve).")},
     {"approve", cli_cmd_approve, CLI_O_DATA | CLI_O_DATE | CLI_O_REASON, 2, 2,
      "--data HUBDIR COMMUNITY COMPOUND [--date D] [--reason TEXT]",
      N_("  On the hub: approves a compound a community declared, if the rule holds in the\n"
@@ -779,8 +786,8 @@ static const struct {
     F("--open", CLI_O_OPEN, open),          F("--closed", CLI_O_CLOSED, closed),
     F("--desc", CLI_O_DESC, desc),          F("--force", CLI_O_FORCE, force),
     V("--role", CLI_O_ROLE, role),          F("--passphrase", CLI_O_PASSPHRASE, passphrase),
-    V("--hub-addr", CLI_O_HUBADDR, hub_addr),
-    F("--pending", CLI_O_PENDING, pending),
+    V("--hub-addr", CLI_O_HUBADDR, hub_addr), F("--pending", CLI_O_PENDING, pending),
+    V("--building", CLI_O_BUILDING, building), F("--supply", CLI_O_SUPPLY, supply),
 };
 #undef V
 #undef F

@@ -398,9 +398,11 @@ static void verb_about(FILE *f, const struct dom_command *cmd, unsigned bit)
                "nothing written, if the %s is not registered.", noun, r ? cli_tx(r->noun) : "record",
          r ? cli_tx(r->noun) : "record");
   else if (bit == DOM_V_IN)
-    para(f, 2, "Adds N to each item of the stock (a delivery received). Items are names of a-z "
-               "0-9 _ with the unit in them (rice_kg, masks); N is a whole number from 1 to %d.",
-         DOM_QTY_MAX);
+    para(f, 2, "Adds N to each item of the stock (a delivery received) and logs the receipt "
+               "(stock_receipt): source=TEXT, where it came from (required), date=YYYY-MM-DD "
+               "(default today). Items are keys of the community's supply list (linli supply item "
+               "add); N is a whole number from 1 to %d. linli supply stock (no verb) shows the "
+               "ledger: received, handed out free and paid, on hand, overdrafts.", DOM_QTY_MAX);
   else if (bit == DOM_V_OUT)
     para(f, 2, "Takes N from each item of the stock (handed out). Exit 1, nothing written, if "
                "the stock holds less than N of an item.");
@@ -527,6 +529,17 @@ static void verb_help(FILE *f, const struct dom_command *cmd, unsigned bit, cons
   para(f, 2, "%s", cmd->kind && c->shape == DOM_LOG ? cli_tx(cmd->about) : cli_tx(c->about));
   if (bit == DOM_V_SET)
     para(f, 2, "--clear FIELD (repeatable) clears a field that is not required.");
+  if (cmd->coll == DOM_ORDER && bit == DOM_V_ADD)
+    para(f, 2, "With --building B (or --grid G) instead of household=: one order per household of "
+               "the building (ORDER-001, ORDER-002...), in one batch. linli supply order totals "
+               "--date D [--building B] prints the totals per building and item as CSV.");
+  if (cmd->coll == DOM_ORDER && bit == DOM_V_SET)
+    para(f, 2, "With --building B [--date D] instead of ORDER: every order of the building at "
+               "once, in one batch (status=delivered: refused if together they take more than "
+               "the stock holds).");
+  if (cmd->coll == DOM_STOCK && bit == DOM_V_LIST)
+    para(f, 2, "linli supply stock (no verb) shows the ledger of every stock and item: received, "
+               "handed out free and paid, other, on hand, and overdrafts.");
   if (bit & (DOM_V_ADD | DOM_V_SET | DOM_V_IN | DOM_V_OUT | DOM_V_VOID | DOM_V_MOVE))
     para(f, 2, "Writes through linlid if it runs, else into the database, and prints each op "
                "id. Exit 0 written; 1 refused, nothing written (the sentence says what to fix); 2 "
@@ -602,7 +615,11 @@ static int run(struct job *j)
 int cli_cmd_records(const struct cli_cmd *cc, struct cli_args *a)
 {
   const char *sub = NULL;
-  int at = 0, grouped = domain_command_grouped(cc->name);
+  int at = 0, grouped = domain_command_grouped(cc->name), special = cli_supply(cc, a);
+  if (special < 0)
+    special = cli_measures(cc, a);
+  if (special >= 0)
+    return special;
   if (grouped && at < a->n_pos)
     sub = a->pos[at++];
   const char *verb = at < a->n_pos ? a->pos[at] : NULL;
@@ -659,6 +676,11 @@ const char *cli_records_name(size_t i)
   return NULL;
 }
 
+static int grouped_name(const char *name)
+{
+  return !strcmp(name, "supply");
+}
+
 int cli_records_cmd(const char *name, struct cli_cmd *out, char *buf, size_t cap)
 {
   const struct dom_command *d = domain_command(name, NULL);
@@ -685,7 +707,8 @@ int cli_records_cmd(const char *name, struct cli_cmd *out, char *buf, size_t cap
   }
   *out = (struct cli_cmd){d->cmd, cli_cmd_records,
                           CLI_O_DATA | CLI_O_VERBS | CLI_O_LIST | CLI_O_DATE | CLI_O_HOUSEHOLD |
-                              CLI_O_KIND | CLI_O_CLEAR | CLI_O_REASON | CLI_O_FORCE,
+                              CLI_O_KIND | CLI_O_CLEAR | CLI_O_REASON | CLI_O_FORCE |
+                              (grouped_name(name) ? CLI_O_BUILDING : 0),
                           1, -1, usage, help};
   return 0;
 }

@@ -136,6 +136,19 @@ int cli_is_hub(struct cli_writer *w);
 /* records.c: compound, household, resident, grid, volunteer, supply,
  * disinfect, measures (add / set / show / list and the like). */
 int cli_cmd_records(const struct cli_cmd *cmd, struct cli_args *a);
+/* supply.c: linli supply stock (the ledger), supply order add --building|--grid,
+ * supply order totals; -1 when the command is none of these. */
+int cli_supply(const struct cli_cmd *cmd, struct cli_args *a);
+/* linli report community|district --supply [--days N]. */
+int cli_supply_report(struct cli_args *a);
+/* evidence.c: linli measures show COMPOUND with the evidence of each
+ * measure; -1 when it is not that command. */
+int cli_measures(const struct cli_cmd *cmd, struct cli_args *a);
+struct rules_evidence;
+/* The evidence of compound on date, read from data's database read-only:
+ * CLI_OK, or CLI_FAIL after saying why. */
+int cli_evidence_of(const char *data, const struct config *c, const char *scope,
+                    const char *compound, const char *date, struct rules_evidence *ev);
 int cli_cmd_today(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_find(const struct cli_cmd *cmd, struct cli_args *a);
 /* The command `name` of the domain table as a linli command (its usage and

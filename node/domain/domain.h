@@ -93,11 +93,13 @@ _Static_assert(DOM_FIELDS_MAX <= 64, "a field mask is 64 bits");
   X(RESIDENT, "resident", COMMUNITY)                                                            \
   X(GRID, "grid", COMMUNITY)                                                                    \
   X(VOLUNTEER, "volunteer", COMMUNITY)                                                          \
+  X(ITEM, "supply_item", COMMUNITY)                                                             \
   X(GATE_CHECK, "gate_check", COMMUNITY)                                                        \
   X(HEALTH_CHECK, "health_check", COMMUNITY)                                                    \
   X(CASE, "case_status", COMMUNITY)                                                             \
   X(DISINFECTION, "disinfection", COMMUNITY)                                                    \
   X(STOCK, "supply_stock", COMMUNITY)                                                           \
+  X(RECEIPT, "stock_receipt", COMMUNITY)                                                        \
   X(DISTRIBUTION, "distribution", COMMUNITY)                                                    \
   X(ORDER, "group_order", COMMUNITY)                                                            \
   X(PROXY, "proxy_request", COMMUNITY)                                                          \
@@ -454,6 +456,51 @@ struct rules_verdict {
 int rules_compound(const struct crdt_view *v, const char *scope, const char *compound,
                    const char *date, struct rules_verdict *out);
 
+/* ---- the six measures' evidence (evidence.c) ----
+ * A measure staff mark in place is held against the records (thresholds:
+ * dom_measure_rules in table.c, and docs/domain.md):
+ *   disinfection  a round logged for the compound on each of the last N days;
+ *   screening     at least P % of its households with a health check (of any
+ *                 member) in the N days to D;
+ *   supply        at least P % of its hardship households with a hand-out in
+ *                 the N days to D (none marked hardship: backed);
+ *   closed        every registered gate of the compound with a gate check on
+ *                 the N day(s) to D (no gate registered: not backed);
+ *   publicity, mobilisation: the staff's word, shown with the day it was set.
+ * The verdict of rules_compound does not change; a declaration is refused
+ * while a measure marked in place has no evidence, unless forced with a
+ * reason (linli declare --force --reason), which the hub sees. */
+enum { RULES_EV_WORD = 0, RULES_EV_BACKED = 1, RULES_EV_UNBACKED = 2 };
+enum { RULES_EV_DISINFECTION = 1, RULES_EV_SCREENING, RULES_EV_SUPPLY, RULES_EV_GATES };
+
+struct dom_measure_rule {
+  const char *measure; /* a field of measures */
+  int kind;            /* RULES_EV_DISINFECTION.., or RULES_EV_WORD */
+  int days;            /* N: the window, ending on the date */
+  int pct;             /* P: the share of households needed */
+  struct dom_text rule; /* the rule in one line */
+};
+extern const struct dom_measure_rule dom_measure_rules[RULES_MEASURES];
+const struct dom_measure_rule *dom_measure_rule(const char *measure);
+
+struct rules_measure {
+  int marked;                      /* staff set it to yes */
+  int state;                       /* RULES_EV_BACKED, _UNBACKED, or _WORD */
+  char set_on[DOM_DATE_LEN + 1];   /* the day staff last set it, "" never */
+  char evidence[200];              /* what the records show; no personal data */
+};
+struct rules_evidence {
+  struct rules_measure m[RULES_MEASURES]; /* in rules_measures order */
+  int n_unbacked;                  /* marked in place, and the records do not show it */
+};
+/* The evidence of compound of scope on date (utc_offset_s: the district's,
+ * for the day a measure was set). 0 or an error. */
+int rules_evidence(struct store_read *rd, const char *scope, const char *compound, const char *date,
+                   int32_t utc_offset_s, struct rules_evidence *out);
+/* "disinfection: marked in place, but no round logged on ...; screening: ..."
+ * for each measure marked in place without evidence ("" if none). */
+void rules_evidence_say(const struct rules_evidence *ev, char *out, size_t cap);
+
 /* ---- certification (flow.c) ----
  *   1. the community declares: a `declaration` record in its own scope,
  *      key = compound code, {compound, date, status "declared", reason},
@@ -551,6 +598,7 @@ struct dom_cstate {
   char decided[DOM_DATE_LEN + 1];   /* the decision's date */
   char decided_on[DOM_DATE_LEN + 1]; /* the declaration's date it decided, "" if not said */
   char hub_reason[320];             /* the decision's reason */
+  char forced[320];                 /* declared with --force over measures without evidence: why */
   struct rules_verdict verdict;     /* the rule on D */
 };
 /* The reason that goes with the state: the rule's sentence (withdrawn, not
@@ -858,6 +906,76 @@ int csv_is_text_number(const struct dom_field *f);
 /* Writes the rows of csv_rows to f as CSV (English header); *n the rows. */
 int csv_export(struct store_read *rd, int coll, const char *scope, FILE *f, unsigned flags,
                size_t *n);
+
+/* ---- supplies (supply.c) ----
+ * The community's item list (supply_item, key: an item key of a-z 0-9 _)
+ * names the only items stock, hand-outs and group orders hold. A hand-out's
+ * (and an order's) `items` are item:quantity lines, "fish:2,veg_pack:1"
+ * (',' ';' '，' '、' or spaces between lines, ':' or '：' before the
+ * quantity). A relief hand-out, and a group order when it is delivered,
+ * draws its quantities from a stock (its `stock`, else the community's only
+ * stock) in the same batch: a counter op of minus each quantity. The node
+ * that writes refuses to draw more than the stock holds; hand-outs written
+ * on two nodes during a partition add up when they merge, and a stock below
+ * zero is an overdraft to resolve (a receipt that covers it). `supply stock
+ * in` also logs a stock_receipt event (items, source, date). */
+#define DOM_ITEMS_MAX 16 /* lines of one hand-out or order */
+
+struct dom_item_line {
+  char item[CRDT_FIELD_MAX + 1];
+  int64_t qty;
+};
+struct dom_items {
+  struct dom_item_line l[DOM_ITEMS_MAX];
+  int n;
+};
+/* Parses item lines (len bytes of s). DOM_OK, or DOM_MALFORMED with e set. */
+int dom_items_parse(const char *s, size_t len, struct dom_items *out, struct dom_err *e);
+/* Sorts the lines by item; formats them as "a:1,b:2" (cap bytes). */
+void dom_items_sort(struct dom_items *it);
+void dom_items_format(const struct dom_items *it, char *out, size_t cap);
+/* The counter body {item: sign * qty, ...} (keys in byte order); 0 or LINLI_ETOOBIG. */
+int dom_items_body(const struct dom_items *it, int sign, uint8_t *body, size_t cap, size_t *len);
+/* Every name (n of them) is a live item of scope's list: DOM_OK, or
+ * DOM_REFUSED with a did-you-mean, or a negative read error. */
+int dom_items_listed(const struct crdt_view *v, const char *scope, const char *const *names, int n,
+                     struct dom_err *e);
+int dom_items_check(const struct crdt_view *v, const char *scope, const struct dom_items *it,
+                    struct dom_err *e);
+/* How many of the lines name an item listed free=yes (the first into first). */
+int dom_items_free(const struct crdt_view *v, const char *scope, const struct dom_items *it,
+                   char *first, size_t cap);
+/* The stock a hand-out draws from (given, or the only stock of scope) into
+ * stock, if it holds every quantity of it: DOM_OK, DOM_REFUSED saying what
+ * is left, or a negative read error. */
+int dom_stock_draw(const struct crdt_view *v, const char *scope, const char *given,
+                   const struct dom_items *it, char *stock, size_t cap, struct dom_err *e);
+
+/* One item of one stock: received (receipts), handed out free (relief) and
+ * paid (group orders, proxy), other (taken out otherwise: supply stock out,
+ * or imported), on hand (the counter; below zero: an overdraft). */
+struct dom_stock_line {
+  char stock[CRDT_KEY_MAX + 1];
+  char item[CRDT_FIELD_MAX + 1];
+  int64_t received, out_free, out_paid, other_out, on_hand;
+};
+/* Calls fn for each (stock, item) of scope, in that order. 0 or an error. */
+int dom_stock_ledger(struct store_read *rd, const char *scope,
+                     int (*fn)(void *arg, const struct dom_stock_line *l), void *arg);
+
+/* The supply report of one community for the days from..to (inclusive,
+ * either NULL: open): per item, quantities handed out free and sold,
+ * households and hardship households reached, and the stock on hand now. */
+struct dom_supply_row {
+  char item[CRDT_FIELD_MAX + 1];
+  char name[DOM_TEXT_MAX + 1], unit[32];
+  int64_t price_fen;
+  int64_t free_qty, sold_qty, on_hand;
+  int households, hardship;
+};
+/* *rows (malloc'd, the caller frees) sorted by item, *n of them. */
+int dom_supply_report(struct store_read *rd, const char *scope, const char *from, const char *to,
+                      struct dom_supply_row **rows, size_t *n);
 
 /* ---- reports (report.c) ---- */
 

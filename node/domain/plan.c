@@ -44,6 +44,10 @@ struct job {
   int found;
   char cur[DOM_FIELDS_MAX][CUR_MAX]; /* lww values of the fields, as text */
   int64_t sum[VALS_MAX];             /* counters: each item's stock */
+  /* supplies (supply.c): what a hand-out or a delivered order draws from
+   * which stock; whether a receipt is logged */
+  struct dom_items draw;
+  char draw_stock[CRDT_KEY_MAX + 1];
 };
 
 /* ---- small helpers ---- */
@@ -188,8 +192,21 @@ static int parse_arg1(struct job *j, const char *arg)
     static const struct dom_field item = {"quantity", DOM_COUNTER, DOM_T_QTY, 0, 0, -1, NULL,
                                           NULL, NULL, NULL, {NULL, NULL}, {NULL, NULL}};
     struct dom_field named_item = item;
+    if (domain_coll_id(j->c) == DOM_STOCK && (!strcmp(v->name, "source") || !strcmp(v->name, "date"))) {
+      const struct dom_field *rf = domain_field(&domain_collections[DOM_RECEIPT], v->name,
+                                                strlen(v->name));
+      if (j->verb != DOM_V_IN || op != '=')
+        return dom_fail(j->e, DOM_MALFORMED, "%s= goes with stock in (the receipt's %s)", v->name,
+                        v->name);
+      for (int i = 0; i < j->n; i++)
+        if (j->v[i].op == 'r' && !strcmp(j->v[i].name, v->name))
+          return dom_fail(j->e, DOM_MALFORMED, "%s is given twice", v->name);
+      v->f = rf;
+      v->op = 'r'; /* the receipt's, not a counter */
+      return typed(j, dom_parse(rf, eq + 1, j->r->today, &v->v, j->e));
+    }
     if (op != '=')
-      return dom_fail(j->e, DOM_MALFORMED, "write each item as item=N (e.g. rice_kg=50)");
+      return dom_fail(j->e, DOM_MALFORMED, "write each item as item=N (e.g. fish=2063)");
     if (given(j, v->name))
       return dom_fail(j->e, DOM_MALFORMED, "%s is given twice", v->name);
     v->f = NULL;
@@ -583,13 +600,26 @@ static int on_hardship(void *arg, const struct record *r)
   return 0;
 }
 
+static int items_rule(struct job *j, const char *text, struct dom_items *it);
+static int draw_rule(struct job *j, const char *stock);
+
 static int distribution_rule(struct job *j)
 {
-  int hardship = 0;
+  int hardship = 0, rc;
   struct val *k = given(j, "kind");
+  char b[CUR_MAX], stock[CUR_MAX];
+  if (k && !(k->v.len == 5 && !memcmp(k->v.s, "proxy", 5))) { /* relief, group: from the stock */
+    if ((rc = items_rule(j, after_of(j, "items", b, sizeof b), &j->draw)))
+      return rc;
+    snprintf(stock, sizeof stock, "%s", after_of(j, "stock", b, sizeof b));
+    if ((rc = draw_rule(j, stock)))
+      return rc;
+    if (j->draw_stock[0])
+      add_default(j, domain_field(j->c, "stock", 5), j->draw_stock);
+  }
   if (!k || k->v.len != 6 || memcmp(k->v.s, "relief", 6))
     return DOM_OK;
-  int rc = record_each(j->view, j->scope, domain_name(DOM_HOUSEHOLD), j->r->key, on_hardship,
+  rc = record_each(j->view, j->scope, domain_name(DOM_HOUSEHOLD), j->r->key, on_hardship,
                        &hardship);
   if (rc < 0 && rc != LINLI_ENOTFOUND)
     return rc;
@@ -668,6 +698,87 @@ static int lives_rule(struct job *j, const char *place_field)
   return DOM_OK;
 }
 
+/* Stock in/out: only listed items; in (a staff verb) says where it came from. */
+static int stock_rule(struct job *j)
+{
+  const char *names[VALS_MAX];
+  int n = 0, source = 0;
+  for (int i = 0; i < j->n; i++) {
+    if (j->v[i].op == '=')
+      names[n++] = j->v[i].name;
+    source |= j->v[i].op == 'r' && !strcmp(j->v[i].name, "source");
+  }
+  int rc = dom_items_listed(j->view, j->scope, names, n, j->e);
+  if (rc)
+    return rc < 0 ? read_failed(j, rc) : rc;
+  if (j->verb == DOM_V_IN && j->say && !j->r->upsert && !source)
+    return dom_fail(j->e, DOM_MALFORMED, "stock in needs source=TEXT: where it came from (a donor, "
+                    "the district, a purchase); date= defaults to today");
+  if (!n)
+    return dom_fail(j->e, DOM_MALFORMED, "give at least one item=N");
+  return DOM_OK;
+}
+
+/* An item key names a stock counter: a-z 0-9 _. */
+static int item_rule(struct job *j)
+{
+  if (crdt_check_ident(j->r->key, strlen(j->r->key), CRDT_FIELD_MAX))
+    return dom_fail(j->e, DOM_MALFORMED, "an item key is 1 to %d characters of a-z 0-9 _ (it "
+                    "names a stock counter), e.g. veg_pack", CRDT_FIELD_MAX);
+  return DOM_OK;
+}
+
+/* The item lines of text (a hand-out's or an order's): parsed and listed. */
+static int items_rule(struct job *j, const char *text, struct dom_items *it)
+{
+  snprintf(j->e->field, sizeof j->e->field, "items");
+  int rc = dom_items_parse(text, strlen(text), it, j->e);
+  if (!rc && (rc = dom_items_check(j->view, j->scope, it, j->e)) < 0)
+    return read_failed(j, rc);
+  if (!rc)
+    j->e->field[0] = 0;
+  return rc;
+}
+
+/* The stock a hand-out draws from holds its quantities (not for CSV). */
+static int draw_rule(struct job *j, const char *stock)
+{
+  if (j->r->upsert)
+    return DOM_OK;
+  int rc = dom_stock_draw(j->view, j->scope, stock, &j->draw, j->draw_stock, sizeof j->draw_stock,
+                          j->e);
+  if (rc < 0)
+    return read_failed(j, rc);
+  if (rc)
+    snprintf(j->e->field, sizeof j->e->field, "items");
+  return rc;
+}
+
+static int order_rule(struct job *j)
+{
+  char b[CUR_MAX], items[CUR_MAX], stock[CUR_MAX];
+  struct dom_items it;
+  int rc;
+  if (given(j, "items") && (rc = items_rule(j, after_of(j, "items", b, sizeof b), &it)))
+    return rc;
+  char free_item[CRDT_FIELD_MAX + 1];
+  if (given(j, "items") && (rc = dom_items_free(j->view, j->scope, &it, free_item,
+                                                sizeof free_item)) < 0)
+    return read_failed(j, rc);
+  if (given(j, "items") && rc > 0)
+    snprintf(j->p->note, sizeof j->p->note, "%s is listed as free (free=yes), handed out with linli "
+             "supply relief; the order is recorded all the same", free_item);
+  if (!j->p->delivered || j->r->upsert)
+    return DOM_OK;
+  snprintf(items, sizeof items, "%s", after_of(j, "items", b, sizeof b));
+  snprintf(stock, sizeof stock, "%s", after_of(j, "stock", b, sizeof b));
+  if (!items[0])
+    return DOM_OK;
+  if ((rc = items_rule(j, items, &j->draw)))
+    return rc;
+  return draw_rule(j, stock);
+}
+
 static int rule(struct job *j)
 {
   switch (domain_coll_id(j->c)) {
@@ -677,6 +788,10 @@ static int rule(struct job *j)
     return resident_rule(j);
   case DOM_DISTRIBUTION:
     return distribution_rule(j);
+  case DOM_ORDER:
+    return order_rule(j);
+  case DOM_ITEM:
+    return item_rule(j);
   case DOM_CASE:
     return case_rule(j);
   case DOM_GATE_CHECK:
@@ -719,6 +834,8 @@ static int check_store(struct job *j)
                     "%s is not registered in community %s: register it with linli %s add", name,
                     j->scope, cmd);
   if ((rc = check_refs(j)) || (rc = check_removes(j)))
+    return rc;
+  if (c->shape == DOM_COUNTERS && (rc = stock_rule(j)))
     return rc;
   for (int i = 0; j->verb == DOM_V_OUT && i < j->n; i++)
     if (j->sum[i] < j->v[i].v.i)
@@ -820,6 +937,54 @@ static int fr_record(void *arg, const struct record *r)
   return 0;
 }
 
+/* Supplies: the receipt a stock in logs; the draw-down of a hand-out. */
+static int supply_changes(struct job *j)
+{
+  struct dom_change *ch;
+  if (domain_coll_id(j->c) == DOM_STOCK && j->verb == DOM_V_IN && !j->r->upsert) {
+    struct dom_items it;
+    char items[DOM_TEXT_MAX + 1];
+    const struct val *source = NULL, *date = NULL;
+    memset(&it, 0, sizeof it);
+    for (int i = 0; i < j->n; i++) {
+      const struct val *v = &j->v[i];
+      if (v->op == 'r')
+        *(strcmp(v->name, "source") ? &date : &source) = v;
+      else if (v->op == '=' && it.n < DOM_ITEMS_MAX) {
+        snprintf(it.l[it.n].item, sizeof it.l[it.n].item, "%s", v->name);
+        it.l[it.n++].qty = v->v.i;
+      }
+    }
+    if (source) {
+      dom_items_sort(&it);
+      dom_items_format(&it, items, sizeof items);
+      if (!(ch = change(j, DOM_RECEIPT, j->r->key, CRDT_APPEND)))
+        return LINLI_ETOOBIG;
+      struct crdt_buf b;
+      crdt_buf_init(&b, ch->body, sizeof ch->body);
+      crdt_w_map(&b, 3);
+      crdt_w_cstr(&b, "date");
+      if (date)
+        dom_value_write(&b, &date->v);
+      else
+        crdt_w_cstr(&b, j->r->today);
+      crdt_w_cstr(&b, "items");
+      crdt_w_cstr(&b, items);
+      crdt_w_cstr(&b, "source");
+      dom_value_write(&b, &source->v);
+      ch->body_len = b.len;
+      if (crdt_buf_err(&b))
+        return LINLI_ETOOBIG;
+    }
+  }
+  if (j->draw.n && j->draw_stock[0]) {
+    if (!(ch = change(j, DOM_STOCK, j->draw_stock, CRDT_COUNTER)) ||
+        dom_items_body(&j->draw, -1, ch->body, sizeof ch->body, &ch->body_len))
+      return LINLI_ETOOBIG;
+  }
+  return 0;
+}
+
 static int build(struct job *j)
 {
   const struct dom_collection *c = j->c;
@@ -842,7 +1007,7 @@ static int build(struct job *j)
   }
   for (int i = 0; i < j->n; i++) {
     const struct val *v = &j->v[i];
-    if (v->op == '=')
+    if (v->op == '=' || v->op == 'r')
       continue;
     if (!(ch = change(j, coll, j->r->key, v->op == '+' ? CRDT_ADD : CRDT_REMOVE)) ||
         elem_body(ch, v->name, &v->v))
@@ -888,7 +1053,7 @@ static int build(struct job *j)
       return LINLI_ETOOBIG;
     struct crdt_buf b;
     crdt_buf_init(&b, ch->body, sizeof ch->body);
-    crdt_w_map(&b, 4);
+    crdt_w_map(&b, j->draw_stock[0] ? 5 : 4);
     crdt_w_cstr(&b, "date");
     crdt_w_cstr(&b, date[0] ? date : j->r->today);
     crdt_w_cstr(&b, "items");
@@ -897,11 +1062,15 @@ static int build(struct job *j)
     crdt_w_cstr(&b, j->say->kind);
     crdt_w_cstr(&b, "source");
     crdt_w_cstr(&b, j->r->key);
+    if (j->draw_stock[0]) {
+      crdt_w_cstr(&b, "stock");
+      crdt_w_cstr(&b, j->draw_stock);
+    }
     ch->body_len = b.len;
     if (crdt_buf_err(&b))
       return LINLI_ETOOBIG;
   }
-  return 0;
+  return supply_changes(j);
 }
 
 /* The remove of member from household's members: its parents are the adds

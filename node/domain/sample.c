@@ -94,6 +94,40 @@ static void household_key(const struct gen *g, int h, char *out, size_t cap)
   snprintf(out, cap, "%s-%s", code, unit);
 }
 
+/* The items of the sample's supply list, and what one delivery (every third
+ * day) brings of each. */
+struct sample_item {
+  const char *key, *name, *unit;
+  int price, delivery;
+};
+static const struct sample_item sample_items[] = {
+    {"fish", "免费爱心鱼", "条", 0, 60},          {"pork", "储备肉", "斤", 1500, 200},
+    {"rice_kg", "大米", "kg", 0, 500},             {"veg_pack", "十元爱心菜", "份", 1000, 60},
+    {"vegetables_kg", "免费爱心菜", "kg", 0, 800},
+};
+
+/* One household in 20 of each compound is a hardship household (困难户):
+ * household h is in compound h % compounds, the (h / compounds)-th there. */
+static int sample_hardship(const struct gen *g, int h)
+{
+  return h / g->c->compounds % 20 == 3;
+}
+
+/* The first resident of household h: the residents are spread as registry()
+ * spreads them. */
+static int sample_head(const struct gen *g, int h)
+{
+  int avg = g->c->residents / g->c->households, rem = g->c->residents % g->c->households;
+  return h * avg + (h < rem ? h : rem);
+}
+
+/* The evidence of the six measures (evidence.c) in the last EVIDENCE_DAYS
+ * days: each household's head checked and each hardship household given
+ * relief once in six days, and (every day of the sample, and this morning)
+ * every compound disinfected and every gate's log written, so a compound
+ * marked in place is backed by its records on any date staff declare it. */
+#define EVIDENCE_DAYS 14
+
 static void registry(struct gen *g, uint64_t t0)
 {
   BODY_DECL;
@@ -162,7 +196,7 @@ static void registry(struct gen *g, uint64_t t0)
     BODY(5);
     KS("compound", code);
     KS("grid", grid);
-    KB("hardship", below(g, 20) == 0);
+    KB("hardship", sample_hardship(g, h));
     KS("head", head);
     KS("unit", unit);
     emit(g, t0, domain_name(DOM_HOUSEHOLD), key, CRDT_SET, &b_);
@@ -179,7 +213,10 @@ static void registry(struct gen *g, uint64_t t0)
       char rk[32];
       int year = 1935 + below(g, 80);
       snprintf(rk, sizeof rk, "r-%s-%05d", g->c->prefix, r + 1);
-      snprintf(idn, sizeof idn, "420107%04d%02d%02d%03d", year, 1 + below(g, 12), 1 + below(g, 28), below(g, 1000));
+      /* unique: the day and the sequence number come from the resident's
+       * index (a community of up to 28,000 residents) */
+      snprintf(idn, sizeof idn, "420107%04u%02u%02u%03u", (unsigned)year % 10000u,
+               1u + (unsigned)below(g, 12) % 12u, 1u + (unsigned)r / 1000u % 28u, (unsigned)r % 1000u);
       idn[17] = dom_id_check(idn);
       idn[18] = 0;
       snprintf(name, sizeof name, "%s%s", family[below(g, 16)], given[below(g, 20)]);
@@ -192,6 +229,18 @@ static void registry(struct gen *g, uint64_t t0)
       KS("phone", phone);
       emit(g, t0, domain_name(DOM_RESIDENT), rk, CRDT_SET, &b_);
     }
+  }
+  /* The supply list: the seed's items (free fish and vegetables, ten-yuan
+   * vegetable packs, reserve pork) and the staples. */
+  for (size_t i = 0; i < sizeof sample_items / sizeof sample_items[0]; i++) {
+    const struct sample_item *it = &sample_items[i];
+    BODY(it->price ? 4 : 3);
+    KB("free", it->price == 0);
+    KS("name", it->name);
+    if (it->price)
+      KU("price_fen", (uint64_t)it->price);
+    KS("unit", it->unit);
+    emit(g, t0, domain_name(DOM_ITEM), it->key, CRDT_SET, &b_);
   }
 }
 
@@ -276,11 +325,37 @@ static void daily(struct gen *g, int day, uint64_t t)
       KS("visitor", who);
     emit(g, at, domain_name(DOM_GATE_CHECK), key, CRDT_APPEND, &b_);
   }
-  /* Disinfection: most compounds every day, of gates and stairwells. */
+  /* Screening, the last two weeks: every household's head once in six days
+   * (so the seven days to today hold each, today's checks not yet done). */
+  for (int h = day % 6; day >= g->o->days - EVIDENCE_DAYS && h < g->c->households; h += 6) {
+    snprintf(key, sizeof key, "r-%s-%05d", g->c->prefix, sample_head(g, h) + 1);
+    BODY(3);
+    KB("cough", 0);
+    KS("date", date);
+    KU("temp_dc", 362 + (uint64_t)below(g, 8));
+    emit(g, t + 600000u + (uint64_t)h * 100, domain_name(DOM_HEALTH_CHECK), key, CRDT_APPEND, &b_);
+  }
+  /* Each compound's gate logged every day (and more at random below). */
+  for (int i = 0; i < g->c->compounds; i++) {
+    BODY(6);
+    KS("date", date);
+    KS("direction", "out");
+    snprintf(person, sizeof person, "r-%s-%05d", g->c->prefix, 1 + below(g, g->c->residents));
+    KS("person", person);
+    KS("purpose", "买菜");
+    KU("temp_dc", 363);
+    char when[9];
+    dom_ms_time(t + 3000000u + (uint64_t)i * 1000, g->o->utc_offset_s, when);
+    KS("time", when);
+    snprintf(key, sizeof key, "%s-C%02d-gate", g->c->prefix, i + 1);
+    emit(g, t + 3000000u + (uint64_t)i * 1000, domain_name(DOM_GATE_CHECK), key, CRDT_APPEND, &b_);
+  }
+  /* Disinfection: every compound every day, of gates and stairwells (a
+   * day missed now and then, before the last two weeks). */
   for (int i = 0; i < g->c->compounds; i++) {
     char code[32];
-    if (below(g, 10) == 0)
-      continue; /* a day missed now and then */
+    if (below(g, 10) == 0 && day < g->o->days - EVIDENCE_DAYS)
+      continue;
     compound_code(g, i, code, sizeof code);
     BODY(3);
     KS("area", below(g, 2) ? "卡口、楼道" : "楼道、电梯");
@@ -292,27 +367,96 @@ static void daily(struct gen *g, int day, uint64_t t)
   /* Supplies: a delivery every third day, hand-outs every day. */
   char stock[32];
   snprintf(stock, sizeof stock, "%s-stock", g->c->prefix);
-  if (day % 3 == 0) {
-    BODY(2);
-    crdt_w_cstr(&b_, "rice_kg");
-    crdt_w_int(&b_, 500);
-    crdt_w_cstr(&b_, "vegetables_kg");
-    crdt_w_int(&b_, 800);
+  if (day % 3 == 0) { /* a delivery: the counters and the receipt */
+    char items[160];
+    size_t at = 0;
+    size_t n = sizeof sample_items / sizeof sample_items[0];
+    BODY((uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+      crdt_w_cstr(&b_, sample_items[i].key);
+      crdt_w_int(&b_, sample_items[i].delivery);
+      at += (size_t)snprintf(items + at, sizeof items - at, "%s%s:%d", i ? "," : "",
+                             sample_items[i].key, sample_items[i].delivery);
+    }
     emit(g, t + 7200000u, domain_name(DOM_STOCK), stock, CRDT_COUNTER, &b_);
+    BODY(3);
+    KS("date", date);
+    KS("items", items);
+    KS("source", day % 2 ? "爱心企业捐赠" : "区物资站调拨");
+    emit(g, t + 7200000u + 1, domain_name(DOM_RECEIPT), stock, CRDT_APPEND, &b_);
   }
+  /* Relief to each hardship household once in six days, the last two weeks. */
+  for (int h = 0; day >= g->o->days - EVIDENCE_DAYS && h < g->c->households; h++) {
+    if (!sample_hardship(g, h) || h / g->c->compounds / 20 % 6 != day % 6)
+      continue;
+    household_key(g, h, key, sizeof key);
+    BODY(4);
+    KS("date", date);
+    KS("items", "fish:1,vegetables_kg:5");
+    KS("kind", "relief");
+    KS("stock", stock);
+    emit(g, t + 8000000u + (uint64_t)h * 100, domain_name(DOM_DISTRIBUTION), key, CRDT_APPEND, &b_);
+    BODY(2);
+    crdt_w_cstr(&b_, "fish"), crdt_w_int(&b_, -1);
+    crdt_w_cstr(&b_, "vegetables_kg"), crdt_w_int(&b_, -5);
+    emit(g, t + 8000000u + (uint64_t)h * 100 + 1, domain_name(DOM_STOCK), stock, CRDT_COUNTER, &b_);
+  }
+  /* Hand-outs, each drawn from the stock: relief (free fish and
+   * vegetables), delivered group orders (vegetable packs, pork), proxy
+   * purchases (medicine, bought outside the stock). */
   int handouts = 5 + below(g, 10);
   for (int i = 0; i < handouts; i++) {
     household_key(g, below(g, g->c->households), key, sizeof key);
-    const char *kind = i % 3 == 0 ? "relief" : i % 3 == 1 ? "group" : "proxy";
-    BODY(3);
+    int kind = i % 3;
+    BODY(kind == 2 ? 3 : 4);
     KS("date", date);
-    KS("items", i % 3 == 2 ? "药品" : "蔬菜包");
-    KS("kind", kind);
+    KS("items", kind == 0 ? "fish:1,vegetables_kg:5" : kind == 1 ? "pork:3,veg_pack:1" : "药品");
+    KS("kind", kind == 0 ? "relief" : kind == 1 ? "group" : "proxy");
+    if (kind != 2)
+      KS("stock", stock);
     emit(g, t + 9000000u + (uint64_t)i * 60000, domain_name(DOM_DISTRIBUTION), key, CRDT_APPEND, &b_);
-    BODY(1);
-    crdt_w_cstr(&b_, "vegetables_kg");
-    crdt_w_int(&b_, -5);
+    if (kind == 2)
+      continue;
+    BODY(2); /* keys in byte order */
+    if (kind == 0) {
+      crdt_w_cstr(&b_, "fish"), crdt_w_int(&b_, -1);
+      crdt_w_cstr(&b_, "vegetables_kg"), crdt_w_int(&b_, -5);
+    } else {
+      crdt_w_cstr(&b_, "pork"), crdt_w_int(&b_, -3);
+      crdt_w_cstr(&b_, "veg_pack"), crdt_w_int(&b_, -1);
+    }
     emit(g, t + 9000000u + (uint64_t)i * 60000 + 1, domain_name(DOM_STOCK), stock, CRDT_COUNTER, &b_);
+  }
+}
+
+/* Today's work so far: each compound disinfected and its gate logged, an
+ * hour ago (or just after midnight, in the district's zone). */
+static void this_morning(struct gen *g)
+{
+  BODY_DECL;
+  char date[11], key[48], code[32], when[9], person[32];
+  uint64_t off = (uint64_t)g->o->utc_offset_s * 1000u;
+  uint64_t midnight = (g->o->end_ms + off) / 86400000u * 86400000u - off;
+  uint64_t at = g->o->end_ms - 3600000u > midnight + 60000u ? g->o->end_ms - 3600000u : midnight + 60000u;
+  rules_ms_date(at, g->o->utc_offset_s, date);
+  dom_ms_time(at, g->o->utc_offset_s, when);
+  for (int i = 0; i < g->c->compounds; i++) {
+    compound_code(g, i, code, sizeof code);
+    BODY(3);
+    KS("area", "卡口、楼道");
+    KS("by", "消杀队");
+    KS("date", date);
+    emit(g, at + (uint64_t)i, domain_name(DOM_DISINFECTION), code, CRDT_APPEND, &b_);
+    BODY(6);
+    KS("date", date);
+    KS("direction", "in");
+    snprintf(person, sizeof person, "r-%s-%05d", g->c->prefix, 1 + below(g, g->c->residents));
+    KS("person", person);
+    KS("purpose", "买菜");
+    KU("temp_dc", 364);
+    KS("time", when);
+    snprintf(key, sizeof key, "%s-gate", code);
+    emit(g, at + 1000u + (uint64_t)i, domain_name(DOM_GATE_CHECK), key, CRDT_APPEND, &b_);
   }
 }
 
@@ -331,5 +475,7 @@ int sample_generate(const struct crdt_identity *who, const struct sample_communi
     cases(&g, day, t);
     daily(&g, day, t);
   }
+  if (!g.err)
+    this_morning(&g);
   return g.err ? g.err : g.count;
 }

@@ -70,6 +70,8 @@ static int on_declaration(void *arg, const struct record *r)
   if (r->deleted || record_str(r, "status", status, sizeof status) || strcmp(status, "declared"))
     return 0;
   date_upto(r, "date", o->day, o->c->declared);
+  if (record_str(r, "forced", o->c->forced, sizeof o->c->forced))
+    o->c->forced[0] = 0;
   o->declared_hlc = newest(r);
   o->declared_later = !o->c->declared[0];
   return 0;

@@ -101,6 +101,26 @@ static const struct dom_field volunteer_f[] = {
       "e.g. driver, medic", "如 driver（司机）、medic（医护）"),
     END};
 
+static const struct dom_field item_f[] = {
+    F("name", LWW, TEXT, 0, R, NONE, NULL, NULL, NULL, "名称", "name", "名称",
+      "what it is, e.g. 爱心鱼", "物资名称，如爱心鱼"),
+    F("unit", LWW, TEXT, 16, R, NONE, NULL, NULL, NULL, "单位", "unit", "单位",
+      "the unit it is counted in, e.g. 条, 份, 斤, kg, 盒", "计量单位，如条、份、斤、kg、盒"),
+    F("price_fen", LWW, QTY, 0, 0, NONE, NULL, NULL, NULL, "单价（分）", "price", "单价",
+      "the price of one unit in fen (1000 = 10 yuan), for group orders", "团购单价，以分计（1000 即 10 元）"),
+    F("free", LWW, BOOL, 0, 0, NONE, NULL, NULL, NULL, "免费", "free", "免费",
+      "handed out free (relief), not sold", "免费发放（救助），不出售"),
+    END};
+
+static const struct dom_field receipt_f[] = {
+    F("date", EVENT, DATE, 0, DOM_F_TODAY, NONE, NULL, NULL, NULL, "日期", "date", "日期",
+      "the day it was received", "入库日期"),
+    F("items", EVENT, TEXT, 0, R, NONE, NULL, NULL, NULL, "物资", "items", "物资",
+      "item:quantity lines received, e.g. fish:2063", "入库物资及数量，如 fish:2063"),
+    F("source", EVENT, TEXT, 0, R, NONE, NULL, NULL, NULL, "来源", "source", "来源",
+      "where it came from, e.g. a donor or the district", "物资来源，如捐赠单位或区里调拨"),
+    END};
+
 static const struct dom_field gate_check_f[] = {
     F("date", EVENT, DATE, 0, DOM_F_TODAY, NONE, NULL, NULL, "--date", "日期", "date", "日期",
       "the day of the check", "登记日期"),
@@ -164,20 +184,27 @@ static const struct dom_field distribution_f[] = {
       "relief (free), group (group purchase) or proxy (bought for the household)",
       "救助（免费）、团购或代购"),
     F("items", EVENT, TEXT, 0, R, NONE, NULL, NULL, NULL, "物资", "items", "物资",
-      "what was handed out, e.g. vegetable pack", "发放的物资，如蔬菜包"),
+      "item:quantity lines of listed items, e.g. fish:2,veg_pack:1 (proxy: what was bought)",
+      "已登记物资及数量，如 fish:2,veg_pack:1（代购：所购物品）"),
     F("source", EVENT, KEY, 0, 0, NONE, NULL, NULL, NULL, "来源", "source", "来源",
       "the group order or proxy request it came from", "对应的团购单或代购单"),
+    F("stock", EVENT, KEY, 0, 0, NONE, NULL, NULL, NULL, "库存", "stock", "库存",
+      "the stock it was drawn from (default: the community's only stock)",
+      "出库的库存（默认为社区唯一的库存）"),
     END};
 
 static const struct dom_field order_f[] = {
     F("household", LWW, KEY, 0, R | P, DOM_HOUSEHOLD, NULL, NULL, NULL, "户号", "household", "户号",
       "the household that orders", "下单的住户"),
-    F("items", LWW, TEXT, 0, R, NONE, NULL, NULL, NULL, "物资", "items", "物资", "what it ordered",
-      "订购的物资"),
+    F("items", LWW, TEXT, 0, R, NONE, NULL, NULL, NULL, "物资", "items", "物资",
+      "item:quantity lines of listed items, e.g. veg_pack:1,pork:2", "订购的物资及数量，如 veg_pack:1,pork:2"),
     F("status", LWW, ENUM, 0, DOM_F_STATE, NONE, order_states, order_states_zh, NULL, "状态",
       "status", "状态", "the status", "状态"),
     F("date", LWW, DATE, 0, DOM_F_TODAY, NONE, NULL, NULL, NULL, "日期", "date", "日期",
       "the day of the order", "下单日期"),
+    F("stock", LWW, KEY, 0, 0, NONE, NULL, NULL, NULL, "库存", "stock", "库存",
+      "the stock delivery draws from (default: the community's only stock)",
+      "送达时出库的库存（默认为社区唯一的库存）"),
     END};
 
 static const struct dom_field proxy_f[] = {
@@ -230,6 +257,9 @@ static const struct dom_field declaration_f[] = {
       "status", "状态", "declared", "已申报"),
     F("reason", LWW, TEXT, 320, 0, NONE, NULL, NULL, NULL, "理由", "reason", "理由",
       "the rule's sentence when it was declared", "申报时规则的结论"),
+    F("forced", LWW, TEXT, 300, 0, NONE, NULL, NULL, NULL, "强制申报理由", "forced", "强制",
+      "declared with --force over measures without evidence: the community's reason",
+      "措施缺少记录佐证而强制申报时社区说明的理由"),
     END};
 
 static const struct dom_field approval_f[] = {
@@ -322,6 +352,11 @@ const struct dom_collection domain_collections[DOM_N_COLLECTIONS] = {
     C(VOLUNTEER, REGISTER, "volunteer", "志愿者", "key", "志愿者编号",
       "a volunteer key, e.g. SH-V01", "志愿者编号，如 SH-V01", "SH-V01", NONE, 0, volunteer_f,
       "A volunteer of the community.", "社区志愿者。", DOM_GRID, "grid"),
+    C(ITEM, REGISTER, "supply item", "物资品种", "item", "物资编号",
+      "an item key of a-z 0-9 _, e.g. fish", "物资编号（a-z 0-9 _），如 fish", "fish", NONE, 0,
+      item_f,
+      "An item of the community's supply list: the only items stock, hand-outs and orders name.",
+      "社区物资清单中的一种物资；库存、发放和团购只能使用清单中的物资。", NONE, NULL),
     C(GATE_CHECK, LOG, "gate check", "卡口登记", "gate", "卡口",
       "the gate, e.g. SH-C01-gate", "卡口编号，如 SH-C01-gate", "SH-C01-gate", NONE, 0,
       gate_check_f,
@@ -342,9 +377,15 @@ const struct dom_collection domain_collections[DOM_N_COLLECTIONS] = {
       "在已登记小区进行的一次消杀。", DOM_COMPOUND, NULL),
     C(STOCK, COUNTERS, "stock", "库存", "stock", "库存编号", "a stock key, e.g. SH-stock",
       "库存编号，如 SH-stock", "SH-stock", NONE, 0, NULL,
-      "Supply stock counters (rice_kg, vegetables_kg, meat_kg...), whole numbers; concurrent "
-      "deliveries and hand-outs on several nodes add up.",
-      "物资库存计数（rice_kg、vegetables_kg、meat_kg……），整数；多个节点上的入库与发放会累加。", NONE, NULL),
+      "Supply stock counters, one per listed item (linli supply item), whole numbers; receipts "
+      "add, hand-outs draw down; concurrent hand-outs on several nodes add up (below zero: an "
+      "overdraft to resolve).",
+      "物资库存计数，每种已登记物资一个（linli supply item），整数；入库增加、发放扣减；多个节点上的"
+      "并发发放会累加（低于零即为透支，须处理）。", NONE, NULL),
+    C(RECEIPT, LOG, "stock receipt", "入库记录", "stock", "库存编号",
+      "the stock key, e.g. SH-stock", "库存编号，如 SH-stock", "SH-stock", NONE, 0, receipt_f,
+      "Supplies received into a stock (linli supply stock in): items, quantities, source, date.",
+      "物资入库记录（linli supply stock in）：物资、数量、来源和日期。", NONE, NULL),
     C(DISTRIBUTION, LOG, "hand-out", "发放记录", "household", "户号",
       "the household code, e.g. SH-C01-3-2-501", "户号，如 SH-C01-3-2-501", "SH-C01-3-2-501",
       DOM_HOUSEHOLD, 1, distribution_f,
@@ -402,6 +443,27 @@ const struct dom_collection domain_collections[DOM_N_COLLECTIONS] = {
       "一轮公示中的一个小区、社区或村：列入，或自上一轮起撤销。", NONE, NULL),
 };
 
+/* The evidence each of the six measures needs (evidence.c), in
+ * rules_measures order: {measure, kind, days N, share P %, the rule}. */
+const struct dom_measure_rule dom_measure_rules[RULES_MEASURES] = {
+    {"publicity", RULES_EV_WORD, 0, 0,
+     {"staff's word (shown with the day it was set)", "以工作人员确认为准（显示设置日期）"}},
+    {"closed", RULES_EV_GATES, 1, 100,
+     {"every registered gate of the compound has a gate check logged on the day",
+      "小区每个已登记卡口当天都有出入登记"}},
+    {"screening", RULES_EV_SCREENING, 7, 80,
+     {"at least 80 % of the compound's households have a health check in the last 7 days",
+      "近 7 天内至少 80% 的住户有健康检查记录"}},
+    {"disinfection", RULES_EV_DISINFECTION, 3, 100,
+     {"a disinfection round logged for the compound on each of the last 3 days",
+      "近 3 天每天都有该小区的消杀记录"}},
+    {"supply", RULES_EV_SUPPLY, 7, 100,
+     {"every hardship household of the compound got a hand-out in the last 7 days",
+      "小区每户困难户近 7 天内都领到物资"}},
+    {"mobilisation", RULES_EV_WORD, 0, 0,
+     {"staff's word (shown with the day it was set)", "以工作人员确认为准（显示设置日期）"}},
+};
+
 /* CMD(cmd, sub, coll, verbs, KEY, kind, about_en, about_zh) */
 #define CMD(c, s, id, v, k, kind, ae, az) {c, s, DOM_##id, v, k, kind, {ae, az}}
 
@@ -414,6 +476,7 @@ const struct dom_command domain_commands[] = {
     CMD("grid", NULL, GRID, DOM_V_REGISTER, "GRID", NULL, "The grids", "网格"),
     CMD("volunteer", NULL, VOLUNTEER, DOM_V_REGISTER, "VOLUNTEER", NULL, "The volunteers",
         "志愿者"),
+    CMD("supply", "item", ITEM, DOM_V_REGISTER, "ITEM", NULL, "The supply item list", "物资清单"),
     CMD("supply", "stock", STOCK, DOM_V_IN | DOM_V_OUT | DOM_V_SHOW | DOM_V_LIST, "STOCK", NULL,
         "Stock counters", "库存"),
     CMD("supply", "relief", DISTRIBUTION, DOM_V_ADD | DOM_V_SHOW | DOM_V_LIST, "HOUSEHOLD", "relief",

@@ -129,6 +129,20 @@ static int on_verdict(void *arg, const struct dom_row *r)
   if (!wanted(s, r))
     return 0;
   int rc = rules_compound(&s->v, s->scope, r->key, s->date, &v);
+  struct rules_evidence ev; /* a measure marked in place that the records do not show */
+  if (!rc && !rules_evidence(s->rd, s->scope, r->key, s->date, 0, &ev) && ev.n_unbacked) {
+    char say[sizeof ev.m[0].evidence * RULES_MEASURES];
+    size_t at = strlen(v.reason);
+    rules_evidence_say(&ev, say, sizeof say);
+    if (at + 3 < sizeof v.reason) { /* what fits of it */
+      if (at && v.reason[at - 1] != ';')
+        v.reason[at++] = ';';
+      v.reason[at++] = ' ';
+      size_t n = strlen(say) < sizeof v.reason - at - 1 ? strlen(say) : sizeof v.reason - at - 1;
+      memcpy(v.reason + at, say, n);
+      v.reason[at + n] = 0;
+    }
+  }
   return rc ? rc : emit(s, r, &v);
 }
 

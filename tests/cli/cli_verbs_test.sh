@@ -138,16 +138,21 @@ json 'assert sorted(r["key"] for r in d)==["SH-C01-1-1-101","SH-C01-3-2-501"]; a
 pass "set, show --json and list --json through a running linlid"
 
 # ---- supply ----
-v supply stock in "${A[@]}" SH-stock rice_kg=100 vegetables_kg=50
+v supply item add "${A[@]}" rice_kg name=大米 unit=kg
+v supply item add "${A[@]}" vegetables_kg name=爱心菜 unit=kg free=yes
+v supply item add "${A[@]}" veg_pack name=十元爱心菜 unit=份 price_fen=1000
+v supply item list "${A[@]}"
+grep -Eq '^veg_pack +十元爱心菜 +份 +1000' "$T/out" || die "item list: $(cat "$T/out")"
+v supply stock in "${A[@]}" SH-stock rice_kg=100 vegetables_kg=50 veg_pack=10 source=区物资站
 v supply stock out "${A[@]}" SH-stock rice_kg=30
 v supply stock show "${A[@]}" SH-stock --json
-json 'assert d["counters"]=={"rice_kg":70,"vegetables_kg":50}, d' <"$T/out" || die "stock: $(cat "$T/out")"
+json 'assert d["counters"]=={"rice_kg":70,"vegetables_kg":50,"veg_pack":10}, d' <"$T/out" || die "stock: $(cat "$T/out")"
 v supply stock list "${A[@]}"
 grep -Eq '^SH-stock +rice_kg \(counter\) +70$' "$T/out" || die "stock list: $(cat "$T/out")"
-v supply relief add "${A[@]}" SH-C01-3-2-501 items=蔬菜包
-v supply relief add "${A[@]}" SH-C01-1-1-101 items=蔬菜包 date="$TODAY"
+v supply relief add "${A[@]}" SH-C01-3-2-501 items=vegetables_kg:5
+v supply relief add "${A[@]}" SH-C01-1-1-101 items=vegetables_kg:5 date="$TODAY"
 grep -q 'not marked hardship' "$T/err" || die "relief to a household not marked hardship: no note"
-v supply order add "${A[@]}" SH-go-1 household=SH-C01-1-1-101 items="rice 10kg"
+v supply order add "${A[@]}" SH-go-1 household=SH-C01-1-1-101 items=veg_pack:1
 v supply order set "${A[@]}" SH-go-1 status=delivered
 grep -q 'hand-out logged as a distribution' "$T/err" || die "order delivered: $(cat "$T/err")"
 v supply proxy add "${A[@]}" SH-px-1 household=SH-C01-3-2-501 resident=r-SH-00001 items=降压药
@@ -157,19 +162,30 @@ v supply proxy show "${A[@]}" SH-px-1 --json
 json 'f=d["fields"]; assert f["status"]["value"]=="delivered" and f["bought"]["value"]==f["delivered"]["value"]=="'"$TODAY"'"' <"$T/out" ||
   die "proxy show --json: $(cat "$T/out")"
 v supply order list "${A[@]}"
-grep -Eq '^SH-go-1 +SH-C01-1-1-101 +rice 10kg +delivered +' "$T/out" || die "order list: $(cat "$T/out")"
+grep -Eq '^SH-go-1 +SH-C01-1-1-101 +veg_pack:1 +delivered +' "$T/out" || die "order list: $(cat "$T/out")"
 v supply proxy list "${A[@]}" --json
 json 'assert [r["key"] for r in d]==["SH-px-1"]' <"$T/out" || die "proxy list --json"
 v supply relief list "${A[@]}" --json
-json 'assert len(d)==2 and all(e["event"]["kind"]=="relief" and e["event"]["items"]=="蔬菜包" for e in d), d' <"$T/out" ||
+json 'assert len(d)==2 and all(e["event"]["kind"]=="relief" and e["event"]["items"]=="vegetables_kg:5" and e["event"]["stock"]=="SH-stock" for e in d), d' <"$T/out" ||
   die "relief list --json: $(cat "$T/out")"
 v supply relief show "${A[@]}" SH-C01-3-2-501
-grep -Eq "^SH-C01-3-2-501 +$TODAY +蔬菜包" "$T/out" && grep -q '^1 relief hand-out of that household in community shihua$' "$T/out" ||
+grep -Eq "^SH-C01-3-2-501 +$TODAY +vegetables_kg:5" "$T/out" && grep -q '^1 relief hand-out of that household in community shihua$' "$T/out" ||
   die "relief show: $(cat "$T/out")"
 v report "${A[@]}" community --json
 json 'r=d["rows"][0]; assert r["windows"][0]["days"]==1 and r["windows"][0]["distributions"]=={"relief":2,"group":1,"proxy":1} and r["stock"]["rice_kg"]==70, r' <"$T/out" ||
   die "report does not count the hand-outs: $(cat "$T/out")"
-pass "supply stock in/out/show/list, relief add/show/list, order and proxy add/set/show/list; report counts them"
+v supply stock "${A[@]}" --json
+json 'l={r["item"]:r for r in d}; v=l["vegetables_kg"]; p=l["veg_pack"]; r=l["rice_kg"]
+assert (v["received"],v["handed_out_free"],v["handed_out_paid"],v["on_hand"])==(50,10,0,40), v
+assert (p["received"],p["handed_out_paid"],p["on_hand"],p["unit"])==(10,1,9,"份"), p
+assert (r["received"],r["other_out"],r["on_hand"],r["overdraft"])==(100,30,70,0), r' <"$T/out" || die "stock ledger: $(cat "$T/out")"
+v supply order add "${A[@]}" SH-go-3 household=SH-C01-1-1-101 items=vegetables_kg:1
+grep -q 'note: vegetables_kg is listed as free (free=yes), handed out with linli supply relief' "$T/err" ||
+  die "order of a free item: no note: $(cat "$T/err")"
+v list "${A[@]}" stock_receipt --json
+json 'assert [e["event"] for e in d]==[{"date":"'"$TODAY"'","items":"rice_kg:100,veg_pack:10,vegetables_kg:50","source":"区物资站"}], d' <"$T/out" ||
+  die "stock receipt: $(cat "$T/out")"
+pass "supply item/stock in/out/show/list and the ledger, relief add/show/list (drawn from the stock), order and proxy add/set/show/list; report counts them"
 
 # ---- disinfect, measures ----
 v disinfect add "${A[@]}" SH-C01 area="gates, stairwells" by=老王
@@ -227,6 +243,13 @@ refuse 1 'compound SH-C09 is not registered' measures set "${A[@]}" SH-C09 publi
 refuse 1 'no such household in community shihua' supply relief add "${A[@]}" SH-C01-7-7-707 items=rice
 refuse 1 'proxy request SH-px-1 is delivered already; a proxy request only moves forward' supply proxy set "${A[@]}" SH-px-1 status=bought
 refuse 1 'stock SH-stock holds 70 of rice_kg' supply stock out "${A[@]}" SH-stock rice_kg=71
+refuse 1 'stock SH-stock holds 40 of vegetables_kg, not 41: hand out at most that much' supply relief add "${A[@]}" SH-C01-3-2-501 items=vegetables_kg:41
+refuse 1 "vegetable_kg is not an item of community shihua's supply list (did you mean vegetables_kg?)" supply relief add "${A[@]}" SH-C01-3-2-501 items=vegetable_kg:1
+refuse 1 "vegetable_kg is not an item of community shihua's supply list (did you mean vegetables_kg?)" supply stock in "${A[@]}" SH-stock vegetable_kg=1 source=x
+refuse 2 'items are item:quantity lines' supply relief add "${A[@]}" SH-C01-3-2-501 items=蔬菜包
+refuse 2 'the quantity of veg_pack is a whole number from 1' supply order add "${A[@]}" SH-go-9 household=SH-C01-1-1-101 items=veg_pack:0
+refuse 2 'stock in needs source=TEXT' supply stock in "${A[@]}" SH-stock rice_kg=1
+refuse 2 'an item key is 1 to 64 characters of a-z 0-9 _' supply item add "${A[@]}" 青菜 name=青菜 unit=斤
 refuse 1 'does not hold that value in tags' resident set "${A[@]}" r-SH-00001 tags-=elderly
 refuse 2 'name is required: add needs household=... name=...' resident add "${A[@]}" r-SH-00009 household=SH-C01-1-1-101
 refuse 2 'tags is a set: add with tags+=VALUE' resident set "${A[@]}" r-SH-00001 tags=x
@@ -259,7 +282,7 @@ v disinfect list "${A[@]}" SH-C01
 v volunteer show "${A[@]}" SH-V01 --json
 json 'assert sorted(d["sets"]["skills"])==["driver","medic"]' <"$T/out" || die "volunteer show --json"
 refuse 1 'household names no registered household' resident add "${A[@]}" r-SH-00009 name=X household=SH-C09-1-1-1
-v supply order add "${A[@]}" SH-go-2 household=SH-C01-3-2-501 items=eggs
+v supply order add "${A[@]}" SH-go-2 household=SH-C01-3-2-501 items=veg_pack:2
 grep -q 'into the database (linlid is stopped)' "$T/err" || die "write with linlid stopped: $(cat "$T/err")"
 refuse 1 'six-measures checklist SH-C03 is not in community shihua' measures show "${A[@]}" SH-C03
 pass "show and list with linlid stopped; writes go into the database"
@@ -267,7 +290,7 @@ pass "show and list with linlid stopped; writes go into the database"
 # ---- --help of every verb ----
 for cv in "compound add set show list" "household add set show list" "resident add set show list" \
   "grid add set show list" "volunteer add set show list" "supply stock in out show list" \
-  "supply relief add show list" "supply order add set show list" "supply proxy add set show list" \
+  "supply item add set show list" "supply relief add show list" "supply order add set show list" "supply proxy add set show list" \
   "disinfect add show list" "measures set show list"; do
   read -r -a w <<<"$cv"
   if [[ ${w[0]} == supply ]]; then

@@ -67,26 +67,34 @@ for c in suspected fever; do
   v case open "${A[@]}" "case-$c" --resident r-SH-00002 --compound SH-C02 --category "$c" --start 2020-01-01
   v case release "${A[@]}" "case-$c" --date 2020-01-31
 done
-v supply order add "${A[@]}" SH-go-1 household=SH-C01-3-2-501 items="$TEXT200"
+# item keys at their limit (64 bytes), order items at theirs (200 bytes)
+IK1=$(printf 'a%.0s' {1..64}) IK2=$(printf 'b%.0s' {1..64}) IK3=$(printf 'c%.0s' {1..48})
+ITEMS200="$IK1:999999999,$IK2:999999999,$IK3:1"
+[[ ${#ITEMS200} -eq 200 ]] || die "ITEMS200 is ${#ITEMS200} bytes"
+for k in "$IK1" "$IK2" "$IK3" rice_kg fish; do
+  v supply item add "${A[@]}" "$k" name="$TEXT200" unit=斤斤斤斤斤 price_fen=1000000000 free=no
+done
+v supply stock in "${A[@]}" SH-stock "$IK1=1000000000" "$IK2=1000000000" "$IK3=2" source="$TEXT200" date=2020-01-01
+v supply order add "${A[@]}" SH-go-1 household=SH-C01-3-2-501 items="$ITEMS200"
 v supply order set "${A[@]}" SH-go-1 status=已送达
 v supply proxy add "${A[@]}" SH-px-1 household=SH-C02-1-1-101 resident=r-SH-00002 items=降压药
 v supply proxy set "${A[@]}" SH-px-1 status=bought
-v declare "${A[@]}" SH-C02
-v supply stock in "${A[@]}" SH-stock rice_kg=1000000000 fish=2063
+v declare "${A[@]}" SH-C02 --force --reason "$(printf 'r%.0s' {1..240})"
+v supply stock in "${A[@]}" SH-stock rice_kg=1000000000 fish=2063 source=区物资站
 v supply stock out "${A[@]}" SH-stock fish=1
 v check health "${A[@]}" r-SH-00001 --temp 34.0 --cough
 v check health "${A[@]}" r-SH-00002 --temp 43
 v check gate "${A[@]}" SH-C01-gate --visitor "$VIS100" --direction 出 --temp 43.0 --purpose "$TEXT200"
 v check gate "${A[@]}" "$KEY126" --person r-SH-00001 --direction in --temp 36.6 --purpose 买菜
 v disinfect add "${A[@]}" SH-C01 area=楼道 by=老王 note="$NOTE500"
-v supply relief add "${A[@]}" SH-C01-3-2-501 items=蔬菜包
+v supply relief add "${A[@]}" SH-C01-3-2-501 items=fish:1
 v compound add "${A[@]}" SH-C09 name=错误
 v compound void "${A[@]}" SH-C09 --reason "$TEXT200"
 ok "records of every collection written at their limits"
 
 # ---- export every collection, import them into b ----
-ORDER=(compound grid household resident volunteer measures case_status group_order proxy_request
-  declaration supply_stock gate_check health_check disinfection distribution voided)
+ORDER=(compound grid household resident volunteer supply_item measures case_status group_order
+  proxy_request declaration supply_stock stock_receipt gate_check health_check disinfection distribution voided)
 mkdir "$T/csv"
 for c in "${ORDER[@]}"; do
   v export-csv "${A[@]}" "$c" "$T/csv/$c.csv"

@@ -497,6 +497,12 @@ class Test:
         compound = urllib.parse.parse_qs(urllib.parse.urlparse(links[0].get_attribute("href")).query)["compound"][0]
         self.submit(links[0])
         self.shot("declare")
+        reason = d.find_elements(By.ID, "f-reason")
+        if reason:  # measures marked in place that the sample's records do not show
+            check(d.find_elements(By.ID, "unbacked"), "the page names the measures without evidence")
+            self.submit(d.find_element(By.ID, "declare"))
+            check(d.find_elements(By.ID, "form-error"), "without a reason the declaration is refused")
+            d.find_element(By.ID, "f-reason").send_keys("台账在纸上，明日补录")
         self.submit(d.find_element(By.ID, "declare"))
         check(d.find_elements(By.ID, "saved"), "the declaration is recorded")
         self.wait_sync("the declaration")
@@ -506,6 +512,8 @@ class Test:
         check(row, "the hub's queue lists the declaration of %s" % compound)
         if not row:
             return
+        if reason:
+            check("台账在纸上，明日补录" in row[0].text, "the hub's queue shows the reason of the forced declaration")
         self.shot("district-queue")
         before = self.ops(self.hub)
         self.submit(row[0].find_element(By.CSS_SELECTOR, "button.reject"))
@@ -546,6 +554,21 @@ class Test:
         check(self.ops(self.shihua) == before, "none of them wrote anything")
         st, h, body = self.http(self.shihua, "/form/gate_check?v=add", good, {"linli_s": sess})
         check(st == 303, "the same POST with its token is recorded")
+        # stock in: listed items only, with the receipt's source
+        url = "/form/supply_stock?v=in"
+        stock = {"key": "SH-stock", "item0": "fish", "qty0": "7",
+                 "csrf": self.csrf_of(self.shihua, url, sess)}
+        before = self.ops(self.shihua)
+        st, h, body = self.http(self.shihua, url, stock, {"linli_s": sess})
+        check(st == 422 and "source=" in body, "stock in without a source is refused (%d)" % st)
+        st, h, body = self.http(self.shihua, url, dict(stock, item0="fihs", source="x"), {"linli_s": sess})
+        check(st == 422 and "did you mean fish?" in body, "stock in of an unlisted item is refused (%d)" % st)
+        check(self.ops(self.shihua) == before, "neither wrote anything")
+        st, h, body = self.http(self.shihua, url, dict(stock, source="爱心企业"), {"linli_s": sess})
+        check(st == 303, "stock in with its source is recorded (%d)" % st)
+        receipts = self.cli_json("list", "--data", self.shihua.dir, "stock_receipt", "--json")
+        check(any(e["event"]["source"] == "爱心企业" and e["event"]["items"] == "fish:7" for e in receipts),
+              "the receipt is logged with its source")
         # a viewer posting
         st, vs, _ = self.http_login(self.shihua, "viewer2", "viewer-pass-2")
         before = self.ops(self.shihua)

@@ -33,6 +33,7 @@ struct wd_compound {
   int state;
   char reason[320];
   char declared[DOM_DATE_LEN + 1]; /* "" if not declared (on or before D) */
+  char forced[320];                /* declared over measures without evidence: why, or "" */
   int approval;                    /* 0 none, 1 approved, 2 rejected (on or before D) */
   char decided[DOM_DATE_LEN + 1], decided_on[DOM_DATE_LEN + 1]; /* decision; declaration it decided */
   char hub_reason[320];
@@ -110,6 +111,7 @@ static int wd_on_state(void *arg, const struct dom_cstate *x)
   memcpy(c->decided, x->decided, sizeof c->decided);
   memcpy(c->decided_on, x->decided_on, sizeof c->decided_on);
   snprintf(c->hub_reason, sizeof c->hub_reason, "%s", x->hub_reason);
+  snprintf(c->forced, sizeof c->forced, "%s", x->forced);
   return 0;
 }
 
@@ -360,7 +362,15 @@ static void wd_queue(struct wd *d)
     wb_printf(b, "<br><small>%s %s · %s: <span class=\"%s\">", T(r, "declared", "申报于"), c->declared,
               T(r, "in this node's view", "本节点核查"), c->eligible ? "s-eligible" : "s-not_eligible");
     wb_escs(b, c->reason);
-    wb_put(b, "</span></small></td><td>");
+    wb_put(b, "</span></small>");
+    if (c->forced[0]) { /* linli declare --force: the community's reason */
+      wb_printf(b, "<br><small class=\"err forced\">%s ",
+                T(r, "Declared over measures without evidence; the community's reason:",
+                  "部分措施缺少记录佐证仍申报，社区的理由："));
+      wb_escs(b, c->forced);
+      wb_put(b, "</small>");
+    }
+    wb_put(b, "</td><td>");
     if (can) {
       wb_put(b, "<form method=\"post\" action=\"/district/decide\" class=\"inline\">");
       web_csrf_field(r);

@@ -258,12 +258,21 @@ static void wf_render(struct wf *f)
       char in[16], qn[16];
       snprintf(in, sizeof in, "item%d", i);
       snprintf(qn, sizeof qn, "qty%d", i);
-      wb_printf(b, "<label>%s %d<input name=\"%s\" id=\"f-%s\" placeholder=\"rice_kg\" value=\"",
+      wb_printf(b, "<label>%s %d<input name=\"%s\" id=\"f-%s\" placeholder=\"fish\" value=\"",
                 T(r, "Item", "物资"), i + 1, in, in);
       wb_escs(b, wf_had(f, in));
       wb_printf(b, "\"></label><label>%s<input name=\"%s\" id=\"f-%s\" inputmode=\"numeric\" value=\"",
                 T(r, "Quantity", "数量"), qn, qn);
       wb_escs(b, wf_had(f, qn));
+      wb_put(b, "\"></label>");
+    }
+    if (f->verb == DOM_V_IN) { /* the receipt: where it came from, the day */
+      wb_printf(b, "<label>%s<input name=\"source\" id=\"f-source\" required value=\"",
+                T(r, "Source (donor, district, purchase)", "来源（捐赠、区里调拨、采购）"));
+      wb_escs(b, wf_had(f, "source"));
+      wb_printf(b, "\"></label><label>%s<input name=\"date\" id=\"f-date\" type=\"date\" value=\"",
+                T(r, "Date received", "入库日期"));
+      wb_escs(b, wf_had(f, "date"));
       wb_put(b, "\"></label>");
     }
   }
@@ -287,6 +296,15 @@ static int wf_args(struct wf *f, char (*store)[WF_ARG_MAX], const char **args)
       const char *item = web_form_get(fm, in), *q = web_form_get(fm, qn);
       if (item && item[0]) {
         snprintf(store[n], WF_ARG_MAX, "%s=%s", item, q ? q : "");
+        args[n] = store[n];
+        n++;
+      }
+    }
+    static const char *const receipt[] = {"source", "date"};
+    for (int i = 0; f->verb == DOM_V_IN && i < 2 && n < WF_ARGS_MAX; i++) {
+      const char *v = web_form_get(fm, receipt[i]);
+      if (v && v[0]) {
+        snprintf(store[n], WF_ARG_MAX, "%s=%s", receipt[i], v);
         args[n] = store[n];
         n++;
       }
@@ -757,19 +775,32 @@ int web_page_declare(struct web_req *r)
     compound = NULL;
   struct web_read rd;
   struct flow_look f;
-  char msg[DOM_MSG_MAX + 64] = "";
+  struct rules_evidence ev; /* the measures marked in place that the records do not show */
+  char msg[DOM_MSG_MAX + 64] = "", unbacked[sizeof ev.m[0].evidence * RULES_MEASURES + 8] = "";
+  const char *why = web_param(r, "reason", 240); /* declared all the same: why */
+  if (why && !why[0])
+    why = NULL;
   int rc = web_read_begin(w, &rd);
   if (rc)
     return web_fail_page(r, 500, "The records could not be read.", "无法读取记录。");
   memset(&f, 0, sizeof f);
+  memset(&ev, 0, sizeof ev);
   if (compound)
     rc = flow_look(&rd.v, scope, compound, r->today, &f);
+  if (rc >= 0 && compound)
+    rc = rules_evidence(rd.rd, scope, compound, r->today, 0, &ev);
+  rules_evidence_say(&ev, unbacked, sizeof unbacked);
   if (rc >= 0 && r->post && compound) {
     if (!f.verdict.eligible) {
       snprintf(msg, sizeof msg, "%s %s", T(r, "Not declared:", "不能申报："), f.verdict.reason);
+    } else if (ev.n_unbacked && !why) {
+      snprintf(msg, sizeof msg, "%s",
+               T(r, "Not declared: a measure marked in place has no records to show it. Log the "
+                    "work, or give the reason to declare all the same (the hub sees it).",
+                 "未申报：有标记为到位的措施缺少记录佐证。请补录记录，或填写理由后仍然申报（区里可见）。"));
     } else {
-      char a[5][WF_ARG_MAX];
-      const char *args[5];
+      char a[6][WF_ARG_MAX];
+      const char *args[6];
       snprintf(a[0], WF_ARG_MAX, "compound=%s", compound);
       snprintf(a[1], WF_ARG_MAX, "date=%s", r->today);
       snprintf(a[2], WF_ARG_MAX, "reason=%s", f.verdict.reason);
@@ -777,8 +808,18 @@ int web_page_declare(struct web_req *r)
       int n = 4;
       for (int i = 0; i < 4; i++)
         args[i] = a[i];
-      n += web_by_arg(&domain_collections[DOM_DECLARATION], r, args, n, a[4], WF_ARG_MAX);
-      args[4] = a[4];
+      if (ev.n_unbacked) { /* as linli declare --force --reason */
+        size_t at = (size_t)snprintf(a[4], WF_ARG_MAX, "forced=%.240s (measures without evidence:",
+                                     why);
+        for (int i = 0; i < RULES_MEASURES && at < WF_ARG_MAX; i++)
+          if (ev.m[i].marked && ev.m[i].state == RULES_EV_UNBACKED)
+            at += (size_t)snprintf(a[4] + at, WF_ARG_MAX - at, " %s", rules_measures[i]);
+        if (at + 2 <= WF_ARG_MAX)
+          strcat(a[4], ")");
+        args[n++] = a[4];
+      }
+      if (web_by_arg(&domain_collections[DOM_DECLARATION], r, args, n, a[5], WF_ARG_MAX))
+        args[n++] = a[5];
       struct dom_req q = {.coll = DOM_DECLARATION, .verb = DOM_V_SET, .key = compound, .args = args,
                           .n_args = n, .home = scope,
                           .district = w->cfg->trust ? w->cfg->district : NULL, .today = r->today,
@@ -823,6 +864,11 @@ int web_page_declare(struct web_req *r)
     wb_put(b, "</p>");
     if (f.declared)
       wb_printf(b, "<p>%s %s</p>", T(r, "Declared on", "已于"), f.declared_on);
+    if (unbacked[0]) {
+      wb_printf(b, "<p class=\"err\" id=\"unbacked\">%s ", T(r, "Without evidence:", "缺少记录佐证："));
+      wb_escs(b, unbacked);
+      wb_put(b, "</p>");
+    }
     if (msg[0]) {
       wb_put(b, "<p class=\"err\" id=\"form-error\">");
       wb_escs(b, msg);
@@ -833,7 +879,12 @@ int web_page_declare(struct web_req *r)
       web_csrf_field(r);
       wb_put(b, "<input type=\"hidden\" name=\"compound\" value=\"");
       wb_escs(b, compound);
-      wb_printf(b, "\"><button type=\"submit\" id=\"declare\">%s</button></form>",
+      wb_put(b, "\">");
+      if (ev.n_unbacked)
+        wb_printf(b, "<label>%s<input name=\"reason\" id=\"f-reason\" maxlength=\"240\"></label>",
+                  T(r, "Reason to declare all the same (the hub sees it; no personal data)",
+                    "仍然申报的理由（区里可见，勿填个人信息）"));
+      wb_printf(b, "<button type=\"submit\" id=\"declare\">%s</button></form>",
                 T(r, "Declare it epidemic-free today", "申报为今日无疫情小区"));
     }
     wb_put(b, "</div>");

@@ -588,6 +588,20 @@ static void gen_events(void)
   }
 }
 
+/* ---- item:quantity lines ---- */
+
+static void gen_items(void)
+{
+  static const char *const lines[] = {"fish:2,veg_pack:1", "pork：3，fish:1、 rice_kg:50",
+                                      "fish:2,fish:1", "fish", "fish:0", "鱼:2", "a:1000000000",
+                                      "fish:1;veg:2 pork:3"};
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "items-%zu", i);
+    gen_file("fuzz_items", name, lines[i], strlen(lines[i]));
+  }
+}
+
 /* ---- the web console: forms, languages, an accounts file ---- */
 
 static void gen_web(void)
@@ -740,6 +754,7 @@ int main(int argc, char **argv)
   gen_csv();
   gen_tz();
   gen_events();
+  gen_items();
   gen_web();
   gen_config();
   gen_control();
