@@ -48,7 +48,7 @@ static int open_with(const uint8_t *buf, size_t size, const char *pass,
   *plain = NULL;
   int rc = seal_parse(buf, size, &h);
   if (!rc)
-    rc = h.mode == SEAL_PASSPHRASE ? seal_key_passphrase(&h, pass, strlen(pass), key)
+    rc = h.mode == SEAL_PASSPHRASE && pass ? seal_key_passphrase(&h, pass, strlen(pass), key)
                                    : seal_key_node(&h, id, key);
   if (!rc)
     rc = seal_open(buf, size, &h, key, plain, plain_len);
