@@ -142,7 +142,8 @@ struct net_rstore net_memstore_rstore(struct net_memstore *m);
  * Every message is one msgpack array [type, ...] in canonical form (the
  * crdt_mp rules), at most NET_MSG_MAX bytes, with no trailing bytes:
  *   HELLO  [1, version, nonce, [scope, ...]] nonce: bin(16); scopes strictly ascending
- *   RECON  [2, scope, [range, ...]]          see struct net_range
+ *   RECON  [2, scope, [range, ...]]          see struct net_range; a 4th
+ *          element 1 (`more`): a part of an answer the next RECON continues
  *   WANT   [3, scope, ids]                   ids: bin, 32*n bytes, ascending
  *   OPS    [4, scope, [op (bin), ...]]       reply to WANT, or a bulk send
  *   PUSH   [5, scope, [op (bin), ...]]       new ops, sent eagerly
@@ -267,6 +268,11 @@ struct net_recon_cfg {
   /* No range of the first RECON holds more than n / first_parts of the n
    * items (0: no such cap; the oldest range takes what is left). */
   uint32_t first_parts;
+  /* > 0 (default 2): a differing range of more than `tail` of my items that
+   * holds my newest item is answered with an IDLIST of my newest `tail`
+   * items and a split of the rest, so a peer holding newer items (back from
+   * an outage) answers them at once with SENDS or DIFF. 0: off. */
+  uint32_t tail;
 };
 void net_recon_cfg_default(struct net_recon_cfg *c);
 
@@ -316,11 +322,16 @@ int net_recon_init(struct net_recon *r, const struct net_rstore *store, const ch
                    size_t scope_len, const struct net_recon_cfg *cfg, const struct net_recon_cb *cb);
 /* The initiator's first RECON, appended to out. A reply never exceeds
  * cfg.msg_max bytes nor the room in out, which must be at least
- * NET_RECON_OUT_MIN (else LINLI_EINVAL). */
+ * NET_RECON_OUT_MIN (else LINLI_EINVAL). start() and step() may write an
+ * answer in parts, several RECONs one after the other (all but the last
+ * with `more`), when one does not hold it and out has room for another of
+ * cfg.msg_max: r->n_out of them, of r->out_len[i] bytes; send them in
+ * order. */
 int net_recon_start(struct net_recon *r, struct crdt_buf *out);
 /* Consume a RECON from the peer. If a reply is due, appends it to out and
  * sets *reply to 1 (the reply may hold no ranges: it still must be sent);
- * else sets *reply to 0. A malformed message returns its LINLI_E* code,
+ * else sets *reply to 0. A RECON when none of the peer's is due (the
+ * engine counts the answers it is owed: r->pending) is LINLI_EPROTO. A malformed message returns its LINLI_E* code,
  * reports nothing, leaves out and the state unchanged (the caller may
  * send an ERROR and release the engine, or ignore the message). A storage or
  * callback error returns that code and the state becomes FAILED. A RECON

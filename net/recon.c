@@ -30,6 +30,8 @@ struct net__out {
   uint64_t prev_hlc;
   struct net_bound last; /* everything below is covered by written ranges */
   int full;              /* out of room: the rest is one FPRINT range */
+  int top_known;         /* 1: top is my newest item; -1: I have none */
+  struct net_item top;
   int asks;              /* a written range needs the peer's answer */
   struct net_bound rest_lo, rest_hi;
 };
@@ -38,13 +40,14 @@ void net_recon_cfg_default(struct net_recon_cfg *c)
 {
   c->fanout = 8;
   c->idlist_max = 6;
-  c->first_ids = 8;
+  c->first_ids = 2;
   c->growth = 8;
   c->msg_max = NET_MSG_MAX;
   memset(c->salt, 0, sizeof c->salt);
   c->sends = 0;
   c->sends_max = 65536;
   c->first_parts = 0;
+  c->tail = 2;
 }
 
 int net_recon_init(struct net_recon *r, const struct net_rstore *store, const char *scope,
@@ -59,7 +62,8 @@ int net_recon_init(struct net_recon *r, const struct net_rstore *store, const ch
   else
     net_recon_cfg_default(&r->cfg);
   if (r->cfg.fanout < 2 || r->cfg.growth < 2 || r->cfg.first_ids > NET_IDS_MAX / 2 ||
-      r->cfg.idlist_max > NET_IDS_MAX / 2 || r->cfg.msg_max > NET_MSG_MAX ||
+      r->cfg.idlist_max > NET_IDS_MAX / 2 || r->cfg.tail > NET_IDS_MAX / 2 ||
+      r->cfg.msg_max > NET_MSG_MAX ||
       r->cfg.msg_max < 4096 || r->cfg.sends > 1 || (r->cfg.sends && r->cfg.sends_max == 0))
     return LINLI_EINVAL;
   r->store = *store;
@@ -321,6 +325,33 @@ static int net__answer_fp(struct net__out *o, const struct net_bound *lo,
     return 0;
   if (m <= r->cfg.idlist_max || m < 2)
     return net__emit_idlist(o, lo, &in->upper, m);
+  if (r->cfg.tail && r->cfg.tail < m) {
+    if (!o->top_known) { /* my newest item, once per reply */
+      struct net_bound a, z;
+      uint64_t n;
+      net_bound_min(&a);
+      net_bound_inf(&z);
+      if ((rc = r->store.fingerprint(r->store.ctx, &a, &z, &n, sum)))
+        return rc;
+      o->top_known = n ? 1 : -1;
+      if (n && (rc = r->store.nth(r->store.ctx, &a, &z, n - 1, &o->top)))
+        return rc == LINLI_ENOTFOUND ? LINLI_ESTORE : rc;
+    }
+    if (o->top_known > 0 && net_item_cmp_bound(&o->top, &in->upper) < 0) {
+      /* My newest items are here and the peer's range differs: most likely
+       * the peer holds newer ones (back from an outage). List my newest
+       * idlist_max at once, so the peer answers with SENDS, and split the
+       * rest as usual. */
+      struct net_bound cut;
+      uint64_t k = r->cfg.tail;
+      if ((rc = net__cut(r, lo, &in->upper, m - k, 0, &cut)))
+        return rc;
+      if ((rc = r->store.fingerprint(r->store.ctx, lo, &cut, &m, sum)))
+        return rc;
+      rc = m >= 2 ? net__split(o, lo, &cut, m) : net__emit_fp(o, lo, &cut, m, sum);
+      return rc ? rc : net__emit_idlist(o, &cut, &in->upper, k);
+    }
+  }
   return net__split(o, lo, &in->upper, m);
 }
 

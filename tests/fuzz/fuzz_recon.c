@@ -190,7 +190,8 @@ static void recon_cfg(uint8_t flags, int sends, struct net_recon_cfg *cfg, size_
     break;
   case 2:
     *cfg = (struct net_recon_cfg){.fanout = 16, .idlist_max = 64, .first_ids = FUZZ_STORE_ITEMS,
-                                  .growth = 8, .msg_max = 8192, .sends_max = 65536};
+                                  .growth = 8, .msg_max = 8192, .sends_max = 65536,
+                                  .tail = 5};
     break;
   case 3:
     *cap = NET_RECON_OUT_MIN + 3;

@@ -134,6 +134,7 @@ static void frame_cases(uint64_t seed)
         c.sends = (uint32_t)(k % 3 != 0);
         c.fanout = 2 + (uint32_t)(k % 5) * 6;
         c.first_parts = (uint32_t)(k % 4) * 8;
+        c.tail = (uint32_t)(k % 3) * 3; /* off, 3, 6 */
         case_cap = (size_t)frames[fi] * (k % 2 ? 8 : NET_RECON_MSGS_MAX);
         run_case(seed + k, &sp, &c);
       }
