@@ -84,7 +84,7 @@ uint32_t net_ids_sort(uint8_t *ids, uint32_t n)
 
 /* ---- ranges ---- */
 
-static const uint32_t net__mode_fields[4] = {3, 4, 4, 5};
+static const uint32_t net__mode_fields[5] = {3, 4, 4, 5, 5};
 
 /* A bound on the wire: dms (0 = infinity, else ms - previous ms + 1) and key,
  * the 34 bytes counter (u16 BE) || id prefix zero-padded, with trailing zero
@@ -130,6 +130,10 @@ void net__range_write(struct crdt_buf *b, uint64_t *prev_hlc, const struct net_r
     break;
   case NET_DIFF:
     crdt_w_bin(b, r->ids, (size_t)r->n_ids * NET_ID_BYTES);
+    crdt_w_bin(b, r->need, (size_t)r->n_need * NET_ID_BYTES);
+    break;
+  case NET_SENDS:
+    crdt_w_uint(b, r->count);
     crdt_w_bin(b, r->need, (size_t)r->n_need * NET_ID_BYTES);
     break;
   }
@@ -202,6 +206,13 @@ static int net__payload_read(struct crdt_mp *r, struct net_range *out)
       return rc;
     rc = net__idlist_read(r, &out->need, &out->n_need);
     break;
+  case NET_SENDS:
+    if ((rc = crdt_mp_uint(r, &out->count)))
+      return rc;
+    if (out->count == 0)
+      return LINLI_EPROTO; /* nothing to send is a DIFF */
+    rc = net__idlist_read(r, &out->need, &out->n_need);
+    break;
   }
   return rc;
 }
@@ -218,7 +229,7 @@ int net__range_read(struct crdt_mp *r, uint64_t *prev_hlc, struct net_range *out
     return LINLI_EPROTO;
   if ((rc = net__bound_read(r, prev_hlc, &out->upper)) || (rc = crdt_mp_uint(r, &mode)))
     return rc;
-  if (mode > NET_DIFF || net__mode_fields[mode] != n)
+  if (mode > NET_SENDS || net__mode_fields[mode] != n)
     return LINLI_EPROTO;
   out->mode = (enum net_mode)mode;
   return net__payload_read(r, out);
@@ -361,8 +372,9 @@ int net_msg_type(const uint8_t *buf, size_t len, enum net_msg_type *type)
   crdt_mp_init(&r, buf, len);
   if ((rc = crdt_mp_array(&r, &n)) || (rc = crdt_mp_uint(&r, &t)))
     return rc;
-  if (t < NET_HELLO || t > NET_ERROR || n != (t == NET_HELLO ? 4u : 3u))
-    return LINLI_EPROTO;
+  if (t < NET_HELLO || t > NET_ERROR ||
+      (n != (t == NET_HELLO ? 4u : 3u) && !(t == NET_RECON && n == 4)))
+    return LINLI_EPROTO; /* a RECON has a 4th element when more of its answer follows */
   *type = (enum net_msg_type)t;
   return 0;
 }
@@ -381,6 +393,16 @@ int net_msg_decode(struct net_msg *m, const uint8_t *buf, size_t len)
     goto fail;
   if ((rc = net__body_read(m, &r)))
     goto fail;
+  if (m->type == NET_RECON && n == 4) {
+    uint64_t more;
+    if ((rc = crdt_mp_uint(&r, &more)))
+      goto fail;
+    if (more != 1) {
+      rc = LINLI_EPROTO; /* absent is 0; present is 1 */
+      goto fail;
+    }
+    m->more = 1;
+  }
   if (crdt_mp_left(&r)) {
     rc = LINLI_ETRAIL;
     goto fail;
@@ -462,6 +484,12 @@ int net_hello_write(struct crdt_buf *b, uint64_t version, const uint8_t nonce[NE
 int net_recon_write(struct crdt_buf *b, const char *scope, size_t scope_len,
                     const struct net_range *ranges, uint32_t n)
 {
+  return net_recon_write_more(b, scope, scope_len, ranges, n, 0);
+}
+
+int net_recon_write_more(struct crdt_buf *b, const char *scope, size_t scope_len,
+                         const struct net_range *ranges, uint32_t n, int more)
+{
   size_t start = b->len;
   uint64_t prev_hlc = 0;
   if (n > NET_RANGES_MAX)
@@ -469,13 +497,17 @@ int net_recon_write(struct crdt_buf *b, const char *scope, size_t scope_len,
   /* Bounds are delta-coded: a descending pair can encode as another valid
    * message (dms 0 reads as infinity), which the final decode cannot see. */
   for (uint32_t i = 0; i < n; i++)
-    if (ranges[i].mode > NET_DIFF ||
+    if (ranges[i].mode > NET_SENDS || (ranges[i].mode == NET_SENDS && ranges[i].count == 0) ||
         (i > 0 && net_bound_cmp(&ranges[i - 1].upper, &ranges[i].upper) >= 0))
       return LINLI_EINVAL;
-  net__head(b, NET_RECON, scope, scope_len);
+  crdt_w_array(b, more ? 4 : 3);
+  crdt_w_uint(b, NET_RECON);
+  crdt_w_str(b, scope, scope_len);
   crdt_w_array(b, n);
   for (uint32_t i = 0; i < n; i++)
     net__range_write(b, &prev_hlc, &ranges[i]);
+  if (more)
+    crdt_w_uint(b, 1);
   return net__finish(b, start, NET_RECON);
 }
 

@@ -29,7 +29,7 @@
 
 /* ---- limits (each is part of the protocol; docs/protocol.md §10.6 "Limits") ---- */
 
-#define NET_PROTO_VERSION 2
+#define NET_PROTO_VERSION 3
 #define NET_MSG_MAX (1024u * 1024u) /* bytes of one encoded message */
 #define NET_RANGES_MAX 8192u        /* ranges in one RECON */
 #define NET_IDS_MAX 16384u          /* ids in one message (RECON: all lists; WANT) */
@@ -142,7 +142,8 @@ struct net_rstore net_memstore_rstore(struct net_memstore *m);
  * Every message is one msgpack array [type, ...] in canonical form (the
  * crdt_mp rules), at most NET_MSG_MAX bytes, with no trailing bytes:
  *   HELLO  [1, version, nonce, [scope, ...]] nonce: bin(16); scopes strictly ascending
- *   RECON  [2, scope, [range, ...]]          see struct net_range
+ *   RECON  [2, scope, [range, ...]]          see struct net_range; a 4th
+ *          element 1 (`more`): a part of an answer the next RECON continues
  *   WANT   [3, scope, ids]                   ids: bin, 32*n bytes, ascending
  *   OPS    [4, scope, [op (bin), ...]]       reply to WANT, or a bulk send
  *   PUSH   [5, scope, [op (bin), ...]]       new ops, sent eagerly
@@ -163,6 +164,8 @@ enum net_mode {
   NET_FPRINT = 1, /* here is my fingerprint; compare */
   NET_IDLIST = 2, /* here are all my ids in the range; answer with a DIFF */
   NET_DIFF = 3, /* answer to an IDLIST: ids you lack, and ids of yours I lack */
+  NET_SENDS = 4, /* answer to an IDLIST: a count of items you lack, which I send as
+                    ops (so their ids are not listed), and ids of yours I lack */
 };
 
 /* One range of a RECON: from the previous range's upper bound (the first
@@ -175,8 +178,9 @@ struct net_range {
   uint8_t fp[NET_FP_BYTES];    /* FPRINT */
   const uint8_t *ids;          /* IDLIST: all mine; DIFF: mine that you lack */
   uint32_t n_ids;
-  const uint8_t *need;         /* DIFF: yours that I lack */
+  const uint8_t *need;         /* DIFF, SENDS: yours that I lack */
   uint32_t n_need;
+  uint64_t count;              /* SENDS: mine that you lack (>= 1), coming as ops */
 };
 
 /* A decoded message. decode checks the whole message (every limit, order
@@ -189,6 +193,7 @@ struct net_msg {
   const uint8_t *nonce;     /* HELLO: NET_NONCE_BYTES */
   struct crdt_str scope;    /* RECON, WANT, OPS, PUSH */
   uint32_t n;               /* HELLO scopes, RECON ranges, WANT ids, OPS/PUSH ops */
+  int more;                 /* RECON: more of the same answer follows (a 4th element, 1) */
   const uint8_t *ids;       /* WANT: n ids */
   int err;                  /* ERROR: the negative LINLI_E* code */
   struct crdt_str text;     /* ERROR */
@@ -213,6 +218,10 @@ int net_hello_write(struct crdt_buf *b, uint64_t version, const uint8_t nonce[NE
                     uint32_t n);
 int net_recon_write(struct crdt_buf *b, const char *scope, size_t scope_len,
                     const struct net_range *ranges, uint32_t n);
+/* The same with the 4th element `more` = 1 when more is non-zero: a part of
+ * an answer that the next RECON continues. */
+int net_recon_write_more(struct crdt_buf *b, const char *scope, size_t scope_len,
+                         const struct net_range *ranges, uint32_t n, int more);
 int net_want_write(struct crdt_buf *b, const char *scope, size_t scope_len,
                    const uint8_t *ids, uint32_t n);
 /* type is NET_OPS or NET_PUSH; ops[i] has lens[i] bytes (1..CRDT_OP_MAX_BYTES). */
@@ -248,8 +257,27 @@ struct net_recon_cfg {
   /* The session's fingerprint key (net_salt of the two HELLO nonces); both
    * sides must use the same. The default is all zero: tests and benches. */
   uint8_t salt[NET_SALT_BYTES];
+  /* 1: this side sends the op of every item it reports through have(), so
+   * its answer to an IDLIST gives a count of those items (SENDS) instead of
+   * their ids; the peer learns them from the ops. 0 (the default): DIFF. */
+  uint32_t sends;
+  /* With sends: at most this many items reported through have() per reply
+   * (>= 1; it bounds the ops one reply commits the caller to); the rest of
+   * a range is asked about again with an FPRINT. */
+  uint32_t sends_max;
+  /* No range of the first RECON holds more than n / first_parts of the n
+   * items (0: no such cap; the oldest range takes what is left). */
+  uint32_t first_parts;
+  /* > 0 (default 2): a differing range of more than `tail` of my items that
+   * holds my newest item is answered with an IDLIST of my newest `tail`
+   * items and a split of the rest, so a peer holding newer items (back from
+   * an outage) answers them at once with SENDS or DIFF. 0: off. */
+  uint32_t tail;
 };
 void net_recon_cfg_default(struct net_recon_cfg *c);
+
+/* The most RECONs one start() or step() writes (an answer in parts). */
+#define NET_RECON_MSGS_MAX 64u
 
 enum net_recon_state {
   NET_RECON_IDLE = 0, /* initialised; start() or a peer's RECON comes next */
@@ -264,6 +292,9 @@ struct net_recon_cb {
    * the op by (hlc, id) without an index by id. Return <0 to abort. */
   int (*have)(void *arg, const struct net_item *x);
   int (*need)(void *arg, const uint8_t id[NET_ID_BYTES]);
+  /* Optional: the peer will send `count` ops this side lacks, without
+   * their ids (a SENDS range). Return <0 to abort. */
+  int (*coming)(void *arg, uint64_t count);
 };
 
 struct net_recon {
@@ -273,6 +304,11 @@ struct net_recon {
   char scope[CRDT_SCOPE_MAX];
   uint32_t scope_len;
   enum net_recon_state state;
+  uint32_t pending; /* answers (groups of RECONs) still due from the peer */
+  /* The messages the last start() or step() appended to out, in order:
+   * n_out of them, of out_len[i] bytes, one after the other. */
+  uint32_t n_out;
+  uint32_t out_len[NET_RECON_MSGS_MAX];
   uint64_t msgs_in, msgs_out, bytes_in, bytes_out; /* statistics */
   uint8_t seen[NET_IDS_MAX / 8]; /* scratch while answering an IDLIST */
 };
@@ -286,11 +322,16 @@ int net_recon_init(struct net_recon *r, const struct net_rstore *store, const ch
                    size_t scope_len, const struct net_recon_cfg *cfg, const struct net_recon_cb *cb);
 /* The initiator's first RECON, appended to out. A reply never exceeds
  * cfg.msg_max bytes nor the room in out, which must be at least
- * NET_RECON_OUT_MIN (else LINLI_EINVAL). */
+ * NET_RECON_OUT_MIN (else LINLI_EINVAL). start() and step() may write an
+ * answer in parts, several RECONs one after the other (all but the last
+ * with `more`), when one does not hold it and out has room for another of
+ * cfg.msg_max: r->n_out of them, of r->out_len[i] bytes; send them in
+ * order. */
 int net_recon_start(struct net_recon *r, struct crdt_buf *out);
 /* Consume a RECON from the peer. If a reply is due, appends it to out and
  * sets *reply to 1 (the reply may hold no ranges: it still must be sent);
- * else sets *reply to 0. A malformed message returns its LINLI_E* code,
+ * else sets *reply to 0. A RECON when none of the peer's is due (the
+ * engine counts the answers it is owed: r->pending) is LINLI_EPROTO. A malformed message returns its LINLI_E* code,
  * reports nothing, leaves out and the state unchanged (the caller may
  * send an ERROR and release the engine, or ignore the message). A storage or
  * callback error returns that code and the state becomes FAILED. A RECON

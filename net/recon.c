@@ -14,29 +14,40 @@
 #define NET__RESERVE (2 * NET__FP_MAX) /* a skip and the final "rest" range */
 #define NET__FULL 1
 
-/* The reply being written. */
+/* The reply being written: one RECON, or several when one does not hold it
+ * and the output buffer has room for more (each a part of the answer, all
+ * but the last with `more`). */
 struct net__out {
   struct net_recon *r;
   struct crdt_buf *b;
-  size_t start;   /* where the message starts in b */
-  size_t list_at; /* the 5-byte placeholder of the range array header */
+  size_t start;     /* where the first message starts in b */
+  size_t msg_start; /* where the current message starts */
+  size_t list_at;   /* the 5-byte placeholder of the range array header */
   size_t soft_cap;
+  uint32_t n_msgs, n_asking; /* messages closed; those holding an FPRINT or IDLIST */
   uint32_t n_ranges, n_ids;
+  uint64_t n_sent; /* items reported through have() in SENDS ranges */
   uint64_t prev_hlc;
   struct net_bound last; /* everything below is covered by written ranges */
   int full;              /* out of room: the rest is one FPRINT range */
+  int top_known;         /* 1: top is my newest item; -1: I have none */
+  struct net_item top;
   int asks;              /* a written range needs the peer's answer */
   struct net_bound rest_lo, rest_hi;
 };
 
 void net_recon_cfg_default(struct net_recon_cfg *c)
 {
-  c->fanout = 4;
-  c->idlist_max = 4;
-  c->first_ids = 16;
-  c->growth = 4;
+  c->fanout = 8;
+  c->idlist_max = 6;
+  c->first_ids = 2;
+  c->growth = 8;
   c->msg_max = NET_MSG_MAX;
   memset(c->salt, 0, sizeof c->salt);
+  c->sends = 0;
+  c->sends_max = 65536;
+  c->first_parts = 0;
+  c->tail = 2;
 }
 
 int net_recon_init(struct net_recon *r, const struct net_rstore *store, const char *scope,
@@ -51,8 +62,9 @@ int net_recon_init(struct net_recon *r, const struct net_rstore *store, const ch
   else
     net_recon_cfg_default(&r->cfg);
   if (r->cfg.fanout < 2 || r->cfg.growth < 2 || r->cfg.first_ids > NET_IDS_MAX / 2 ||
-      r->cfg.idlist_max > NET_IDS_MAX / 2 || r->cfg.msg_max > NET_MSG_MAX ||
-      r->cfg.msg_max < 4096)
+      r->cfg.idlist_max > NET_IDS_MAX / 2 || r->cfg.tail > NET_IDS_MAX / 2 ||
+      r->cfg.msg_max > NET_MSG_MAX ||
+      r->cfg.msg_max < 4096 || r->cfg.sends > 1 || (r->cfg.sends && r->cfg.sends_max == 0))
     return LINLI_EINVAL;
   r->store = *store;
   if (cb)
@@ -69,23 +81,48 @@ int net_recon_done(const struct net_recon *r)
 
 /* ---- writing the reply ---- */
 
-static void net__out_begin(struct net__out *o, struct net_recon *r, struct crdt_buf *b)
+static void net__msg_begin(struct net__out *o)
 {
   static const uint8_t placeholder[5] = {0};
-  memset(o, 0, sizeof *o);
-  o->r = r;
-  o->b = b;
-  o->start = b->len;
+  struct crdt_buf *b = o->b;
+  struct net_recon *r = o->r;
+  o->msg_start = b->len;
   size_t limit = b->cap - b->len;
   if (limit > r->cfg.msg_max)
     limit = r->cfg.msg_max;
   o->soft_cap = b->len + (limit > NET__RESERVE ? limit - NET__RESERVE : 0);
-  crdt_w_array(b, 3);
+  crdt_w_array(b, 3); /* 4 when it gets `more` */
   crdt_w_uint(b, NET_RECON);
   crdt_w_str(b, r->scope, r->scope_len);
   o->list_at = b->len;
   crdt_w_raw(b, placeholder, sizeof placeholder);
   net_bound_min(&o->last);
+  o->prev_hlc = 0;
+  o->n_ranges = o->n_ids = 0;
+  o->asks = 0;
+}
+
+static void net__out_begin(struct net__out *o, struct net_recon *r, struct crdt_buf *b)
+{
+  memset(o, 0, sizeof *o);
+  o->r = r;
+  o->b = b;
+  o->start = b->len;
+  net__msg_begin(o);
+}
+
+/* Closes the current message (the range array header; `more` when the next
+ * message continues the answer). */
+static void net__msg_close(struct net__out *o, int more)
+{
+  uint8_t h[5];
+  net__fix_head(o->b, o->list_at, h, net__array_head(h, o->n_ranges));
+  if (more) {
+    o->b->p[o->msg_start] = 0x94; /* fixarray 3 -> 4 */
+    crdt_w_uint(o->b, 1);
+  }
+  o->r->out_len[o->n_msgs++] = (uint32_t)(o->b->len - o->msg_start);
+  o->n_asking += o->asks != 0;
 }
 
 static int net__fits(const struct net__out *o, uint64_t bytes, uint64_t ids)
@@ -94,13 +131,31 @@ static int net__fits(const struct net__out *o, uint64_t bytes, uint64_t ids)
          o->n_ranges + 4 <= NET_RANGES_MAX && o->n_ids + ids <= NET_IDS_MAX;
 }
 
+/* Does a range of `bytes` and `ids` fit, if need be in a new message that
+ * continues this one? A new message is started only when the buffer has
+ * room for a whole one (cfg.msg_max) and the range would fit in it. */
+static int net__ensure(struct net__out *o, uint64_t bytes, uint64_t ids)
+{
+  struct net_recon *r = o->r;
+  size_t head = 16 + r->scope_len;
+  if (net__fits(o, bytes, ids))
+    return 1;
+  if (o->full || o->n_msgs + 2 > NET_RECON_MSGS_MAX || o->n_ranges == 0 ||
+      head + 2 * NET__HEAD_MAX + bytes + NET__RESERVE > r->cfg.msg_max || ids > NET_IDS_MAX ||
+      o->b->len + 6 + r->cfg.msg_max > o->b->cap)
+    return 0;
+  net__msg_close(o, 1);
+  net__msg_begin(o);
+  return net__fits(o, bytes, ids);
+}
+
 /* Is there room for one more range of `bytes` payload and `ids` ids (and a
  * skip range before it)? If not, switch to the "rest" mode from lo on. */
 static int net__room(struct net__out *o, const struct net_bound *lo, uint64_t bytes, uint64_t ids)
 {
   if (o->full)
     return NET__FULL;
-  if (net__fits(o, bytes, ids))
+  if (net__ensure(o, bytes, ids))
     return 0;
   o->full = 1;
   o->rest_lo = *lo;
@@ -151,7 +206,7 @@ static int net__emit_idlist(struct net__out *o, const struct net_bound *lo,
 {
   struct net__copy c = {o->b, 0};
   int rc;
-  if (!o->full && m >= 2 && !net__fits(o, 5 + m * NET_ID_BYTES, m))
+  if (!o->full && m >= 2 && !net__ensure(o, 5 + m * NET_ID_BYTES, m))
     return net__split(o, lo, hi, m); /* progress in smaller pieces */
   if ((rc = net__room(o, lo, 5 + m * NET_ID_BYTES, m)))
     return rc;
@@ -270,6 +325,33 @@ static int net__answer_fp(struct net__out *o, const struct net_bound *lo,
     return 0;
   if (m <= r->cfg.idlist_max || m < 2)
     return net__emit_idlist(o, lo, &in->upper, m);
+  if (r->cfg.tail && r->cfg.tail < m) {
+    if (!o->top_known) { /* my newest item, once per reply */
+      struct net_bound a, z;
+      uint64_t n;
+      net_bound_min(&a);
+      net_bound_inf(&z);
+      if ((rc = r->store.fingerprint(r->store.ctx, &a, &z, &n, sum)))
+        return rc;
+      o->top_known = n ? 1 : -1;
+      if (n && (rc = r->store.nth(r->store.ctx, &a, &z, n - 1, &o->top)))
+        return rc == LINLI_ENOTFOUND ? LINLI_ESTORE : rc;
+    }
+    if (o->top_known > 0 && net_item_cmp_bound(&o->top, &in->upper) < 0) {
+      /* My newest items are here and the peer's range differs: most likely
+       * the peer holds newer ones (back from an outage). List my newest
+       * idlist_max at once, so the peer answers with SENDS, and split the
+       * rest as usual. */
+      struct net_bound cut;
+      uint64_t k = r->cfg.tail;
+      if ((rc = net__cut(r, lo, &in->upper, m - k, 0, &cut)))
+        return rc;
+      if ((rc = r->store.fingerprint(r->store.ctx, lo, &cut, &m, sum)))
+        return rc;
+      rc = m >= 2 ? net__split(o, lo, &cut, m) : net__emit_fp(o, lo, &cut, m, sum);
+      return rc ? rc : net__emit_idlist(o, &cut, &in->upper, k);
+    }
+  }
   return net__split(o, lo, &in->upper, m);
 }
 
@@ -328,6 +410,54 @@ static uint32_t net__seen_count(const struct net_recon *r, uint32_t n)
   return c;
 }
 
+/* SENDS: the walk marks and reports, and writes nothing. */
+static int net__sends_item(void *arg, const struct net_item *x)
+{
+  struct net__diff *d = arg;
+  const uint8_t *ids = d->in->ids;
+  uint32_t lo = 0, hi = d->in->n_ids;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = memcmp(ids + (size_t)mid * NET_ID_BYTES, x->id, NET_ID_BYTES);
+    if (c == 0) {
+      d->r->seen[mid / 8] |= (uint8_t)(1u << (mid % 8));
+      return 0;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  d->n_have++;
+  int rc = d->r->cb.have ? d->r->cb.have(d->r->cb.arg, x) : 0;
+  return rc < 0 ? rc : 0;
+}
+
+/* The answer to an IDLIST when this side sends its ops anyway: SENDS with
+ * the count of my items the list lacks (DIFF with an empty `have` when
+ * there are none), and the listed ids I lack. */
+static int net__emit_sends(struct net__out *o, const struct net_bound *lo,
+                           const struct net_range *in, uint64_t m)
+{
+  struct net_recon *r = o->r;
+  struct net__diff d = {r, in, o->b, 0};
+  int rc = net__room(o, lo, 20 + (uint64_t)in->n_ids * NET_ID_BYTES, in->n_ids);
+  if (rc)
+    return rc;
+  memset(r->seen, 0, (in->n_ids + 7) / 8);
+  if ((rc = r->store.items(r->store.ctx, lo, &in->upper, m, net__sends_item, &d)))
+    return rc;
+  o->n_sent += d.n_have;
+  if (d.n_have == 0) {
+    net__head(o, lo, &in->upper, NET_DIFF);
+    net__bin_open(o, 0);
+  } else {
+    net__head(o, lo, &in->upper, NET_SENDS);
+    crdt_w_uint(o->b, d.n_have);
+  }
+  return net__diff_needs(o, in, in->n_ids - net__seen_count(r, in->n_ids));
+}
+
 static int net__emit_diff(struct net__out *o, const struct net_bound *lo,
                           const struct net_range *in, uint64_t m)
 {
@@ -335,6 +465,8 @@ static int net__emit_diff(struct net__out *o, const struct net_bound *lo,
   struct net__diff d = {r, in, o->b, 0};
   size_t at;
   uint8_t h[5];
+  if (r->cfg.sends)
+    return net__emit_sends(o, lo, in, m);
   int rc = net__room(o, lo, 10 + (m + in->n_ids) * NET_ID_BYTES, m + in->n_ids);
   if (rc)
     return rc;
@@ -359,12 +491,14 @@ static int net__emit_diff_part(struct net__out *o, const struct net_bound *lo,
   uint64_t room_b = o->soft_cap > o->b->len + 3 * NET__FP_MAX ?
                         (o->soft_cap - o->b->len - 3 * NET__FP_MAX) / NET_ID_BYTES : 0;
   uint64_t room = NET_IDS_MAX - o->n_ids < room_b ? NET_IDS_MAX - o->n_ids : room_b;
+  if (r->cfg.sends) /* no ids of mine are listed: only the sends budget counts */
+    room = r->cfg.sends_max > o->n_sent ? r->cfg.sends_max - o->n_sent : 0;
   struct net_range part = *in;
   struct net_bound cut;
   uint8_t sum[NET_SUM_BYTES];
   uint64_t count;
   int rc;
-  if (room < 64 || room >= m)
+  if (room < (r->cfg.sends && r->cfg.sends_max < 64 ? 1 : 64) || room >= m)
     return net__room(o, lo, (uint64_t)-1 / 2, 0); /* too little room: start over next time */
   if ((rc = net__cut(r, lo, &in->upper, room, 0, &cut)))
     return rc;
@@ -385,7 +519,9 @@ static int net__answer_idlist(struct net__out *o, const struct net_bound *lo,
   int rc = r->store.fingerprint(r->store.ctx, lo, &in->upper, &m, sum);
   if (rc)
     return rc;
-  if (net__fits(o, 10 + (m + in->n_ids) * NET_ID_BYTES, m + in->n_ids))
+  if (r->cfg.sends ? o->n_sent + m <= r->cfg.sends_max &&
+                         net__ensure(o, 20 + (uint64_t)in->n_ids * NET_ID_BYTES, in->n_ids)
+                   : net__ensure(o, 10 + (m + in->n_ids) * NET_ID_BYTES, m + in->n_ids))
     return net__emit_diff(o, lo, in, m);
   if (in->n_ids == 0)
     return net__emit_diff_part(o, lo, in, m);
@@ -461,6 +597,12 @@ static int net__answer(struct net__out *o, const struct net_bound *lo, const str
     if (rc == 0)
       rc = net__report_mine(r, lo, in);
     break;
+  case NET_SENDS: /* count: coming as ops; need: I have, the peer lacks */
+    if (r->cb.coming && (rc = r->cb.coming(r->cb.arg, in->count)) > 0)
+      rc = 0;
+    if (rc == 0)
+      rc = net__report_mine(r, lo, in);
+    break;
   }
   if (rc == NET__FULL) {
     o->rest_hi = in->upper;
@@ -474,7 +616,7 @@ static int net__answer(struct net__out *o, const struct net_bound *lo, const str
 static int net__out_end(struct net__out *o)
 {
   struct net_recon *r = o->r;
-  uint8_t sum[NET_SUM_BYTES], h[5];
+  uint8_t sum[NET_SUM_BYTES];
   uint64_t count;
   int rc;
   if (o->full) {
@@ -492,7 +634,7 @@ static int net__out_end(struct net__out *o)
       crdt_w_bin(o->b, fp, NET_FP_BYTES);
     }
   }
-  net__fix_head(o->b, o->list_at, h, net__array_head(h, o->n_ranges));
+  net__msg_close(o, 0);
   return crdt_buf_err(o->b);
 }
 
@@ -524,8 +666,11 @@ static int net__start_ranges(struct net__out *o, uint64_t n)
   cuts[nc++] = n;
   if (pos < n)
     cuts[nc++] = pos;
+  uint64_t cap = r->cfg.first_parts ? n / r->cfg.first_parts : UINT64_MAX;
   while (pos > 0 && nc < 65) {
-    step *= r->cfg.growth;
+    step = step > UINT64_MAX / r->cfg.growth ? UINT64_MAX : step * r->cfg.growth;
+    if (step > cap && cap >= 1)
+      step = cap; /* no range of more than n / first_parts items */
     pos = pos > 2 * step ? pos - step : 0;
     cuts[nc++] = pos;
   }
@@ -581,11 +726,14 @@ int net_recon_start(struct net_recon *r, struct crdt_buf *out)
     out->overflow = 0;
     goto fail;
   }
-  r->state = NET_RECON_WAIT;
-  r->msgs_out++;
+  r->n_out = o.n_msgs;
+  r->pending = o.n_asking;
+  r->state = r->pending ? NET_RECON_WAIT : NET_RECON_DONE;
+  r->msgs_out += o.n_msgs;
   r->bytes_out += out->len - o.start;
   return 0;
 fail:
+  r->n_out = 0;
   r->state = NET_RECON_FAILED;
   return rc;
 }
@@ -628,26 +776,36 @@ int net_recon_step(struct net_recon *r, const uint8_t *msg, size_t len, struct c
     return LINLI_EINVAL;
   if ((rc = net__check(r, &m, msg, len)))
     return rc;
+  /* The peer's messages are its first RECON (the initiator's start), then
+   * one answer per message of mine that asked, each in one or more parts. */
+  uint32_t pending = r->state == NET_RECON_IDLE ? 1 : r->pending;
+  if (pending == 0)
+    return LINLI_EPROTO; /* nothing of the peer is due */
+  r->n_out = 0;
   r->msgs_in++;
   r->bytes_in += len;
   net__out_begin(&o, r, out);
   if ((rc = net__step_ranges(&o, &m, &asked)))
     goto fail;
+  pending -= !m.more;
   if (!asked) {
     out->len = o.start;
-    r->state = NET_RECON_DONE;
-    return 0;
+  } else {
+    if ((rc = net__out_end(&o)))
+      goto fail;
+    *reply = 1;
+    r->n_out = o.n_msgs;
+    pending += o.n_asking;
+    r->msgs_out += o.n_msgs;
+    r->bytes_out += out->len - o.start;
   }
-  if ((rc = net__out_end(&o)))
-    goto fail;
-  *reply = 1;
-  r->state = o.asks ? NET_RECON_WAIT : NET_RECON_DONE;
-  r->msgs_out++;
-  r->bytes_out += out->len - o.start;
+  r->pending = pending;
+  r->state = pending ? NET_RECON_WAIT : NET_RECON_DONE;
   return 0;
 fail:
   out->len = o.start;
   out->overflow = 0;
+  r->n_out = 0;
   r->state = NET_RECON_FAILED;
   return rc;
 }

@@ -279,6 +279,13 @@ static int cb_need(void *arg, const uint8_t id[NET_ID_BYTES])
   return 0;
 }
 
+/* The peer sends `count` ops we lack without naming them (SENDS). */
+static int cb_coming(void *arg, uint64_t count)
+{
+  ((struct sess *)arg)->need += count;
+  return 0;
+}
+
 static struct sess *sess_get(struct node *n, struct peer *p, int si)
 {
   if (!p->sess[si]) {
@@ -295,13 +302,15 @@ static struct sess *sess_get(struct node *n, struct peer *p, int si)
 static int sess_init(struct node *n, struct sess *s)
 {
   struct net_rstore rs = {s, rs_fp, rs_nth, rs_items, rs_cut};
-  struct net_recon_cb cb = {s, cb_have, cb_need};
+  struct net_recon_cb cb = {s, cb_have, cb_need, cb_coming};
   struct net_recon_cfg cfg;
   struct peer *p = node__peer_get(n, s->peer, 0);
   if (!p || !p->hello)
     return LINLI_EPROTO; /* no session salt before both HELLOs */
   net_recon_cfg_default(&cfg);
   memcpy(cfg.salt, p->salt, sizeof cfg.salt);
+  cfg.sends = 1; /* sess_flush sends the op of every item have() reports */
+  cfg.msg_max = (uint32_t)n->frame;
   s->n_have = 0;
   s->need = s->sent = 0;
   s->active = 1;
@@ -317,7 +326,7 @@ static int sess_flush(struct node *n, struct peer *p, struct sess *s)
   uint32_t k = 0, i = 0;
   int rc = 0;
   while (i < s->n_have || k) {
-    int full = k == OPS_BATCH_MAX || bytes + CRDT_OP_MAX_BYTES + 64 > NET_MSG_MAX;
+    int full = k == OPS_BATCH_MAX || bytes + CRDT_OP_MAX_BYTES + 64 > n->frame;
     if (i < s->n_have && !full) {
       uint8_t *slot = n->opbuf + (size_t)k * CRDT_OP_MAX_BYTES;
       const struct net_item *x = &s->have[i++];
@@ -348,6 +357,19 @@ static int sess_flush(struct node *n, struct peer *p, struct sess *s)
   return rc;
 }
 
+/* Sends the RECONs the engine's last call wrote at buf (r.n_out of them,
+ * one after the other). */
+static int sess_send(struct node *n, struct peer *p, struct sess *s, const uint8_t *buf)
+{
+  size_t at = 0;
+  int rc = 0;
+  for (uint32_t i = 0; i < s->r.n_out && rc == 0; i++) {
+    rc = node__send(n, p, buf + at, s->r.out_len[i]);
+    at += s->r.out_len[i];
+  }
+  return rc;
+}
+
 static int sess_start(struct node *n, struct peer *p, int si)
 {
   node_flush(n); /* fingerprints of what is stored, ops in flight included */
@@ -358,10 +380,10 @@ static int sess_start(struct node *n, struct peer *p, int si)
   if (rc)
     return rc;
   struct crdt_buf b;
-  crdt_buf_init(&b, n->out, NET_MSG_MAX);
+  crdt_buf_init(&b, n->recon_out, NODE_RECON_OUT);
   if ((rc = net_recon_start(&s->r, &b)))
     return rc;
-  if ((rc = node__send(n, p, b.p, b.len)))
+  if ((rc = sess_send(n, p, s, b.p)))
     return rc;
   return sess_flush(n, p, s);
 }
@@ -400,9 +422,15 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
     n->ahead_ms = n->clock.max_drift_ms; /* nothing is held that would be refused */
   if ((rc = scopes_init(n, cfg)))
     goto fail;
+  if (cfg->frame_max && (cfg->frame_max < 16384 || cfg->frame_max > NET_MSG_MAX)) {
+    rc = LINLI_EINVAL;
+    goto fail;
+  }
+  n->frame = cfg->frame_max ? cfg->frame_max : NET_MSG_MAX;
   n->out = malloc(NET_MSG_MAX);
+  n->recon_out = malloc(NODE_RECON_OUT);
   n->opbuf = malloc((size_t)OPS_BATCH_MAX * CRDT_OP_MAX_BYTES);
-  if (!n->out || !n->opbuf) {
+  if (!n->out || !n->recon_out || !n->opbuf) {
     rc = LINLI_ENOMEM;
     goto fail;
   }
@@ -467,6 +495,7 @@ void node_abandon(struct node *n)
   free(n->slot);
   free(n->hello);
   free(n->out);
+  free(n->recon_out);
   free(n->opbuf);
   crdt_identity_wipe(&n->id);
   free(n);
@@ -573,14 +602,16 @@ static int on_recon(struct node *n, struct peer *p, const uint8_t *msg, size_t l
   struct crdt_buf b;
   int reply = 0;
   s->last_ms = n->env.now_ms(n->env.ctx);
-  crdt_buf_init(&b, n->out, NET_MSG_MAX);
+  crdt_buf_init(&b, n->recon_out, NODE_RECON_OUT);
   rc = net_recon_step(&s->r, msg, len, &b, &reply);
   if (rc) {
     if (s->r.state == NET_RECON_FAILED)
       s->active = 0;
     return rc;
   }
-  if (reply && (rc = node__send(n, p, b.p, b.len)))
+  /* The RECONs are in recon_out, apart from n->out that sess_flush builds
+   * OPS in. */
+  if (reply && (rc = sess_send(n, p, s, b.p)))
     return rc;
   if ((rc = sess_flush(n, p, s)))
     return rc;

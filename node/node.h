@@ -127,6 +127,10 @@ struct node_config {
    * queued, and reconciliation fetches the dropped ops again later: after
    * one second when this node dials the peer, else the next round. */
   uint32_t peer_ops_per_s, peer_msgs_per_s;
+  /* The largest message this node sends to a peer (RECON parts, OPS), in
+   * bytes: 0 is NET_MSG_MAX (1 MiB); 65,536 for a slow link, so that one
+   * frame does not hold the link for long. At least 16,384. */
+  size_t frame_max;
   /* Tests and the simulator: the store's crash seam (store.h). After a
    * commit fault that kills the store, every call fails; the owner calls
    * node_abandon(). */

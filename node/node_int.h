@@ -11,6 +11,7 @@
 #include "vpool.h"
 
 #define OPS_BATCH_MAX NET_OPS_MAX
+#define NODE_RECON_OUT ((size_t)4 * NET_MSG_MAX) /* the RECONs of one answer */
 #define IMPORT_RUN 4096 /* ops of one scope verified and stored together */
 
 struct node;
@@ -100,6 +101,8 @@ struct node {
   struct peer peers[NODE_PEERS_MAX];
   int n_peers;
   uint8_t *out;      /* one message being built: NET_MSG_MAX bytes */
+  uint8_t *recon_out; /* the RECONs of one answer: NODE_RECON_OUT bytes */
+  size_t frame;       /* node_config.frame_max, or NET_MSG_MAX */
   uint8_t *opbuf;    /* ops being sent: OPS_BATCH_MAX * CRDT_OP_MAX_BYTES */
   struct node_status st;
   struct trust *trust;

@@ -22,7 +22,7 @@ static void push_new(struct node *n, const struct crdt_op *ops, const int *statu
     size_t lens[OPS_BATCH_MAX], bytes = 0;
     uint32_t k = 0;
     int run = si >= 0 ? si : node__scope_index(n, ops[i].scope.p, ops[i].scope.len);
-    for (; i < count && k < OPS_BATCH_MAX && bytes + ops[i].raw_len + 64 <= NET_MSG_MAX; i++) {
+    for (; i < count && k < OPS_BATCH_MAX && bytes + ops[i].raw_len + 64 <= n->frame; i++) {
       if (si < 0 && k && node__scope_index(n, ops[i].scope.p, ops[i].scope.len) != run)
         break;
       if (status[i] == 1) {

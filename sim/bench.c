@@ -139,3 +139,104 @@ out:
   free(sc);
   return rc;
 }
+
+/* One op of about a real health check's size (~250 bytes signed). */
+static int slow_write(struct sim_node *nd, uint32_t i)
+{
+  uint8_t body[160], id[CRDT_ID_BYTES];
+  char key[16], who[101];
+  struct crdt_buf b;
+  memset(who, 'v', 100);
+  who[100] = 0;
+  snprintf(key, sizeof key, "r%05u", i % 3680);
+  crdt_buf_init(&b, body, sizeof body);
+  crdt_w_map(&b, 2);
+  crdt_w_cstr(&b, "checked_by");
+  crdt_w_cstr(&b, who);
+  crdt_w_cstr(&b, "n");
+  crdt_w_uint(&b, i);
+  struct node_change c = {NULL, "health_check", key, CRDT_APPEND, body, b.len, NULL, 0};
+  return node_write(nd->n, &c, id);
+}
+
+static int slow_sum(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw, size_t len)
+{
+  (void)hlc, (void)id, (void)raw;
+  *(uint64_t *)arg += len;
+  return 0;
+}
+
+/* The bytes of the signed ops node nd stores in the bench's scope. */
+static uint64_t slow_bytes(struct sim *s, struct sim_node *nd)
+{
+  struct store_bound lo = STORE_BOUND_MIN, hi = store_bound_max();
+  uint64_t sum = 0;
+  if (store_range_each(node_store(nd->n), s->scope_name[0], &lo, &hi, 0, slow_sum, &sum) < 0)
+    return 0;
+  return sum;
+}
+
+int sim_bench_slow(uint32_t history, uint32_t fresh, uint64_t bw_bps, uint64_t lat_ms,
+                   uint32_t frame_max, uint64_t seed, const char *tmp_root, struct sim_slow *r)
+{
+  struct sim_scenario *sc = calloc(1, sizeof *sc);
+  struct sim *s = calloc(1, sizeof *s);
+  struct sim_verdict v;
+  int rc = LINLI_ENOMEM;
+  memset(r, 0, sizeof *r);
+  if (!sc || !s)
+    goto out;
+  sim_scenario_defaults(sc);
+  snprintf(sc->name, sizeof sc->name, "slow-link");
+  sc->topo = SIM_TOPO_MESH, sc->mesh_nodes = 2, sc->mesh_degree = 0;
+  sc->peers = SIM_PEERS_SCHEDULE;
+  sc->sync_ms = 3600000, sc->lat_min_ms = sc->lat_max_ms = lat_ms, sc->skew_max_ms = 0;
+  sc->bw_bps = bw_bps, sc->frame_max = frame_max;
+  if ((rc = sim__init(s, sc, seed, NULL, tmp_root, &v)))
+    goto out;
+  uint32_t i = 0;
+  for (; i < history && !rc; i++)
+    rc = slow_write(&s->nodes[0], i);
+  if (rc)
+    goto out;
+  /* round 0: the shared history; then the outage: node 0 writes alone */
+  struct sim_bench b;
+  memset(&b, 0, sizeof b);
+  uint64_t window = 3600000;
+  if ((rc = sim__peers_round(s, SIM_PEERS_SCHEDULE, 0)))
+    goto out;
+  run_until(s, s->now + window);
+  if ((rc = round_complete(s, 0, &b)) || !all_have(s, history)) {
+    snprintf(r->why, sizeof r->why, "history: %.200s", b.why[0] ? b.why : "not converged");
+    rc = rc ? rc : LINLI_EPROTO;
+    goto out;
+  }
+  uint64_t bytes0 = slow_bytes(s, &s->nodes[0]);
+  for (; i < history + fresh && !rc; i++)
+    rc = slow_write(&s->nodes[0], i);
+  if (rc)
+    goto out;
+  uint64_t bytes1 = slow_bytes(s, &s->nodes[0]);
+  uint64_t start = s->now, sent = s->bytes;
+  s->max_msg = 0;
+  if ((rc = sim__peers_round(s, SIM_PEERS_SCHEDULE, 1)))
+    goto out;
+  uint64_t last = run_until(s, start + window);
+  if ((rc = round_complete(s, 1, &b)) || !all_have(s, (uint64_t)history + fresh)) {
+    snprintf(r->why, sizeof r->why, "back from the outage: %.200s",
+             b.why[0] ? b.why : "not converged");
+    rc = rc ? rc : LINLI_EPROTO;
+    goto out;
+  }
+  r->time_ms = last - start;
+  r->bytes = s->bytes - sent;
+  r->max_msg = s->max_msg;
+  r->op_bytes = bytes1 > bytes0 ? bytes1 - bytes0 : 0;
+  r->floor_ms = r->op_bytes * 8 * 1000 / bw_bps + 2 * lat_ms;
+out:
+  if (s && s->sc)
+    sim__release(s);
+  free(s);
+  free(sc);
+  return rc;
+}

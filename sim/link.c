@@ -139,6 +139,7 @@ void sim__link_down(struct sim *s, uint32_t e)
   x->up = 0;
   x->epoch++;
   x->fifo[0] = x->fifo[1] = 0;
+  x->tx_free_us[0] = x->tx_free_us[1] = 0;
   sim__trace(s, "link down %u>%u", x->a, x->b);
   if (s->nodes[x->a].n)
     node_peer_down(s->nodes[x->a].n, x->b);
@@ -219,6 +220,8 @@ int sim__send(struct sim *s, uint32_t from, uint32_t to, const uint8_t *msg, siz
   struct sim_edge *x = &s->edges[e];
   int dir = x->a == from ? 0 : 1;
   s->bytes += len;
+  if (len > s->max_msg)
+    s->max_msg = len;
   if (s->converging) {
     enum net_msg_type t = 0;
     s->conv_bytes += len;
@@ -237,6 +240,11 @@ int sim__send(struct sim *s, uint32_t from, uint32_t to, const uint8_t *msg, siz
     return 0;
   }
   uint64_t at = s->now + sim_rng_range(&s->rng, sc->lat_min_ms, sc->lat_max_ms);
+  if (sc->bw_bps) { /* one message at a time at bw_bps, then the latency */
+    uint64_t start = s->now * 1000 > x->tx_free_us[dir] ? s->now * 1000 : x->tx_free_us[dir];
+    x->tx_free_us[dir] = start + ((uint64_t)len + 4) * 8 * 1000000 / sc->bw_bps;
+    at = (x->tx_free_us[dir] + 999) / 1000 + (at - s->now);
+  }
   if (faults && sim_rng_ppm(&s->rng, sc->delay_ppm)) {
     s->faults[SIM_F_DELAY]++;
     at += sim_rng_range(&s->rng, 1, sc->delay_max_ms);

@@ -36,8 +36,10 @@ static const char usage[] =
     "bench prints 'ratio rounds_vs_log2n_N' for N = 100 and 1400 (rounds to\n"
     "converge after a heal, each node syncing with at most one peer per round\n"
     "chosen by the gossip schedule, divided by log2 N), the same for a random\n"
-    "matching per round ('metric rounds_random_N'), and 'metric sim_events_per_s'\n"
-    "(the star scenario).\n"
+    "matching per round ('metric rounds_random_N'), 'ratio sync_time_vs_floor_slow'\n"
+    "(a node back from a 3-day outage over 1 Mbit/s, 200 ms round trip, 64 KiB\n"
+    "frames, over its ops' bytes at that rate plus one round trip), and\n"
+    "'metric sim_events_per_s' (the star scenario).\n"
     "Exit status: 0 every invariant held, 1 one failed, 2 usage error.\n";
 
 struct opts {
@@ -228,6 +230,20 @@ static int cmd_bench(int argc, char **argv)
              (unsigned long long)b.busy_ms);
       fflush(stdout);
     }
+  /* A community node back from a 3-day outage (1,000 ops a day) over a
+   * 3G-like link: 1 Mbit/s, 200 ms round trip, 64 KiB frames; 20,000 ops
+   * of shared history. */
+  struct sim_slow sl;
+  if (sim_bench_slow(20000, 3000, 1000000, 100, 65536, seed, NULL, &sl)) {
+    fprintf(stderr, "linli-sim bench: slow link: %s\n", sl.why[0] ? sl.why : "failed");
+    return 1;
+  }
+  printf("metric sync_time_slow_ms %llu ms\n", (unsigned long long)sl.time_ms);
+  printf("metric sync_floor_slow_ms %llu ms\n", (unsigned long long)sl.floor_ms);
+  printf("metric sync_bytes_slow %llu B\n", (unsigned long long)sl.bytes);
+  printf("metric sync_op_bytes_slow %llu B\n", (unsigned long long)sl.op_bytes);
+  printf("ratio sync_time_vs_floor_slow %.3f\n", (double)sl.time_ms / (double)sl.floor_ms);
+  fflush(stdout);
   struct sim_scenario sc;
   struct sim_verdict v;
   sim_scenario_builtin(&sc, "star");

@@ -150,6 +150,11 @@ struct sim_scenario {
   int trust;             /* STAR, 1: certificates (trust.h) instead of the roster */
   /* time, in virtual ms */
   uint64_t duration_ms, sync_ms, check_ms, lat_min_ms, lat_max_ms;
+  /* A slow link: each direction sends one message at a time at bw_bps
+   * bits per second (0: no limit), then it takes the latency; frame_max is
+   * node_config.frame_max of every node (0: 1 MiB). */
+  uint64_t bw_bps;
+  uint32_t frame_max;
   uint64_t detect_ms, redial_ms;
   uint32_t max_rounds;
   uint64_t skew_max_ms;  /* honest skews and jumps stay within +-this */
@@ -238,5 +243,18 @@ struct sim_bench {
 };
 int sim_bench_rounds(uint32_t n, uint32_t writers, enum sim_peers peers, uint64_t seed,
                      const char *tmp_root, struct sim_bench *b);
+
+/* A node back from an outage over a slow link: two nodes of one scope
+ * share `history` ops; then one writes `fresh` more while the link is
+ * down; the link (bw_bps, one-way latency lat_ms, frames of frame_max)
+ * comes up and they reconcile. time_ms: from the link coming up to the
+ * last delivery; floor_ms: the fresh ops' bytes at bw_bps plus one round
+ * trip; bytes: both ways during that sync. */
+struct sim_slow {
+  uint64_t time_ms, floor_ms, bytes, op_bytes, max_msg; /* max_msg: the largest message then */
+  char why[256];
+};
+int sim_bench_slow(uint32_t history, uint32_t fresh, uint64_t bw_bps, uint64_t lat_ms,
+                   uint32_t frame_max, uint64_t seed, const char *tmp_root, struct sim_slow *r);
 
 #endif

@@ -45,6 +45,7 @@ struct sim_edge {
   int pending;      /* a LINK_UP event is queued */
   uint32_t epoch;   /* connection number; messages of older ones are dropped */
   uint64_t fifo[2]; /* last delivery time a->b, b->a */
+  uint64_t tx_free_us[2]; /* slow link: when a->b, b->a is free to send again */
   int off;          /* not wanted this round (peer choice by rounds, peers.c) */
 };
 
@@ -136,6 +137,7 @@ struct sim {
   struct sim_verdict *v;
   uint64_t faults[SIM_F_COUNT];
   uint64_t bytes, conv_bytes, conv_base_sessions;
+  size_t max_msg; /* the largest message sent */
   uint64_t forged_sent, forged_stored, writes_refused, conv_recons;
   uint64_t gone_rejected, gone_clock; /* counted by node incarnations that ended */
   /* trace */

@@ -390,6 +390,7 @@ int sim__node_start(struct sim *s, struct sim_node *nd)
   cfg.sync_interval_ms = s->sc->sync_ms;
   cfg.max_drift_ms = s->sc->max_drift_ms;
   cfg.ahead_ms = s->sc->ahead_ms;
+  cfg.frame_max = s->sc->frame_max;
   cfg.accept = sim__accept; /* the domain's write check, then the scenario's roster */
   cfg.accept_arg = nd;
   cfg.hub_collections = domain_hub_collections();

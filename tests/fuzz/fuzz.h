@@ -38,6 +38,7 @@ _Noreturn void fuzz_fail(const char *file, int line, const char *what);
 #define FUZZ_RECON_STRUCT 1
 #define FUZZ_RECON_START 2
 #define FUZZ_RECON_PAIR 16
+#define FUZZ_RECON_SENDS 128 /* the target (pair: side A; bit 0 for side B) answers with SENDS */
 
 /* fuzz_bundle: every input starts from a store holding these ops, signed
  * by a fourth key (seed: 32 bytes 0x04) and stamped before FUZZ_BASE_MS,

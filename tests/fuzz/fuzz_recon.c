@@ -45,6 +45,14 @@ static int rec_need(void *arg, const uint8_t id[NET_ID_BYTES])
   return 0;
 }
 
+static int rec_coming(void *arg, uint64_t count)
+{
+  struct rec *c = arg;
+  FUZZ_ASSERT(count >= 1);
+  c->reports++;
+  return 0;
+}
+
 static int peer_keep(uint32_t i, void *arg)
 {
   (void)arg;
@@ -99,23 +107,25 @@ static uint32_t recon_ids(struct fuzz_in *in, uint8_t *ids)
 
 /* What net_recon_write wrote is what it was given. */
 static void recon_check_written(const uint8_t *p, size_t len, const struct net_range *rg,
-                                uint32_t n)
+                                uint32_t n, int more)
 {
   struct net_msg m;
   struct net_range r;
   FUZZ_ASSERT(net_msg_decode(&m, p, len) == 0 && m.type == NET_RECON && m.n == n);
+  FUZZ_ASSERT(m.more == more);
   for (uint32_t i = 0; i < n; i++) {
     FUZZ_ASSERT(net_msg_next_range(&m, &r) == 0);
     FUZZ_ASSERT(net_bound_cmp(&r.upper, &rg[i].upper) == 0 && r.mode == rg[i].mode);
     FUZZ_ASSERT(r.mode != NET_FPRINT || memcmp(r.fp, rg[i].fp, NET_FP_BYTES) == 0);
     FUZZ_ASSERT(r.n_ids == rg[i].n_ids && r.n_need == rg[i].n_need);
+    FUZZ_ASSERT(r.mode != NET_SENDS || r.count == rg[i].count);
     FUZZ_ASSERT(!r.n_ids || memcmp(r.ids, rg[i].ids, (size_t)r.n_ids * NET_ID_BYTES) == 0);
     FUZZ_ASSERT(!r.n_need || memcmp(r.need, rg[i].need, (size_t)r.n_need * NET_ID_BYTES) == 0);
   }
 }
 
 /* A recipe: a count byte (bit 7: keep the bounds in input order, so the
- * writer must refuse them), item indices, then per range a bound choice,
+ * writer must refuse them; bit 6: a part with `more`), item indices, then per range a bound choice,
  * a mode and its payload. */
 static size_t recon_build(struct fuzz_in *in, uint8_t *out, size_t cap)
 {
@@ -139,13 +149,17 @@ static size_t recon_build(struct fuzz_in *in, uint8_t *out, size_t cap)
     recon_bound(in, idx[i], &r->upper);
     if (!any_order && (net_bound_cmp(&r->upper, &lo) <= 0 || net_bound_is_inf(&lo)))
       continue;
-    r->mode = (enum net_mode)(fuzz_u8(in) % 4);
+    r->mode = (enum net_mode)(fuzz_u8(in) % 5);
     if (r->mode == NET_FPRINT) {
       uint8_t how = fuzz_u8(in) % 3, sum[NET_SUM_BYTES];
       uint64_t count;
       struct net_rstore s = net_memstore_rstore(how == 0 ? recon_mine : recon_peer);
       FUZZ_ASSERT(s.fingerprint(s.ctx, &lo, &r->upper, &count, sum) == 0);
       net_fp(r->fp, recon_salt, count + (how == 2), sum);
+    } else if (r->mode == NET_SENDS) {
+      r->count = fuzz_u8(in); /* 0 is refused by the writer */
+      r->need = ids[k][1];
+      r->n_need = recon_ids(in, ids[k][1]);
     } else if (r->mode == NET_IDLIST || r->mode == NET_DIFF) {
       r->ids = ids[k][0];
       r->n_ids = recon_ids(in, ids[k][0]);
@@ -159,36 +173,48 @@ static size_t recon_build(struct fuzz_in *in, uint8_t *out, size_t cap)
   }
   struct crdt_buf b;
   crdt_buf_init(&b, out, cap);
-  if (net_recon_write(&b, FUZZ_SCOPE, strlen(FUZZ_SCOPE), rg, k) != 0)
+  if (net_recon_write_more(&b, FUZZ_SCOPE, strlen(FUZZ_SCOPE), rg, k, head & 0x40) != 0)
     return 0;
-  recon_check_written(out, b.len, rg, k);
+  recon_check_written(out, b.len, rg, k, (head & 0x40) != 0);
   return b.len;
 }
 
-static void recon_cfg(uint8_t flags, struct net_recon_cfg *cfg, size_t *cap)
+static void recon_cfg(uint8_t flags, int sends, struct net_recon_cfg *cfg, size_t *cap)
 {
   net_recon_cfg_default(cfg);
   *cap = 65536;
   switch ((flags >> 2) & 3) {
   case 1:
-    *cfg = (struct net_recon_cfg){2, 1, 0, 2, 4096, {0}};
+    *cfg = (struct net_recon_cfg){.fanout = 2, .idlist_max = 1, .first_ids = 0, .growth = 2,
+                                  .msg_max = 4096, .sends_max = 3};
     break;
   case 2:
-    *cfg = (struct net_recon_cfg){16, 64, FUZZ_STORE_ITEMS, 8, 8192, {0}};
+    *cfg = (struct net_recon_cfg){.fanout = 16, .idlist_max = 64, .first_ids = FUZZ_STORE_ITEMS,
+                                  .growth = 8, .msg_max = 8192, .sends_max = 65536,
+                                  .tail = 5};
     break;
   case 3:
     *cap = NET_RECON_OUT_MIN + 3;
     break;
   }
+  cfg->sends = sends != 0;
 }
 
-/* A reply, if any, is one RECON of our scope within the budget. */
+/* A reply, if any, is one or more RECONs of our scope, each within the
+ * budget, all but the last with `more`, filling exactly len bytes. */
 static void recon_check_out(const struct net_recon *r, const uint8_t *p, size_t len)
 {
   struct net_msg m;
-  FUZZ_ASSERT(len <= r->cfg.msg_max);
-  FUZZ_ASSERT(net_msg_decode(&m, p, len) == 0 && m.type == NET_RECON);
-  FUZZ_ASSERT(m.scope.len == r->scope_len && memcmp(m.scope.p, r->scope, r->scope_len) == 0);
+  size_t at = 0;
+  FUZZ_ASSERT(r->n_out >= 1 && r->n_out <= NET_RECON_MSGS_MAX);
+  for (uint32_t i = 0; i < r->n_out; i++) {
+    FUZZ_ASSERT(r->out_len[i] <= r->cfg.msg_max && at + r->out_len[i] <= len);
+    FUZZ_ASSERT(net_msg_decode(&m, p + at, r->out_len[i]) == 0 && m.type == NET_RECON);
+    FUZZ_ASSERT(m.scope.len == r->scope_len && memcmp(m.scope.p, r->scope, r->scope_len) == 0);
+    FUZZ_ASSERT(m.more == (i + 1 < r->n_out));
+    at += r->out_len[i];
+  }
+  FUZZ_ASSERT(at == len);
 }
 
 /* ---- pair mode: two engines reconcile two subsets of the fixed items ----
@@ -200,6 +226,7 @@ struct side {
   struct net_recon r;
   struct net_memstore *m;
   uint8_t has[FUZZ_STORE_ITEMS], have[FUZZ_STORE_ITEMS], need[FUZZ_STORE_ITEMS];
+  int sends; /* its haves come as ops: the peer need not name them */
 };
 
 static uint8_t pair_ids[FUZZ_STORE_ITEMS][NET_ID_BYTES]; /* item index -> id */
@@ -230,11 +257,18 @@ static int pair_need(void *arg, const uint8_t id[NET_ID_BYTES])
   return 0;
 }
 
-static void pair_side(struct side *s, uint8_t flags, struct crdt_buf *b, uint8_t *mem)
+static int pair_coming(void *arg, uint64_t count)
+{
+  FUZZ_ASSERT(arg && count >= 1);
+  return 0;
+}
+
+static void pair_side(struct side *s, uint8_t flags, int sends, struct crdt_buf *b, uint8_t *mem)
 {
   struct net_recon_cfg cfg;
   size_t cap;
-  recon_cfg(flags, &cfg, &cap);
+  recon_cfg(flags, sends, &cfg, &cap);
+  s->sends = sends != 0;
   s->m = net_memstore_new();
   FUZZ_ASSERT(s->m);
   for (uint32_t i = 0; i < FUZZ_STORE_ITEMS; i++)
@@ -244,7 +278,7 @@ static void pair_side(struct side *s, uint8_t flags, struct crdt_buf *b, uint8_t
       FUZZ_ASSERT(net_memstore_add(s->m, x.hlc, x.id) == 1);
     }
   struct net_rstore st = net_memstore_rstore(s->m);
-  struct net_recon_cb cb = {s, pair_have, pair_need};
+  struct net_recon_cb cb = {s, pair_have, pair_need, pair_coming};
   FUZZ_ASSERT(net_recon_init(&s->r, &st, FUZZ_SCOPE, strlen(FUZZ_SCOPE), &cfg, &cb) == 0);
   crdt_buf_init(b, mem, cap);
 }
@@ -270,29 +304,49 @@ static void recon_pair(struct fuzz_in *in, uint8_t flags)
     a->has[i] = who != 2;
     p->has[i] = who != 1;
   }
-  pair_side(a, flags, &ba, ma);
-  pair_side(p, (uint8_t)(flags >> 3), &bp, mp);
+  pair_side(a, flags, flags & FUZZ_RECON_SENDS, &ba, ma);
+  pair_side(p, (uint8_t)(flags >> 3), flags & 1, &bp, mp);
   FUZZ_ASSERT(net_recon_start(&a->r, &ba) == 0);
-  /* Messages alternate; the side that receives a message asking nothing
-   * is done and answers nothing. */
-  struct side *to = p, *from = a;
-  struct crdt_buf *in_b = &ba, *out_b = &bp;
-  int reply = 1, rounds = 0;
-  while (reply) {
-    FUZZ_ASSERT(++rounds <= 400);
-    out_b->len = 0;
-    FUZZ_ASSERT(net_recon_step(&to->r, in_b->p, in_b->len, out_b, &reply) == 0);
-    struct side *t = to;
-    to = from, from = t;
-    struct crdt_buf *tb = in_b;
-    in_b = out_b, out_b = tb;
+  /* Every message goes through one queue, in order (an answer in parts
+   * one part after the other); a message asking nothing is not answered. */
+  struct pair_q {
+    struct side *to;
+    uint8_t *p;
+    size_t len;
+  } q[512];
+  size_t qn = 0, head = 0;
+  struct side *from = a;
+  struct crdt_buf *wrote = &ba;
+  for (;;) {
+    size_t at = 0;
+    for (uint32_t i = 0; i < from->r.n_out && wrote->len; i++) {
+      FUZZ_ASSERT(qn < sizeof q / sizeof *q);
+      q[qn].to = from == a ? p : a;
+      q[qn].len = from->r.out_len[i];
+      q[qn].p = malloc(q[qn].len);
+      FUZZ_ASSERT(q[qn].p);
+      memcpy(q[qn].p, wrote->p + at, q[qn].len);
+      at += q[qn++].len;
+    }
+    FUZZ_ASSERT(at == wrote->len);
+    if (head == qn)
+      break;
+    struct pair_q *m = &q[head++];
+    int reply = 0;
+    wrote = m->to == a ? &ba : &bp;
+    wrote->len = 0;
+    FUZZ_ASSERT(net_recon_step(&m->to->r, m->p, m->len, wrote, &reply) == 0);
+    if (!reply)
+      wrote->len = 0;
+    from = m->to;
+    free(m->p);
   }
   FUZZ_ASSERT(net_recon_done(&a->r) && net_recon_done(&p->r));
   for (uint32_t i = 0; i < FUZZ_STORE_ITEMS; i++) {
     if (a->has[i] && !p->has[i])
-      FUZZ_ASSERT(a->have[i] && p->need[i]);
+      FUZZ_ASSERT(a->have[i] && (p->need[i] || a->sends));
     if (p->has[i] && !a->has[i])
-      FUZZ_ASSERT(p->have[i] && a->need[i]);
+      FUZZ_ASSERT(p->have[i] && (a->need[i] || p->sends));
   }
   net_memstore_destroy(a->m);
   net_memstore_destroy(p->m);
@@ -317,12 +371,12 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
     recon_pair(&in, flags);
     return 0;
   }
-  recon_cfg(flags, &cfg, &cap);
+  recon_cfg(flags, flags & FUZZ_RECON_SENDS, &cfg, &cap);
   uint8_t *buf = malloc(cap), msg[8192];
   r = malloc(sizeof *r);
   FUZZ_ASSERT(buf && r);
   struct rec c = {recon_mine, 0};
-  struct net_recon_cb cb = {&c, rec_have, rec_need};
+  struct net_recon_cb cb = {&c, rec_have, rec_need, rec_coming};
   struct net_rstore store = net_memstore_rstore(recon_mine);
   FUZZ_ASSERT(net_recon_init(r, &store, FUZZ_SCOPE, strlen(FUZZ_SCOPE), &cfg, &cb) == 0);
   crdt_buf_init(&out, buf, cap);

@@ -59,6 +59,7 @@ struct sim_side {
   struct net_memstore *m;
   struct net_recon r;
   struct sim_ids have, need;
+  uint64_t coming; /* ops the peer announced in SENDS ranges */
 };
 
 /* Where the differences go. */
@@ -137,7 +138,7 @@ static inline void sim_minus(struct net_memstore *x, struct net_memstore *y, str
 }
 
 struct sim_stats {
-  uint64_t msgs, bytes, max_msg;
+  uint64_t msgs, bytes, max_msg, rounds;
 };
 
 static int sim_have(void *arg, const struct net_item *x)
@@ -148,6 +149,12 @@ static int sim_have(void *arg, const struct net_item *x)
 static int sim_need(void *arg, const uint8_t id[NET_ID_BYTES])
 {
   return sim_ids_push(&((struct sim_side *)arg)->need, id);
+}
+
+static int sim_coming(void *arg, uint64_t count)
+{
+  ((struct sim_side *)arg)->coming += count;
+  return 0;
 }
 
 /* The store first (fill s->m), then sim_side_start() before sim_run(). */
@@ -161,7 +168,7 @@ static inline void sim_side_init(struct sim_side *s)
 static inline void sim_side_start(struct sim_side *s, const struct net_recon_cfg *cfg)
 {
   struct net_rstore st = net_memstore_rstore(s->m);
-  struct net_recon_cb cb = {s, sim_have, sim_need};
+  struct net_recon_cb cb = {s, sim_have, sim_need, sim_coming};
   REQUIRE(net_recon_init(&s->r, &st, "shihua", 6, cfg, &cb) == 0);
 }
 
@@ -172,36 +179,90 @@ static inline void sim_side_release(struct sim_side *s)
   sim_ids_free(&s->need);
 }
 
-/* Runs a (initiator) against b until neither has anything to send.
+/* Runs a (initiator) against b until neither has anything to send: every
+ * message goes through one queue in order; a step's messages (an answer in
+ * parts) are queued one after the other. rounds: the longest chain of
+ * messages each sent in answer to the one before (start = 1).
  * Returns 0, or the first engine error. */
-static inline int sim_run(struct sim_side *a, struct sim_side *b, struct sim_stats *st)
+struct sim__msg {
+  int to;
+  uint32_t gen;
+  uint8_t *p;
+  size_t len;
+};
+
+static inline int sim_run_buf(struct sim_side *a, struct sim_side *b, struct sim_stats *st,
+                              size_t out_cap)
 {
-  static uint8_t bufs[2][NET_MSG_MAX];
+  static uint8_t *out_mem;
+  static size_t out_mem_cap;
   struct crdt_buf out;
   struct sim_side *side[2] = {a, b};
-  int cur = 1, reply = 1, rc;
+  struct sim__msg *q = NULL;
+  size_t qn = 0, qcap = 0, head = 0;
+  int rc = 0;
   memset(st, 0, sizeof *st);
-  crdt_buf_init(&out, bufs[0], sizeof bufs[0]);
+  if (out_mem_cap < out_cap) {
+    free(out_mem);
+    out_mem = malloc(out_cap);
+    REQUIRE(out_mem);
+    out_mem_cap = out_cap;
+  }
+  crdt_buf_init(&out, out_mem, out_cap);
   if ((rc = net_recon_start(&a->r, &out)))
     return rc;
-  size_t len = out.len;
-  while (reply) {
-    st->msgs++;
-    st->bytes += len;
-    if (len > st->max_msg)
-      st->max_msg = len;
+  for (int cur = -1;; ) {
+    /* queue what the last call wrote, addressed to the other side */
+    size_t at = 0;
+    uint32_t gen = cur < 0 ? 1 : q[head - 1].gen + 1;
+    struct net_recon *r = cur < 0 ? &a->r : &side[cur]->r;
+    for (uint32_t i = 0; i < r->n_out && out.len; i++) {
+      if (qn == qcap) {
+        qcap = qcap ? 2 * qcap : 64;
+        q = realloc(q, qcap * sizeof *q);
+        REQUIRE(q);
+      }
+      uint8_t *p = malloc(r->out_len[i]);
+      REQUIRE(p);
+      memcpy(p, out.p + at, r->out_len[i]);
+      q[qn++] = (struct sim__msg){cur < 0 ? 1 : 1 - cur, gen, p, r->out_len[i]};
+      at += r->out_len[i];
+      st->msgs++;
+      st->bytes += r->out_len[i];
+      if (r->out_len[i] > st->max_msg)
+        st->max_msg = r->out_len[i];
+      if (gen > st->rounds)
+        st->rounds = gen;
+    }
+    REQUIRE(at == out.len);
+    if (head == qn)
+      break;
     REQUIRE(st->msgs < 100000);
-    crdt_buf_init(&out, bufs[cur], sizeof bufs[cur]);
-    if ((rc = net_recon_step(&side[cur]->r, bufs[1 - cur], len, &out, &reply)))
-      return rc;
-    len = out.len;
-    cur = 1 - cur;
+    struct sim__msg *m = &q[head++];
+    int reply = 0;
+    cur = m->to;
+    crdt_buf_init(&out, out_mem, out_cap);
+    rc = net_recon_step(&side[cur]->r, m->p, m->len, &out, &reply);
+    free(m->p);
+    m->p = NULL;
+    if (rc)
+      break;
+    if (!reply)
+      out.len = 0;
   }
+  for (size_t i = head; i < qn; i++)
+    free(q[i].p);
+  free(q);
   sim_ids_norm(&a->have);
   sim_ids_norm(&a->need);
   sim_ids_norm(&b->have);
   sim_ids_norm(&b->need);
-  return 0;
+  return rc;
+}
+
+static inline int sim_run(struct sim_side *a, struct sim_side *b, struct sim_stats *st)
+{
+  return sim_run_buf(a, b, st, NET_MSG_MAX);
 }
 
 #endif

@@ -400,6 +400,150 @@ static void test_sums(struct test_rng *rng)
   CHECK_MEM(s, z, NET_SUM_BYTES);
 }
 
+/* SENDS ranges and continued RECONs (`more`): round trips through the
+ * writer, and what a decoder refuses. */
+static void test_recon_sends_more(struct test_rng *rng)
+{
+  struct crdt_buf b;
+  struct net_msg m;
+  struct net_range rg[2], r;
+  uint8_t ids[3 * NET_ID_BYTES];
+  for (int i = 0; i < 3; i++)
+    fill_id(rng, ids + i * NET_ID_BYTES);
+  uint32_t n = net_ids_sort(ids, 3);
+  memset(rg, 0, sizeof rg);
+  rg[0].upper.hlc = CRDT_HLC_MAKE(1585000000000, 3);
+  rg[0].mode = NET_SENDS;
+  rg[0].count = 70000;
+  rg[0].need = ids;
+  rg[0].n_need = n;
+  net_bound_inf(&rg[1].upper);
+  rg[1].mode = NET_SENDS;
+  rg[1].count = 1;
+  for (int more = 0; more < 2; more++) {
+    crdt_buf_init(&b, mem, sizeof mem);
+    CHECK_EQ(net_recon_write_more(&b, "s", 1, rg, 2, more), 0);
+    CHECK_EQ(net_msg_decode(&m, b.p, b.len), 0);
+    CHECK_EQ(m.more, more);
+    CHECK_EQ(m.n, 2);
+    CHECK_EQ(net_msg_next_range(&m, &r), 0);
+    CHECK(r.mode == NET_SENDS && r.count == 70000 && r.n_need == n && r.n_ids == 0);
+    CHECK(memcmp(r.need, ids, (size_t)n * NET_ID_BYTES) == 0);
+    CHECK_EQ(net_msg_next_range(&m, &r), 0);
+    CHECK(r.mode == NET_SENDS && r.count == 1 && r.n_need == 0 && net_bound_is_inf(&r.upper));
+    check_truncations(b.p, b.len);
+  }
+  /* a count of 0 is a DIFF: the writer and the decoder refuse it */
+  rg[1].count = 0;
+  crdt_buf_init(&b, mem, sizeof mem);
+  CHECK_EQ(net_recon_write(&b, "s", 1, rg, 2), LINLI_EINVAL);
+  CHECK_EQ(b.len, 0);
+  raw_recon(&b, 1);
+  crdt_w_array(&b, 5);
+  crdt_w_uint(&b, 0);
+  crdt_w_bin(&b, NULL, 0);
+  crdt_w_uint(&b, NET_SENDS);
+  crdt_w_uint(&b, 0);
+  crdt_w_bin(&b, NULL, 0);
+  CHECK_EQ(decode_buf(&b), LINLI_EPROTO);
+  /* SENDS with 4 fields, a count that is not a uint, need not whole ids */
+  raw_recon(&b, 1);
+  crdt_w_array(&b, 4);
+  crdt_w_uint(&b, 0);
+  crdt_w_bin(&b, NULL, 0);
+  crdt_w_uint(&b, NET_SENDS);
+  crdt_w_uint(&b, 5);
+  CHECK_EQ(decode_buf(&b), LINLI_EPROTO);
+  raw_recon(&b, 1);
+  crdt_w_array(&b, 5);
+  crdt_w_uint(&b, 0);
+  crdt_w_bin(&b, NULL, 0);
+  crdt_w_uint(&b, NET_SENDS);
+  crdt_w_bin(&b, NULL, 0);
+  crdt_w_bin(&b, NULL, 0);
+  CHECK_EQ(decode_buf(&b), LINLI_ETYPE);
+  raw_recon(&b, 1);
+  crdt_w_array(&b, 5);
+  crdt_w_uint(&b, 0);
+  crdt_w_bin(&b, NULL, 0);
+  crdt_w_uint(&b, NET_SENDS);
+  crdt_w_uint(&b, 5);
+  crdt_w_bin(&b, ids, 31);
+  CHECK_EQ(decode_buf(&b), LINLI_EPROTO);
+  /* mode 5 does not exist */
+  raw_recon(&b, 1);
+  crdt_w_array(&b, 5);
+  crdt_w_uint(&b, 0);
+  crdt_w_bin(&b, NULL, 0);
+  crdt_w_uint(&b, 5);
+  crdt_w_uint(&b, 5);
+  crdt_w_bin(&b, NULL, 0);
+  CHECK_EQ(decode_buf(&b), LINLI_EPROTO);
+  /* `more` present must be 1; 5 elements, and 4 for another type, are refused */
+  for (uint64_t v = 0; v < 3; v++) {
+    crdt_buf_init(&b, mem, sizeof mem);
+    crdt_w_array(&b, 4);
+    crdt_w_uint(&b, NET_RECON);
+    crdt_w_cstr(&b, "s");
+    crdt_w_array(&b, 0);
+    crdt_w_uint(&b, v);
+    CHECK_EQ(decode_buf(&b), v == 1 ? 0 : LINLI_EPROTO);
+  }
+  crdt_buf_init(&b, mem, sizeof mem);
+  crdt_w_array(&b, 4);
+  crdt_w_uint(&b, NET_RECON);
+  crdt_w_cstr(&b, "s");
+  crdt_w_array(&b, 0);
+  crdt_w_cstr(&b, "x");
+  CHECK_EQ(decode_buf(&b), LINLI_ETYPE);
+  crdt_buf_init(&b, mem, sizeof mem);
+  crdt_w_array(&b, 5);
+  crdt_w_uint(&b, NET_RECON);
+  crdt_w_cstr(&b, "s");
+  crdt_w_array(&b, 0);
+  crdt_w_uint(&b, 1);
+  crdt_w_uint(&b, 1);
+  CHECK_EQ(decode_buf(&b), LINLI_EPROTO);
+  crdt_buf_init(&b, mem, sizeof mem);
+  crdt_w_array(&b, 4);
+  crdt_w_uint(&b, NET_WANT);
+  crdt_w_cstr(&b, "s");
+  crdt_w_bin(&b, ids, NET_ID_BYTES);
+  crdt_w_uint(&b, 1);
+  CHECK_EQ(decode_buf(&b), LINLI_EPROTO);
+}
+
+/* An engine refuses a RECON when none of the peer's is due. */
+static void test_engine_pending(void)
+{
+  struct net_memstore *ms = net_memstore_new();
+  REQUIRE(ms);
+  uint8_t id[NET_ID_BYTES] = {7};
+  REQUIRE(net_memstore_add(ms, CRDT_HLC_MAKE(1585000000000, 0), id) == 1);
+  struct net_rstore st = net_memstore_rstore(ms);
+  static struct net_recon a, b;
+  static uint8_t m1[NET_RECON_OUT_MIN * 4], m2[NET_RECON_OUT_MIN * 4];
+  struct crdt_buf o1, o2;
+  int reply = 0;
+  REQUIRE(net_recon_init(&a, &st, "s", 1, NULL, NULL) == 0);
+  REQUIRE(net_recon_init(&b, &st, "s", 1, NULL, NULL) == 0);
+  crdt_buf_init(&o1, m1, sizeof m1);
+  CHECK_EQ(net_recon_start(&a, &o1), 0);
+  CHECK_EQ(a.n_out, 1);
+  CHECK_EQ(a.pending, 1);
+  crdt_buf_init(&o2, m2, sizeof m2);
+  CHECK_EQ(net_recon_step(&b, m1, o1.len, &o2, &reply), 0);
+  CHECK(reply && b.n_out == 1 && net_recon_done(&b)); /* same sets: a DIFF, nothing asked */
+  /* b is done: the same message again is not due */
+  size_t keep = o2.len;
+  CHECK_EQ(net_recon_step(&b, m1, o1.len, &o2, &reply), LINLI_EPROTO);
+  CHECK(reply == 0 && o2.len == keep && net_recon_done(&b));
+  o1.len = 0;
+  CHECK_EQ(net_recon_step(&a, m2, keep, &o1, &reply), 0);
+  CHECK(reply == 0 && net_recon_done(&a) && a.pending == 0);
+  net_memstore_destroy(ms);
+}
+
 int main(void)
 {
   uint64_t seed = test_seed(UINT64_C(0xc0dec));
@@ -411,5 +555,7 @@ int main(void)
   test_recon_malformed();
   test_recon_limits(&rng);
   test_engine_robust(seed);
+  test_recon_sends_more(&rng);
+  test_engine_pending();
   return test_done("test_net_codec");
 }

@@ -173,7 +173,8 @@ static void gen_msg(void)
 #undef GEN_MSG
 
   /* A first RECON and the peer's answer to it. */
-  struct net_recon_cfg cfg = {2, 4, 8, 4, 4096, {0}};
+  struct net_recon_cfg cfg = {.fanout = 2, .idlist_max = 4, .first_ids = 8, .growth = 4,
+                              .msg_max = 4096, .sends_max = 65536};
   struct net_memstore *mine = fuzz_store_new(NULL, NULL, 0), *peer = fuzz_store_new(keep_most, NULL, 10);
   struct net_rstore ms = net_memstore_rstore(mine), ps = net_memstore_rstore(peer);
   static struct net_recon a, p;
@@ -196,28 +197,33 @@ static void gen_msg(void)
   fclose(f);
 
   /* fuzz_recon, raw mode after start: the whole conversation as seen by the
-   * target (store `mine`, cfg choice 1), the peer's replies as chunks. */
-  struct net_recon_cfg c1 = {2, 1, 0, 2, 4096, {0}};
-  FUZZ_ASSERT(net_recon_init(&a, &ms, FUZZ_SCOPE, 6, &c1, NULL) == 0);
-  FUZZ_ASSERT(net_recon_init(&p, &ps, FUZZ_SCOPE, 6, &cfg, NULL) == 0);
-  crdt_buf_init(&b1, m1, sizeof m1);
-  FUZZ_ASSERT(net_recon_start(&a, &b1) == 0);
-  f = gen_open("fuzz_recon", "raw-conversation");
-  fputc(FUZZ_RECON_START | (1 << 2), f);
-  size_t total = 1;
-  for (int round = 0; round < 8 && !net_recon_done(&a); round++) {
-    crdt_buf_init(&b2, m2, sizeof m2);
-    FUZZ_ASSERT(net_recon_step(&p, m1, b1.len, &b2, &reply) == 0);
-    if (!reply || total + 2 + b2.len > 3800)
-      break;
-    fuzz_put_chunk(f, m2, b2.len);
-    total += 2 + b2.len;
+   * target (store `mine`, cfg choice 1), the peer's replies as chunks; a
+   * second time with both sides answering IDLISTs with SENDS. */
+  for (int sends = 0; sends < 2; sends++) {
+    struct net_recon_cfg c1 = {.fanout = 2, .idlist_max = 1, .first_ids = 0, .growth = 2,
+                               .msg_max = 4096, .sends_max = 3, .sends = (uint32_t)sends};
+    cfg.sends = (uint32_t)sends;
+    FUZZ_ASSERT(net_recon_init(&a, &ms, FUZZ_SCOPE, 6, &c1, NULL) == 0);
+    FUZZ_ASSERT(net_recon_init(&p, &ps, FUZZ_SCOPE, 6, &cfg, NULL) == 0);
     crdt_buf_init(&b1, m1, sizeof m1);
-    FUZZ_ASSERT(net_recon_step(&a, m2, b2.len, &b1, &reply) == 0);
-    if (!reply)
-      break;
+    FUZZ_ASSERT(net_recon_start(&a, &b1) == 0);
+    f = gen_open("fuzz_recon", sends ? "raw-conversation-sends" : "raw-conversation");
+    fputc(FUZZ_RECON_START | (1 << 2) | (sends ? FUZZ_RECON_SENDS : 0), f);
+    size_t total = 1;
+    for (int round = 0; round < 8 && !net_recon_done(&a); round++) {
+      crdt_buf_init(&b2, m2, sizeof m2);
+      FUZZ_ASSERT(net_recon_step(&p, m1, b1.len, &b2, &reply) == 0);
+      if (!reply || total + 2 + b2.len > 3800)
+        break;
+      fuzz_put_chunk(f, m2, b2.len);
+      total += 2 + b2.len;
+      crdt_buf_init(&b1, m1, sizeof m1);
+      FUZZ_ASSERT(net_recon_step(&a, m2, b2.len, &b1, &reply) == 0);
+      if (!reply)
+        break;
+    }
+    fclose(f);
   }
-  fclose(f);
   net_memstore_destroy(mine);
   net_memstore_destroy(peer);
 }
@@ -228,10 +234,11 @@ static void gen_recipes(void)
 {
   /* Structured recon: a few fixed recipe streams from a fixed PRNG. */
   uint64_t s = 0x6c696e6c69;
-  for (int k = 0; k < 4; k++) {
+  for (int k = 0; k < 6; k++) { /* 4, 5: answering with SENDS */
     char name[64];
     uint8_t buf[96];
-    buf[0] = (uint8_t)(FUZZ_RECON_STRUCT | (k & 1 ? FUZZ_RECON_START : 0) | (k << 2));
+    buf[0] = (uint8_t)(FUZZ_RECON_STRUCT | (k & 1 ? FUZZ_RECON_START : 0) | ((k & 3) << 2) |
+                       (k >= 4 ? FUZZ_RECON_SENDS : 0));
     for (size_t i = 1; i < sizeof buf; i++) {
       s ^= s << 13, s ^= s >> 7, s ^= s << 17;
       buf[i] = (uint8_t)s;
@@ -241,16 +248,20 @@ static void gen_recipes(void)
   }
 
   /* Pair mode: 2 bits per item (1: only A, 2: only B), four configs. */
-  static const uint8_t pair_flags[3] = {FUZZ_RECON_PAIR, FUZZ_RECON_PAIR | 1 << 2 | 2 << 5,
-                                        FUZZ_RECON_PAIR | 2 << 2 | 3 << 5};
-  for (int k = 0; k < 3; k++) {
+  /* 3, 4: A answers with SENDS (4: B too) */
+  static const uint8_t pair_flags[5] = {FUZZ_RECON_PAIR, FUZZ_RECON_PAIR | 1 << 2 | 2 << 5,
+                                        FUZZ_RECON_PAIR | 2 << 2 | 3 << 5,
+                                        FUZZ_RECON_PAIR | FUZZ_RECON_SENDS,
+                                        FUZZ_RECON_PAIR | FUZZ_RECON_SENDS | 1 | 1 << 2 | 2 << 5};
+  for (int k = 0; k < 5; k++) {
     char name[64];
     uint8_t buf[1 + FUZZ_STORE_ITEMS / 4];
     buf[0] = pair_flags[k];
     for (size_t i = 1; i < sizeof buf; i++) {
       s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-      /* k = 0: a few differences; 1: about half; 2: B holds everything */
-      buf[i] = k == 0 ? (uint8_t)(s % 9 == 0 ? 1u << (2 * (s % 4)) : 0) : k == 1 ? (uint8_t)s : 0xaa;
+      /* k = 0, 3: a few differences; 1, 4: about half; 2: B holds everything */
+      buf[i] = k % 3 == 0 ? (uint8_t)(s % 9 == 0 ? 1u << (2 * (s % 4)) : 0)
+               : k % 3 == 1 ? (uint8_t)s : 0xaa;
     }
     snprintf(name, sizeof name, "pair-%d", k);
     gen_file("fuzz_recon", name, buf, sizeof buf);
