@@ -6,6 +6,7 @@
  * what linli reports is what happened. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <time.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -143,6 +144,32 @@ int cli_ctl(const struct config *c, const uint8_t *req, size_t len, const uint8_
     rc = now ? outcome_from_daemon(t, request, o) : outcome_from_store(c, request, o);
     return rc ? rc : 0;
   }
+}
+
+int cli_ctl_settle(const struct config *c, int timeout_ms)
+{
+  uint8_t req[16];
+  struct crdt_buf b;
+  crdt_buf_init(&b, req, sizeof req);
+  control_enc_verb(&b, "status");
+  link_close(); /* the old connection went with the old control socket */
+  for (int waited = 0; waited < timeout_ms; waited += 120) {
+    struct transport_client *t = NULL;
+    const uint8_t *reply;
+    struct timespec pause = {0, 20 * 1000000L};
+    nanosleep(&pause, NULL);
+    if (!cli_daemon_pid(c->data))
+      return -ECONNREFUSED;
+    int got = transport_client_new(&t, c->control);
+    if (!got)
+      got = transport_client_send(t, b.p, b.len);
+    if (!got)
+      got = transport_client_recv(t, &reply, 100);
+    transport_client_free(t);
+    if (got > 0)
+      return 0;
+  }
+  return -ETIMEDOUT;
 }
 
 void cli_request_id(uint8_t id[NODE_REQUEST_BYTES])

@@ -152,6 +152,10 @@ static int cli_hub_add_scope(const struct cli_args *a, const struct config *c, c
   crdt_buf_init(&b, req, sizeof req);
   control_enc_verb(&b, "reload");
   int got = cli_ctl(c, b.p, b.len, NULL, &reply, &o);
+  /* the reload closes the control socket: wait until the new one answers,
+   * so that the next command does not send into the closing one */
+  if (got >= 0)
+    got = cli_ctl_settle(c, 15000);
   if (got < 0)
     fprintf(stderr, _("linli: added 'scope %s' to %s, but linlid did not answer the reload (%s); "
                     "it takes the scope at its next start (or: kill -HUP its pid)\n"),
