@@ -34,7 +34,7 @@ static size_t msg_rewrite(struct net_msg *m, uint8_t *out, size_t cap)
         FUZZ_ASSERT(net_bound_cmp(&rg[i - 1].upper, &rg[i].upper) < 0);
     }
     FUZZ_ASSERT(net_msg_next_range(m, &rg[0]) == LINLI_ENOTFOUND);
-    rc = net_recon_write(&b, m->scope.p, m->scope.len, rg, n);
+    rc = net_recon_write_more(&b, m->scope.p, m->scope.len, rg, n, m->more);
     free(rg);
     break;
   }
