@@ -252,32 +252,3 @@ int seal_to_keys(const uint8_t *plain, size_t n, const uint8_t (*keys)[CRDT_PK_B
   *out = b;
   return 0;
 }
-
-int seal_write_file(const char *path, const uint8_t *buf, size_t n)
-{
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-    return LINLI_ETOOBIG;
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return -errno;
-  int rc = fchmod(fd, 0600) != 0 ? -errno : 0; /* an old PATH.tmp kept its mode */
-  for (size_t off = 0; !rc && off < n;) {
-    ssize_t w = write(fd, buf + off, n - off);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      rc = w < 0 ? -errno : LINLI_EIO;
-    else
-      off += (size_t)w;
-  }
-  if (!rc && fsync(fd) != 0)
-    rc = -errno;
-  if (close(fd) != 0 && !rc)
-    rc = -errno;
-  if (!rc && rename(tmp, path) != 0)
-    rc = -errno;
-  if (rc)
-    unlink(tmp);
-  return rc;
-}

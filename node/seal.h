@@ -82,7 +82,4 @@ int seal_passphrase(const uint8_t *plain, size_t n, const char *pass, size_t pas
 int seal_to_keys(const uint8_t *plain, size_t n, const uint8_t (*keys)[CRDT_PK_BYTES], int n_keys,
                  uint8_t **out, size_t *out_len);
 
-/* Writes n bytes to path atomically (PATH.tmp, fsync, rename), mode 0600. */
-int seal_write_file(const char *path, const uint8_t *buf, size_t n);
-
 #endif

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "bundle.h"
 #include "config.h"
 #include "domain.h"
 
@@ -614,7 +615,7 @@ void config_node(const struct config *c, const struct crdt_identity *id, struct 
 int config_add_scope(const char *path, const char *scope, char *err, size_t errcap)
 {
   struct config *c = malloc(sizeof *c);
-  char *text = malloc(CONFIG_FILE_MAX + CRDT_SCOPE_MAX + 16), tmp[CONFIG_PATH_MAX + 16];
+  char *text = malloc(CONFIG_FILE_MAX + CRDT_SCOPE_MAX + 16);
   struct stat st;
   int rc = 0, fd = -1;
   size_t len = 0;
@@ -652,33 +653,7 @@ int config_add_scope(const char *path, const char *scope, char *err, size_t errc
   /* the new text must load (a bad scope, the scope limit, the file limit) */
   if ((rc = config_parse(c, text, len, err, errcap)))
     goto out;
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-    rc = LINLI_ETOOBIG;
-    goto out;
-  }
-  if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777)) < 0) {
-    rc = -errno;
-    goto out;
-  }
-  for (size_t off = 0; !rc && off < len;) {
-    ssize_t w = write(fd, text + off, len - off);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      rc = w < 0 ? -errno : LINLI_EIO;
-    else
-      off += (size_t)w;
-  }
-  if (!rc && fsync(fd) != 0)
-    rc = -errno;
-  if (close(fd) != 0 && !rc)
-    rc = -errno;
-  fd = -1;
-  if (!rc && rename(tmp, path) != 0)
-    rc = -errno;
-  if (rc)
-    unlink(tmp);
-  else
+  if (!(rc = bundle_file_replace(path, text, len, st.st_mode & 0777)))
     rc = 1;
 out:
   if (rc < 0 && err && errcap && !err[0])
