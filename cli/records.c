@@ -205,10 +205,11 @@ static int read_where(void *arg, const struct crdt_view *v)
 {
   struct where *w = arg;
   for (int i = 0; i < w->c->n_scopes; i++) {
-    int found = 0, rc = record_each(v, w->c->scopes[i], w->coll, w->key, on_any, &found);
-    if (rc < 0 && rc != LINLI_ENOTFOUND)
+    struct probe p = {w->c->scopes[i], w->coll, w->key, 0};
+    int rc = read_probe(&p, v);
+    if (rc && rc != LINLI_ENOTFOUND)
       return rc;
-    if (found && !w->n++)
+    if (p.found && !w->n++)
       w->first = i;
   }
   return 0;
