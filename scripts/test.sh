@@ -27,9 +27,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # an install in a throwaway copy of this machine where systemd runs the unit
 # (dist/check-deb.sh; docs/operator.md "Install").
 bash dist/check-deb.sh "$BUILD-deb"
-# Fuzzing: every libFuzzer target for LINLI_FUZZ_SECONDS each (60 in CI;
+# Fuzzing: every libFuzzer target for LINLI_FUZZ_SECONDS each (30 in CI;
 # 0, the default elsewhere, skips it). See docs/fuzzing.md.
-FUZZ_SECONDS=${LINLI_FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 60 || echo 0)}
+FUZZ_SECONDS=${LINLI_FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 30 || echo 0)}
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
   bash scripts/fuzz.sh "$FUZZ_SECONDS"
 fi

@@ -731,7 +731,7 @@ struct dom_today_item {
 int dom_today(struct store_read *rd, const char *scope, const char *date, const char *grid,
               int (*fn)(void *arg, const struct dom_today_item *it), void *arg);
 
-/* ---- plans (plan.c) ---- */
+/* ---- plans (plan.c, plan_rules.c, plan_build.c) ---- */
 
 #define DOM_PLAN_MAX 16 /* changes one staff action makes */
 
