@@ -26,6 +26,9 @@ const char *cli_err(int err);
  * to w[i] display columns (negative: left-aligned, as %-8s; the last is not
  * padded), then a newline. */
 void cli_head(int n, const int *w, const char *const *h);
+/* One row of n cells as cli_head lays them out (w: -N left, N right
+ * aligned, in display columns), the text as given. */
+void cli_cells(int n, const int *w, const char *const *v);
 /* 1 when linli speaks Chinese; the table's text in that language. */
 int cli_zh(void);
 struct dom_text;

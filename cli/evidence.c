@@ -67,13 +67,18 @@ static int measures_show(struct cli_args *a)
     return -1; /* no checklist: the verb says so */
   if (cli_evidence_of(a->data, &c, scope, compound, date, &ev))
     return CLI_FAIL;
-  static const char *const state[] = {"word", "backed", "NO EVIDENCE"};
+  static const char *const state[] = {N_("word"), N_("backed"), N_("NO EVIDENCE")};
+  static const int w[] = {-13, -6, -11, 0};
+  static const char *const h[] = {N_("MEASURE"), N_("MARKED"), N_("EVIDENCE"),
+                                  N_("WHAT THE RECORDS SHOW")};
   printf(_("the six measures of compound %s on %s, and what the records show\n"), compound, date);
-  printf("%-13s %-6s %-11s %s\n", "MEASURE", "MARKED", "EVIDENCE", "WHAT THE RECORDS SHOW");
+  cli_head(4, w, h);
   for (int i = 0; i < RULES_MEASURES; i++) {
     const struct rules_measure *m = &ev.m[i];
-    printf("%-13s %-6s %-11s %s\n", rules_measures[i], m->marked ? "yes" : "no",
-           m->marked || m->state != RULES_EV_UNBACKED ? state[m->state] : "-", m->evidence);
+    const char *v[] = {rules_measure_name(i), m->marked ? _("yes") : _("no"),
+                       m->marked || m->state != RULES_EV_UNBACKED ? _(state[m->state]) : "-",
+                       m->evidence};
+    cli_cells(4, w, v);
   }
   if (ev.n_unbacked)
     printf(_("%d measure(s) marked in place without evidence: linli declare refuses the compound "

@@ -58,13 +58,13 @@ static int on_row(void *arg, const struct dom_row *r)
   const char *name = f->coll == DOM_RESIDENT ? field(r, f->coll, "name") : "";
   digits_of(field(r, f->coll, "phone"), d, sizeof d);
   if (f->digits[0] && strlen(f->digits) >= 3 && strstr(d, f->digits))
-    why = "phone";
+    why = N_("phone");
   else if (f->coll == DOM_RESIDENT && !strcasecmp(field(r, f->coll, "id_number"), f->text))
-    why = "ID number";
+    why = N_("ID number");
   else if (f->coll == DOM_RESIDENT && *name && contains(name, f->text))
-    why = "name";
+    why = N_("name");
   else if (contains(r->key, f->text))
-    why = f->coll == DOM_HOUSEHOLD ? "household code" : "key";
+    why = f->coll == DOM_HOUSEHOLD ? N_("household code") : N_("key");
   if (!why)
     return 0;
   if (f->json) {
@@ -83,7 +83,7 @@ static int on_row(void *arg, const struct dom_row *r)
     printf(_("%-9s %-16s %-12s compound %-8s household %-18s grid %-6s (%s)\n"),
            cli_tx(domain_collections[f->coll].noun), r->key, *name ? name : "-",
            *r->compound ? r->compound : "-", *r->household ? r->household : "-",
-           *r->grid ? r->grid : "-", why);
+           *r->grid ? r->grid : "-", _(why));
   }
   f->n++;
   return 0;

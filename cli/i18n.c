@@ -97,10 +97,10 @@ void cli_i18n_config(const struct config *c)
   }
 }
 
-void cli_head(int n, const int *w, const char *const *h)
+void cli_cells(int n, const int *w, const char *const *v)
 {
   for (int i = 0; i < n; i++) {
-    const char *s = _(h[i]);
+    const char *s = v[i];
     int width = cli_dwidth(s, strlen(s)), want = w[i] < 0 ? -w[i] : w[i];
     if (i == n - 1) {
       fputs(s, stdout);
@@ -116,6 +116,14 @@ void cli_head(int n, const int *w, const char *const *h)
     fputc(' ', stdout);
   }
   fputc('\n', stdout);
+}
+
+void cli_head(int n, const int *w, const char *const *h)
+{
+  const char *t[16];
+  for (int i = 0; i < n && i < 16; i++)
+    t[i] = _(h[i]);
+  cli_cells(n < 16 ? n : 16, w, t);
 }
 
 int cli_zh(void)

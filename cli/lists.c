@@ -36,8 +36,14 @@ static int width_of(const struct dom_field *f)
           : f->type == DOM_T_TEXT ? CELL_MAX
           : f->type == DOM_T_KEY  ? 16
           : f->type == DOM_T_PHONE                        ? 14
+          : f->type == DOM_T_TIME                         ? 8
           : f->type == DOM_T_DATE || f->type == DOM_T_ENUM ? 10
                                                           : 5;
+  for (int i = 0; f->type == DOM_T_ENUM && f->kind != DOM_SET && f->values[i]; i++) {
+    const char *v = dom_shown(f, f->values[i]); /* the longest value, whole */
+    int vw = cli_dwidth(v, strlen(v));
+    w = vw > w ? vw : w;
+  }
   const char *head = cli_zh() ? cli_tx(f->label) : f->name;
   int nl = cli_dwidth(head, strlen(head));
   return nl > w ? nl : w;
@@ -73,7 +79,9 @@ static void cell(const char *s, int width, int wide)
 
 static void header(struct printer *p)
 {
-  cell(p->l->key_name, CELL_MAX - 6, 1);
+  /* the key column: the record the key names (a hand-out's household), else the collection's */
+  const struct dom_collection *kc = p->c->key_ref >= 0 ? &domain_collections[p->c->key_ref] : p->c;
+  cell(cli_zh() ? cli_tx(kc->noun) : p->l->key_name, CELL_MAX - 6, 1);
   for (int i = 0; p->c->fields[i].name; i++) {
     char up[CRDT_FIELD_MAX + 1];
     size_t k = 0;
@@ -174,7 +182,7 @@ static int on_row(void *arg, const struct dom_row *r)
       v = p->text;
       p->conflicts++;
     }
-    cell(*v ? v : "-", p->width[i], p->l->a->wide);
+    cell(*v ? dom_shown(&c->fields[i], v) : "-", p->width[i], p->l->a->wide);
   }
   fputc('\n', stdout);
   return 0;

@@ -301,6 +301,10 @@ void dom_value_write(struct crdt_buf *b, const struct dom_value *v);
  * into out (truncated to cap - 1 bytes). 0, or LINLI_ETYPE if the stored
  * value is not of f's type (it is then rendered as its raw JSON-ish text). */
 int dom_render(const struct dom_field *f, const uint8_t *mp, size_t len, char *out, size_t cap);
+/* A rendered value as staff read it in their language: with dom_lang_zh
+ * an enum value's Chinese word and 是/否 for yes/no, else text itself
+ * (JSON and CSV keep the canonical text). */
+const char *dom_shown(const struct dom_field *f, const char *text);
 /* The stored msgpack class f takes: 's', 'i' or 'b'. */
 char dom_stored_class(const struct dom_field *f);
 /* The largest number of bytes a text value of f may have. */
@@ -436,6 +440,9 @@ int record_elem_adds(const struct crdt_view *v, const char *scope, const char *c
 
 /* The six measures, as fields of the measures collection. */
 extern const char *const rules_measures[RULES_MEASURES];
+/* rules_measures[i] as staff read it: its field name, or with dom_lang_zh
+ * its Chinese label (宣传到位). */
+const char *rules_measure_name(int i);
 
 struct rules_verdict {
   int eligible;

@@ -183,7 +183,7 @@ static void say(struct rules_measure *m, int backed, const char *fmt, ...)
   va_list ap;
   m->state = backed ? RULES_EV_BACKED : RULES_EV_UNBACKED;
   va_start(ap, fmt);
-  vsnprintf(m->evidence, sizeof m->evidence, fmt, ap);
+  vsnprintf(m->evidence, sizeof m->evidence, D_(fmt), ap);
   va_end(ap);
 }
 
@@ -313,9 +313,9 @@ int rules_evidence(struct store_read *rd, const char *scope, const char *compoun
     default:
       m->state = RULES_EV_WORD;
       if (m->set_on[0])
-        snprintf(m->evidence, sizeof m->evidence, "staff's word, set on %s", m->set_on);
+        snprintf(m->evidence, sizeof m->evidence, D_("staff's word, set on %s"), m->set_on);
       else
-        snprintf(m->evidence, sizeof m->evidence, "staff's word, not given yet");
+        snprintf(m->evidence, sizeof m->evidence, D_("staff's word, not given yet"));
     }
     if (!rc && m->marked && m->state == RULES_EV_UNBACKED)
       out->n_unbacked++;
@@ -334,7 +334,7 @@ void rules_evidence_say(const struct rules_evidence *ev, char *out, size_t cap)
   for (int i = 0; i < RULES_MEASURES && at < cap; i++) {
     const struct rules_measure *m = &ev->m[i];
     if (m->marked && m->state == RULES_EV_UNBACKED)
-      at += (size_t)snprintf(out + at, cap - at, "%s%s: marked in place, but %s", at ? "; " : "",
-                             rules_measures[i], m->evidence);
+      at += (size_t)snprintf(out + at, cap - at, D_("%s%s: marked in place, but %s"), at ? "; " : "",
+                             rules_measure_name(i), m->evidence);
   }
 }

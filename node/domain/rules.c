@@ -53,28 +53,37 @@ static int on_measures(void *arg, const struct record *r)
   return 0;
 }
 
+const char *rules_measure_name(int i)
+{
+  if (!dom_lang_zh)
+    return rules_measures[i];
+  const struct dom_collection *c = &domain_collections[DOM_MEASURES];
+  const struct dom_field *f = domain_field(c, rules_measures[i], strlen(rules_measures[i]));
+  return f ? dom_tx(f->label) : rules_measures[i];
+}
+
 static void explain(struct rules_verdict *v, const char *compound, const char *date)
 {
   char *p = v->reason, *end = v->reason + sizeof v->reason;
   if (v->eligible) {
-    snprintf(p, (size_t)(end - p), "compound %s is epidemic-free on %s", compound, date);
+    snprintf(p, (size_t)(end - p), D_("compound %s is epidemic-free on %s"), compound, date);
     return;
   }
-  p += snprintf(p, (size_t)(end - p), "compound %s is not epidemic-free on %s:", compound, date);
+  p += snprintf(p, (size_t)(end - p), D_("compound %s is not epidemic-free on %s:"), compound, date);
   if (v->open_confirmed && p < end)
-    p += snprintf(p, (size_t)(end - p), " %d confirmed case(s) open;", v->open_confirmed);
+    p += snprintf(p, (size_t)(end - p), D_(" %d confirmed case(s) open;"), v->open_confirmed);
   if (!v->open_confirmed && v->quiet_days >= 0 && v->quiet_days < RULES_QUIET_DAYS && p < end)
-    p += snprintf(p, (size_t)(end - p), " last confirmed case released %s, %d day(s) before (needs %d);",
+    p += snprintf(p, (size_t)(end - p), D_(" last confirmed case released %s, %d day(s) before (needs %d);"),
                   v->last_release, v->quiet_days, RULES_QUIET_DAYS);
   int three = v->open_suspected + v->open_fever + v->open_contact;
   if (three && p < end)
-    p += snprintf(p, (size_t)(end - p), " open: %d suspected, %d fever, %d close contact;",
+    p += snprintf(p, (size_t)(end - p), D_(" open: %d suspected, %d fever, %d close contact;"),
                   v->open_suspected, v->open_fever, v->open_contact);
   if (v->n_missing && p < end) {
-    p += snprintf(p, (size_t)(end - p), " measures missing:");
+    p += snprintf(p, (size_t)(end - p), D_(" measures missing:"));
     for (int i = 0; i < RULES_MEASURES && p < end; i++)
       if (v->missing[i])
-        p += snprintf(p, (size_t)(end - p), " %s", rules_measures[i]);
+        p += snprintf(p, (size_t)(end - p), " %s", rules_measure_name(i));
   }
 }
 

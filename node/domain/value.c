@@ -528,3 +528,15 @@ int dom_render(const struct dom_field *f, const uint8_t *mp, size_t len, char *o
   render_any(mp, len, out, cap);
   return f ? LINLI_ETYPE : 0;
 }
+
+const char *dom_shown(const struct dom_field *f, const char *text)
+{
+  if (!dom_lang_zh || !f || !text)
+    return text;
+  if (f->type == DOM_T_BOOL)
+    return !strcmp(text, "yes") ? "是" : !strcmp(text, "no") ? "否" : text;
+  for (int i = 0; f->type == DOM_T_ENUM && f->values_zh && f->values[i]; i++)
+    if (!strcmp(text, f->values[i]))
+      return f->values_zh[i];
+  return text;
+}

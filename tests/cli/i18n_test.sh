@@ -77,4 +77,25 @@ LANG=zh_CN.UTF-8 "$LINLI" resident add --help >"$T/zh" 2>&1 || true
 han "$T/zh" || die "resident add --help is not Chinese"
 grep -q "household" "$T/zh" || die "resident add --help lost its field names"
 ok "the domain's refusals and each verb's help in Chinese, field names kept"
+
+# ---- lists as staff read them: enum values and yes/no in Chinese, JSON canonical ----
+"$LINLI" compound add SH-C01 --data "$T/a" name=石化小区 >/dev/null 2>&1
+"$LINLI" household add SH-C01-1-1-101 --data "$T/a" compound=SH-C01 unit=1-1-101 hardship=yes >/dev/null 2>&1
+"$LINLI" resident add r-1 --data "$T/a" name=周秀英 household=SH-C01-1-1-101 >/dev/null 2>&1
+"$LINLI" case open case-1 --data "$T/a" --resident r-1 --compound SH-C01 --category close_contact \
+  --start 2026-11-20 >/dev/null 2>&1
+LANG=zh_CN.UTF-8 "$LINLI" case list --data "$T/a" >"$T/zh"
+grep -q "密接" "$T/zh" || die "case list in Chinese lacks 密接: $(cat "$T/zh")"
+if grep -q "close_contact" "$T/zh"; then die "case list in Chinese keeps close_contact: $(cat "$T/zh")"; fi
+head -1 "$T/zh" | grep -q "^病例 " || die "case list's key column is not 病例: $(head -1 "$T/zh")"
+LANG=zh_CN.UTF-8 "$LINLI" household list --data "$T/a" >"$T/zh"
+grep -q "SH-C01-1-1-101 .* 是 " "$T/zh" || die "household list in Chinese lacks 是: $(cat "$T/zh")"
+head -1 "$T/zh" | grep -q "^住户 " || die "household list's key column is not 住户: $(head -1 "$T/zh")"
+LANG=zh_CN.UTF-8 "$LINLI" case list --data "$T/a" --json >"$T/zh"
+grep -q '"close_contact"' "$T/zh" || die "case list --json in Chinese lost the canonical value: $(cat "$T/zh")"
+LANG=C "$LINLI" case list --data "$T/a" >"$T/en"
+grep -q "close_contact" "$T/en" || die "case list in English lacks close_contact: $(cat "$T/en")"
+LANG=zh_CN.UTF-8 "$LINLI" find --data "$T/a" 周秀 >"$T/zh"
+grep -q "（姓名）" "$T/zh" || die "find in Chinese does not say 姓名: $(cat "$T/zh")"
+ok "lists in Chinese show 密接 and 是 and 病例/住户 columns; --json and English keep close_contact; find says 姓名"
 echo "1..$N"
