@@ -203,6 +203,10 @@ int web_page_status(struct web_req *r);
 int web_page_metrics(struct web_req *r);
 int web_page_users(struct web_req *r);
 
+/* The largest value a page renders (bytes); one field=value of a write. */
+#define WEB_VALUE_MAX 640
+#define WEB_ARG_MAX 700
+
 /* web_community.c: the community a page is about (?c=, or this node's
  * own); 1 if pages may write there (this node's community, not a hub);
  * the collection a path names; a record's field as staff read it. */
@@ -213,6 +217,14 @@ int web_coll_of(const char *url, const char *prefix);
 void web_grid_links(struct web_req *r, const struct crdt_view *v, const char *scope);
 void web_record_value(const struct crdt_view *v, const struct record *rec, const struct dom_field *f,
                       char *out, size_t cap, int *conflict);
+/* web_forms.c: "by=NAME" (the staff account) into buf if collection c
+ * declares a `by` field and args do not give it: 1 added, 0 not; the 403
+ * page of a write this node may not make. */
+int web_by_arg(const struct dom_collection *c, struct web_req *r, const char *const *args, int n,
+               char *buf, size_t cap);
+int web_not_here(struct web_req *r);
+/* <a href="PATH?c=SCOPE&k=KEY">TEXT</a>, escaped (key NULL: no k=). */
+void web_link(struct wb *b, const char *path, const char *scope, const char *key, const char *text);
 
 /* ---- the control socket (web_ctl.c) ---- */
 
