@@ -231,6 +231,10 @@ int cli_cmd_digest(const struct cli_cmd *cmd, struct cli_args *a);
  * name the community. 0 (a->scope unchanged when none holds it), or CLI_FAIL
  * (said) when several do or the store cannot be read. */
 int cli_record_scope(struct cli_args *a, const struct config *c, const char *coll, const char *key);
+/* The same, and *found 1 when the walk found the record (so the caller need
+ * not look again), 0 when it did not walk or found nothing. */
+int cli_record_scope_found(struct cli_args *a, const struct config *c, const char *coll,
+                           const char *key, int *found);
 /* Shows one record (key) or every record of coll in a->scope (NULL: the
  * node's community) as linli get / list do, table or JSON (a->json). */
 int cli_show_records(struct cli_args *a, const char *coll, const char *key);

@@ -215,11 +215,13 @@ static int read_where(void *arg, const struct crdt_view *v)
   return 0;
 }
 
-int cli_record_scope(struct cli_args *a, const struct config *c, const char *coll, const char *key)
+int cli_record_scope_found(struct cli_args *a, const struct config *c, const char *coll,
+                           const char *key, int *found)
 {
   static char scope[CRDT_SCOPE_MAX + 1];
   struct where w = {c, coll, key, 0, 0};
   int rc;
+  *found = 0;
   if (a->scope || c->n_scopes < 2 || !key)
     return 0;
   rc = cli_read_rows(a->data, read_where, &w);
@@ -232,8 +234,15 @@ int cli_record_scope(struct cli_args *a, const struct config *c, const char *col
   if (w.n == 1) {
     snprintf(scope, sizeof scope, "%s", c->scopes[w.first]);
     a->scope = scope;
+    *found = 1;
   }
   return 0;
+}
+
+int cli_record_scope(struct cli_args *a, const struct config *c, const char *coll, const char *key)
+{
+  int found;
+  return cli_record_scope_found(a, c, coll, key, &found);
 }
 
 /* show: one record (as linli get shows it), or one key's events. */
@@ -242,10 +251,11 @@ static int show(struct job *j)
   struct config c;
   if (j->c->shape == DOM_LOG)
     return list(j, j->key);
-  if (cli_load_config(j->a->data, &c) || cli_record_scope(j->a, &c, j->c->name, j->key))
+  int found = 0;
+  if (cli_load_config(j->a->data, &c) || cli_record_scope_found(j->a, &c, j->c->name, j->key, &found))
     return CLI_FAIL;
-  struct probe p = {j->a->scope ? j->a->scope : c.scopes[0], j->c->name, j->key, 0};
-  int rc = cli_read_rows(j->a->data, read_probe, &p);
+  struct probe p = {j->a->scope ? j->a->scope : c.scopes[0], j->c->name, j->key, found};
+  int rc = found ? 0 : cli_read_rows(j->a->data, read_probe, &p); /* a hub's walk found it */
   if (rc == CLI_FAIL)
     return CLI_FAIL;
   if (rc < 0 && rc != LINLI_ENOTFOUND)
