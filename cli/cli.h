@@ -213,6 +213,11 @@ int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_import(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_export(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_export_xlsx(const struct cli_cmd *cmd, struct cli_args *a);
+/* One sheet of n_cols columns: a bold header, then n_rows rows of cells
+ * (row-major); columns whose bit is set in numeric are numbers, the others
+ * text cells. CLI_OK, or CLI_FAIL (said; no file left behind). */
+int cli_xlsx_table(const char *path, const char *sheet, int n_cols, const char *const *head,
+                   const char *const *cells, size_t n_rows, unsigned numeric);
 int cli_cmd_sample(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_report(const struct cli_cmd *cmd, struct cli_args *a);
 /* enroll.c: certificates and revocations. */

@@ -584,7 +584,8 @@ static void verb_help(FILE *f, const struct dom_command *cmd, unsigned bit, cons
   if (cmd->coll == DOM_ORDER && bit == DOM_V_ADD)
     para(f, 2, "With --building B (or --grid G) instead of household=: one order per household of "
                "the building (ORDER-001, ORDER-002...), in one batch. linli supply order totals "
-               "--date D [--building B] prints the totals per building and item as CSV.");
+               "--date D [--building B] [FILE] prints the totals per building and item as CSV, or "
+               "writes them to FILE (a FILE ending in .xlsx: one sheet with Chinese headers).");
   if (cmd->coll == DOM_ORDER && bit == DOM_V_SET)
     para(f, 2, "With --building B [--date D] instead of ORDER: every order of the building at "
                "once, in one batch (status=delivered: refused if together they take more than "

@@ -4,8 +4,11 @@
  * supply ledger of node/domain/supply.c on the command line. The item
  * check, the stock check and the draw-down are the domain's (dom_plan).
  * Sentences never name a household. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "domain.h"
 #include "store.h"
@@ -578,13 +581,67 @@ static int total_cmp(const void *a, const void *b)
   return c ? c : strcmp(x->item, y->item);
 }
 
+/* The totals as CSV (to stdout when path is NULL, else to path) or, for a
+ * path ending in .xlsx, as one sheet with Chinese headers and numbers as
+ * numbers. CLI_OK or CLI_FAIL (said). */
+static int totals_write(const char *path, const struct crdt_view *v, const struct totals *t)
+{
+  static const char *const zh[] = {"日期", "楼栋", "物资", "单位", "数量", "订单数", "单价（分）",
+                                   "金额（分）"};
+  enum { COLS = 8 };
+  size_t pl = path ? strlen(path) : 0;
+  if (pl > 5 && !strcasecmp(path + pl - 5, ".xlsx")) {
+    char (*num)[4][24] = calloc(t->n ? t->n : 1, sizeof *num);
+    const char **cells = calloc((t->n ? t->n : 1) * COLS, sizeof *cells);
+    struct unit_look *u = calloc(t->n ? t->n : 1, sizeof *u);
+    int rc = CLI_FAIL;
+    if (!num || !cells || !u) {
+      cli_fail("%s", cli_err(LINLI_ENOMEM));
+      goto out;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+      u[i] = item_unit(v, t->scope, t->t[i].item);
+      snprintf(num[i][0], 24, "%lld", (long long)t->t[i].qty);
+      snprintf(num[i][1], 24, "%lld", (long long)t->t[i].orders);
+      snprintf(num[i][2], 24, "%lld", (long long)u[i].price);
+      snprintf(num[i][3], 24, "%lld", (long long)(u[i].price * t->t[i].qty));
+      const char *row[COLS] = {t->date,    t->t[i].building, t->t[i].item, u[i].unit,
+                               num[i][0], num[i][1],        num[i][2],    num[i][3]};
+      memcpy(cells + i * COLS, row, sizeof row);
+    }
+    rc = cli_xlsx_table(path, "团购汇总 totals", COLS, zh, cells, t->n, 0xf0);
+  out:
+    free(num);
+    free(cells);
+    free(u);
+    return rc;
+  }
+  FILE *f = path ? fopen(path, "w") : stdout;
+  if (!f)
+    return cli_fail("cannot write %s: %s", path, strerror(errno));
+  fprintf(f, _("date,building,item,unit,quantity,orders,price_fen,amount_fen\r\n"));
+  for (size_t i = 0; i < t->n; i++) {
+    struct unit_look u = item_unit(v, t->scope, t->t[i].item);
+    fprintf(f, "%s,", t->date);
+    csv_field(f, t->t[i].building, strlen(t->t[i].building));
+    fprintf(f, ",%s,", t->t[i].item);
+    csv_field(f, u.unit, strlen(u.unit));
+    fprintf(f, ",%lld,%lld,%lld,%lld\r\n", (long long)t->t[i].qty, (long long)t->t[i].orders,
+            (long long)u.price, (long long)(u.price * t->t[i].qty));
+  }
+  if (path && fclose(f))
+    return cli_fail("cannot write %s: %s", path, strerror(errno));
+  return CLI_OK;
+}
+
 static int order_totals(struct cli_args *a)
 {
   struct config c;
   struct snap x;
   char date[DOM_DATE_LEN + 1];
-  if (a->n_pos > 2)
-    return cli_fail("linli supply order totals takes --date D (and --building B), no KEY"),
+  if (a->n_pos > 3)
+    return cli_fail("linli supply order totals takes --date D (and --building B) and at most "
+                    "one FILE (.csv or .xlsx)"),
            CLI_USAGE;
   if (cli_load_config(a->data, &c))
     return CLI_FAIL;
@@ -604,17 +661,14 @@ static int order_totals(struct cli_args *a)
     return cli_fail("cannot read the group orders: %s", cli_err(rc));
   }
   qsort(t.t, t.n, sizeof t.t[0], total_cmp);
-  printf(_("date,building,item,unit,quantity,orders,price_fen,amount_fen\r\n"));
+  rc = totals_write(a->n_pos > 2 ? a->pos[2] : NULL, &x.v, &t);
   int64_t sum_fen = 0;
-  for (size_t i = 0; i < t.n; i++) {
-    struct unit_look u = item_unit(&x.v, t.scope, t.t[i].item);
-    printf("%s,", date);
-    csv_field(stdout, t.t[i].building, strlen(t.t[i].building));
-    printf(",%s,", t.t[i].item);
-    csv_field(stdout, u.unit, strlen(u.unit));
-    printf(",%lld,%lld,%lld,%lld\r\n", (long long)t.t[i].qty, (long long)t.t[i].orders,
-           (long long)u.price, (long long)(u.price * t.t[i].qty));
-    sum_fen += u.price * t.t[i].qty;
+  for (size_t i = 0; i < t.n; i++)
+    sum_fen += item_unit(&x.v, t.scope, t.t[i].item).price * t.t[i].qty;
+  if (rc != CLI_OK) {
+    snap_close(&x);
+    free(t.t);
+    return rc;
   }
   fprintf(stderr, _("linli: %d group order(s) of %s in community %s, %zu building/item line(s), "
           "%lld.%02lld yuan at the items' prices\n"), t.orders, date, t.scope, t.n,

@@ -147,3 +147,36 @@ out:
   free(c);
   return ret;
 }
+
+int cli_xlsx_table(const char *path, const char *sheet, int n_cols, const char *const *head,
+                   const char *const *cells, size_t n_rows, unsigned numeric)
+{
+  lxw_workbook *wb = workbook_new(path);
+  if (!wb)
+    return cli_fail("cannot write %s", path);
+  lxw_format *bold = workbook_add_format(wb), *text = workbook_add_format(wb);
+  format_set_bold(bold);
+  format_set_num_format(text, "@");
+  lxw_worksheet *ws = workbook_add_worksheet(wb, sheet);
+  lxw_error e = ws ? LXW_NO_ERROR : LXW_ERROR_MEMORY_MALLOC_FAILED;
+  for (int k = 0; k < n_cols && e == LXW_NO_ERROR; k++) {
+    e = worksheet_write_string(ws, 0, (lxw_col_t)k, head[k], bold);
+    if (e == LXW_NO_ERROR && !(numeric >> k & 1))
+      e = worksheet_set_column(ws, (lxw_col_t)k, (lxw_col_t)k, 16, text);
+  }
+  if (ws)
+    worksheet_freeze_panes(ws, 1, 0);
+  for (size_t r = 0; r < n_rows && e == LXW_NO_ERROR; r++)
+    for (int k = 0; k < n_cols && e == LXW_NO_ERROR; k++) {
+      const char *v = cells[r * (size_t)n_cols + (size_t)k];
+      e = numeric >> k & 1 ? worksheet_write_number(ws, (lxw_row_t)(r + 1), (lxw_col_t)k,
+                                                    strtod(v, NULL), NULL)
+                           : worksheet_write_string(ws, (lxw_row_t)(r + 1), (lxw_col_t)k, v, text);
+    }
+  lxw_error we = workbook_close(wb);
+  if (e != LXW_NO_ERROR || we != LXW_NO_ERROR) {
+    remove(path);
+    return cli_fail("cannot export to %s: %s", path, lxw_strerror(e != LXW_NO_ERROR ? e : we));
+  }
+  return CLI_OK;
+}

@@ -128,7 +128,22 @@ $TODAY,SH-C01-4,pork,斤,3674,2,1500,5511000
 $TODAY,SH-C01-4,veg_pack,份,566,2,1000,566000
 EOF
 diff "$T/want.csv" "$T/totals.csv" || die "order totals"
-pass "a building order makes one order per household in one batch; totals per building match them"
+v supply order totals "${A[@]}" --date "$TODAY" "$T/totals2.csv"
+tr -d '\r' <"$T/totals2.csv" | diff "$T/want.csv" - || die "order totals to a CSV file"
+v supply order totals "${A[@]}" --date "$TODAY" "$T/totals.xlsx"
+# the same lines in the workbook: Chinese headers, building text, numbers numbers
+/usr/bin/python3 - "$T/totals.xlsx" "$T/want.csv" <<'PY' || die "order totals as .xlsx"
+import csv, sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1]).worksheets[0]
+rows = list(ws.iter_rows(values_only=True))
+assert rows[0] == ("日期", "楼栋", "物资", "单位", "数量", "订单数", "单价（分）", "金额（分）"), rows[0]
+want = list(csv.reader(open(sys.argv[2], encoding="utf-8")))[1:]
+got = [[str(v) if isinstance(v, str) else str(int(v)) for v in r] for r in rows[1:]]
+assert got == want, (got, want)
+assert all(isinstance(r[4], (int, float)) and isinstance(r[1], str) for r in rows[1:]), rows
+PY
+refuse 2 "at most one FILE" supply order totals "${A[@]}" --date "$TODAY" a.csv b.csv
+pass "a building order makes one order per household in one batch; totals per building match them, on stdout, in a CSV file and in an .xlsx sheet"
 
 sync_ab
 
