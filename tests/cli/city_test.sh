@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# The city above the districts (issue 18 item 5), on real daemons with trust
+# on: a city node (wuhan), two district hubs (qiaokou, jianghan) certified by
+# the city from their request files, two communities each certified by their
+# hub from theirs, a few days of sample records in each community. Checked:
+# the certificates and the district scopes reach the city, the city's
+# certificates reach every community through the hubs, the city's store
+# holds the city and district scopes only (no community record), and forged
+# ops are refused on every node: a hub's key writing for another district, a
+# community's key writing a hub record in its district scope, a hub's key
+# writing in the city scope.
+set -u
+LINLI=$1
+LINLID=$2
+T=$(mktemp -d /tmp/linli-city-XXXXXX)
+declare -A PID PORT KEY
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+FAILED=1
+PASS=0
+die() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+ok() {
+  PASS=$((PASS + 1))
+  echo "ok $PASS - $*"
+}
+cleanup() {
+  for n in "${!PID[@]}"; do kill -9 "${PID[$n]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [[ $FAILED -ne 0 ]]; then
+    for f in "$T"/*.log; do
+      [[ -f $f ]] || continue
+      echo "---- $(basename "$f") (last 20 lines)"
+      tail -n 20 "$f"
+    done
+  fi
+  rm -rf "$T"
+}
+trap cleanup EXIT
+json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+v() { "$LINLI" "$@" >"$T/out" 2>"$T/err" || die "linli $*: $(cat "$T/err")"; }
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 12000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && ! grep -qw "$p" <<<"${PORT[*]:-}"; then
+      echo "$p"
+      return
+    fi
+  done
+}
+start() {
+  "$LINLID" --data "$T/$1" 2>>"$T/$1.log" &
+  PID[$1]=$!
+  local i
+  for i in $(seq 1 100); do
+    [[ -S $T/$1/control.sock ]] && "$LINLI" status --data "$T/$1" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  die "linlid $1 did not start"
+}
+# same SCOPE A B...: every node's digest of SCOPE is A's, within 60 s
+same() {
+  local s=$1 a=$2 i n want got
+  shift 2
+  for i in $(seq 1 300); do
+    want=$("$LINLI" digest --data "$T/$a" --scope "$s" 2>/dev/null) || want=x
+    got=1
+    for n in "$@"; do
+      [[ $("$LINLI" digest --data "$T/$n" --scope "$s" 2>/dev/null) == "$want" ]] || got=0
+    done
+    [[ $got -eq 1 && $want != x ]] && return
+    sleep 0.2
+  done
+  die "scope $s: $a and $* did not converge"
+}
+QK="shihua chuanchang"
+JH="changhongli tangjia"
+declare -A DIST=([shihua]=qiaokou [chuanchang]=qiaokou [changhongli]=jianghan [tangjia]=jianghan)
+for n in city qiaokou jianghan $QK $JH; do PORT[$n]=$(free_port); done
+
+# ---- the city, its hubs, their communities; enrolled by files ----
+v init --data "$T/city" --city wuhan --hub self --listen "tcp://127.0.0.1:${PORT[city]}"
+CITY=$(cat "$T/out")
+grep -q "^city wuhan $CITY$" "$T/city/linlid.conf" && grep -q "^district wuhan$" "$T/city/linlid.conf" ||
+  die "the city's config: $(cat "$T/city/linlid.conf")"
+echo 'sync_interval_ms 500' >>"$T/city/linlid.conf"
+# bad input: a city without --hub self, a hub's city key that is not a key
+rc=0
+"$LINLI" init --data "$T/bad1" --city wuhan --hub "$CITY" >/dev/null 2>"$T/err" || rc=$?
+[[ $rc -ne 0 && ! -e $T/bad1/linlid.conf ]] || die "a city node without --hub self"
+rc=0
+"$LINLI" init --data "$T/bad2" --community qiaokou --district qiaokou --hub self --city wuhan \
+  --city-key 1234 >/dev/null 2>"$T/err" || rc=$?
+[[ $rc -ne 0 ]] && grep -q 'city-key takes' "$T/err" || die "a bad --city-key: $(cat "$T/err")"
+for d in qiaokou jianghan; do
+  v init --data "$T/$d" --community "$d" --district "$d" --hub self --city wuhan --city-key "$CITY" \
+    --listen "tcp://127.0.0.1:${PORT[$d]}"
+  KEY[$d]=$(cat "$T/out")
+  printf 'peer city tcp://127.0.0.1:%s %s\nsync_interval_ms 500\n' "${PORT[city]}" "$CITY" >>"$T/$d/linlid.conf"
+  v enroll --data "$T/city" "$T/$d/enroll-request.txt" --out "$T"
+  grep -q "as the hub of district $d" "$T/err" || die "enroll of hub $d at the city: $(cat "$T/err")"
+  v import-cert --data "$T/$d" "$T/cert-$d-${KEY[$d]:0:8}.op"
+done
+grep -q '^scope qiaokou$' "$T/city/linlid.conf" && grep -q '^scope jianghan$' "$T/city/linlid.conf" ||
+  die "the city does not hold the district scopes: $(cat "$T/city/linlid.conf")"
+for c in $QK $JH; do
+  d=${DIST[$c]}
+  v init --data "$T/$c" --community "$c" --district "$d" --hub "${KEY[$d]}" --city wuhan \
+    --city-key "$CITY" --hub-addr "tcp://127.0.0.1:${PORT[$d]}" --listen "tcp://127.0.0.1:${PORT[$c]}"
+  KEY[$c]=$(cat "$T/out")
+  echo 'sync_interval_ms 500' >>"$T/$c/linlid.conf"
+  v enroll --data "$T/$d" "$T/$c/enroll-request.txt" --out "$T"
+  v import-cert --data "$T/$c" "$T/cert-$c-${KEY[$c]:0:8}.op"
+  v sample --data "$T/$c" --days 3 "$T/$c.sample"
+  v import --data "$T/$c" "$T/$c.sample"
+done
+v roster --data "$T/city" --json
+json 'k={x["community"]:x for x in d["keys"]}
+assert d["district"]=="wuhan" and set(k)=={"qiaokou","jianghan"}, d
+assert all(x["role"]=="district" and x["admitted"] for x in k.values()), d
+assert k["qiaokou"]["key"]=="'"${KEY[qiaokou]}"'"' <"$T/out" || die "the city's roster: $(cat "$T/out")"
+# a community's request taken at the city is no district: it stays out of the city's scopes
+ok "city, 2 district hubs certified by the city, 4 communities certified by their hubs, all by files"
+
+for n in city qiaokou jianghan $QK $JH; do start "$n"; done
+for c in $QK $JH; do same "$c" "$c" "${DIST[$c]}"; done
+same qiaokou qiaokou city shihua chuanchang
+same jianghan jianghan city changhongli tangjia
+same wuhan city qiaokou jianghan $QK $JH
+ok "the communities' records reach their hubs, the district scopes the city, the city scope every node"
+
+# ---- the city's store: the city and district scopes, no community record ----
+v digest --data "$T/city"
+got=$(awk '$1=="scope"{print $2}' "$T/out" | sort | tr '\n' ' ')
+[[ $got == "jianghan qiaokou wuhan " ]] || die "the city holds scopes: $got ($(cat "$T/out"))"
+for c in $QK $JH; do
+  rc=0
+  "$LINLI" list --data "$T/city" --scope "$c" compound >"$T/out" 2>"$T/err" || rc=$?
+  [[ $rc -ne 0 || ! -s $T/out ]] || die "the city lists $c's compounds: $(cat "$T/out")"
+  v list --data "$T/${DIST[$c]}" --scope "$c" compound
+  [[ -s $T/out ]] || die "the hub of $c has no compound of it"
+done
+# the district scopes carry the hubs' certificates of their communities (keys, no record)
+for d in qiaokou jianghan; do
+  v list --data "$T/city" --scope "$d" cert --json
+  json 'assert len(d)==2, d' <"$T/out" || die "the city has not the 2 certificates of $d's communities: $(cat "$T/out")"
+done
+ok "the city's store holds the scopes wuhan, qiaokou and jianghan only: no community record"
+
+# ---- forged ops, refused on every node ----
+# forge KEYOF SCOPE OUT: a scratch node with KEYOF's key that believes it is
+# the hub of SCOPE writes a round there; its bundle, plain, is OUT
+forge() {
+  local who=$1 scope=$2 f=$T/forge-$1-$2
+  mkdir -p "$f" && chmod 700 "$f"
+  cp "$T/$who/node.key" "$f/node.key"
+  printf 'data %s\nscope %s\nhub %s\ndistrict %s\n' "$f" "$scope" "${KEY[$who]}" "$scope" >"$f/linlid.conf"
+  v put --data "$f" --scope "$scope" round 0009 number=9 date="$(TZ=Asia/Shanghai date +%F)" \
+    compounds=1/1 communities=1/1 villages=0/0
+  v export --data "$f" --scope "$scope" --plain "$T/$3"
+}
+forge jianghan qiaokou hub-for-other.b   # a hub writing for another district
+forge shihua qiaokou community-hub.b     # a community writing a hub record
+forge qiaokou wuhan hub-in-city.b        # a hub writing the city's round
+# refused NODE BUNDLE: linli import at NODE stores none of it, saying why
+refused() {
+  local rc=0
+  "$LINLI" import --data "$T/$1" "$T/$2" >"$T/out" 2>"$T/err" || rc=$?
+  [[ $rc -ne 0 ]] && grep -q ' 0 new, 0 already here, 1 rejected' "$T/out" &&
+    grep -q 'not allowed to write this scope' "$T/err" || die "$1 took $2: $(cat "$T/out" "$T/err")"
+}
+for n in city qiaokou shihua; do
+  for b in hub-for-other.b community-hub.b hub-in-city.b; do refused "$n" "$b"; done
+done
+refused jianghan hub-in-city.b
+refused changhongli hub-in-city.b
+for n in city qiaokou jianghan $QK $JH; do
+  kill -0 "${PID[$n]}" 2>/dev/null || die "linlid $n died"
+done
+same qiaokou qiaokou city shihua chuanchang
+same wuhan city qiaokou jianghan $QK $JH
+v rounds --data "$T/city" --json
+json 'assert d==[], d' <"$T/out" || die "a forged round is listed on the city: $(cat "$T/out")"
+ok "forged rounds (a hub for another district, a community, a hub in the city scope) refused on the city, a hub and a community"
+
+FAILED=0
+echo "city_test: $PASS passed, 0 failed"
