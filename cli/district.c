@@ -78,7 +78,7 @@ static int held_scopes(const struct config *c, const char *only, int first_only,
 {
   int n = 0;
   for (int i = 0; i < c->n_scopes; i++) {
-    if (c->trust && !strcmp(c->scopes[i], c->district))
+    if (config_is_trust_scope(c, c->scopes[i]))
       continue;
     if (only ? !strcmp(only, c->scopes[i]) : (!first_only || n == 0))
       out[n++] = c->scopes[i];

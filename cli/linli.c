@@ -654,6 +654,12 @@ static const struct cli_cmd cli_cmds[] = {
      "  names, the counts and shares, and each compound or community of the round\n"
      "  before that is no longer listed, marked withdrawn with the reason. Written in\n"
      "  the district scope, so every node gets it (linli rounds).")},
+    {"summarize", cli_cmd_summarize, CLI_O_DATA | CLI_O_DATE, 0, 0, "--data HUBDIR [--date D]",
+     N_("  On a district hub of a city: writes each community's daily summary on the date\n"
+     "  (default today) for the city: the compound states, households and residents,\n"
+     "  open cases, 1- and 7-day fevers and hand-outs and the op count they come from,\n"
+     "  no personal data; a hub record summary COMMUNITY/DATE in the district scope,\n"
+     "  which the city holds. Writes only what changed: run it after each sync.")},
     {"rounds", cli_cmd_rounds, CLI_O_DATA | CLI_O_DATE | CLI_O_JSON | CLI_O_HTML, 0, 2,
      "--data DIR [--json] | show N [--date D] [--html FILE] [--json]",
      N_("  Lists the published rounds: number, date, compounds and communities listed out\n"

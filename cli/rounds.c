@@ -110,7 +110,7 @@ static int held(const struct config *c, const char **out)
 {
   int n = 0;
   for (int i = 0; i < c->n_scopes; i++)
-    if (!(c->trust && !strcmp(c->scopes[i], c->district)))
+    if (!config_is_trust_scope(c, c->scopes[i]))
       out[n++] = c->scopes[i];
   return n;
 }

@@ -128,6 +128,8 @@ int cli_cmd_certifications(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_approvals(const struct cli_cmd *cmd, struct cli_args *a);
 /* rounds.c: linli publish, linli rounds [show N]. */
 int cli_cmd_publish(const struct cli_cmd *cmd, struct cli_args *a);
+/* summary.c: linli summarize (the hub's daily summaries for the city). */
+int cli_cmd_summarize(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_rounds(const struct cli_cmd *cmd, struct cli_args *a);
 /* events.c: linli events. */
 int cli_cmd_events(const struct cli_cmd *cmd, struct cli_args *a);

@@ -604,6 +604,15 @@ int config_template(char *out, size_t cap, const char *data, const char *listen,
   return k;
 }
 
+int config_is_trust_scope(const struct config *c, const char *scope)
+{
+  if (!c->trust)
+    return 0;
+  if (!strcmp(scope, c->district))
+    return 1;
+  return c->has_city && (!strcmp(scope, c->city) || !strcmp(c->city, c->district));
+}
+
 int config_find_key(const struct config *c, const uint8_t pk[CRDT_PK_BYTES])
 {
   for (int i = 0; i < c->n_roster; i++)

@@ -138,6 +138,10 @@ struct config {
   uint64_t event_check_s;             /* default 60 */
 };
 
+/* 1 if scope is no community's: the district scope, the city scope, or on
+ * the city node any of its scopes (the city's and its districts'); else 0. */
+int config_is_trust_scope(const struct config *c, const char *scope);
+
 /* Parses text[0..len) (any bytes; it need not end in a NUL). On failure
  * returns LINLI_EINVAL and writes "line N: what is wrong" into err, or
  * LINLI_ETOOBIG for a text over CONFIG_FILE_MAX bytes, saying so; *c is

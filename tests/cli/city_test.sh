@@ -75,6 +75,7 @@ same() {
   done
   die "scope $s: $a and $* did not converge"
 }
+TODAY=$(TZ=Asia/Shanghai date +%F)
 QK="shihua chuanchang"
 JH="changhongli tangjia"
 declare -A DIST=([shihua]=qiaokou [chuanchang]=qiaokou [changhongli]=jianghan [tangjia]=jianghan)
@@ -150,16 +151,20 @@ done
 ok "the city's store holds the scopes wuhan, qiaokou and jianghan only: no community record"
 
 # ---- forged ops, refused on every node ----
-# forge KEYOF SCOPE OUT: a scratch node with KEYOF's key that believes it is
-# the hub of SCOPE writes a round there; its bundle, plain, is OUT
+# forge KEYOF SCOPE OUT [COLLECTION KEY FIELD=VALUE...]: a scratch node with
+# KEYOF's key that believes it is the hub of SCOPE writes a hub record there
+# (a round by default); its bundle, plain, is OUT
 forge() {
-  local who=$1 scope=$2 f=$T/forge-$1-$2
+  local who=$1 scope=$2 out=$3 f=$T/forge-$1-$2-$3
+  shift 3
   mkdir -p "$f" && chmod 700 "$f"
   cp "$T/$who/node.key" "$f/node.key"
   printf 'data %s\nscope %s\nhub %s\ndistrict %s\n' "$f" "$scope" "${KEY[$who]}" "$scope" >"$f/linlid.conf"
-  v put --data "$f" --scope "$scope" round 0009 number=9 date="$(TZ=Asia/Shanghai date +%F)" \
-    compounds=1/1 communities=1/1 villages=0/0
-  v export --data "$f" --scope "$scope" --plain "$T/$3"
+  if [[ $# -eq 0 ]]; then
+    set -- round 0009 number=9 date="$TODAY" compounds=1/1 communities=1/1 villages=0/0
+  fi
+  v put --data "$f" --scope "$scope" "$@"
+  v export --data "$f" --scope "$scope" --plain "$T/$out"
 }
 forge jianghan qiaokou hub-for-other.b   # a hub writing for another district
 forge shihua qiaokou community-hub.b     # a community writing a hub record
@@ -184,6 +189,67 @@ same wuhan city qiaokou jianghan $QK $JH
 v rounds --data "$T/city" --json
 json 'assert d==[], d' <"$T/out" || die "a forged round is listed on the city: $(cat "$T/out")"
 ok "forged rounds (a hub for another district, a community, a hub in the city scope) refused on the city, a hub and a community"
+
+# ---- the hubs' daily summaries, in their district scopes, at the city ----
+for d in qiaokou jianghan; do
+  v summarize --data "$T/$d"
+  grep -q ': 2 communities on '"$TODAY"': 2 summaries written' "$T/err" || die "summarize $d: $(cat "$T/err")"
+  v summarize --data "$T/$d"
+  grep -q '0 summaries written .* 2 unchanged' "$T/err" || die "summarize $d again: $(cat "$T/err")"
+done
+rc=0
+"$LINLI" summarize --data "$T/shihua" >/dev/null 2>"$T/err" || rc=$?
+[[ $rc -ne 0 ]] && grep -q 'only the hub' "$T/err" || die "a community summarized: $(cat "$T/err")"
+rc=0
+"$LINLI" summarize --data "$T/city" >/dev/null 2>"$T/err" || rc=$?
+[[ $rc -ne 0 ]] && grep -q 'city node' "$T/err" || die "the city summarized: $(cat "$T/err")"
+same qiaokou qiaokou city
+same jianghan jianghan city
+for d in qiaokou jianghan; do
+  v report --data "$T/$d" district --days 7 --json
+  cp "$T/out" "$T/report-$d.json"
+  v list --data "$T/city" --scope "$d" summary --json
+  python3 - "$T/report-$d.json" "$T/out" "$TODAY" <<'PY' || die "the city's summaries of $d differ from its hub's report: $(cat "$T/out")"
+import json, sys
+rep = json.load(open(sys.argv[1]))
+su = json.load(open(sys.argv[2]))
+today = sys.argv[3]
+assert len(su) == 2, su
+rows = {r["community"]: r for r in rep["rows"]}
+for s in su:
+    f = {k: x["value"] for k, x in s["fields"].items()}
+    fig = dict(kv.split("=") for kv in f["figures"].split())
+    fig = {k: int(v) for k, v in fig.items()}
+    c = f["community"]
+    assert f["date"] == today and s["key"] == c + "/" + today and not s["deleted"], s
+    r = rows[c]
+    assert fig["compounds"] == r["compounds"] and fig["households"] == r["households"], (fig, r)
+    assert fig["residents"] == r["residents"], (fig, r)
+    st = [x for x in rep["compound_states"] if x["community"] == c]
+    assert fig["compounds"] == len(st) > 0, (fig, len(st))
+    for k in ["certified", "withdrawn", "pending", "rejected", "eligible"]:
+        assert fig[k] == sum(1 for x in st if x["state"] == k), (k, fig)
+    assert fig["not_eligible"] == sum(1 for x in st if x["state"] == "not_eligible")
+    assert fig["ops"] > 0 and fig["free"] == (1 if r["epidemic_free"] else 0)
+    for p in ["r-", "name="]:
+        assert p not in f["figures"]
+PY
+done
+ok "each hub's summaries reach the city: one per community, the figures of the hub's own report, no personal data"
+
+# forged summaries: a community's key, and a hub's key for another district
+forge shihua qiaokou community-summary.b summary "shihua/$TODAY" community=shihua date="$TODAY" \
+  as_of="$TODAY 00:00:00" figures=compounds=99
+forge jianghan qiaokou other-summary.b summary "shihua/$TODAY" community=shihua date="$TODAY" \
+  as_of="$TODAY 00:00:00" figures=compounds=99
+for n in city qiaokou chuanchang; do
+  refused "$n" community-summary.b
+  refused "$n" other-summary.b
+done
+same qiaokou qiaokou city shihua chuanchang
+v list --data "$T/city" --scope qiaokou summary --json
+grep -q 'compounds=99' "$T/out" && die "a forged summary at the city"
+ok "forged summaries (a community's key, another district's hub) refused on the city, the hub and a community"
 
 FAILED=0
 echo "city_test: $PASS passed, 0 failed"
