@@ -522,10 +522,14 @@ int cli_cmd_report(const struct cli_cmd *cmd, struct cli_args *a)
     rc = report_compound(a, c);
     goto out;
   }
+  if (!strcmp(a->pos[0], "city")) {
+    rc = cli_report_city(a, c);
+    goto out;
+  }
   int district = !strcmp(a->pos[0], "district");
   if (!district && strcmp(a->pos[0], "community")) {
     fprintf(stderr, _("linli report: report what? 'district' (every community this node holds), "
-                    "'community' or 'compound CODE'\n"));
+                    "'community', 'compound CODE' or 'city' (on the city node)\n"));
     rc = CLI_USAGE;
     goto out;
   }

@@ -524,7 +524,7 @@ static const struct cli_cmd cli_cmds[] = {
         "  exit 0 only when every pair found the same ops.")},
     {"report", cli_cmd_report, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_DAYS | CLI_O_SUPPLY, 1, 3,
      "--data DIR district|community [YYYY-MM-DD] [--days N] [--scope S] [--json] [--supply] | "
-     "compound CODE [YYYY-MM-DD] [--json]",
+     "compound CODE [YYYY-MM-DD] [--json] | city [YYYY-MM-DD] [--json] (on the city node)",
      N_("  The district's figures on a date (default today in the district's zone), from\n"
      "  this node's database (works with linlid stopped; run it on the hub for the\n"
      "  district). Compounds certified epidemic-free (the headline) and the other states\n"

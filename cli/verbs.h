@@ -130,6 +130,8 @@ int cli_cmd_approvals(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_publish(const struct cli_cmd *cmd, struct cli_args *a);
 /* summary.c: linli summarize (the hub's daily summaries for the city). */
 int cli_cmd_summarize(const struct cli_cmd *cmd, struct cli_args *a);
+/* city.c: linli report city (on the city node, from the summaries). */
+int cli_report_city(struct cli_args *a, const struct config *c);
 int cli_cmd_rounds(const struct cli_cmd *cmd, struct cli_args *a);
 /* events.c: linli events. */
 int cli_cmd_events(const struct cli_cmd *cmd, struct cli_args *a);

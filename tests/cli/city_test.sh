@@ -114,7 +114,7 @@ for c in $QK $JH; do
   echo 'sync_interval_ms 500' >>"$T/$c/linlid.conf"
   v enroll --data "$T/$d" "$T/$c/enroll-request.txt" --out "$T"
   v import-cert --data "$T/$c" "$T/cert-$c-${KEY[$c]:0:8}.op"
-  v sample --data "$T/$c" --days 3 "$T/$c.sample"
+  v sample --data "$T/$c" --days 10 "$T/$c.sample"
   v import --data "$T/$c" "$T/$c.sample"
 done
 v roster --data "$T/city" --json
@@ -191,6 +191,12 @@ json 'assert d==[], d' <"$T/out" || die "a forged round is listed on the city: $
 ok "forged rounds (a hub for another district, a community, a hub in the city scope) refused on the city, a hub and a community"
 
 # ---- the hubs' daily summaries, in their district scopes, at the city ----
+# one compound certified (shihua SH-C01, approved by qiaokou), one village (changhongli)
+v declare --data "$T/shihua" SH-C01
+same shihua shihua qiaokou
+v approve --data "$T/qiaokou" shihua SH-C01
+v community set --data "$T/changhongli" changhongli kind=village
+same changhongli changhongli jianghan
 for d in qiaokou jianghan; do
   v summarize --data "$T/$d"
   grep -q ': 2 communities on '"$TODAY"': 2 summaries written' "$T/err" || die "summarize $d: $(cat "$T/err")"
@@ -250,6 +256,62 @@ same qiaokou qiaokou city shihua chuanchang
 v list --data "$T/city" --scope qiaokou summary --json
 grep -q 'compounds=99' "$T/out" && die "a forged summary at the city"
 ok "forged summaries (a community's key, another district's hub) refused on the city, the hub and a community"
+
+# ---- linli report city: the sum of the districts' reports, and a hand count ----
+v report --data "$T/city" city --json
+cp "$T/out" "$T/city.json"
+python3 - "$T/city.json" "$T/report-qiaokou.json" "$T/report-jianghan.json" "$TODAY" <<'PY' || die "the city's report: $(cat "$T/city.json")"
+import json, sys
+city = json.load(open(sys.argv[1]))
+reps = {r: json.load(open(p)) for r, p in zip(["qiaokou", "jianghan"], sys.argv[2:4])}
+assert city["city"] == "wuhan" and city["date"] == sys.argv[4], city
+assert city["districts"] == 2 and city["districts_reporting"] == 2 and city["unreadable_summaries"] == 0
+rows = {r["district"]: r for r in city["rows"]}
+for d, rep in reps.items():
+    r = rows[d]
+    assert r["communities"] == rep["communities"] == 2 and r["reporting_on_date"] == 2, (d, r)
+    assert r["compounds"] == rep["compounds"], (d, r["compounds"], rep["compounds"])
+    assert r["compounds_certified"] == rep["compounds_certified"], d
+    assert r["communities_epidemic_free"] == rep["communities_epidemic_free"], d
+    assert r["villages"] == rep["villages"] and r["villages_epidemic_free"] == rep["villages_epidemic_free"], d
+    assert r["households"] == rep["households"] and r["residents"] == rep["residents"], d
+    assert r["open_confirmed"] == rep["open_confirmed"] and r["open_three"] == rep["open_three"], d
+    assert r["silent"] == [], r
+for k in ["communities", "compounds", "compounds_certified", "communities_epidemic_free", "villages",
+          "households", "residents", "open_three"]:
+    assert city[k] == sum(rows[d][k] for d in rows), k
+# by hand: the sample's shihua, chuanchang and changhongli (node/domain/sample.c), tangjia synthetic
+tj = [x for x in reps["jianghan"]["rows"] if x["community"] == "tangjia"][0]
+assert city["compounds"] == 8 + 6 + 5 + tj["compounds"], city["compounds"]
+assert city["households"] == 1677 + 1240 + 1510 + tj["households"], city["households"]
+assert city["residents"] == 3680 + 2710 + 3320 + tj["residents"], city["residents"]
+assert city["communities"] == 4 and city["compounds_certified"] == 1 and city["villages"] == 1
+assert abs(city["compounds_share"] - round(100.0 / city["compounds"], 1)) < 0.051, city["compounds_share"]
+PY
+LINLI_LANG=zh-CN v report --data "$T/city" city
+grep -q '^市 wuhan · '"$TODAY"'' "$T/out" && grep -q '^无疫情小区（已认定）：1 / ' "$T/out" &&
+  grep -q '完整性：有汇总的区 2 / 2；当日有汇总的社区 4 / 4$' "$T/out" && grep -Eq '^qiaokou +2/2 ' "$T/out" ||
+  die "the city's report as staff read it: $(cat "$T/out")"
+rc=0
+"$LINLI" report --data "$T/qiaokou" city >/dev/null 2>"$T/err" || rc=$?
+[[ $rc -ne 0 ]] && grep -q 'not a city node' "$T/err" || die "report city on a hub: $(cat "$T/err")"
+ok "linli report city: per district the hub's own figures, the city the sum of the districts and the hand count"
+
+# ---- a late case withdraws SH-C01: the city's figures change within one sync of the hub ----
+v case --data "$T/shihua" open case-late --resident r-SH-00001 --compound SH-C01 --category confirmed --start "$TODAY"
+same shihua shihua qiaokou
+v summarize --data "$T/qiaokou"
+grep -q '1 summaries written .* 1 unchanged' "$T/err" || die "summarize after the late case: $(cat "$T/err")"
+same qiaokou qiaokou city
+v report --data "$T/city" city --json
+json 'r={x["district"]:x for x in d["rows"]}["qiaokou"]
+assert d["compounds_certified"]==0 and d["open_confirmed"]==1 and r["open_confirmed"]==1, d' <"$T/out" ||
+  die "the city after the late case: $(cat "$T/out")"
+# a past date: the day before, nothing was summarized yet: every community silent
+v report --data "$T/city" city "$(TZ=Asia/Shanghai date -d "$TODAY -1 day" +%F)" --json
+json 'assert d["reporting"]==0 and d["compounds"]==0 and len(d["rows"][0]["silent"])==2 and d["rows"][0]["silent"][0]["last"] is None, d' <"$T/out" ||
+  die "the city the day before: $(cat "$T/out")"
+ok "a late confirmed case: the next summary withdraws SH-C01 at the city after one sync; the day before, all silent"
 
 FAILED=0
 echo "city_test: $PASS passed, 0 failed"
