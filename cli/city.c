@@ -16,7 +16,7 @@
 #include "trust.h"
 #include "verbs.h"
 
-#define CT_COMMUNITIES_MAX 4096
+#define CT_COMMUNITIES_MAX CONFIG_SCOPES_MAX /* as many as a hub holds scopes: linli publish lists them */
 
 struct ct_comm {
   char district[CRDT_SCOPE_MAX + 1], community[CRDT_SCOPE_MAX + 1], name[DOM_TEXT_MAX + 1];
@@ -241,6 +241,49 @@ static void ct_text(const struct ct *t, const struct ct_sum *city, const struct 
   ct_row(_("city"), city);
 }
 
+int cli_is_city(const struct config *c)
+{
+  return c->trust && c->has_city && !strcmp(c->city, c->district);
+}
+
+int cli_city_states(const struct crdt_view *v, const struct config *c, const char *date,
+                    struct dom_community_state **out, int *n)
+{
+  struct ct t = {c, date, NULL, NULL, 0, 0, 0};
+  *out = NULL, *n = 0;
+  if (!(t.cm = calloc(CT_COMMUNITIES_MAX, sizeof *t.cm)))
+    return LINLI_ENOMEM;
+  int rc = ct_read(&t, v);
+  struct dom_community_state *cs = rc ? NULL : calloc((size_t)(t.n ? t.n : 1), sizeof *cs);
+  if (!rc && !cs)
+    rc = LINLI_ENOMEM;
+  for (int i = 0; !rc && i < t.n; i++) {
+    const struct ct_comm *x = &t.cm[i];
+    if (!x->last[0])
+      continue;
+    struct dom_community_state *s = &cs[(*n)++];
+    const int64_t *f = x->f.v;
+    snprintf(s->community, sizeof s->community, "%s", x->community);
+    snprintf(s->name, sizeof s->name, "%s", x->name);
+    s->village = f[DOM_SU_VILLAGE] != 0;
+    s->compounds = (int)f[DOM_SU_COMPOUNDS];
+    s->counts[DOM_ST_CERTIFIED] = (int)f[DOM_SU_CERTIFIED];
+    s->counts[DOM_ST_WITHDRAWN] = (int)f[DOM_SU_WITHDRAWN];
+    s->counts[DOM_ST_PENDING] = (int)f[DOM_SU_PENDING];
+    s->counts[DOM_ST_REJECTED] = (int)f[DOM_SU_REJECTED];
+    s->counts[DOM_ST_ELIGIBLE] = (int)f[DOM_SU_ELIGIBLE];
+    s->counts[DOM_ST_NOT_ELIGIBLE] = (int)f[DOM_SU_NOT_ELIGIBLE];
+    s->open_three = (int)f[DOM_SU_OPEN_THREE];
+    s->epidemic_free = f[DOM_SU_FREE] != 0;
+  }
+  free(t.cm);
+  if (rc)
+    free(cs), *n = 0;
+  else
+    *out = cs;
+  return rc;
+}
+
 int cli_report_city(struct cli_args *a, const struct config *c)
 {
   char date[DOM_DATE_LEN + 1];
@@ -248,7 +291,7 @@ int cli_report_city(struct cli_args *a, const struct config *c)
   const char *dn[CONFIG_SCOPES_MAX];
   struct ct_sum ds[CONFIG_SCOPES_MAX], city;
   int nd = 0, rc;
-  if (!c->has_city || strcmp(c->city, c->district))
+  if (!cli_is_city(c))
     return cli_fail("%s is not a city node: linli report city runs on the city (linli init --city "
                     "CODE --hub self)", a->data);
   if ((rc = cli_date(c, a->n_pos > 1 ? a->pos[1] : NULL, date, 0)))

@@ -653,21 +653,24 @@ static const struct cli_cmd cli_cmds[] = {
      "  today): the compounds certified and the communities epidemic-free, with their\n"
      "  names, the counts and shares, and each compound or community of the round\n"
      "  before that is no longer listed, marked withdrawn with the reason. Written in\n"
-     "  the district scope, so every node gets it (linli rounds).")},
+     "  the district scope, so every node gets it (linli rounds). On the city node:\n"
+     "  the city's round, from the districts' daily summaries (linli summarize), in\n"
+     "  the city scope, which every hub and community of the city holds.")},
     {"summarize", cli_cmd_summarize, CLI_O_DATA | CLI_O_DATE, 0, 0, "--data HUBDIR [--date D]",
      N_("  On a district hub of a city: writes each community's daily summary on the date\n"
      "  (default today) for the city: the compound states, households and residents,\n"
      "  open cases, 1- and 7-day fevers and hand-outs and the op count they come from,\n"
      "  no personal data; a hub record summary COMMUNITY/DATE in the district scope,\n"
      "  which the city holds. Writes only what changed: run it after each sync.")},
-    {"rounds", cli_cmd_rounds, CLI_O_DATA | CLI_O_DATE | CLI_O_JSON | CLI_O_HTML, 0, 2,
-     "--data DIR [--json] | show N [--date D] [--html FILE] [--json]",
+    {"rounds", cli_cmd_rounds, CLI_O_DATA | CLI_O_DATE | CLI_O_JSON | CLI_O_HTML | CLI_O_SCOPE, 0, 2,
+     "--data DIR [--scope S] [--json] | show N [--scope S] [--date D] [--html FILE] [--json]",
      N_("  Lists the published rounds: number, date, compounds and communities listed out\n"
      "  of all, with shares, villages, withdrawn. show N: round N's list (公示), each\n"
      "  entry with the date it was first listed; entries withdrawn in that round are\n"
      "  marked, and so is a listed compound whose certification has been withdrawn\n"
      "  since (re-checked on --date, default today). --html FILE writes it as one\n"
-     "  printable A4 page.")},
+     "  printable A4 page. In a city the city's rounds are listed after the\n"
+     "  district's; --scope CITY shows one of them.")},
     {"events", cli_cmd_events, CLI_O_DATA | CLI_O_SINCE | CLI_O_JSON, 0, 0,
      "--data DIR [--since D] [--json]",
      N_("  The events linlid raised that need a person: a certification withdrawn, a\n"

@@ -297,6 +297,28 @@ rc=0
 [[ $rc -ne 0 ]] && grep -q 'not a city node' "$T/err" || die "report city on a hub: $(cat "$T/err")"
 ok "linli report city: per district the hub's own figures, the city the sum of the districts and the hand count"
 
+# ---- the city's numbered round, down to every community ----
+v rounds --data "$T/shihua" --json
+json 'assert d==[], d' <"$T/out" || die "rounds before any: $(cat "$T/out")"
+v publish --data "$T/city"
+grep -q '^第 1 轮无疫情名单（截至 '"$TODAY"'）：无疫情小区 1 / 24（4.2 %），无疫情社区 0 / 4，其中村 0 / 1；撤销 0$' "$T/out" ||
+  die "the city's round 1: $(cat "$T/out")"
+same wuhan city qiaokou jianghan $QK $JH
+for n in qiaokou jianghan $QK $JH; do
+  v rounds --data "$T/$n" --json
+  json 'assert [(r["scope"],r["round"],r["compounds"],r["communities"],r["villages"]) for r in d]==[("wuhan",1,"1/24","0/4","0/1")], d' <"$T/out" ||
+    die "the city's round on $n: $(cat "$T/out")"
+done
+v rounds show 1 --scope wuhan --data "$T/tangjia" --json
+json 'assert d["round"]["scope"]=="wuhan" and d["round"]["date"]=="'"$TODAY"'" and d["entries"]==[], d' <"$T/out" ||
+  die "rounds show 1 --scope wuhan on tangjia: $(cat "$T/out")"
+LINLI_LANG=zh-CN v rounds --data "$T/chuanchang"
+grep -q '^市 wuhan：$' "$T/out" && grep -Eq '^第1轮 +'"$TODAY"' +1/24 \(4.2%\)' "$T/out" || die "rounds on chuanchang: $(cat "$T/out")"
+rc=0
+"$LINLI" rounds --data "$T/shihua" --scope chuanchang >/dev/null 2>"$T/err" || rc=$?
+[[ $rc -ne 0 ]] || die "rounds of a community scope"
+ok "the city publishes round 1 in the city scope; every hub and community lists it"
+
 # ---- a late case withdraws SH-C01: the city's figures change within one sync of the hub ----
 v case --data "$T/shihua" open case-late --resident r-SH-00001 --compound SH-C01 --category confirmed --start "$TODAY"
 same shihua shihua qiaokou
@@ -311,6 +333,8 @@ assert d["compounds_certified"]==0 and d["open_confirmed"]==1 and r["open_confir
 v report --data "$T/city" city "$(TZ=Asia/Shanghai date -d "$TODAY -1 day" +%F)" --json
 json 'assert d["reporting"]==0 and d["compounds"]==0 and len(d["rows"][0]["silent"])==2 and d["rows"][0]["silent"][0]["last"] is None, d' <"$T/out" ||
   die "the city the day before: $(cat "$T/out")"
+v publish --data "$T/city"
+grep -q '^第 2 轮无疫情名单.*无疫情小区 0 / 24（0.0 %）' "$T/out" || die "the city's round 2: $(cat "$T/out")"
 ok "a late confirmed case: the next summary withdraws SH-C01 at the city after one sync; the day before, all silent"
 
 FAILED=0
