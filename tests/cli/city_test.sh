@@ -258,6 +258,11 @@ grep -q 'compounds=99' "$T/out" && die "a forged summary at the city"
 ok "forged summaries (a community's key, another district's hub) refused on the city, the hub and a community"
 
 # ---- linli report city: the sum of the districts' reports, and a hand count ----
+# bad input: a summary whose figures do not read (a hub's own, of yesterday) is skipped and counted
+YESTERDAY=$(TZ=Asia/Shanghai date -d "$TODAY -1 day" +%F)
+v put --data "$T/qiaokou" --scope qiaokou summary "shihua/$YESTERDAY" community=shihua date="$YESTERDAY" \
+  as_of="$YESTERDAY 23:00:00" figures="compounds=many"
+same qiaokou qiaokou city
 v report --data "$T/city" city --json
 cp "$T/out" "$T/city.json"
 python3 - "$T/city.json" "$T/report-qiaokou.json" "$T/report-jianghan.json" "$TODAY" <<'PY' || die "the city's report: $(cat "$T/city.json")"
@@ -265,7 +270,7 @@ import json, sys
 city = json.load(open(sys.argv[1]))
 reps = {r: json.load(open(p)) for r, p in zip(["qiaokou", "jianghan"], sys.argv[2:4])}
 assert city["city"] == "wuhan" and city["date"] == sys.argv[4], city
-assert city["districts"] == 2 and city["districts_reporting"] == 2 and city["unreadable_summaries"] == 0
+assert city["districts"] == 2 and city["districts_reporting"] == 2 and city["unreadable_summaries"] == 1
 rows = {r["district"]: r for r in city["rows"]}
 for d, rep in reps.items():
     r = rows[d]
@@ -290,12 +295,12 @@ assert abs(city["compounds_share"] - round(100.0 / city["compounds"], 1)) < 0.05
 PY
 LINLI_LANG=zh-CN v report --data "$T/city" city
 grep -q '^市 wuhan · '"$TODAY"'' "$T/out" && grep -q '^无疫情小区（已认定）：1 / ' "$T/out" &&
-  grep -q '完整性：有汇总的区 2 / 2；当日有汇总的社区 4 / 4$' "$T/out" && grep -Eq '^qiaokou +2/2 ' "$T/out" ||
+  grep -q '完整性：有汇总的区 2 / 2；当日有汇总的社区 4 / 4；1 条汇总无法读取（已跳过）$' "$T/out" && grep -Eq '^qiaokou +2/2 ' "$T/out" ||
   die "the city's report as staff read it: $(cat "$T/out")"
 rc=0
 "$LINLI" report --data "$T/qiaokou" city >/dev/null 2>"$T/err" || rc=$?
 [[ $rc -ne 0 ]] && grep -q 'not a city node' "$T/err" || die "report city on a hub: $(cat "$T/err")"
-ok "linli report city: per district the hub's own figures, the city the sum of the districts and the hand count"
+ok "linli report city: per district the hub's own figures, the city the sum of the districts and the hand count; an unreadable summary skipped and counted"
 
 # ---- the city's numbered round, down to every community ----
 v rounds --data "$T/shihua" --json
@@ -330,8 +335,8 @@ json 'r={x["district"]:x for x in d["rows"]}["qiaokou"]
 assert d["compounds_certified"]==0 and d["open_confirmed"]==1 and r["open_confirmed"]==1, d' <"$T/out" ||
   die "the city after the late case: $(cat "$T/out")"
 # a past date: the day before, nothing was summarized yet: every community silent
-v report --data "$T/city" city "$(TZ=Asia/Shanghai date -d "$TODAY -1 day" +%F)" --json
-json 'assert d["reporting"]==0 and d["compounds"]==0 and len(d["rows"][0]["silent"])==2 and d["rows"][0]["silent"][0]["last"] is None, d' <"$T/out" ||
+v report --data "$T/city" city "$YESTERDAY" --json
+json 'assert d["unreadable_summaries"]==1 and d["reporting"]==0 and d["compounds"]==0 and len(d["rows"][0]["silent"])==2 and d["rows"][0]["silent"][0]["last"] is None, d' <"$T/out" ||
   die "the city the day before: $(cat "$T/out")"
 v publish --data "$T/city"
 grep -q '^第 2 轮无疫情名单.*无疫情小区 0 / 24（0.0 %）' "$T/out" || die "the city's round 2: $(cat "$T/out")"
