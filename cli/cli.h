@@ -50,7 +50,8 @@ enum {
   CLI_O_WIDE_N, CLI_O_VOIDED_N, CLI_O_HOUSEHOLD_N, CLI_O_KIND_N, CLI_O_FEVER_N, CLI_O_OPEN_N,
   CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N, CLI_O_ROLE_N,
   CLI_O_TO_N, CLI_O_PASSPHRASE_N, CLI_O_HUBADDR_N,
-  CLI_O_PENDING_N, CLI_O_BUILDING_N, CLI_O_SUPPLY_N, CLI_O_COMPARE_N,
+  CLI_O_PENDING_N, CLI_O_BUILDING_N, CLI_O_SUPPLY_N, CLI_O_COMPARE_N, CLI_O_CITY_N,
+  CLI_O_CITYKEY_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -105,6 +106,8 @@ enum {
 #define CLI_O_BUILDING CLI_O(CLI_O_BUILDING_N) /* supply order add|totals: --building */
 #define CLI_O_SUPPLY CLI_O(CLI_O_SUPPLY_N)     /* a flag: linli report --supply */
 #define CLI_O_COMPARE CLI_O(CLI_O_COMPARE_N)   /* a flag: linli digest --compare */
+#define CLI_O_CITY CLI_O(CLI_O_CITY_N)         /* linli init --city CODE */
+#define CLI_O_CITYKEY CLI_O(CLI_O_CITYKEY_N)   /* linli init --city-key HEX */
 /* What every list takes. */
 #define CLI_O_LIST                                                                                 \
   (CLI_O_WHERE | CLI_O_SINCE | CLI_O_UNTIL | CLI_O_COMPOUND | CLI_O_GRID | CLI_O_SORT |            \
@@ -120,6 +123,7 @@ struct cli_args {
   const char *since, *until, *grid, *sort, *limit, *household, *kind, *due_by, *html, *encoding;
   const char *role;     /* linli user add --role */
   const char *hub_addr; /* linli init --hub-addr */
+  const char *city, *city_key; /* linli init --city CODE [--city-key HEX] */
   const char *building; /* supply order add|totals --building */
   int supply;           /* linli report --supply */
   int compare;          /* linli digest --compare */

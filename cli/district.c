@@ -78,7 +78,7 @@ static int held_scopes(const struct config *c, const char *only, int first_only,
 {
   int n = 0;
   for (int i = 0; i < c->n_scopes; i++) {
-    if (c->trust && !strcmp(c->scopes[i], c->district))
+    if (config_is_trust_scope(c, c->scopes[i]))
       continue;
     if (only ? !strcmp(only, c->scopes[i]) : (!first_only || n == 0))
       out[n++] = c->scopes[i];
@@ -522,10 +522,14 @@ int cli_cmd_report(const struct cli_cmd *cmd, struct cli_args *a)
     rc = report_compound(a, c);
     goto out;
   }
+  if (!strcmp(a->pos[0], "city")) {
+    rc = cli_report_city(a, c);
+    goto out;
+  }
   int district = !strcmp(a->pos[0], "district");
   if (!district && strcmp(a->pos[0], "community")) {
     fprintf(stderr, _("linli report: report what? 'district' (every community this node holds), "
-                    "'community' or 'compound CODE'\n"));
+                    "'community', 'compound CODE' or 'city' (on the city node)\n"));
     rc = CLI_USAGE;
     goto out;
   }

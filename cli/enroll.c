@@ -307,8 +307,11 @@ static int cli_enroll_signed(const struct cli_args *a, const struct config *c,
                     "another code", community);
   uint64_t now = cli_now_ms();
   uint64_t until_ms = now + (uint64_t)days * CLI_DAY_MS;
-  int len = trust_cert_sign(hub, c->district, CRDT_HLC_MAKE(now, 0), pk, community, "community",
-                            now - CLI_SKEW_MS, until_ms, op, sizeof op);
+  /* on the city node the request is a district hub's: its code is the district */
+  int city = c->has_city && sodium_memcmp(c->city_pk, hub->pk, CRDT_PK_BYTES) == 0;
+  int len = trust_cert_sign(hub, c->district, CRDT_HLC_MAKE(now, 0), pk, community,
+                            city ? "district" : "community", now - CLI_SKEW_MS, until_ms, op,
+                            sizeof op);
   cli_hex(hex, pk, sizeof pk);
   snprintf(name, sizeof name, "cert-%s-%.8s.op", community, hex);
   snprintf(what, sizeof what, "the certificate of %.16s... (%s)", hex, community);
@@ -316,9 +319,14 @@ static int cli_enroll_signed(const struct cli_args *a, const struct config *c,
       cli_hub_add_scope(a, c, community))
     return CLI_FAIL;
   cli_time(until, sizeof until, until_ms);
-  fprintf(stderr, _("linli: certified %.16s... for community %s until %s. Carry %s to the node and "
-                  "run there: linli import-cert --data DIR %s (or let it sync with the hub)\n"),
-          hex, community, until, path, name);
+  if (city)
+    fprintf(stderr, _("linli: certified %.16s... as the hub of district %s until %s. Carry %s to the "
+                    "hub and run there: linli import-cert --data HUBDIR %s (or let it sync with the "
+                    "city)\n"), hex, community, until, path, name);
+  else
+    fprintf(stderr, _("linli: certified %.16s... for community %s until %s. Carry %s to the node and "
+                    "run there: linli import-cert --data DIR %s (or let it sync with the hub)\n"),
+            hex, community, until, path, name);
   return CLI_OK;
 }
 
@@ -427,7 +435,8 @@ static void cli_roster_json(const struct trust_info *ti, uint64_t now, int first
          ti->certified ? "true" : "false");
   cli_json_str(stdout, ti->community, strlen(ti->community));
   printf(",\"role\":\"%s\",\"not_before_ms\":%llu,\"not_after_ms\":%llu,\"revoked_at_ms\":",
-         ti->hub_role ? "hub" : "community", (unsigned long long)ti->not_before_ms,
+         ti->district_role ? "district" : ti->hub_role ? "hub" : "community",
+         (unsigned long long)ti->not_before_ms,
          (unsigned long long)ti->not_after_ms);
   if (ti->revoked_at_ms == UINT64_MAX)
     printf("null");
@@ -463,7 +472,8 @@ static void cli_roster_row(const struct trust_info *ti, uint64_t now)
   if (ti->revoked_at_ms != UINT64_MAX)
     cli_time(rev, sizeof rev, ti->revoked_at_ms);
   printf("%-64s %-16s %-9s %-20s %-20s %-20s %s\n", hex, ti->certified ? ti->community : "-",
-         ti->certified ? (ti->hub_role ? "hub" : "community") : "-", from, until, rev,
+         ti->certified ? (ti->district_role ? "district" : ti->hub_role ? "hub" : "community") : "-",
+         from, until, rev,
          cli_roster_state(ti, now));
 }
 
@@ -490,7 +500,8 @@ int cli_cmd_roster(const struct cli_cmd *cmd, struct cli_args *a)
                   cli_err(e));
     goto out;
   }
-  if ((e = trust_new(&t, c->hub_pk, c->district, domain_hub_collections())) || (e = trust_load(t, s))) {
+  if ((e = trust_new(&t, c->hub_pk, c->district, domain_hub_collections())) ||
+      (c->has_city && (e = trust_set_city(t, c->city_pk, c->city))) || (e = trust_load(t, s))) {
     rc = cli_fail("cannot read the certificates: %s", cli_err(e));
     goto out;
   }

@@ -172,7 +172,7 @@ int cli_is_hub(struct cli_writer *w)
 static int holds(const struct config *c, const char *scope)
 {
   for (int i = 0; i < c->n_scopes; i++)
-    if (!strcmp(c->scopes[i], scope) && !(c->trust && !strcmp(scope, c->district)))
+    if (!strcmp(c->scopes[i], scope) && !config_is_trust_scope(c, scope))
       return 1;
   return 0;
 }

@@ -203,8 +203,26 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
   uint8_t hub_pk[CRDT_PK_BYTES];
   size_t bl = 0;
   int self = a->hub && strcmp(a->hub, "self") == 0;
-  if (!a->community || !a->district != !a->hub)
+  uint8_t city_pk[CRDT_PK_BYTES];
+  int city_node = a->city && !a->city_key; /* the city itself: --city CODE --hub self */
+  if (city_node && (!self || (a->community && strcmp(a->community, a->city)) ||
+                    (a->district && strcmp(a->district, a->city))))
+    return cli_fail("the city node is made with --city CODE --hub self (its scope and district are "
+                    "CODE); a district or community node of the city adds --city-key KEY");
+  if (city_node)
+    a->community = a->district = a->city;
+  if (!a->community || !a->district != !a->hub || (a->city_key && !a->city) ||
+      (a->city && !a->hub))
     return cli_usage(cmd, CLI_USAGE);
+  if (a->city && crdt_check_scope(a->city, strlen(a->city)))
+    return cli_fail("city code '%s' must be 1 to %d characters of A-Z a-z 0-9 _ . -", a->city,
+                    CRDT_SCOPE_MAX);
+  if (a->city_key && (strlen(a->city_key) != 2 * CRDT_PK_BYTES ||
+                      sodium_hex2bin(city_pk, sizeof city_pk, a->city_key, strlen(a->city_key),
+                                     NULL, &bl, NULL) ||
+                      bl != CRDT_PK_BYTES || !strcmp(a->city, a->district)))
+    return cli_fail("--city-key takes the city node's public key (64 hex digits, from linli pubkey "
+                    "on the city), and the city's code differs from the district's");
   if (a->hub_addr && (!a->hub || self))
     return cli_fail("--hub-addr is the hub's address for a community node: give it with --hub KEY");
   if (a->hub_addr && (strncmp(a->hub_addr, "tcp://", 6) != 0 || strchr(a->hub_addr, ' ')))
@@ -232,6 +250,11 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
   cli_hex(hex, id.pk, sizeof id.pk);
   rc = config_template(text, sizeof text, abs, a->listen, a->community, a->district,
                        self ? hex : a->hub, a->hub_addr);
+  if (rc >= 0 && a->city) { /* the city above the district (config.h) */
+    int k = snprintf(text + rc, sizeof text - (size_t)rc, "city %s %s\n", a->city,
+                     city_node ? hex : a->city_key);
+    rc = k < 0 || (size_t)k >= sizeof text - (size_t)rc ? LINLI_ETOOBIG : rc + k;
+  }
   if (rc < 0 || config_parse(&check, text, (size_t)rc, path, sizeof path)) {
     crdt_identity_wipe(&id);
     return cli_fail("the config would be invalid: %s", rc < 0 ? cli_err(rc) : path);
@@ -241,9 +264,9 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
     crdt_identity_wipe(&id);
     return cli_fail("cannot write %s: %s", path, cli_err(rc));
   }
-  if (a->hub && !self) {
+  if ((a->hub && !self) || (self && a->city_key)) { /* a district hub asks the city */
     snprintf(path, sizeof path, "%s/enroll-request.txt", abs);
-    rc = trust_request_write(path, &id, a->community);
+    rc = trust_request_write(path, &id, self ? a->district : a->community);
   }
   crdt_identity_wipe(&id);
   if (rc)
@@ -252,7 +275,15 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
   if ((rc = cli_write_new(path, text, strlen(text))))
     return cli_fail("cannot write %s: %s", path, cli_err(rc));
   printf("%s\n", hex);
-  if (self)
+  if (city_node)
+    fprintf(stderr, _("linli: city node %s created in %s; give the key above to every district hub "
+                    "(linli init --city %s --city-key KEY) and certify each hub with linli enroll "
+                    "of its enroll-request.txt\n"), a->city, abs, a->city);
+  else if (self && a->city_key)
+    fprintf(stderr, _("linli: hub of district %s in city %s created in %s; carry %s/enroll-request.txt "
+                    "to the city node (linli enroll there) and enrol this district's nodes with "
+                    "linli enroll here\n"), a->district, a->city, abs, abs);
+  else if (self)
     fprintf(stderr, _("linli: hub of district %s created in %s; give the key above to every node "
                     "(linli init --hub KEY) and enrol them with linli enroll\n"), a->district, abs);
   else if (a->hub)
@@ -433,14 +464,18 @@ static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a);
 
 static const struct cli_cmd cli_cmds[] = {
     {"init", cli_cmd_init,
-     CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN | CLI_O_DISTRICT | CLI_O_HUB | CLI_O_HUBADDR, 0, 0,
+     CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN | CLI_O_DISTRICT | CLI_O_HUB | CLI_O_HUBADDR |
+         CLI_O_CITY | CLI_O_CITYKEY, 0, 0,
      "--data DIR --community CODE [--listen tcp://HOST:PORT] [--district D --hub HEX|self "
-     "[--hub-addr tcp://HOST:PORT]]",
+     "[--hub-addr tcp://HOST:PORT] [--city CITY --city-key HEX]] | --data DIR --city CITY --hub self",
      N_("  Creates a node: DIR (mode 700, and any missing parent), its key DIR/node.key\n"
      "  (mode 600) and DIR/linlid.conf. Prints the node's public key; peers list it in\n"
      "  their config. With --district and --hub (the hub's public key, or 'self' on\n"
      "  the hub) trust is on, and a node writes DIR/enroll-request.txt to carry to the\n"
-     "  hub (linli enroll); --hub-addr (the hub's listen address) makes it dial the hub.")},
+     "  hub (linli enroll); --hub-addr (the hub's listen address) makes it dial the hub.\n"
+     "  --city CITY --hub self makes the city node, the root above the district hubs;\n"
+     "  a hub or node of the city adds --city CITY --city-key KEY (the city's key), and\n"
+     "  a hub then writes DIR/enroll-request.txt to carry to the city (linli enroll).")},
     {"pubkey", cli_cmd_pubkey, CLI_O_DATA, 0, 0, "--data DIR",
      N_("  Prints the node's public key (64 hex digits).")},
     {"enroll", cli_cmd_enroll, CLI_O_DATA | CLI_O_DAYS | CLI_O_OUT, 1, 1,
@@ -489,7 +524,7 @@ static const struct cli_cmd cli_cmds[] = {
         "  exit 0 only when every pair found the same ops.")},
     {"report", cli_cmd_report, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_DAYS | CLI_O_SUPPLY, 1, 3,
      "--data DIR district|community [YYYY-MM-DD] [--days N] [--scope S] [--json] [--supply] | "
-     "compound CODE [YYYY-MM-DD] [--json]",
+     "compound CODE [YYYY-MM-DD] [--json] | city [YYYY-MM-DD] [--json] (on the city node)",
      N_("  The district's figures on a date (default today in the district's zone), from\n"
      "  this node's database (works with linlid stopped; run it on the hub for the\n"
      "  district). Compounds certified epidemic-free (the headline) and the other states\n"
@@ -618,15 +653,24 @@ static const struct cli_cmd cli_cmds[] = {
      "  today): the compounds certified and the communities epidemic-free, with their\n"
      "  names, the counts and shares, and each compound or community of the round\n"
      "  before that is no longer listed, marked withdrawn with the reason. Written in\n"
-     "  the district scope, so every node gets it (linli rounds).")},
-    {"rounds", cli_cmd_rounds, CLI_O_DATA | CLI_O_DATE | CLI_O_JSON | CLI_O_HTML, 0, 2,
-     "--data DIR [--json] | show N [--date D] [--html FILE] [--json]",
+     "  the district scope, so every node gets it (linli rounds). On the city node:\n"
+     "  the city's round, from the districts' daily summaries (linli summarize), in\n"
+     "  the city scope, which every hub and community of the city holds.")},
+    {"summarize", cli_cmd_summarize, CLI_O_DATA | CLI_O_DATE, 0, 0, "--data HUBDIR [--date D]",
+     N_("  On a district hub of a city: writes each community's daily summary on the date\n"
+     "  (default today) for the city: the compound states, households and residents,\n"
+     "  open cases, 1- and 7-day fevers and hand-outs and the op count they come from,\n"
+     "  no personal data; a hub record summary COMMUNITY/DATE in the district scope,\n"
+     "  which the city holds. Writes only what changed: run it after each sync.")},
+    {"rounds", cli_cmd_rounds, CLI_O_DATA | CLI_O_DATE | CLI_O_JSON | CLI_O_HTML | CLI_O_SCOPE, 0, 2,
+     "--data DIR [--scope S] [--json] | show N [--scope S] [--date D] [--html FILE] [--json]",
      N_("  Lists the published rounds: number, date, compounds and communities listed out\n"
      "  of all, with shares, villages, withdrawn. show N: round N's list (公示), each\n"
      "  entry with the date it was first listed; entries withdrawn in that round are\n"
      "  marked, and so is a listed compound whose certification has been withdrawn\n"
      "  since (re-checked on --date, default today). --html FILE writes it as one\n"
-     "  printable A4 page.")},
+     "  printable A4 page. In a city the city's rounds are listed after the\n"
+     "  district's; --scope CITY shows one of them.")},
     {"events", cli_cmd_events, CLI_O_DATA | CLI_O_SINCE | CLI_O_JSON, 0, 0,
      "--data DIR [--since D] [--json]",
      N_("  The events linlid raised that need a person: a certification withdrawn, a\n"
@@ -767,7 +811,8 @@ static const struct {
     V("--role", CLI_O_ROLE, role),          F("--passphrase", CLI_O_PASSPHRASE, passphrase),
     V("--hub-addr", CLI_O_HUBADDR, hub_addr), F("--pending", CLI_O_PENDING, pending),
     V("--building", CLI_O_BUILDING, building), F("--supply", CLI_O_SUPPLY, supply),
-    F("--compare", CLI_O_COMPARE, compare),
+    F("--compare", CLI_O_COMPARE, compare), V("--city", CLI_O_CITY, city),
+    V("--city-key", CLI_O_CITYKEY, city_key),
 };
 #undef V
 #undef F

@@ -25,6 +25,7 @@ struct item {
 };
 
 struct round {
+  char scope[CRDT_SCOPE_MAX + 1]; /* the district's, or the city's */
   int number;
   char date[DOM_DATE_LEN + 1];
   char compounds[48], communities[48], villages[48], withdrawn[48];
@@ -32,6 +33,7 @@ struct round {
 
 struct rd {
   const struct config *c;
+  const char *scope; /* where the rounds are: the district scope, or the city scope */
   const char *date; /* publish: the round's date; show: the date the marks are for */
   int want;         /* show N / the round before in publish */
   struct round *rounds;
@@ -63,6 +65,7 @@ static int on_round(void *arg, const struct record *r)
     return 0;
   struct round *x = &d->rounds[d->n_rounds++];
   memset(x, 0, sizeof *x);
+  snprintf(x->scope, sizeof x->scope, "%s", d->scope);
   x->number = (int)n;
   str_field(r, "date", x->date, sizeof x->date);
   str_field(r, "compounds", x->compounds, sizeof x->compounds);
@@ -100,9 +103,10 @@ static int on_item(void *arg, const struct record *r)
 /* The rounds (d->rounds if not NULL), the last number, and the items of round d->want. */
 static int read_rounds(const struct crdt_view *v, struct rd *d)
 {
-  int rc = record_each(v, d->c->district, domain_name(DOM_ROUND), NULL, on_round, d);
+  const char *sc = d->scope ? d->scope : d->c->district;
+  int rc = record_each(v, sc, domain_name(DOM_ROUND), NULL, on_round, d);
   if (rc >= 0 && d->want > 0)
-    rc = record_each(v, d->c->district, domain_name(DOM_ROUND_ITEM), NULL, on_item, d);
+    rc = record_each(v, sc, domain_name(DOM_ROUND_ITEM), NULL, on_item, d);
   return rc < 0 ? rc : 0;
 }
 
@@ -110,7 +114,7 @@ static int held(const struct config *c, const char **out)
 {
   int n = 0;
   for (int i = 0; i < c->n_scopes; i++)
-    if (!(c->trust && !strcmp(c->scopes[i], c->district)))
+    if (!config_is_trust_scope(c, c->scopes[i]))
       out[n++] = c->scopes[i];
   return n;
 }
@@ -209,11 +213,26 @@ static int pub_read(void *arg, const struct crdt_view *v)
     return rc;
   p->d.last = p->number - 1;
   rkey(round, sizeof round, p->number);
-  int n = held(&p->w->c, scopes);
-  for (int i = 0; i < n; i++) {
-    struct dom_community_state cs;
-    if ((rc = dom_compound_states(v, NULL, p->w->c.district, scopes[i], p->d.date, &cs, on_compound, p)))
+  /* on the city: its districts' communities, as their latest summaries say */
+  struct dom_community_state *city = NULL;
+  int n, is_city = cli_is_city(&p->w->c);
+  if (is_city) {
+    if ((rc = cli_city_states(v, &p->w->c, p->d.date, &city, &n)))
       return rc;
+    for (int i = 0; i < n; i++)
+      scopes[i] = city[i].community;
+  } else {
+    n = held(&p->w->c, scopes);
+  }
+  for (int i = 0; i < n && !rc; i++) {
+    struct dom_community_state cs;
+    if (is_city) {
+      cs = city[i];
+      p->compounds += cs.compounds, p->cert += cs.counts[DOM_ST_CERTIFIED];
+    } else if ((rc = dom_compound_states(v, NULL, p->w->c.district, scopes[i], p->d.date, &cs,
+                                         on_compound, p))) {
+      break;
+    }
     p->communities++;
     p->villages += cs.village;
     const char *kind = cs.village ? "village" : "community";
@@ -238,9 +257,10 @@ static int pub_read(void *arg, const struct crdt_view *v)
                           "status", "withdrawn", "reason", why};
       rc = add(p, DOM_ROUND_ITEM, key, kv, 6);
     }
-    if (rc)
-      return rc;
   }
+  free(city);
+  if (rc)
+    return rc;
   /* listed before in a community or compound this node no longer holds or has */
   for (int i = 0; i < p->d.n_items; i++) {
     struct item *it = &p->d.items[i];
@@ -330,6 +350,8 @@ out:
 
 struct show {
   struct rd d;
+  int with_city; /* the list: the city's rounds after the district's */
+  int n_district; /* the rounds before the city's */
   const char *district;
   int *now_state; /* per item: the compound's state on d.date, -1 unknown */
   char (*now_why)[340];
@@ -349,6 +371,11 @@ static int show_read(void *arg, const struct crdt_view *v)
 {
   struct show *s = arg;
   int rc = read_rounds(v, &s->d);
+  s->n_district = s->d.n_rounds;
+  if (!rc && s->with_city) {
+    s->d.scope = s->d.c->city;
+    rc = read_rounds(v, &s->d);
+  }
   if (rc)
     return rc;
   for (int i = 0; i < s->d.n_items; i++) {
@@ -472,10 +499,10 @@ static void show_section(FILE *f, int html, const struct show *s, const char *ti
 
 static int round_json(const struct round *r, int comma)
 {
-  printf("%s{\"round\":%d,\"date\":\"%s\",\"compounds\":\"%s\",\"share_compounds\":%.1f,"
+  printf("%s{\"scope\":\"%s\",\"round\":%d,\"date\":\"%s\",\"compounds\":\"%s\",\"share_compounds\":%.1f,"
          "\"communities\":\"%s\",\"share_communities\":%.1f,\"villages\":\"%s\","
          "\"withdrawn\":%d}",
-         comma ? "," : "", r->number, r->date, r->compounds, share(r->compounds), r->communities,
+         comma ? "," : "", r->scope, r->number, r->date, r->compounds, share(r->compounds), r->communities,
          share(r->communities), r->villages, atoi(r->withdrawn));
   return 0;
 }
@@ -515,8 +542,17 @@ int cli_cmd_rounds(const struct cli_cmd *cmd, struct cli_args *a)
                   "published rounds", a->data);
     goto out;
   }
+  if (a->scope && strcmp(a->scope, c->district) && !(c->has_city && !strcmp(a->scope, c->city))) {
+    rc = c->has_city ? cli_fail("rounds are published in the district scope %s or the city scope "
+                                "%s; --scope names one of them", c->district, c->city)
+                     : cli_fail("rounds are published in the district scope %s; --scope names it",
+                                c->district);
+    goto out;
+  }
   s->d.c = c;
   s->d.date = date;
+  s->d.scope = a->scope ? a->scope : c->district;
+  s->with_city = !show && !a->scope && c->has_city && strcmp(c->city, c->district);
   s->district = c->district;
   s->d.rounds = calloc(RD_ROUNDS_MAX, sizeof *s->d.rounds);
   s->d.items = calloc(RD_ITEMS_MAX, sizeof *s->d.items);
@@ -533,7 +569,9 @@ int cli_cmd_rounds(const struct cli_cmd *cmd, struct cli_args *a)
     rc = cli_fail("cannot read the rounds: %s", cli_err(rc));
     goto out;
   }
-  qsort(s->d.rounds, (size_t)s->d.n_rounds, sizeof *s->d.rounds, by_number);
+  qsort(s->d.rounds, (size_t)s->n_district, sizeof *s->d.rounds, by_number);
+  qsort(s->d.rounds + s->n_district, (size_t)(s->d.n_rounds - s->n_district), sizeof *s->d.rounds,
+        by_number);
   if (!show) {
     if (a->json) {
       printf("[");
@@ -549,6 +587,8 @@ int cli_cmd_rounds(const struct cli_cmd *cmd, struct cli_args *a)
       for (int i = 0; i < s->d.n_rounds; i++) {
         const struct round *r = &s->d.rounds[i];
         char cmp[64], com[64];
+        if (i == s->n_district)
+          printf(_("the city %s:\n"), r->scope);
         snprintf(cmp, sizeof cmp, "%s (%.1f%%)", r->compounds, share(r->compounds));
         snprintf(com, sizeof com, "%s (%.1f%%)", r->communities, share(r->communities));
         char num[16];
@@ -597,7 +637,7 @@ int cli_cmd_rounds(const struct cli_cmd *cmd, struct cli_args *a)
     rc = cli_fail("cannot write %s", a->html);
     goto out;
   }
-  const char *dist = c->district;
+  const char *dist = s->d.scope;
   if (html) {
     fputs(html_head, f);
     fprintf(f, "<h1>");

@@ -736,7 +736,7 @@ int cli_supply_report(struct cli_args *a)
     printf("%-12s %-14s %-12s %-5s %10s %10s %10s %9s %10s\n", "community", "item", "name", "unit",
            "free", "sold", "households", "hardship", "on hand");
   for (int i = 0; i < c.n_scopes && rc >= 0; i++) {
-    if (c.trust && !strcmp(c.scopes[i], c.district))
+    if (config_is_trust_scope(&c, c.scopes[i]))
       continue;
     if (!(district || (a->scope ? !strcmp(a->scope, c.scopes[i]) : i == 0)))
       continue;

@@ -128,6 +128,20 @@ int cli_cmd_certifications(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_approvals(const struct cli_cmd *cmd, struct cli_args *a);
 /* rounds.c: linli publish, linli rounds [show N]. */
 int cli_cmd_publish(const struct cli_cmd *cmd, struct cli_args *a);
+/* summary.c: linli summarize (the hub's daily summaries for the city). */
+int cli_cmd_summarize(const struct cli_cmd *cmd, struct cli_args *a);
+/* city.c: linli report city (on the city node, from the summaries). */
+int cli_report_city(struct cli_args *a, const struct config *c);
+/* 1 if c is the city node's config (its city is its district). */
+int cli_is_city(const struct config *c);
+struct dom_community_state;
+/* On the city node: each community of its districts that has a summary on or
+ * before date, as its latest summary says (compounds, the certified count,
+ * village, epidemic-free, open cases, name), into *out (malloc'd, the
+ * caller frees; *n of them, in district then community order). 0 or an
+ * error. */
+int cli_city_states(const struct crdt_view *v, const struct config *c, const char *date,
+                    struct dom_community_state **out, int *n);
 int cli_cmd_rounds(const struct cli_cmd *cmd, struct cli_args *a);
 /* events.c: linli events. */
 int cli_cmd_events(const struct cli_cmd *cmd, struct cli_args *a);

@@ -452,7 +452,14 @@ int node_open(struct node **out, const struct node_env *env, const struct node_c
       rc = LINLI_EINVAL; /* certificates travel in the district scope: hold it */
       goto fail;
     }
-    if ((rc = trust_new(&n->trust, cfg->hub_pk, cfg->district, cfg->hub_collections)) || (rc = trust_load(n->trust, n->store)))
+    if ((rc = trust_new(&n->trust, cfg->hub_pk, cfg->district, cfg->hub_collections)))
+      goto fail;
+    if (cfg->city_pk && (node__scope_index(n, cfg->city, strlen(cfg->city)) < 0 ||
+                         (rc = trust_set_city(n->trust, cfg->city_pk, cfg->city)))) {
+      rc = rc ? rc : LINLI_EINVAL; /* the city's ops travel in the city scope: hold it */
+      goto fail;
+    }
+    if ((rc = trust_load(n->trust, n->store)))
       goto fail;
   }
   /* Held ops from before: those whose certificate came meanwhile (a crash

@@ -119,6 +119,10 @@ struct node_config {
    * domain's table names them: domain_hub_collections()). Every node of a
    * district must be given the same list. */
   const char *const *hub_collections;
+  /* The city above the district (trust_set_city), both or neither; the
+   * node must hold the city scope. On the city node: city_pk = hub_pk. */
+  const uint8_t *city_pk;
+  const char *city;
   uint64_t hold_ms;
   /* Per-peer token buckets (burst: twice the rate; 0: no limit). Ops a
    * peer sends (OPS, PUSH) beyond peer_ops_per_s are dropped before they

@@ -17,6 +17,7 @@ struct entry {
   uint64_t cert_hlc; /* the newest certificate wins */
   char community[CRDT_SCOPE_MAX + 1];
   int hub_role;
+  int district_role; /* on the city node: a district hub, for district `community` */
   uint64_t not_before, not_after;
   uint64_t revoked_at; /* UINT64_MAX: not revoked */
 };
@@ -28,6 +29,10 @@ struct trust {
   struct entry *e; /* sorted by pk */
   const char *const *hub_colls; /* the caller's, NULL-terminated (or NULL) */
   size_t n, cap;
+  int has_city, is_city; /* trust_set_city(); is_city: this is the city node */
+  uint8_t city_pk[CRDT_PK_BYTES];
+  char city[CRDT_SCOPE_MAX + 1];
+  size_t city_len;
 };
 
 static int trust__name_is(const char *name, const char *c, size_t len)
@@ -61,6 +66,23 @@ int trust_new(struct trust **out, const uint8_t hub_pk[CRDT_PK_BYTES], const cha
   t->district_len = dl;
   t->hub_colls = hub_collections;
   *out = t;
+  return 0;
+}
+
+int trust_set_city(struct trust *t, const uint8_t city_pk[CRDT_PK_BYTES], const char *city)
+{
+  size_t cl = strlen(city);
+  int rc = crdt_check_scope(city, cl);
+  if (rc)
+    return rc;
+  int self = memcmp(city_pk, t->hub, CRDT_PK_BYTES) == 0;
+  if (self != (cl == t->district_len && memcmp(city, t->district, cl) == 0))
+    return LINLI_EINVAL; /* the city node is the hub of the city scope, and only it */
+  memcpy(t->city_pk, city_pk, CRDT_PK_BYTES);
+  memcpy(t->city, city, cl + 1);
+  t->city_len = cl;
+  t->has_city = 1;
+  t->is_city = self;
   return 0;
 }
 
@@ -194,27 +216,62 @@ static int check_hub_op(const struct crdt_op *op)
   return 0;
 }
 
+/* On the city node: 1 if scope is a district the city certified a hub for. */
+static int is_certified_district(const struct trust *t, const struct crdt_str *scope)
+{
+  for (size_t i = 0; i < t->n; i++)
+    if (t->e[i].district_role && scope->len == strlen(t->e[i].community) &&
+        memcmp(scope->p, t->e[i].community, scope->len) == 0)
+      return 1;
+  return 0;
+}
+
+/* A certified author's validity at the op's time: 0 or the reason. */
+static int entry_valid(const struct entry *e, uint64_t ms)
+{
+  if (e->revoked_at <= ms)
+    return LINLI_EREVOKED;
+  if (ms < e->not_before || ms >= e->not_after)
+    return LINLI_ECERT;
+  return 0;
+}
+
 int trust_check(const struct trust *t, const struct crdt_op *op)
 {
   int hub_coll = trust_is_hub_collection(t, op->collection.p, op->collection.len);
+  uint64_t ms = CRDT_HLC_MS(op->hlc);
+  if (t->has_city && !t->is_city) { /* the city scope: the city's alone */
+    int in_city = op->scope.len == t->city_len && memcmp(op->scope.p, t->city, t->city_len) == 0;
+    if (memcmp(op->author, t->city_pk, CRDT_PK_BYTES) == 0)
+      return hub_coll && in_city ? check_hub_op(op) : LINLI_EHUBSCOPE;
+    if (in_city)
+      return LINLI_EUNAUTH;
+  }
   if (memcmp(op->author, t->hub, CRDT_PK_BYTES) == 0) {
     if (!hub_coll || !is_district(t, &op->scope))
       return LINLI_EHUBSCOPE;
     return check_hub_op(op);
   }
+  const struct entry *e = find(t, op->author);
+  if (t->is_city && e && e->district_role && e->certified) { /* a district hub */
+    int rc = entry_valid(e, ms);
+    if (rc)
+      return rc;
+    if (op->scope.len != strlen(e->community) || memcmp(op->scope.p, e->community, op->scope.len))
+      return LINLI_EUNAUTH;
+    return hub_coll ? check_hub_op(op) : LINLI_EHUBSCOPE;
+  }
   if (hub_coll || is_district(t, &op->scope))
     return LINLI_EUNAUTH;
-  const struct entry *e = find(t, op->author);
-  uint64_t ms = CRDT_HLC_MS(op->hlc);
+  if (t->is_city && is_certified_district(t, &op->scope))
+    return LINLI_EUNAUTH; /* only the district's hub writes there */
   if (e && e->revoked_at <= ms)
     return LINLI_EREVOKED;
   if (!e || !e->certified)
     return LINLI_EPENDING;
   if (op->scope.len != strlen(e->community) || memcmp(op->scope.p, e->community, op->scope.len))
     return LINLI_EUNAUTH;
-  if (ms < e->not_before || ms >= e->not_after)
-    return LINLI_ECERT;
-  return 0;
+  return entry_valid(e, ms);
 }
 
 int trust_learn(struct trust *t, const struct crdt_op *op)
@@ -241,6 +298,7 @@ int trust_learn(struct trust *t, const struct crdt_op *op)
   memcpy(e->community, f.community, f.community_len);
   e->community[f.community_len] = 0;
   e->hub_role = f.role_len == 3 && memcmp(f.role, "hub", 3) == 0;
+  e->district_role = t->is_city && f.role_len == 8 && memcmp(f.role, "district", 8) == 0;
   e->not_before = f.not_before;
   e->not_after = f.not_after;
   return fresh;
@@ -284,7 +342,8 @@ uint64_t trust_revoked_at(const struct trust *t, const uint8_t pk[CRDT_PK_BYTES]
 
 int trust_admits(const struct trust *t, const uint8_t pk[CRDT_PK_BYTES], uint64_t now_ms)
 {
-  if (memcmp(pk, t->hub, CRDT_PK_BYTES) == 0)
+  if (memcmp(pk, t->hub, CRDT_PK_BYTES) == 0 ||
+      (t->has_city && memcmp(pk, t->city_pk, CRDT_PK_BYTES) == 0))
     return 1;
   const struct entry *e = find(t, pk);
   return e && e->certified && e->revoked_at > now_ms && now_ms >= e->not_before &&
@@ -296,8 +355,11 @@ int trust_roster(const struct trust *t, uint64_t now_ms, uint8_t (*out)[CRDT_PK_
   int k = 0;
   if (k < max)
     memcpy(out[k++], t->hub, CRDT_PK_BYTES);
+  if (t->has_city && !t->is_city && k < max)
+    memcpy(out[k++], t->city_pk, CRDT_PK_BYTES);
   for (size_t i = 0; i < t->n && k < max; i++)
-    if (trust_admits(t, t->e[i].pk, now_ms) && memcmp(t->e[i].pk, t->hub, CRDT_PK_BYTES))
+    if (trust_admits(t, t->e[i].pk, now_ms) && memcmp(t->e[i].pk, t->hub, CRDT_PK_BYTES) &&
+        (!t->has_city || memcmp(t->e[i].pk, t->city_pk, CRDT_PK_BYTES)))
       memcpy(out[k++], t->e[i].pk, CRDT_PK_BYTES);
   return k;
 }
@@ -317,6 +379,7 @@ int trust_get(const struct trust *t, size_t i, struct trust_info *out)
   out->certified = e->certified;
   memcpy(out->community, e->community, sizeof out->community);
   out->hub_role = e->hub_role;
+  out->district_role = e->district_role;
   out->not_before_ms = e->not_before;
   out->not_after_ms = e->not_after;
   out->revoked_at_ms = e->revoked_at;

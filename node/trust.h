@@ -24,6 +24,22 @@
  * An op whose author has no certificate yet is LINLI_EPENDING: the node holds
  * it until the certificate arrives or a bound passes (then LINLI_EUNKNOWN).
  * The hub relays community ops but cannot forge them: it has no community key.
+ *
+ * The city (trust_set_city): a city node's key is the root above the district
+ * hubs. The city node is the "hub" of the city scope (hub key = city key,
+ * district = the city code) and certifies each district hub there with
+ *
+ *   scope = city, collection "cert", key = hex(hub key), kind set,
+ *   body {community: DISTRICT, not_after, not_before, role: "district"}
+ *
+ * On the city node an op in a district scope D is accepted only if its
+ * author holds a valid, unrevoked "district" certificate for D and it is in
+ * a hub collection (the district's certificates, approvals, rounds and
+ * summaries); anyone else writing in D is LINLI_EUNAUTH, a certified hub
+ * writing for another district LINLI_EUNAUTH, outside a hub collection
+ * LINLI_EHUBSCOPE. On a hub or community node that knows the city (its
+ * `city` line), the city key may write hub collections in the city scope
+ * only (else LINLI_EHUBSCOPE) and nobody else writes there (LINLI_EUNAUTH).
  */
 #ifndef LINLI_TRUST_H
 #define LINLI_TRUST_H
@@ -47,6 +63,12 @@ struct trust;
 int trust_new(struct trust **out, const uint8_t hub_pk[CRDT_PK_BYTES], const char *district,
               const char *const *hub_collections);
 void trust_free(struct trust *t);
+
+/* Names the city above the district (before trust_load): its key and code.
+ * If city_pk is the hub key given to trust_new, this is the city node and
+ * its "district" must be the city code: it learns "district" certificates.
+ * Else the city key may write hub collections in the city scope. */
+int trust_set_city(struct trust *t, const uint8_t city_pk[CRDT_PK_BYTES], const char *city);
 
 /* Learns the certificates and revocations already in the store. */
 int trust_load(struct trust *t, struct store *s);
@@ -89,6 +111,7 @@ struct trust_info {
   int certified;                       /* 0: only a revocation is known */
   char community[CRDT_SCOPE_MAX + 1];  /* "" when not certified */
   int hub_role;
+  int district_role;                   /* a district hub the city certified */
   uint64_t not_before_ms, not_after_ms;
   uint64_t revoked_at_ms;              /* UINT64_MAX: not revoked */
 };
@@ -111,7 +134,8 @@ int trust_request_write(const char *path, const struct crdt_identity *node, cons
 int trust_request_read(const char *path, uint8_t pk[CRDT_PK_BYTES], char *community);
 
 /* The hub signs a certificate op into out (CRDT_OP_MAX_BYTES); returns its
- * length. role is "community" or "hub". */
+ * length. role is "community" or "hub" ("district" when the city signs, with
+ * the city code as district and the district code as community). */
 int trust_cert_sign(const struct crdt_identity *hub, const char *district, uint64_t hlc,
                     const uint8_t pk[CRDT_PK_BYTES], const char *community, const char *role,
                     uint64_t not_before_ms, uint64_t not_after_ms, uint8_t *out, size_t cap);

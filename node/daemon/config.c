@@ -312,6 +312,18 @@ static int config__apply(struct config *c, struct config__line *l)
     c->trust |= 2;
     return config__copy(l, c->district, sizeof c->district, l->f[1]);
   }
+  if (strcmp(k, "city") == 0) {
+    if ((rc = config__want(l, 2)))
+      return rc;
+    if (crdt_check_scope(l->f[1], strlen(l->f[1])))
+      return config__fail(l, "a city is 1 to %d characters of A-Z a-z 0-9 _ . -", CRDT_SCOPE_MAX);
+    if (c->has_city)
+      return config__fail(l, "'city' is given twice");
+    if ((rc = config__key(l, l->f[2], c->city_pk)))
+      return rc;
+    c->has_city = 1;
+    return config__copy(l, c->city, sizeof c->city, l->f[1]);
+  }
   if (strcmp(k, "on_event") == 0) {
     if ((rc = config__want(l, 1)))
       return rc;
@@ -394,6 +406,23 @@ static int config__finish(struct config *c, struct config__line *l)
         return config__fail(l, "no room to add the district scope: more than %d scopes",
                             CONFIG_SCOPES_MAX - 1);
       memcpy(c->scopes[c->n_scopes++], c->district, strlen(c->district) + 1);
+    }
+  }
+  if (c->has_city && !c->trust)
+    return config__fail(l, "'city' needs trust on: the 'hub' and 'district' lines");
+  if (c->has_city) {
+    int self = memcmp(c->city_pk, c->hub_pk, CRDT_PK_BYTES) == 0;
+    if (self != (strcmp(c->city, c->district) == 0))
+      return config__fail(l, "on the city node 'city' names its own district and hub key; elsewhere "
+                             "another code and key");
+    int held = 0;
+    for (int i = 0; i < c->n_scopes; i++)
+      held |= strcmp(c->scopes[i], c->city) == 0;
+    if (!held) {
+      if (c->n_scopes == CONFIG_SCOPES_MAX)
+        return config__fail(l, "no room to add the city scope: more than %d scopes",
+                            CONFIG_SCOPES_MAX - 1);
+      memcpy(c->scopes[c->n_scopes++], c->city, strlen(c->city) + 1);
     }
   }
   if (!c->sync_interval_ms)
@@ -575,6 +604,15 @@ int config_template(char *out, size_t cap, const char *data, const char *listen,
   return k;
 }
 
+int config_is_trust_scope(const struct config *c, const char *scope)
+{
+  if (!c->trust)
+    return 0;
+  if (!strcmp(scope, c->district))
+    return 1;
+  return c->has_city && (!strcmp(scope, c->city) || !strcmp(c->city, c->district));
+}
+
 int config_find_key(const struct config *c, const uint8_t pk[CRDT_PK_BYTES])
 {
   for (int i = 0; i < c->n_roster; i++)
@@ -609,6 +647,8 @@ void config_node(const struct config *c, const struct crdt_identity *id, struct 
     nc->hub_pk = c->hub_pk;
     nc->district = c->district;
     nc->hold_ms = c->hold_ms;
+    if (c->has_city)
+      nc->city_pk = c->city_pk, nc->city = c->city;
   }
 }
 

@@ -62,6 +62,14 @@
  * certificate; a revoked key is refused whatever the lines say. A node whose
  * own key is the hub key is the hub.
  *
+ *   city CODE PUBKEY              the city above the district (needs trust):
+ *                                 its code and key. The node holds the city
+ *                                 scope (added like the district scope) and
+ *                                 takes the city's certificates and rounds
+ *                                 there. On the city node itself CODE is its
+ *                                 district and PUBKEY its hub key (linli init
+ *                                 --city CODE --hub self writes them).
+ *
  * Parsing is strict: an unknown key, a missing or extra field, bad hex, a bad
  * name, a duplicate name or key, a value out of range or a missing `data` or
  * `scope` is an error naming the line. No global state; the parsed config is
@@ -117,6 +125,9 @@ struct config {
   int trust;                          /* 1: hub and district are set */
   uint8_t hub_pk[CRDT_PK_BYTES];
   char district[CRDT_SCOPE_MAX + 1];
+  int has_city;                       /* a `city CODE PUBKEY` line (needs trust) */
+  char city[CRDT_SCOPE_MAX + 1];
+  uint8_t city_pk[CRDT_PK_BYTES];     /* on the city node: its own key = hub_pk */
   uint64_t hold_ms;                   /* 0: the node's default */
   uint64_t peer_ops_per_s, peer_msgs_per_s, max_inbound;
   char timezone[DOM_TZ_NAME_MAX];     /* its name (config_zone_load reads it) */
@@ -126,6 +137,10 @@ struct config {
   uint64_t event_silent_s;            /* 0: silence is no event */
   uint64_t event_check_s;             /* default 60 */
 };
+
+/* 1 if scope is no community's: the district scope, the city scope, or on
+ * the city node any of its scopes (the city's and its districts'); else 0. */
+int config_is_trust_scope(const struct config *c, const char *scope);
 
 /* Parses text[0..len) (any bytes; it need not end in a NUL). On failure
  * returns LINLI_EINVAL and writes "line N: what is wrong" into err, or

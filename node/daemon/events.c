@@ -322,7 +322,7 @@ int events_scan(struct events *e, uint64_t now_ms)
   e->n_cur = 0;
   dom_tz_now(&e->tz, now_ms, e->today, NULL);
   for (int i = 0; i < e->c->n_scopes; i++)
-    if (!(e->c->trust && !strcmp(e->c->scopes[i], e->c->district)))
+    if (!config_is_trust_scope(e->c, e->c->scopes[i]))
       r.scopes[r.n++] = e->c->scopes[i];
   int rc = store_read_rows(e->s, scan_rows, &r);
   for (int i = 0; i < r.n && !rc && e->c->event_silent_s; i++)

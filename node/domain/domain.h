@@ -109,7 +109,8 @@ _Static_assert(DOM_FIELDS_MAX <= 64, "a field mask is 64 bits");
   X(VOIDED, "voided", COMMUNITY)                                                                \
   X(COMMUNITY, "community", COMMUNITY)                                                          \
   X(ROUND, "round", DISTRICT)                                                                   \
-  X(ROUND_ITEM, "round_item", DISTRICT)
+  X(ROUND_ITEM, "round_item", DISTRICT)                                                         \
+  X(SUMMARY, "summary", DISTRICT)
 
 enum dom_coll {
 #define DOM__ENUM(id, name, scope) DOM_##id,
@@ -1036,6 +1037,33 @@ int report_window(struct store *s, const char *scope, const char *date, int days
 int report_district(struct store *s, const char *const *scopes, int n, const char *date, int days,
                     int32_t utc_offset_s, struct report_row *rows, struct report_window *wins,
                     struct report_totals *tot, struct report_window *wtot);
+
+/* ---- the district's daily summaries for the city (summary.c) ----
+ * A hub record `summary` COMMUNITY/DATE in the district scope (linli
+ * summarize): one community's figures on DATE, no personal data. Its
+ * `figures` field is "key=value" pairs, space-separated, each value a whole
+ * number from 0 to DOM_QTY_MAX, in any order; keys this node does not know
+ * are skipped (a newer hub may add some). */
+#define DOM_SUMMARY_FIGURES_MAX 480
+#define DOM_SUMMARY_N 18
+struct dom_summary {
+  int64_t v[DOM_SUMMARY_N]; /* -1: not given */
+};
+/* The keys, in the order of v[]. */
+enum {
+  DOM_SU_COMPOUNDS, DOM_SU_CERTIFIED, DOM_SU_WITHDRAWN, DOM_SU_PENDING, DOM_SU_REJECTED,
+  DOM_SU_ELIGIBLE, DOM_SU_NOT_ELIGIBLE, DOM_SU_VILLAGE, DOM_SU_FREE, DOM_SU_HOUSEHOLDS,
+  DOM_SU_RESIDENTS, DOM_SU_OPEN_THREE, DOM_SU_FEVERS_1, DOM_SU_HANDOUTS_1, DOM_SU_FEVERS_7,
+  DOM_SU_HANDOUTS_7, DOM_SU_OPS, DOM_SU_OPEN_CONFIRMED,
+};
+extern const char *const dom_summary_keys[DOM_SUMMARY_N];
+/* Reads figures (len bytes, any bytes) into out: 0, or DOM_MALFORMED for a
+ * pair that is not key=number, a number out of range or a key given twice.
+ * Every key dom_summary_keys names must be there (else DOM_MALFORMED). */
+int dom_summary_parse(const char *figures, size_t len, struct dom_summary *out);
+/* Writes s (every value >= 0) as figures text into out (cap bytes): the
+ * length, or LINLI_ETOOBIG. */
+int dom_summary_format(const struct dom_summary *s, char *out, size_t cap);
 
 /* ---- sample data (sample.c) ----
  * A synthetic community as signed ops, for demos, tests and benchmarks.

@@ -321,6 +321,22 @@ static const struct dom_field round_item_f[] = {
       "why it was withdrawn (the rule's sentence)", "撤销原因（规则的结论）"),
     END};
 
+static const struct dom_field summary_f[] = {
+    F("community", LWW, KEY, 0, R, NONE, NULL, NULL, NULL, "社区", "community", "社区",
+      "the community code", "社区代码"),
+    F("date", LWW, DATE, 0, R, NONE, NULL, NULL, NULL, "日期", "date", "日期",
+      "the date the figures are for", "数据所属日期"),
+    F("name", LWW, TEXT, 0, 0, NONE, NULL, NULL, NULL, "名称", "name", "名称",
+      "the community's name", "社区名称"),
+    F("as_of", LWW, TEXT, 40, R, NONE, NULL, NULL, NULL, "截至", "as of", "截至",
+      "when the hub computed them: YYYY-MM-DD HH:MM:SS in the district's zone",
+      "区中心计算的时间：区时区的 YYYY-MM-DD HH:MM:SS"),
+    F("figures", LWW, TEXT, DOM_SUMMARY_FIGURES_MAX, R, NONE, NULL, NULL, NULL, "数据", "figures",
+      "数据", "key=number pairs: the compound states, households, residents, open cases, 1- and "
+      "7-day fevers and hand-outs, and the ops they were computed from (docs/domain.md)",
+      "键=数 对：小区状态、户数、人数、未解除病例、近 1 日和 7 日发热与发放数、所依据的操作数"),
+    END};
+
 /* The names and scopes come from DOMAIN_COLLECTIONS (domain.h). */
 #define DOM__NAME(id, name, scope)                                                                 \
   static const char domain__name_##id[] = name;                                                    \
@@ -441,6 +457,13 @@ const struct dom_collection domain_collections[DOM_N_COLLECTIONS] = {
       "One compound, community or village of a published round: listed, or withdrawn since the "
       "round before.",
       "一轮公示中的一个小区、社区或村：列入，或自上一轮起撤销。", NONE, NULL),
+    C(SUMMARY, REGISTER, "daily summary", "每日汇总", "entry", "汇总编号",
+      "COMMUNITY/DATE, e.g. shihua/2026-12-03", "社区/日期，如 shihua/2026-12-03",
+      "shihua/2026-12-03", NONE, 0, summary_f,
+      "A community's figures on a date, as its district hub computed them (linli summarize), in "
+      "the district scope, for the city: no personal data.",
+      "区中心计算的某社区某日数据（linli summarize），记在区的范围内，供市里汇总；不含个人信息。",
+      NONE, NULL),
 };
 
 /* The evidence each of the six measures needs (evidence.c), in

@@ -32,8 +32,9 @@ static void fg_valid(const struct config *c)
   FUZZ_ASSERT(!c->listen[0] || (!strncmp(c->listen, "tcp://", 6) && c->listen[6]));
   FUZZ_ASSERT(!strncmp(c->control, "ipc://", 6) && c->control[6]);
   FUZZ_ASSERT(c->n_scopes >= 1 && c->n_scopes <= CONFIG_SCOPES_MAX);
-  int held = 0;
+  int held = 0, city_held = 0;
   for (int i = 0; i < c->n_scopes; i++) {
+    city_held |= c->has_city && !strcmp(c->scopes[i], c->city);
     FUZZ_ASSERT(crdt_check_scope(c->scopes[i], strlen(c->scopes[i])) == 0);
     for (int j = 0; j < i; j++)
       FUZZ_ASSERT(strcmp(c->scopes[i], c->scopes[j]) != 0);
@@ -51,6 +52,7 @@ static void fg_valid(const struct config *c)
   }
   FUZZ_ASSERT(c->trust == 0 || c->trust == 1);
   FUZZ_ASSERT(c->trust ? held : !c->district[0]);
+  FUZZ_ASSERT(c->has_city ? c->trust && city_held : !c->city[0]);
   FUZZ_ASSERT(c->sync_interval_ms >= 100 && c->sync_interval_ms <= 86400000);
   FUZZ_ASSERT(c->hold_ms == 0 || (c->hold_ms >= 100 && c->hold_ms <= 86400000));
   FUZZ_ASSERT(c->max_map_mb >= 1 && c->max_map_mb <= 1u << 20);
@@ -87,6 +89,10 @@ static size_t fg_render(const struct config *c)
     fg_hex(hex, c->hub_pk);
     PUT("hub %s\ndistrict %s\n", hex, c->district);
   }
+  if (c->has_city) {
+    fg_hex(hex, c->city_pk);
+    PUT("city %s %s\n", c->city, hex);
+  }
   if (c->hold_ms)
     PUT("hold_ms %llu\n", (unsigned long long)c->hold_ms);
   PUT("sync_interval_ms %llu\nmax_map_mb %llu\npeer_ops_per_s %llu\npeer_msgs_per_s %llu\n"
@@ -113,6 +119,8 @@ static void fg_same(const struct config *a, const struct config *b)
   }
   FUZZ_ASSERT(a->trust == b->trust && !strcmp(a->district, b->district) &&
               !memcmp(a->hub_pk, b->hub_pk, CRDT_PK_BYTES));
+  FUZZ_ASSERT(a->has_city == b->has_city && !strcmp(a->city, b->city) &&
+              !memcmp(a->city_pk, b->city_pk, CRDT_PK_BYTES));
   FUZZ_ASSERT(a->sync_interval_ms == b->sync_interval_ms && a->max_map_mb == b->max_map_mb &&
               a->hold_ms == b->hold_ms && a->peer_ops_per_s == b->peer_ops_per_s &&
               a->peer_msgs_per_s == b->peer_msgs_per_s && a->max_inbound == b->max_inbound);

@@ -116,7 +116,7 @@ int web_communities(const struct web *w, const char **out, int max)
 {
   int n = 0;
   for (int i = 0; i < w->cfg->n_scopes && n < max; i++)
-    if (!(w->cfg->trust && !strcmp(w->cfg->scopes[i], w->cfg->district)))
+    if (!config_is_trust_scope(w->cfg, w->cfg->scopes[i]))
       out[n++] = w->cfg->scopes[i];
   return n;
 }

@@ -576,6 +576,33 @@ static void gen_tz(void)
   }
 }
 
+/* ---- the figures of daily summaries ---- */
+
+static void gen_summary(void)
+{
+  struct dom_summary s;
+  char text[DOM_SUMMARY_FIGURES_MAX + 1];
+  for (int k = 0; k < DOM_SUMMARY_N; k++)
+    s.v[k] = k * 37 % 11;
+  int n = dom_summary_format(&s, text, sizeof text);
+  if (n > 0)
+    gen_file("fuzz_summary", "all-keys", (const uint8_t *)text, (size_t)n);
+  s.v[DOM_SUMMARY_N - 1] = DOM_QTY_MAX;
+  n = dom_summary_format(&s, text, sizeof text);
+  if (n > 0) {
+    char more[DOM_SUMMARY_FIGURES_MAX + 64];
+    int m = snprintf(more, sizeof more, "newer_key=5 %s", text); /* a key a newer hub adds */
+    gen_file("fuzz_summary", "unknown-key-max", (const uint8_t *)more, (size_t)m);
+  }
+  static const char *const bad[] = {"compounds=01", "compounds=1 compounds=2", "compounds=",
+                                    "=3", "compounds=1000000001", "compounds=-1"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "bad-%zu", i);
+    gen_file("fuzz_summary", name, (const uint8_t *)bad[i], strlen(bad[i]));
+  }
+}
+
 /* ---- events.log lines ---- */
 
 static void gen_events(void)
@@ -675,6 +702,14 @@ static void gen_config(void)
   gen_config_file("bad-peer", 0xff, "data d\nscope shihua\npeer h\xc3\xa9 udp://x 00\n");
   gen_config_file("too-many-values", 0xff, "data d e f g h\nscope shihua\n");
   gen_config_file("no-scope", 0xff, "data d\n# scope shihua\n");
+  char city[1024];
+  snprintf(city, sizeof city, "data d\nscope jianghan\nhub %s\ndistrict jianghan\ncity wuhan %s\n",
+           hex[0], hex[1]);
+  gen_config_file("city-of-a-hub", 0xff, city);
+  snprintf(city, sizeof city, "data d\nscope wuhan\nscope jianghan\nhub %s\ndistrict wuhan\n"
+           "city wuhan %s\n", hex[0], hex[0]);
+  gen_config_file("city-node", 0xff, city);
+  gen_config_file("city-without-trust", 0xff, "data d\nscope shihua\ncity wuhan 00\n");
 }
 
 /* ---- the control protocol: requests (a 0 byte first) and replies (odd) ---- */
@@ -771,6 +806,7 @@ int main(int argc, char **argv)
   gen_seal();
   gen_csv();
   gen_tz();
+  gen_summary();
   gen_events();
   gen_items();
   gen_web();

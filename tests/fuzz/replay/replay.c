@@ -21,6 +21,7 @@ int fuzz_tz_entry(const uint8_t *data, size_t size);
 int fuzz_items_entry(const uint8_t *data, size_t size);
 int fuzz_web_entry(const uint8_t *data, size_t size);
 int fuzz_events_entry(const uint8_t *data, size_t size);
+int fuzz_summary_entry(const uint8_t *data, size_t size);
 
 static const struct {
   const char *name;
@@ -32,6 +33,7 @@ static const struct {
     {"fuzz_op", fuzz_op_entry},       {"fuzz_recon", fuzz_recon_entry}, {"fuzz_tz", fuzz_tz_entry},
     {"fuzz_web", fuzz_web_entry},     {"fuzz_seal", fuzz_seal_entry},
     {"fuzz_events", fuzz_events_entry}, {"fuzz_items", fuzz_items_entry},
+    {"fuzz_summary", fuzz_summary_entry},
 };
 
 static int replay_file(int (*fn)(const uint8_t *, size_t), const char *path)
