@@ -248,6 +248,8 @@ const char *cli_writer_why(const struct cli_writer *w, int rc)
 {
   if (w->msg[0])
     return w->msg;
+  if (w->n && *node_write_why(w->n))
+    return node_write_why(w->n);
   if (rc == LINLI_EPENDING)
     return "this node has no certificate yet: enrol it at the hub (linli enroll) and import the "
            "certificate here (linli import-cert)";

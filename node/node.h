@@ -85,6 +85,13 @@ struct node_env {
 
 /* Decides whether a verified op may be stored: 0 or a LINLI_E* reason. */
 typedef int (*node_accept_fn)(void *arg, const struct crdt_op *op);
+/* Checks a batch of this node's own writes against the store right before
+ * they commit (node_write_batch; received ops never): 0, or a LINLI_E*
+ * reason with *bad the op and a sentence in why (no personal data). The
+ * node's writes are one at a time, so what the check reads is what the
+ * commit follows. */
+typedef int (*node_batch_check_fn)(void *arg, struct store *s, const struct crdt_op *ops, size_t n,
+                                   size_t *bad, char *why, size_t cap);
 
 struct node_config {
   const char *dir;                   /* data directory (LMDB inside) */
@@ -98,6 +105,8 @@ struct node_config {
   uint64_t ahead_ms;                 /* held further ahead; 0: NODE_AHEAD_MS */
   node_accept_fn accept;             /* optional */
   void *accept_arg;
+  node_batch_check_fn check_batch;   /* optional */
+  void *check_arg;
   /* Trust (trust.h): with hub_pk set, every op must pass trust_check; ops
    * of authors whose certificate has not arrived are held (above) up to
    * hold_ms (0: 600,000), then rejected as unknown. The node must hold the
@@ -175,6 +184,8 @@ int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_
 #define NODE_REQUEST_BYTES 16
 int node_write_batch(struct node *n, const struct node_change *c, size_t count,
                      const uint8_t *request, uint8_t (*ids)[CRDT_ID_BYTES], size_t *bad);
+/* The sentence of check_batch's last refusal by node_write_batch, or "". */
+const char *node_write_why(const struct node *n);
 /* Imports signed ops (a whole bundle) in one transaction: what[i] as
  * node_import_each says, but a crash leaves all of them stored or none.
  * Ops of authors certified by a certificate of the same batch are held

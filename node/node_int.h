@@ -89,6 +89,7 @@ enum { LOG_PEER, LOG_SYNC, LOG_REJECT, LOG_BADMSG, LOG_PEERERR, LOG_PURGE, LOG_H
 struct node {
   struct node_env env;
   struct node_config cfg;
+  char write_why[256]; /* check_batch's last refusal (node_write_why) */
   /* The scopes held, n_scopes each; a hash of them (open addressing,
    * slot_mask + 1 slots, each a scope index + 1, 0 empty) finds one in
    * constant time; hello: the scopes in ascending byte order, for HELLO. */

@@ -527,6 +527,7 @@ int node_write_batch(struct node *n, const struct node_change *c, size_t count,
   struct crdt_op *ops = malloc((count ? count : 1) * sizeof *ops);
   int *status = malloc((count ? count : 1) * sizeof *status), rc = LINLI_ENOMEM;
   size_t i = 0;
+  n->write_why[0] = 0;
   node_flush(n);
   if (!lens || !ops || !status)
     goto out;
@@ -546,6 +547,10 @@ int node_write_batch(struct node *n, const struct node_change *c, size_t count,
     if (n->cfg.accept && (rc = n->cfg.accept(n->cfg.accept_arg, &ops[i])))
       goto out;
   }
+  if (n->cfg.check_batch &&
+      (rc = n->cfg.check_batch(n->cfg.check_arg, n->store, ops, count, &i, n->write_why,
+                               sizeof n->write_why)))
+    goto out;
   struct store_batch b = {0};
   b.ops = ops;
   b.n = count;
@@ -563,6 +568,11 @@ out:
   free(ops);
   free(status);
   return rc;
+}
+
+const char *node_write_why(const struct node *n)
+{
+  return n->write_why;
 }
 
 int node_write(struct node *n, const struct node_change *c, uint8_t id_out[CRDT_ID_BYTES])

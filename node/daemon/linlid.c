@@ -76,6 +76,8 @@ static const char *linlid_write_why(struct linlid *d, int rc, char *msg, size_t 
   if (rc == LINLI_EPENDING)
     return "this node has no certificate yet: enrol it at the hub (linli enroll) and import the "
            "certificate here (linli import-cert), or let it sync";
+  if (*node_write_why(d->node))
+    return node_write_why(d->node);
   return NULL;
 }
 

@@ -956,6 +956,15 @@ int dom_items_free(const struct crdt_view *v, const char *scope, const struct do
 /* The stock a hand-out draws from (given, or the only stock of scope) into
  * stock, if it holds every quantity of it: DOM_OK, DOM_REFUSED saying what
  * is left, or a negative read error. */
+/* The node's check of a batch of its own writes right before they commit
+ * (node_config.check_batch; arg unused): every stock the batch draws from
+ * (counter ops of collection stock with a negative total per item) must
+ * still hold that much in the store s, so two hand-outs checked at the same
+ * time cannot together overdraw. 0, or LINLI_EOVERDRAW with *bad the first
+ * op drawing it and a sentence in why (stock and item names, no personal
+ * data), or a read error. */
+int dom_check_batch(void *arg, struct store *s, const struct crdt_op *ops, size_t n, size_t *bad,
+                    char *why, size_t cap);
 int dom_stock_draw(const struct crdt_view *v, const char *scope, const char *given,
                    const struct dom_items *it, char *stock, size_t cap, struct dom_err *e);
 

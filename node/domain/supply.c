@@ -610,3 +610,107 @@ int dom_supply_report(struct store_read *rd, const char *scope, const char *from
   *n = p.n;
   return 0;
 }
+
+/* ---- the stock check of a batch, at commit (node_config.check_batch) ---- */
+
+#define DRAWS_MAX 64
+
+struct draw_line {
+  char scope[CRDT_SCOPE_MAX + 1], stock[CRDT_KEY_MAX + 1], item[CRDT_FIELD_MAX + 1];
+  int64_t delta, held;
+  size_t op; /* the first op of the batch that draws it */
+};
+
+struct draw_read {
+  struct draw_line *l;
+  size_t n, at;
+};
+
+static int on_draw_stock(void *arg, const struct record *r)
+{
+  struct draw_read *d = arg;
+  if (r->deleted)
+    return 0;
+  const struct record_field *f = record_field(r, d->l[d->at].item);
+  d->l[d->at].held = f && f->tag == CRDT_ROW_COUNTER ? f->sum : 0;
+  return 0;
+}
+
+static int draws_read(void *arg, const struct crdt_view *v)
+{
+  struct draw_read *d = arg;
+  for (d->at = 0; d->at < d->n; d->at++) {
+    struct draw_line *x = &d->l[d->at];
+    x->held = 0;
+    int rc = record_each(v, x->scope, domain_name(DOM_STOCK), x->stock, on_draw_stock, d);
+    if (rc < 0 && rc != LINLI_ENOTFOUND)
+      return rc;
+  }
+  return 0;
+}
+
+int dom_check_batch(void *arg, struct store *s, const struct crdt_op *ops, size_t n, size_t *bad,
+                    char *why, size_t cap)
+{
+  struct draw_line l[DRAWS_MAX];
+  struct draw_read d = {l, 0, 0};
+  const char *stock = domain_name(DOM_STOCK);
+  (void)arg;
+  for (size_t i = 0; i < n; i++) {
+    const struct crdt_op *op = &ops[i];
+    struct crdt_mp m;
+    uint32_t nf;
+    if (op->kind != CRDT_COUNTER || op->collection.len != strlen(stock) ||
+        memcmp(op->collection.p, stock, op->collection.len) || op->scope.len > CRDT_SCOPE_MAX ||
+        op->key.len > CRDT_KEY_MAX)
+      continue;
+    crdt_mp_init(&m, op->body, op->body_len);
+    if (crdt_mp_map(&m, &nf))
+      continue; /* not a counter body: the schema check refuses it */
+    for (uint32_t k = 0; k < nf; k++) {
+      const char *item;
+      uint32_t il;
+      int64_t delta;
+      if (crdt_mp_str(&m, &item, &il) || crdt_mp_int(&m, &delta) || il > CRDT_FIELD_MAX)
+        break;
+      size_t j = 0;
+      while (j < d.n && !(strlen(l[j].item) == il && !memcmp(l[j].item, item, il) &&
+                          strlen(l[j].stock) == op->key.len &&
+                          !memcmp(l[j].stock, op->key.p, op->key.len) &&
+                          strlen(l[j].scope) == op->scope.len &&
+                          !memcmp(l[j].scope, op->scope.p, op->scope.len)))
+        j++;
+      if (j == d.n) {
+        if (d.n == DRAWS_MAX)
+          return LINLI_ETOOBIG;
+        memset(&l[j], 0, sizeof l[j]);
+        memcpy(l[j].scope, op->scope.p, op->scope.len);
+        memcpy(l[j].stock, op->key.p, op->key.len);
+        memcpy(l[j].item, item, il);
+        l[j].op = i;
+        d.n++;
+      }
+      l[j].delta += delta;
+    }
+  }
+  size_t drawn = 0;
+  for (size_t j = 0; j < d.n; j++)
+    if (l[j].delta < 0)
+      l[drawn++] = l[j];
+  d.n = drawn;
+  if (!d.n)
+    return 0; /* nothing drawn from a stock: nothing to read */
+  int rc = store_read_rows(s, draws_read, &d);
+  if (rc < 0 && rc != LINLI_ENOTFOUND)
+    return rc;
+  for (size_t j = 0; j < d.n; j++)
+    if (l[j].held + l[j].delta < 0) {
+      *bad = l[j].op;
+      snprintf(why, cap, D_("stock %.64s holds %lld of %s, not %lld: another hand-out drew from it "
+               "since this one was checked; nothing was written"),
+               l[j].stock, (long long)(l[j].held < 0 ? 0 : l[j].held), l[j].item,
+               (long long)-l[j].delta);
+      return LINLI_EOVERDRAW;
+    }
+  return 0;
+}
