@@ -49,7 +49,8 @@
   X(EUNKNOWN, 1033, "author unknown: no certificate arrived in time")              \
   X(ENOTFOR, 1034, "the file is encrypted to other nodes: this node's key is not among its recipients") \
   X(EPASS, 1035, "wrong passphrase, or the file was altered")                      \
-  X(EDAMAGED, 1036, "encrypted data was altered or damaged: it does not authenticate")
+  X(EDAMAGED, 1036, "encrypted data was altered or damaged: it does not authenticate") \
+  X(ENOKEY, 1037, "this node holds no community key for it: ask a node of the community for one (linli key grant)")
 
 enum linli_err {
   LINLI_OK = 0,
