@@ -47,7 +47,7 @@ enum {
   CLI_O_WIDE_N, CLI_O_VOIDED_N, CLI_O_HOUSEHOLD_N, CLI_O_KIND_N, CLI_O_FEVER_N, CLI_O_OPEN_N,
   CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N, CLI_O_ROLE_N,
   CLI_O_TO_N, CLI_O_PASSPHRASE_N, CLI_O_HUBADDR_N,
-  CLI_O_PENDING_N, CLI_O_BUILDING_N, CLI_O_SUPPLY_N, CLI_O_JOIN_N,
+  CLI_O_PENDING_N, CLI_O_BUILDING_N, CLI_O_SUPPLY_N, CLI_O_JOIN_N, CLI_O_COMPARE_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -102,6 +102,7 @@ enum {
 #define CLI_O_PENDING CLI_O(CLI_O_PENDING_N) /* a flag: linli approvals --pending */
 #define CLI_O_BUILDING CLI_O(CLI_O_BUILDING_N) /* supply order add|totals: --building */
 #define CLI_O_SUPPLY CLI_O(CLI_O_SUPPLY_N)     /* a flag: linli report --supply */
+#define CLI_O_COMPARE CLI_O(CLI_O_COMPARE_N)   /* a flag: linli digest --compare */
 /* What every list takes. */
 #define CLI_O_LIST                                                                                 \
   (CLI_O_WHERE | CLI_O_SINCE | CLI_O_UNTIL | CLI_O_COMPOUND | CLI_O_GRID | CLI_O_SORT |            \
@@ -119,6 +120,7 @@ struct cli_args {
   const char *hub_addr; /* linli init --hub-addr */
   const char *building; /* supply order add|totals --building */
   int supply;           /* linli report --supply */
+  int compare;          /* linli digest --compare */
   const char *where[CLI_WHERE_MAX];
   int n_where;
   const char *clear[CLI_WHERE_MAX];
@@ -228,6 +230,13 @@ int cli_cmd_get(const struct cli_cmd *cmd, struct cli_args *a);
 /* user.c: the web console's staff accounts. */
 int cli_cmd_user(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_cmd_list(const struct cli_cmd *cmd, struct cli_args *a);
+/* digest.c */
+int cli_cmd_digest(const struct cli_cmd *cmd, struct cli_args *a);
+/* On a node holding several scopes (a hub) and no --scope given: sets
+ * a->scope to the one scope holding a live record coll/key, so staff need not
+ * name the community. 0 (a->scope unchanged when none holds it), or CLI_FAIL
+ * (said) when several do or the store cannot be read. */
+int cli_record_scope(struct cli_args *a, const struct config *c, const char *coll, const char *key);
 /* Shows one record (key) or every record of coll in a->scope (NULL: the
  * node's community) as linli get / list do, table or JSON (a->json). */
 int cli_show_records(struct cli_args *a, const char *coll, const char *key);

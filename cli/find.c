@@ -81,7 +81,7 @@ static int on_row(void *arg, const struct dom_row *r)
     printf("}");
   } else {
     printf(_("%-9s %-16s %-12s compound %-8s household %-18s grid %-6s (%s)\n"),
-           f->coll == DOM_RESIDENT ? "resident" : "household", r->key, *name ? name : "-",
+           cli_tx(domain_collections[f->coll].noun), r->key, *name ? name : "-",
            *r->compound ? r->compound : "-", *r->household ? r->household : "-",
            *r->grid ? r->grid : "-", why);
   }

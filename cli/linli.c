@@ -1,6 +1,6 @@
 /* linli: the command table, argument parsing and the commands that write
- * (init, put) or name things (pubkey, digest). Reads are in show.c, status
- * in status.c. Operator guide: docs/operator.md. */
+ * (init, put) or name things (pubkey). Reads are in show.c, status in
+ * status.c, digest in digest.c. Operator guide: docs/operator.md. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <pwd.h>
@@ -429,33 +429,6 @@ static int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a)
   return CLI_OK;
 }
 
-/* ---- digest ---- */
-
-static int cli_cmd_digest(const struct cli_cmd *cmd, struct cli_args *a)
-{
-  struct store *s = NULL;
-  struct store_config sc = {a->data, 0, 0, 0, 1};
-  uint8_t prefix[CRDT_SCOPE_MAX + 1], d[CRDT_DIGEST_BYTES];
-  char hex[2 * CRDT_DIGEST_BYTES + 1];
-  int pl = 0, rc;
-  (void)cmd;
-  if (a->scope) {
-    pl = crdt_row_prefix(prefix, sizeof prefix, a->scope, strlen(a->scope), NULL, 0, NULL, 0);
-    if (pl < 0 || crdt_check_scope(a->scope, strlen(a->scope)))
-      return cli_fail("'%s' is not a scope code", a->scope);
-  }
-  if ((rc = store_open(&s, &sc)))
-    return cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", a->data,
-                    cli_err(rc));
-  rc = store_digest(s, a->scope ? prefix : NULL, (size_t)pl, d);
-  store_close(s);
-  if (rc)
-    return cli_fail("cannot compute the digest: %s", cli_err(rc));
-  cli_hex(hex, d, sizeof d);
-  printf("%s\n", hex);
-  return CLI_OK;
-}
-
 /* ---- the table ---- */
 
 static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a);
@@ -523,8 +496,14 @@ static const struct cli_cmd cli_cmds[] = {
     {"list", cli_cmd_list, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON, 1, 1,
      "--data DIR [--scope S] COLLECTION [--json]",
      N_("  Shows every record of a collection (works with linlid stopped).")},
-    {"digest", cli_cmd_digest, CLI_O_DATA | CLI_O_SCOPE, 0, 0, "--data DIR [--scope S]",
-     N_("  Prints the state digest: two nodes holding the same ops print the same digest.")},
+    {"digest", cli_cmd_digest, CLI_O_DATA | CLI_O_SCOPE | CLI_O_COMPARE | CLI_O_JSON, 0, 0,
+     "--data DIR [--scope S] | --data DIR --compare [--json]",
+     N_("  Prints the state digest: two nodes holding the same ops print the same digest.\n"
+        "  Without --scope, the digest of every row and then one line per scope the\n"
+        "  node holds (compare one with a peer's linli digest --scope S). --compare\n"
+        "  asks the running linlid, for every scope it holds with each peer, what the\n"
+        "  last reconciliation found: the same ops, or how many each side lacked;\n"
+        "  exit 0 only when every pair found the same ops.")},
     {"report", cli_cmd_report, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_DAYS | CLI_O_SUPPLY, 1, 3,
      "--data DIR district|community [YYYY-MM-DD] [--days N] [--scope S] [--json] [--supply] | "
      "compound CODE [YYYY-MM-DD] [--json]",
@@ -806,6 +785,7 @@ static const struct {
     V("--hub-addr", CLI_O_HUBADDR, hub_addr), F("--pending", CLI_O_PENDING, pending),
     V("--building", CLI_O_BUILDING, building), F("--supply", CLI_O_SUPPLY, supply),
     F("--join", CLI_O_JOIN, join),
+    F("--compare", CLI_O_COMPARE, compare),
 };
 #undef V
 #undef F

@@ -195,13 +195,54 @@ static int read_probe(void *arg, const struct crdt_view *v)
   return rc < 0 ? rc : 0;
 }
 
+struct where {
+  const struct config *c;
+  const char *coll, *key;
+  int n, first; /* scopes holding it; the index of the first */
+};
+
+static int read_where(void *arg, const struct crdt_view *v)
+{
+  struct where *w = arg;
+  for (int i = 0; i < w->c->n_scopes; i++) {
+    struct probe p = {w->c->scopes[i], w->coll, w->key, 0};
+    int rc = read_probe(&p, v);
+    if (rc && rc != LINLI_ENOTFOUND)
+      return rc;
+    if (p.found && !w->n++)
+      w->first = i;
+  }
+  return 0;
+}
+
+int cli_record_scope(struct cli_args *a, const struct config *c, const char *coll, const char *key)
+{
+  static char scope[CRDT_SCOPE_MAX + 1];
+  struct where w = {c, coll, key, 0, 0};
+  int rc;
+  if (a->scope || c->n_scopes < 2 || !key)
+    return 0;
+  rc = cli_read_rows(a->data, read_where, &w);
+  if (rc == CLI_FAIL)
+    return CLI_FAIL;
+  if (rc < 0 && rc != LINLI_ENOTFOUND)
+    return cli_fail("cannot read the database: %s", cli_err(rc));
+  if (w.n > 1)
+    return cli_fail("%d communities hold a %s with that key; say which with --scope", w.n, coll);
+  if (w.n == 1) {
+    snprintf(scope, sizeof scope, "%s", c->scopes[w.first]);
+    a->scope = scope;
+  }
+  return 0;
+}
+
 /* show: one record (as linli get shows it), or one key's events. */
 static int show(struct job *j)
 {
   struct config c;
   if (j->c->shape == DOM_LOG)
     return list(j, j->key);
-  if (cli_load_config(j->a->data, &c))
+  if (cli_load_config(j->a->data, &c) || cli_record_scope(j->a, &c, j->c->name, j->key))
     return CLI_FAIL;
   struct probe p = {j->a->scope ? j->a->scope : c.scopes[0], j->c->name, j->key, 0};
   int rc = cli_read_rows(j->a->data, read_probe, &p);
@@ -281,7 +322,8 @@ static int history(struct job *j)
   int rc = CLI_FAIL, e;
   memset(&h, 0, sizeof h);
   h.json = j->a->json;
-  if (cli_load_config(j->a->data, &c) || cli_zone(&c, &h.tz))
+  if (cli_load_config(j->a->data, &c) || cli_zone(&c, &h.tz) ||
+      cli_record_scope(j->a, &c, j->c->name, j->key))
     return CLI_FAIL;
   if ((e = store_open(&s, &sc)) || (e = store_read_begin(s, &rd))) {
     rc = cli_fail("cannot open the database in %s: %s (has linlid run there yet?)", j->a->data,

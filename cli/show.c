@@ -438,9 +438,10 @@ int cli_show_records(struct cli_args *a, const char *coll, const char *key)
     return cli_fail("collection '%s' must be 1 to %d characters of a-z 0-9 _", coll,
                     CRDT_COLLECTION_MAX);
   if (!a->scope) {
-    if (cli_load_config(a->data, &c))
+    if (cli_load_config(a->data, &c) || cli_record_scope(a, &c, coll, key))
       return CLI_FAIL;
-    a->scope = c.scopes[0];
+    if (!a->scope)
+      a->scope = c.scopes[0];
   }
   sc.s = calloc(1, sizeof *sc.s);
   if (!sc.s)

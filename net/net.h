@@ -273,6 +273,16 @@ struct net_recon_cfg {
    * items and a split of the rest, so a peer holding newer items (back from
    * an outage) answers them at once with SENDS or DIFF. 0: off. */
   uint32_t tail;
+  /* 0 (the default): every split cuts `fanout` parts. > 0 (at most 64):
+   * a split cuts as many parts as it takes to reach the next level's
+   * size, t*fanout^k items (t = idlist_max), with 5/4 of the parts that
+   * needs, up to fanout_max parts when that saves a level; bucket cuts
+   * leaving a part above that size give way to exact cuts. Experimental:
+   * not yet the node's setting (see docs/protocol.md §10.4). */
+  uint32_t fanout_max;
+  /* > 0: no range of the first RECON holds more than first_max items
+   * (0, the default: no such cap). */
+  uint64_t first_max;
 };
 void net_recon_cfg_default(struct net_recon_cfg *c);
 

@@ -48,6 +48,8 @@ void net_recon_cfg_default(struct net_recon_cfg *c)
   c->sends_max = 65536;
   c->first_parts = 0;
   c->tail = 2;
+  c->fanout_max = 0;
+  c->first_max = 0;
 }
 
 int net_recon_init(struct net_recon *r, const struct net_rstore *store, const char *scope,
@@ -63,7 +65,7 @@ int net_recon_init(struct net_recon *r, const struct net_rstore *store, const ch
     net_recon_cfg_default(&r->cfg);
   if (r->cfg.fanout < 2 || r->cfg.growth < 2 || r->cfg.first_ids > NET_IDS_MAX / 2 ||
       r->cfg.idlist_max > NET_IDS_MAX / 2 || r->cfg.tail > NET_IDS_MAX / 2 ||
-      r->cfg.msg_max > NET_MSG_MAX ||
+      r->cfg.msg_max > NET_MSG_MAX || r->cfg.fanout_max > 64 ||
       r->cfg.msg_max < 4096 || r->cfg.sends > 1 || (r->cfg.sends && r->cfg.sends_max == 0))
     return LINLI_EINVAL;
   r->store = *store;
@@ -260,6 +262,48 @@ static int net__cut(struct net_recon *r, const struct net_bound *lo, const struc
  * fewer than m items the exact cuts are used, so every split makes
  * progress. */
 #define NET__CHEAP_PARTS 64
+
+/* How many parts a differing range of my m items is cut into, and the most
+ * items a part should hold (*target). With t = idlist_max and f = fanout,
+ * a range of at most t*f^k items needs k more splits; the split aims its
+ * parts at t*f^(k-2) (one level saved) when at most fanout_max parts do
+ * that, else at t*f^(k-1), with 5/4 of the parts that needs (bucket cuts
+ * are uneven): so a level is not spent on a range a little above a level's
+ * size, and a range well inside one gets fewer than f parts. */
+static uint64_t net__parts(const struct net_recon_cfg *c, uint64_t m, uint64_t *target)
+{
+  uint64_t t = c->idlist_max ? c->idlist_max : 1, f = c->fanout, top = c->fanout_max, p;
+  uint64_t up = t * f, lv1 = t, lv0 = 0; /* t*f^k, t*f^(k-1), t*f^(k-2) */
+  if (top == 0) {
+    *target = UINT64_MAX;
+    return f < m ? f : m;
+  }
+  if (top < f)
+    top = f;
+  while (m > up && up <= UINT64_MAX / 8 / f) {
+    lv0 = lv1;
+    lv1 = up;
+    up *= f;
+  }
+  p = lv0 ? (m / 4 * 5 + lv0 - 1) / lv0 : UINT64_MAX;
+  if (p <= top) {
+    *target = lv0;
+  } else {
+    p = (m / 4 * 5 + m % 4 + lv1 - 1) / lv1;
+    *target = lv1;
+    if (p > top)
+      p = top;
+  }
+  if (p < 2)
+    p = 2;
+  return p < m ? p : m;
+}
+
+/* Split [lo, hi), holding my m items, into parts of about equal count
+ * (net__parts), each sent as an FPRINT. A store's cheap cuts
+ * (net_rstore.cut) come first: cuts that fall together are merged, and if
+ * a part is left with m items or more than the target, the exact cuts are
+ * used, so every split makes progress. */
 static int net__split(struct net__out *o, const struct net_bound *lo, const struct net_bound *hi,
                       uint64_t m)
 {
@@ -267,7 +311,7 @@ static int net__split(struct net__out *o, const struct net_bound *lo, const stru
   struct net_bound b[NET__CHEAP_PARTS];
   uint64_t cnt[NET__CHEAP_PARTS];
   uint8_t sum[NET__CHEAP_PARTS][NET_SUM_BYTES];
-  uint64_t parts = m < r->cfg.fanout ? m : r->cfg.fanout;
+  uint64_t target, parts = net__parts(&r->cfg, m, &target);
   int rc = 0;
   if (r->store.cut && parts <= NET__CHEAP_PARTS) {
     struct net_bound a = *lo;
@@ -282,7 +326,7 @@ static int net__split(struct net__out *o, const struct net_bound *lo, const stru
         continue;
       if ((rc = r->store.fingerprint(r->store.ctx, &a, &b[np], &cnt[np], sum[np])))
         break;
-      progress = cnt[np] < m;
+      progress = cnt[np] < m && cnt[np] <= target;
       a = b[np++];
     }
     if (rc)
@@ -667,6 +711,8 @@ static int net__start_ranges(struct net__out *o, uint64_t n)
   if (pos < n)
     cuts[nc++] = pos;
   uint64_t cap = r->cfg.first_parts ? n / r->cfg.first_parts : UINT64_MAX;
+  if (r->cfg.first_max && r->cfg.first_max < cap)
+    cap = r->cfg.first_max;
   while (pos > 0 && nc < 65) {
     step = step > UINT64_MAX / r->cfg.growth ? UINT64_MAX : step * r->cfg.growth;
     if (step > cap && cap >= 1)

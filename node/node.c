@@ -393,6 +393,9 @@ static void sess_finish(struct node *n, struct peer *p, struct sess *s)
   s->active = 0;
   p->last_sync_ms = n->env.now_ms(n->env.ctx);
   p->behind = s->need;
+  s->done_ms = p->last_sync_ms;
+  s->done_sent = s->sent;
+  s->done_need = s->need;
   node__log(n, LOG_SYNC, "sync done peer=%u scope=%s sent=%llu behind=%llu", p->id,
             n->scopes[s->si],
             (unsigned long long)s->sent, (unsigned long long)s->need);
@@ -756,6 +759,17 @@ int node_peer_status(struct node *n, uint32_t peer, struct node_peer_status *ps)
                                   p->ops_in,   p->ops_out, p->bytes_in,  p->bytes_out,
                                   p->behind,   p->rejected,  p->limited_ops,
                                   p->limited_msgs};
+  return 0;
+}
+
+int node_scope_sync(struct node *n, uint32_t peer, const char *scope, struct node_scope_sync *out)
+{
+  struct peer *p = node__peer_get(n, peer, 0);
+  int si = scope ? node__scope_index(n, scope, strlen(scope)) : -1;
+  if (!p || si < 0 || !p->hello || !node__common(p, si))
+    return LINLI_ENOTFOUND;
+  const struct sess *s = p->sess ? p->sess[si] : NULL;
+  *out = (struct node_scope_sync){s ? s->done_ms : 0, s ? s->done_sent : 0, s ? s->done_need : 0};
   return 0;
 }
 

@@ -261,6 +261,15 @@ struct node_status {
 };
 int node_status(struct node *n, struct node_status *st);
 int node_peer_status(struct node *n, uint32_t peer, struct node_peer_status *ps);
+/* The last reconciliation of scope with peer that completed on this node
+ * (the side that reads the last message completes it): when (at_ms; 0: none
+ * yet), how many ops it sent and how many this node lacked. 0 and 0 mean the
+ * two held the same ops of the scope then. 0, or LINLI_ENOTFOUND when the
+ * peer is unknown, its HELLO has not come, or it does not hold the scope. */
+struct node_scope_sync {
+  uint64_t at_ms, sent, need;
+};
+int node_scope_sync(struct node *n, uint32_t peer, const char *scope, struct node_scope_sync *out);
 /* The trust state (NULL without a hub key), e.g. for the transport's
  * allow-list: trust_admits(node_trust(n), pk, now). */
 struct trust *node_trust(struct node *n);

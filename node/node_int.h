@@ -27,6 +27,7 @@ struct sess {
   uint32_t n_have, cap_have;
   uint64_t need, sent;
   uint64_t last_ms; /* the session's last message: a lost one must not stall it */
+  uint64_t done_ms, done_sent, done_need; /* the last one completed here (0: none) */
 };
 
 /* A token bucket in thousandths of a token: rate tokens a second, up to

@@ -266,6 +266,51 @@ static void linlid_limits(struct linlid *d, struct crdt_buf *out)
   }
 }
 
+/* ["compare"]: [0, [[name, [[scope, at_ms, sent, need], ...]], ...]]: per
+ * link (status order), each scope it holds with this node, the last
+ * reconciliation of it completed here (node_scope_sync; at_ms 0: none yet;
+ * of the link's two peer ids, the later). */
+static void linlid_compare(struct linlid *d, struct crdt_buf *out)
+{
+  int n_links = transport_link_count(d->tr);
+  crdt_w_array(out, 2);
+  crdt_w_uint(out, 0);
+  crdt_w_array(out, (uint32_t)n_links);
+  for (int r = 0; r < n_links; r++) {
+    struct transport_link_info li;
+    struct node_scope_sync best[CONFIG_SCOPES_MAX];
+    uint8_t common[CONFIG_SCOPES_MAX];
+    uint32_t n_common = 0;
+    uint32_t ids[2] = {TRANSPORT_IN_BASE + (uint32_t)r, (uint32_t)r};
+    transport_link_info(d->tr, r, &li);
+    for (int i = 0; i < d->cfg.n_scopes; i++) {
+      common[i] = 0;
+      memset(&best[i], 0, sizeof best[i]);
+      for (int k = 0; k < (r < d->cfg.n_roster ? 2 : 1); k++) {
+        struct node_scope_sync ss;
+        if (node_scope_sync(d->node, ids[k], d->cfg.scopes[i], &ss))
+          continue;
+        common[i] = 1;
+        if (ss.at_ms >= best[i].at_ms)
+          best[i] = ss;
+      }
+      n_common += common[i];
+    }
+    crdt_w_array(out, 2);
+    crdt_w_cstr(out, li.name);
+    crdt_w_array(out, n_common);
+    for (int i = 0; i < d->cfg.n_scopes; i++) {
+      if (!common[i])
+        continue;
+      crdt_w_array(out, 4);
+      crdt_w_cstr(out, d->cfg.scopes[i]);
+      crdt_w_uint(out, best[i].at_ms);
+      crdt_w_uint(out, best[i].sent);
+      crdt_w_uint(out, best[i].need);
+    }
+  }
+}
+
 static void linlid_digest(struct linlid *d, const char *scope, struct crdt_buf *out)
 {
   uint8_t dg[CRDT_DIGEST_BYTES];
@@ -307,6 +352,9 @@ static void linlid_control(void *arg, const uint8_t *req, size_t len, struct crd
     break;
   case CONTROL_DIGEST:
     linlid_digest(d, q.scope, out);
+    break;
+  case CONTROL_COMPARE:
+    linlid_compare(d, out);
     break;
   case CONTROL_STOP:
     crdt_w_array(out, 1);

@@ -1,7 +1,7 @@
 /* transport: the daemon's ZeroMQ binding of the node core.
  *
- * All ZeroMQ code of linli lives in transport.c. A transport owns one ZeroMQ
- * context and these sockets:
+ * All ZeroMQ code of linli lives in transport*.c (transport_int.h lists the
+ * files). A transport owns one ZeroMQ context and these sockets:
  *
  *   ZAP     REP on inproc://zeromq.zap.01, bound first, before any other
  *           socket binds or connects. It answers every handshake of the

@@ -247,6 +247,19 @@ scenario_trust() {
   converge shihua hub a b
   converge chuanchang hub b
   converge qiaokou hub a b
+  # digest --compare: after the next round, every scope a holds with the hub
+  # (shihua and the district's) found the same ops; the hub says so per community
+  wait_for 30 "a's digest --compare to find the same ops" "$LINLI" digest --data "$T/a" --compare
+  out=$("$LINLI" digest --data "$T/a" --compare) || die "digest --compare on a: $out"
+  grep -Eq '^hub +shihua +the same ops at ' <<<"$out" && grep -Eq '^hub +qiaokou +the same ops at ' <<<"$out" &&
+    grep -q '^2 of 2 scope-peer pairs found the same ops' <<<"$out" || die "a's digest --compare: $out"
+  wait_for 30 "the hub's digest --compare" "$LINLI" digest --data "$T/hub" --compare
+  out=$("$LINLI" digest --data "$T/hub" --compare --json)
+  /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); p={(x["peer"].split("-")[0],x["scope"]) for x in d if x["same"]}; assert {("shihua","shihua"),("chuanchang","chuanchang"),("shihua","qiaokou")} <= p, d' <<<"$out" ||
+    die "the hub's digest --compare --json: $out"
+  out=$("$LINLI" digest --data "$T/hub")
+  [[ $(sed -n 1p <<<"$out") =~ ^[0-9a-f]{64}$ ]] && grep -Eq "^  scope chuanchang +$(digest b chuanchang)\$" <<<"$out" ||
+    die "the hub's digest does not list its scopes: $out"
   grep -q "admitted certified key peer=shihua-${KEY[a]:0:8}" "$T/hub.log" || die "hub did not admit a by certificate"
   local before
   before=$(digests hub a b)

@@ -79,6 +79,9 @@ static size_t fc_render(const struct control_req *q)
   case CONTROL_RELOAD:
     control_enc_verb(&b, "reload");
     break;
+  case CONTROL_COMPARE:
+    control_enc_verb(&b, "compare");
+    break;
   }
   FUZZ_ASSERT(crdt_buf_err(&b) == 0);
   return b.len;

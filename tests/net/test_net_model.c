@@ -135,6 +135,8 @@ static void frame_cases(uint64_t seed)
         c.fanout = 2 + (uint32_t)(k % 5) * 6;
         c.first_parts = (uint32_t)(k % 4) * 8;
         c.tail = (uint32_t)(k % 3) * 3; /* off, 3, 6 */
+        c.fanout_max = (uint32_t)(k % 3 == 0 ? 0 : k % 3 == 1 ? 3 : 64); /* off, below fanout, most */
+        c.first_max = k % 2 ? 0 : 1000 + 500 * (k % 5);
         case_cap = (size_t)frames[fi] * (k % 2 ? 8 : NET_RECON_MSGS_MAX);
         run_case(seed + k, &sp, &c);
       }
@@ -193,6 +195,21 @@ static void odd_configs(uint64_t seed)
   sp.d = 30000;
   sp.one_sided = 1;
   run_case(seed + 2, &sp, &cfg);
+  /* Adaptive splits at their extremes: fan-out 2 with up to 64 parts, no
+   * id lists, first ranges of at most 50 items; and the fixed fan-out. */
+  net_recon_cfg_default(&cfg);
+  cfg.fanout = 2;
+  cfg.fanout_max = 64;
+  cfg.idlist_max = 0;
+  cfg.first_max = 50;
+  sp.d = 500;
+  sp.one_sided = 0;
+  run_case(seed + 3, &sp, &cfg);
+  cfg.fanout = 16;
+  cfg.fanout_max = 0;
+  cfg.idlist_max = 8;
+  cfg.first_max = 1;
+  run_case(seed + 4, &sp, &cfg);
 }
 
 int main(void)
