@@ -111,14 +111,15 @@ for n in hub a b; do PORT[$n]=$(free_port); done
   --listen "tcp://127.0.0.1:${PORT[hub]}" >"$T/hubkey" 2>/dev/null
 HUB=$(cat "$T/hubkey")
 printf 'scope shihua\nsync_interval_ms 500\n' >>"$T/hub/linlid.conf"
-for n in a b; do
+for n in a b; do # b joins a's community: it gets a's data key by linli key grant
   "$LINLI" init --data "$T/$n" --community shihua --district qiaokou --hub "$HUB" \
-    --listen "tcp://127.0.0.1:${PORT[$n]}" >/dev/null 2>&1
+    --listen "tcp://127.0.0.1:${PORT[$n]}" $([[ $n == b ]] && echo --join) >/dev/null 2>&1
   printf 'peer hub tcp://127.0.0.1:%s %s\nsync_interval_ms 500\n' "${PORT[hub]}" "$HUB" >>"$T/$n/linlid.conf"
   "$LINLI" enroll --data "$T/hub" "$T/$n/enroll-request.txt" --out "$T" >/dev/null 2>&1
   "$LINLI" import-cert --data "$T/$n" "$T"/cert-shihua-"$("$LINLI" pubkey --data "$T/$n" | cut -c1-8)".op \
     2>/dev/null || die "import-cert $n"
 done
+"$LINLI" key grant --data "$T/a" "$("$LINLI" pubkey --data "$T/b")" >"$T/kg" 2>&1 || die "key grant to b: $(cat "$T/kg")"
 log "hub and two shihua nodes enrolled"
 
 # The compounds the households belong to: a household's compound must be
@@ -211,6 +212,7 @@ start hub
 start b
 wait_sync shihua hub a b
 log "hub, a and b in sync"
+"$LINLI" key status --data "$T/b" >"$T/ks" 2>&1; grep -q "took 1 key epoch" "$T/ks" || die "b did not take the key a granted: $(cat "$T/ks")"
 stop hub
 "$LINLI" put --data "$T/a" household SH-C01-1-1-102 phone=111 >/dev/null
 "$LINLI" put --data "$T/b" household SH-C01-1-1-102 phone=222 >/dev/null
@@ -231,6 +233,8 @@ for n in a b hub; do
   "$LINLI" conflicts --data "$T/$n" list | grep -q '^0 field(s)' || die "conflict still listed on $n"
 done
 "$LINLI" get --data "$T/b" household SH-C01-1-1-102 | grep -Eq 'phone +333$' || die "resolved value not on b"
+"$LINLI" get --data "$T/hub" household SH-C01-1-1-102 --scope shihua >"$T/hubget" 2>&1 || die "get on the hub: $(cat "$T/hubget")"
+grep -Eq 'phone +\(sealed\)$' "$T/hubget" && ! grep -q 333 "$T/hubget" || die "the hub reads the phone: $(cat "$T/hubget")"
 ok "a partition conflict shows on both nodes after the sync and is gone everywhere after resolve"
 
 # ---- the certification flow ----
