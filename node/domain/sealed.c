@@ -358,7 +358,13 @@ int domain_seal(void *arg, const uint8_t *keys, size_t keys_len, const char *sco
     size_t vl = (size_t)(r.p - val), kl = (size_t)(val - at);
     const struct dom_field *f = domain_field(c, name, nl);
     struct dom_sealed s;
-    int seal = f && (f->flags & DOM_F_SEALED) && *val != 0xc0 && dom_sealed_parse(val, vl, &s) == 0;
+    /* only what a reader can open again (one value nested at most one
+     * level, not over DOM_SEAL_PLAIN_MAX): anything else stays as given,
+     * and the write check refuses it as the wrong type */
+    struct crdt_mp one;
+    crdt_mp_init(&one, val, vl);
+    int seal = f && (f->flags & DOM_F_SEALED) && *val != 0xc0 && dom_sealed_parse(val, vl, &s) == 0 &&
+               crdt_mp_value(&one, 1) == 0 && vl <= DOM_SEAL_PLAIN_MAX;
     if (cap - o < kl + vl + (seal ? DOM_SEAL_OVERHEAD : 0)) {
       rc = LINLI_ETOOBIG;
       goto out;
@@ -367,12 +373,9 @@ int domain_seal(void *arg, const uint8_t *keys, size_t keys_len, const char *sco
     o += kl;
     if (seal) {
       uint8_t nonce[DOM_SEAL_NONCE];
-      char fname[CRDT_FIELD_MAX + 1];
       size_t sl;
       random(rctx, nonce, sizeof nonce);
-      memcpy(fname, name, nl < CRDT_FIELD_MAX ? nl : CRDT_FIELD_MAX);
-      fname[nl < CRDT_FIELD_MAX ? nl : CRDT_FIELD_MAX] = 0;
-      if ((rc = dom_seal_value(k, nonce, scope, collection, key, strlen(key), fname, val, vl, out + o,
+      if ((rc = dom_seal_value(k, nonce, scope, collection, key, strlen(key), f->name, val, vl, out + o,
                                cap - o, &sl)))
         goto out;
       o += sl, did = 1;

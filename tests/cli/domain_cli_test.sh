@@ -293,6 +293,27 @@ rc=0
   die "a release today does not keep the withdrawal"
 ok "declare/approve certifies SH-C02; a late confirmed case withdraws it on every node"
 
+# ---- the hub certifies without reading: no personal value in any of its files ----
+# (issue 20: names, ID numbers, phones and notes are sealed by a, so
+# the hub's LMDB file, its log and its events hold none of them in clear)
+{
+  printf '%s\n' 'Wang, Li' 张三 'Li Si' 'Zhao "Xiao" Wu' 13900000001 '+86 139 0000 0004' 轮椅
+  idnum 42010719800101001
+  idnum 42010719900202002
+  idnum 42010720010303003
+} >"$T/needles"
+"$LINLI" get --data "$T/b" resident r-4 >"$T/b.r4" 2>&1 && grep -qF 'Zhao "Xiao" Wu' "$T/b.r4" ||
+  die "b (holding the key) does not read r-4: $(cat "$T/b.r4")"
+"$LINLI" get --data "$T/hub" --scope shihua resident r-4 >"$T/hub.r4" 2>&1 &&
+  grep -Eq 'name +\(sealed\)$' "$T/hub.r4" && grep -Eq 'id_number +\(sealed\)$' "$T/hub.r4" ||
+  die "the hub does not show r-4 sealed: $(cat "$T/hub.r4")"
+[[ $(find "$T/hub" -type f | wc -l) -ge 3 && -s $T/hub/data.mdb ]] || die "the hub's files are not there"
+if grep -raFl -f "$T/needles" "$T/hub" "$T/hub.log" >"$T/found"; then
+  die "personal values in clear on the hub: $(cat "$T/found"): $(grep -raFoh -f "$T/needles" "$T/hub" "$T/hub.log" | sort -u | head -5)"
+fi
+grep -qaF 'Wang, Li' "$T/res.csv" || die "the search would not find the values" # the search works
+ok "the hub certifies and shows (sealed); its LMDB file, log and events hold no name, ID number, phone or note"
+
 stop a
 stop b
 stop hub
