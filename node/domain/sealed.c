@@ -27,7 +27,7 @@ static int hexval(int c)
 int dom_keys_parse(const uint8_t *b, size_t len, struct dom_keys *out)
 {
   const size_t ml = sizeof DOM_KEYS_MAGIC - 1;
-  memset(out, 0, sizeof *out);
+  out->n = 0; /* entries are written as they are added (and wiped up to n) */
   if (len < ml || memcmp(b, DOM_KEYS_MAGIC, ml) != 0)
     return LINLI_EKEYFILE;
   size_t i = ml;
@@ -205,7 +205,9 @@ const struct dom_key *dom_keys_newest(const struct dom_keys *k, const char *scop
 
 void dom_keys_wipe(struct dom_keys *k)
 {
-  sodium_memzero(k, sizeof *k);
+  if (k->n > 0 && k->n <= DOM_KEYS_MAX)
+    sodium_memzero(k->k, (size_t)k->n * sizeof k->k[0]);
+  k->n = 0;
 }
 
 /* ---- the sealed value ---- */
@@ -337,6 +339,11 @@ int domain_seal(void *arg, const uint8_t *keys, size_t keys_len, const char *sco
   struct crdt_mp r;
   uint32_t n;
   size_t o = 0;
+  /* nonces drawn for up to NONCE_BATCH fields at once: one call of the
+   * node's random source per op, not one per value */
+  enum { NONCE_BATCH = 8 };
+  uint8_t nonces[NONCE_BATCH][DOM_SEAL_NONCE];
+  uint32_t nonces_got = 0, nonces_used = 0;
   crdt_mp_init(&r, body, len);
   if (!k || crdt_mp_map(&r, &n))
     goto out; /* no key here for this scope, or not a map: signed as given */
@@ -372,9 +379,13 @@ int domain_seal(void *arg, const uint8_t *keys, size_t keys_len, const char *sco
     memcpy(out + o, at, kl);
     o += kl;
     if (seal) {
-      uint8_t nonce[DOM_SEAL_NONCE];
       size_t sl;
-      random(rctx, nonce, sizeof nonce);
+      if (nonces_used == nonces_got) { /* at most the fields left in the body */
+        nonces_got = n - i < NONCE_BATCH ? n - i : NONCE_BATCH;
+        nonces_used = 0;
+        random(rctx, nonces, nonces_got * sizeof nonces[0]);
+      }
+      const uint8_t *nonce = nonces[nonces_used++];
       if ((rc = dom_seal_value(k, nonce, scope, collection, key, strlen(key), f->name, val, vl, out + o,
                                cap - o, &sl)))
         goto out;
@@ -388,6 +399,7 @@ int domain_seal(void *arg, const uint8_t *keys, size_t keys_len, const char *sco
   if (did)
     *out_len = o;
 out:
+  sodium_memzero(nonces, sizeof nonces);
   dom_keys_wipe(ks);
   free(ks);
   return rc;
