@@ -332,8 +332,8 @@ static void test_keyfile(void)
       "linli-community-keys-v1\nshihua 1 404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f",
       "linli-community-keys-v1\nShi/hua 1 404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\n",
       "linli-community-keys-v1\n 1 404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\n",
-      "linli-community-keys-v1\nshihua 1 404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\n"
-      "shihua 1 404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\n",
+      ("linli-community-keys-v1\nshihua 1 404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\n"
+       "shihua 1 404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\n"), /* twice */
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     uint8_t *d = dup((const uint8_t *)bad[i], strlen(bad[i]));
