@@ -27,7 +27,7 @@ static const struct {
   int (*run)(int, char **);
   const char *help;
 } cmds[] = {
-    {"op", bench_op, "sign and verify rates of the op vs raw Ed25519 (ratio op_sign, op_verify)"},
+    {"op", bench_op, "op sign/verify vs raw Ed25519; ops with 3 sealed fields vs in clear (op_sign_sealed)"},
     {"store", bench_store, "ingest vs verify, storage amplification, range fingerprint scaling"},
     {"sync", bench_sync, "reconciliation bytes and round trips vs the difference, two node cores"},
     {"bootstrap", bench_bootstrap, "an empty linlid pulls n ops over CURVE on 127.0.0.1, vs raw verify"},

@@ -588,7 +588,7 @@ static int part_sync(const char *linlid, int days, int readers, int think_ms, in
   /* the source's records: the sample community (sample.c), days of it, so
    * that every op passes the write check the destination runs */
   struct collect c = {NULL, NULL, NULL, 0, 0, 0};
-  struct sample_opts so = {(uint64_t)time(NULL) * 1000u, days, 8 * 3600, 3, 5, 0};
+  struct sample_opts so = {(uint64_t)time(NULL) * 1000u, days, 8 * 3600, 3, 5, 0, NULL, 0, NULL, NULL};
   if (sample_generate(&a, &sample_shihua, &so, collect_op, &c) < 0 || c.err) {
     fprintf(stderr, "web: the sample community could not be made\n");
     return 1;

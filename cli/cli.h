@@ -51,7 +51,7 @@ enum {
   CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N, CLI_O_ROLE_N,
   CLI_O_TO_N, CLI_O_PASSPHRASE_N, CLI_O_HUBADDR_N,
   CLI_O_PENDING_N, CLI_O_BUILDING_N, CLI_O_SUPPLY_N, CLI_O_COMPARE_N, CLI_O_CITY_N,
-  CLI_O_CITYKEY_N,
+  CLI_O_CITYKEY_N, CLI_O_JOIN_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -98,6 +98,7 @@ enum {
 #define CLI_O_FORCE CLI_O(CLI_O_FORCE_N) /* a flag: past a check a clerk may override */
 #define CLI_O_ENCODING CLI_O(CLI_O_ENCODING_N)
 #define CLI_O_PLAIN CLI_O(CLI_O_PLAIN_N) /* a flag */
+#define CLI_O_JOIN CLI_O(CLI_O_JOIN_N)   /* a flag: init of a community's second node */
 #define CLI_O_ROLE CLI_O(CLI_O_ROLE_N)   /* linli user add: --role */
 #define CLI_O_TO CLI_O(CLI_O_TO_N)       /* linli export --to KEY, repeatable */
 #define CLI_O_PASSPHRASE CLI_O(CLI_O_PASSPHRASE_N) /* a flag: read a passphrase */
@@ -134,6 +135,7 @@ struct cli_args {
   const char *to[CLI_WHERE_MAX]; /* linli export --to */
   int n_to;
   int json, cough, raw, wide, voided, fever, open, closed, desc, force, plain, passphrase, pending;
+  int join;
   int help; /* --help was given: run() prints the help of its verb (CLI_O_VERBS) */
   const char *pos[CLI_POS_MAX];
   int n_pos;
@@ -198,6 +200,13 @@ int cli_ctl_settle(const struct config *c, int timeout_ms);
 /* Sends a request to the daemon's control socket; on success *r is at the
  * reply's element after the status 0, and *n is the reply's array count.
  * Prints why not (daemon down, refused request) and returns CLI_FAIL. */
+/* A passphrase (cli/sealed.c): from the terminal without echo (twice when
+ * is_new), or the first line of stdin; pass holds CLI_PASS_MAX bytes. */
+#define CLI_PASS_MAX 1024
+int cli_passphrase(int is_new, char *pass, size_t *len);
+int cli_cmd_key(const struct cli_cmd *cmd, struct cli_args *a);
+/* Creates the community key of a community's first node (linli init). */
+int cli_key_create(const char *dir, const char *community);
 int cli_call(const struct cli_args *a, const uint8_t *req, size_t len, uint8_t *reply,
              size_t cap, struct crdt_mp *r, uint32_t *n);
 

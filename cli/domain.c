@@ -1,5 +1,6 @@
 /* linli sample | import | export | report: the district's data in and out. */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -232,6 +233,12 @@ static int to_bundle(void *arg, const uint8_t *op, size_t len)
   return bundle_add(arg, op, len);
 }
 
+static void sample_random(void *ctx, void *buf, size_t len)
+{
+  (void)ctx;
+  randombytes_buf(buf, len);
+}
+
 int cli_cmd_sample(const struct cli_cmd *cmd, struct cli_args *a)
 {
   (void)cmd;
@@ -271,12 +278,23 @@ int cli_cmd_sample(const struct cli_cmd *cmd, struct cli_args *a)
   struct dom_tz tz;
   if (cli_zone(&c, &tz))
     return crdt_identity_wipe(&id), CLI_FAIL;
-  struct sample_opts o = {now, days, dom_tz_offset(&tz, now), 1, 5, now - 60000};
+  struct sample_opts o = {now, days, dom_tz_offset(&tz, now), 1, 5, now - 60000, NULL, 0, NULL, NULL};
+  uint8_t *keys = NULL;
+  size_t keys_len = 0;
+  if ((rc = dom_keys_file(a->data, &keys, &keys_len)))
+    return crdt_identity_wipe(&id), cli_fail("cannot read %s/%s: %s", a->data, STORE_KEYS_FILE,
+                                             cli_err(rc));
+  o.keys = keys, o.keys_len = keys_len, o.random = sample_random; /* sealed as this node writes */
   struct bundle_writer w;
-  if ((rc = bundle_open(&w, a->pos[0])))
+  if ((rc = bundle_open(&w, a->pos[0]))) {
+    if (keys)
+      sodium_memzero(keys, keys_len), free(keys);
     return crdt_identity_wipe(&id), cli_fail("cannot write %s: %s", a->pos[0], cli_err(rc));
+  }
   int made = sample_generate(&id, &sc, &o, to_bundle, &w);
   crdt_identity_wipe(&id);
+  if (keys)
+    sodium_memzero(keys, keys_len), free(keys);
   if (made < 0 && !w.err)
     w.err = made;
   if ((rc = bundle_close(&w)))

@@ -271,6 +271,8 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
   crdt_identity_wipe(&id);
   if (rc)
     return cli_fail("cannot write %s: %s", path, cli_err(rc));
+  if (!self && !a->join && (rc = cli_key_create(abs, a->community)))
+    return cli_fail("cannot write %s/%s: %s", abs, STORE_KEYS_FILE, cli_err(rc));
   snprintf(path, sizeof path, "%s/linlid.conf", abs);
   if ((rc = cli_write_new(path, text, strlen(text))))
     return cli_fail("cannot write %s: %s", path, cli_err(rc));
@@ -465,9 +467,10 @@ static int cli_cmd_help(const struct cli_cmd *cmd, struct cli_args *a);
 static const struct cli_cmd cli_cmds[] = {
     {"init", cli_cmd_init,
      CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_LISTEN | CLI_O_DISTRICT | CLI_O_HUB | CLI_O_HUBADDR |
-         CLI_O_CITY | CLI_O_CITYKEY, 0, 0,
+         CLI_O_CITY | CLI_O_CITYKEY | CLI_O_JOIN, 0, 0,
      "--data DIR --community CODE [--listen tcp://HOST:PORT] [--district D --hub HEX|self "
-     "[--hub-addr tcp://HOST:PORT] [--city CITY --city-key HEX]] | --data DIR --city CITY --hub self",
+     "[--hub-addr tcp://HOST:PORT] [--city CITY --city-key HEX]] [--join] | --data DIR --city CITY "
+     "--hub self",
      N_("  Creates a node: DIR (mode 700, and any missing parent), its key DIR/node.key\n"
      "  (mode 600) and DIR/linlid.conf. Prints the node's public key; peers list it in\n"
      "  their config. With --district and --hub (the hub's public key, or 'self' on\n"
@@ -475,7 +478,21 @@ static const struct cli_cmd cli_cmds[] = {
      "  hub (linli enroll); --hub-addr (the hub's listen address) makes it dial the hub.\n"
      "  --city CITY --hub self makes the city node, the root above the district hubs;\n"
      "  a hub or node of the city adds --city CITY --city-key KEY (the city's key), and\n"
-     "  a hub then writes DIR/enroll-request.txt to carry to the city (linli enroll).")},
+     "  a hub then writes DIR/enroll-request.txt to carry to the city (linli enroll).\n"
+     "  A community node also gets the community's data key, DIR/community.key (mode\n"
+     "  600), which seals personal fields; --join makes a further node of a community\n"
+     "  that already has one, and that node gets the key by linli key grant.")},
+    {"key", cli_cmd_key, CLI_O_DATA | CLI_O_TO | CLI_O_JSON, 1, 2,
+     "--data DIR status [--json] | grant NODEKEY | rotate [--to NODEKEY]... | backup | "
+     "restore CODE",
+     N_("  The community's data key, which seals personal fields (names, ID numbers,\n"
+     "  phones, notes) so that only the community's own nodes read them. Every verb\n"
+     "  first takes any key granted to this node. status: the key epochs held. grant:\n"
+     "  seals each epoch to NODEKEY (linli pubkey on a node of the same community) in a\n"
+     "  key op that syncs to it. rotate: a new epoch for new values (after a node is\n"
+     "  revoked), granted to each --to node. backup: prints a recovery code sealed with\n"
+     "  a passphrase (asked twice, or the first line of stdin); restore CODE puts the\n"
+     "  key back.")},
     {"pubkey", cli_cmd_pubkey, CLI_O_DATA, 0, 0, "--data DIR",
      N_("  Prints the node's public key (64 hex digits).")},
     {"enroll", cli_cmd_enroll, CLI_O_DATA | CLI_O_DAYS | CLI_O_OUT, 1, 1,
@@ -811,6 +828,7 @@ static const struct {
     V("--role", CLI_O_ROLE, role),          F("--passphrase", CLI_O_PASSPHRASE, passphrase),
     V("--hub-addr", CLI_O_HUBADDR, hub_addr), F("--pending", CLI_O_PENDING, pending),
     V("--building", CLI_O_BUILDING, building), F("--supply", CLI_O_SUPPLY, supply),
+    F("--join", CLI_O_JOIN, join),
     F("--compare", CLI_O_COMPARE, compare), V("--city", CLI_O_CITY, city),
     V("--city-key", CLI_O_CITYKEY, city_key),
 };

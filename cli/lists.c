@@ -105,6 +105,47 @@ static void json_where(const struct dom_row *r)
   cli_json_str(stdout, r->household, strlen(r->household));
 }
 
+/* An event's body as an object: a sealed field as the query opened it
+ * (r->raw), or its word ("(sealed)", "(damaged)") when it did not open;
+ * every other field as stored. */
+static void json_event(const struct dom_collection *c, const struct dom_row *r)
+{
+  struct crdt_mp m;
+  uint32_t n;
+  crdt_mp_init(&m, r->body, r->body_len);
+  if (crdt_mp_map(&m, &n)) {
+    fputs("null", stdout);
+    return;
+  }
+  fputc('{', stdout);
+  for (uint32_t k = 0; k < n; k++) {
+    const char *name;
+    uint32_t nl;
+    const uint8_t *val;
+    if (crdt_mp_str(&m, &name, &nl) || (val = m.p, crdt_mp_value(&m, CRDT_DEPTH_MAX)))
+      break;
+    int i = 0;
+    while (c->fields[i].name && (strlen(c->fields[i].name) != nl || memcmp(c->fields[i].name, name, nl)))
+      i++;
+    printf("%s", k ? "," : "");
+    cli_json_str(stdout, name, nl);
+    fputc(':', stdout);
+    struct crdt_mp v;
+    if (c->fields[i].name && (c->fields[i].flags & DOM_F_SEALED) && !crdt_mp_peek_nil(&(struct crdt_mp){val, m.p})) {
+      if (!r->raw[i]) {
+        cli_json_str(stdout, r->val[i], strlen(r->val[i]));
+        continue;
+      }
+      crdt_mp_init(&v, r->raw[i], r->raw_len[i]);
+    } else {
+      crdt_mp_init(&v, val, (size_t)(m.p - val));
+    }
+    if (cli_value(stdout, &v, 0))
+      fputs("null", stdout);
+  }
+  fputc('}', stdout);
+}
+
 static void json_row(struct printer *p, const struct dom_row *r)
 {
   const struct dom_collection *c = p->c;
@@ -118,9 +159,7 @@ static void json_row(struct printer *p, const struct dom_row *r)
     printf(",\"id\":\"%s\",\"time\":\"%s\"", id, when);
     json_where(r);
     printf(",\"event\":");
-    crdt_mp_init(&m, r->body, r->body_len);
-    if (cli_value(stdout, &m, 0))
-      fputs("null", stdout);
+    json_event(c, r);
     fputc('}', stdout);
     return;
   }

@@ -51,7 +51,7 @@ static int read_line(const char *prompt, char *buf, size_t cap)
 }
 
 /* The passphrase into pass (PASS_MAX); twice on a terminal when new. */
-static int get_passphrase(int is_new, char *pass, size_t *len)
+int cli_passphrase(int is_new, char *pass, size_t *len)
 {
   char again[PASS_MAX];
   int n = read_line(is_new ? "新口令 passphrase: " : "口令 passphrase: ", pass, PASS_MAX);
@@ -127,7 +127,7 @@ int cli_bundle_write(const struct cli_args *a, const struct config *c, struct st
   size_t pass_len = 0;
   struct crdt_identity self;
   if (a->passphrase) {
-    if (get_passphrase(1, pass, &pass_len) != CLI_OK)
+    if (cli_passphrase(1, pass, &pass_len) != CLI_OK)
       goto wipe;
     snprintf(who, sizeof who, _("with the passphrase"));
   } else {
@@ -211,7 +211,7 @@ int cli_bundle_read(const struct cli_args *a, const char *path, uint8_t **buf, c
   if (h.mode == SEAL_PASSPHRASE) {
     char pass[PASS_MAX];
     size_t pass_len = 0;
-    if (get_passphrase(0, pass, &pass_len) != CLI_OK) {
+    if (cli_passphrase(0, pass, &pass_len) != CLI_OK) {
       free(file);
       return CLI_FAIL;
     }

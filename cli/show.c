@@ -2,6 +2,7 @@
  * so they work with the daemon stopped or running). The rows are those of
  * docs/protocol.md section 6; lww values with more than one frontier entry
  * are shown as conflicts. */
+#include <sodium.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,8 @@ struct cli_rec {
 
 struct cli_show {
   struct cli_args *a;
+  const char *coll;
+  const struct crdt_view *v; /* during the scan: its keys open sealed values */
   size_t pl;       /* collection prefix length */
   int count;       /* records printed */
   struct cli_rec rec;
@@ -145,7 +148,33 @@ struct cli_show {
 struct cli_lww_ctx {
   FILE *f;
   int json, i;
+  const struct cli_show *s;
+  const struct cli_row *w;
 };
+
+/* A value as cli_value_bytes prints it, opened first when it is a sealed
+ * personal field this node holds the key of (else "(sealed)"/"(damaged)"). */
+static void cli_lww_value(const struct cli_lww_ctx *c, const uint8_t *v, size_t vl, int text)
+{
+  const struct dom_collection *dc = c->s ? domain_find(c->s->coll, strlen(c->s->coll)) : NULL;
+  const struct dom_field *f = dc && c->w ? domain_field(dc, (const char *)c->w->name, c->w->nl) : NULL;
+  uint8_t plain[DOM_SEAL_PLAIN_MAX];
+  size_t pl = 0;
+  int rc = f ? dom_open_at(c->s->v, c->s->a->scope, strlen(c->s->a->scope), c->s->coll,
+                           (const char *)c->s->rec.key, c->s->rec.kl, f, v, vl, plain,
+                           sizeof plain, &pl)
+             : 1;
+  if (rc == 1) {
+    cli_value_bytes(c->f, v, vl, text);
+  } else if (rc == 0) {
+    cli_value_bytes(c->f, plain, pl, text);
+    sodium_memzero(plain, pl);
+  } else if (text) {
+    fputs(dom_sealed_word(rc), c->f);
+  } else {
+    cli_json_str(c->f, dom_sealed_word(rc), strlen(dom_sealed_word(rc)));
+  }
+}
 
 static int cli_lww_conflict(void *arg, const struct crdt_lww_entry *e)
 {
@@ -156,11 +185,11 @@ static int cli_lww_conflict(void *arg, const struct crdt_lww_entry *e)
   cli_hex(id, e->id, CRDT_ID_BYTES);
   if (c->json) {
     fprintf(c->f, "%s{\"value\":", c->i > 2 ? "," : "");
-    cli_value_bytes(c->f, e->value, e->value_len, 0);
+    cli_lww_value(c, e->value, e->value_len, 0);
     fprintf(c->f, ",\"id\":\"%s\",\"hlc\":%llu}", id, (unsigned long long)e->hlc);
   } else {
     fputs(" | ", c->f);
-    cli_value_bytes(c->f, e->value, e->value_len, 1);
+    cli_lww_value(c, e->value, e->value_len, 1);
   }
   return 0;
 }
@@ -172,10 +201,10 @@ static int cli_lww_first(void *arg, const struct crdt_lww_entry *e)
   cli_hex(id, e->id, CRDT_ID_BYTES);
   if (c->json) {
     fputs("{\"value\":", c->f);
-    cli_value_bytes(c->f, e->value, e->value_len, 0);
+    cli_lww_value(c, e->value, e->value_len, 0);
     fprintf(c->f, ",\"id\":\"%s\",\"hlc\":%llu", id, (unsigned long long)e->hlc);
   } else {
-    cli_value_bytes(c->f, e->value, e->value_len, 1);
+    cli_lww_value(c, e->value, e->value_len, 1);
   }
   return 1;
 }
@@ -187,9 +216,9 @@ static int cli_lww_count(void *arg, const struct crdt_lww_entry *e)
   return 0;
 }
 
-static void cli_print_lww(const struct cli_row *w, int json)
+static void cli_print_lww(const struct cli_show *s, const struct cli_row *w, int json)
 {
-  struct cli_lww_ctx c = {stdout, json, 0};
+  struct cli_lww_ctx c = {stdout, json, 0, s, w};
   int n = 0;
   crdt_lww_each(w->v, w->vl, cli_lww_count, &n);
   crdt_lww_each(w->v, w->vl, cli_lww_first, &c);
@@ -217,8 +246,9 @@ static int64_t cli_counter(const struct cli_row *w)
   return (int64_t)u;
 }
 
-static void cli_rec_json_part(const struct cli_rec *rec, uint8_t tag, const char *label)
+static void cli_rec_json_part(const struct cli_show *s, uint8_t tag, const char *label)
 {
+  const struct cli_rec *rec = &s->rec;
   int first = 1;
   printf(",\"%s\":{", label);
   for (int i = 0; i < rec->n; i++) {
@@ -238,7 +268,7 @@ static void cli_rec_json_part(const struct cli_rec *rec, uint8_t tag, const char
       first = 0;
     }
     if (tag == CRDT_ROW_LWW)
-      cli_print_lww(w, 1);
+      cli_print_lww(s, w, 1);
     else if (tag == CRDT_ROW_COUNTER)
       printf("%lld", (long long)cli_counter(w));
     else
@@ -253,9 +283,9 @@ static void cli_rec_json(struct cli_show *s)
   printf("%s{\"key\":", s->count ? ",\n" : "");
   cli_json_str(stdout, (const char *)rec->key, rec->kl);
   printf(",\"deleted\":%s", rec->tomb && !rec->live ? "true" : "false");
-  cli_rec_json_part(rec, CRDT_ROW_LWW, "fields");
-  cli_rec_json_part(rec, CRDT_ROW_COUNTER, "counters");
-  cli_rec_json_part(rec, CRDT_ROW_ELEM, "sets");
+  cli_rec_json_part(s, CRDT_ROW_LWW, "fields");
+  cli_rec_json_part(s, CRDT_ROW_COUNTER, "counters");
+  cli_rec_json_part(s, CRDT_ROW_ELEM, "sets");
   printf(",\"events\":%llu%s}", (unsigned long long)rec->events,
          rec->truncated ? ",\"truncated\":true" : "");
 }
@@ -277,7 +307,7 @@ static void cli_rec_table(struct cli_show *s)
     snprintf(name, sizeof name, "%.*s%s", (int)w->nl, (const char *)w->name, kind);
     printf("%-24.*s %-24s ", (int)rec->kl, (const char *)rec->key, name);
     if (w->tag == CRDT_ROW_LWW)
-      cli_print_lww(w, 0);
+      cli_print_lww(s, w, 0);
     else if (w->tag == CRDT_ROW_COUNTER)
       printf("%lld", (long long)cli_counter(w));
     else
@@ -388,8 +418,10 @@ static int cli_show_txn(void *arg, const struct crdt_view *v)
   int list = sc->s->a->json && !sc->one;
   if (list)
     fputs("[", stdout);
+  sc->s->v = v;
   int rc = v->scan(v->ctx, sc->prefix, (size_t)sc->pl, cli_show_row, sc->s);
   cli_rec_flush(sc->s);
+  sc->s->v = NULL;
   if (list || (sc->s->a->json && sc->s->count))
     fputs(list ? "]\n" : "\n", stdout);
   return rc < 0 ? rc : 0;
@@ -415,6 +447,7 @@ int cli_show_records(struct cli_args *a, const char *coll, const char *key)
   if (!sc.s)
     return cli_fail("%s", cli_err(LINLI_ENOMEM));
   sc.s->a = a;
+  sc.s->coll = coll;
   sc.one = key != NULL;
   sc.pl = crdt_row_prefix(sc.prefix, sizeof sc.prefix, a->scope, strlen(a->scope), coll,
                           strlen(coll), NULL, 0);

@@ -282,6 +282,11 @@ struct crdt_view {
   int (*scan)(void *ctx, const uint8_t *prefix, size_t pl,
               int (*fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl),
               void *arg);
+  /* Opaque to crdt: the bytes of the reader's community key file (a store
+   * view carries it, store_keys; node/domain/sealed.h reads it), or NULL:
+   * this reader opens no sealed value. */
+  const uint8_t *keys;
+  size_t keys_len;
 };
 
 /* Tags of row kinds (the byte after the record prefix; for the log, the

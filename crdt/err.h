@@ -50,6 +50,7 @@
   X(ENOTFOR, 1034, "the file is encrypted to other nodes: this node's key is not among its recipients") \
   X(EPASS, 1035, "wrong passphrase, or the file was altered")                      \
   X(EDAMAGED, 1036, "encrypted data was altered or damaged: it does not authenticate") \
+  X(ENOKEY, 1037, "this node holds no community key for it: ask a node of the community for one (linli key grant)") \
   X(EOVERDRAW, 1038, "a hand-out would draw a stock below zero")
 
 enum linli_err {

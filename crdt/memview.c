@@ -142,7 +142,7 @@ void crdt_memview_destroy(struct crdt_memview *m)
 
 struct crdt_view crdt_memview_view(struct crdt_memview *m)
 {
-  return (struct crdt_view){m, mv_get, mv_put, mv_del, mv_scan};
+  return (struct crdt_view){m, mv_get, mv_put, mv_del, mv_scan, NULL, 0};
 }
 
 static size_t slot_of(const uint8_t *id, size_t cap)

@@ -92,6 +92,15 @@ typedef int (*node_accept_fn)(void *arg, const struct crdt_op *op);
  * commit follows. */
 typedef int (*node_batch_check_fn)(void *arg, struct store *s, const struct crdt_op *ops, size_t n,
                                    size_t *bad, char *why, size_t cap);
+/* Rewrites the body of a local change before it is signed (the domain
+ * seals personal fields: node/domain/sealed.h, domain_seal_body): keys are
+ * the store's key file bytes (store_keys), random the node's source. 1 and
+ * the new body in out (cap bytes, *out_len); 0 to sign the body as given;
+ * or an error, and nothing is written. */
+typedef int (*node_seal_fn)(void *arg, const uint8_t *keys, size_t keys_len, const char *scope,
+                            const char *collection, const char *key, const uint8_t *body,
+                            size_t len, void (*random)(void *ctx, void *buf, size_t len),
+                            void *rctx, uint8_t *out, size_t cap, size_t *out_len);
 
 struct node_config {
   const char *dir;                   /* data directory (LMDB inside) */
@@ -107,6 +116,8 @@ struct node_config {
   void *accept_arg;
   node_batch_check_fn check_batch;   /* optional */
   void *check_arg;
+  node_seal_fn seal;                 /* optional: local changes are signed as given */
+  void *seal_arg;
   /* Trust (trust.h): with hub_pk set, every op must pass trust_check; ops
    * of authors whose certificate has not arrived are held (above) up to
    * hold_ms (0: 600,000), then rejected as unknown. The node must hold the

@@ -512,8 +512,20 @@ static int sign_into(struct node *n, const struct node_change *c, uint8_t **aren
   struct crdt_op op;
   struct crdt_draft d = {scope, c->collection, c->key, 0, c->kind, c->body, c->body_len,
                          c->parents, c->n_parents};
+  uint8_t sealed[CRDT_BODY_MAX_BYTES];
+  size_t sealed_len = 0, kl = 0;
+  int rc = 0;
+  if (n->cfg.seal && (c->kind == CRDT_SET || c->kind == CRDT_APPEND)) {
+    const uint8_t *keys = store_keys(n->store, &kl);
+    rc = n->cfg.seal(n->cfg.seal_arg, keys, kl, scope, c->collection, c->key, c->body, c->body_len,
+                     n->env.random, n->env.ctx, sealed, sizeof sealed, &sealed_len);
+    if (rc < 0)
+      return rc;
+    if (rc == 1)
+      d.body = sealed, d.body_len = sealed_len;
+  }
   d.hlc = crdt_hlc_now(&n->clock, n->env.now_ms(n->env.ctx));
-  int rc = crdt_op_sign(&d, &n->id, *arena + *used, CRDT_OP_MAX_BYTES, len, &op);
+  rc = crdt_op_sign(&d, &n->id, *arena + *used, CRDT_OP_MAX_BYTES, len, &op);
   if (!rc)
     *used += *len;
   return rc;

@@ -643,6 +643,7 @@ void config_node(const struct config *c, const struct crdt_identity *id, struct 
   nc->verify_threads = cores > 1 ? (uint32_t)(cores - 1) : 0;
   nc->accept = domain_accept; /* the domain's write check, on every op */
   nc->check_batch = dom_check_batch; /* a stock never overdrawn by this node's own writes */
+  nc->seal = domain_seal;     /* personal fields sealed when this node holds the key */
   nc->hub_collections = domain_hub_collections();
   if (c->trust) {
     nc->hub_pk = c->hub_pk;

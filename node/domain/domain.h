@@ -41,6 +41,7 @@
 
 #include "crdt.h"
 #include "store.h"
+#include "sealed.h"
 
 /* ---- limits ---- */
 
@@ -166,6 +167,8 @@ enum {
   DOM_F_NOW = 1 << 7,      /* add: the time now when not given */
   DOM_F_ADD = 1 << 8,      /* written by add only (set refuses it) */
   DOM_F_SETONLY = 1 << 9,  /* written by set only (add refuses it) */
+  DOM_F_SEALED = 1 << 10,  /* personal data sealed with the community key (sealed.h):
+                              no rule, report or summary reads it */
 };
 
 /* Verbs of a command (bits). */
@@ -1104,6 +1107,12 @@ struct sample_opts {
   int watch_pct;     /* % of residents with a daily health check (5) */
   uint64_t stamp_ms; /* 0: stamp each op at its event time; else stamp every op
                         from this time on (records typed in today about the past) */
+  /* The key file's bytes (sealed.h): personal fields are sealed as a node
+   * holding them seals them (domain_seal); NULL: written in clear. */
+  const uint8_t *keys;
+  size_t keys_len;
+  void (*random)(void *ctx, void *buf, size_t len); /* nonces, with keys */
+  void *random_ctx;
 };
 
 /* Emits every op of the community, signed by who, to fn (which returns <0

@@ -19,7 +19,22 @@ struct hist {
   char last[DOM_FIELDS_MAX][VALUE_CAP]; /* each field's value so far */
   char oldv[VALUE_CAP], newv[VALUE_CAP];
   int stop;
+  struct crdt_view v; /* for its keys: sealed values open here when this node holds them */
 };
+
+static void render(struct hist *h, const struct crdt_op *o, const struct dom_field *f,
+                   const uint8_t *mp, size_t len)
+{
+  char coll[CRDT_COLLECTION_MAX + 1];
+  size_t cl = o->collection.len < CRDT_COLLECTION_MAX ? o->collection.len : CRDT_COLLECTION_MAX;
+  memcpy(coll, o->collection.p, cl);
+  coll[cl] = 0;
+  if (f)
+    dom_render_at(&h->v, o->scope.p, o->scope.len, coll, o->key.p, o->key.len, f, mp, len, h->newv,
+                  sizeof h->newv);
+  else
+    dom_render(f, mp, len, h->newv, sizeof h->newv);
+}
 
 static int line(struct hist *h, int what, const struct crdt_op *o, const char *field,
                 const char *old_value, const char *new_value)
@@ -59,7 +74,7 @@ static int op_lines(struct hist *h, const struct crdt_op *o)
         const uint8_t *ea = e.p;
         if (crdt_mp_value(&e, CRDT_DEPTH_MAX))
           break;
-        dom_render(f, ea, (size_t)(e.p - ea), h->newv, sizeof h->newv);
+        render(h, o, f, ea, (size_t)(e.p - ea));
         line(h, o->kind == CRDT_ADD ? DOM_H_ADD : DOM_H_REMOVE, o, field, "", h->newv);
       }
       continue;
@@ -67,7 +82,7 @@ static int op_lines(struct hist *h, const struct crdt_op *o)
     if (crdt_mp_peek_nil(&(struct crdt_mp){at, m.p}))
       h->newv[0] = 0;
     else
-      dom_render(f, at, (size_t)(m.p - at), h->newv, sizeof h->newv);
+      render(h, o, f, at, (size_t)(m.p - at));
     if (o->kind == CRDT_SET && fi >= 0 && fi < DOM_FIELDS_MAX) {
       memcpy(h->oldv, h->last[fi], sizeof h->oldv);
       memcpy(h->last[fi], h->newv, sizeof h->newv);
@@ -98,8 +113,7 @@ static int on_op(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw,
     const uint8_t *r = dom_body_get(o.body, o.body_len, "reason", &rl);
     h->newv[0] = 0;
     if (r)
-      dom_render(domain_field(&domain_collections[DOM_VOIDED], "reason", 6), r, rl, h->newv,
-                 sizeof h->newv);
+      render(h, &o, domain_field(&domain_collections[DOM_VOIDED], "reason", 6), r, rl);
     line(h, DOM_H_VOID, &o, "", "", h->newv);
     return h->stop;
   }
@@ -132,6 +146,7 @@ int dom_history(struct store_read *rd, const char *scope, int coll, const char *
   snprintf(h->vkey, sizeof h->vkey, "%s/%s", h->c->name, key);
   h->fn = fn;
   h->arg = arg;
+  h->v = store_read_view(rd);
   int rc = store_read_range(rd, scope, &lo, &hi, 0, on_op, h);
   free(h);
   return rc < 0 ? rc : 0;

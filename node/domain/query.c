@@ -7,6 +7,7 @@
  * kept in an arena, filtered as they come, then sorted (if asked) and
  * handed out, at most q->limit of them. */
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "domain.h"
@@ -531,9 +532,20 @@ static int on_event(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, si
     const uint8_t *f = dom_body_get(row.body, row.body_len, c->fields[i].name, &fl);
     row.val[i] = "";
     if (f && !crdt_mp_peek_nil(&(struct crdt_mp){f, f + fl})) {
-      dom_render(&c->fields[i], f, fl, x->text, sizeof x->text);
+      uint8_t plain[DOM_SEAL_PLAIN_MAX];
+      size_t pl = 0;
+      int sealed = dom_open_at(&x->v, x->q->scope, strlen(x->q->scope), c->name, o.key.p, o.key.len,
+                               &c->fields[i], f, fl, plain, sizeof plain, &pl);
+      if (sealed == 0) { /* opened: the plain value, copied */
+        dom_render(&c->fields[i], plain, pl, x->text, sizeof x->text);
+        f = (const uint8_t *)arena_str(&x->mem, (const char *)plain, pl), fl = pl;
+        sodium_memzero(plain, pl);
+      } else {
+        dom_render(&c->fields[i], f, fl, x->text, sizeof x->text);
+      }
       row.val[i] = arena_str(&x->mem, x->text, strlen(x->text));
-      row.raw[i] = f, row.raw_len[i] = (uint32_t)fl; /* into the copied body */
+      if (sealed >= 0 && f)
+        row.raw[i] = f, row.raw_len[i] = (uint32_t)fl; /* into the copied body */
     }
   }
   int rc = add_row(x, &row);

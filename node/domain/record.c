@@ -1,4 +1,7 @@
 /* Records from rows. Contract: record.h; row layout: docs/protocol.md §6. */
+#include <sodium.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "domain.h"
@@ -13,7 +16,45 @@ struct walk {
   const uint8_t *last_elem; /* to count distinct elements */
   size_t last_elem_len;
   const struct record_field *last_elem_field;
+  /* Sealed fields (sealed.h): the collection, the keys of this view (NULL:
+   * none) and the plain values opened for the record being emitted. */
+  const struct dom_collection *c;
+  struct dom_keys *ks;
+  uint8_t plain[2 * DOM_SEAL_PLAIN_MAX];
+  size_t plain_used;
 };
+
+/* What a sealed value that does not open becomes: a bin that is no sealed
+ * value, which dom_render shows as damaged, never as another value. */
+static const uint8_t damaged[] = {0xc4, 0x01, 0x00};
+
+/* Opens the sealed lww winners of the record about to be emitted. Without
+ * a key they stay sealed (dom_render shows "(sealed)"). */
+static void open_sealed(struct walk *w)
+{
+  w->plain_used = 0;
+  for (uint32_t i = 0; w->c && i < w->r.n_fields; i++) {
+    struct record_field *f = &w->r.f[i];
+    struct dom_sealed sv;
+    const struct dom_field *df;
+    if (f->tag != CRDT_ROW_LWW || !f->value || dom_sealed_parse(f->value, f->value_len, &sv) == 0 ||
+        !(df = domain_field(w->c, f->name.p, f->name.len)) || !(df->flags & DOM_F_SEALED))
+      continue;
+    size_t pl = 0;
+    int rc = dom_open_value(w->ks, w->r.scope.p, w->r.scope.len, w->r.collection.p,
+                            w->r.collection.len, w->r.key.p, w->r.key.len, f->name.p, f->name.len,
+                            f->value, f->value_len, w->plain + w->plain_used,
+                            sizeof w->plain - w->plain_used, &pl);
+    if (rc == 0) {
+      f->value = w->plain + w->plain_used;
+      f->value_len = (uint32_t)pl;
+      w->plain_used += pl;
+    } else if (rc != LINLI_ENOKEY) {
+      f->value = damaged;
+      f->value_len = sizeof damaged;
+    }
+  }
+}
 
 static struct record_field *field_get(struct record *r, char tag, const char *name, uint32_t len)
 {
@@ -52,7 +93,10 @@ static int emit(struct walk *w)
     lww_or_set |= w->r.f[i].tag == CRDT_ROW_LWW || (w->r.f[i].tag == CRDT_ROW_ELEM && w->r.f[i].elems);
   w->r.deleted = w->has_tomb && !lww_or_set;
   w->have = 0;
-  return w->fn(w->arg, &w->r);
+  open_sealed(w);
+  int rc = w->fn(w->arg, &w->r);
+  sodium_memzero(w->plain, w->plain_used);
+  return rc;
 }
 
 static int row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
@@ -133,25 +177,56 @@ static int row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t 
   }
 }
 
+static int walk_records(const struct crdt_view *v, const char *scope, const char *collection,
+                        const char *key, int (*fn)(void *, const struct record *), void *arg,
+                        struct walk *wp, uint8_t *prefix, size_t cap);
+
 int record_each(const struct crdt_view *v, const char *scope, const char *collection,
                 const char *key, int (*fn)(void *, const struct record *), void *arg)
 {
   uint8_t prefix[CRDT_SCOPE_MAX + CRDT_COLLECTION_MAX + CRDT_KEY_MAX + 3];
-  struct walk w;
-  memset(&w, 0, sizeof w);
-  int pl = crdt_row_prefix(prefix, sizeof prefix, scope, strlen(scope), collection,
+  struct walk *wp = malloc(sizeof *wp);
+  if (!wp)
+    return LINLI_ENOMEM;
+  memset(wp, 0, offsetof(struct walk, plain));
+  int rc = walk_records(v, scope, collection, key, fn, arg, wp, prefix, sizeof prefix);
+  if (wp->ks) {
+    dom_keys_wipe(wp->ks);
+    free(wp->ks);
+  }
+  free(wp);
+  return rc;
+}
+
+static int walk_records(const struct crdt_view *v, const char *scope, const char *collection,
+                        const char *key, int (*fn)(void *, const struct record *), void *arg,
+                        struct walk *wp, uint8_t *prefix, size_t cap)
+{
+  struct walk *const w = wp;
+  int pl = crdt_row_prefix(prefix, cap, scope, strlen(scope), collection,
                            strlen(collection), key, key ? strlen(key) : 0);
   if (pl < 0)
     return pl;
-  w.coll_pl = strlen(scope) + strlen(collection) + 2;
-  w.fn = fn;
-  w.arg = arg;
-  w.r.scope = (struct crdt_str){scope, (uint32_t)strlen(scope)};
-  w.r.collection = (struct crdt_str){collection, (uint32_t)strlen(collection)};
-  int rc = v->scan(v->ctx, prefix, (size_t)pl, row, &w);
+  w->c = domain_find(collection, strlen(collection));
+  int sealed = 0;
+  for (const struct dom_field *f = w->c ? w->c->fields : NULL; f && f->name; f++)
+    sealed |= (f->flags & DOM_F_SEALED) != 0;
+  if (!sealed)
+    w->c = NULL;
+  if (v->keys && w->c && (w->ks = malloc(sizeof *w->ks)) &&
+      dom_keys_parse(v->keys, v->keys_len, w->ks) != 0) {
+    free(w->ks); /* a key file that does not parse opens nothing */
+    w->ks = NULL;
+  }
+  w->coll_pl = strlen(scope) + strlen(collection) + 2;
+  w->fn = fn;
+  w->arg = arg;
+  w->r.scope = (struct crdt_str){scope, (uint32_t)strlen(scope)};
+  w->r.collection = (struct crdt_str){collection, (uint32_t)strlen(collection)};
+  int rc = v->scan(v->ctx, prefix, (size_t)pl, row, w);
   if (rc)
     return rc;
-  return emit(&w);
+  return emit(w);
 }
 
 const struct record_field *record_field(const struct record *r, const char *name)

@@ -438,7 +438,8 @@ static int on_window_op(void *arg, uint64_t hlc, const uint8_t *id, const uint8_
     } else if (str_is(f, fl, "cough", 5)) {
       cough = t.p < t.end && *t.p == 0xc3;
     } else if (str_is(f, fl, "visitor", 7)) { /* the visitor's name; true in older ops */
-      visitor = t.p < t.end && (*t.p == 0xc3 || (*t.p & 0xe0) == 0xa0 || *t.p == 0xd9);
+      visitor = t.p < t.end && (*t.p == 0xc3 || (*t.p & 0xe0) == 0xa0 || *t.p == 0xd9 ||
+                                 *t.p == 0xc4 || *t.p == 0xc5); /* a sealed name counts, unread */
     } else if (ev == EV_DIST && str_is(f, fl, "kind", 4) && rd_str(&t, &sv, &sl) == 0) {
       dkind = str_is(sv, sl, "relief", 6) ? 1 : str_is(sv, sl, "group", 5) ? 2
               : str_is(sv, sl, "proxy", 5)                                  ? 3

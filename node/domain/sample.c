@@ -59,6 +59,18 @@ static void emit(struct gen *g, uint64_t ms, const char *coll, const char *key, 
   uint64_t stamp = g->o->stamp_ms ? g->o->stamp_ms : ms;
   struct crdt_draft d = {g->c->scope, coll, key, crdt_hlc_now(&g->clock, stamp), kind, b->p, b->len,
                          NULL, 0};
+  uint8_t sealed[CRDT_BODY_MAX_BYTES];
+  size_t sl = 0;
+  if (g->o->keys && (kind == CRDT_SET || kind == CRDT_APPEND)) {
+    int rc = domain_seal(NULL, g->o->keys, g->o->keys_len, g->c->scope, coll, key, b->p, b->len,
+                         g->o->random, g->o->random_ctx, sealed, sizeof sealed, &sl);
+    if (rc < 0) {
+      g->err = rc;
+      return;
+    }
+    if (rc == 1)
+      d.body = sealed, d.body_len = sl;
+  }
   if ((g->err = crdt_op_sign(&d, g->who, out, sizeof out, &len, NULL)))
     return;
   int rc = g->fn(g->arg, out, len);

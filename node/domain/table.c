@@ -12,6 +12,7 @@
 #define NONE (-1)
 #define P DOM_F_PERSONAL
 #define R DOM_F_REQ
+#define S (DOM_F_PERSONAL | DOM_F_SEALED)
 
 static const char *const categories[] = {"confirmed", "suspected", "fever", "close_contact", NULL};
 static const char *const categories_zh[] = {"确诊", "疑似", "发热", "密接", NULL};
@@ -49,11 +50,11 @@ static const struct dom_field household_f[] = {
     F("compound", LWW, KEY, 0, R, DOM_COMPOUND, NULL, NULL, NULL, "小区", "compound", "小区",
       "the compound; the household code must start with it and '-'",
       "所属小区；户号须以小区编号和“-”开头"),
-    F("unit", LWW, TEXT, 0, P, NONE, NULL, NULL, NULL, "门牌", "unit", "门牌",
+    F("unit", LWW, TEXT, 0, S, NONE, NULL, NULL, NULL, "门牌", "unit", "门牌",
       "building-unit-room, e.g. 3-2-501", "楼栋-单元-房号，如 3-2-501"),
-    F("head", LWW, KEY, 0, 0, NONE, NULL, NULL, NULL, "户主", "head", "户主",
+    F("head", LWW, KEY, 0, S, NONE, NULL, NULL, NULL, "户主", "head", "户主",
       "the resident key of the head of household", "户主的居民编号"),
-    F("phone", LWW, PHONE, 0, P, NONE, NULL, NULL, NULL, "电话", "phone", "电话",
+    F("phone", LWW, PHONE, 0, S, NONE, NULL, NULL, NULL, "电话", "phone", "电话",
       "contact number", "联系电话"),
     F("hardship", LWW, BOOL, 0, 0, NONE, NULL, NULL, NULL, "困难户", "hardship", "困难户",
       "a hardship household (gets free relief)", "困难家庭（领取免费救助）"),
@@ -67,15 +68,15 @@ static const struct dom_field resident_f[] = {
     F("household", LWW, KEY, 0, R | P, DOM_HOUSEHOLD, NULL, NULL, NULL, "户号", "household", "户号",
       "the household; the resident joins its members (one household per resident)",
       "所属住户；居民加入该户成员（每人只属一户）"),
-    F("name", LWW, TEXT, 0, R | P, NONE, NULL, NULL, NULL, "姓名", "name", "姓名", "full name",
+    F("name", LWW, TEXT, 0, R | S, NONE, NULL, NULL, NULL, "姓名", "name", "姓名", "full name",
       "姓名"),
-    F("id_number", LWW, IDNO, 0, P, NONE, NULL, NULL, NULL, "身份证号", "ID number", "身份证号",
+    F("id_number", LWW, IDNO, 0, S, NONE, NULL, NULL, NULL, "身份证号", "ID number", "身份证号",
       "resident ID number", "居民身份证号码"),
-    F("phone", LWW, PHONE, 0, P, NONE, NULL, NULL, NULL, "电话", "phone", "电话", "contact number",
+    F("phone", LWW, PHONE, 0, S, NONE, NULL, NULL, NULL, "电话", "phone", "电话", "contact number",
       "联系电话"),
     F("birth_year", LWW, YEAR, 0, 0, NONE, NULL, NULL, NULL, "出生年份", "born", "出生年",
       "year of birth", "出生年份"),
-    F("special_needs", LWW, TEXT, DOM_NOTE_MAX, P, NONE, NULL, NULL, NULL, "特殊需求",
+    F("special_needs", LWW, TEXT, DOM_NOTE_MAX, S, NONE, NULL, NULL, NULL, "特殊需求",
       "special needs", "特殊需求", "care the resident needs", "需要的照护"),
     F("tags", SET, TEXT, 0, 0, NONE, NULL, NULL, NULL, "标签", "tags", "标签",
       "labels, e.g. elderly", "标签，如 elderly（老人）"),
@@ -91,9 +92,9 @@ static const struct dom_field grid_f[] = {
     END};
 
 static const struct dom_field volunteer_f[] = {
-    F("name", LWW, TEXT, 0, R | P, NONE, NULL, NULL, NULL, "姓名", "name", "姓名", "full name",
+    F("name", LWW, TEXT, 0, R | S, NONE, NULL, NULL, NULL, "姓名", "name", "姓名", "full name",
       "姓名"),
-    F("phone", LWW, PHONE, 0, P, NONE, NULL, NULL, NULL, "电话", "phone", "电话", "contact number",
+    F("phone", LWW, PHONE, 0, S, NONE, NULL, NULL, NULL, "电话", "phone", "电话", "contact number",
       "联系电话"),
     F("grid", LWW, KEY, 0, 0, DOM_GRID, NULL, NULL, NULL, "网格", "grid", "网格",
       "the grid the volunteer works in", "所在网格"),
@@ -130,7 +131,7 @@ static const struct dom_field gate_check_f[] = {
       "direction", "进出", "in or out", "进或出"),
     F("person", EVENT, KEY, 0, 0, DOM_RESIDENT, NULL, NULL, "--person", "居民", "resident", "居民",
       "the resident passing (or visitor=)", "通过的居民（或填访客）"),
-    F("visitor", EVENT, TEXT, 100, P, NONE, NULL, NULL, "--visitor", "访客", "visitor", "访客",
+    F("visitor", EVENT, TEXT, 100, S, NONE, NULL, NULL, "--visitor", "访客", "visitor", "访客",
       "the visitor's name (not a resident)", "访客姓名（非本社区居民）"),
     F("purpose", EVENT, TEXT, 0, R, NONE, NULL, NULL, "--purpose", "事由", "purpose", "事由",
       "why (asked at the gate)", "出入事由"),
@@ -145,7 +146,7 @@ static const struct dom_field health_check_f[] = {
       "temperature measured, °C", "测量体温（°C）"),
     F("cough", EVENT, BOOL, 0, 0, NONE, NULL, NULL, "--cough", "咳嗽", "cough", "咳嗽",
       "a cough", "是否咳嗽"),
-    F("checked_by", EVENT, TEXT, 100, P, NONE, NULL, NULL, NULL, "检查人", "checked by", "检查人",
+    F("checked_by", EVENT, TEXT, 100, S, NONE, NULL, NULL, NULL, "检查人", "checked by", "检查人",
       "who checked", "检查人"),
     END};
 
@@ -162,7 +163,7 @@ static const struct dom_field case_f[] = {
       "解除日期（不早于开始日期）"),
     F("compound", LWW, KEY, 0, R | DOM_F_ADD, DOM_COMPOUND, NULL, NULL, "--compound", "小区",
       "compound", "小区", "the compound where the resident lives", "居民所在小区"),
-    F("note", LWW, TEXT, DOM_NOTE_MAX, P, NONE, NULL, NULL, NULL, "备注", "note", "备注",
+    F("note", LWW, TEXT, DOM_NOTE_MAX, S, NONE, NULL, NULL, NULL, "备注", "note", "备注",
       "anything else", "其他说明"),
     END};
 
@@ -171,9 +172,9 @@ static const struct dom_field disinfection_f[] = {
       "the day of the round", "消杀日期"),
     F("area", EVENT, TEXT, 0, R, NONE, NULL, NULL, NULL, "区域", "area", "区域",
       "what was disinfected, e.g. gates, stairwells, lifts", "消杀区域，如卡口、楼道、电梯"),
-    F("by", EVENT, TEXT, 100, P, NONE, NULL, NULL, NULL, "执行人", "by", "执行人", "who did it",
+    F("by", EVENT, TEXT, 100, S, NONE, NULL, NULL, NULL, "执行人", "by", "执行人", "who did it",
       "执行人"),
-    F("note", EVENT, TEXT, DOM_NOTE_MAX, 0, NONE, NULL, NULL, NULL, "备注", "note", "备注",
+    F("note", EVENT, TEXT, DOM_NOTE_MAX, S, NONE, NULL, NULL, NULL, "备注", "note", "备注",
       "anything else", "其他说明"),
     END};
 
@@ -212,7 +213,7 @@ static const struct dom_field proxy_f[] = {
       "the household it is for", "代购对应的住户"),
     F("resident", LWW, KEY, 0, 0, DOM_RESIDENT, NULL, NULL, NULL, "居民", "resident", "居民",
       "the resident it is for", "代购对应的居民"),
-    F("items", LWW, TEXT, 0, R | P, NONE, NULL, NULL, NULL, "物品", "items", "物品",
+    F("items", LWW, TEXT, 0, R | S, NONE, NULL, NULL, NULL, "物品", "items", "物品",
       "what to buy, e.g. the medicine", "代购物品，如药品"),
     F("status", LWW, ENUM, 0, DOM_F_STATE, NONE, proxy_states, proxy_states_zh, NULL, "状态",
       "status", "状态", "the status", "状态"),
@@ -231,7 +232,7 @@ static const struct dom_field voided_f[] = {
       "the collection of the record voided", "被作废记录的集合"),
     F("key", EVENT, KEY, 0, R, NONE, NULL, NULL, NULL, "编号", "key", "编号",
       "the key of the record voided", "被作废记录的编号"),
-    F("reason", EVENT, TEXT, 0, R | P, NONE, NULL, NULL, "--reason", "原因", "reason", "原因",
+    F("reason", EVENT, TEXT, 0, R | S, NONE, NULL, NULL, "--reason", "原因", "reason", "原因",
       "why it was voided", "作废原因"),
     F("date", EVENT, DATE, 0, DOM_F_TODAY, NONE, NULL, NULL, NULL, "日期", "date", "日期",
       "the day it was voided", "作废日期"),

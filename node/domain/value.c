@@ -501,6 +501,13 @@ int dom_render(const struct dom_field *f, const uint8_t *mp, size_t len, char *o
   if (!cap)
     return LINLI_EINVAL;
   out[0] = 0;
+  struct dom_sealed sv;
+  int sealed = f && (f->flags & DOM_F_SEALED) ? dom_sealed_parse(mp, len, &sv) : 0;
+  if (sealed) { /* not opened here (dom_render_at opens it) */
+    sealed = sealed > 0 ? LINLI_ENOKEY : LINLI_EDAMAGED;
+    snprintf(out, cap, "%s", dom_sealed_word(sealed));
+    return sealed;
+  }
   crdt_mp_init(&m, mp, len);
   switch (f ? dom_stored_class(f) : 0) {
   case 's':

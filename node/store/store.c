@@ -116,6 +116,7 @@ int store_open(struct store **out, const struct store_config *cfg)
   if (s->map_size > s->map_size_max)
     s->map_size = s->map_size_max;
   s->read_only = cfg->read_only;
+  pthread_mutex_init(&s->keys_mu, NULL);
   static _Atomic uint64_t gens;
   s->gen = ++gens;
   if (!cfg->read_only && (rc = store__mkdir(cfg->dir)))
@@ -153,8 +154,14 @@ int store_open(struct store **out, const struct store_config *cfg)
     goto fail;
   }
   store__file_init(s, !cfg->read_only && !cfg->nosync);
+  if (!(s->dir = strdup(cfg->dir))) {
+    rc = LINLI_ENOMEM;
+    goto fail_open;
+  }
   *out = s;
   return 0;
+fail_open:
+  txn = NULL;
 fail:
   if (txn)
     mdb_txn_abort(txn);
@@ -169,6 +176,8 @@ void store_close(struct store *s)
   if (!s)
     return;
   mdb_env_close(s->env);
+  store__keys_free(s);
+  free(s->dir);
   free(s);
 }
 
@@ -416,6 +425,7 @@ static int rows_txn(struct store *s, MDB_txn *txn, void *arg)
   struct rows_arg *a = arg;
   struct store__tv t = {s, txn, 1, {0}, 0, NULL};
   struct crdt_view v = store__view(&t);
+  v.keys = store_keys(s, &v.keys_len);
   return a->fn(a->arg, &v);
 }
 
@@ -424,6 +434,8 @@ static int rows_txn(struct store *s, MDB_txn *txn, void *arg)
 struct store_read {
   struct store *s;
   struct store__tv tv;
+  const uint8_t *keys;
+  size_t keys_len;
 };
 
 int store_read_begin(struct store *s, struct store_read **out)
@@ -440,6 +452,7 @@ int store_read_begin(struct store *s, struct store_read **out)
   r->s = s;
   r->tv.s = s;
   r->tv.read_only = 1;
+  r->keys = store_keys(s, &r->keys_len);
   *out = r;
   return 0;
 }
@@ -454,7 +467,9 @@ void store_read_end(struct store_read *r)
 
 struct crdt_view store_read_view(struct store_read *r)
 {
-  return store__view(&r->tv);
+  struct crdt_view v = store__view(&r->tv);
+  v.keys = r->keys, v.keys_len = r->keys_len;
+  return v;
 }
 
 MDB_txn *store__read_txn(struct store_read *r)

@@ -287,6 +287,19 @@ void store_read_end(struct store_read *r);
  * with LINLI_EINVAL). The view and every value pointer its get and scan
  * hand out are valid until store_read_end(r). */
 struct crdt_view store_read_view(struct store_read *r);
+
+/* ---- the community key file ----
+ * STORE_KEYS_FILE in the store's directory (mode 0600, written by the
+ * domain: node/domain/sealed.h) holds the community data keys this node
+ * may open sealed values with. The store only hands its bytes to readers:
+ * a read handle and its view carry the bytes as they were when it began
+ * (crdt_view.keys). store_keys() rereads the file when it changed (size,
+ * mtime or inode) and returns its bytes (NULL, *len 0: no file, or one over
+ * STORE_KEYS_MAX); every version read stays valid until store_close().
+ * Safe from any thread. */
+#define STORE_KEYS_FILE "community.key"
+#define STORE_KEYS_MAX 65536
+const uint8_t *store_keys(struct store *s, size_t *len);
 /* Copies the signed op (scope, hlc, id) of the snapshot into buf (cap
  * bytes): its length, LINLI_ENOTFOUND, or LINLI_ETOOBIG if cap is too small.
  * (Ops are stored packed, so they come back copied, not as a pointer.) */

@@ -3,6 +3,7 @@
 #define LINLI_STORE_INT_H
 
 #include <lmdb.h>
+#include <pthread.h>
 
 #include "store.h"
 
@@ -29,7 +30,20 @@ struct store {
   size_t prep_end; /* store_file.c: the file is in base pages up to here */
   int prep_off;    /* 1: store_file.c prepares nothing */
   struct store__name names_w[STORE_NAMES_CACHED]; /* the writer's; tag 0: empty */
+  struct store__keys *keys; /* store_keys.c: the key file as last read, newest first */
+  pthread_mutex_t keys_mu;  /* guards keys: readers in several threads begin at once */
+  char *dir;
 };
+
+/* store_keys.c: the key file's bytes as read at one time. Every version
+ * read stays until store_close, so a reader's pointer stays valid. */
+struct store__keys {
+  struct store__keys *next;
+  long long mtime_ns, size, ino;
+  size_t len;
+  uint8_t b[];
+};
+void store__keys_free(struct store *s);
 
 /* A crdt_view over the rows of one LMDB transaction. Log rows (crdt.h,
  * CRDT_ROW_LOG) are not stored: each names an op of the ops sub-database,

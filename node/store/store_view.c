@@ -463,5 +463,5 @@ out:
 
 struct crdt_view store__view(struct store__tv *t)
 {
-  return (struct crdt_view){t, tv_get, tv_put, tv_del, tv_scan};
+  return (struct crdt_view){t, tv_get, tv_put, tv_del, tv_scan, NULL, 0};
 }

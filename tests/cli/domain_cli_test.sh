@@ -111,14 +111,15 @@ for n in hub a b; do PORT[$n]=$(free_port); done
   --listen "tcp://127.0.0.1:${PORT[hub]}" >"$T/hubkey" 2>/dev/null
 HUB=$(cat "$T/hubkey")
 printf 'scope shihua\nsync_interval_ms 500\n' >>"$T/hub/linlid.conf"
-for n in a b; do
+for n in a b; do # b joins a's community: it gets a's data key by linli key grant
   "$LINLI" init --data "$T/$n" --community shihua --district qiaokou --hub "$HUB" \
-    --listen "tcp://127.0.0.1:${PORT[$n]}" >/dev/null 2>&1
+    --listen "tcp://127.0.0.1:${PORT[$n]}" $([[ $n == b ]] && echo --join) >/dev/null 2>&1
   printf 'peer hub tcp://127.0.0.1:%s %s\nsync_interval_ms 500\n' "${PORT[hub]}" "$HUB" >>"$T/$n/linlid.conf"
   "$LINLI" enroll --data "$T/hub" "$T/$n/enroll-request.txt" --out "$T" >/dev/null 2>&1
   "$LINLI" import-cert --data "$T/$n" "$T"/cert-shihua-"$("$LINLI" pubkey --data "$T/$n" | cut -c1-8)".op \
     2>/dev/null || die "import-cert $n"
 done
+"$LINLI" key grant --data "$T/a" "$("$LINLI" pubkey --data "$T/b")" >"$T/kg" 2>&1 || die "key grant to b: $(cat "$T/kg")"
 log "hub and two shihua nodes enrolled"
 
 # The compounds the households belong to: a household's compound must be
@@ -211,6 +212,7 @@ start hub
 start b
 wait_sync shihua hub a b
 log "hub, a and b in sync"
+"$LINLI" key status --data "$T/b" >"$T/ks" 2>&1; grep -q "took 1 key epoch" "$T/ks" || die "b did not take the key a granted: $(cat "$T/ks")"
 stop hub
 "$LINLI" put --data "$T/a" household SH-C01-1-1-102 phone=111 >/dev/null
 "$LINLI" put --data "$T/b" household SH-C01-1-1-102 phone=222 >/dev/null
@@ -231,6 +233,8 @@ for n in a b hub; do
   "$LINLI" conflicts --data "$T/$n" list | grep -q '^0 field(s)' || die "conflict still listed on $n"
 done
 "$LINLI" get --data "$T/b" household SH-C01-1-1-102 | grep -Eq 'phone +333$' || die "resolved value not on b"
+"$LINLI" get --data "$T/hub" household SH-C01-1-1-102 --scope shihua >"$T/hubget" 2>&1 || die "get on the hub: $(cat "$T/hubget")"
+grep -Eq 'phone +\(sealed\)$' "$T/hubget" && ! grep -q 333 "$T/hubget" || die "the hub reads the phone: $(cat "$T/hubget")"
 ok "a partition conflict shows on both nodes after the sync and is gone everywhere after resolve"
 
 # ---- the certification flow ----
@@ -288,6 +292,27 @@ rc=0
 "$LINLI" certifications --data "$T/a" | grep -q "released $TODAY, 0 day(s) before (needs 14)" ||
   die "a release today does not keep the withdrawal"
 ok "declare/approve certifies SH-C02; a late confirmed case withdraws it on every node"
+
+# ---- the hub certifies without reading: no personal value in any of its files ----
+# (issue 20: names, ID numbers, phones and notes are sealed by a, so
+# the hub's LMDB file, its log and its events hold none of them in clear)
+{
+  printf '%s\n' 'Wang, Li' 张三 'Li Si' 'Zhao "Xiao" Wu' 13900000001 '+86 139 0000 0004' 轮椅
+  idnum 42010719800101001
+  idnum 42010719900202002
+  idnum 42010720010303003
+} >"$T/needles"
+"$LINLI" get --data "$T/b" resident r-4 >"$T/b.r4" 2>&1 && grep -qF 'Zhao "Xiao" Wu' "$T/b.r4" ||
+  die "b (holding the key) does not read r-4: $(cat "$T/b.r4")"
+"$LINLI" get --data "$T/hub" --scope shihua resident r-4 >"$T/hub.r4" 2>&1 &&
+  grep -Eq 'name +\(sealed\)$' "$T/hub.r4" && grep -Eq 'id_number +\(sealed\)$' "$T/hub.r4" ||
+  die "the hub does not show r-4 sealed: $(cat "$T/hub.r4")"
+[[ $(find "$T/hub" -type f | wc -l) -ge 3 && -s $T/hub/data.mdb ]] || die "the hub's files are not there"
+if grep -raFl -f "$T/needles" "$T/hub" "$T/hub.log" >"$T/found"; then
+  die "personal values in clear on the hub: $(cat "$T/found"): $(grep -raFoh -f "$T/needles" "$T/hub" "$T/hub.log" | sort -u | head -5)"
+fi
+grep -qaF 'Wang, Li' "$T/res.csv" || die "the search would not find the values" # the search works
+ok "the hub certifies and shows (sealed); its LMDB file, log and events hold no name, ID number, phone or note"
 
 stop a
 stop b

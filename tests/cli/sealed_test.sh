@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Encrypted bundles (issue 20 item 3): linli export encrypts by default, to
 # this node and its hub, to --to keys, or with a passphrase; the file holds
-# none of the sample's names, ID numbers or phones (the --plain file does:
-# the search would find them); it imports with the right key or passphrase
+# none of the sample's names, ID numbers or phones (the --plain file of ops
+# written in clear does: the search would find them; a value sealed with
+# the community key is in neither); it imports with the right key or passphrase
 # only; a wrong key, a wrong passphrase, a flipped byte anywhere, a cut or
 # a lengthened file are each refused with their own message and store
 # nothing.
@@ -28,14 +29,22 @@ residents() { "$LINLI" list --data "$T/$1" resident 2>/dev/null | grep -c '^r-' 
 # a hub, a community office (a), its second node (b), a neighbour (c), a node for damaged files (d)
 v init --data "$T/hub" --community qiaokou --district qiaokou --hub self
 HUB=$("$LINLI" pubkey --data "$T/hub")
-for n in a b c d; do v init --data "$T/$n" --community shihua --district qiaokou --hub "$HUB"; done
+# (b, c, d and e join: they hold no community key, so personal fields that a
+# seals show as (sealed) there)
+for n in a b c d e; do
+  v init --data "$T/$n" --community shihua --district qiaokou --hub "$HUB" $([[ $n == a ]] || echo --join)
+done
 B=$("$LINLI" pubkey --data "$T/b")
 # a's records, and the certificates so that b can store them
-for n in a b c d; do
+for n in a b c d e; do
   cert=$(cd "$T" && "$LINLI" enroll --data "$T/hub" "$T/$n/enroll-request.txt" 2>/dev/null)
-  for m in a b c d; do v import-cert --data "$T/$m" "$T/$cert"; done
+  for m in a b c d e; do v import-cert --data "$T/$m" "$T/$cert"; done
 done
+# The sample as a node without sealing wrote it (an older linli): its values
+# are in clear in the ops, so the bundle's own encryption is what hides them.
+mv "$T/a/community.key" "$T/a/community.key.aside"
 v sample --data "$T/a" --days 2 "$T/sample.bundle"
+mv "$T/a/community.key.aside" "$T/a/community.key"
 v import --data "$T/a" "$T/sample.bundle"
 TOTAL=$(residents a)
 [[ $TOTAL -gt 1000 ]] || die "a has $TOTAL residents after the sample"
@@ -65,6 +74,20 @@ grep -q "in clear" "$T/err" || die "--plain gave no warning: $(cat "$T/err")"
 [[ $(found "$T/plain.bundle") -gt 100 ]] || die "the search does not find the values in the plain file"
 [[ $(stat -c %a "$T/plain.bundle") == 600 ]] || die "the plain bundle is mode $(stat -c %a "$T/plain.bundle")"
 ok "--plain writes the values in clear (the search finds them), warns, mode 600"
+
+# A value a writes now is sealed in its op: not even a --plain file holds it,
+# and a node without the key (e) shows (sealed) where a shows the value.
+v list --data "$T/a" resident
+RK=$(grep -m1 -o '^r-[^ ]*' "$T/out")
+v resident set --data "$T/a" "$RK" phone=13987654321
+v resident show --data "$T/a" "$RK"
+grep -q 13987654321 "$T/out" || die "a does not show the phone it wrote: $(cat "$T/out")"
+v export --data "$T/a" --plain "$T/plain2.bundle"
+! grep -aq 13987654321 "$T/plain2.bundle" || die "the plain bundle holds a sealed phone in clear"
+v import --data "$T/e" "$T/plain2.bundle"
+v resident show --data "$T/e" "$RK"
+grep -q '(sealed)' "$T/out" && ! grep -q 13987654321 "$T/out" || die "e shows: $(cat "$T/out")"
+ok "a value written with the community key is sealed: not in a --plain file, (sealed) on a node without the key"
 
 refused "not among its recipients" import --data "$T/b" "$T/usb.bundle"
 [[ $(residents b) -eq 0 ]] || die "b stored residents from a bundle it cannot open"

@@ -74,12 +74,13 @@ PA=$(open_port)
 PB=$(open_port)
 while [[ $PB == "$PA" ]]; do PB=$(open_port); done
 KA=$("$LINLI" init --data "$T/a" --community shihua --listen "tcp://127.0.0.1:$PA" 2>/dev/null)
-KB=$("$LINLI" init --data "$T/b" --community shihua --listen "tcp://127.0.0.1:$PB" 2>/dev/null)
+KB=$("$LINLI" init --data "$T/b" --community shihua --listen "tcp://127.0.0.1:$PB" --join 2>/dev/null)
 printf 'peer a tcp://127.0.0.1:%s %s\nsync_interval_ms 300\n' "$PA" "$KA" >>"$T/b/linlid.conf"
 printf 'allow b %s\nsync_interval_ms 300\n' "$KB" >>"$T/a/linlid.conf"
 A=(--data "$T/a")
 v sample "${A[@]}" --days 20 "$T/sh.bundle"
 v import "${A[@]}" "$T/sh.bundle"
+v key grant "${A[@]}" "$KB" # b is the office's second node: it reads what a seals
 
 # ---- the raw records, for the counts made here ----
 for c in resident household compound case_status; do "$LINLI" list "${A[@]}" "$c" --json >"$T/$c.json"; done
@@ -235,6 +236,8 @@ up b
 same() { [[ $("$LINLI" digest --data "$T/b" --scope shihua) == $("$LINLI" digest --data "$T/a" --scope shihua) ]]; }
 for _ in $(seq 300); do same && break || sleep 0.2; done
 same || die "b did not sync the sample from a"
+v key status --data "$T/b"
+grep -q "took 1 key epoch" "$T/err" || die "b did not take the key a granted: $(cat "$T/err")"
 down b
 MOVER=$(py 'import json,sys; print([r["key"] for r in json.load(open(sys.argv[1])) if not r["deleted"]][10])' "$T/resident.json")
 OTHERHH=SH-C08-1-1-204

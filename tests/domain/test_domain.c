@@ -341,7 +341,7 @@ int main(void)
   snprintf(path, sizeof path, "%s/shihua.bundle", dir1);
 
   /* Generate into a bundle file. */
-  struct sample_opts o = {now_ms, 45, 8 * 3600, 1, 2, 0};
+  struct sample_opts o = {now_ms, 45, 8 * 3600, 1, 2, 0, NULL, 0, NULL, NULL};
   struct bundle_writer w;
   REQUIRE(bundle_open(&w, path) == 0);
   int made = sample_generate(&who, &sample_shihua, &o, to_bundle, &w);

@@ -108,8 +108,8 @@ static char *render(void)
       const struct dom_field *x = &c->fields[k];
       char type[160], flags[96];
       type_name(x, type, sizeof type);
-      snprintf(flags, sizeof flags, "%s%s%s%s%s%s%s", x->flags & DOM_F_REQ ? "required " : "",
-               x->flags & DOM_F_PERSONAL ? "personal " : "", x->flags & DOM_F_DERIVED ? "derived " : "",
+      snprintf(flags, sizeof flags, "%s%s%s%s%s%s%s%s", x->flags & DOM_F_REQ ? "required " : "",
+               x->flags & DOM_F_PERSONAL ? "personal " : "", x->flags & DOM_F_SEALED ? "sealed " : "", x->flags & DOM_F_DERIVED ? "derived " : "",
                x->flags & DOM_F_ADD ? "add-only " : "", x->flags & DOM_F_SETONLY ? "set-only " : "",
                x->flags & (DOM_F_TODAY | DOM_F_NOW) ? "default-now " : "",
                x->flags & DOM_F_HOME ? "default-community " : "");

@@ -450,6 +450,70 @@ static void gen_seal(void)
   gen_file("fuzz_seal", "mode-unknown", "LINLIE1\n\x03", 9);
 }
 
+/* ---- sealed values (node/domain/sealed.h): a byte (place, keys), then a
+ * stored value; or 0x80, then a key file ---- */
+
+static void gen_sealed_file(const char *name, uint8_t pick, const uint8_t *v, size_t n)
+{
+  uint8_t b[600];
+  FUZZ_ASSERT(n + 1 <= sizeof b);
+  b[0] = pick;
+  memcpy(b + 1, v, n);
+  gen_file("fuzz_sealed", name, b, n + 1);
+}
+
+static void gen_sealed(void)
+{
+  /* protocol.md 12.5's vectors: place 0 (name) and 1 (special_needs) */
+  static const char v1[] = "c435530100000001a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7"
+                           "cd3c8f6f9b7758d8a03c56c56ad9bc1d27932c6da60ae3";
+  uint8_t v[400], w[400], k7[32], nonce[24];
+  size_t n = unhex(v1, v), m = 0;
+  gen_sealed_file("vector1", 0, v, n);
+  gen_sealed_file("vector1-nokey", 1 << 2, v, n);
+  gen_sealed_file("vector1-otherkey", 2 << 2, v, n);
+  gen_sealed_file("vector1-otherscope", 3 << 2, v, n);
+  gen_sealed_file("vector1-moved", 2, v, n); /* to household phone: AD differs */
+  gen_sealed_file("vector1-cut", 0, v, n - 1);
+  memcpy(w, v, n), w[2] = 'T';
+  gen_sealed_file("vector1-tag", 0, w, n);
+  memcpy(w, v, n), w[3] = 2;
+  gen_sealed_file("vector1-version", 0, w, n);
+  memcpy(w, v, n), w[7] = 9;
+  gen_sealed_file("vector1-epoch9", 0, w, n);
+  memcpy(w, v, n), w[n - 1] ^= 1;
+  gen_sealed_file("vector1-flipped", 0, w, n);
+  /* vector 2 (bin16), sealed again here from its plain value */
+  struct dom_key k = {"shihua", 7, {0}};
+  memset(k7, 0x11, sizeof k7);
+  memcpy(k.key, k7, 32);
+  for (int i = 0; i < 24; i++)
+    nonce[i] = (uint8_t)(0xa0 + i);
+  uint8_t p2[219];
+  size_t pl = 0;
+  p2[pl++] = 0xd9, p2[pl++] = 217;
+  for (int i = 0; i < 36; i++)
+    memcpy(p2 + pl, "\xe8\xbd\xae\xe6\xa4\x85", 6), pl += 6;
+  p2[pl++] = 'x';
+  FUZZ_ASSERT(dom_seal_value(&k, nonce, "shihua", "resident", "r-SH-00001", 10, "special_needs", p2,
+                             pl, w, sizeof w, &m) == 0 && m == 268);
+  gen_sealed_file("vector2", 1, w, m);
+  /* plain values (an older node's): a name, nil, an integer, a bin that is
+   * no sealed value */
+  static const uint8_t name[] = {0xa6, 0xe6, 0x9e, 0x97, 0xe6, 0x95, 0x8f}, nil[] = {0xc0},
+                       num[] = {0xcd, 0x07, 0xbf}, bin[] = {0xc4, 0x01, 0x00};
+  gen_sealed_file("plain-name", 0, name, sizeof name);
+  gen_sealed_file("plain-nil", 2, nil, sizeof nil);
+  gen_sealed_file("plain-int", 3, num, sizeof num);
+  gen_sealed_file("bin-not-sealed", 0, bin, sizeof bin);
+  static const char keys[] =
+      "linli-community-keys-v1\n"
+      "shihua 1 404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\n"
+      "shihua 7 1111111111111111111111111111111111111111111111111111111111111111\n";
+  gen_sealed_file("keyfile", 0x80, (const uint8_t *)keys, sizeof keys - 1);
+  gen_sealed_file("keyfile-bad", 0x80, (const uint8_t *)keys, sizeof keys - 3);
+}
+
 /* ---- CSV: a byte (the collection, enum dom_coll), then the CSV ---- */
 
 static void gen_csv_file(const char *name, int coll, const char *text)
@@ -804,6 +868,7 @@ int main(int argc, char **argv)
   gen_recipes();
   gen_bundles();
   gen_seal();
+  gen_sealed();
   gen_csv();
   gen_tz();
   gen_summary();

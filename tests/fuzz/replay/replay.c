@@ -17,6 +17,7 @@ int fuzz_msg_entry(const uint8_t *data, size_t size);
 int fuzz_op_entry(const uint8_t *data, size_t size);
 int fuzz_recon_entry(const uint8_t *data, size_t size);
 int fuzz_seal_entry(const uint8_t *data, size_t size);
+int fuzz_sealed_entry(const uint8_t *data, size_t size);
 int fuzz_tz_entry(const uint8_t *data, size_t size);
 int fuzz_items_entry(const uint8_t *data, size_t size);
 int fuzz_web_entry(const uint8_t *data, size_t size);
@@ -32,6 +33,7 @@ static const struct {
     {"fuzz_mp", fuzz_mp_entry},       {"fuzz_msg", fuzz_msg_entry},
     {"fuzz_op", fuzz_op_entry},       {"fuzz_recon", fuzz_recon_entry}, {"fuzz_tz", fuzz_tz_entry},
     {"fuzz_web", fuzz_web_entry},     {"fuzz_seal", fuzz_seal_entry},
+    {"fuzz_sealed", fuzz_sealed_entry},
     {"fuzz_events", fuzz_events_entry}, {"fuzz_items", fuzz_items_entry},
     {"fuzz_summary", fuzz_summary_entry},
 };
