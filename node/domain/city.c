@@ -10,26 +10,33 @@ struct ct {
   struct dom_city *t;
   const char *const *districts;
   const char *cert_coll;
-  int i; /* the district being read */
+  int i;    /* the district being read */
+  int from; /* its first community in t->cm: a district's are contiguous */
+  int hit;  /* the last one found, or -1: the summaries come in key order, a
+               community's dates one after the other */
 };
 
 static struct dom_city_comm *ct_find(struct ct *c, const char *comm, size_t cl)
 {
   struct dom_city *t = c->t;
-  const char *d = c->districts[c->i];
-  for (int i = 0; i < t->n; i++)
-    if (t->cm[i].district == c->i && strlen(t->cm[i].community) == cl &&
-        !memcmp(t->cm[i].community, comm, cl))
+  if (c->hit >= 0 && strlen(t->cm[c->hit].community) == cl &&
+      !memcmp(t->cm[c->hit].community, comm, cl))
+    return &t->cm[c->hit];
+  for (int i = c->from; i < t->n; i++)
+    if (strlen(t->cm[i].community) == cl && !memcmp(t->cm[i].community, comm, cl)) {
+      c->hit = i;
       return &t->cm[i];
+    }
   if (t->n == t->cap || cl > CRDT_SCOPE_MAX) {
     t->cut = 1;
     return NULL;
   }
-  struct dom_city_comm *x = &t->cm[t->n++];
+  struct dom_city_comm *x = &t->cm[t->n];
   memset(x, 0, sizeof *x);
   x->district = c->i;
-  snprintf(x->district_code, sizeof x->district_code, "%s", d);
+  snprintf(x->district_code, sizeof x->district_code, "%s", c->districts[c->i]);
   memcpy(x->community, comm, cl);
+  c->hit = t->n++;
   return x;
 }
 
@@ -106,8 +113,9 @@ int dom_city_read(const struct crdt_view *v, const char *const *districts, int n
     dom_city_free(t);
     return LINLI_ENOMEM;
   }
-  struct ct c = {t, districts, cert_coll, 0};
+  struct ct c = {t, districts, cert_coll, 0, 0, -1};
   for (c.i = 0; c.i < nd; c.i++) {
+    c.from = t->n, c.hit = -1;
     int rc = record_each(v, districts[c.i], cert_coll, NULL, on_cert, &c);
     if (rc >= 0)
       rc = record_each(v, districts[c.i], domain_name(DOM_SUMMARY), NULL, on_summary, &c);
