@@ -33,7 +33,7 @@ static const struct {
     {"bootstrap", bench_bootstrap, "an empty linlid pulls n ops over CURVE on 127.0.0.1, vs raw verify"},
     {"reconcile", bench_reconcile, "CPU to reconcile d = 1 at n = 10,000,000 vs n = 100,000"},
     {"import", bench_import, "import and import-csv through a running linlid vs with it stopped"},
-    {"report", bench_report, "the district 7-day report at n = 10,000,000 vs a raw scan of its keys"},
+    {"report", bench_report, "the district 7-day report at n = 10,000,000 vs a raw scan of its keys; the city report vs it"},
     {"scopes", bench_scopes, "a hub's sync round at 150 community scopes vs 150 x at one"},
     {"web", bench_web, "the web console's district page vs linli report; sync with 20 page readers vs without"},
 };

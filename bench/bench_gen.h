@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "crdt.h"
+#include "domain.h"
 
 struct bench_gen {
   struct crdt_identity who;
@@ -83,5 +84,36 @@ struct bench_district_day {
 };
 /* out[scope * days + day index] (day index 0 = end_day - days + 1). */
 int bench_district_count(const struct bench_district *d, struct bench_district_day *out);
+
+/* ---- a city, for linli-bench report ----
+ *
+ * `districts` districts "q00", "q01", ... of `communities` communities each
+ * ("q00c000" ...), as a city node holds them: in each district scope, the
+ * district hub's certificate of each community (role "community") and one
+ * daily summary per community per day for `days` days ending on end_day
+ * (the figures a function of district, community and day), every op signed
+ * by the district's hub key; one community in 27 has no summary for the
+ * last day. bench_city_build stores them (store_apply, unverified) and
+ * fills dates, ops and want (the city-wide sums the report must find). */
+#define BENCH_CITY_DISTRICTS_MAX 64
+#define BENCH_CITY_COMMUNITIES_MAX 4096
+
+struct bench_city {
+  int districts, communities, days;
+  int64_t end_day;
+  int32_t utc_offset_s;
+  /* set by bench_city_build */
+  char dates[BENCH_DISTRICT_DAYS_MAX][11];
+  uint64_t ops;
+  struct dom_city_sum want;
+};
+
+void bench_city_scope(int district, int community, char out[16]); /* community -1: the district */
+int bench_city_build(struct store *s, struct bench_city *c);
+/* The city report on the last day: one read snapshot, dom_city_read of
+ * every district (dom_city_free t after a 0 return). */
+int bench_city_report(struct store *s, const struct bench_city *c, struct dom_city *t);
+/* 0 if t's city-wide figures are c->want; else says what differs, 1. */
+int bench_city_check(const struct bench_city *c, const struct dom_city *t);
 
 #endif

@@ -40,6 +40,15 @@
  *          once; --no-all-time skips it), report_cpu_ms and scan_cpu_ms
  *          (the medians of this thread's CPU time over the same runs: on a
  *          busy machine, what the runs cost without the waits)
+ * The city report (domain.h dom_city_read, what `linli report city` prints)
+ * on the same last day, over a city node's store of 13 districts of
+ * --city-communities communities (default 108) with their certificates and
+ * a daily summary each for --days days (bench_gen.h "a city": real signed
+ * ops in a second store, built in this run):
+ *   ratio city_report_vs_district_report  median city report time / median
+ *                         district report time (the runs alternate with
+ *                         the others above)
+ *   metric city_ops, city_build_s, city_report_ms, city_report_cpu_ms
  * The figures are checked against the generator's own count of what it
  * made (households, residents, compounds, epidemic-free compounds, open
  * cases, every window figure); a mismatch fails the run.
@@ -260,6 +269,10 @@ int bench_report(int argc, char **argv)
   d.utc_offset_s = UTC_OFFSET;
   d.seed = 11;
   int window = REPORT_WINDOW_DAYS, reps = 5, all_time = 1;
+  struct bench_city city_, *city = &city_;
+  memset(city, 0, sizeof *city);
+  city->districts = 13;
+  city->communities = 108;
   const char *dir = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--ops") && i + 1 < argc)
@@ -276,9 +289,12 @@ int bench_report(int argc, char **argv)
       dir = argv[++i];
     else if (!strcmp(argv[i], "--no-all-time"))
       all_time = 0;
+    else if (!strcmp(argv[i], "--city-communities") && i + 1 < argc)
+      city->communities = atoi(argv[++i]);
     else {
       fprintf(stderr, "usage: linli-bench report [--ops N] [--scopes S] [--days D] [--window W]\n"
-                      "                          [--reps R] [--dir DIR] [--no-all-time]\n");
+                      "                          [--reps R] [--dir DIR] [--no-all-time]\n"
+                      "                          [--city-communities N]\n");
       return 2;
     }
   }
@@ -288,6 +304,12 @@ int bench_report(int argc, char **argv)
                     "1 <= --reps <= %d, and --ops at least twice the registers (%d scopes: %llu)\n",
             BENCH_DISTRICT_MAX, BENCH_DISTRICT_DAYS_MAX, REPS_MAX, d.scopes,
             (unsigned long long)(2 * d.reg[d.scopes > 0 && d.scopes <= BENCH_DISTRICT_MAX ? d.scopes : 0]));
+    return 2;
+  }
+  city->days = d.days, city->end_day = d.end_day, city->utc_offset_s = UTC_OFFSET;
+  if (city->communities < 1 || city->communities * city->districts > BENCH_CITY_COMMUNITIES_MAX) {
+    fprintf(stderr, "linli-bench report: need 1 <= --city-communities <= %d\n",
+            BENCH_CITY_COMMUNITIES_MAX / city->districts);
     return 2;
   }
   char tmp[64] = "/tmp/linli-bench-report-XXXXXX";
@@ -324,6 +346,26 @@ int bench_report(int argc, char **argv)
     }
     build_s = bench_now() - t0;
   }
+  /* The city node's store: always built afresh, in its own directory. */
+  char ctmp[64] = "/tmp/linli-bench-city-XXXXXX";
+  struct store *cs = NULL;
+  double city_build_s = 0;
+  if (!mkdtemp(ctmp)) {
+    store_close(s);
+    return 1;
+  }
+  struct store_config csc = {ctmp, (size_t)64 << 20, (size_t)8 << 30, 1, 0};
+  fprintf(stderr, "report: signing and storing the summaries of %d districts x %d communities x %d "
+                  "days...\n", city->districts, city->communities, city->days);
+  double ct0 = bench_now();
+  if ((rc = store_open(&cs, &csc)) || (rc = bench_city_build(cs, city))) {
+    fprintf(stderr, "report: building the city failed: %s\n", linli_strerror(rc));
+    if (cs)
+      store_close(cs);
+    store_close(s);
+    return 1;
+  }
+  city_build_s = bench_now() - ct0;
 
   char names[BENCH_DISTRICT_MAX][8];
   const char *scopes[BENCH_DISTRICT_MAX];
@@ -338,16 +380,26 @@ int bench_report(int argc, char **argv)
   struct report_window wtot;
   struct scan_acc acc, wacc;
   double t_rep[REPS_MAX], t_scan[REPS_MAX], t_wrep[REPS_MAX], t_wscan[REPS_MAX];
-  double c_rep[REPS_MAX], c_scan[REPS_MAX];
+  double c_rep[REPS_MAX], c_scan[REPS_MAX], t_city[REPS_MAX], c_city[REPS_MAX];
+  struct dom_city ct;
+  int city_bad = 1;
 
   fprintf(stderr, "report: district report for %s, %d-day window, %d runs...\n", date, window, reps);
   /* Warm: one of each, untimed. */
   if ((rc = report_district(s, scopes, d.scopes, date, window, UTC_OFFSET, rows, wins, &tot, &wtot)) ||
-      (rc = scan_all(s, scopes, d.scopes, date, window, 1, &acc))) {
+      (rc = scan_all(s, scopes, d.scopes, date, window, 1, &acc)) ||
+      (rc = bench_city_report(cs, city, &ct))) {
     fprintf(stderr, "report: %s\n", linli_strerror(rc));
+    store_close(cs);
     store_close(s);
     return 1;
   }
+  city_bad = bench_city_check(city, &ct);
+  fprintf(stderr, "report: city %s: %d communities, %d with a summary for the date, %d of %d "
+                  "compounds certified, %lld residents%s\n", date, ct.city.communities,
+          ct.city.fresh, ct.city.certified, ct.city.compounds, (long long)ct.city.residents,
+          city_bad ? "" : " (as generated)");
+  dom_city_free(&ct);
   for (int r = 0; r < reps && !rc; r++) {
     double ca = thread_cpu(), a = bench_now();
     rc = scan_all(s, scopes, d.scopes, date, window, 1, &acc);
@@ -361,8 +413,12 @@ int bench_report(int argc, char **argv)
     double e = bench_now();
     for (int i = 0; i < d.scopes && !rc; i++)
       rc = report_window(s, scopes[i], date, window, UTC_OFFSET, &wins[i]);
-    double f = bench_now();
+    double cf = thread_cpu(), f = bench_now();
+    if (!rc && !(rc = bench_city_report(cs, city, &ct)))
+      dom_city_free(&ct);
+    double cg = thread_cpu(), g = bench_now();
     t_scan[r] = b - a, t_rep[r] = c - b, t_wscan[r] = e - c, t_wrep[r] = f - e;
+    t_city[r] = g - f, c_city[r] = cg - cf;
   }
   double all_ms = 0;
   if (!rc && all_time) {
@@ -375,6 +431,7 @@ int bench_report(int argc, char **argv)
   uint64_t used = 0;
   store_bytes_used(s, &used);
   store_close(s);
+  store_close(cs);
   if (rc) {
     fprintf(stderr, "report: %s\n", linli_strerror(rc));
     return 1;
@@ -408,11 +465,25 @@ int bench_report(int argc, char **argv)
     printf("metric report_all_time_ms %.2f ms\n", all_ms);
   fflush(stdout);
   bench_ratio("report_vs_scan", rep / scan);
+  double cit = median(t_city, reps);
+  bench_metric("city_ops", (double)city->ops, "ops");
+  bench_metric("city_communities", city->districts * city->communities, "communities");
+  bench_metric("city_build_s", city_build_s, "s");
+  printf("metric city_report_ms %.2f ms\n", cit * 1e3);
+  printf("metric city_report_cpu_ms %.2f ms\n", median(c_city, reps) * 1e3);
+  fflush(stdout);
+  bench_ratio("city_report_vs_district_report", cit / rep);
+  {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", ctmp);
+    if (system(cmd) != 0)
+      fprintf(stderr, "report: could not remove %s\n", ctmp);
+  }
   if (dir == tmp) {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     if (system(cmd) != 0)
       fprintf(stderr, "report: could not remove %s\n", tmp);
   }
-  return bad;
+  return bad || city_bad;
 }

@@ -1077,6 +1077,46 @@ int dom_summary_parse(const char *figures, size_t len, struct dom_summary *out);
  * length, or LINLI_ETOOBIG. */
 int dom_summary_format(const struct dom_summary *s, char *out, size_t cap);
 
+/* ---- the city's figures (city.c) ----
+ * On the city node (docs/operator.md "The city"): for each community of
+ * each district, the latest summary dated on or before a date, and their
+ * sums per district and for the city. A community of district D is one
+ * D's hub certified (a `cert_coll` record in D with role "community") or
+ * one it wrote a summary for; communities are kept in the order they are
+ * first met (district by district, certificates first). */
+struct dom_city_comm {
+  int district; /* index into the districts given */
+  char district_code[CRDT_SCOPE_MAX + 1], community[CRDT_SCOPE_MAX + 1], name[DOM_TEXT_MAX + 1];
+  char as_of[40];             /* of its latest summary on or before the date */
+  char last[DOM_DATE_LEN + 1]; /* that summary's date; "" none */
+  struct dom_summary f;
+};
+/* Sums of the communities' latest summaries; fevers_1 and handouts_1 count
+ * only the summaries of the date itself. */
+struct dom_city_sum {
+  int communities, reporting, fresh; /* known, with a summary, with one for the date */
+  int compounds, certified, free_, villages, vfree;
+  int64_t households, residents, open_confirmed, open_three, fevers_1, handouts_1;
+  char as_of[40]; /* the newest as_of */
+};
+struct dom_city {
+  char date[DOM_DATE_LEN + 1];
+  struct dom_city_comm *cm; /* n of cap */
+  int n, cap;
+  int cut; /* more than cap communities: the rest are left out */
+  int bad; /* summaries whose figures do not parse (skipped) */
+  int nd;
+  struct dom_city_sum *ds; /* ds[i] for districts[i] */
+  struct dom_city_sum city;
+};
+/* Reads the summaries of the nd districts in v as of date (YYYY-MM-DD),
+ * keeping at most cap communities, into t (dom_city_free it after a 0
+ * return; on an error nothing is left to free). cert_coll: the trust
+ * layer's certificate collection (TRUST_CERT). */
+int dom_city_read(const struct crdt_view *v, const char *const *districts, int nd,
+                  const char *cert_coll, const char *date, int cap, struct dom_city *t);
+void dom_city_free(struct dom_city *t);
+
 /* ---- sample data (sample.c) ----
  * A synthetic community as signed ops, for demos, tests and benchmarks.
  * Sizes of the three named communities follow the report in shared/seed
