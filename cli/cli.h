@@ -205,8 +205,10 @@ int cli_ctl_settle(const struct config *c, int timeout_ms);
 #define CLI_PASS_MAX 1024
 int cli_passphrase(int is_new, char *pass, size_t *len);
 int cli_cmd_key(const struct cli_cmd *cmd, struct cli_args *a);
-/* Creates the community key of a community's first node (linli init). */
-int cli_key_create(const char *dir, const char *community);
+/* Creates the key file of a community node (linli init): with the
+ * community's first key if first, else empty (a node that joined: it
+ * writes no personal field until a grant of the key reaches it). */
+int cli_key_create(const char *dir, const char *community, int first);
 int cli_call(const struct cli_args *a, const uint8_t *req, size_t len, uint8_t *reply,
              size_t cap, struct crdt_mp *r, uint32_t *n);
 

@@ -14,8 +14,6 @@
 #include "seal.h"
 #include "store.h"
 
-#define GRANT_COLL "community_key" /* the key ops, in the community's scope */
-#define GRANT_BOX (DOM_SEAL_KEY + crypto_box_SEALBYTES)
 #define CODE_PREFIX "linli-key1:"
 
 static int load_id(const char *data, struct crdt_identity *id)
@@ -28,14 +26,14 @@ static int load_id(const char *data, struct crdt_identity *id)
   return CLI_OK;
 }
 
-int cli_key_create(const char *dir, const char *community)
+int cli_key_create(const char *dir, const char *community, int first)
 {
   struct dom_keys *ks = calloc(1, sizeof *ks);
   uint8_t key[DOM_SEAL_KEY];
   int rc = LINLI_ENOMEM;
   if (ks) {
     crypto_aead_xchacha20poly1305_ietf_keygen(key);
-    rc = dom_keys_add(ks, community, 1, key);
+    rc = first ? dom_keys_add(ks, community, 1, key) : 0;
     sodium_memzero(key, sizeof key);
     if (!rc)
       rc = dom_keys_save(dir, ks);
@@ -47,40 +45,6 @@ int cli_key_create(const char *dir, const char *community)
 
 /* ---- grants: the key ops ---- */
 
-struct pickup {
-  const struct crdt_identity *id;
-  char hex[2 * CRDT_PK_BYTES + 1];
-  const char *scope;
-  struct dom_keys *ks;
-  int added, damaged;
-};
-
-static int on_grant(void *arg, const struct record *r)
-{
-  struct pickup *p = arg;
-  char to[2 * CRDT_PK_BYTES + 1];
-  int64_t epoch = 0;
-  const struct record_field *box = record_field(r, "box");
-  const uint8_t *b;
-  uint32_t bl;
-  struct crdt_mp m;
-  if (r->deleted || record_str(r, "to", to, sizeof to) || strcmp(to, p->hex) ||
-      record_int(r, "epoch", &epoch) || epoch < 1 || epoch > UINT32_MAX || !box || !box->value)
-    return 0;
-  if (dom_keys_find(p->ks, p->scope, strlen(p->scope), (uint32_t)epoch))
-    return 0;
-  crdt_mp_init(&m, box->value, box->value_len);
-  uint8_t key[DOM_SEAL_KEY];
-  if (crdt_mp_bin(&m, &b, &bl) || bl != GRANT_BOX || seal_box_open(p->id, b, bl, key)) {
-    p->damaged++;
-    return 0;
-  }
-  if (dom_keys_add(p->ks, p->scope, (uint32_t)epoch, key) == 0)
-    p->added++;
-  sodium_memzero(key, sizeof key);
-  return 0;
-}
-
 /* Takes the keys granted to this node that it does not hold yet into its
  * key file: the number taken, or an error. */
 static int pickup(const struct config *c, const struct crdt_identity *id, struct dom_keys *ks,
@@ -89,44 +53,36 @@ static int pickup(const struct config *c, const struct crdt_identity *id, struct
   struct store_config sc = {c->data, 0, 0, 0, 1};
   struct store *s = NULL;
   struct store_read *rd = NULL;
-  struct pickup p = {id, {0}, c->scopes[0], ks, 0, 0};
-  cli_hex(p.hex, id->pk, CRDT_PK_BYTES);
   int rc = store_open(&s, &sc);
   if (rc) /* no database yet: nothing granted */
     return 0;
   if (!(rc = store_read_begin(s, &rd))) {
     struct crdt_view v = store_read_view(rd);
-    rc = record_each(&v, c->scopes[0], GRANT_COLL, NULL, on_grant, &p);
+    rc = dom_keys_take(&v, c->scopes[0], id, ks, damaged);
     store_read_end(rd);
   }
   store_close(s);
-  *damaged = p.damaged;
-  if (rc < 0)
-    return rc;
-  if (p.added && (rc = dom_keys_save(c->data, ks)))
-    return rc;
-  return p.added;
+  if (rc > 0) {
+    int e = dom_keys_save(c->data, ks);
+    if (e)
+      return e;
+  }
+  return rc;
 }
 
 /* Writes one key op: key k sealed to pk, in the community's scope. */
 static int write_grant(const struct cli_args *a, const struct config *c, const uint8_t *pk,
                        const struct dom_key *k)
 {
-  uint8_t box[GRANT_BOX], body[256], req[512], reply[512];
-  char hex[2 * CRDT_PK_BYTES + 1], rkey[2 * CRDT_PK_BYTES + 16];
+  uint8_t body[256], req[512], reply[512];
+  char rkey[2 * CRDT_PK_BYTES + 16];
   struct crdt_buf b, rb;
-  int rc = seal_box(pk, k->key, DOM_SEAL_KEY, box);
-  if (rc)
-    return cli_fail("NODEKEY is not a valid node key (linli pubkey on that node prints it)");
-  cli_hex(hex, pk, CRDT_PK_BYTES);
-  snprintf(rkey, sizeof rkey, "%s-%u", hex, (unsigned)k->epoch);
   crdt_buf_init(&b, body, sizeof body);
-  crdt_w_map(&b, 3);
-  crdt_w_cstr(&b, "box"), crdt_w_bin(&b, box, sizeof box);
-  crdt_w_cstr(&b, "epoch"), crdt_w_uint(&b, k->epoch);
-  crdt_w_cstr(&b, "to"), crdt_w_cstr(&b, hex);
-  if (crdt_buf_err(&b))
-    return cli_fail("%s", cli_err(LINLI_ETOOBIG));
+  int rc = dom_grant_body(pk, k, &b, rkey, sizeof rkey);
+  if (rc == LINLI_EINVAL)
+    return cli_fail("NODEKEY is not a valid node key (linli pubkey on that node prints it)");
+  if (rc)
+    return cli_fail("%s", cli_err(rc));
   if (cli_daemon_running(c->data)) {
     struct crdt_mp r;
     uint32_t n;
@@ -134,7 +90,7 @@ static int write_grant(const struct cli_args *a, const struct config *c, const u
     crdt_w_array(&rb, 7);
     crdt_w_cstr(&rb, "write");
     crdt_w_cstr(&rb, c->scopes[0]);
-    crdt_w_cstr(&rb, GRANT_COLL);
+    crdt_w_cstr(&rb, DOM_GRANTS);
     crdt_w_cstr(&rb, rkey);
     crdt_w_uint(&rb, CRDT_SET);
     crdt_w_bin(&rb, b.p, b.len);
@@ -147,7 +103,7 @@ static int write_grant(const struct cli_args *a, const struct config *c, const u
   int fd;
   if ((rc = cli_node_open(c, &nd, &fd)))
     return cli_fail("cannot open the node in %s: %s", c->data, cli_err(rc));
-  struct node_change ch = {c->scopes[0], GRANT_COLL, rkey, CRDT_SET, b.p, b.len, NULL, 0};
+  struct node_change ch = {c->scopes[0], DOM_GRANTS, rkey, CRDT_SET, b.p, b.len, NULL, 0};
   rc = node_write(nd, &ch, NULL);
   cli_node_close(nd, fd);
   if (rc)

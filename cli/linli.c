@@ -271,7 +271,7 @@ static int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a)
   crdt_identity_wipe(&id);
   if (rc)
     return cli_fail("cannot write %s: %s", path, cli_err(rc));
-  if (!self && !a->join && (rc = cli_key_create(abs, a->community)))
+  if (!self && (rc = cli_key_create(abs, a->community, !a->join)))
     return cli_fail("cannot write %s/%s: %s", abs, STORE_KEYS_FILE, cli_err(rc));
   snprintf(path, sizeof path, "%s/linlid.conf", abs);
   if ((rc = cli_write_new(path, text, strlen(text))))

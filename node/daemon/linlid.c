@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "domain.h"
 #include "events.h"
 #include "node.h"
 #include "transport.h"
@@ -33,6 +34,7 @@ struct linlid {
   struct events *ev; /* the events thread (events.h) */
   uint64_t started_ms;
   int lock_fd;
+  int grants_damaged; /* key ops for this node that did not open, as last told */
 };
 
 static void linlid_on_signal(int sig)
@@ -377,6 +379,56 @@ static void linlid_control(void *arg, const uint8_t *req, size_t len, struct crd
 
 /* ---- start-up ---- */
 
+/* ---- the community key: grants taken as they arrive ----
+ * A node with a key file (a community's node; one that joined has an empty
+ * one) takes the key ops addressed to it into the file within a tick of
+ * their being stored, so that it seals and reads from then on without a
+ * `linli key` call (docs/protocol.md 12.6). */
+static void linlid_take_keys(struct linlid *d)
+{
+  struct store *s = node_store(d->node);
+  size_t kl = 0;
+  const uint8_t *kb = s ? store_keys(s, &kl) : NULL;
+  struct store_read *rd = NULL;
+  struct dom_keys *ks;
+  int damaged = 0, rc;
+  char line[128];
+  if (!kb || !d->cfg.n_scopes || !(ks = malloc(sizeof *ks)))
+    return;
+  if (dom_keys_parse(kb, kl, ks)) { /* a malformed file is left for the operator */
+    free(ks);
+    return;
+  }
+  if ((rc = store_read_begin(s, &rd)) == 0) {
+    struct crdt_view v = store_read_view(rd);
+    rc = dom_keys_take(&v, d->cfg.scopes[0], &d->id, ks, &damaged);
+    store_read_end(rd);
+  }
+  int taken = rc;
+  if (taken > 0 && (rc = dom_keys_save(d->cfg.data, ks)) == 0) {
+    snprintf(line, sizeof line, "key taken epochs=%d (granted to this node)", taken);
+    linlid_log(d, line);
+  } else if (rc < 0) {
+    snprintf(line, sizeof line, "key take failed reason=%s", linli_errname(rc));
+    linlid_log(d, line);
+  }
+  if (damaged != d->grants_damaged) {
+    d->grants_damaged = damaged;
+    if (damaged) {
+      snprintf(line, sizeof line, "key grants damaged n=%d (they do not open: ask for the key again)",
+               damaged);
+      linlid_log(d, line);
+    }
+  }
+  dom_keys_wipe(ks);
+  free(ks);
+}
+
+static void linlid_tick(void *arg)
+{
+  linlid_take_keys(arg);
+}
+
 static int linlid_usage(FILE *f, int code)
 {
   fprintf(f, "usage: linlid --data DIR [--config FILE]\n"
@@ -456,7 +508,7 @@ static int linlid_load(struct linlid *d, const char *data, const char *conf)
 
 static int linlid_open(struct linlid *d)
 {
-  struct transport_hooks hooks = {d, linlid_log, linlid_control};
+  struct transport_hooks hooks = {d, linlid_log, linlid_control, linlid_tick};
   struct node_env env;
   struct node_config nc;
   char err[512];

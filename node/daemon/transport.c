@@ -479,6 +479,8 @@ static void transport__tick(struct transport *t, uint64_t mono_now)
   transport__reap(t);
   transport__sweep(t); /* certificates run out */
   transport__conn_sweep(t);
+  if (t->hooks.tick)
+    t->hooks.tick(t->hooks.arg);
 }
 
 int transport_run(struct transport *t, volatile sig_atomic_t *stop)

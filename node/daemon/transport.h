@@ -93,6 +93,9 @@ struct transport_hooks {
    * (TRANSPORT_REPLY_MAX bytes); it is sent as is. To end the daemon after
    * this reply, call transport_stop(). */
   void (*control)(void *arg, const uint8_t *req, size_t len, struct crdt_buf *out);
+  /* Optional: called on the loop's thread after each node_tick (at least
+   * every second), for the daemon's own periodic work. */
+  void (*tick)(void *arg);
 };
 
 /* Per link, for status. */

@@ -323,8 +323,8 @@ int domain_seal(void *arg, const uint8_t *keys, size_t keys_len, const char *sco
   uint8_t nonces[NONCE_BATCH][DOM_SEAL_NONCE];
   uint32_t nonces_got = 0, nonces_used = 0;
   crdt_mp_init(&r, body, len);
-  if (!k || crdt_mp_map(&r, &n))
-    goto out; /* no key here for this scope, or not a map: signed as given */
+  if (rc || crdt_mp_map(&r, &n))
+    goto out; /* a bad key file (refused), or not a map: signed as given */
   if ((size_t)(r.p - body) > cap) {
     rc = LINLI_ETOOBIG;
     goto out;
@@ -356,6 +356,12 @@ int domain_seal(void *arg, const uint8_t *keys, size_t keys_len, const char *sco
     }
     memcpy(out + o, at, kl);
     o += kl;
+    if (seal && !k) {
+      /* a key file without this scope's key (a node that joined the
+       * community and has no grant yet): refused, never written in clear */
+      rc = LINLI_ENOKEY;
+      goto out;
+    }
     if (seal) {
       size_t sl;
       if (nonces_used == nonces_got) { /* at most the fields left in the body */

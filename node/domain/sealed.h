@@ -99,12 +99,35 @@ int dom_open_value(const struct dom_keys *ks, const char *scope, size_t scope_le
  * scope/collection/key with the newest key of scope in the key file's bytes
  * (keys, keys_len; NULL: none). Nonces come from random(rctx, ...). 1 and
  * the sealed body in out (cap bytes, *out_len); 0 if there is nothing to
- * seal (no key for scope, no sealed field with a value): out is untouched;
- * or an error. arg is unused: this is node_config.seal (node.h). */
+ * seal (no key file, no sealed field with a value): out is untouched; or
+ * an error: LINLI_EKEYFILE (the key file is malformed) or LINLI_ENOKEY (it
+ * holds no key of scope, as on a node that joined and has no grant yet)
+ * when the body has a value to seal, so nothing is written in clear. arg
+ * is unused: this is node_config.seal (node.h). */
 int domain_seal(void *arg, const uint8_t *keys, size_t keys_len, const char *scope,
                      const char *collection, const char *key, const uint8_t *body, size_t len,
                      void (*random)(void *ctx, void *buf, size_t len), void *rctx, uint8_t *out,
                      size_t cap, size_t *out_len);
+
+/* ---- grants (grants.c; docs/protocol.md 12.6) ----
+ * A key op: a set of collection DOM_GRANTS in the community's scope, key
+ * "PK-EPOCH", body {"box": bin(DOM_GRANT_BOX), "epoch": EPOCH, "to": PK},
+ * the box being the epoch's key sealed to the node of PK (seal.h). */
+#define DOM_GRANTS "community_key"
+#define DOM_GRANT_BOX (DOM_SEAL_KEY + 48) /* + crypto_box_SEALBYTES */
+struct crdt_identity;
+struct crdt_buf;
+/* Takes into ks the grants of scope addressed to id that ks does not hold
+ * (an epoch it holds is skipped), in record order: the number added, or an
+ * error; *damaged (optional) counts the boxes that do not open. The caller
+ * saves ks (dom_keys_save). */
+int dom_keys_take(const struct crdt_view *v, const char *scope, const struct crdt_identity *id,
+                  struct dom_keys *ks, int *damaged);
+/* The body of a grant of k to the node of pk into b, and its record key
+ * into rkey (rkey_cap >= 76): 0, LINLI_EINVAL (pk is not a node key) or
+ * LINLI_ETOOBIG. */
+int dom_grant_body(const uint8_t pk[32], const struct dom_key *k, struct crdt_buf *b, char *rkey,
+                   size_t rkey_cap);
 
 /* The text a reader shows for a field it cannot read: "(sealed)" (no key
  * here) or "(damaged)" (it does not open), translated. */

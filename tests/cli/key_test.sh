@@ -33,10 +33,19 @@ carry() { # carry FROM TO: every op of FROM into TO, by a bundle to TO's key
 v init --data "$T/a" --community shihua
 [[ $(stat -c %a "$T/a/community.key") == 600 ]] || die "community.key is not mode 600"
 for n in b c d; do v init --data "$T/$n" --community shihua --join; done
-[[ ! -e $T/b/community.key ]] || die "a joined node made a key of its own"
+[[ $(stat -c %a "$T/b/community.key") == 600 && $(wc -l <"$T/b/community.key") == 1 ]] ||
+  die "a joined node's key file is not an empty one of mode 600"
 for n in a b c d; do "$LINLI" pubkey --data "$T/$n" >"$T/$n.pk"; done
 v key status --data "$T/b" --json
 grep -q '"sealing_epoch":0,"epochs":\[\]' "$T/out" || die "b holds a key before any grant: $(cat "$T/out")"
+# before its grant, b writes what holds no personal field, and refuses a
+# personal value rather than write it in clear
+v compound add --data "$T/b" SH-C09 name=九村
+v household add --data "$T/b" SH-C09-1-1-101 compound=SH-C09
+refused "holds no community key" resident add --data "$T/b" r-9 name=赵六 household=SH-C09-1-1-101
+"$LINLI" list --data "$T/b" resident >"$T/out" 2>&1 || true
+! grep -q "r-9" "$T/out" || die "b stored the refused resident: $(cat "$T/out")"
+ok "a joined node has an empty key file: it writes no personal value until it holds the key"
 
 v compound add --data "$T/a" SH-C01 name=一村
 v household add --data "$T/a" SH-C01-1-1-101 compound=SH-C01
@@ -50,6 +59,8 @@ for n in b c; do
   grep -q "took 1 key epoch" "$T/err" || die "$n did not take its grant: $(cat "$T/err")"
   [[ $(name_of "$n" r-1) == 林敏 ]] || die "$n does not read r-1 with the key: $(name_of "$n" r-1)"
 done
+v resident add --data "$T/b" r-9 name=赵六 household=SH-C01-1-1-101
+[[ $(name_of b r-9) == 赵六 ]] || die "b, holding the key now, reads its own r-9 as $(name_of b r-9)"
 [[ $(name_of d r-1) == "" ]] || die "d holds r-1 before any bundle"
 carry a d
 [[ $(name_of d r-1) == '(sealed)' ]] || die "d (no grant) shows r-1 as $(name_of d r-1)"
@@ -79,7 +90,7 @@ CODE=$(cat "$T/code")
 echo 'not the passphrase at all' | refused "nothing changed" key restore --data "$T/d" "$CODE"
 refused "damaged or incomplete" key restore --data "$T/d" "${CODE:0:40}"
 refused "starts with linli-key1:" key restore --data "$T/d" "x${CODE}"
-[[ ! -e $T/d/community.key ]] || die "a refused restore wrote a key file"
+[[ $(wc -l <"$T/d/community.key") == 1 ]] || die "a refused restore wrote a key into d's key file"
 "$LINLI" key restore --data "$T/d" "$CODE" <"$T/pass" >"$T/out" 2>"$T/err" || die "restore: $(cat "$T/err")"
 grep -q "2 key epoch(s) restored" "$T/err" || die "restore said: $(cat "$T/err")"
 carry a d

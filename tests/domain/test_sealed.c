@@ -293,10 +293,15 @@ static void test_seal_body(void)
   CHECK_EQ(domain_seal(NULL, keyfile_v, sizeof keyfile_v - 1, "shihua", "resident", "r-1", out, ol,
                        rnd, NULL, again, sizeof again, &al),
            0);
-  /* no key for the scope, no key file, a collection with no sealed field */
+  /* a key file without the scope's key (a node that joined and has no
+   * grant yet): refused, not signed in clear; an empty key file likewise */
   CHECK_EQ(domain_seal(NULL, keyfile_v, sizeof keyfile_v - 1, "dongfang", "resident", "r-1", body,
                        bl, rnd, NULL, out, sizeof out, &ol),
-           0);
+           LINLI_ENOKEY);
+  CHECK_EQ(domain_seal(NULL, (const uint8_t *)DOM_KEYS_MAGIC, sizeof DOM_KEYS_MAGIC - 1, "shihua",
+                       "resident", "r-1", body, bl, rnd, NULL, out, sizeof out, &ol),
+           LINLI_ENOKEY);
+  /* no key file, a collection with no sealed field */
   CHECK_EQ(domain_seal(NULL, NULL, 0, "shihua", "resident", "r-1", body, bl, rnd, NULL, out,
                        sizeof out, &ol),
            0);
