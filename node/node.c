@@ -780,6 +780,21 @@ int node_scope_sync(struct node *n, uint32_t peer, const char *scope, struct nod
   return 0;
 }
 
+int node_sync_now(struct node *n)
+{
+  int due = 0;
+  for (int i = 0; i < n->n_peers; i++) {
+    struct peer *p = &n->peers[i];
+    if (!p->up || !p->hello || !p->dialer)
+      continue;
+    p->last_sync_ms = 0; /* due at once: node_tick starts the round */
+    due++;
+  }
+  if (due && n->env.timer)
+    n->env.timer(n->env.ctx, n->env.now_ms(n->env.ctx));
+  return due;
+}
+
 struct trust *node_trust(struct node *n)
 {
   return n->trust;

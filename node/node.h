@@ -285,6 +285,10 @@ struct node_scope_sync {
   uint64_t at_ms, sent, need;
 };
 int node_scope_sync(struct node *n, uint32_t peer, const char *scope, struct node_scope_sync *out);
+/* Brings the next round with every connected peer this node dials forward
+ * to the next node_tick (asked of the timer now), instead of one
+ * sync_interval_ms after the last: the number of such peers. */
+int node_sync_now(struct node *n);
 /* The trust state (NULL without a hub key), e.g. for the transport's
  * allow-list: trust_admits(node_trust(n), pk, now). */
 struct trust *node_trust(struct node *n);

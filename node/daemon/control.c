@@ -147,7 +147,8 @@ static int dec_body(struct crdt_mp *r, struct control_req *q, const char *verb, 
     const char *name;
     enum control_verb verb;
   } bare[] = {{"status", CONTROL_STATUS}, {"limits", CONTROL_LIMITS}, {"stop", CONTROL_STOP},
-              {"reload", CONTROL_RELOAD}, {"compare", CONTROL_COMPARE}};
+              {"reload", CONTROL_RELOAD}, {"compare", CONTROL_COMPARE},
+              {"sync", CONTROL_SYNC}};
   for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++)
     if (!strcmp(verb, bare[i].name)) {
       q->verb = bare[i].verb;

@@ -7,7 +7,7 @@
  * refused as the whole request, never half-applied.
  *
  * Requests:
- *   ["status"] ["limits"] ["stop"] ["reload"] ["compare"]
+ *   ["status"] ["limits"] ["stop"] ["reload"] ["compare"] ["sync"]
  *   ["digest", scope|nil]
  *   ["write", scope|nil, coll, key, kind, body, parents]      one change
  *   ["import", op]                                             one op
@@ -47,6 +47,7 @@ enum control_verb {
   CONTROL_REQUEST,
   CONTROL_RELOAD, /* "reload": re-read linlid.conf (scopes, peers) and reopen */
   CONTROL_COMPARE, /* "compare": each link's last completed round per common scope */
+  CONTROL_SYNC,    /* "sync": start a round with every peer this node dials, now */
 };
 
 /* One change of a write request; c points into the strings here and into
@@ -80,7 +81,7 @@ void control_req_free(struct control_req *q);
 /* ---- requests, the client's side ----
  * Bytes a write request of these changes needs (an upper bound). */
 size_t control_writes_size(const struct node_change *c, size_t n);
-void control_enc_verb(struct crdt_buf *b, const char *verb); /* status, limits, stop, reload, compare */
+void control_enc_verb(struct crdt_buf *b, const char *verb); /* status, limits, stop, reload, compare, sync */
 void control_enc_digest(struct crdt_buf *b, const char *scope);
 /* ["writes", request, [...]] of n changes (request NULL: nil). */
 void control_enc_writes(struct crdt_buf *b, const uint8_t *request, const struct node_change *c,

@@ -270,8 +270,9 @@ static void linlid_limits(struct linlid *d, struct crdt_buf *out)
   }
 }
 
-/* ["compare"]: [0, [[name, [[scope, at_ms, sent, need], ...]], ...]]: per
- * link (status order), each scope it holds with this node, the last
+/* ["compare"]: [0, [[name, dial, [[scope, at_ms, sent, need], ...]], ...]]:
+ * per link (status order), whether this node dials it (and so starts its
+ * rounds: ["sync"]), each scope it holds with this node, the last
  * reconciliation of it completed here (node_scope_sync; at_ms 0: none yet;
  * of the link's two peer ids, the later). */
 static void linlid_compare(struct linlid *d, struct crdt_buf *out)
@@ -300,8 +301,9 @@ static void linlid_compare(struct linlid *d, struct crdt_buf *out)
       }
       n_common += common[i];
     }
-    crdt_w_array(out, 2);
+    crdt_w_array(out, 3);
     crdt_w_cstr(out, li.name);
+    crdt_w_bool(out, li.dial);
     crdt_w_array(out, n_common);
     for (int i = 0; i < d->cfg.n_scopes; i++) {
       if (!common[i])
@@ -359,6 +361,11 @@ static void linlid_control(void *arg, const uint8_t *req, size_t len, struct crd
     break;
   case CONTROL_COMPARE:
     linlid_compare(d, out);
+    break;
+  case CONTROL_SYNC:
+    crdt_w_array(out, 2);
+    crdt_w_uint(out, 0);
+    crdt_w_uint(out, (uint64_t)node_sync_now(d->node));
     break;
   case CONTROL_STOP:
     crdt_w_array(out, 1);

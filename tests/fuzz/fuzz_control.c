@@ -82,6 +82,9 @@ static size_t fc_render(const struct control_req *q)
   case CONTROL_COMPARE:
     control_enc_verb(&b, "compare");
     break;
+  case CONTROL_SYNC:
+    control_enc_verb(&b, "sync");
+    break;
   }
   FUZZ_ASSERT(crdt_buf_err(&b) == 0);
   return b.len;

@@ -809,6 +809,7 @@ static void gen_control(void)
   GEN("digest-all", 0, control_enc_digest(&b, NULL));
   GEN("digest-scope", 0, control_enc_digest(&b, "shihua"));
   GEN("compare", 0, control_enc_verb(&b, "compare"));
+  GEN("sync", 0, control_enc_verb(&b, "sync"));
   GEN("writes-two", 0, control_enc_writes(&b, request, changes, 2));
   GEN("writes-no-id", 0, control_enc_writes(&b, NULL, changes, 1));
   GEN("imports-two", 0, control_enc_imports(&b, request, ops, lens, 2));
