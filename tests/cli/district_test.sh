@@ -15,6 +15,8 @@ set -u
 LINLI=$1
 T=$(mktemp -d /tmp/linli-district-XXXXXX)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+# the district's staff read Chinese: every report below is checked as they read it
+export LINLI_LANG=zh-CN
 PASS=0
 trap 'rm -rf "$T"' EXIT
 die() {
@@ -157,7 +159,7 @@ grep -Eq '^shihua +SH-C01 .* 已认定' "$T/out" || die "the hub withdrew before
 up shihua
 for n in hub shihua; do
   v certifications --data "$T/$n"
-  grep -Eq '^shihua +SH-C01 +石化小区 +'"$TODAY"' +'"$TODAY"' +已撤销 +compound SH-C01 is not epidemic-free on '"$TODAY"': 1 confirmed case' "$T/out" ||
+  grep -Eq '^shihua +SH-C01 +石化小区 +'"$TODAY"' +'"$TODAY"' +已撤销 +小区 SH-C01 于 '"$TODAY"' 不符合无疫情条件：尚有 1 例确诊未解除' "$T/out" ||
     die "not withdrawn on $n: $(cat "$T/out")"
 done
 v report --data "$T/hub" district --json
@@ -184,9 +186,9 @@ json 's={c["compound"]:c["state"] for c in d["compounds"]}; assert s=={"SH-C01":
 ok "rejected with the hub's reason, re-declared (pending), approved (certified)"
 
 v report --data "$T/hub" compound SH-C01
-grep -q '^小区 SH-C01 石化小区（社区 shihua）· '"$TODAY"'：已撤销 — compound SH-C01 is not epidemic-free' "$T/out" || die "report compound: $(cat "$T/out")"
+grep -q '^小区 SH-C01 石化小区（社区 shihua）· '"$TODAY"'：已撤销 — 小区 SH-C01 于 '"$TODAY"' 不符合无疫情条件' "$T/out" || die "report compound: $(cat "$T/out")"
 grep -Eq ' 申报 +'"$TODAY"' ' "$T/out" && grep -Eq ' 批准 +'"$TODAY"' ' "$T/out" &&
-  grep -Eq '^（按规则） +撤销 +'"$TODAY"' compound SH-C01 is not epidemic-free on '"$TODAY"': 1 confirmed' "$T/out" ||
+  grep -Eq '^（按规则） +撤销 +'"$TODAY"' 小区 SH-C01 于 '"$TODAY"' 不符合无疫情条件：尚有 1 例确诊' "$T/out" ||
   die "report compound history: $(cat "$T/out")"
 v report --data "$T/hub" compound SH-C04 --json
 json 'e=[h["event"] for h in d["history"]]; assert e==["declared","rejected","declared","approved"], e' <"$T/out" ||
@@ -242,7 +244,7 @@ ok "publish writes round 1 on the hub only: certified compounds and the village,
 v case --data "$T/shihua" open case-late2 --resident r-SH-00002 --compound SH-C04 --category fever --start "$TODAY" --force
 up shihua
 v rounds show 1 --data "$T/hub"
-grep -Eq '^shihua +SH-C04 +临江苑 +'"$TODAY"' +'"$TODAY"' 起已撤销：compound SH-C04 is not epidemic-free' "$T/out" ||
+grep -Eq '^shihua +SH-C04 +临江苑 +'"$TODAY"' +'"$TODAY"' 起已撤销：小区 SH-C04 于 [0-9-]+ 不符合无疫情条件' "$T/out" ||
   die "round 1 does not mark SH-C04 withdrawn since: $(cat "$T/out")"
 v publish --data "$T/hub"
 grep -q '^第 2 轮无疫情名单.*无疫情小区 3 / 11（27.3 %）.*撤销 1$' "$T/out" || die "round 2: $(cat "$T/out")"
@@ -251,7 +253,7 @@ json 'e={x["compound"]:x for x in d["entries"] if x["kind"]=="compound"}
 assert e["SH-C04"]["status"]=="withdrawn" and "1 fever" in e["SH-C04"]["reason"], e["SH-C04"]
 assert e["CC-C01"]["status"]=="listed" and e["CC-C01"]["since"]=="'"$TODAY"'"' <"$T/out" || die "round 2 entries: $(cat "$T/out")"
 v rounds show 2 --data "$T/hub" --html "$T/round2.html"
-grep -q '<h1>qiaokou 第2轮无疫情小区、社区、村名单</h1>' "$T/round2.html" && grep -q '本轮撤销：compound SH-C04' "$T/round2.html" &&
+grep -q '<h1>qiaokou 第2轮无疫情小区、社区、村名单</h1>' "$T/round2.html" && grep -q '本轮撤销：小区 SH-C04' "$T/round2.html" &&
   ! grep -q 'r-SH-' "$T/round2.html" || die "round 2 as HTML"
 ok "a compound withdrawn after round 1 is marked in round 1's list and withdrawn in round 2, with the reason"
 
