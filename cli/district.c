@@ -459,7 +459,7 @@ static void report_text(const struct dr *d, int district)
       continue;
     char t[20];
     local_time(&d->tz, x->newest_ms, t);
-    printf("%s%s %s", silent++ ? _(", ") : _("; silent: "), x->cs.community,
+    printf("%s%s %s", silent++ ? _(", ") : _("; nothing new from: "), x->cs.community,
            x->newest_ms ? t : _("never heard from"));
     if (x->newest_ms)
       printf("%s", _(" on"));

@@ -62,7 +62,7 @@ v grid add ZZ-G1 compound=CC-C01 name=乙 --data "$T/chuanchang"
 up shihua
 up chuanchang
 if "$LINLI" grid show ZZ-G1 --data "$T/hub" >"$T/out" 2>"$T/err"; then die "a key two communities hold was shown"; fi
-grep -q '2 communities hold a grid with that key; say which with --scope' "$T/err" || die "ambiguous key: $(cat "$T/err")"
+grep -q '2 个社区都有此键的 grid' "$T/err" || die "ambiguous key: $(cat "$T/err")"
 v grid show ZZ-G1 --data "$T/hub" --scope chuanchang
 grep -Eq '^ZZ-G1 +name +乙$' "$T/out" || die "--scope still picks: $(cat "$T/out")"
 ok "hub: show, get and history find the community from the key; a key two communities hold asks for --scope"
@@ -84,9 +84,9 @@ assert r["shihua"]["name"]=="石化社区" and r["chuanchang"]["name"]=="船厂�
 assert r["shihua"]["open"]=={"confirmed":0,"suspected":0,"fever":1,"close_contact":0}
 s={(c["community"],c["compound"]):c for c in d["compound_states"]}
 assert s[("shihua","SH-C01")]["state"]=="eligible" and s[("shihua","SH-C01")]["name"]=="石化小区"
-assert s[("shihua","SH-C02")]["state"]=="not_eligible" and "10 day(s) before (needs 14)" in s[("shihua","SH-C02")]["reason"]
-assert s[("shihua","SH-C03")]["state"]=="not_eligible" and "1 fever" in s[("shihua","SH-C03")]["reason"]
-assert s[("shihua","SH-C08")]["state"]=="not_eligible" and "measures missing: supply" in s[("shihua","SH-C08")]["reason"]
+assert s[("shihua","SH-C02")]["state"]=="not_eligible" and "距今 10 天（需满 14 天）" in s[("shihua","SH-C02")]["reason"]
+assert s[("shihua","SH-C03")]["state"]=="not_eligible" and "发热 1 例" in s[("shihua","SH-C03")]["reason"]
+assert s[("shihua","SH-C08")]["state"]=="not_eligible" and "缺少措施： 保障到位" in s[("shihua","SH-C08")]["reason"]
 ' <"$T/out" || die "today's district report: $(head -c 600 "$T/out")"
 ok "today: 14 compounds, 8 meeting the rule, none certified, households and residents, open cases"
 
@@ -224,7 +224,7 @@ ok "a community (here a village) is epidemic-free only when every compound is ce
 # ---- published rounds ----
 rc=0
 "$LINLI" publish --data "$T/shihua" >/dev/null 2>"$T/err" || rc=$?
-[[ $rc -eq 1 ]] && grep -q 'is not the hub' "$T/err" || die "a community node published a round"
+[[ $rc -eq 1 ]] && grep -q '不是枢纽节点' "$T/err" || die "a community node published a round: $(cat "$T/err")"
 v rounds --data "$T/hub"
 grep -q '尚未公示' "$T/out" || die "rounds before any: $(cat "$T/out")"
 # certified now: SH-C04, CC-C01, CC-C04, CC-C05 (SH-C01 withdrawn); chuanchang (a village) is free
@@ -250,7 +250,7 @@ v publish --data "$T/hub"
 grep -q '^第 2 轮无疫情名单.*无疫情小区 3 / 11（27.3 %）.*撤销 1$' "$T/out" || die "round 2: $(cat "$T/out")"
 v rounds show 2 --data "$T/hub" --json
 json 'e={x["compound"]:x for x in d["entries"] if x["kind"]=="compound"}
-assert e["SH-C04"]["status"]=="withdrawn" and "1 fever" in e["SH-C04"]["reason"], e["SH-C04"]
+assert e["SH-C04"]["status"]=="withdrawn" and "发热 1 例" in e["SH-C04"]["reason"], e["SH-C04"]
 assert e["CC-C01"]["status"]=="listed" and e["CC-C01"]["since"]=="'"$TODAY"'"' <"$T/out" || die "round 2 entries: $(cat "$T/out")"
 v rounds show 2 --data "$T/hub" --html "$T/round2.html"
 grep -q '<h1>qiaokou 第2轮无疫情小区、社区、村名单</h1>' "$T/round2.html" && grep -q '本轮撤销：小区 SH-C04' "$T/round2.html" &&
