@@ -230,11 +230,12 @@ int bundle_file_replace(const char *path, const void *data, size_t n, unsigned m
   char tmp[4096];
   if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
     return LINLI_ETOOBIG;
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+  unlink(tmp); /* an old PATH.tmp (or a link planted there) is never written through */
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
   if (fd < 0)
     return -errno;
   const uint8_t *buf = data;
-  int rc = fchmod(fd, (mode_t)mode) != 0 ? -errno : 0; /* an old PATH.tmp kept its mode */
+  int rc = fchmod(fd, (mode_t)mode) != 0 ? -errno : 0; /* the umask narrowed it */
   for (size_t off = 0; !rc && off < n;) {
     ssize_t w = write(fd, buf + off, n - off);
     if (w < 0 && errno == EINTR)

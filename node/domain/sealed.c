@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "domain.h"
 
 #define AEAD_NPUB crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -121,10 +122,10 @@ int dom_keys_load(const char *dir, struct dom_keys *out)
 
 int dom_keys_save(const char *dir, const struct dom_keys *k)
 {
-  char path[4096], tmp[4096 + 8];
+  char path[4096];
   size_t cap = sizeof DOM_KEYS_MAGIC + (size_t)k->n * (CRDT_SCOPE_MAX + 16 + 2 * DOM_SEAL_KEY);
   char *text = malloc(cap);
-  int rc = 0, fd = -1;
+  int rc = 0;
   if (!text)
     return LINLI_ENOMEM;
   size_t n = (size_t)snprintf(text, cap, "%s", DOM_KEYS_MAGIC);
@@ -134,34 +135,11 @@ int dom_keys_save(const char *dir, const struct dom_keys *k)
     n += 2 * DOM_SEAL_KEY;
     text[n++] = '\n';
   }
-  if (snprintf(path, sizeof path, "%s/%s", dir, STORE_KEYS_FILE) >= (int)sizeof path ||
-      snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+  if (snprintf(path, sizeof path, "%s/%s", dir, STORE_KEYS_FILE) >= (int)sizeof path) {
     rc = LINLI_ETOOBIG;
     goto out;
   }
-  unlink(tmp);
-  if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-    rc = -errno;
-    goto out;
-  }
-  for (size_t w = 0; w < n;) {
-    ssize_t r = write(fd, text + w, n - w);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      rc = -errno;
-      break;
-    }
-    w += (size_t)r;
-  }
-  if (!rc && fsync(fd) != 0)
-    rc = -errno;
-  if (close(fd) != 0 && !rc)
-    rc = -errno;
-  if (!rc && rename(tmp, path) != 0)
-    rc = -errno;
-  if (rc)
-    unlink(tmp);
+  rc = bundle_file_replace(path, text, n, 0600);
 out:
   sodium_memzero(text, cap);
   free(text);
