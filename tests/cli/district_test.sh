@@ -264,7 +264,7 @@ json 'assert [r["round"] for r in d]==[1,2] and d[1]["withdrawn"]==1, d' <"$T/ou
 rc=0
 "$LINLI" put --data "$T/shihua" --scope qiaokou round 0003 number=3 date="$TODAY" compounds=11/11 \
   communities=2/2 villages=1/1 >/dev/null 2>"$T/err" || rc=$?
-[[ $rc -eq 1 ]] && grep -q 'not allowed to write this scope' "$T/err" || die "a community node wrote a round: $(cat "$T/err")"
+[[ $rc -eq 1 ]] && grep -q '作者无权写入该范围' "$T/err" || die "a community node wrote a round: $(cat "$T/err")"
 v rounds --data "$T/shihua" --json
 json 'assert len(d)==2' <"$T/out" || die "a forged round is listed"
 ok "every node lists the hub's rounds; a community node cannot write one"
