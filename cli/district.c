@@ -420,7 +420,7 @@ static void print_state_counts(const int *counts, int trust)
   for (int s = DOM_ST_WITHDRAWN; s < DOM_ST_N; s++) {
     if (!trust && s != DOM_ST_ELIGIBLE && s != DOM_ST_NOT_ELIGIBLE)
       continue;
-    printf("%s%s %d", first ? "" : " · ", dom_state_words[s].zh, counts[s]);
+    printf("%s%s %d", first ? "" : " · ", cli_tx(dom_state_words[s]), counts[s]);
     first = 0;
   }
 }
@@ -428,25 +428,29 @@ static void print_state_counts(const int *counts, int trust)
 static void report_text(const struct dr *d, int district)
 {
   char n1[16], nn[16];
-  printf("%s报表 · %s（截至当日 24:00，%s 时间）· 本节点所持数据\n", district ? "全区" : "社区",
+  printf(district ? _("District report · %s (as of 24:00 that day, %s time) · the data this node "
+                      "holds\n")
+                   : _("Community report · %s (as of 24:00 that day, %s time) · the data this node "
+                       "holds\n"),
          d->date, d->c->timezone);
-  printf("无疫情小区（已认定）：%d / %d（%.1f %%）；", d->counts[DOM_ST_CERTIFIED], d->compounds,
+  printf(_("Epidemic-free compounds (certified): %d / %d (%.1f %%); "), d->counts[DOM_ST_CERTIFIED], d->compounds,
          pct(d->counts[DOM_ST_CERTIFIED], d->compounds));
   print_state_counts(d->counts, d->c->trust);
-  printf("\n满足无疫情规则的小区（不论状态）：%d / %d\n", d->meeting, d->compounds);
-  printf("无疫情社区：%d / %d（%.1f %%）；其中村：%d / %d\n", d->comm_free, d->communities,
+  printf(_("\nCompounds meeting the epidemic-free rule (whatever their state): %d / %d\n"), d->meeting, d->compounds);
+  printf(_("Epidemic-free communities: %d / %d (%.1f %%); of them villages: %d / %d\n"), d->comm_free, d->communities,
          pct(d->comm_free, d->communities), d->vill_free, d->villages);
-  printf("现有确诊 %d · 现有疑似、发热、密接 %d · 户数 %d · 居民 %d（截至当日结束已登记）\n",
+  printf(_("Open confirmed %d · open suspected, fever, close contact %d · households %d · "
+           "residents %d (registered by the end of the day)\n"),
          d->open_confirmed, d->open_three, d->households, d->residents);
-  printf("近 1 日 / 近 %d 日（%s 至 %s）：体温检测 %llu / %llu · 发热 %llu / %llu · 卡口登记 %llu / "
-         "%llu · 物资发放 %llu / %llu\n",
+  printf(_("Last 1 / %d days (%s to %s): health checks %llu / %llu · fevers %llu / %llu · gate "
+           "checks %llu / %llu · hand-outs %llu / %llu\n"),
          d->days, d->tn.from, d->tn.to, (unsigned long long)d->t1.health_checks,
          (unsigned long long)d->tn.health_checks, (unsigned long long)d->t1.fevers,
          (unsigned long long)d->tn.fevers, (unsigned long long)d->t1.gate_checks,
          (unsigned long long)d->tn.gate_checks,
          (unsigned long long)(d->t1.relief + d->t1.group + d->t1.proxy),
          (unsigned long long)(d->tn.relief + d->tn.group + d->tn.proxy));
-  printf("完整性：近 1 日有数据的社区 %d / %d；近 %d 日 %d / %d", d->heard1, d->communities, d->days,
+  printf(_("Completeness: communities heard from in 1 day %d / %d; in %d days %d / %d"), d->heard1, d->communities, d->days,
          d->heardn, d->communities);
   int silent = 0;
   for (int i = 0; i < d->n; i++) {
@@ -455,29 +459,29 @@ static void report_text(const struct dr *d, int district)
       continue;
     char t[20];
     local_time(&d->tz, x->newest_ms, t);
-    printf("%s%s %s", silent++ ? "，" : "；无新数据：", x->cs.community,
-           x->newest_ms ? t : "从未收到");
+    printf("%s%s %s", silent++ ? _(", ") : _("; nothing new from: "), x->cs.community,
+           x->newest_ms ? t : _("never heard from"));
     if (x->newest_ms)
-      printf(" 起");
+      printf("%s", _(" on"));
   }
   printf("\n\n");
-  snprintf(n1, sizeof n1, "1日/%d日", d->days);
+  snprintf(n1, sizeof n1, _("1d/%dd"), d->days);
   snprintf(nn, sizeof nn, "%s", n1);
-  col("社区", 12, 0), col("名称", 14, 0), col("户数", 6, 1), col("居民", 6, 1), col("小区", 4, 1);
-  col("已认定", 6, 1), col("符合条件", 8, 1), col("确诊", 4, 1), col("疑似", 4, 1), col("发热", 4, 1);
-  col("密接", 4, 1);
+  col(_("COMMUNITY"), 12, 0), col(_("NAME"), 14, 0), col(_("HHOLDS"), 6, 1), col(_("PEOPLE"), 6, 1);
+  col(_("CMPDS"), 5, 1), col(_("CERTIF"), 6, 1), col(_("MEETS"), 8, 1), col(_("CONF"), 4, 1);
+  col(_("SUSP"), 4, 1), col(_("FEVR"), 4, 1), col(_("CONT"), 4, 1);
   char h[40];
-  snprintf(h, sizeof h, "体温检测%s", n1), col(h, 18, 1);
-  snprintf(h, sizeof h, "发热%s", n1), col(h, 12, 1);
-  snprintf(h, sizeof h, "卡口%s", n1), col(h, 14, 1);
-  snprintf(h, sizeof h, "发放%s", nn), col(h, 12, 1);
-  printf("最新记录\n");
+  snprintf(h, sizeof h, _("CHECKS %s"), n1), col(h, 18, 1);
+  snprintf(h, sizeof h, _("FEVERS %s"), n1), col(h, 12, 1);
+  snprintf(h, sizeof h, _("GATES %s"), n1), col(h, 14, 1);
+  snprintf(h, sizeof h, _("GIVEN %s"), nn), col(h, 12, 1);
+  printf("%s\n", _("NEWEST"));
   for (int i = 0; i < d->n; i++) {
     const struct dr_row *x = &d->rows[i];
     char t[20];
     local_time(&d->tz, x->newest_ms, t);
     col(x->cs.community, 12, 0), col(x->cs.name[0] ? x->cs.name : "—", 14, 0);
-    coln(x->households, 6), coln(x->residents, 6), coln(x->cs.compounds, 4);
+    coln(x->households, 6), coln(x->residents, 6), coln(x->cs.compounds, 5);
     coln(x->cs.counts[DOM_ST_CERTIFIED], 6), coln(x->meeting, 8);
     coln(x->r.open_confirmed, 4), coln(x->r.open_suspected, 4), coln(x->r.open_fever, 4);
     coln(x->r.open_contact, 4);
@@ -488,18 +492,18 @@ static void report_text(const struct dr *d, int district)
     printf("%s\n", t);
   }
   printf("\n");
-  col("社区", 12, 0), col("小区", 12, 0), col("名称", 14, 0), col("状态", 10, 0);
-  col("申报", 10, 0), col("审批", 10, 0);
-  printf("原因\n");
+  col(_("COMMUNITY"), 12, 0), col(_("COMPOUND"), 12, 0), col(_("NAME"), 14, 0);
+  col(_("STATE"), 12, 0), col(_("DECLARED"), 10, 0), col(_("DECIDED"), 10, 0);
+  printf("%s\n", _("REASON"));
   for (int i = 0; i < d->ncs; i++) {
     const struct dom_cstate *c = &d->cs[i];
     col(c->community, 12, 0), col(c->compound, 12, 0), col(c->name[0] ? c->name : "—", 14, 0);
-    col(dom_state_words[c->state].zh, 10, 0);
+    col(cli_tx(dom_state_words[c->state]), 12, 0);
     col(c->declared[0] ? c->declared : "—", 10, 0), col(c->decided[0] ? c->decided : "—", 10, 0);
     printf("%s\n", dom_cstate_why(c));
   }
   if (d->cs_cut)
-    printf("（仅列出前 %d 个小区）\n", DR_COMPOUNDS_MAX);
+    printf(_("(only the first %d compounds listed)\n"), DR_COMPOUNDS_MAX);
 }
 
 static int report_compound(struct cli_args *a, const struct config *c);
@@ -678,11 +682,11 @@ static int read_compound_at(struct store *s, struct ch *h)
   return rc;
 }
 
-static const char *what_zh(const char *what)
+static const char *what_said(const char *what)
 {
-  return !strcmp(what, "declared")   ? "申报"
-         : !strcmp(what, "approved") ? "批准"
-         : !strcmp(what, "rejected") ? "驳回"
+  return !strcmp(what, "declared")   ? _("declared")
+         : !strcmp(what, "approved") ? _("approved")
+         : !strcmp(what, "rejected") ? _("rejected")
                                      : what;
 }
 
@@ -756,29 +760,29 @@ static int report_compound(struct cli_args *a, const struct config *c)
     free(h);
     return CLI_OK;
   }
-  printf("小区 %s %s（社区 %s）· %s：%s", h->st.compound, h->st.name, h->st.community, date,
-         dom_state_words[h->st.state].zh);
+  printf(_("Compound %s %s (community %s) · %s: %s"), h->st.compound, h->st.name, h->st.community,
+         date, cli_tx(dom_state_words[h->st.state]));
   const char *w = dom_cstate_why(&h->st);
   printf("%s%s\n\n", w[0] ? " — " : "", w);
-  col("记录时间", 16, 0), col("事件", 8, 0), col("日期", 10, 0);
-  printf("说明\n");
+  col(_("RECORDED"), 16, 0), col(_("EVENT"), 10, 0), col(_("DATE"), 10, 0);
+  printf("%s\n", _("NOTE"));
   for (int i = 0; i < h->nev; i++) {
     char t[20];
     local_time(&tz, CRDT_HLC_MS(h->ev[i].hlc), t);
-    col(t, 16, 0), col(what_zh(h->ev[i].what), 8, 0), col(h->ev[i].date, 10, 0);
+    col(t, 16, 0), col(what_said(h->ev[i].what), 10, 0), col(h->ev[i].date, 10, 0);
     printf("%s\n", h->ev[i].reason);
   }
   for (int i = 0; i < h->nflips; i++) {
     if (i == 0 && h->flips[i].eligible)
       continue;
-    col("（按规则）", 16, 0), col(h->flips[i].eligible ? "恢复" : "撤销", 8, 0);
+    col(_("(by the rule)"), 16, 0), col(h->flips[i].eligible ? _("restored") : _("withdrawn"), 10, 0);
     col(h->flips[i].date, 10, 0);
     printf("%s\n", h->flips[i].reason);
   }
   if (!h->nev)
-    printf("（尚无申报或审批）\n");
+    printf("%s", _("(no declaration or decision yet)\n"));
   if (h->cut)
-    printf("（仅列出前 64 条）\n");
+    printf("%s", _("(only the first 64 listed)\n"));
   free(h);
   return CLI_OK;
 }
@@ -803,13 +807,13 @@ static int on_ap(void *arg, const struct dom_cstate *c)
     json_cstate(c);
   } else {
     if (!p->n) {
-      col("社区", 12, 0), col("小区", 12, 0), col("名称", 14, 0), col("申报", 10, 0);
-      col("审批", 10, 0), col("状态", 10, 0);
-      printf("原因（本节点核查）\n");
+      col(_("COMMUNITY"), 12, 0), col(_("COMPOUND"), 12, 0), col(_("NAME"), 14, 0);
+      col(_("DECLARED"), 10, 0), col(_("DECIDED"), 10, 0), col(_("STATE"), 12, 0);
+      printf("%s\n", _("REASON (this node's check)"));
     }
     col(c->community, 12, 0), col(c->compound, 12, 0), col(c->name[0] ? c->name : "—", 14, 0);
     col(c->declared[0] ? c->declared : "—", 10, 0), col(c->decided[0] ? c->decided : "—", 10, 0);
-    col(dom_state_words[c->state].zh, 10, 0);
+    col(cli_tx(dom_state_words[c->state]), 12, 0);
     const char *why = dom_cstate_why(c);
     printf("%s\n", why[0] || c->state != DOM_ST_PENDING ? why : c->verdict.reason);
   }
@@ -876,15 +880,16 @@ static int approvals(const struct cli_cmd *cmd, struct cli_args *a, int certs_on
     json_states(p.counts);
     printf("}\n");
   } else if (!p.n) {
-    printf("%s\n", certs_only ? "区里尚未审批任何小区（先 linli declare，再 linli approve）"
-                   : p.pending_only ? "没有待审批的申报"
-                                    : "尚无申报（linli declare）");
+    printf("%s\n", certs_only ? _("the district has decided on no compound yet (linli declare, "
+                                 "then linli approve)")
+                   : p.pending_only ? _("no declaration is waiting for a decision")
+                                    : _("no declaration yet (linli declare)"));
   } else {
-    printf("%s共 %d 个：", date, p.n);
+    printf(_("%s: %d in all: "), date, p.n);
     int first = 1;
     for (int s = 0; s < DOM_ST_N; s++)
       if (p.counts[s])
-        printf("%s%s %d", first ? "" : " · ", dom_state_words[s].zh, p.counts[s]), first = 0;
+        printf("%s%s %d", first ? "" : " · ", cli_tx(dom_state_words[s]), p.counts[s]), first = 0;
     printf("\n");
   }
   rc = CLI_OK;

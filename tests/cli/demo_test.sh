@@ -16,13 +16,13 @@ fail() {
 }
 [ $rc -eq 0 ] || fail "demo.sh exited $rc"
 final=$(printf '%s\n' "$out" | sed -n '/== the link heals/,$p')
-printf '%s\n' "$final" | grep -q '完整性：近 1 日有数据的社区 3 / 3' || fail "not every community heard from"
-printf '%s\n' "$final" | grep -q '满足无疫情规则的小区（不论状态）：10 / 19' || fail "wrong district share"
-printf '%s\n' "$final" | grep -q '无疫情小区（已认定）：1 / 19（5.3 %）；已撤销 1 · ' || fail "wrong certified headline"
+printf '%s\n' "$final" | grep -q 'Completeness: communities heard from in 1 day 3 / 3' || fail "not every community heard from"
+printf '%s\n' "$final" | grep -q 'Compounds meeting the epidemic-free rule (whatever their state): 10 / 19' || fail "wrong district share"
+printf '%s\n' "$final" | grep -q 'Epidemic-free compounds (certified): 1 / 19 (5.3 %); withdrawn 1 · ' || fail "wrong certified headline"
 printf '%s\n' "$final" | grep -Eq '^changhongli +常宏里社区 +1510 +3320 +5 +0 +1 +1 ' || fail "offline case missing at the hub"
-printf '%s\n' "$final" | grep -Eq '^changhongli +CH-C01 .* 已撤销 .*1 confirmed case' || fail "CH-C01 not withdrawn"
-printf '%s\n' "$out" | grep -q '满足无疫情规则的小区（不论状态）：11 / 19' || fail "partition view wrong"
-printf '%s\n' "$out" | grep -q '无疫情小区（已认定）：2 / 19（10.5 %）' || fail "partition view: not 2 certified"
+printf '%s\n' "$final" | grep -Eq '^changhongli +CH-C01 .* withdrawn .*1 confirmed case' || fail "CH-C01 not withdrawn"
+printf '%s\n' "$out" | grep -q 'Compounds meeting the epidemic-free rule (whatever their state): 11 / 19' || fail "partition view wrong"
+printf '%s\n' "$out" | grep -q 'Epidemic-free compounds (certified): 2 / 19 (10.5 %)' || fail "partition view: not 2 certified"
 printf '%s\n' "$out" | grep -q 'GET /login: HTTP 200, 登录 · linli' || fail "the hub's web console did not answer"
 printf '%s\n' "$out" | grep -Eq 'log in as: district / [A-Za-z0-9]{8,} ' || fail "no login printed"
 printf '%s\n' "$final" | tail -12

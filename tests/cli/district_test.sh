@@ -15,6 +15,8 @@ set -u
 LINLI=$1
 T=$(mktemp -d /tmp/linli-district-XXXXXX)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+# the district's staff read Chinese: every report below is checked as they read it
+export LINLI_LANG=zh-CN
 PASS=0
 trap 'rm -rf "$T"' EXIT
 die() {
@@ -60,7 +62,7 @@ v grid add ZZ-G1 compound=CC-C01 name=乙 --data "$T/chuanchang"
 up shihua
 up chuanchang
 if "$LINLI" grid show ZZ-G1 --data "$T/hub" >"$T/out" 2>"$T/err"; then die "a key two communities hold was shown"; fi
-grep -q '2 communities hold a grid with that key; say which with --scope' "$T/err" || die "ambiguous key: $(cat "$T/err")"
+grep -q '2 个社区都有此键的 grid' "$T/err" || die "ambiguous key: $(cat "$T/err")"
 v grid show ZZ-G1 --data "$T/hub" --scope chuanchang
 grep -Eq '^ZZ-G1 +name +乙$' "$T/out" || die "--scope still picks: $(cat "$T/out")"
 ok "hub: show, get and history find the community from the key; a key two communities hold asks for --scope"
@@ -82,9 +84,9 @@ assert r["shihua"]["name"]=="石化社区" and r["chuanchang"]["name"]=="船厂�
 assert r["shihua"]["open"]=={"confirmed":0,"suspected":0,"fever":1,"close_contact":0}
 s={(c["community"],c["compound"]):c for c in d["compound_states"]}
 assert s[("shihua","SH-C01")]["state"]=="eligible" and s[("shihua","SH-C01")]["name"]=="石化小区"
-assert s[("shihua","SH-C02")]["state"]=="not_eligible" and "10 day(s) before (needs 14)" in s[("shihua","SH-C02")]["reason"]
-assert s[("shihua","SH-C03")]["state"]=="not_eligible" and "1 fever" in s[("shihua","SH-C03")]["reason"]
-assert s[("shihua","SH-C08")]["state"]=="not_eligible" and "measures missing: supply" in s[("shihua","SH-C08")]["reason"]
+assert s[("shihua","SH-C02")]["state"]=="not_eligible" and "距今 10 天（需满 14 天）" in s[("shihua","SH-C02")]["reason"]
+assert s[("shihua","SH-C03")]["state"]=="not_eligible" and "发热 1 例" in s[("shihua","SH-C03")]["reason"]
+assert s[("shihua","SH-C08")]["state"]=="not_eligible" and "缺少措施： 保障到位" in s[("shihua","SH-C08")]["reason"]
 ' <"$T/out" || die "today's district report: $(head -c 600 "$T/out")"
 ok "today: 14 compounds, 8 meeting the rule, none certified, households and residents, open cases"
 
@@ -157,7 +159,7 @@ grep -Eq '^shihua +SH-C01 .* 已认定' "$T/out" || die "the hub withdrew before
 up shihua
 for n in hub shihua; do
   v certifications --data "$T/$n"
-  grep -Eq '^shihua +SH-C01 +石化小区 +'"$TODAY"' +'"$TODAY"' +已撤销 +compound SH-C01 is not epidemic-free on '"$TODAY"': 1 confirmed case' "$T/out" ||
+  grep -Eq '^shihua +SH-C01 +石化小区 +'"$TODAY"' +'"$TODAY"' +已撤销 +小区 SH-C01 于 '"$TODAY"' 不符合无疫情条件：尚有 1 例确诊未解除' "$T/out" ||
     die "not withdrawn on $n: $(cat "$T/out")"
 done
 v report --data "$T/hub" district --json
@@ -184,9 +186,9 @@ json 's={c["compound"]:c["state"] for c in d["compounds"]}; assert s=={"SH-C01":
 ok "rejected with the hub's reason, re-declared (pending), approved (certified)"
 
 v report --data "$T/hub" compound SH-C01
-grep -q '^小区 SH-C01 石化小区（社区 shihua）· '"$TODAY"'：已撤销 — compound SH-C01 is not epidemic-free' "$T/out" || die "report compound: $(cat "$T/out")"
+grep -q '^小区 SH-C01 石化小区（社区 shihua）· '"$TODAY"'：已撤销 — 小区 SH-C01 于 '"$TODAY"' 不符合无疫情条件' "$T/out" || die "report compound: $(cat "$T/out")"
 grep -Eq ' 申报 +'"$TODAY"' ' "$T/out" && grep -Eq ' 批准 +'"$TODAY"' ' "$T/out" &&
-  grep -Eq '^（按规则） +撤销 +'"$TODAY"' compound SH-C01 is not epidemic-free on '"$TODAY"': 1 confirmed' "$T/out" ||
+  grep -Eq '^（按规则） +撤销 +'"$TODAY"' 小区 SH-C01 于 '"$TODAY"' 不符合无疫情条件：尚有 1 例确诊' "$T/out" ||
   die "report compound history: $(cat "$T/out")"
 v report --data "$T/hub" compound SH-C04 --json
 json 'e=[h["event"] for h in d["history"]]; assert e==["declared","rejected","declared","approved"], e' <"$T/out" ||
@@ -222,7 +224,7 @@ ok "a community (here a village) is epidemic-free only when every compound is ce
 # ---- published rounds ----
 rc=0
 "$LINLI" publish --data "$T/shihua" >/dev/null 2>"$T/err" || rc=$?
-[[ $rc -eq 1 ]] && grep -q 'is not the hub' "$T/err" || die "a community node published a round"
+[[ $rc -eq 1 ]] && grep -q '不是枢纽节点' "$T/err" || die "a community node published a round: $(cat "$T/err")"
 v rounds --data "$T/hub"
 grep -q '尚未公示' "$T/out" || die "rounds before any: $(cat "$T/out")"
 # certified now: SH-C04, CC-C01, CC-C04, CC-C05 (SH-C01 withdrawn); chuanchang (a village) is free
@@ -242,16 +244,16 @@ ok "publish writes round 1 on the hub only: certified compounds and the village,
 v case --data "$T/shihua" open case-late2 --resident r-SH-00002 --compound SH-C04 --category fever --start "$TODAY" --force
 up shihua
 v rounds show 1 --data "$T/hub"
-grep -Eq '^shihua +SH-C04 +临江苑 +'"$TODAY"' +'"$TODAY"' 起已撤销：compound SH-C04 is not epidemic-free' "$T/out" ||
+grep -Eq '^shihua +SH-C04 +临江苑 +'"$TODAY"' +'"$TODAY"' 起已撤销：小区 SH-C04 于 [0-9-]+ 不符合无疫情条件' "$T/out" ||
   die "round 1 does not mark SH-C04 withdrawn since: $(cat "$T/out")"
 v publish --data "$T/hub"
 grep -q '^第 2 轮无疫情名单.*无疫情小区 3 / 11（27.3 %）.*撤销 1$' "$T/out" || die "round 2: $(cat "$T/out")"
 v rounds show 2 --data "$T/hub" --json
 json 'e={x["compound"]:x for x in d["entries"] if x["kind"]=="compound"}
-assert e["SH-C04"]["status"]=="withdrawn" and "1 fever" in e["SH-C04"]["reason"], e["SH-C04"]
+assert e["SH-C04"]["status"]=="withdrawn" and "发热 1 例" in e["SH-C04"]["reason"], e["SH-C04"]
 assert e["CC-C01"]["status"]=="listed" and e["CC-C01"]["since"]=="'"$TODAY"'"' <"$T/out" || die "round 2 entries: $(cat "$T/out")"
 v rounds show 2 --data "$T/hub" --html "$T/round2.html"
-grep -q '<h1>qiaokou 第2轮无疫情小区、社区、村名单</h1>' "$T/round2.html" && grep -q '本轮撤销：compound SH-C04' "$T/round2.html" &&
+grep -q '<h1>qiaokou 第2轮无疫情小区、社区、村名单</h1>' "$T/round2.html" && grep -q '本轮撤销：小区 SH-C04' "$T/round2.html" &&
   ! grep -q 'r-SH-' "$T/round2.html" || die "round 2 as HTML"
 ok "a compound withdrawn after round 1 is marked in round 1's list and withdrawn in round 2, with the reason"
 
@@ -262,7 +264,7 @@ json 'assert [r["round"] for r in d]==[1,2] and d[1]["withdrawn"]==1, d' <"$T/ou
 rc=0
 "$LINLI" put --data "$T/shihua" --scope qiaokou round 0003 number=3 date="$TODAY" compounds=11/11 \
   communities=2/2 villages=1/1 >/dev/null 2>"$T/err" || rc=$?
-[[ $rc -eq 1 ]] && grep -q 'not allowed to write this scope' "$T/err" || die "a community node wrote a round: $(cat "$T/err")"
+[[ $rc -eq 1 ]] && grep -q '作者无权写入该范围' "$T/err" || die "a community node wrote a round: $(cat "$T/err")"
 v rounds --data "$T/shihua" --json
 json 'assert len(d)==2' <"$T/out" || die "a forged round is listed"
 ok "every node lists the hub's rounds; a community node cannot write one"

@@ -269,21 +269,21 @@ grep -q 'declared compound SH-C02 with --force, its records not showing every me
   die "the hub does not see the reason of the forced declaration: $(cat "$T/err")"
 wait_sync qiaokou hub a b
 for n in hub a; do
-  "$LINLI" certifications --data "$T/$n" | grep -Eq '^shihua +SH-C02 .* 已认定' || die "not certified on $n"
+  LINLI_LANG=zh-CN "$LINLI" certifications --data "$T/$n" | grep -Eq '^shihua +SH-C02 .* 已认定' || die "not certified on $n"
 done
 log "SH-C02 declared, approved, certified"
 stop hub # b goes offline; a case is recorded there
 "$LINLI" case --data "$T/b" open case-late --resident r-4 --compound SH-C02 --category confirmed \
   --start "$TODAY" >/dev/null 2>&1 || die "case open on b"
-"$LINLI" certifications --data "$T/a" | grep -q '已认定' || die "a withdrew before the case arrived"
+LINLI_LANG=zh-CN "$LINLI" certifications --data "$T/a" | grep -q '已认定' || die "a withdrew before the case arrived"
 start hub
 wait_sync shihua hub a b
 for n in hub a b; do
-  "$LINLI" certifications --data "$T/$n" >"$T/cert.$n"
-  grep -Eq '^shihua +SH-C02 .* 已撤销 +compound SH-C02 is not epidemic-free on .*1 confirmed case' "$T/cert.$n" ||
+  LINLI_LANG=zh-CN "$LINLI" certifications --data "$T/$n" >"$T/cert.$n"
+  grep -Eq '^shihua +SH-C02 .* 已撤销 +小区 SH-C02 于 .* 不符合无疫情条件：尚有 1 例确诊' "$T/cert.$n" ||
     die "not withdrawn on $n: $(cat "$T/cert.$n")"
 done
-"$LINLI" report --data "$T/hub" district | grep -Eq '^shihua +SH-C02 .* 已撤销 ' || die "report does not show the withdrawal"
+LINLI_LANG=zh-CN "$LINLI" report --data "$T/hub" district | grep -Eq '^shihua +SH-C02 .* 已撤销 ' || die "report does not show the withdrawal"
 "$LINLI" certifications --data "$T/hub" --json | grep -q '"state":"withdrawn"' || die "json withdrawal"
 rc=0
 "$LINLI" case --data "$T/a" release case-late --date 2000-01-01 2>/dev/null >/dev/null || rc=$?
