@@ -191,11 +191,10 @@ struct cli_outcome {
 int cli_ctl(const struct config *c, const uint8_t *req, size_t len, const uint8_t *request,
             const uint8_t **reply, struct cli_outcome *o);
 void cli_request_id(uint8_t id[16]);
-/* After a request that makes linlid reopen its control socket (reload):
- * drops the cached connection and waits until a fresh one answers status,
- * up to timeout_ms. 0, -ETIMEDOUT, or -ECONNREFUSED (linlid stopped). A
- * request sent while the old socket closes is lost, so the next command
- * must not send before this returns. */
+/* After a request that makes linlid reopen its node (reload): waits until
+ * a fresh connection answers status, up to timeout_ms (the control socket
+ * stays open through a reload; requests wait in it). 0, -ETIMEDOUT, or
+ * -ECONNREFUSED (linlid stopped). */
 int cli_ctl_settle(const struct config *c, int timeout_ms);
 /* Sends a request to the daemon's control socket; on success *r is at the
  * reply's element after the status 0, and *n is the reply's array count.

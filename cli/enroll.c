@@ -152,8 +152,8 @@ static int cli_hub_add_scope(const struct cli_args *a, const struct config *c, c
   crdt_buf_init(&b, req, sizeof req);
   control_enc_verb(&b, "reload");
   int got = cli_ctl(c, b.p, b.len, NULL, &reply, &o);
-  /* the reload closes the control socket: wait until the new one answers,
-   * so that the next command does not send into the closing one */
+  /* wait until the reopened node answers, so that what the caller does
+   * next finds the scope added */
   if (got >= 0)
     got = cli_ctl_settle(c, 15000);
   if (got < 0)

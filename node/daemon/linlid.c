@@ -32,6 +32,10 @@ struct linlid {
   struct transport *tr;
   struct web *web; /* the web console (config http), or NULL */
   struct events *ev; /* the events thread (events.h) */
+  /* The control socket, bound once and kept across reloads: a client's
+   * request waits in it while the node reopens, none is lost. */
+  struct transport_control *control;
+  char control_ep[sizeof ((struct config *)0)->control];
   uint64_t started_ms;
   int lock_fd;
   int grants_damaged; /* key ops for this node that did not open, as last told */
@@ -515,11 +519,23 @@ static int linlid_load(struct linlid *d, const char *data, const char *conf)
 
 static int linlid_open(struct linlid *d)
 {
-  struct transport_hooks hooks = {d, linlid_log, linlid_control, linlid_tick};
+  struct transport_hooks hooks = {d, linlid_log, linlid_control, linlid_tick, NULL};
   struct node_env env;
   struct node_config nc;
   char err[512];
   int rc;
+  if (!d->control) {
+    if ((rc = transport_control_open(&d->control, d->cfg.control, err, sizeof err))) {
+      fprintf(stderr, "linlid: %s\n", err);
+      return 1;
+    }
+    snprintf(d->control_ep, sizeof d->control_ep, "%s", d->cfg.control);
+  } else if (strcmp(d->control_ep, d->cfg.control)) {
+    linlid_log(d, "reload: the control line changed; the control socket stays where it was "
+                  "until linlid restarts");
+    snprintf(d->cfg.control, sizeof d->cfg.control, "%s", d->control_ep);
+  }
+  hooks.control_sock = d->control;
   if ((rc = transport_new(&d->tr, &d->cfg, &d->id, &hooks, err, sizeof err))) {
     fprintf(stderr, "linlid: %s\n", err);
     return 1;
@@ -656,6 +672,7 @@ out:
   events_stop(d->ev);  /* likewise its scan */
   node_close(d->node); /* its last log lines go through the transport */
   transport_destroy(d->tr);
+  transport_control_close(d->control);
   if (code == 0)
     linlid_log(d, "stopped");
   if (d->lock_fd >= 0)

@@ -235,22 +235,46 @@ static int transport__roster(struct transport *t)
   return 0;
 }
 
-static int transport__bind_control(struct transport *t, char *err, size_t errcap)
+struct transport_control {
+  void *ctx, *sock;
+};
+
+int transport_control_open(struct transport_control **out, const char *ep, char *err,
+                           size_t errcap)
 {
-  const char *ep = t->cfg->control;
-  t->control = zmq_socket(t->ctx, ZMQ_REP);
+  struct transport_control *c = calloc(1, sizeof *c);
   int64_t max = TRANSPORT_CONTROL_MAX;
-  if (!t->control || zmq_setsockopt(t->control, ZMQ_MAXMSGSIZE, &max, sizeof max) ||
-      transport__setint(t->control, ZMQ_LINGER, 0) ||
-      transport__setint(t->control, ZMQ_RCVHWM, 16) || zmq_bind(t->control, ep) < 0)
-    return transport__zerr(err, errcap, "cannot bind control socket", ep);
-  if (strncmp(ep, "ipc://", 6) == 0 && chmod(ep + 6, 0600) < 0) {
-    int e = errno;
+  int rc = 0;
+  *out = NULL;
+  if (!c)
+    return LINLI_ENOMEM;
+  if (!(c->ctx = zmq_ctx_new()) || zmq_ctx_set(c->ctx, ZMQ_BLOCKY, 0) < 0 ||
+      !(c->sock = zmq_socket(c->ctx, ZMQ_REP)) ||
+      zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &max, sizeof max) ||
+      transport__setint(c->sock, ZMQ_LINGER, 0) || transport__setint(c->sock, ZMQ_RCVHWM, 16) ||
+      zmq_bind(c->sock, ep) < 0) {
+    rc = transport__zerr(err, errcap, "cannot bind control socket", ep);
+  } else if (strncmp(ep, "ipc://", 6) == 0 && chmod(ep + 6, 0600) < 0) {
+    rc = -errno;
     if (err && errcap)
-      snprintf(err, errcap, "cannot chmod control socket %s: %s", ep + 6, strerror(e));
-    return -e;
+      snprintf(err, errcap, "cannot chmod control socket %s: %s", ep + 6, strerror(-rc));
   }
+  if (rc) {
+    transport_control_close(c);
+    return rc;
+  }
+  *out = c;
   return 0;
+}
+
+void transport_control_close(struct transport_control *c)
+{
+  if (!c)
+    return;
+  transport__close(&c->sock);
+  if (c->ctx)
+    zmq_ctx_term(c->ctx);
+  free(c);
 }
 
 int transport_new(struct transport **out, const struct config *cfg,
@@ -286,8 +310,9 @@ int transport_new(struct transport **out, const struct config *cfg,
     rc = transport__zerr(err, errcap, "cannot start ZAP handler", "inproc://zeromq.zap.01");
     goto fail;
   }
-  if ((rc = transport__bind_control(t, err, errcap)))
+  if (!hooks->control_sock && (rc = transport_control_open(&t->own_control, cfg->control, err, errcap)))
     goto fail;
+  t->control = (hooks->control_sock ? hooks->control_sock : t->own_control)->sock;
   *out = t;
   return 0;
 fail:
@@ -378,7 +403,8 @@ void transport_destroy(struct transport *t)
   }
   transport__close(&t->router_mon);
   transport__close(&t->router);
-  transport__close(&t->control);
+  t->control = NULL; /* the caller's (hooks.control_sock), or closed here */
+  transport_control_close(t->own_control);
   transport__close(&t->zap);
   if (t->ctx)
     zmq_ctx_term(t->ctx);

@@ -84,6 +84,7 @@
 #define TRANSPORT_REPLY_MAX CONTROL_REPLY_MAX  /* bytes of a control reply */
 
 struct transport;
+struct transport_control;
 
 struct transport_hooks {
   void *arg;
@@ -96,7 +97,18 @@ struct transport_hooks {
   /* Optional: called on the loop's thread after each node_tick (at least
    * every second), for the daemon's own periodic work. */
   void (*tick)(void *arg);
+  /* Optional: a control socket the caller opened (transport_control_open)
+   * and keeps across transports, so that a reload closes no connection of
+   * a client and loses no request; NULL: the transport binds cfg->control
+   * itself and closes it in transport_destroy. */
+  struct transport_control *control_sock;
 };
+
+/* The control socket alone (its own ZeroMQ context): bound to endpoint ep
+ * (an ipc:// one is made mode 0600). 0, or an error with err set. */
+int transport_control_open(struct transport_control **out, const char *ep, char *err,
+                           size_t errcap);
+void transport_control_close(struct transport_control *c);
 
 /* Per link, for status. */
 struct transport_link_info {

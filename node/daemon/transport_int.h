@@ -62,6 +62,7 @@ struct transport {
   struct transport_hooks hooks;
   struct node *node;
   void *ctx, *zap, *control, *router, *router_mon;
+  struct transport_control *own_control; /* without hooks.control_sock */
   struct transport__link links[TRANSPORT_LINKS_MAX];
   int n_links; /* the roster's first, then keys admitted by certificate */
   struct transport__conv *conv;
