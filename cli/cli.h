@@ -154,6 +154,28 @@ struct cli_cmd {
  * given (--cough), or NULL. */
 const char *cli_opt_get(const struct cli_args *a, const char *opt);
 
+/* commands.c: the command table and the command line. */
+/* A command of the table, or one of the domain table's (records.c fills
+ * tmp and its text in buf). */
+struct cli_found {
+  struct cli_cmd tmp;
+  char buf[512];
+};
+/* The command called name (in the table, or f->tmp), or NULL. */
+const struct cli_cmd *cli_find(const char *name, struct cli_found *f);
+/* "linli: no command 'stauts'; did you mean 'status'?" and that command's
+ * usage line on stderr; returns CLI_USAGE. */
+int cli_no_command(const char *name);
+/* Every command's usage line on f; returns code. */
+int cli_main_usage(FILE *f, int code);
+/* Parses argc/argv (after the command's name) into *a for cmd: 0,
+ * CLI_USAGE (said why, or too few/many arguments), or -1 for --help. */
+int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_args *a);
+/* linli.c: the commands that write (init, put) or name things (pubkey). */
+int cli_cmd_init(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_pubkey(const struct cli_cmd *cmd, struct cli_args *a);
+int cli_cmd_put(const struct cli_cmd *cmd, struct cli_args *a);
+
 /* Prints "linli: <message>" to stderr; returns CLI_FAIL. */
 int cli_fail(const char *fmt, ...);
 /* Prints the command's usage line and returns code (stdout for 0). */

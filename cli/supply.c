@@ -1,14 +1,12 @@
 /* linli supply stock (the ledger), supply order add --building|--grid (one
- * order per household in one batch), supply order totals (per building, as
- * CSV for the merchant), linli report community|district --supply: the
- * supply ledger of node/domain/supply.c on the command line. The item
- * check, the stock check and the draw-down are the domain's (dom_plan).
- * Sentences never name a household. */
-#include <errno.h>
+ * order per household in one batch), supply order set --building, linli
+ * report community|district --supply: the supply ledger of
+ * node/domain/supply.c on the command line (supply order totals is in
+ * supply_totals.c). The item check, the stock check and the draw-down
+ * are the domain's (dom_plan). Sentences never name a household. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "domain.h"
 #include "store.h"
@@ -24,13 +22,7 @@ static const char *pad(const char *s, int width, char *buf, size_t cap)
 
 /* ---- a read-only snapshot of the node's store ---- */
 
-struct snap {
-  struct store *s;
-  struct store_read *rd;
-  struct crdt_view v;
-};
-
-static int snap_open(struct snap *x, const char *data)
+int cli_snap_open(struct cli_snap *x, const char *data)
 {
   struct store_config sc = {data, 0, 0, 0, 1};
   int rc;
@@ -45,21 +37,17 @@ static int snap_open(struct snap *x, const char *data)
   return CLI_OK;
 }
 
-static void snap_close(struct snap *x)
+void cli_snap_close(struct cli_snap *x)
 {
   store_read_end(x->rd);
   store_close(x->s);
 }
 
-/* The unit of an item of the list ("" if not listed). */
-struct unit_look {
-  char unit[32];
-  int64_t price;
-};
+/* ---- the unit and price of an item of the list ---- */
 
 static int on_unit(void *arg, const struct record *r)
 {
-  struct unit_look *u = arg;
+  struct cli_unit *u = arg;
   if (r->deleted)
     return 0;
   if (record_str(r, "unit", u->unit, sizeof u->unit))
@@ -69,9 +57,9 @@ static int on_unit(void *arg, const struct record *r)
   return 0;
 }
 
-static struct unit_look item_unit(const struct crdt_view *v, const char *scope, const char *item)
+struct cli_unit cli_item_unit(const struct crdt_view *v, const char *scope, const char *item)
 {
-  struct unit_look u = {"", 0};
+  struct cli_unit u = {"", 0};
   record_each(v, scope, domain_name(DOM_ITEM), item, on_unit, &u);
   return u;
 }
@@ -89,7 +77,7 @@ struct ledger_print {
 static int on_line(void *arg, const struct dom_stock_line *l)
 {
   struct ledger_print *p = arg;
-  struct unit_look u = item_unit(p->v, p->scope, l->item);
+  struct cli_unit u = cli_item_unit(p->v, p->scope, l->item);
   int over = l->on_hand < 0;
   if (p->a->json) {
     printf("%s{\"stock\":", p->n ? ",\n" : "[");
@@ -121,15 +109,15 @@ static int on_line(void *arg, const struct dom_stock_line *l)
 static int stock_ledger(struct cli_args *a)
 {
   struct config c;
-  struct snap x;
+  struct cli_snap x;
   if (a->n_pos > 1)
     return cli_fail("linli supply stock shows the ledger of every stock; a verb (in, out, show, "
                     "list) goes after stock"), CLI_USAGE;
-  if (cli_load_config(a->data, &c) || snap_open(&x, a->data))
+  if (cli_load_config(a->data, &c) || cli_snap_open(&x, a->data))
     return CLI_FAIL;
   struct ledger_print p = {a, a->scope ? a->scope : c.scopes[0], &x.v, 0, 0, ""};
   int rc = dom_stock_ledger(x.rd, p.scope, on_line, &p);
-  snap_close(&x);
+  cli_snap_close(&x);
   if (rc < 0)
     return cli_fail("cannot read the stock: %s", cli_err(rc));
   if (a->json) {
@@ -510,174 +498,6 @@ out:
   return rc;
 }
 
-/* ---- linli supply order totals --date D: per building, CSV ---- */
-
-/* The building of a household code: the code without its unit and room
- * (SH-C01-3-2-501 -> SH-C01-3). */
-static void building_of(const char *hh, char *out, size_t cap)
-{
-  snprintf(out, cap, "%s", hh);
-  for (int cut = 0; cut < 2; cut++) {
-    char *dash = strrchr(out, '-');
-    if (dash && dash != out)
-      *dash = 0;
-  }
-}
-
-struct total {
-  char building[CRDT_KEY_MAX + 1], item[CRDT_FIELD_MAX + 1];
-  int64_t qty, orders;
-};
-
-struct totals {
-  const char *scope, *date, *building;
-  const struct crdt_view *v;
-  struct total *t;
-  size_t n, cap;
-  int err, orders;
-};
-
-static int on_order(void *arg, const struct record *r)
-{
-  struct totals *t = arg;
-  char date[16], hh[CRDT_KEY_MAX + 1], items[DOM_TEXT_MAX + 1], b[CRDT_KEY_MAX + 1];
-  struct dom_items it;
-  struct dom_err e;
-  if (r->deleted || record_str(r, "date", date, sizeof date) || strcmp(date, t->date) ||
-      record_str(r, "household", hh, sizeof hh) || record_str(r, "items", items, sizeof items) ||
-      dom_items_parse(items, strlen(items), &it, &e))
-    return 0;
-  building_of(hh, b, sizeof b);
-  if (t->building && strcmp(b, t->building))
-    return 0;
-  t->orders++;
-  for (int i = 0; i < it.n; i++) {
-    size_t k = 0;
-    while (k < t->n && (strcmp(t->t[k].building, b) || strcmp(t->t[k].item, it.l[i].item)))
-      k++;
-    if (k == t->n) {
-      if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 32;
-        void *x = realloc(t->t, cap * sizeof t->t[0]);
-        if (!x)
-          return t->err = LINLI_ENOMEM;
-        t->t = x, t->cap = cap;
-      }
-      memset(&t->t[k], 0, sizeof t->t[k]);
-      snprintf(t->t[k].building, sizeof t->t[k].building, "%s", b);
-      snprintf(t->t[k].item, sizeof t->t[k].item, "%s", it.l[i].item);
-      t->n++;
-    }
-    t->t[k].qty += it.l[i].qty;
-    t->t[k].orders++;
-  }
-  return 0;
-}
-
-static int total_cmp(const void *a, const void *b)
-{
-  const struct total *x = a, *y = b;
-  int c = strcmp(x->building, y->building);
-  return c ? c : strcmp(x->item, y->item);
-}
-
-/* The totals as CSV (to stdout when path is NULL, else to path) or, for a
- * path ending in .xlsx, as one sheet with Chinese headers and numbers as
- * numbers. CLI_OK or CLI_FAIL (said). */
-static int totals_write(const char *path, const struct crdt_view *v, const struct totals *t)
-{
-  static const char *const zh[] = {"日期", "楼栋", "物资", "单位", "数量", "订单数", "单价（分）",
-                                   "金额（分）"};
-  enum { COLS = 8 };
-  size_t pl = path ? strlen(path) : 0;
-  if (pl > 5 && !strcasecmp(path + pl - 5, ".xlsx")) {
-    char (*num)[4][24] = calloc(t->n ? t->n : 1, sizeof *num);
-    const char **cells = calloc((t->n ? t->n : 1) * COLS, sizeof *cells);
-    struct unit_look *u = calloc(t->n ? t->n : 1, sizeof *u);
-    int rc = CLI_FAIL;
-    if (!num || !cells || !u) {
-      cli_fail("%s", cli_err(LINLI_ENOMEM));
-      goto out;
-    }
-    for (size_t i = 0; i < t->n; i++) {
-      u[i] = item_unit(v, t->scope, t->t[i].item);
-      snprintf(num[i][0], 24, "%lld", (long long)t->t[i].qty);
-      snprintf(num[i][1], 24, "%lld", (long long)t->t[i].orders);
-      snprintf(num[i][2], 24, "%lld", (long long)u[i].price);
-      snprintf(num[i][3], 24, "%lld", (long long)(u[i].price * t->t[i].qty));
-      const char *row[COLS] = {t->date,    t->t[i].building, t->t[i].item, u[i].unit,
-                               num[i][0], num[i][1],        num[i][2],    num[i][3]};
-      memcpy(cells + i * COLS, row, sizeof row);
-    }
-    rc = cli_xlsx_table(path, "团购汇总 totals", COLS, zh, cells, t->n, 0xf0);
-  out:
-    free(num);
-    free(cells);
-    free(u);
-    return rc;
-  }
-  FILE *f = path ? fopen(path, "w") : stdout;
-  if (!f)
-    return cli_fail("cannot write %s: %s", path, strerror(errno));
-  fprintf(f, _("date,building,item,unit,quantity,orders,price_fen,amount_fen\r\n"));
-  for (size_t i = 0; i < t->n; i++) {
-    struct unit_look u = item_unit(v, t->scope, t->t[i].item);
-    fprintf(f, "%s,", t->date);
-    csv_field(f, t->t[i].building, strlen(t->t[i].building));
-    fprintf(f, ",%s,", t->t[i].item);
-    csv_field(f, u.unit, strlen(u.unit));
-    fprintf(f, ",%lld,%lld,%lld,%lld\r\n", (long long)t->t[i].qty, (long long)t->t[i].orders,
-            (long long)u.price, (long long)(u.price * t->t[i].qty));
-  }
-  if (path && fclose(f))
-    return cli_fail("cannot write %s: %s", path, strerror(errno));
-  return CLI_OK;
-}
-
-static int order_totals(struct cli_args *a)
-{
-  struct config c;
-  struct snap x;
-  char date[DOM_DATE_LEN + 1];
-  if (a->n_pos > 3)
-    return cli_fail("linli supply order totals takes --date D (and --building B) and at most "
-                    "one FILE (.csv or .xlsx)"),
-           CLI_USAGE;
-  if (cli_load_config(a->data, &c))
-    return CLI_FAIL;
-  if (cli_date(&c, a->date, date, 1))
-    return CLI_USAGE;
-  if (snap_open(&x, a->data))
-    return CLI_FAIL;
-  struct totals t = {a->scope ? a->scope : c.scopes[0], date, a->building, &x.v, NULL, 0, 0, 0, 0};
-  int rc = record_each(&x.v, t.scope, domain_name(DOM_ORDER), NULL, on_order, &t);
-  if (rc == LINLI_ENOTFOUND)
-    rc = 0;
-  if (rc >= 0 && t.err)
-    rc = t.err;
-  if (rc < 0) {
-    snap_close(&x);
-    free(t.t);
-    return cli_fail("cannot read the group orders: %s", cli_err(rc));
-  }
-  qsort(t.t, t.n, sizeof t.t[0], total_cmp);
-  rc = totals_write(a->n_pos > 2 ? a->pos[2] : NULL, &x.v, &t);
-  int64_t sum_fen = 0;
-  for (size_t i = 0; i < t.n; i++)
-    sum_fen += item_unit(&x.v, t.scope, t.t[i].item).price * t.t[i].qty;
-  if (rc != CLI_OK) {
-    snap_close(&x);
-    free(t.t);
-    return rc;
-  }
-  fprintf(stderr, _("linli: %d group order(s) of %s in community %s, %zu building/item line(s), "
-          "%lld.%02lld yuan at the items' prices\n"), t.orders, date, t.scope, t.n,
-          (long long)(sum_fen / 100), (long long)(sum_fen % 100));
-  snap_close(&x);
-  free(t.t);
-  return CLI_OK;
-}
-
 /* ---- the hook of cli_cmd_records ---- */
 
 int cli_supply(const struct cli_cmd *cc, struct cli_args *a)
@@ -687,7 +507,7 @@ int cli_supply(const struct cli_cmd *cc, struct cli_args *a)
   if (!strcmp(a->pos[0], "stock") && a->n_pos == 1)
     return stock_ledger(a);
   if (a->n_pos >= 2 && !strcmp(a->pos[0], "order") && !strcmp(a->pos[1], "totals"))
-    return order_totals(a);
+    return cli_supply_totals(a);
   if (a->n_pos >= 2 && !strcmp(a->pos[0], "order") && !strcmp(a->pos[1], "add") &&
       (a->building || a->grid))
     return order_bulk(a, domain_command("supply", "order"));
@@ -704,7 +524,7 @@ int cli_supply(const struct cli_cmd *cc, struct cli_args *a)
 int cli_supply_report(struct cli_args *a)
 {
   struct config c;
-  struct snap x;
+  struct cli_snap x;
   char date[DOM_DATE_LEN + 1], from[DOM_DATE_LEN + 1];
   int64_t day, days = 1;
   if (cli_load_config(a->data, &c))
@@ -722,7 +542,7 @@ int cli_supply_report(struct cli_args *a)
   int district = !strcmp(a->pos[0], "district");
   if (!district && strcmp(a->pos[0], "community"))
     return cli_fail("report what? 'district' (every community this node holds) or 'community'");
-  if (snap_open(&x, a->data))
+  if (cli_snap_open(&x, a->data))
     return CLI_FAIL;
   struct dom_supply_row *tot = NULL;
   size_t n_tot = 0;
@@ -785,7 +605,7 @@ int cli_supply_report(struct cli_args *a)
       printf("]}");
     free(rows);
   }
-  snap_close(&x);
+  cli_snap_close(&x);
   if (rc < 0) {
     free(tot);
     if (a->json)

@@ -155,6 +155,24 @@ int cli_cmd_records(const struct cli_cmd *cmd, struct cli_args *a);
 int cli_supply(const struct cli_cmd *cmd, struct cli_args *a);
 /* linli report community|district --supply [--days N]. */
 int cli_supply_report(struct cli_args *a);
+/* supply_totals.c: linli supply order totals --date D [--building B] [FILE]. */
+int cli_supply_totals(struct cli_args *a);
+/* A read-only snapshot of the node's store in data (supply.c): v valid
+ * until cli_snap_close. CLI_OK, or CLI_FAIL (said why). */
+struct cli_snap {
+  struct store *s;
+  struct store_read *rd;
+  struct crdt_view v;
+};
+int cli_snap_open(struct cli_snap *x, const char *data);
+void cli_snap_close(struct cli_snap *x);
+/* The unit and price (fen) of an item of the list in scope ("" and 0 if
+ * the item is not listed). */
+struct cli_unit {
+  char unit[32];
+  int64_t price;
+};
+struct cli_unit cli_item_unit(const struct crdt_view *v, const char *scope, const char *item);
 /* evidence.c: linli measures show COMPOUND with the evidence of each
  * measure; -1 when it is not that command. */
 int cli_measures(const struct cli_cmd *cmd, struct cli_args *a);

@@ -128,9 +128,12 @@ $TODAY,SH-C01-4,pork,斤,3674,2,1500,5511000
 $TODAY,SH-C01-4,veg_pack,份,566,2,1000,566000
 EOF
 diff "$T/want.csv" "$T/totals.csv" || die "order totals"
+SUM="5 group order(s) of $TODAY in community shihua, 3 building/item line(s), 69260.00 yuan at the items' prices"
+grep -qF "$SUM" "$T/err" || die "order totals sum: $(cat "$T/err")"
 v supply order totals "${A[@]}" --date "$TODAY" "$T/totals2.csv"
 tr -d '\r' <"$T/totals2.csv" | diff "$T/want.csv" - || die "order totals to a CSV file"
 v supply order totals "${A[@]}" --date "$TODAY" "$T/totals.xlsx"
+grep -qF "$SUM" "$T/err" || die "order totals sum (.xlsx): $(cat "$T/err")"
 # the same lines in the workbook: Chinese headers, building text, numbers numbers
 /usr/bin/python3 - "$T/totals.xlsx" "$T/want.csv" <<'PY' || die "order totals as .xlsx"
 import csv, sys, openpyxl
@@ -143,7 +146,7 @@ assert got == want, (got, want)
 assert all(isinstance(r[4], (int, float)) and isinstance(r[1], str) for r in rows[1:]), rows
 PY
 refuse 2 "at most one FILE" supply order totals "${A[@]}" --date "$TODAY" a.csv b.csv
-pass "a building order makes one order per household in one batch; totals per building match them, on stdout, in a CSV file and in an .xlsx sheet"
+pass "a building order makes one order per household in one batch; totals per building match them, on stdout, in a CSV file and in an .xlsx sheet, with the sum at the items' prices"
 
 sync_ab
 
