@@ -85,9 +85,10 @@ static const struct cli_cmd cli_cmds[] = {
      N_("  Prints the state digest: two nodes holding the same ops print the same digest.\n"
         "  Without --scope, the digest of every row and then one line per scope the\n"
         "  node holds (compare one with a peer's linli digest --scope S). --compare\n"
-        "  asks the running linlid, for every scope it holds with each peer, what the\n"
-        "  last reconciliation found: the same ops, or how many each side lacked;\n"
-        "  exit 0 only when every pair found the same ops.")},
+        "  has the running linlid start a round now with every peer it dials and\n"
+        "  waits (up to 15 s) for it: per scope and peer, the same ops, or how many\n"
+        "  each side lacked (a peer that dials this node: its last round); exit 0\n"
+        "  only when every pair found the same ops.")},
     {"report", cli_cmd_report, CLI_O_DATA | CLI_O_SCOPE | CLI_O_JSON | CLI_O_DAYS | CLI_O_SUPPLY, 1, 3,
      "--data DIR district|community [YYYY-MM-DD] [--days N] [--scope S] [--json] [--supply] | "
      "compound CODE [YYYY-MM-DD] [--json] | city [YYYY-MM-DD] [--json] (on the city node)",
