@@ -226,6 +226,9 @@ int cli_ctl_settle(const struct config *c, int timeout_ms);
 #define CLI_PASS_MAX 1024
 int cli_passphrase(int is_new, char *pass, size_t *len);
 int cli_cmd_key(const struct cli_cmd *cmd, struct cli_args *a);
+/* After an export: says on stderr how many sealed values were left empty
+ * because this node cannot read them (csv_rows' unread), if any. */
+void cli_unread_note(size_t unread);
 /* Creates the key file of a community node (linli init): with the
  * community's first key if first, else empty (a node that joined: it
  * writes no personal field until a grant of the key reaches it). */

@@ -283,6 +283,18 @@ out:
 
 /* ---- export ---- */
 
+void cli_unread_note(size_t unread)
+{
+  if (unread)
+    fprintf(stderr,
+            ngettext("linli: %zu sealed value this node cannot read is left empty: the file "
+                     "does not hold it (export on a node holding the community's key)\n",
+                     "linli: %zu sealed values this node cannot read are left empty: the file "
+                     "does not hold them (export on a node holding the community's key)\n",
+                     unread),
+            unread);
+}
+
 int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a)
 {
   struct config *c = malloc(sizeof *c);
@@ -290,7 +302,7 @@ int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a)
   struct store_read *rd = NULL;
   struct store_config sc = {a->data, 0, 0, 0, 1};
   FILE *f = NULL;
-  size_t n = 0;
+  size_t n = 0, unread = 0;
   int ret = CLI_FAIL, rc, coll = cli_collection_arg(a->pos[0]);
   if (!c)
     return cli_fail("%s", cli_err(LINLI_ENOMEM));
@@ -332,7 +344,7 @@ int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a)
       goto out;
     }
   }
-  rc = csv_export(rd, coll, scope, gbk ? tmp : f, flags, &n);
+  rc = csv_export(rd, coll, scope, gbk ? tmp : f, flags, &n, &unread);
   if (!rc && gbk) { /* the UTF-8 text, converted */
     long size = ftell(tmp);
     char *text = size >= 0 ? malloc((size_t)size + 1) : NULL, *conv = NULL;
@@ -371,6 +383,7 @@ int cli_cmd_export_csv(const struct cli_cmd *cmd, struct cli_args *a)
   if (!to_stdout)
     fprintf(stderr, _("linli: %zu %s rows written to %s\n"), n, domain_collections[coll].name,
             a->pos[1]);
+  cli_unread_note(unread);
   ret = CLI_OK;
 out:
   store_read_end(rd);

@@ -172,7 +172,7 @@ int cli_bundle_write(const struct cli_args *a, const struct config *c, struct st
     cli_fail("a --to key is not a valid node key; nothing was written");
   else if (rc)
     cli_fail("cannot encrypt the bundle: %s; nothing was written", cli_err(rc));
-  else if ((rc = bundle_file_replace(path, sealed, sealed_len, 0600)))
+  else if ((rc = crdt_file_replace(path, sealed, sealed_len, 0600)))
     cli_fail("cannot write %s: %s", path, cli_err(rc));
   else {
     printf(_("%d ops written to %s, encrypted %s (mode 600)\n"), ops, path, who);

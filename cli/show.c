@@ -230,7 +230,7 @@ static void cli_print_lww(const struct cli_show *s, const struct cli_row *w, int
     }
     fputs("}", stdout);
   } else if (n > 1) {
-    printf("   [conflict, %d values: ", n);
+    printf(_("   [conflict, %d values: "), n);
     c.i = 0;
     crdt_lww_each(w->v, w->vl, cli_lww_first, &c);
     crdt_lww_each(w->v, w->vl, cli_lww_conflict, &c);
@@ -299,11 +299,13 @@ static void cli_rec_table(struct cli_show *s)
     cli_head(3, w, h);
   }
   if (rec->tomb && !rec->live)
-    printf("%-24.*s %-24s %s\n", (int)rec->kl, (const char *)rec->key, "-", "(deleted)");
+    printf("%-24.*s %-24s %s\n", (int)rec->kl, (const char *)rec->key, "-", _("(deleted)"));
   for (int i = 0; i < rec->n; i++) {
     const struct cli_row *w = &rec->rows[i];
-    char name[CRDT_FIELD_MAX + 16];
-    const char *kind = w->tag == CRDT_ROW_COUNTER ? " (counter)" : w->tag == CRDT_ROW_ELEM ? " (set)" : "";
+    char name[CRDT_FIELD_MAX + 32];
+    const char *kind = w->tag == CRDT_ROW_COUNTER ? _(" (counter)")
+                       : w->tag == CRDT_ROW_ELEM  ? _(" (set)")
+                                                  : "";
     snprintf(name, sizeof name, "%.*s%s", (int)w->nl, (const char *)w->name, kind);
     printf("%-24.*s %-24s ", (int)rec->kl, (const char *)rec->key, name);
     if (w->tag == CRDT_ROW_LWW)
@@ -315,7 +317,7 @@ static void cli_rec_table(struct cli_show *s)
     fputc('\n', stdout);
   }
   if (rec->events)
-    printf("%-24.*s %-24s %llu\n", (int)rec->kl, (const char *)rec->key, "(log events)",
+    printf("%-24.*s %-24s %llu\n", (int)rec->kl, (const char *)rec->key, _("(log events)"),
            (unsigned long long)rec->events);
   if (rec->truncated)
     printf(_("%-24.*s (more rows not shown)\n"), (int)rec->kl, (const char *)rec->key);

@@ -75,7 +75,7 @@ int cli_cmd_export_xlsx(const struct cli_cmd *cmd, struct cli_args *a)
   struct store_config sc = {a->data, 0, 0, 0, 1};
   lxw_workbook *wb = NULL;
   int colls[DOM_N_COLLECTIONS], n_colls = 0, ret = CLI_FAIL, rc = 0;
-  size_t rows[DOM_N_COLLECTIONS] = {0}, total = 0;
+  size_t rows[DOM_N_COLLECTIONS] = {0}, total = 0, unread = 0, un = 0;
   if (!c)
     return cli_fail("%s", cli_err(LINLI_ENOMEM));
   for (int i = 1; i < a->n_pos; i++) {
@@ -126,8 +126,8 @@ int cli_cmd_export_xlsx(const struct cli_cmd *cmd, struct cli_args *a)
       break;
     }
     worksheet_freeze_panes(sh.ws, 1, 0);
-    rc = csv_rows(rd, colls[i], scope, sheet_row, &sh, &rows[i]);
-    total += rows[i];
+    rc = csv_rows(rd, colls[i], scope, sheet_row, &sh, &rows[i], &un);
+    total += rows[i], unread += un;
   }
   mode_t old = umask(077); /* personal data: the file (made at close) is the user's alone */
   lxw_error we = workbook_close(wb);
@@ -140,6 +140,7 @@ int cli_cmd_export_xlsx(const struct cli_cmd *cmd, struct cli_args *a)
     goto out;
   }
   fprintf(stderr, _("linli: %zu rows in %d sheet(s) written to %s\n"), total, n_colls, a->pos[0]);
+  cli_unread_note(unread);
   ret = CLI_OK;
 out:
   store_read_end(rd);

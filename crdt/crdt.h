@@ -11,7 +11,8 @@
  *
  * Nothing here reads the clock, a random source, a socket or a database: the
  * wall clock comes in as an argument, key seeds come from the caller, and the
- * view is an interface. The only file I/O is crdt_identity_save/load.
+ * view is an interface. The only file I/O is crdt_identity_save/load and
+ * crdt_file_replace.
  *
  * The byte formats (op encoding, view rows, digest) are specified in
  * docs/protocol.md; the golden vectors there are checked by tests/test_golden.c.
@@ -149,9 +150,22 @@ int crdt_init(void);
  * source. The caller wipes its seed. */
 int crdt_identity_from_seed(struct crdt_identity *id, const uint8_t seed[CRDT_SEED_BYTES]);
 void crdt_identity_wipe(struct crdt_identity *id);
-/* Writes the seed to `path` atomically (temp file, fsync, rename), mode 0600.
+/* Writes the seed to `path` atomically (crdt_file_replace), mode 0600.
  * The file is text: "linli-ed25519-seed-v1 <64 hex>\n". */
 int crdt_identity_save(const struct crdt_identity *id, const char *path);
+/* Replaces the file at path with n bytes, atomically: PATH.tmp (an old one,
+ * or a link planted there, removed first and never written through) with
+ * the given mode, fsync, rename, fsync of the directory (a reader sees the
+ * old file or the new one). 0 or -errno, LINLI_ETOOBIG for a path too
+ * long; nothing is left at PATH.tmp on an error. */
+int crdt_file_replace(const char *path, const void *data, size_t n, unsigned mode);
+/* crypto_box_seal of m (n bytes) to the X25519 key derived from the
+ * Ed25519 public key pk (as for CURVE): n + 48 bytes into out. LINLI_EINVAL
+ * if pk is not a valid key. (Bundles to nodes, community key grants.) */
+int crdt_box_seal(const uint8_t pk[CRDT_PK_BYTES], const uint8_t *m, size_t n, uint8_t *out);
+/* Opens a box sealed to id: len - 48 bytes into out; LINLI_EDAMAGED if it
+ * does not open. */
+int crdt_box_open(const struct crdt_identity *id, const uint8_t *box, size_t len, uint8_t *out);
 /* Loads a key file. LINLI_EKEYPERM if group or others may read it,
  * LINLI_EKEYFILE if malformed, -errno if unreadable. On failure *id is zeroed. */
 int crdt_identity_load(struct crdt_identity *id, const char *path);

@@ -31,8 +31,9 @@ void crdt_identity_wipe(struct crdt_identity *id)
   sodium_memzero(id, sizeof(*id));
 }
 
-static int write_all(int fd, const char *p, size_t n)
+static int write_all(int fd, const void *data, size_t n)
 {
+  const char *p = data;
   while (n) {
     ssize_t w = write(fd, p, n);
     if (w < 0) {
@@ -66,51 +67,66 @@ static int fsync_dir(const char *path)
   return rc;
 }
 
+int crdt_file_replace(const char *path, const void *data, size_t n, unsigned mode)
+{
+  char tmp[4096];
+  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+    return LINLI_ETOOBIG;
+  unlink(tmp); /* an old PATH.tmp (or a link planted there) is never written through */
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
+  if (fd < 0)
+    return -errno;
+  int rc = fchmod(fd, (mode_t)mode) != 0 ? -errno : 0; /* the umask narrowed it */
+  if (!rc)
+    rc = write_all(fd, data, n);
+  if (!rc && fsync(fd) != 0)
+    rc = -errno;
+  if (close(fd) != 0 && !rc)
+    rc = -errno;
+  if (!rc && rename(tmp, path) != 0)
+    rc = -errno;
+  if (rc)
+    unlink(tmp);
+  else
+    rc = fsync_dir(path);
+  return rc;
+}
+
 int crdt_identity_save(const struct crdt_identity *id, const char *path)
 {
   char text[KEYFILE_LEN + 1];
-  char tmp[4096];
-  int rc = 0, fd = -1;
   uint8_t seed[CRDT_SEED_BYTES];
-
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-    return LINLI_ETOOBIG;
   crypto_sign_ed25519_sk_to_seed(seed, id->sk);
   memcpy(text, KEYFILE_MAGIC, sizeof(KEYFILE_MAGIC) - 1);
   sodium_bin2hex(text + sizeof(KEYFILE_MAGIC) - 1, 2 * CRDT_SEED_BYTES + 1, seed, sizeof seed);
   text[KEYFILE_LEN - 1] = '\n';
   text[KEYFILE_LEN] = 0;
-
-  unlink(tmp);
-  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    rc = -errno;
-    goto out;
-  }
-  if ((rc = write_all(fd, text, KEYFILE_LEN)))
-    goto out;
-  if (fsync(fd) < 0) {
-    rc = -errno;
-    goto out;
-  }
-  if (close(fd) < 0) {
-    fd = -1;
-    rc = -errno;
-    goto out;
-  }
-  fd = -1;
-  if (rename(tmp, path) < 0) {
-    rc = -errno;
-    goto out;
-  }
-  rc = fsync_dir(path);
-out:
-  if (fd >= 0)
-    close(fd);
-  if (rc)
-    unlink(tmp);
+  int rc = crdt_file_replace(path, text, KEYFILE_LEN, 0600);
   sodium_memzero(seed, sizeof seed);
   sodium_memzero(text, sizeof text);
+  return rc;
+}
+
+int crdt_box_seal(const uint8_t pk[CRDT_PK_BYTES], const uint8_t *m, size_t n, uint8_t *out)
+{
+  uint8_t xpk[crypto_box_PUBLICKEYBYTES];
+  if (crypto_sign_ed25519_pk_to_curve25519(xpk, pk) != 0 || crypto_box_seal(out, m, n, xpk) != 0)
+    return LINLI_EINVAL; /* not a valid Ed25519 public key */
+  return 0;
+}
+
+int crdt_box_open(const struct crdt_identity *id, const uint8_t *box, size_t len, uint8_t *out)
+{
+  uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
+  int rc = 0;
+  if (len < crypto_box_SEALBYTES)
+    return LINLI_EDAMAGED;
+  if (crypto_sign_ed25519_pk_to_curve25519(xpk, id->pk) != 0 ||
+      crypto_sign_ed25519_sk_to_curve25519(xsk, id->sk) != 0)
+    rc = LINLI_ECRYPTO;
+  else if (crypto_box_seal_open(out, box, len, xpk, xsk) != 0)
+    rc = LINLI_EDAMAGED;
+  sodium_memzero(xsk, sizeof xsk);
   return rc;
 }
 

@@ -225,33 +225,3 @@ int bundle_read(const char *path, uint8_t **buf, const uint8_t ***ops, size_t **
   return 0;
 }
 
-int bundle_file_replace(const char *path, const void *data, size_t n, unsigned mode)
-{
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-    return LINLI_ETOOBIG;
-  unlink(tmp); /* an old PATH.tmp (or a link planted there) is never written through */
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
-  if (fd < 0)
-    return -errno;
-  const uint8_t *buf = data;
-  int rc = fchmod(fd, (mode_t)mode) != 0 ? -errno : 0; /* the umask narrowed it */
-  for (size_t off = 0; !rc && off < n;) {
-    ssize_t w = write(fd, buf + off, n - off);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      rc = w < 0 ? -errno : LINLI_EIO;
-    else
-      off += (size_t)w;
-  }
-  if (!rc && fsync(fd) != 0)
-    rc = -errno;
-  if (close(fd) != 0 && !rc)
-    rc = -errno;
-  if (!rc && rename(tmp, path) != 0)
-    rc = -errno;
-  if (rc)
-    unlink(tmp);
-  return rc;
-}

@@ -61,12 +61,6 @@ int bundle_parse(const uint8_t *buf, size_t size, const uint8_t ***ops, size_t *
  * caller frees *buf and *ops and *lens. */
 int bundle_read(const char *path, uint8_t **buf, const uint8_t ***ops, size_t **lens, size_t *n);
 
-/* Replaces the file at path with n bytes, atomically: PATH.tmp with the
- * given mode, fsync, rename (a reader sees the old file or the new one).
- * 0 or -errno, LINLI_ETOOBIG for a path too long; nothing is left at
- * PATH.tmp on an error. */
-int bundle_file_replace(const char *path, const void *data, size_t n, unsigned mode);
-
 /* The whole file into a new buffer (*buf, *size bytes), unparsed: -errno,
  * LINLI_ETOOBIG over 4 GiB, LINLI_ENOMEM, LINLI_EIO. */
 int bundle_read_raw(const char *path, uint8_t **buf, size_t *size);

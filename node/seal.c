@@ -83,29 +83,6 @@ int seal_key_passphrase(const struct seal_header *h, const char *pass, size_t pa
   return 0;
 }
 
-int seal_box(const uint8_t pk[CRDT_PK_BYTES], const uint8_t *m, size_t n, uint8_t *out)
-{
-  uint8_t xpk[crypto_box_PUBLICKEYBYTES];
-  if (crypto_sign_ed25519_pk_to_curve25519(xpk, pk) != 0 || crypto_box_seal(out, m, n, xpk) != 0)
-    return LINLI_EINVAL; /* not a valid Ed25519 public key */
-  return 0;
-}
-
-int seal_box_open(const struct crdt_identity *id, const uint8_t *box, size_t len, uint8_t *out)
-{
-  uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
-  int rc = 0;
-  if (len < crypto_box_SEALBYTES)
-    return LINLI_EDAMAGED;
-  if (crypto_sign_ed25519_pk_to_curve25519(xpk, id->pk) != 0 ||
-      crypto_sign_ed25519_sk_to_curve25519(xsk, id->sk) != 0)
-    rc = LINLI_ECRYPTO;
-  else if (crypto_box_seal_open(out, box, len, xpk, xsk) != 0)
-    rc = LINLI_EDAMAGED;
-  sodium_memzero(xsk, sizeof xsk);
-  return rc;
-}
-
 int seal_key_node(const struct seal_header *h, const struct crdt_identity *id, uint8_t key[32])
 {
   if (h->mode != SEAL_KEYS)
@@ -113,7 +90,7 @@ int seal_key_node(const struct seal_header *h, const struct crdt_identity *id, u
   for (unsigned i = 0; i < h->n_recipients; i++) {
     const uint8_t *r = h->recipients + (size_t)i * SEAL_RECIPIENT;
     if (sodium_memcmp(r, id->pk, CRDT_PK_BYTES) == 0)
-      return seal_box_open(id, r + CRDT_PK_BYTES, SEAL_BOX, key);
+      return crdt_box_open(id, r + CRDT_PK_BYTES, SEAL_BOX, key);
   }
   return LINLI_ENOTFOR;
 }
@@ -252,7 +229,7 @@ int seal_to_keys(const uint8_t *plain, size_t n, const uint8_t (*keys)[CRDT_PK_B
   for (int i = 0; i < n_keys && !rc; i++) {
     uint8_t *r = b + 11 + (size_t)i * SEAL_RECIPIENT;
     memcpy(r, keys[i], CRDT_PK_BYTES);
-    rc = seal_box(keys[i], key, 32, r + CRDT_PK_BYTES);
+    rc = crdt_box_seal(keys[i], key, 32, r + CRDT_PK_BYTES);
   }
   if (!rc)
     rc = seal__stream(plain, n, key, b, hlen, out_len);

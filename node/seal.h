@@ -64,15 +64,6 @@ int seal_key_passphrase(const struct seal_header *h, const char *pass, size_t pa
  * not a recipient, LINLI_EDAMAGED if its box does not open. */
 int seal_key_node(const struct seal_header *h, const struct crdt_identity *id, uint8_t key[32]);
 
-/* crypto_box_seal of m (n bytes) to the X25519 key derived from the
- * Ed25519 public key pk (as for CURVE): n + 48 bytes into out. LINLI_EINVAL
- * if pk is not a valid key. Also the community key grants (docs/protocol.md
- * 12.6). */
-int seal_box(const uint8_t pk[CRDT_PK_BYTES], const uint8_t *m, size_t n, uint8_t *out);
-/* Opens a box sealed to id: len - 48 bytes into out; LINLI_EDAMAGED if it
- * does not open. */
-int seal_box_open(const struct crdt_identity *id, const uint8_t *box, size_t len, uint8_t *out);
-
 /* Decrypts the chunks after the envelope: *plain (malloc'd, *plain_len
  * bytes; the caller wipes and frees it). Errors: LINLI_EDAMAGED a chunk
  * does not authenticate (LINLI_EPASS when it is the first chunk of a

@@ -342,6 +342,8 @@ static int config__apply(struct config *c, struct config__line *l)
     return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 1000000, &c->peer_ops_per_s);
   if (strcmp(k, "peer_msgs_per_s") == 0)
     return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 1000000, &c->peer_msgs_per_s);
+  if (strcmp(k, "frame_bytes") == 0)
+    return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 16384, 1048576, &c->frame_bytes);
   if (strcmp(k, "max_inbound") == 0)
     return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 65536, &c->max_inbound);
   if (strcmp(k, "max_map_mb") == 0)
@@ -639,6 +641,7 @@ void config_node(const struct config *c, const struct crdt_identity *id, struct 
   nc->sync_interval_ms = c->sync_interval_ms;
   nc->peer_ops_per_s = (uint32_t)c->peer_ops_per_s;
   nc->peer_msgs_per_s = (uint32_t)c->peer_msgs_per_s;
+  nc->frame_max = (size_t)c->frame_bytes;
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   nc->verify_threads = cores > 1 ? (uint32_t)(cores - 1) : 0;
   nc->accept = domain_accept; /* the domain's write check, on every op */
@@ -695,7 +698,7 @@ int config_add_scope(const char *path, const char *scope, char *err, size_t errc
   /* the new text must load (a bad scope, the scope limit, the file limit) */
   if ((rc = config_parse(c, text, len, err, errcap)))
     goto out;
-  if (!(rc = bundle_file_replace(path, text, len, st.st_mode & 0777)))
+  if (!(rc = crdt_file_replace(path, text, len, st.st_mode & 0777)))
     rc = 1;
 out:
   if (rc < 0 && err && errcap && !err[0])

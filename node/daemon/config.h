@@ -23,6 +23,8 @@
  *                                 (default 20000); the rest are dropped and counted
  *   peer_msgs_per_s N             messages each peer may send per second, burst 2N
  *                                 (default 2000)
+ *   frame_bytes N                 the largest message this node sends (16384 ...
+ *                                 1048576, default 1048576); 65536 for a slow link
  *   max_inbound N                 inbound TCP connections not yet identified as a
  *                                 roster or certified peer (default 64); past it the
  *                                 oldest is closed
@@ -130,6 +132,7 @@ struct config {
   uint8_t city_pk[CRDT_PK_BYTES];     /* on the city node: its own key = hub_pk */
   uint64_t hold_ms;                   /* 0: the node's default */
   uint64_t peer_ops_per_s, peer_msgs_per_s, max_inbound;
+  uint64_t frame_bytes;               /* 0: NET_MSG_MAX */
   char timezone[DOM_TZ_NAME_MAX];     /* its name (config_zone_load reads it) */
   char lang[8];                       /* the CLI's language: "zh-CN", "zh", "en" or "" */
   struct config_http http;            /* the web console (http* keys) */

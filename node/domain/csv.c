@@ -366,7 +366,7 @@ struct rows {
   size_t cap;
   int (*fn)(void *, const char *const *, int, const struct dom_field *const *);
   void *arg;
-  size_t n;
+  size_t n, unread;
 };
 
 static int on_query_row(void *arg, const struct dom_row *r)
@@ -379,6 +379,14 @@ static int on_query_row(void *arg, const struct dom_row *r)
   for (int k = 1; k < c->n_cols; k++) {
     int fi = (int)(c->field[k] - dc->fields);
     const char *v = r->val[fi];
+    struct dom_sealed sv;
+    if ((c->field[k]->flags & DOM_F_SEALED) && r->raw[fi] &&
+        dom_sealed_parse(r->raw[fi], r->raw_len[fi], &sv) != 0 &&
+        (!strcmp(v, dom_sealed_word(LINLI_ENOKEY)) || !strcmp(v, dom_sealed_word(LINLI_EDAMAGED)))) {
+      x->cells[k] = ""; /* not readable here: nothing rather than the word */
+      x->unread++;
+      continue;
+    }
     if (c->field[k]->kind != DOM_SET) {
       x->cells[k] = v;
       continue;
@@ -429,7 +437,7 @@ static int on_stock(void *arg, const struct record *r)
 int csv_rows(struct store_read *rd, int coll, const char *scope,
              int (*fn)(void *arg, const char *const *cells, int n,
                        const struct dom_field *const *fields),
-             void *arg, size_t *n)
+             void *arg, size_t *n, size_t *unread)
 {
   struct csv_file c;
   struct rows x;
@@ -458,6 +466,8 @@ int csv_rows(struct store_read *rd, int coll, const char *scope,
     }
   }
   *n = x.n;
+  if (unread)
+    *unread = x.unread;
   free(x.buf);
   csv_release(&c);
   return rc < 0 ? rc : rc == LINLI_ENOTFOUND ? 0 : 0;
@@ -493,10 +503,10 @@ static int write_row(void *arg, const char *const *cells, int n, const struct do
 }
 
 int csv_export(struct store_read *rd, int coll, const char *scope, FILE *f, unsigned flags,
-               size_t *n)
+               size_t *n, size_t *unread)
 {
   struct writer w = {f, flags};
   if (flags & CSV_BOM)
     fputs("\xef\xbb\xbf", f);
-  return csv_rows(rd, coll, scope, write_row, &w, n);
+  return csv_rows(rd, coll, scope, write_row, &w, n, unread);
 }

@@ -903,20 +903,24 @@ int csv_plan(struct csv_file *c, size_t i, const struct dom_req *base, const str
 /* Calls fn with the header (fields NULL), then with each live record, event
  * or stock item of coll in scope (read through rd) as cells in the columns'
  * order; fields[k] is column k's field (NULL for the key and for a stock's
- * columns). *n gets the rows. 0, fn's non-zero, or an error. */
+ * columns). *n gets the rows. A sealed value this node cannot open (no key,
+ * or damaged) is an empty cell, never the word a reader shows, so that the
+ * file read back cannot store "(sealed)" as a value; *unread (NULL: not
+ * wanted) counts them. 0, fn's non-zero, or an error. */
 int csv_rows(struct store_read *rd, int coll, const char *scope,
              int (*fn)(void *arg, const char *const *cells, int n,
                        const struct dom_field *const *fields),
-             void *arg, size_t *n);
+             void *arg, size_t *n, size_t *unread);
 /* 1 for fields a spreadsheet would read as numbers though they are text
  * (ID and phone numbers). */
 int csv_is_text_number(const struct dom_field *f);
 #define CSV_BOM 1        /* start with a UTF-8 byte order mark (a Chinese Excel then reads UTF-8) */
 #define CSV_TEXT_GUARD 2 /* write ID and phone numbers as ="..." (text to a spreadsheet); import
                             reads ="..." back as the text inside */
-/* Writes the rows of csv_rows to f as CSV (English header); *n the rows. */
+/* Writes the rows of csv_rows to f as CSV (English header); *n the rows,
+ * *unread as csv_rows. */
 int csv_export(struct store_read *rd, int coll, const char *scope, FILE *f, unsigned flags,
-               size_t *n);
+               size_t *n, size_t *unread);
 
 /* ---- supplies (supply.c) ----
  * The community's item list (supply_item, key: an item key of a-z 0-9 _)

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "domain.h"
-#include "seal.h"
 
 _Static_assert(DOM_GRANT_BOX == DOM_SEAL_KEY + crypto_box_SEALBYTES, "a sealed box of a key");
 
@@ -34,7 +33,7 @@ static int take__one(void *arg, const struct record *r)
     return 0;
   crdt_mp_init(&m, box->value, box->value_len);
   uint8_t key[DOM_SEAL_KEY];
-  if (crdt_mp_bin(&m, &b, &bl) || bl != DOM_GRANT_BOX || seal_box_open(t->id, b, bl, key)) {
+  if (crdt_mp_bin(&m, &b, &bl) || bl != DOM_GRANT_BOX || crdt_box_open(t->id, b, bl, key)) {
     t->damaged++;
     return 0;
   }
@@ -60,7 +59,7 @@ int dom_grant_body(const uint8_t pk[CRDT_PK_BYTES], const struct dom_key *k, str
 {
   uint8_t box[DOM_GRANT_BOX];
   char hex[2 * CRDT_PK_BYTES + 1];
-  if (seal_box(pk, k->key, DOM_SEAL_KEY, box))
+  if (crdt_box_seal(pk, k->key, DOM_SEAL_KEY, box))
     return LINLI_EINVAL;
   sodium_bin2hex(hex, sizeof hex, pk, CRDT_PK_BYTES);
   if (rkey_cap < sizeof hex + 11)

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bundle.h"
 #include "domain.h"
 
 #define AEAD_NPUB crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -139,7 +138,7 @@ int dom_keys_save(const char *dir, const struct dom_keys *k)
     rc = LINLI_ETOOBIG;
     goto out;
   }
-  rc = bundle_file_replace(path, text, n, 0600);
+  rc = crdt_file_replace(path, text, n, 0600);
 out:
   sodium_memzero(text, cap);
   free(text);

@@ -13,53 +13,12 @@ set -u
 LINLI=$1
 LINLID=$2
 T=$(mktemp -d /tmp/linli-city-XXXXXX)
-declare -A PID PORT KEY
+declare -A KEY
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-FAILED=1
-PASS=0
-die() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-ok() {
-  PASS=$((PASS + 1))
-  echo "ok $PASS - $*"
-}
-cleanup() {
-  for n in "${!PID[@]}"; do kill -9 "${PID[$n]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [[ $FAILED -ne 0 ]]; then
-    for f in "$T"/*.log; do
-      [[ -f $f ]] || continue
-      echo "---- $(basename "$f") (last 20 lines)"
-      tail -n 20 "$f"
-    done
-  fi
-  rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../common/tap.sh"
+source "$(dirname "$0")/../common/daemon.sh"
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 v() { "$LINLI" "$@" >"$T/out" 2>"$T/err" || die "linli $*: $(cat "$T/err")"; }
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && ! grep -qw "$p" <<<"${PORT[*]:-}"; then
-      echo "$p"
-      return
-    fi
-  done
-}
-start() {
-  "$LINLID" --data "$T/$1" 2>>"$T/$1.log" &
-  PID[$1]=$!
-  local i
-  for i in $(seq 1 100); do
-    [[ -S $T/$1/control.sock ]] && "$LINLI" status --data "$T/$1" >/dev/null 2>&1 && return
-    sleep 0.1
-  done
-  die "linlid $1 did not start"
-}
 # same SCOPE A B...: every node's digest of SCOPE is A's, within 60 s
 same() {
   local s=$1 a=$2 i n want got
@@ -342,5 +301,5 @@ v publish --data "$T/city"
 grep -q '^第 2 轮无疫情名单.*无疫情小区 0 / 24（0.0 %）' "$T/out" || die "the city's round 2: $(cat "$T/out")"
 ok "a late confirmed case: the next summary withdraws SH-C01 at the city after one sync; the day before, all silent"
 
-FAILED=0
-echo "city_test: $PASS passed, 0 failed"
+daemon_passed
+echo "city_test: $N passed, 0 failed"

@@ -22,6 +22,17 @@ PORT[a]=$(free_port)
 A=$("$LINLI" init --data "$T/a" --community shihua --listen "tcp://127.0.0.1:${PORT[a]}" 2>/dev/null)
 printf 'peer hub tcp://127.0.0.1:%s %s\nsync_interval_ms 600000\n' "${PORT[hub]}" "$HUB" >>"$T/a/linlid.conf"
 printf 'allow a %s\nsync_interval_ms 600000\n' "$A" >>"$T/hub/linlid.conf"
+# frame_bytes: a value out of range is refused at start, naming the line
+echo "frame_bytes 1000" >>"$T/a/linlid.conf"
+rc=0
+"$LINLID" --data "$T/a" 2>"$T/bad.err" || rc=$?
+[[ $rc -ne 0 ]] && grep -q "frame_bytes" "$T/bad.err" || die "frame_bytes 1000 was not refused: $(cat "$T/bad.err")"
+sed -i 's/^frame_bytes 1000$/frame_bytes 16384/' "$T/a/linlid.conf"
+echo "frame_bytes 16384" >>"$T/hub/linlid.conf"
+ok "frame_bytes out of range is refused at start"
+# 600 records, more than one 16 KiB message holds, for the first round to bring
+{ echo "code,name"; for i in $(seq 1 600); do printf 'SH-C%04d,第%d小区\n' "$i" "$i"; done; } >"$T/c.csv"
+"$LINLI" import-csv --data "$T/a" compound "$T/c.csv" >/dev/null 2>"$T/err" || die "import-csv: $(cat "$T/err")"
 "$LINLI" compound add --data "$T/a" SH-C01 name=一村 >/dev/null 2>&1 || die "compound add"
 start hub
 start a
@@ -39,7 +50,9 @@ assert '"$t0"' <= x["last_round_ms"] <= '"$t1"', (x["last_round_ms"], '"$t0"', '
 out=$("$LINLI" digest --data "$T/a" --compare) || die "a's --compare: $out"
 grep -Eq '^hub +shihua +the same ops at ' <<<"$out" && grep -q '^1 of 1 scope-peer pair found the same ops' <<<"$out" ||
   die "a's --compare (text): $out"
-ok "--compare on the dialing node starts a round and reports it (rounds otherwise 10 minutes apart)"
+[[ $("$LINLI" digest --data "$T/hub" --scope shihua) == $("$LINLI" digest --data "$T/a" --scope shihua) ]] ||
+  die "the hub and a differ after the first round with 16 KiB frames"
+ok "--compare on the dialing node starts a round and reports it (rounds otherwise 10 minutes apart; 16 KiB frames)"
 
 out=$("$LINLI" digest --data "$T/hub" --compare --json) || die "the hub's --compare: $out"
 json 'x=d[0]; assert not x["dial"] and not x["fresh"] and x["same"] and x["last_round_ms"]>0, x' <<<"$out" ||

@@ -10,58 +10,11 @@ set -u
 LINLI=$1
 LINLID=$2
 T=$(mktemp -d /tmp/linli-events-XXXXXX)
-declare -A PID PORT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-FAILED=1
-PASS=0
-die() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-ok() {
-  PASS=$((PASS + 1))
-  echo "ok $PASS - $*"
-}
-cleanup() {
-  for n in "${!PID[@]}"; do kill -9 "${PID[$n]}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [[ $FAILED -ne 0 ]]; then
-    for f in "$T"/*.log; do
-      [[ -f $f ]] || continue
-      echo "---- $(basename "$f") (last 30 lines)"
-      tail -n 30 "$f"
-    done
-  fi
-  rm -rf "$T"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../common/tap.sh"
+source "$(dirname "$0")/../common/daemon.sh"
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 v() { "$LINLI" "$@" >"$T/out" 2>"$T/err" || die "linli $*: $(cat "$T/err")"; }
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && ! grep -qw "$p" <<<"${PORT[*]:-}"; then
-      echo "$p"
-      return
-    fi
-  done
-}
-start() {
-  "$LINLID" --data "$T/$1" 2>>"$T/$1.log" &
-  PID[$1]=$!
-  local i
-  for i in $(seq 1 100); do
-    [[ -S $T/$1/control.sock ]] && "$LINLI" status --data "$T/$1" >/dev/null 2>&1 && return
-    sleep 0.1
-  done
-  die "linlid $1 did not start"
-}
-stop() {
-  kill "${PID[$1]}" 2>/dev/null || true
-  wait "${PID[$1]}" 2>/dev/null || true
-  unset "PID[$1]"
-}
 # until_event KIND [COMPOUND]: the hub raised it (events.log), within 30 s
 until_event() {
   local i
@@ -139,8 +92,8 @@ ok "linli events lists them (text and --json)"
 
 # the hook: once per event, the event's JSON on stdin, nothing personal
 sleep 0.5
-N=$(grep -c . "$T/hub/events.log")
-[[ $(ls "$T/hooks" | wc -l) -eq $N ]] || die "hook runs: $(ls "$T/hooks" | wc -l), events: $N"
+NEV=$(grep -c . "$T/hub/events.log")
+[[ $(ls "$T/hooks" | wc -l) -eq $NEV ]] || die "hook runs: $(ls "$T/hooks" | wc -l), events: $NEV"
 for k in silent declaration withdrawal rejection; do ls "$T/hooks" | grep -q "^$k\." || die "the hook did not run for $k"; done
 cat "$T"/hooks/*.json | /usr/bin/python3 -c '
 import json,sys
@@ -157,9 +110,9 @@ ok "the hook ran once per event with its JSON on stdin, no personal data"
 stop hub
 start hub
 sleep 3
-[[ $(grep -c . "$T/hub/events.log") -eq $N ]] || die "a restart raised events again: $(tail -3 "$T/hub/events.log")"
+[[ $(grep -c . "$T/hub/events.log") -eq $NEV ]] || die "a restart raised events again: $(tail -3 "$T/hub/events.log")"
 ok "a restart raises nothing again (events.state)"
 
 stop hub
-FAILED=0
-echo "events_test: $PASS passed, 0 failed"
+daemon_passed
+echo "events_test: $N passed, 0 failed"

@@ -64,6 +64,12 @@ v resident add --data "$T/b" r-9 name=赵六 household=SH-C01-1-1-101
 [[ $(name_of d r-1) == "" ]] || die "d holds r-1 before any bundle"
 carry a d
 [[ $(name_of d r-1) == '(sealed)' ]] || die "d (no grant) shows r-1 as $(name_of d r-1)"
+# an export on d leaves what it cannot read empty, and says so
+v export-csv --data "$T/d" resident "$T/d.csv"
+grep -q "sealed value.* left empty" "$T/err" || die "d's export-csv did not say what it left out: $(cat "$T/err")"
+! grep -q "sealed)" "$T/d.csv" || die "d's CSV holds the word (sealed): $(cat "$T/d.csv")"
+/usr/bin/python3 -c 'import csv,sys; r={x["key"]:x for x in csv.DictReader(open(sys.argv[1],encoding="utf-8-sig"))}; assert r["r-1"]["name"]=="" and r["r-1"]["household"]=="SH-C01-1-1-101", r["r-1"]' "$T/d.csv" ||
+  die "d's CSV row of r-1: $(cat "$T/d.csv")"
 v key status --data "$T/d" # the grants to b and c are not for d
 ! grep -q "took" "$T/err" || die "d took a key granted to others"
 ok "a joined node takes the key granted to it and reads; a node without a grant shows (sealed)"
