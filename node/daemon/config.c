@@ -334,6 +334,10 @@ static int config__apply(struct config *c, struct config__line *l)
   if (strcmp(k, "event_silent_s") == 0)
     return (rc = config__want(l, 1)) ? rc
                                      : config__uint(l, l->f[1], 1, 31536000, &c->event_silent_s);
+  if (strcmp(k, "summary_s") == 0) {
+    c->summary_given = 1;
+    return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 0, 86400, &c->summary_s);
+  }
   if (strcmp(k, "event_check_s") == 0)
     return (rc = config__want(l, 1)) ? rc : config__uint(l, l->f[1], 1, 86400, &c->event_check_s);
   if (strcmp(k, "hold_ms") == 0)
@@ -431,6 +435,8 @@ static int config__finish(struct config *c, struct config__line *l)
     c->sync_interval_ms = 30000;
   if (!c->event_check_s)
     c->event_check_s = 60;
+  if (!c->summary_given)
+    c->summary_s = 30;
   if (!c->max_map_mb)
     c->max_map_mb = 65536;
   if (!c->peer_ops_per_s)

@@ -40,6 +40,9 @@
  *                                 event (1 to 31536000; off without it)
  *   event_check_s N               how often the events are looked for (default
  *                                 60, 1 to 86400)
+ *   summary_s N                   on a district hub: write the daily summaries for the
+ *                                 city of the communities whose ops changed, every N s
+ *                                 (default 30, 1 to 86400; 0: only linli summarize)
  *
  * The web console and /metrics (node/daemon/web/web.h, docs/operator.md
  * "The web console"), all optional:
@@ -139,6 +142,8 @@ struct config {
   char on_event[CONFIG_PATH_MAX];     /* the event hook, "" none */
   uint64_t event_silent_s;            /* 0: silence is no event */
   uint64_t event_check_s;             /* default 60 */
+  uint64_t summary_s;                 /* a hub's summaries pass (default 30; 0: none) */
+  int summary_given;
 };
 
 /* 1 if scope is no community's: the district scope, the city scope, or on

@@ -19,6 +19,7 @@
 #include "domain.h"
 #include "events.h"
 #include "node.h"
+#include "summaries.h"
 #include "transport.h"
 #include "web.h"
 
@@ -32,6 +33,7 @@ struct linlid {
   struct transport *tr;
   struct web *web; /* the web console (config http), or NULL */
   struct events *ev; /* the events thread (events.h) */
+  struct summaries *su; /* a hub's daily summaries (summaries.h), or NULL */
   /* The control socket, bound once and kept across reloads: a client's
    * request waits in it while the node reopens, none is lost. */
   struct transport_control *control;
@@ -437,7 +439,13 @@ static void linlid_take_keys(struct linlid *d)
 
 static void linlid_tick(void *arg)
 {
-  linlid_take_keys(arg);
+  struct linlid *d = arg;
+  struct timespec mono, wall;
+  linlid_take_keys(d);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_REALTIME, &wall);
+  summaries_tick(d->su, d->node, (uint64_t)mono.tv_sec * 1000u + (uint64_t)mono.tv_nsec / 1000000u,
+                 (uint64_t)wall.tv_sec * 1000u + (uint64_t)wall.tv_nsec / 1000000u, linlid_log, d);
 }
 
 static int linlid_usage(FILE *f, int code)
@@ -549,6 +557,17 @@ static int linlid_open(struct linlid *d)
   if ((rc = transport_start(d->tr, d->node, err, sizeof err))) {
     fprintf(stderr, "linlid: %s\n", err);
     return 1;
+  }
+  summaries_free(d->su);
+  d->su = NULL;
+  if ((rc = summaries_new(&d->su, &d->cfg, d->id.pk, err, sizeof err))) {
+    fprintf(stderr, "linlid: summaries: %s\n", rc == LINLI_ENOMEM ? linli_strerror(rc) : err);
+    return 1;
+  }
+  if (d->su) {
+    snprintf(err, sizeof err, "summaries every=%llus (the district's daily summaries for the city)",
+             (unsigned long long)d->cfg.summary_s);
+    linlid_log(d, err);
   }
   return 0;
 }
@@ -673,6 +692,7 @@ out:
   node_close(d->node); /* its last log lines go through the transport */
   transport_destroy(d->tr);
   transport_control_close(d->control);
+  summaries_free(d->su);
   if (code == 0)
     linlid_log(d, "stopped");
   if (d->lock_fd >= 0)

@@ -1081,6 +1081,29 @@ int dom_summary_parse(const char *figures, size_t len, struct dom_summary *out);
  * length, or LINLI_ETOOBIG. */
 int dom_summary_format(const struct dom_summary *s, char *out, size_t cap);
 
+/* Plans the district hub's summaries (linli summarize, and a hub's linlid
+ * every `summary_s`): for each of q's community scopes, its figures on
+ * q->date, read from st in one pass; a summary whose stored figures are the
+ * same is skipped (o->same). fn gets each plan (one summary) while the read
+ * is open and copies what it keeps; its non-zero stops the pass. 0, fn's
+ * non-zero, DOM_MALFORMED/DOM_REFUSED with o->e set, or an error reading
+ * st. Nothing is written here. */
+struct dom_su_req {
+  const char *district;        /* the district scope, where summaries go */
+  const char *home;            /* the node's first scope (dom_req.home) */
+  const char *const *scopes;   /* the community scopes */
+  int n;
+  const char *date;            /* YYYY-MM-DD: the day summarized */
+  const char *today, *now;     /* the district's date and time, for as_of */
+  int32_t utc_offset_s;        /* of date's day (dom_tz_day_offset) */
+};
+struct dom_su_out {
+  int written, same;
+  struct dom_err e;
+};
+int dom_summaries(struct store *st, const struct dom_su_req *q,
+                  int (*fn)(void *arg, const struct dom_plan *p), void *arg, struct dom_su_out *o);
+
 /* ---- the city's figures (city.c) ----
  * On the city node (docs/operator.md "The city"): for each community of
  * each district, the latest summary dated on or before a date, and their

@@ -1,6 +1,7 @@
 /* The figures of a daily summary (domain.h "the district's daily
  * summaries"): parsed strictly, since they come from another node. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "domain.h"
@@ -74,4 +75,137 @@ int dom_summary_format(const struct dom_summary *s, char *out, size_t cap)
     at += (size_t)n;
   }
   return at > DOM_SUMMARY_FIGURES_MAX ? LINLI_ETOOBIG : (int)at;
+}
+
+/* ---- planning the summaries ---- */
+
+struct su {
+  const struct dom_su_req *q;
+  struct report_row *rows;
+  struct report_window *w7, *w1;
+  struct dom_plan *p;
+  struct dom_su_out *o;
+  int (*fn)(void *arg, const struct dom_plan *p);
+  void *arg;
+};
+
+static uint64_t handouts(const struct report_window *w)
+{
+  return w->relief + w->group + w->proxy;
+}
+
+struct su_old {
+  const char *want;
+  int found, same;
+};
+
+static int su_old(void *arg, const struct record *r)
+{
+  struct su_old *o = arg;
+  char fig[DOM_SUMMARY_FIGURES_MAX + 1];
+  if (r->deleted)
+    return 0;
+  o->found = 1;
+  o->same = record_str(r, "figures", fig, sizeof fig) == 0 && strcmp(fig, o->want) == 0;
+  return 0;
+}
+
+static int su_one(struct su *s, const struct crdt_view *v, int i)
+{
+  const struct dom_su_req *q = s->q;
+  struct dom_community_state cs;
+  struct dom_summary f;
+  char fig[DOM_SUMMARY_FIGURES_MAX + 1], key[CRDT_SCOPE_MAX + DOM_DATE_LEN + 2], asof[40],
+      a_c[CRDT_SCOPE_MAX + 16], a_d[24], a_n[DOM_TEXT_MAX + 8], a_a[48],
+      a_f[DOM_SUMMARY_FIGURES_MAX + 16];
+  int rc = dom_compound_states(v, NULL, q->district, q->scopes[i], q->date, &cs, NULL, NULL);
+  if (rc)
+    return rc;
+  const struct report_row *r = &s->rows[i];
+  int64_t vals[DOM_SUMMARY_N] = {
+      [DOM_SU_COMPOUNDS] = cs.compounds,
+      [DOM_SU_CERTIFIED] = cs.counts[DOM_ST_CERTIFIED],
+      [DOM_SU_WITHDRAWN] = cs.counts[DOM_ST_WITHDRAWN],
+      [DOM_SU_PENDING] = cs.counts[DOM_ST_PENDING],
+      [DOM_SU_REJECTED] = cs.counts[DOM_ST_REJECTED],
+      [DOM_SU_ELIGIBLE] = cs.counts[DOM_ST_ELIGIBLE],
+      [DOM_SU_NOT_ELIGIBLE] = cs.counts[DOM_ST_NOT_ELIGIBLE],
+      [DOM_SU_VILLAGE] = cs.village,
+      [DOM_SU_FREE] = cs.epidemic_free,
+      [DOM_SU_HOUSEHOLDS] = r->households,
+      [DOM_SU_RESIDENTS] = r->residents,
+      [DOM_SU_OPEN_THREE] = cs.open_three,
+      [DOM_SU_FEVERS_1] = (int64_t)s->w1[i].fevers,
+      [DOM_SU_HANDOUTS_1] = (int64_t)handouts(&s->w1[i]),
+      [DOM_SU_FEVERS_7] = (int64_t)s->w7[i].fevers,
+      [DOM_SU_HANDOUTS_7] = (int64_t)handouts(&s->w7[i]),
+      [DOM_SU_OPS] = (int64_t)r->ops,
+      [DOM_SU_OPEN_CONFIRMED] = r->open_confirmed,
+  };
+  memcpy(f.v, vals, sizeof vals);
+  if ((rc = dom_summary_format(&f, fig, sizeof fig)) < 0)
+    return rc;
+  snprintf(key, sizeof key, "%s/%s", q->scopes[i], q->date);
+  struct su_old old = {fig, 0, 0};
+  if ((rc = record_each(v, q->district, domain_name(DOM_SUMMARY), key, su_old, &old)) < 0 &&
+      rc != LINLI_ENOTFOUND)
+    return rc;
+  if (old.found && old.same) {
+    s->o->same++;
+    return 0;
+  }
+  snprintf(asof, sizeof asof, "%s %s", q->today, q->now);
+  snprintf(a_c, sizeof a_c, "community=%s", q->scopes[i]);
+  snprintf(a_d, sizeof a_d, "date=%s", q->date);
+  snprintf(a_n, sizeof a_n, "name=%s", cs.name);
+  snprintf(a_a, sizeof a_a, "as_of=%s", asof);
+  snprintf(a_f, sizeof a_f, "figures=%s", fig);
+  const char *args[] = {a_c, a_d, a_a, a_f, a_n};
+  struct dom_req dq = {.coll = DOM_SUMMARY, .verb = DOM_V_ADD, .key = key, .args = args,
+                       .n_args = cs.name[0] ? 5 : 4, .home = q->home, .district = q->district,
+                       .scope = q->district, .today = q->today, .now = q->now, .upsert = 1};
+  if ((rc = dom_plan(&dq, v, s->p, &s->o->e)))
+    return rc;
+  if ((rc = s->fn(s->arg, s->p)))
+    return rc;
+  s->o->written++;
+  return 0;
+}
+
+static int su_read(void *arg, const struct crdt_view *v)
+{
+  struct su *s = arg;
+  for (int i = 0; i < s->q->n; i++) {
+    int rc = su_one(s, v, i);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+int dom_summaries(struct store *st, const struct dom_su_req *q,
+                  int (*fn)(void *arg, const struct dom_plan *p), void *arg, struct dom_su_out *o)
+{
+  size_t n = q->n > 0 ? (size_t)q->n : 1;
+  struct su s = {q, calloc(n, sizeof *s.rows), calloc(n, sizeof *s.w7), calloc(n, sizeof *s.w1),
+                 malloc(sizeof *s.p), o, fn, arg};
+  struct report_totals tot;
+  int rc = LINLI_ENOMEM;
+  memset(o, 0, sizeof *o);
+  if (!s.rows || !s.w7 || !s.w1 || !s.p)
+    goto out;
+  rc = report_district(st, q->scopes, q->n, q->date, REPORT_WINDOW_DAYS, q->utc_offset_s, s.rows,
+                       s.w7, &tot, NULL);
+  for (int i = 0; i < q->n && !rc; i++)
+    rc = report_window(st, q->scopes[i], q->date, 1, q->utc_offset_s, &s.w1[i]);
+  if (!rc && q->n)
+    rc = store_read_rows(st, su_read, &s);
+  if (rc == LINLI_ENOTFOUND)
+    rc = 0;
+out:
+  free(s.rows);
+  free(s.w7);
+  free(s.w1);
+  free(s.p);
+  return rc;
 }

@@ -755,7 +755,7 @@ static void gen_config(void)
            "hub %s\n"
            "district jianghan\n"
            "hold_ms 600000\nsync_interval_ms 30000\nmax_map_mb 1024\n"
-           "peer_ops_per_s 2000\npeer_msgs_per_s 500\nmax_inbound 256",
+           "peer_ops_per_s 2000\npeer_msgs_per_s 500\nmax_inbound 256\nframe_bytes 65536\nsummary_s 10",
            hex[0], hex[1], hex[2], hex[0]);
   gen_config_file("full", 0xff, full);
   gen_config_file("minimal", 0xff, "data d\nscope shihua\n");
