@@ -470,10 +470,11 @@ static int wd_page(struct web_req *r, const char *date, const char *e_scope, con
   wd_chart(d);
   wd_queue(d);
   wd_compounds(d);
-  wb_printf(b, "<p class=\"mut\" id=\"city-gap\">%s</p>",
-            T(r, "A city node above the districts is not in this version: this page shows one "
-                 "district.",
-              "本版本尚无区以上的市级节点：本页只显示一个区。"));
+  if (r->w->cfg->has_city) /* a hub of a city: the city's figures are not read here */
+    wb_printf(b, "<p class=\"mut\" id=\"city-note\">%s</p>",
+              T(r, "This page shows one district; the city's figures, per district, are on the "
+                   "city node's page.",
+                "本页只显示一个区；全市各区的数字见市级节点的页面。"));
   web_foot(r);
   free(d->c);
   free(d);
@@ -483,6 +484,8 @@ static int wd_page(struct web_req *r, const char *date, const char *e_scope, con
 int web_page_district(struct web_req *r)
 {
   char date[DOM_DATE_LEN + 1];
+  if (web_is_city(r->w)) /* it holds no community's records, only the hubs' summaries */
+    return web_page_city(r, wd_date(r, date));
   return wd_page(r, wd_date(r, date), NULL, NULL, NULL);
 }
 

@@ -191,6 +191,10 @@ int web_page_logout(struct web_req *r);
 int web_page_css(struct web_req *r);
 int web_page_home(struct web_req *r);
 int web_page_district(struct web_req *r);
+/* web_city.c: 1 on a city node (trust, `city CODE KEY` with CODE its
+ * district); there /district is the city page, per district, for date. */
+int web_is_city(const struct web *w);
+int web_page_city(struct web_req *r, const char *date);
 int web_page_decide(struct web_req *r);
 int web_page_rounds(struct web_req *r);
 int web_page_community(struct web_req *r);

@@ -54,6 +54,7 @@ static const char web_css[] =
     ".inline{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:0}\n"
     ".inline input{width:auto;flex:1 1 8rem}\n"
     ".round td{padding:.25rem .3rem}.round input.t{width:4.6rem}\n"
+    "tr.silent td[data-k=last]{color:var(--ac);font-weight:600}td[data-k=as_of]{white-space:nowrap}\n"
     ".actions{display:flex;flex-wrap:wrap;gap:.4rem;margin:.5rem 0}\n"
     ".actions a{display:inline-block;padding:.3rem .6rem;border:1px solid var(--line);"
     "border-radius:4px;background:var(--card);text-decoration:none}\n"
@@ -100,7 +101,8 @@ void web_head(struct web_req *r, const char *title)
     wb_put(b, "<nav>");
     if (r->w->cfg->trust)
       wb_printf(b, "<a href=\"/district\" id=\"nav-district\">%s</a><a href=\"/rounds\">%s</a>",
-                T(r, "District", "全区"), T(r, "Lists", "公示"));
+                web_is_city(r->w) ? T(r, "City", "全市") : T(r, "District", "全区"),
+                T(r, "Lists", "公示"));
     wb_printf(b, "<a href=\"/community\" id=\"nav-community\">%s</a><a href=\"/status\" "
                  "id=\"nav-status\">%s</a>",
               T(r, "Community", "社区"), T(r, "Status", "状态"));
