@@ -226,6 +226,8 @@ int cli_ctl_settle(const struct config *c, int timeout_ms);
 #define CLI_PASS_MAX 1024
 int cli_passphrase(int is_new, char *pass, size_t *len);
 int cli_cmd_key(const struct cli_cmd *cmd, struct cli_args *a);
+/* linli retire: key_retire of key.c (issue 20 item 5). */
+int cli_cmd_retire(const struct cli_cmd *cmd, struct cli_args *a);
 /* After an export: says on stderr how many sealed values were left empty
  * because this node cannot read them (csv_rows' unread), if any. */
 void cli_unread_note(size_t unread);

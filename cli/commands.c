@@ -41,7 +41,17 @@ static const struct cli_cmd cli_cmds[] = {
      "  key op that syncs to it. rotate: a new epoch for new values (after a node is\n"
      "  revoked), granted to each --to node. backup: prints a recovery code sealed with\n"
      "  a passphrase (asked twice, or the first line of stdin); restore CODE puts the\n"
-     "  key back.")},
+     "  key back. After linli retire, rotate on any node starts a new epoch.")},
+    {"retire", cli_cmd_retire, CLI_O_DATA | CLI_O_COMMUNITY | CLI_O_REASON, 0, 0,
+     "--data DIR --community C --reason TEXT",
+     N_("  Ends the community's personal data when the epidemic is over: a signed op in\n"
+     "  its scope retires every key epoch this node holds. This node deletes its copy\n"
+     "  now, every other node of the community when the op reaches it (its log says\n"
+     "  'key retired'), and none takes a grant of those epochs again; names, ID\n"
+     "  numbers, phones and notes then show as (sealed) everywhere, while counts,\n"
+     "  case states, certifications and rounds stay. A node that is offline deletes\n"
+     "  its copy on its next sync; a copy taken before (a recovery code, a backup)\n"
+     "  cannot be recalled. Run on a node that holds the key.")},
     {"pubkey", cli_cmd_pubkey, CLI_O_DATA, 0, 0, "--data DIR",
      N_("  Prints the node's public key (64 hex digits).")},
     {"enroll", cli_cmd_enroll, CLI_O_DATA | CLI_O_DAYS | CLI_O_OUT, 1, 1,

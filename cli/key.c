@@ -46,23 +46,28 @@ int cli_key_create(const char *dir, const char *community, int first)
 /* ---- grants: the key ops ---- */
 
 /* Takes the keys granted to this node that it does not hold yet into its
- * key file: the number taken, or an error. */
+ * key file, and drops the epochs the community retired (*through, the
+ * highest; *dropped, how many this file held): the number taken, or an
+ * error. */
 static int pickup(const struct config *c, const struct crdt_identity *id, struct dom_keys *ks,
-                  int *damaged)
+                  int *damaged, uint32_t *through, int *dropped)
 {
   struct store_config sc = {c->data, 0, 0, 0, 1};
   struct store *s = NULL;
   struct store_read *rd = NULL;
+  *through = 0, *dropped = 0;
   int rc = store_open(&s, &sc);
   if (rc) /* no database yet: nothing granted */
     return 0;
   if (!(rc = store_read_begin(s, &rd))) {
     struct crdt_view v = store_read_view(rd);
     rc = dom_keys_take(&v, c->scopes[0], id, ks, damaged);
+    if (rc >= 0 && dom_keys_retired(&v, c->scopes[0], through) == 0 && *through)
+      *dropped = dom_keys_drop(ks, c->scopes[0], *through);
     store_read_end(rd);
   }
   store_close(s);
-  if (rc > 0) {
+  if (rc > 0 || (rc >= 0 && *dropped)) {
     int e = dom_keys_save(c->data, ks);
     if (e)
       return e;
@@ -70,19 +75,14 @@ static int pickup(const struct config *c, const struct crdt_identity *id, struct
   return rc;
 }
 
-/* Writes one key op: key k sealed to pk, in the community's scope. */
-static int write_grant(const struct cli_args *a, const struct config *c, const uint8_t *pk,
-                       const struct dom_key *k)
+/* Writes one key op (a grant, a retirement) in the community's scope:
+ * through linlid if it runs, else into the node opened here. */
+static int write_key_op(const struct cli_args *a, const struct config *c, const char *coll,
+                        const char *rkey, const struct crdt_buf *b)
 {
-  uint8_t body[256], req[512], reply[512];
-  char rkey[2 * CRDT_PK_BYTES + 16];
-  struct crdt_buf b, rb;
-  crdt_buf_init(&b, body, sizeof body);
-  int rc = dom_grant_body(pk, k, &b, rkey, sizeof rkey);
-  if (rc == LINLI_EINVAL)
-    return cli_fail("NODEKEY is not a valid node key (linli pubkey on that node prints it)");
-  if (rc)
-    return cli_fail("%s", cli_err(rc));
+  uint8_t req[1024], reply[512];
+  struct crdt_buf rb;
+  int rc;
   if (cli_daemon_running(c->data)) {
     struct crdt_mp r;
     uint32_t n;
@@ -90,10 +90,10 @@ static int write_grant(const struct cli_args *a, const struct config *c, const u
     crdt_w_array(&rb, 7);
     crdt_w_cstr(&rb, "write");
     crdt_w_cstr(&rb, c->scopes[0]);
-    crdt_w_cstr(&rb, DOM_GRANTS);
+    crdt_w_cstr(&rb, coll);
     crdt_w_cstr(&rb, rkey);
     crdt_w_uint(&rb, CRDT_SET);
-    crdt_w_bin(&rb, b.p, b.len);
+    crdt_w_bin(&rb, b->p, b->len);
     crdt_w_bin(&rb, NULL, 0);
     if (crdt_buf_err(&rb))
       return cli_fail("%s", cli_err(LINLI_ETOOBIG));
@@ -103,12 +103,28 @@ static int write_grant(const struct cli_args *a, const struct config *c, const u
   int fd;
   if ((rc = cli_node_open(c, &nd, &fd)))
     return cli_fail("cannot open the node in %s: %s", c->data, cli_err(rc));
-  struct node_change ch = {c->scopes[0], DOM_GRANTS, rkey, CRDT_SET, b.p, b.len, NULL, 0};
+  struct node_change ch = {c->scopes[0], coll, rkey, CRDT_SET, b->p, b->len, NULL, 0};
   rc = node_write(nd, &ch, NULL);
   cli_node_close(nd, fd);
   if (rc)
     return cli_fail("cannot write the key op: %s", cli_err(rc));
   return CLI_OK;
+}
+
+/* Writes one grant: key k sealed to pk. */
+static int write_grant(const struct cli_args *a, const struct config *c, const uint8_t *pk,
+                       const struct dom_key *k)
+{
+  uint8_t body[256];
+  char rkey[2 * CRDT_PK_BYTES + 16];
+  struct crdt_buf b;
+  crdt_buf_init(&b, body, sizeof body);
+  int rc = dom_grant_body(pk, k, &b, rkey, sizeof rkey);
+  if (rc == LINLI_EINVAL)
+    return cli_fail("NODEKEY is not a valid node key (linli pubkey on that node prints it)");
+  if (rc)
+    return cli_fail("%s", cli_err(rc));
+  return write_key_op(a, c, DOM_GRANTS, rkey, &b);
 }
 
 static int parse_nodekey(const char *s, uint8_t pk[CRDT_PK_BYTES])
@@ -171,18 +187,21 @@ static int key_grant(const struct cli_args *a, const struct config *c, struct do
   return CLI_OK;
 }
 
-static int key_rotate(const struct cli_args *a, const struct config *c, struct dom_keys *ks)
+static int key_rotate(const struct cli_args *a, const struct config *c, struct dom_keys *ks,
+                      uint32_t retired)
 {
   const struct dom_key *newest = dom_keys_newest(ks, c->scopes[0]);
   uint8_t pk[CRDT_PK_BYTES], key[DOM_SEAL_KEY];
-  if (!newest)
+  /* after a retirement, a node without a key may start the next epoch */
+  if (!newest && !retired)
     return cli_fail("this node holds no key of community %s to rotate", c->scopes[0]);
-  if (newest->epoch == UINT32_MAX)
+  uint32_t last = newest && newest->epoch > retired ? newest->epoch : retired;
+  if (last == UINT32_MAX)
     return cli_fail("%s", cli_err(LINLI_ETOOBIG));
   for (int i = 0; i < a->n_to; i++)
     if (parse_nodekey(a->to[i], pk))
       return CLI_FAIL;
-  uint32_t epoch = newest->epoch + 1;
+  uint32_t epoch = last + 1;
   crypto_aead_xchacha20poly1305_ietf_keygen(key);
   int rc = dom_keys_add(ks, c->scopes[0], epoch, key);
   sodium_memzero(key, sizeof key);
@@ -195,6 +214,42 @@ static int key_rotate(const struct cli_args *a, const struct config *c, struct d
     if (parse_nodekey(a->to[i], pk) || write_grant(a, c, pk, newest))
       return CLI_FAIL;
   }
+  return CLI_OK;
+}
+
+static int key_retire(const struct cli_args *a, const struct config *c, struct dom_keys *ks)
+{
+  const struct dom_key *newest = dom_keys_newest(ks, c->scopes[0]);
+  uint8_t body[DOM_TEXT_MAX + 64];
+  char rkey[24];
+  struct crdt_buf b;
+  if (a->community && strcmp(a->community, c->scopes[0]))
+    return cli_fail("this node is community %s's, not %s's: retire on a node of %s", c->scopes[0],
+                    a->community, a->community);
+  if (!a->reason || !a->reason[0] || strlen(a->reason) > DOM_TEXT_MAX)
+    return cli_fail("--reason takes why the personal data ends (1 to %d bytes), e.g. the "
+                    "epidemic's end and who decided it",
+                    DOM_TEXT_MAX);
+  if (!newest)
+    return cli_fail("this node holds no key of community %s: there is nothing to retire here "
+                    "(a retired key, or a node that has not been given one)",
+                    c->scopes[0]);
+  uint32_t through = newest->epoch;
+  crdt_buf_init(&b, body, sizeof body);
+  int rc = dom_retire_body(through, a->reason, &b, rkey, sizeof rkey);
+  if (rc)
+    return cli_fail("%s", cli_err(rc));
+  if (write_key_op(a, c, DOM_RETIRED, rkey, &b))
+    return CLI_FAIL;
+  int dropped = dom_keys_drop(ks, c->scopes[0], through);
+  if ((rc = dom_keys_save(c->data, ks)))
+    return cli_fail("the retirement is recorded, but this node's key file could not be rewritten: "
+                    "%s; run linli key status to drop it",
+                    cli_err(rc));
+  printf(_("community %s: key epochs up to %u retired (%d deleted here). Every node holding them "
+           "deletes its copy when the retirement reaches it; personal fields then show as "
+           "(sealed) everywhere, and counts, states, certifications and rounds stay.\n"),
+         c->scopes[0], (unsigned)through, dropped);
   return CLI_OK;
 }
 
@@ -259,7 +314,8 @@ static int key_backup(const struct config *c)
   return code ? CLI_OK : cli_fail("%s", cli_err(LINLI_ENOMEM));
 }
 
-static int key_restore(const struct config *c, struct dom_keys *ks, const char *code)
+static int key_restore(const struct config *c, struct dom_keys *ks, const char *code,
+                       uint32_t retired)
 {
   char pass[CLI_PASS_MAX];
   size_t pl = 0, bl = 0, fl = 0;
@@ -299,8 +355,12 @@ static int key_restore(const struct config *c, struct dom_keys *ks, const char *
     rc = dom_keys_parse(file, fl, got);
   if (file)
     sodium_memzero(file, fl), free(file);
-  int added = 0;
+  int added = 0, skipped = 0;
   for (int i = 0; !rc && got && i < got->n; i++) {
+    if (!strcmp(got->k[i].scope, c->scopes[0]) && got->k[i].epoch <= retired) {
+      skipped++; /* the community retired it: a backup does not bring it back */
+      continue;
+    }
     int r = dom_keys_add(ks, got->k[i].scope, got->k[i].epoch, got->k[i].key);
     if (r && r != LINLI_EEXIST)
       rc = r;
@@ -313,26 +373,22 @@ static int key_restore(const struct config *c, struct dom_keys *ks, const char *
   if (rc)
     return cli_fail("cannot restore the key: %s; nothing changed", cli_err(rc));
   fprintf(stderr, _("linli: %d key epoch(s) restored\n"), added);
+  if (skipped)
+    fprintf(stderr, _("linli: %d key epoch(s) in the code were retired by the community and are "
+                      "not restored\n"),
+            skipped);
   return CLI_OK;
 }
 
-int cli_cmd_key(const struct cli_cmd *cmd, struct cli_args *a)
+static int key_run(struct cli_args *a, const char *verb)
 {
   struct config *c = malloc(sizeof *c);
   struct dom_keys *ks = calloc(1, sizeof *ks);
   struct crdt_identity id;
-  int rc = CLI_FAIL, e, damaged = 0;
-  const char *verb = a->pos[0];
-  int want = !strcmp(verb, "grant") || !strcmp(verb, "restore") ? 2 : 1;
+  int rc = CLI_FAIL, e, damaged = 0, dropped = 0;
+  uint32_t retired = 0;
   if (!c || !ks) {
     rc = cli_fail("%s", cli_err(LINLI_ENOMEM));
-    goto out;
-  }
-  if (a->n_pos != want || (a->n_to && strcmp(verb, "rotate")) ||
-      (a->json && strcmp(verb, "status")) ||
-      (strcmp(verb, "status") && strcmp(verb, "grant") && strcmp(verb, "rotate") &&
-       strcmp(verb, "backup") && strcmp(verb, "restore"))) {
-    rc = cli_usage(cmd, CLI_USAGE);
     goto out;
   }
   if (cli_load_config(a->data, c))
@@ -343,7 +399,7 @@ int cli_cmd_key(const struct cli_cmd *cmd, struct cli_args *a)
   }
   if (load_id(a->data, &id))
     goto out;
-  e = pickup(c, &id, ks, &damaged);
+  e = pickup(c, &id, ks, &damaged, &retired, &dropped);
   crdt_identity_wipe(&id);
   if (e < 0) {
     rc = cli_fail("cannot take the keys granted to this node: %s", cli_err(e));
@@ -351,6 +407,9 @@ int cli_cmd_key(const struct cli_cmd *cmd, struct cli_args *a)
   }
   if (e > 0)
     fprintf(stderr, _("linli: took %d key epoch(s) granted to this node\n"), e);
+  if (dropped)
+    fprintf(stderr, _("linli: deleted %d key epoch(s) the community retired (up to %u)\n"), dropped,
+            (unsigned)retired);
   if (damaged)
     fprintf(stderr, _("linli: %d key op(s) for this node do not open (damaged): ask for the key "
                       "again\n"), damaged);
@@ -359,15 +418,36 @@ int cli_cmd_key(const struct cli_cmd *cmd, struct cli_args *a)
   else if (!strcmp(verb, "grant"))
     rc = key_grant(a, c, ks, a->pos[1]);
   else if (!strcmp(verb, "rotate"))
-    rc = key_rotate(a, c, ks);
+    rc = key_rotate(a, c, ks, retired);
+  else if (!strcmp(verb, "retire"))
+    rc = key_retire(a, c, ks);
   else if (!strcmp(verb, "backup"))
     rc = key_backup(c);
   else
-    rc = key_restore(c, ks, a->pos[1]);
+    rc = key_restore(c, ks, a->pos[1], retired);
 out:
   if (ks)
     dom_keys_wipe(ks);
   free(ks);
   free(c);
   return rc;
+}
+
+int cli_cmd_key(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  const char *verb = a->pos[0];
+  int want = !strcmp(verb, "grant") || !strcmp(verb, "restore") ? 2 : 1;
+  if (a->n_pos != want || (a->n_to && strcmp(verb, "rotate")) ||
+      (a->json && strcmp(verb, "status")) ||
+      (strcmp(verb, "status") && strcmp(verb, "grant") && strcmp(verb, "rotate") &&
+       strcmp(verb, "backup") && strcmp(verb, "restore")))
+    return cli_usage(cmd, CLI_USAGE);
+  return key_run(a, verb);
+}
+
+int cli_cmd_retire(const struct cli_cmd *cmd, struct cli_args *a)
+{
+  if (a->n_pos || !a->community || !a->reason)
+    return cli_usage(cmd, CLI_USAGE);
+  return key_run(a, "retire");
 }

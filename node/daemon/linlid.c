@@ -404,8 +404,9 @@ static void linlid_take_keys(struct linlid *d)
   const uint8_t *kb = s ? store_keys(s, &kl) : NULL;
   struct store_read *rd = NULL;
   struct dom_keys *ks;
-  int damaged = 0, rc;
-  char line[128];
+  int damaged = 0, dropped = 0, rc;
+  uint32_t through = 0;
+  char line[160];
   if (!kb || !d->cfg.n_scopes || !(ks = malloc(sizeof *ks)))
     return;
   if (dom_keys_parse(kb, kl, ks)) { /* a malformed file is left for the operator */
@@ -415,12 +416,23 @@ static void linlid_take_keys(struct linlid *d)
   if ((rc = store_read_begin(s, &rd)) == 0) {
     struct crdt_view v = store_read_view(rd);
     rc = dom_keys_take(&v, d->cfg.scopes[0], &d->id, ks, &damaged);
+    if (rc >= 0 && dom_keys_retired(&v, d->cfg.scopes[0], &through) == 0 && through)
+      dropped = dom_keys_drop(ks, d->cfg.scopes[0], through);
     store_read_end(rd);
   }
   int taken = rc;
-  if (taken > 0 && (rc = dom_keys_save(d->cfg.data, ks)) == 0) {
-    snprintf(line, sizeof line, "key taken epochs=%d (granted to this node)", taken);
-    linlid_log(d, line);
+  if ((taken > 0 || dropped > 0) && (rc = dom_keys_save(d->cfg.data, ks)) == 0) {
+    if (taken > 0) {
+      snprintf(line, sizeof line, "key taken epochs=%d (granted to this node)", taken);
+      linlid_log(d, line);
+    }
+    if (dropped > 0) {
+      snprintf(line, sizeof line,
+               "key retired epochs=%d through=%u (this node's copy deleted: personal fields "
+               "sealed with them are unreadable here from now on)",
+               dropped, (unsigned)through);
+      linlid_log(d, line);
+    }
   } else if (rc < 0) {
     snprintf(line, sizeof line, "key take failed reason=%s", linli_errname(rc));
     linlid_log(d, line);

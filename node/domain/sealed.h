@@ -118,7 +118,7 @@ int domain_seal(void *arg, const uint8_t *keys, size_t keys_len, const char *sco
 struct crdt_identity;
 struct crdt_buf;
 /* Takes into ks the grants of scope addressed to id that ks does not hold
- * (an epoch it holds is skipped), in record order: the number added, or an
+ * (an epoch it holds, or one retired, is skipped), in record order: the number added, or an
  * error; *damaged (optional) counts the boxes that do not open. The caller
  * saves ks (dom_keys_save). */
 int dom_keys_take(const struct crdt_view *v, const char *scope, const struct crdt_identity *id,
@@ -128,6 +128,25 @@ int dom_keys_take(const struct crdt_view *v, const char *scope, const struct crd
  * LINLI_ETOOBIG. */
 int dom_grant_body(const uint8_t pk[32], const struct dom_key *k, struct crdt_buf *b, char *rkey,
                    size_t rkey_cap);
+
+/* ---- retirement (grants.c; docs/protocol.md 12.7) ----
+ * The end of an epidemic's personal data (linli retire): a key op of
+ * collection DOM_RETIRED in the community's scope, key "through-EPOCH",
+ * body {"reason": TEXT, "through": EPOCH}: every key epoch of the scope up
+ * to EPOCH is retired. A node drops those epochs from its key file as the
+ * op reaches it and takes no grant of them again; values sealed with them
+ * then read as (sealed) everywhere. A later epoch (linli key rotate on a
+ * node with none, after a retirement) starts a new one. */
+#define DOM_RETIRED "community_key_retired"
+/* The highest epoch of scope retired in v (0: none), or an error. */
+int dom_keys_retired(const struct crdt_view *v, const char *scope, uint32_t *through);
+/* Drops from ks the keys of scope with an epoch <= through (wiped): the
+ * number dropped. */
+int dom_keys_drop(struct dom_keys *ks, const char *scope, uint32_t through);
+/* The body of a retirement of scope's epochs up to through into b, and its
+ * record key into rkey (rkey_cap >= 20): 0 or LINLI_ETOOBIG. */
+int dom_retire_body(uint32_t through, const char *reason, struct crdt_buf *b, char *rkey,
+                    size_t rkey_cap);
 
 /* The text a reader shows for a field it cannot read: "(sealed)" (no key
  * here) or "(damaged)" (it does not open), translated. */

@@ -5,7 +5,9 @@
 # key call, and read what a wrote. Before its grant a laptop refuses a
 # personal value. c is revoked on the hub and a rotates to b only: b reads
 # what a writes next, c cannot. The hub, which holds every op,
-# never holds a resident's name in its LMDB files.
+# never holds a resident's name in its LMDB files. Then a retires the
+# community's keys (linli retire): a and b delete them, nothing personal
+# reads any more, the counts stay; a new epoch starts the next data.
 #
 #   key_daemon_test.sh LINLI LINLID
 set -euo pipefail
@@ -71,5 +73,52 @@ ok "after c's revocation and a rotation, b reads what a writes next and c does n
 grep -aqF "SH-C01-1-1-101" "$T/hub/data.mdb" || die "the hub's data.mdb does not hold a's records (the scan would prove nothing)"
 ! grep -aqF -e 林敏 -e 王芳 -e 赵六 "$T/hub/data.mdb" || die "the hub's data.mdb holds a resident's name"
 ok "the hub's LMDB files hold none of the residents' names"
+# ---- retire: the end of the epidemic's personal data (issue 20 item 5) ----
+printf 'a long recovery passphrase\n' | "$LINLI" key backup --data "$T/a" >"$T/code" 2>"$T/err" ||
+  die "key backup: $(cat "$T/err")"
+residents() { "$LINLI" list --data "$T/$1" resident --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+v report --data "$T/a" community --json
+python3 -c 'import json,sys; d=json.load(sys.stdin); [r.pop(k, None) for r in d["rows"] for k in ("ops", "newest_ms")]; d.pop("ops", None); print(json.dumps(d, sort_keys=True))' <"$T/out" >"$T/before" ||
+  die "report: $(cat "$T/out")"
+n_before=$(residents a)
+rc=0
+"$LINLI" retire --data "$T/a" --community shihua >/dev/null 2>&1 || rc=$?
+[[ $rc -eq 2 ]] || die "retire without --reason exited $rc"
+rc=0
+"$LINLI" retire --data "$T/a" --community chuanchang --reason "over" >/dev/null 2>"$T/err" || rc=$?
+[[ $rc -eq 1 ]] && grep -q "not chuanchang" "$T/err" || die "retire of another community: $rc $(cat "$T/err")"
+v key status --data "$T/a" --json
+grep -q '"epochs":\[1,2\]' "$T/out" || die "a before retire: $(cat "$T/out")"
+v retire --data "$T/a" --community shihua --reason "疫情结束，街道决定"
+grep -q "up to 2 retired (2 deleted here)" "$T/out" || die "retire on a: $(cat "$T/out")"
+retired_b() { grep -q "key retired epochs=2 through=2" "$T/b.log"; }
+wait_for 30 "b's linlid to delete its copy" retired_b
+for n in a b; do
+  v key status --data "$T/$n" --json
+  grep -q '"epochs":\[\]' "$T/out" || die "$n after retire: $(cat "$T/out")"
+  [[ $(name_of "$n" r-1) == '(sealed)' && $(name_of "$n" r-2) == '(sealed)' ]] ||
+    die "$n reads after retire: $(name_of "$n" r-1) $(name_of "$n" r-2)"
+done
+v report --data "$T/a" community --json
+python3 -c 'import json,sys; d=json.load(sys.stdin); [r.pop(k, None) for r in d["rows"] for k in ("ops", "newest_ms")]; d.pop("ops", None); print(json.dumps(d, sort_keys=True))' <"$T/out" >"$T/after"
+cmp -s "$T/before" "$T/after" || die "the report changed with the retirement: $(cat "$T/before" "$T/after")"
+[[ $(residents a) -eq $n_before ]] || die "residents after retire: $(residents a), before $n_before"
+out=$("$LINLI" resident add --data "$T/a" r-10 name=钱七 household=SH-C01-1-1-101 2>&1) && die "a wrote a personal value after retire"
+grep -q "holds no community key" <<<"$out" || die "a's refusal after retire: $out"
+printf 'a long recovery passphrase\n' | "$LINLI" key restore --data "$T/a" "$(cat "$T/code")" >/dev/null 2>"$T/err" ||
+  die "key restore after retire: $(cat "$T/err")"
+grep -q "2 key epoch(s) in the code were retired" "$T/err" || die "restore brought a retired key back: $(cat "$T/err")"
+[[ $(name_of a r-1) == '(sealed)' ]] || die "a reads r-1 after restoring a retired key"
+ok "retire: a and b delete their keys, personal fields show (sealed), counts stay, no personal write, a backup does not bring them back"
+
+# a new epoch after the retirement: a writes again, b (no grant) cannot read it
+v key rotate --data "$T/a"
+grep -q "epoch 3" "$T/err" || die "rotate after retire: $(cat "$T/err")"
+v resident add --data "$T/a" r-11 name=孙八 household=SH-C01-1-1-101
+[[ $(name_of a r-11) == 孙八 && $(name_of a r-1) == '(sealed)' ]] || die "a after the new epoch: $(name_of a r-11) $(name_of a r-1)"
+has_r11() { [[ -n $(name_of b r-11) ]]; }
+wait_for 30 "r-11 to reach b" has_r11
+[[ $(name_of b r-11) == '(sealed)' ]] || die "b reads r-11 without a grant of epoch 3"
+ok "after a retirement, key rotate starts epoch 3: new values seal again, the retired ones stay unreadable"
 daemon_passed
 echo "1..$N"

@@ -362,6 +362,45 @@ static void test_keyfile(void)
   dom_keys_wipe(&ks);
 }
 
+/* Retirement (12.7): the epochs of one scope up to `through` leave the
+ * file, the rest (later epochs, other communities) stay in their order; the
+ * op's body is the canonical map the protocol gives. */
+static void test_retire(void)
+{
+  static const char good[] =
+      "linli-community-keys-v1\n"
+      "shihua 1 404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\n"
+      "dongfang 1 2222222222222222222222222222222222222222222222222222222222222222\n"
+      "shihua 2 3333333333333333333333333333333333333333333333333333333333333333\n"
+      "shihua 3 4444444444444444444444444444444444444444444444444444444444444444\n";
+  struct dom_keys ks;
+  CHECK_EQ(dom_keys_parse((const uint8_t *)good, sizeof good - 1, &ks), 0);
+  CHECK_EQ(dom_keys_drop(&ks, "shihua", 0), 0);
+  CHECK_EQ(ks.n, 4);
+  CHECK_EQ(dom_keys_drop(&ks, "shihua", 2), 2);
+  CHECK_EQ(ks.n, 2);
+  CHECK(!strcmp(ks.k[0].scope, "dongfang") && ks.k[0].epoch == 1);
+  CHECK(!strcmp(ks.k[1].scope, "shihua") && ks.k[1].epoch == 3 && ks.k[1].key[0] == 0x44);
+  CHECK(dom_keys_find(&ks, "shihua", 6, 1) == NULL && dom_keys_find(&ks, "shihua", 6, 2) == NULL);
+  CHECK_EQ(dom_keys_drop(&ks, "shihua", 2), 0); /* again: nothing */
+  CHECK_EQ(dom_keys_drop(&ks, "shihua", UINT32_MAX), 1);
+  CHECK_EQ(ks.n, 1);
+  CHECK(dom_keys_newest(&ks, "shihua") == NULL && dom_keys_newest(&ks, "dongfang") != NULL);
+  dom_keys_wipe(&ks);
+
+  uint8_t body[64];
+  char rkey[24];
+  struct crdt_buf b;
+  crdt_buf_init(&b, body, sizeof body);
+  CHECK_EQ(dom_retire_body(7, "over", &b, rkey, sizeof rkey), 0);
+  CHECK(!strcmp(rkey, "through-7"));
+  static const uint8_t want[] = {0x82, 0xa6, 'r', 'e', 'a', 's', 'o', 'n', 0xa4, 'o', 'v', 'e', 'r',
+                                 0xa7, 't', 'h', 'r', 'o', 'u', 'g', 'h', 0x07};
+  CHECK_EQ(b.len, sizeof want);
+  CHECK_MEM(b.p, want, sizeof want);
+  CHECK_EQ(dom_retire_body(7, "over", &b, rkey, 10), LINLI_ETOOBIG);
+}
+
 int main(void)
 {
   REQUIRE(sodium_init() >= 0);
@@ -369,5 +408,6 @@ int main(void)
   test_bad();
   test_seal_body();
   test_keyfile();
+  test_retire();
   return test_done("test_sealed");
 }
