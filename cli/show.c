@@ -293,6 +293,7 @@ static void cli_rec_json(struct cli_show *s)
 static void cli_rec_table(struct cli_show *s)
 {
   const struct cli_rec *rec = &s->rec;
+  const struct dom_collection *dc = domain_find(s->coll, strlen(s->coll));
   if (s->count == 0) {
     static const int w[] = {-24, -24, 0};
     static const char *const h[] = {N_("KEY"), N_("FIELD"), N_("VALUE")};
@@ -306,8 +307,21 @@ static void cli_rec_table(struct cli_show *s)
     const char *kind = w->tag == CRDT_ROW_COUNTER ? _(" (counter)")
                        : w->tag == CRDT_ROW_ELEM  ? _(" (set)")
                                                   : "";
-    snprintf(name, sizeof name, "%.*s%s", (int)w->nl, (const char *)w->name, kind);
-    printf("%-24.*s %-24s ", (int)rec->kl, (const char *)rec->key, name);
+    /* in Chinese the field's label first, then the name put and set take */
+    const struct dom_field *f = dc ? domain_field(dc, (const char *)w->name, w->nl) : NULL;
+    if (f && cli_zh() && f->label.zh)
+      snprintf(name, sizeof name, "%s %.*s%s", f->label.zh, (int)w->nl, (const char *)w->name, kind);
+    else
+      snprintf(name, sizeof name, "%.*s%s", (int)w->nl, (const char *)w->name, kind);
+    char keycol[CRDT_KEY_MAX + 1];
+    snprintf(keycol, sizeof keycol, "%.*s", (int)rec->kl, (const char *)rec->key);
+    const char *cells[] = {keycol, name};
+    for (int k = 0; k < 2; k++) { /* 24 display columns each, as the header's */
+      fputs(cells[k], stdout);
+      for (int d = cli_dwidth(cells[k], strlen(cells[k])); d < 24; d++)
+        fputc(' ', stdout);
+      fputc(' ', stdout);
+    }
     if (w->tag == CRDT_ROW_LWW)
       cli_print_lww(s, w, 0);
     else if (w->tag == CRDT_ROW_COUNTER)

@@ -40,7 +40,7 @@
  *                                 event (1 to 31536000; off without it)
  *   event_check_s N               how often the events are looked for (default
  *                                 60, 1 to 86400)
- *   summary_s N                   on a district hub: write the daily summaries for the
+ *   summary_s N                   on the hub of a district in a city: write the daily summaries for the
  *                                 city of the communities whose ops changed, every N s
  *                                 (default 30, 1 to 86400; 0: only linli summarize)
  *

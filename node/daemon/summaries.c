@@ -30,8 +30,8 @@ int summaries_new(struct summaries **out, const struct config *c, const uint8_t 
                   char *err, size_t errcap)
 {
   *out = NULL;
-  if (!c->trust || !c->summary_s || memcmp(c->hub_pk, self_pk, CRDT_PK_BYTES) != 0 ||
-      (c->has_city && strcmp(c->city, c->district) == 0))
+  if (!c->trust || !c->has_city || !c->summary_s || memcmp(c->hub_pk, self_pk, CRDT_PK_BYTES) != 0 ||
+      strcmp(c->city, c->district) == 0)
     return 0;
   struct summaries *s = calloc(1, sizeof *s);
   if (!s)

@@ -18,8 +18,9 @@
 #include "node.h"
 
 struct summaries;
-/* *out NULL (and 0) when this node writes none: not a district hub (trust
- * off, another node's hub key, the city node) or summary_s 0. Else 0, or
+/* *out NULL (and 0) when this node writes none: not the hub of a district
+ * in a city (trust off, no `city` line, another node's hub key, the city
+ * node itself) or summary_s 0. Else 0, or
  * an error with err saying why (the time zone does not load). */
 int summaries_new(struct summaries **out, const struct config *c, const uint8_t self_pk[CRDT_PK_BYTES],
                   char *err, size_t errcap);

@@ -17,35 +17,14 @@ declare -A KEY
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 source "$(dirname "$0")/../common/tap.sh"
 source "$(dirname "$0")/../common/daemon.sh"
+source "$(dirname "$0")/../common/city.sh"
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 v() { "$LINLI" "$@" >"$T/out" 2>"$T/err" || die "linli $*: $(cat "$T/err")"; }
-# same SCOPE A B...: every node's digest of SCOPE is A's, within 60 s
-same() {
-  local s=$1 a=$2 i n want got
-  shift 2
-  for i in $(seq 1 300); do
-    want=$("$LINLI" digest --data "$T/$a" --scope "$s" 2>/dev/null) || want=x
-    got=1
-    for n in "$@"; do
-      [[ $("$LINLI" digest --data "$T/$n" --scope "$s" 2>/dev/null) == "$want" ]] || got=0
-    done
-    [[ $got -eq 1 && $want != x ]] && return
-    sleep 0.2
-  done
-  die "scope $s: $a and $* did not converge"
-}
 TODAY=$(TZ=Asia/Shanghai date +%F)
-QK="shihua chuanchang"
-JH="changhongli tangjia"
-declare -A DIST=([shihua]=qiaokou [chuanchang]=qiaokou [changhongli]=jianghan [tangjia]=jianghan)
-for n in city qiaokou jianghan $QK $JH; do PORT[$n]=$(free_port); done
-
 # ---- the city, its hubs, their communities; enrolled by files ----
-v init --data "$T/city" --city wuhan --hub self --listen "tcp://127.0.0.1:${PORT[city]}"
-CITY=$(cat "$T/out")
+city_init "sync_interval_ms 500"
 grep -q "^city wuhan $CITY$" "$T/city/linlid.conf" && grep -q "^district wuhan$" "$T/city/linlid.conf" ||
   die "the city's config: $(cat "$T/city/linlid.conf")"
-echo 'sync_interval_ms 500' >>"$T/city/linlid.conf"
 # bad input: a city without --hub self, a hub's city key that is not a key
 rc=0
 "$LINLI" init --data "$T/bad1" --city wuhan --hub "$CITY" >/dev/null 2>"$T/err" || rc=$?
@@ -54,30 +33,12 @@ rc=0
 "$LINLI" init --data "$T/bad2" --community qiaokou --district qiaokou --hub self --city wuhan \
   --city-key 1234 >/dev/null 2>"$T/err" || rc=$?
 [[ $rc -ne 0 ]] && grep -q 'city-key takes' "$T/err" || die "a bad --city-key: $(cat "$T/err")"
-for d in qiaokou jianghan; do
-  v init --data "$T/$d" --community "$d" --district "$d" --hub self --city wuhan --city-key "$CITY" \
-    --listen "tcp://127.0.0.1:${PORT[$d]}"
-  KEY[$d]=$(cat "$T/out")
-  # summary_s 0: the hubs write their summaries only when told (linli
-  # summarize), until the late case below, where qiaokou's linlid does
-  printf 'peer city tcp://127.0.0.1:%s %s\nsync_interval_ms 500\nsummary_s 0\n' "${PORT[city]}" "$CITY" >>"$T/$d/linlid.conf"
-  v enroll --data "$T/city" "$T/$d/enroll-request.txt" --out "$T"
-  grep -q "as the hub of district $d" "$T/err" || die "enroll of hub $d at the city: $(cat "$T/err")"
-  v import-cert --data "$T/$d" "$T/cert-$d-${KEY[$d]:0:8}.op"
-done
+# summary_s 0: the hubs write their summaries only when told (linli
+# summarize), until the late case below, where qiaokou's linlid does
+city_hubs $'sync_interval_ms 500\nsummary_s 0'
 grep -q '^scope qiaokou$' "$T/city/linlid.conf" && grep -q '^scope jianghan$' "$T/city/linlid.conf" ||
   die "the city does not hold the district scopes: $(cat "$T/city/linlid.conf")"
-for c in $QK $JH; do
-  d=${DIST[$c]}
-  v init --data "$T/$c" --community "$c" --district "$d" --hub "${KEY[$d]}" --city wuhan \
-    --city-key "$CITY" --hub-addr "tcp://127.0.0.1:${PORT[$d]}" --listen "tcp://127.0.0.1:${PORT[$c]}"
-  KEY[$c]=$(cat "$T/out")
-  echo 'sync_interval_ms 500' >>"$T/$c/linlid.conf"
-  v enroll --data "$T/$d" "$T/$c/enroll-request.txt" --out "$T"
-  v import-cert --data "$T/$c" "$T/cert-$c-${KEY[$c]:0:8}.op"
-  v sample --data "$T/$c" --days 10 "$T/$c.sample"
-  v import --data "$T/$c" "$T/$c.sample"
-done
+city_communities
 v roster --data "$T/city" --json
 json 'k={x["community"]:x for x in d["keys"]}
 assert d["district"]=="wuhan" and set(k)=={"qiaokou","jianghan"}, d

@@ -52,9 +52,9 @@ ok "hub, shihua and chuanchang enrolled by files; 60 days of sample records at t
 
 # ---- on the hub, a record's community is found from its key (no --scope) ----
 v compound show SH-C01 --data "$T/hub"
-grep -Eq '^SH-C01 +community +shihua$' "$T/out" || die "hub: compound show without --scope: $(cat "$T/out")"
+grep -Eq '^SH-C01 +社区 community +shihua$' "$T/out" || die "hub: compound show without --scope: $(cat "$T/out")"
 v get compound CC-C01 --data "$T/hub"
-grep -Eq '^CC-C01 +community +chuanchang$' "$T/out" || die "hub: get without --scope: $(cat "$T/out")"
+grep -Eq '^CC-C01 +社区 community +chuanchang$' "$T/out" || die "hub: get without --scope: $(cat "$T/out")"
 v compound history CC-C01 --data "$T/hub"
 grep -q 'chuanchang' "$T/out" || die "hub: history without --scope: $(cat "$T/out")"
 v grid add ZZ-G1 compound=SH-C01 name=甲 --data "$T/shihua"
@@ -64,7 +64,7 @@ up chuanchang
 if "$LINLI" grid show ZZ-G1 --data "$T/hub" >"$T/out" 2>"$T/err"; then die "a key two communities hold was shown"; fi
 grep -q '2 个社区都有此键的 grid' "$T/err" || die "ambiguous key: $(cat "$T/err")"
 v grid show ZZ-G1 --data "$T/hub" --scope chuanchang
-grep -Eq '^ZZ-G1 +name +乙$' "$T/out" || die "--scope still picks: $(cat "$T/out")"
+grep -Eq '^ZZ-G1 +名称 name +乙$' "$T/out" || die "--scope still picks: $(cat "$T/out")"
 ok "hub: show, get and history find the community from the key; a key two communities hold asks for --scope"
 
 # ---- today: hand counts ----

@@ -19,55 +19,19 @@ declare -A KEY
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 source "$(dirname "$0")/../common/tap.sh"
 source "$(dirname "$0")/../common/daemon.sh"
+source "$(dirname "$0")/../common/city.sh"
 v() { "$LINLI" "$@" >"$T/out" 2>"$T/err" || die "linli $*: $(cat "$T/err")"; }
-# same SCOPE A B...: every node's digest of SCOPE is A's, within 60 s
-same() {
-  local s=$1 a=$2 i n want got
-  shift 2
-  for i in $(seq 1 300); do
-    want=$("$LINLI" digest --data "$T/$a" --scope "$s" 2>/dev/null) || want=x
-    got=1
-    for n in "$@"; do
-      [[ $("$LINLI" digest --data "$T/$n" --scope "$s" 2>/dev/null) == "$want" ]] || got=0
-    done
-    [[ $got -eq 1 && $want != x ]] && return
-    sleep 0.2
-  done
-  die "scope $s: $a and $* did not converge"
-}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 (cd "$SRC" && CI= bash scripts/deps.sh >"$T/deps.log" 2>&1) || die "scripts/deps.sh: $(tail -5 "$T/deps.log")"
 T0=$SECONDS
 TODAY=$(TZ=Asia/Shanghai date +%F)
 YESTERDAY=$(TZ=Asia/Shanghai date -d "$TODAY -1 day" +%F)
-QK="shihua chuanchang"
-JH="changhongli tangjia"
-declare -A DIST=([shihua]=qiaokou [chuanchang]=qiaokou [changhongli]=jianghan [tangjia]=jianghan)
-for n in city qiaokou jianghan $QK $JH; do PORT[$n]=$(free_port); done
 HTTP=$(free_port)
 
-v init --data "$T/city" --city wuhan --hub self --listen "tcp://127.0.0.1:${PORT[city]}"
-CITY=$(cat "$T/out")
-printf 'sync_interval_ms 500\nhttp 127.0.0.1:%s\n' "$HTTP" >>"$T/city/linlid.conf"
-for d in qiaokou jianghan; do
-  v init --data "$T/$d" --community "$d" --district "$d" --hub self --city wuhan --city-key "$CITY" \
-    --listen "tcp://127.0.0.1:${PORT[$d]}"
-  KEY[$d]=$(cat "$T/out")
-  printf 'peer city tcp://127.0.0.1:%s %s\nsync_interval_ms 500\n' "${PORT[city]}" "$CITY" >>"$T/$d/linlid.conf"
-  v enroll --data "$T/city" "$T/$d/enroll-request.txt" --out "$T"
-  v import-cert --data "$T/$d" "$T/cert-$d-${KEY[$d]:0:8}.op"
-done
-for c in $QK $JH; do
-  d=${DIST[$c]}
-  v init --data "$T/$c" --community "$c" --district "$d" --hub "${KEY[$d]}" --city wuhan \
-    --city-key "$CITY" --hub-addr "tcp://127.0.0.1:${PORT[$d]}" --listen "tcp://127.0.0.1:${PORT[$c]}"
-  KEY[$c]=$(cat "$T/out")
-  echo 'sync_interval_ms 500' >>"$T/$c/linlid.conf"
-  v enroll --data "$T/$d" "$T/$c/enroll-request.txt" --out "$T"
-  v import-cert --data "$T/$c" "$T/cert-$c-${KEY[$c]:0:8}.op"
-  v sample --data "$T/$c" --days 10 "$T/$c.sample"
-  v import --data "$T/$c" "$T/$c.sample"
-done
+city_init "$(printf 'sync_interval_ms 500\nhttp 127.0.0.1:%s' "$HTTP")"
+# summary_s 0: the summaries below are linli summarize's, not the daemons'
+city_hubs $'sync_interval_ms 500\nsummary_s 0'
+city_communities
 # a community whose name is markup: the page must show it as text
 v community set --data "$T/tangjia" tangjia 'name=<script>alert(1)</script>唐家墩'
 # one certified compound (SH-C01, approved by qiaokou) so a share is not 0
