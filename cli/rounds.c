@@ -169,31 +169,67 @@ static int add(struct pub *p, int coll, const char *key, const char *const *kv, 
   return cli_batch_add_plan(p->b, p->p);
 }
 
-static int on_compound(void *arg, const struct dom_cstate *c)
+/* One compound's entry of the new round: listed when certified, withdrawn
+ * (with why) when the round before listed it and it no longer is. */
+static int compound_item(struct pub *p, const char *community, const char *compound,
+                         const char *name, int certified, const char *why)
 {
-  struct pub *p = arg;
   char key[2 * CRDT_KEY_MAX + 64], round[16];
-  p->compounds++;
-  struct item *was = prev(p, c->community, c->compound);
+  struct item *was = prev(p, community, compound);
   if (was)
     was->seen = 1;
   rkey(round, sizeof round, p->number);
-  snprintf(key, sizeof key, "%s/%s/%s", round, c->community, c->compound);
-  if (c->state == DOM_ST_CERTIFIED) {
-    p->cert++, p->listed++;
-    const char *kv[] = {"round", round, "kind", "compound", "community", c->community,
-                        "compound", c->compound, "name", c->name, "status", "listed",
+  snprintf(key, sizeof key, "%s/%s/%s", round, community, compound);
+  if (certified) {
+    p->listed++;
+    const char *kv[] = {"round", round, "kind", "compound", "community", community,
+                        "compound", compound, "name", name, "status", "listed",
                         "since", was && was->since[0] ? was->since : p->d.date};
     return add(p, DOM_ROUND_ITEM, key, kv, 7);
   }
   if (!was)
     return 0;
   p->withdrawn++;
-  const char *why = dom_cstate_why(c);
-  const char *kv[] = {"round", round, "kind", "compound", "community", c->community, "compound",
-                      c->compound, "name", c->name, "status", "withdrawn",
-                      "reason", why[0] ? why : dom_state_words[c->state].en};
+  const char *kv[] = {"round", round, "kind", "compound", "community", community, "compound",
+                      compound, "name", name, "status", "withdrawn", "reason", why};
   return add(p, DOM_ROUND_ITEM, key, kv, 7);
+}
+
+static int on_compound(void *arg, const struct dom_cstate *c)
+{
+  struct pub *p = arg;
+  p->compounds++;
+  p->cert += c->state == DOM_ST_CERTIFIED;
+  const char *why = dom_cstate_why(c);
+  return compound_item(p, c->community, c->compound, c->name, c->state == DOM_ST_CERTIFIED,
+                       why[0] ? why : dom_state_words[c->state].en);
+}
+
+/* On the city: the compounds of the communities that report, from their
+ * hubs' summary_compound records (the city holds no compound record). */
+struct city_cx {
+  struct pub *p;
+  const struct dom_community_state *cs;
+  int n;
+};
+
+static int on_city_compound(void *arg, const struct record *r)
+{
+  struct city_cx *x = arg;
+  char comm[CRDT_SCOPE_MAX + 1], cmp[CRDT_KEY_MAX + 1], name[DOM_TEXT_MAX + 1], st[24], why[321];
+  if (r->deleted || record_str(r, "community", comm, sizeof comm) ||
+      record_str(r, "compound", cmp, sizeof cmp) || record_str(r, "state", st, sizeof st))
+    return 0;
+  int known = 0;
+  for (int i = 0; i < x->n && !known; i++)
+    known = !strcmp(x->cs[i].community, comm);
+  if (!known) /* no summary of its community: the round does not count it either */
+    return 0;
+  if (record_str(r, "name", name, sizeof name))
+    name[0] = 0;
+  if (record_str(r, "reason", why, sizeof why) || !why[0])
+    snprintf(why, sizeof why, "%s", st);
+  return compound_item(x->p, comm, cmp, name, !strcmp(st, "certified"), why);
 }
 
 static int pub_read(void *arg, const struct crdt_view *v)
@@ -257,6 +293,14 @@ static int pub_read(void *arg, const struct crdt_view *v)
                           "status", "withdrawn", "reason", why};
       rc = add(p, DOM_ROUND_ITEM, key, kv, 6);
     }
+  }
+  for (int i = 0; is_city && !rc && i < p->w->c.n_scopes; i++) {
+    struct city_cx x = {p, city, n};
+    if (strcmp(p->w->c.scopes[i], p->w->c.city))
+      rc = record_each(v, p->w->c.scopes[i], domain_name(DOM_SUMMARY_COMPOUND), NULL,
+                       on_city_compound, &x);
+    if (rc == LINLI_ENOTFOUND)
+      rc = 0;
   }
   free(city);
   if (rc)

@@ -63,7 +63,7 @@ int cli_cmd_summarize(const struct cli_cmd *cmd, struct cli_args *a)
     rc = cli_fail("no summary written: cannot compute the figures: %s", cli_err(e));
     goto out;
   }
-  if (o.written && (rc = cli_write_batch(w, b, &stored)))
+  if ((o.written || o.compounds) && (rc = cli_write_batch(w, b, &stored)))
     goto out;
   fprintf(stderr, _("linli summarize: %d communities on %s: %d summaries written %s, %d unchanged\n"),
           n, date, o.written, cli_writer_where(w), o.same);

@@ -107,9 +107,9 @@ static int pass(struct summaries *s, struct node *n, const char *const *scopes, 
              o.e.field[0] ? o.e.field : "-");
   else if (rc)
     snprintf(line, sizeof line, "summaries not written date=%s reason=%s", date, linli_errname(rc));
-  else if (o.written)
-    snprintf(line, sizeof line, "summaries written date=%s n=%d unchanged=%d ms=%lld", date,
-             o.written, o.same, ms);
+  else if (o.written || o.compounds)
+    snprintf(line, sizeof line, "summaries written date=%s n=%d unchanged=%d compounds=%d ms=%lld",
+             date, o.written, o.same, o.compounds, ms);
   else
     line[0] = 0;
   if (line[0])

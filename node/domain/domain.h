@@ -111,7 +111,8 @@ _Static_assert(DOM_FIELDS_MAX <= 64, "a field mask is 64 bits");
   X(COMMUNITY, "community", COMMUNITY)                                                          \
   X(ROUND, "round", DISTRICT)                                                                   \
   X(ROUND_ITEM, "round_item", DISTRICT)                                                         \
-  X(SUMMARY, "summary", DISTRICT)
+  X(SUMMARY, "summary", DISTRICT)                                                               \
+  X(SUMMARY_COMPOUND, "summary_compound", DISTRICT)
 
 enum dom_coll {
 #define DOM__ENUM(id, name, scope) DOM_##id,
@@ -1084,7 +1085,9 @@ int dom_summary_format(const struct dom_summary *s, char *out, size_t cap);
 /* Plans the district hub's summaries (linli summarize, and a hub's linlid
  * every `summary_s`): for each of q's community scopes, its figures on
  * q->date, read from st in one pass; a summary whose stored figures are the
- * same is skipped (o->same). fn gets each plan (one summary) while the read
+ * same is skipped (o->same). When q->date is q->today, also each
+ * compound's summary_compound record (state, name, reason) that changed,
+ * for the city's rounds. fn gets each plan (one summary) while the read
  * is open and copies what it keeps; its non-zero stops the pass. 0, fn's
  * non-zero, DOM_MALFORMED/DOM_REFUSED with o->e set, or an error reading
  * st. Nothing is written here. */
@@ -1099,6 +1102,7 @@ struct dom_su_req {
 };
 struct dom_su_out {
   int written, same;
+  int compounds; /* summary_compound records written (q->date today only) */
   struct dom_err e;
 };
 int dom_summaries(struct store *st, const struct dom_su_req *q,

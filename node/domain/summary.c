@@ -110,6 +110,76 @@ static int su_old(void *arg, const struct record *r)
   return 0;
 }
 
+/* ---- a compound's state, for the city's rounds ---- */
+
+struct su_c {
+  struct su *s;
+  const struct crdt_view *v;
+};
+
+struct su_cold {
+  const char *state, *name, *reason;
+  int same;
+};
+
+static int su_cold(void *arg, const struct record *r)
+{
+  struct su_cold *o = arg;
+  char st[24], nm[DOM_TEXT_MAX + 1], why[321];
+  if (r->deleted)
+    return 0;
+  if (record_str(r, "state", st, sizeof st) || strcmp(st, o->state))
+    return 0;
+  if (record_str(r, "name", nm, sizeof nm))
+    nm[0] = 0;
+  if (record_str(r, "reason", why, sizeof why))
+    why[0] = 0;
+  o->same = !strcmp(nm, o->name) && !strcmp(why, o->reason);
+  return 0;
+}
+
+/* The compound's summary_compound record, written when its state, name or
+ * reason changed. */
+static int su_compound(void *arg, const struct dom_cstate *c)
+{
+  struct su_c *x = arg;
+  struct su *s = x->s;
+  const struct dom_su_req *q = s->q;
+  char key[CRDT_KEY_MAX + 1], why[321], a_c[CRDT_SCOPE_MAX + 16], a_k[CRDT_KEY_MAX + 16],
+      a_n[DOM_TEXT_MAX + 8], a_s[40], a_d[24], a_r[340];
+  const char *state = dom_state_key(c->state);
+  snprintf(why, sizeof why, "%s", c->state == DOM_ST_CERTIFIED ? "" : dom_cstate_why(c));
+  if (snprintf(key, sizeof key, "%s/%s", c->community, c->compound) >= (int)sizeof key)
+    return 0; /* a key too long for the record: the count still has it */
+  struct su_cold old = {state, c->name, why, 0};
+  int rc = record_each(x->v, q->district, domain_name(DOM_SUMMARY_COMPOUND), key, su_cold, &old);
+  if (rc < 0 && rc != LINLI_ENOTFOUND)
+    return rc;
+  if (old.same)
+    return 0;
+  snprintf(a_c, sizeof a_c, "community=%s", c->community);
+  snprintf(a_k, sizeof a_k, "compound=%s", c->compound);
+  snprintf(a_s, sizeof a_s, "state=%s", state);
+  snprintf(a_d, sizeof a_d, "date=%s", q->date);
+  snprintf(a_n, sizeof a_n, "name=%s", c->name);
+  snprintf(a_r, sizeof a_r, "reason=%s", why);
+  const char *args[6] = {a_c, a_k, a_s, a_d};
+  int na = 4;
+  if (c->name[0])
+    args[na++] = a_n;
+  if (why[0])
+    args[na++] = a_r;
+  struct dom_req dq = {.coll = DOM_SUMMARY_COMPOUND, .verb = DOM_V_ADD, .key = key, .args = args,
+                       .n_args = na, .home = q->home, .district = q->district,
+                       .scope = q->district, .today = q->today, .now = q->now, .upsert = 1};
+  if ((rc = dom_plan(&dq, x->v, s->p, &s->o->e)))
+    return rc;
+  if ((rc = s->fn(s->arg, s->p)))
+    return rc;
+  s->o->compounds++;
+  return 0;
+}
+
 static int su_one(struct su *s, const struct crdt_view *v, int i)
 {
   const struct dom_su_req *q = s->q;
@@ -118,7 +188,12 @@ static int su_one(struct su *s, const struct crdt_view *v, int i)
   char fig[DOM_SUMMARY_FIGURES_MAX + 1], key[CRDT_SCOPE_MAX + DOM_DATE_LEN + 2], asof[40],
       a_c[CRDT_SCOPE_MAX + 16], a_d[24], a_n[DOM_TEXT_MAX + 8], a_a[48],
       a_f[DOM_SUMMARY_FIGURES_MAX + 16];
-  int rc = dom_compound_states(v, NULL, q->district, q->scopes[i], q->date, &cs, NULL, NULL);
+  /* the compounds' records for the newest day only: a past date's states
+   * would overwrite today's */
+  struct su_c x = {s, v};
+  int today = !strcmp(q->date, q->today);
+  int rc = dom_compound_states(v, NULL, q->district, q->scopes[i], q->date, &cs,
+                               today ? su_compound : NULL, &x);
   if (rc)
     return rc;
   const struct report_row *r = &s->rows[i];

@@ -34,6 +34,9 @@ static const char *const item_kinds[] = {"compound", "community", "village", NUL
 static const char *const item_kinds_zh[] = {"小区", "社区", "村", NULL};
 static const char *const item_states[] = {"listed", "withdrawn", NULL};
 static const char *const item_states_zh[] = {"列入", "撤销", NULL};
+static const char *const cstates[] = {"certified", "withdrawn", "pending", "rejected",
+                                      "eligible",  "not_eligible", NULL};
+static const char *const cstates_zh[] = {"已认定", "已撤销", "待审批", "已驳回", "符合条件", "不符合条件", NULL};
 
 static const struct dom_field compound_f[] = {
     F("name", LWW, TEXT, 0, R, NONE, NULL, NULL, NULL, "名称", "name", "名称",
@@ -322,6 +325,21 @@ static const struct dom_field round_item_f[] = {
       "why it was withdrawn (the rule's sentence)", "撤销原因（规则的结论）"),
     END};
 
+static const struct dom_field summary_compound_f[] = {
+    F("community", LWW, KEY, 0, R, NONE, NULL, NULL, NULL, "社区", "community", "社区",
+      "the community code", "社区代码"),
+    F("compound", LWW, KEY, 0, R, NONE, NULL, NULL, NULL, "小区", "compound", "小区",
+      "the compound code", "小区编号"),
+    F("name", LWW, TEXT, 0, 0, NONE, NULL, NULL, NULL, "名称", "name", "名称",
+      "the compound's name", "小区名称"),
+    F("state", LWW, ENUM, 0, R, NONE, cstates, cstates_zh, NULL, "状态", "state", "状态",
+      "its state in the hub's view (docs/domain.md \"States\")", "区中心所见的状态"),
+    F("date", LWW, DATE, 0, R, NONE, NULL, NULL, NULL, "日期", "date", "日期",
+      "the day of the summary that last changed it", "最近一次改变它的汇总日期"),
+    F("reason", LWW, TEXT, 320, 0, NONE, NULL, NULL, NULL, "原因", "reason", "原因",
+      "why it is not certified (the rule's or the hub's sentence)", "未认定的原因（规则或区中心的说明）"),
+    END};
+
 static const struct dom_field summary_f[] = {
     F("community", LWW, KEY, 0, R, NONE, NULL, NULL, NULL, "社区", "community", "社区",
       "the community code", "社区代码"),
@@ -464,6 +482,13 @@ const struct dom_collection domain_collections[DOM_N_COLLECTIONS] = {
       "A community's figures on a date, as its district hub computed them (linli summarize), in "
       "the district scope, for the city: no personal data.",
       "区中心计算的某社区某日数据（linli summarize），记在区的范围内，供市里汇总；不含个人信息。",
+      NONE, NULL),
+    C(SUMMARY_COMPOUND, REGISTER, "compound summary", "小区汇总", "entry", "汇总编号",
+      "COMMUNITY/COMPOUND, e.g. shihua/SH-C01", "社区/小区，如 shihua/SH-C01", "shihua/SH-C01",
+      NONE, 0, summary_compound_f,
+      "A compound's state and name as its district hub last summarized them, in the district "
+      "scope, so that the city's published rounds can name the compounds they list.",
+      "区中心最近一次汇总的某小区状态和名称，记在区的范围内，供市里的公示名单列出小区名称。",
       NONE, NULL),
 };
 

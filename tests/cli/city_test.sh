@@ -170,14 +170,17 @@ forge shihua qiaokou community-summary.b summary "shihua/$TODAY" community=shihu
   as_of="$TODAY 00:00:00" figures=compounds=99
 forge jianghan qiaokou other-summary.b summary "shihua/$TODAY" community=shihua date="$TODAY" \
   as_of="$TODAY 00:00:00" figures=compounds=99
+forge shihua qiaokou community-compound.b summary_compound shihua/SH-C09 community=shihua \
+  compound=SH-C09 state=certified date="$TODAY" name=假小区
 for n in city qiaokou chuanchang; do
   refused "$n" community-summary.b
   refused "$n" other-summary.b
+  refused "$n" community-compound.b
 done
 same qiaokou qiaokou city shihua chuanchang
 v list --data "$T/city" --scope qiaokou summary --json
 grep -q 'compounds=99' "$T/out" && die "a forged summary at the city"
-ok "forged summaries (a community's key, another district's hub) refused on the city, the hub and a community"
+ok "forged summaries and compound summaries (a community's key, another district's hub) refused on the city, the hub and a community"
 
 # ---- linli report city: the sum of the districts' reports, and a hand count ----
 # bad input: a summary whose figures do not read (a hub's own, of yesterday) is skipped and counted
@@ -237,14 +240,15 @@ for n in qiaokou jianghan $QK $JH; do
     die "the city's round on $n: $(cat "$T/out")"
 done
 v rounds show 1 --scope wuhan --data "$T/tangjia" --json
-json 'assert d["round"]["scope"]=="wuhan" and d["round"]["date"]=="'"$TODAY"'" and d["entries"]==[], d' <"$T/out" ||
+json 'assert d["round"]["scope"]=="wuhan" and d["round"]["date"]=="'"$TODAY"'", d
+assert [(e["kind"],e["status"],e["community"],e["compound"],e["name"]) for e in d["entries"]]==[("compound","listed","shihua","SH-C01","石化小区")], d' <"$T/out" ||
   die "rounds show 1 --scope wuhan on tangjia: $(cat "$T/out")"
 LINLI_LANG=zh-CN v rounds --data "$T/chuanchang"
 grep -q '^市 wuhan：$' "$T/out" && grep -Eq '^第1轮 +'"$TODAY"' +1/24 \(4.2%\)' "$T/out" || die "rounds on chuanchang: $(cat "$T/out")"
 rc=0
 "$LINLI" rounds --data "$T/shihua" --scope chuanchang >/dev/null 2>"$T/err" || rc=$?
 [[ $rc -ne 0 ]] || die "rounds of a community scope"
-ok "the city publishes round 1 in the city scope; every hub and community lists it"
+ok "the city publishes round 1 in the city scope, naming its certified compound; every hub and community lists it"
 
 # ---- a late case withdraws SH-C01: the city's figures change within one sync of the hub ----
 # qiaokou's linlid now writes the summaries itself, every second when ops
@@ -271,7 +275,11 @@ v report --data "$T/city" city "$YESTERDAY" --json
 json 'assert d["unreadable_summaries"]==1 and d["reporting"]==0 and d["compounds"]==0 and len(d["rows"][0]["silent"])==2 and d["rows"][0]["silent"][0]["last"] is None, d' <"$T/out" ||
   die "the city the day before: $(cat "$T/out")"
 v publish --data "$T/city"
-grep -q '^第 2 轮无疫情名单.*无疫情小区 0 / 24（0.0 %）' "$T/out" || die "the city's round 2: $(cat "$T/out")"
+grep -q '^第 2 轮无疫情名单.*无疫情小区 0 / 24（0.0 %）.*撤销 1$' "$T/out" || die "the city's round 2: $(cat "$T/out")"
+v rounds show 2 --scope wuhan --data "$T/city" --json
+json 'e=d["entries"]
+assert [(x["status"],x["compound"],x["name"]) for x in e]==[("withdrawn","SH-C01","石化小区")] and "confirmed" in e[0]["reason"], d' <"$T/out" ||
+  die "the city's round 2 does not mark SH-C01 withdrawn with the hub's reason: $(cat "$T/out")"
 ok "a late confirmed case: the hub's linlid writes the next summary on its own and SH-C01 is withdrawn at the city within one sync; the day before, all silent"
 
 daemon_passed
