@@ -101,10 +101,12 @@ static int on_item(void *arg, const struct dom_today_item *it)
       fputs("<h2>", s->f);
       esc(s->f, dom_today_titles[it->section].zh);
       fputs(" <small>", s->f);
-      esc(s->f, cli_tx(dom_today_titles[it->section]));
+      esc(s->f, dom_today_titles[it->section].en); /* the printed sheet is in both */
       fprintf(s->f, "</small></h2>\n<table data-section=\"%d\">\n", it->section);
+    } else if (cli_zh()) {
+      fprintf(s->f, "\n== %s\n", dom_today_titles[it->section].zh);
     } else {
-      fprintf(s->f, "\n== %s (%s)\n", cli_tx(dom_today_titles[it->section]),
+      fprintf(s->f, "\n== %s (%s)\n", dom_today_titles[it->section].en,
               dom_today_titles[it->section].zh);
     }
   }

@@ -202,6 +202,9 @@ UNCHECKED=$(awk '/^== Residents not checked/{f=1;next} /^==/{f=0} f && /^   r-/{
   die "today: $UNCHECKED not checked, want $(($(cnt grid-residents SH-G3) - $(cnt grid-checked SH-G3 "$DAY")))"
 grep -q '^== Epidemic-free verdict per compound' "$T/out" && grep -q 'SH-C08 .*measures missing: supply' "$T/out" ||
   die "today: the verdicts"
+LINLI_LANG=zh-CN v today "${A[@]}" --grid SH-G3 --date "$DAY"
+grep -qx '== 今日未测体温的居民' "$T/out" && ! grep -q '^== Residents' "$T/out" ||
+  die "today in Chinese: each section's title once, in Chinese: $(grep '^==' "$T/out")"
 v today "${A[@]}" --grid SH-G3 --date "$DAY" --html "$T/sheet.html"
 [[ $(stat -c %a "$T/sheet.html") == 600 ]] || die "the sheet is not mode 600"
 ! grep -Eq 'src=|href=|@import|url\(' "$T/sheet.html" || die "the sheet fetches a resource"
