@@ -148,7 +148,13 @@ static int su_compound(void *arg, const struct dom_cstate *c)
   char key[CRDT_KEY_MAX + 1], why[321], a_c[CRDT_SCOPE_MAX + 16], a_k[CRDT_KEY_MAX + 16],
       a_n[DOM_TEXT_MAX + 8], a_s[40], a_d[24], a_r[340];
   const char *state = dom_state_key(c->state);
-  snprintf(why, sizeof why, "%s", c->state == DOM_ST_CERTIFIED ? "" : dom_cstate_why(c));
+  const char *w = c->state == DOM_ST_CERTIFIED ? "" : dom_cstate_why(c), *colon = strstr(w, ": ");
+  /* the rule's sentence starts "compound X is not epidemic-free on DATE:";
+   * the record keeps what is wrong, so that it changes when that does and
+   * not every day */
+  if (!strncmp(w, "compound ", 9) && colon)
+    w = colon + 2;
+  snprintf(why, sizeof why, "%s", w);
   if (snprintf(key, sizeof key, "%s/%s", c->community, c->compound) >= (int)sizeof key)
     return 0; /* a key too long for the record: the count still has it */
   struct su_cold old = {state, c->name, why, 0};

@@ -7,7 +7,8 @@
  *     community writes nothing;
  *   - a new op in the community: the next pass writes its summary again;
  *   - across midnight (district time), the day that ended is written once
- *     more with its last ops, then the new day's.
+ *     more with its last ops, then the new day's, and the compounds'
+ *     records stay as they were (their reasons name no date).
  * Log lines are read back; the records are read from the store. */
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +134,12 @@ int main(void)
   before = lines;
   summaries_tick(s, t.nodes[0], 4300, DAY1_2359 + 90000, on_log, NULL);
   CHECK_EQ(lines, before + 2);
-  CHECK(strstr(last, "summaries written date=2026-12-04 n=1 ") != NULL);
+  /* one compound record: SH-C03's first (the day-1 pass writes none, the
+   * day being over); SH-C01 and SH-C02 are not rewritten for the new day,
+   * their reasons naming no date */
+  if (!strstr(last, "summaries written date=2026-12-04 n=1 unchanged=0 compounds=1 "))
+    fprintf(stderr, "last: %s\n", last);
+  CHECK(strstr(last, "summaries written date=2026-12-04 n=1 unchanged=0 compounds=1 ") != NULL);
   CHECK(strstr(figures(&t, "shihua/2026-12-03"), "compounds=3 ") != NULL);
   CHECK(strstr(figures(&t, "shihua/2026-12-04"), "compounds=3 ") != NULL);
   CHECK(!strcmp(figures(&t, "shihua/2026-12-05"), ""));
