@@ -110,15 +110,6 @@ static int read_rounds(const struct crdt_view *v, struct rd *d)
   return rc < 0 ? rc : 0;
 }
 
-static int held(const struct config *c, const char **out)
-{
-  int n = 0;
-  for (int i = 0; i < c->n_scopes; i++)
-    if (!config_is_trust_scope(c, c->scopes[i]))
-      out[n++] = c->scopes[i];
-  return n;
-}
-
 /* ---- linli publish ---- */
 
 struct pub {
@@ -258,7 +249,7 @@ static int pub_read(void *arg, const struct crdt_view *v)
     for (int i = 0; i < n; i++)
       scopes[i] = city[i].community;
   } else {
-    n = held(&p->w->c, scopes);
+    n = config_community_scopes(&p->w->c, scopes);
   }
   for (int i = 0; i < n && !rc; i++) {
     struct dom_community_state cs;
@@ -404,7 +395,7 @@ struct show {
 static int holds(const struct config *c, const char *scope)
 {
   const char *s[CONFIG_SCOPES_MAX];
-  int n = held(c, s);
+  int n = config_community_scopes(c, s);
   for (int i = 0; i < n; i++)
     if (!strcmp(s[i], scope))
       return 1;

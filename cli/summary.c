@@ -42,9 +42,7 @@ int cli_cmd_summarize(const struct cli_cmd *cmd, struct cli_args *a)
     goto out;
   }
   cli_today(&w->c, today, now);
-  for (int i = 0; i < w->c.n_scopes; i++)
-    if (!config_is_trust_scope(&w->c, w->c.scopes[i]))
-      scopes[n++] = w->c.scopes[i];
+  n = config_community_scopes(&w->c, scopes);
   struct store_config sc = {w->c.data, 0, 0, 0, 1};
   if ((e = store_open(&st, &sc))) {
     rc = cli_fail("cannot read the store in %s: %s", w->c.data, cli_err(e));

@@ -621,6 +621,15 @@ int config_is_trust_scope(const struct config *c, const char *scope)
   return c->has_city && (!strcmp(scope, c->city) || !strcmp(c->city, c->district));
 }
 
+int config_community_scopes(const struct config *c, const char **out)
+{
+  int n = 0;
+  for (int i = 0; i < c->n_scopes; i++)
+    if (!config_is_trust_scope(c, c->scopes[i]))
+      out[n++] = c->scopes[i];
+  return n;
+}
+
 int config_find_key(const struct config *c, const uint8_t pk[CRDT_PK_BYTES])
 {
   for (int i = 0; i < c->n_roster; i++)

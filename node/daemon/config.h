@@ -149,6 +149,9 @@ struct config {
 /* 1 if scope is no community's: the district scope, the city scope, or on
  * the city node any of its scopes (the city's and its districts'); else 0. */
 int config_is_trust_scope(const struct config *c, const char *scope);
+/* The community scopes of c (every scope but the trust scopes), in their
+ * order, into out (CONFIG_SCOPES_MAX): how many. */
+int config_community_scopes(const struct config *c, const char **out);
 
 /* Parses text[0..len) (any bytes; it need not end in a NUL). On failure
  * returns LINLI_EINVAL and writes "line N: what is wrong" into err, or

@@ -321,9 +321,7 @@ int events_scan(struct events *e, uint64_t now_ms)
   e->raised = 0;
   e->n_cur = 0;
   dom_tz_now(&e->tz, now_ms, e->today, NULL);
-  for (int i = 0; i < e->c->n_scopes; i++)
-    if (!config_is_trust_scope(e->c, e->c->scopes[i]))
-      r.scopes[r.n++] = e->c->scopes[i];
+  r.n = config_community_scopes(e->c, r.scopes);
   int rc = store_read_rows(e->s, scan_rows, &r);
   for (int i = 0; i < r.n && !rc && e->c->event_silent_s; i++)
     rc = silence(e, r.scopes[i]);

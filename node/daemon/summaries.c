@@ -43,9 +43,7 @@ int summaries_new(struct summaries **out, const struct config *c, const uint8_t 
   }
   s->c = c;
   s->every_ms = c->summary_s * 1000u;
-  for (int i = 0; i < c->n_scopes; i++)
-    if (!config_is_trust_scope(c, c->scopes[i]))
-      s->scopes[s->n++] = c->scopes[i];
+  s->n = config_community_scopes(c, s->scopes);
   *out = s;
   return 0;
 }
