@@ -51,7 +51,7 @@ enum {
   CLI_O_CLOSED_N, CLI_O_DUEBY_N, CLI_O_DESC_N, CLI_O_HTML_N, CLI_O_CLEAR_N, CLI_O_FORCE_N, CLI_O_ENCODING_N, CLI_O_PLAIN_N, CLI_O_ROLE_N,
   CLI_O_TO_N, CLI_O_PASSPHRASE_N, CLI_O_HUBADDR_N,
   CLI_O_PENDING_N, CLI_O_BUILDING_N, CLI_O_SUPPLY_N, CLI_O_COMPARE_N, CLI_O_CITY_N,
-  CLI_O_CITYKEY_N, CLI_O_JOIN_N,
+  CLI_O_CITYKEY_N, CLI_O_JOIN_N, CLI_O_PII_N,
 };
 #define CLI_O_DATA CLI_O(CLI_O_DATA_N)
 #define CLI_O_JSON CLI_O(CLI_O_JSON_N)
@@ -99,6 +99,7 @@ enum {
 #define CLI_O_ENCODING CLI_O(CLI_O_ENCODING_N)
 #define CLI_O_PLAIN CLI_O(CLI_O_PLAIN_N) /* a flag */
 #define CLI_O_JOIN CLI_O(CLI_O_JOIN_N)   /* a flag: init of a community's second node */
+#define CLI_O_PII CLI_O(CLI_O_PII_N)     /* a flag: user add: ID numbers and phones whole */
 #define CLI_O_ROLE CLI_O(CLI_O_ROLE_N)   /* linli user add: --role */
 #define CLI_O_TO CLI_O(CLI_O_TO_N)       /* linli export --to KEY, repeatable */
 #define CLI_O_PASSPHRASE CLI_O(CLI_O_PASSPHRASE_N) /* a flag: read a passphrase */
@@ -134,7 +135,8 @@ struct cli_args {
   int n_clear;
   const char *to[CLI_WHERE_MAX]; /* linli export --to */
   int n_to;
-  int json, cough, raw, wide, voided, fever, open, closed, desc, force, plain, passphrase, pending;
+  int json, cough, raw, wide, voided, fever, open, closed, desc, force, plain, passphrase, pending,
+      pii;
   int join;
   int help; /* --help was given: run() prints the help of its verb (CLI_O_VERBS) */
   const char *pos[CLI_POS_MAX];

@@ -266,16 +266,18 @@ static const struct cli_cmd cli_cmds[] = {
      "  days, compounds with no disinfection round today, and each compound's\n"
      "  epidemic-free verdict with its reasons. --html writes it as one printable page\n"
      "  (A4, no network resources; mode 600: it holds names).")},
-    {"user", cli_cmd_user, CLI_O_DATA | CLI_O_ROLE | CLI_O_JSON, 1, 2,
-     "--data DIR add NAME --role viewer|clerk|approver|admin | list [--json] | passwd NAME | "
-     "remove NAME",
+    {"user", cli_cmd_user, CLI_O_DATA | CLI_O_ROLE | CLI_O_PII | CLI_O_JSON, 1, 2,
+     "--data DIR add NAME --role viewer|clerk|approver|admin [--pii] | list [--json] | passwd NAME "
+     "| remove NAME",
      N_("  The staff accounts of the node's web console (http in linlid.conf), in\n"
      "  DIR/web-users (mode 600). add and passwd read the password from the terminal\n"
      "  (twice, not echoed) or, when stdin is not a terminal, its first line; 8 to 256\n"
      "  bytes, stored as an Argon2id hash. Roles: viewer reads; clerk also writes the\n"
      "  community's daily records; approver also approves and rejects on a hub; admin\n"
-     "  also sees the accounts. A running linlid picks the change up at once; remove\n"
-     "  and passwd end that account's sessions.")},
+     "  also sees the accounts. Without --pii an account reads ID numbers and phones\n"
+     "  masked (4201**********7457, 138****1111). A running linlid picks the change up\n"
+     "  at once; remove and passwd end that account's sessions. Staff who use the CLI\n"
+     "  as their own Unix users are staff lines of linlid.conf (docs/operator.md).")},
     {"help", cli_cmd_help, 0, 0, 3, "[COMMAND [VERB]]",
      N_("  Shows the commands, or one command's (or verb's) help.")},
 };
@@ -380,7 +382,7 @@ static const struct {
     V("--role", CLI_O_ROLE, role),          F("--passphrase", CLI_O_PASSPHRASE, passphrase),
     V("--hub-addr", CLI_O_HUBADDR, hub_addr), F("--pending", CLI_O_PENDING, pending),
     V("--building", CLI_O_BUILDING, building), F("--supply", CLI_O_SUPPLY, supply),
-    F("--join", CLI_O_JOIN, join),
+    F("--join", CLI_O_JOIN, join),          F("--pii", CLI_O_PII, pii),
     F("--compare", CLI_O_COMPARE, compare), V("--city", CLI_O_CITY, city),
     V("--city-key", CLI_O_CITYKEY, city_key),
 };

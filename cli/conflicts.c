@@ -44,11 +44,11 @@ static int list_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, si
     return 0;
   uint32_t n = 0;
   crdt_lww_each(v, vl, count_entry, &n);
-  if (n < 2)
-    return 0;
   const char *key = (const char *)z1 + 1, *field = (const char *)z2 + 2;
   int cl = (int)(z1 - coll), kyl = (int)(z2 - (const uint8_t *)key),
       fl = (int)(z3 - (const uint8_t *)field);
+  if (n < 2 || dom_is_by(field, (size_t)fl)) /* who wrote last is no conflict */
+    return 0;
   if (w->json) {
     printf("%s{\"scope\":", w->count ? "," : "");
     cli_json_str(stdout, w->scope, strlen(w->scope));
@@ -158,7 +158,7 @@ static int show_record(void *arg, const struct record *r)
   w->found = 1;
   for (uint32_t i = 0; i < r->n_fields; i++) {
     const struct record_field *f = &r->f[i];
-    if (f->tag != CRDT_ROW_LWW || !f->losers || !r->lww_rows[i])
+    if (f->tag != CRDT_ROW_LWW || !f->losers || !r->lww_rows[i] || dom_is_by(f->name.p, f->name.len))
       continue;
     struct entry_ctx x = {w, 0};
     if (w->json) {

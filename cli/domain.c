@@ -29,6 +29,7 @@ static uint64_t wall_ms(void *ctx)
 struct tally {
   size_t stored, already, held, rejected, parts, lost;
   int last_reason;
+  char why[256]; /* linlid's reason for refusing a part, "" none */
 };
 
 /* One part through linlid: what[] as node_import_each says. If linlid
@@ -67,7 +68,7 @@ static int import_part_daemon(const struct config *c, const uint8_t *const *ops,
     t->lost += o.added;
     return 0;
   }
-  if (control_reply_open(&r, reply, (size_t)got, &n, &code, NULL, 0, &at))
+  if (control_reply_open(&r, reply, (size_t)got, &n, &code, t->why, sizeof t->why, &at))
     return LINLI_EPROTO;
   if (code)
     return code;
@@ -196,7 +197,7 @@ int cli_cmd_import(const struct cli_cmd *cmd, struct cli_args *a)
     return cli_fail("linlid stopped before it stored %s; %s", t.parts > 1 ? _("this part")
                     : _("the bundle"), t.parts > 1 ? _("the parts before it are stored") : _("nothing was stored"));
   if (rc)
-    return cli_fail("import stopped: %s; %s", cli_err(rc),
+    return cli_fail("import stopped: %s; %s", t.why[0] ? t.why : cli_err(rc),
                     t.parts > 1 ? _("the parts before are stored, this one is not")
                                 : _("nothing was stored"));
   if (t.rejected)

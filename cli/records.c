@@ -292,31 +292,37 @@ static int on_line(void *arg, const struct dom_change_line *l)
     cli_json_str(stdout, l->old_value, strlen(l->old_value));
     printf(",\"new\":");
     cli_json_str(stdout, l->new_value, strlen(l->new_value));
-    printf(",\"node\":\"%.8s\",\"op\":\"%s\"}", author, id);
+    printf(",\"node\":\"%.8s\",\"by\":", author);
+    cli_json_str(stdout, l->by, strlen(l->by));
+    printf(",\"op\":\"%s\"}", id);
   } else {
+    static const int hw[] = {-19, -8, -14, -16, 0};
     if (!h->n) {
-      static const int hw[] = {-19, -8, -16, 0};
-      static const char *const hn[] = {N_("TIME (district)"), N_("NODE"), N_("FIELD"), N_("CHANGE")};
-      cli_head(4, hw, hn);
+      static const char *const hn[] = {N_("TIME (district)"), N_("NODE"), N_("BY"), N_("FIELD"),
+                                       N_("CHANGE")};
+      cli_head(5, hw, hn);
     }
-    printf("%-19s %.8s %-16s ", when, author, l->field[0] ? l->field : "-");
+    char node[9], change[2 * (DOM_NOTE_MAX + 64) + 16];
+    snprintf(node, sizeof node, "%.8s", author);
     switch (l->what) {
     case DOM_H_SET:
-      printf("%s -> %s\n", l->old_value[0] ? l->old_value : "(none)",
-             l->new_value[0] ? l->new_value : "(cleared)");
+      snprintf(change, sizeof change, "%s -> %s", l->old_value[0] ? l->old_value : "(none)",
+               l->new_value[0] ? l->new_value : "(cleared)");
       break;
     case DOM_H_ADD:
-      printf("+ %s\n", l->new_value);
+      snprintf(change, sizeof change, "+ %s", l->new_value);
       break;
     case DOM_H_REMOVE:
-      printf("- %s\n", l->new_value);
+      snprintf(change, sizeof change, "- %s", l->new_value);
       break;
     case DOM_H_VOID:
-      printf(_("voided: %s\n"), l->new_value);
+      snprintf(change, sizeof change, _("voided: %s"), l->new_value);
       break;
     default:
-      printf("%s\n", l->new_value);
+      snprintf(change, sizeof change, "%s", l->new_value);
     }
+    const char *cells[] = {when, node, l->by[0] ? l->by : "-", l->field[0] ? l->field : "-", change};
+    cli_cells(5, hw, cells);
   }
   h->n++;
   return 0;

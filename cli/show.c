@@ -164,11 +164,22 @@ static void cli_lww_value(const struct cli_lww_ctx *c, const uint8_t *v, size_t 
                            (const char *)c->s->rec.key, c->s->rec.kl, f, v, vl, plain,
                            sizeof plain, &pl)
              : 1;
-  if (rc == 1) {
-    cli_value_bytes(c->f, v, vl, text);
-  } else if (rc == 0) {
-    cli_value_bytes(c->f, plain, pl, text);
-    sodium_memzero(plain, pl);
+  if (rc == 0 || rc == 1) {
+    const uint8_t *p = rc ? v : plain;
+    size_t n = rc ? vl : pl;
+    char shown[DOM_SEAL_PLAIN_MAX + 1];
+    if (dom_mask_pii && f && (f->type == DOM_T_IDNO || f->type == DOM_T_PHONE)) {
+      dom_render(f, p, n, shown, sizeof shown); /* masked: a role without pii (staff.h) */
+      if (text)
+        fputs(shown, c->f);
+      else
+        cli_json_str(c->f, shown, strlen(shown));
+      sodium_memzero(shown, sizeof shown);
+    } else {
+      cli_value_bytes(c->f, p, n, text);
+    }
+    if (rc == 0)
+      sodium_memzero(plain, pl);
   } else if (text) {
     fputs(dom_sealed_word(rc), c->f);
   } else {
@@ -222,6 +233,8 @@ static void cli_print_lww(const struct cli_show *s, const struct cli_row *w, int
   int n = 0;
   crdt_lww_each(w->v, w->vl, cli_lww_count, &n);
   crdt_lww_each(w->v, w->vl, cli_lww_first, &c);
+  if (dom_is_by(w->name, w->nl))
+    n = 1; /* who wrote last: concurrent writers are no conflict (domain.h "staff") */
   if (json) {
     if (n > 1) {
       fputs(",\"conflict\":[", stdout);
@@ -304,6 +317,8 @@ static void cli_rec_table(struct cli_show *s)
   for (int i = 0; i < rec->n; i++) {
     const struct cli_row *w = &rec->rows[i];
     char name[CRDT_FIELD_MAX + 32];
+    if (w->tag == CRDT_ROW_LWW && dom_is_by(w->name, w->nl))
+      continue; /* who wrote it last: in --json and in history */
     const char *kind = w->tag == CRDT_ROW_COUNTER ? _(" (counter)")
                        : w->tag == CRDT_ROW_ELEM  ? _(" (set)")
                                                   : "";

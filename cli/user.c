@@ -78,8 +78,8 @@ static int user_list(struct cli_args *a, const struct web_users *t)
   if (a->json) {
     printf("[");
     for (int i = 0; i < t->n; i++)
-      printf("%s{\"name\":\"%s\",\"role\":\"%s\"}", i ? "," : "", t->u[i].name,
-             web_role_name(t->u[i].role));
+      printf("%s{\"name\":\"%s\",\"role\":\"%s\",\"pii\":%s}", i ? "," : "", t->u[i].name,
+             web_role_name(t->u[i].role), t->u[i].pii ? "true" : "false");
     printf("]\n");
     return CLI_OK;
   }
@@ -87,11 +87,12 @@ static int user_list(struct cli_args *a, const struct web_users *t)
     printf(_("no accounts yet: linli user add --data %s NAME --role clerk\n"), a->data);
     return CLI_OK;
   }
-  static const int w[] = {-32, 0};
-  static const char *const h[] = {N_("NAME"), N_("ROLE")};
-  cli_head(2, w, h);
+  static const int w[] = {-32, -10, 0};
+  static const char *const h[] = {N_("NAME"), N_("ROLE"), N_("PII")};
+  cli_head(3, w, h);
   for (int i = 0; i < t->n; i++)
-    printf("%-32s %s\n", t->u[i].name, web_role_name(t->u[i].role));
+    printf("%-32s %-10s %s\n", t->u[i].name, web_role_name(t->u[i].role),
+           t->u[i].pii ? _("whole") : _("masked"));
   return CLI_OK;
 }
 
@@ -109,7 +110,7 @@ static int user_change(const struct cli_cmd *cmd, struct cli_args *a, struct web
     fprintf(stderr, _("linli user add: --role viewer, clerk, approver or admin is required\n"));
     return CLI_USAGE;
   }
-  if (!add && a->role)
+  if (!add && (a->role || a->pii))
     return cli_usage(cmd, CLI_USAGE);
   int fd = web_users_lock(a->data), rc;
   if (fd < 0)
@@ -135,6 +136,7 @@ static int user_change(const struct cli_cmd *cmd, struct cli_args *a, struct web
     if ((rc = new_password(u->hash)) == CLI_OK && add) {
       memcpy(u->name, name, strlen(name) + 1);
       u->role = role;
+      u->pii = a->pii;
       t->n++;
     }
   }
@@ -142,9 +144,9 @@ static int user_change(const struct cli_cmd *cmd, struct cli_args *a, struct web
     rc = cli_fail("cannot write %s/%s: %s", a->data, WEB_USERS_FILE, cli_err(rc));
   close(fd);
   if (rc == CLI_OK)
-    fprintf(stderr, _("linli: account %s %s%s\n"), name,
+    fprintf(stderr, _("linli: account %s %s%s%s\n"), name,
             add ? "added as " : passwd ? "has a new password" : "removed",
-            add ? web_role_name(role) : "");
+            add ? web_role_name(role) : "", add && a->pii ? " (pii)" : "");
   return rc;
 }
 

@@ -29,6 +29,7 @@ struct cli_writer {
   char msg[256];  /* the daemon's reason for the last refusal */
   int lost;       /* the last write's reply was lost: its outcome was read back */
   struct store *ro; /* read-only, beside the daemon */
+  char by[DOM_BY_MAX + 1]; /* with linlid stopped: NAME@offline, the `by` of each op */
 };
 /* A set op with no parents gets the current frontier of the fields it
  * writes as parents (it replaces what this node has seen; only writes

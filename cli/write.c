@@ -5,6 +5,7 @@
  * opened here under linlid.lock. Bodies are built from name/value pairs in
  * canonical key order; cli_writer_lookup reads a record before a write. */
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "node.h"
 #include "store.h"
 #include "control.h"
+#include "staff.h"
 #include "transport.h"
 #include "verbs.h"
 
@@ -58,6 +60,16 @@ int cli_writer_open(struct cli_writer **out, const char *data)
   }
   w->daemon = cli_daemon_running(data);
   if (!w->daemon) {
+    struct staff_who who;
+    staff_resolve(&w->c, (long)getuid(), staff_owner(data), &who);
+    if (!who.owner) {
+      free(w);
+      return cli_fail("linlid is not running on %s, and with it stopped only the node's owner may "
+                      "write (it then marks each op as written offline); start linlid, or ask "
+                      "the owner", data);
+    }
+    /* who wrote it, and that linlid did not see it (domain.h "staff") */
+    snprintf(w->by, sizeof w->by, "%.*s@offline", DOM_BY_MAX - 8, who.name);
     int rc = cli_node_open(&w->c, &w->n, &w->fd);
     if (rc == LINLI_EEXIST) {
       w->daemon = 1; /* it started meanwhile */
@@ -89,8 +101,19 @@ static int writer_commit(struct cli_writer *w, const struct node_change *c, size
   w->msg[0] = 0;
   w->lost = 0;
   *bad = n;
-  if (!w->daemon)
-    return node_write_batch(w->n, c, n, NULL, ids, bad);
+  if (!w->daemon) {
+    struct node_change *st = malloc((n ? n : 1) * sizeof *st);
+    uint8_t *arena = NULL;
+    if (!st)
+      return LINLI_ENOMEM;
+    memcpy(st, c, n * sizeof *st);
+    int rc = staff_stamp(st, n, w->by, 0, &arena, bad);
+    if (!rc)
+      rc = node_write_batch(w->n, st, n, NULL, ids, bad);
+    free(arena);
+    free(st);
+    return rc;
+  }
   size_t cap = control_writes_size(c, n);
   if (n > CONTROL_BATCH_MAX || cap > CONTROL_REQ_MAX) {
     snprintf(w->msg, sizeof w->msg,

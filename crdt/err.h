@@ -51,7 +51,8 @@
   X(EPASS, 1035, "wrong passphrase, or the file was altered")                      \
   X(EDAMAGED, 1036, "encrypted data was altered or damaged: it does not authenticate") \
   X(ENOKEY, 1037, "this node holds no community key for it: ask a node of the community for one (linli key grant)") \
-  X(EOVERDRAW, 1038, "a hand-out would draw a stock below zero")
+  X(EOVERDRAW, 1038, "a hand-out would draw a stock below zero")                 \
+  X(EROLE, 1039, "not allowed to this Unix user: see the staff lines of linlid.conf")
 
 enum linli_err {
   LINLI_OK = 0,

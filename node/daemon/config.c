@@ -14,8 +14,9 @@
 #include "bundle.h"
 #include "config.h"
 #include "domain.h"
+#include "web_users.h"
 
-#define CONFIG_FIELDS_MAX 4
+#define CONFIG_FIELDS_MAX 5
 
 struct config__line {
   int no;
@@ -267,6 +268,35 @@ static int config__http_finish(struct config *c, struct config__line *l)
   return 0;
 }
 
+/* staff USER NAME ROLE [pii] */
+static int config__staff(struct config *c, struct config__line *l)
+{
+  if (l->n != 4 && l->n != 5)
+    return config__fail(l, "'staff' takes USER NAME ROLE and optionally pii, found %d values",
+                        l->n - 1);
+  if (c->n_staff == CONFIG_STAFF_MAX)
+    return config__fail(l, "more than %d staff lines", CONFIG_STAFF_MAX);
+  struct config_staff *st = &c->staff[c->n_staff];
+  if (config_check_name(l->f[1], strlen(l->f[1])))
+    return config__fail(l, "a Unix user is 1 to %d characters of A-Z a-z 0-9 _ . -",
+                        CONFIG_NAME_MAX);
+  if (dom_by_check(l->f[2]))
+    return config__fail(l, "a staff name is 1 to %d bytes of UTF-8 text without spaces, '#' or "
+                           "control characters", DOM_BY_MAX);
+  if ((st->role = web_role_parse(l->f[3])) < 0)
+    return config__fail(l, "a staff role is viewer, clerk, approver or admin");
+  if (l->n == 5 && strcmp(l->f[4], "pii"))
+    return config__fail(l, "the last value of 'staff' may only be pii");
+  st->pii = l->n == 5;
+  for (int i = 0; i < c->n_staff; i++)
+    if (!strcmp(c->staff[i].user, l->f[1]))
+      return config__fail(l, "Unix user '%s' has a staff line already", l->f[1]);
+  snprintf(st->user, sizeof st->user, "%s", l->f[1]);
+  snprintf(st->name, sizeof st->name, "%s", l->f[2]);
+  c->n_staff++;
+  return 0;
+}
+
 /* One non-empty line, split into fields. */
 static int config__apply(struct config *c, struct config__line *l)
 {
@@ -368,6 +398,8 @@ static int config__apply(struct config *c, struct config__line *l)
       return config__fail(l, "lang is zh-CN (Simplified Chinese) or en");
     return config__copy(l, c->lang, sizeof c->lang, l->f[1]);
   }
+  if (strcmp(k, "staff") == 0)
+    return config__staff(c, l);
   if ((rc = config__http(c, l, k)) <= 0)
     return rc;
   return config__fail(l, "unknown key '%.40s'", k);

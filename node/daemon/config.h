@@ -44,6 +44,13 @@
  *                                 city of the communities whose ops changed, every N s
  *                                 (default 30, 1 to 86400; 0: only linli summarize)
  *
+ *   staff USER NAME ROLE [pii]    repeatable; the Unix user USER (1 to 32 of A-Z a-z
+ *                                 0-9 _ . -) calling the control socket is staff NAME
+ *                                 (1 to 64 bytes, no space or '#': the `by` of every op
+ *                                 written for them) with ROLE viewer, clerk, approver
+ *                                 or admin; `pii`: they read ID numbers and phones
+ *                                 unmasked (staff.h)
+ *
  * The web console and /metrics (node/daemon/web/web.h, docs/operator.md
  * "The web console"), all optional:
  *   http HOST:PORT                serve the console there (an IPv4 address or
@@ -100,6 +107,15 @@
 #define CONFIG_ERR_MAX 256
 #define CONFIG_TIMEZONE_DEFAULT "Asia/Shanghai"
 #define CONFIG_TOKEN_MAX 128
+#define CONFIG_STAFF_MAX 64
+
+/* A `staff` line. */
+struct config_staff {
+  char user[CONFIG_NAME_MAX + 1]; /* the Unix user */
+  char name[DOM_BY_MAX + 1];      /* the staff name ops carry */
+  int role;                       /* enum web_role: the console's roles */
+  int pii;                        /* 1: unmasked ID numbers and phones */
+};
 
 /* The web console's keys (all empty or 0 when `http` is not given). */
 struct config_http {
@@ -144,6 +160,8 @@ struct config {
   uint64_t event_check_s;             /* default 60 */
   uint64_t summary_s;                 /* a hub's summaries pass (default 30; 0: none) */
   int summary_given;
+  struct config_staff staff[CONFIG_STAFF_MAX];
+  int n_staff;
 };
 
 /* 1 if scope is no community's: the district scope, the city scope, or on

@@ -16,12 +16,14 @@
 
 #include "config.h"
 #include "control.h"
+#include "staff.h"
 #include "domain.h"
 #include "events.h"
 #include "node.h"
 #include "summaries.h"
 #include "transport.h"
 #include "web.h"
+#include "web_users.h"
 
 static volatile sig_atomic_t linlid_stop_flag;
 static volatile sig_atomic_t linlid_reload_flag; /* SIGHUP or ["reload"] */
@@ -41,6 +43,7 @@ struct linlid {
   uint64_t started_ms;
   int lock_fd;
   int grants_damaged; /* key ops for this node that did not open, as last told */
+  uint64_t refused_minute, refused_n, refused_quiet; /* linlid_refused's rate */
 };
 
 static void linlid_on_signal(int sig)
@@ -89,19 +92,58 @@ static const char *linlid_write_why(struct linlid *d, int rc, char *msg, size_t 
   return NULL;
 }
 
+/* A request refused for the caller's role: logged (the uid and the role,
+ * never a name), at most 10 lines a minute, then how many were not. */
+static void linlid_refused(struct linlid *d, const struct staff_who *w)
+{
+  struct timespec now;
+  char line[160];
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  uint64_t minute = (uint64_t)now.tv_sec / 60u;
+  if (minute != d->refused_minute) {
+    if (d->refused_quiet) {
+      snprintf(line, sizeof line, "control refusals not logged count=%llu",
+               (unsigned long long)d->refused_quiet);
+      linlid_log(d, line);
+    }
+    d->refused_minute = minute;
+    d->refused_n = d->refused_quiet = 0;
+  }
+  if (d->refused_n++ >= 10) {
+    d->refused_quiet++;
+    return;
+  }
+  snprintf(line, sizeof line, "control refused uid=%ld role=%s", w->uid,
+           w->role < 0 ? "none" : web_role_name(w->role));
+  linlid_log(d, line);
+}
+
 /* ["write", ...] / ["writes", request, [...]]: all in one transaction,
  * answered after the commit with the op ids; a refusal names the change. */
-static void linlid_writes(struct linlid *d, struct control_req *q, struct crdt_buf *out)
+static void linlid_writes(struct linlid *d, struct control_req *q, const struct staff_who *who,
+                          struct crdt_buf *out)
 {
   uint8_t(*ids)[CRDT_ID_BYTES] = malloc((q->n ? q->n : 1) * sizeof *ids);
+  uint8_t *arena = NULL;
   char msg[CONFIG_PATH_MAX + 160];
   size_t bad = 0;
-  int rc = ids ? node_write_batch(d->node, q->changes, q->n, q->has_request ? q->request : NULL,
-                                  ids, &bad)
-               : LINLI_ENOMEM;
+  int rc = ids ? 0 : LINLI_ENOMEM;
+  msg[0] = 0;
+  for (size_t i = 0; !rc && i < q->n; i++)
+    if ((rc = staff_may_write(who, q->changes[i].collection, msg, sizeof msg)))
+      bad = i;
+  /* who wrote it: the owner's own writes (the web console's) keep the
+   * `by` they carry; everyone else's carry their staff name */
+  if (!rc)
+    rc = staff_stamp(q->changes, q->n, who->name, who->owner, &arena, &bad);
+  if (!rc)
+    rc = node_write_batch(d->node, q->changes, q->n, q->has_request ? q->request : NULL, ids, &bad);
+  free(arena);
+  if (rc == LINLI_EROLE)
+    linlid_refused(d, who);
   if (rc) {
     int full = rc == -ENOSPC || rc == -EIO || rc == -EDQUOT;
-    const char *why = linlid_write_why(d, rc, msg, sizeof msg);
+    const char *why = rc == LINLI_EROLE ? msg : linlid_write_why(d, rc, msg, sizeof msg);
     if (why && full)
       rc = -ENOSPC;
     if (q->single)
@@ -336,19 +378,31 @@ static void linlid_digest(struct linlid *d, const char *scope, struct crdt_buf *
   crdt_w_bin(out, dg, sizeof dg);
 }
 
-static void linlid_control(void *arg, const uint8_t *req, size_t len, struct crdt_buf *out)
+static void linlid_control(void *arg, const uint8_t *req, size_t len, const char *peer,
+                           struct crdt_buf *out)
 {
   struct linlid *d = arg;
   struct control_req q;
-  char why[160];
+  struct staff_who who;
+  char why[CONFIG_PATH_MAX + 160];
   int rc = control_req_decode(&q, req, len, why, sizeof why);
   if (rc) {
     linlid_reply_err(out, rc == LINLI_EPROTO ? LINLI_EPROTO : rc, why);
     return;
   }
+  staff_resolve(&d->cfg, staff_peer_uid(peer), (long)geteuid(), &who);
+  if ((q.verb == CONTROL_IMPORT && staff_may(&who, 0, "importing", why, sizeof why)) ||
+      ((q.verb == CONTROL_STOP || q.verb == CONTROL_RELOAD) &&
+       staff_may(&who, 1, q.verb == CONTROL_STOP ? "stopping linlid" : "reloading linlid", why,
+                 sizeof why))) {
+    linlid_refused(d, &who);
+    linlid_reply_err(out, LINLI_EROLE, why);
+    control_req_free(&q);
+    return;
+  }
   switch (q.verb) {
   case CONTROL_WRITE:
-    linlid_writes(d, &q, out);
+    linlid_writes(d, &q, &who, out);
     break;
   case CONTROL_IMPORT:
     linlid_imports(d, &q, out);
@@ -480,6 +534,8 @@ static int linlid_lock(struct linlid *d)
   d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (d->lock_fd < 0)
     return -errno;
+  if (store_dir_shared(d->cfg.data) && store_share_file(d->cfg.data, path, 0640) < 0)
+    return -errno; /* staff of the group test it to see linlid run */
   struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
   if (fcntl(d->lock_fd, F_SETLK, &fl) < 0)
     return errno == EACCES || errno == EAGAIN ? LINLI_EEXIST : -errno;
@@ -487,7 +543,7 @@ static int linlid_lock(struct linlid *d)
 }
 
 /* The config's data line and --data must name the same directory, which
- * must be ours alone (0700). */
+ * must be ours alone (0700), or our staff's (store_dir_guard). */
 static int linlid_check_data(struct linlid *d, const char *data)
 {
   char a[PATH_MAX], b[PATH_MAX];
@@ -501,9 +557,21 @@ static int linlid_check_data(struct linlid *d, const char *data)
             d->cfg.data, data);
     return 1;
   }
-  if (stat(a, &st) == 0 && (st.st_mode & 077) && chmod(a, 0700) < 0) {
+  (void)st;
+  if (store_dir_guard(a) < 0) {
     fprintf(stderr, "linlid: data directory %s is open to other users and chmod 700 failed\n", a);
     return 1;
+  }
+  if (store_dir_shared(a)) { /* staff of the group read the config and the community keys
+                                (linlid_lock: the lock; the store: its files) */
+    static const char *const shared[] = {"linlid.conf", STORE_KEYS_FILE};
+    for (int i = 0; i < 2; i++) {
+      char p[PATH_MAX + 32];
+      snprintf(p, sizeof p, "%s/%s", a, shared[i]);
+      if (access(p, F_OK) == 0 && store_share_file(a, p, 0640) < 0)
+        fprintf(stderr, "linlid: cannot make %s readable by group %s: %s\n", p,
+                STORE_STAFF_GROUP, strerror(errno));
+    }
   }
   return 0;
 }

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <grp.h>
+#include <unistd.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -203,7 +205,8 @@ static void transport__control_one(struct transport *t)
     crdt_w_int(&out, LINLI_EPROTO);
     crdt_w_cstr(&out, "a control request is one frame");
   } else if (t->hooks.control) {
-    t->hooks.control(t->hooks.arg, zmq_msg_data(&m), zmq_msg_size(&m), &out);
+    t->hooks.control(t->hooks.arg, zmq_msg_data(&m), zmq_msg_size(&m),
+                     zmq_msg_gets(&m, "Peer-Address"), &out);
   }
   transport__reap(t);
   transport__sweep(t); /* an import may have certified or revoked keys */
@@ -254,10 +257,17 @@ int transport_control_open(struct transport_control **out, const char *ep, char 
       transport__setint(c->sock, ZMQ_LINGER, 0) || transport__setint(c->sock, ZMQ_RCVHWM, 16) ||
       zmq_bind(c->sock, ep) < 0) {
     rc = transport__zerr(err, errcap, "cannot bind control socket", ep);
-  } else if (strncmp(ep, "ipc://", 6) == 0 && chmod(ep + 6, 0600) < 0) {
-    rc = -errno;
-    if (err && errcap)
-      snprintf(err, errcap, "cannot chmod control socket %s: %s", ep + 6, strerror(-rc));
+  } else if (strncmp(ep, "ipc://", 6) == 0) {
+    /* staff in the group linli may call it (staff.h says what each may do) */
+    struct group g, *got = NULL;
+    char gb[4096];
+    int shared = getgrnam_r(TRANSPORT_CONTROL_GROUP, &g, gb, sizeof gb, &got) == 0 && got &&
+                 chown(ep + 6, (uid_t)-1, got->gr_gid) == 0;
+    if (chmod(ep + 6, shared ? 0660 : 0600) < 0) {
+      rc = -errno;
+      if (err && errcap)
+        snprintf(err, errcap, "cannot chmod control socket %s: %s", ep + 6, strerror(-rc));
+    }
   }
   if (rc) {
     transport_control_close(c);

@@ -90,10 +90,12 @@ struct transport_hooks {
   void *arg;
   /* One event, no newline, no personal data. */
   void (*log)(void *arg, const char *line);
-  /* A control request (req, len bytes, unchecked): write the reply into out
-   * (TRANSPORT_REPLY_MAX bytes); it is sent as is. To end the daemon after
-   * this reply, call transport_stop(). */
-  void (*control)(void *arg, const uint8_t *req, size_t len, struct crdt_buf *out);
+  /* A control request (req, len bytes, unchecked) from peer (libzmq's
+   * Peer-Address: "HOST:UID:GID:PID" on an ipc:// socket; NULL if none): write
+   * the reply into out (TRANSPORT_REPLY_MAX bytes); it is sent as is. To
+   * end the daemon after this reply, call transport_stop(). */
+  void (*control)(void *arg, const uint8_t *req, size_t len, const char *peer,
+                  struct crdt_buf *out);
   /* Optional: called on the loop's thread after each node_tick (at least
    * every second), for the daemon's own periodic work. */
   void (*tick)(void *arg);
@@ -104,8 +106,11 @@ struct transport_hooks {
   struct transport_control *control_sock;
 };
 
-/* The control socket alone (its own ZeroMQ context): bound to endpoint ep
- * (an ipc:// one is made mode 0600). 0, or an error with err set. */
+/* The control socket alone (its own ZeroMQ context): bound to endpoint ep.
+ * An ipc:// one is made mode 0660 in the group TRANSPORT_CONTROL_GROUP
+ * when that group exists (its members may call it; staff.h says what each
+ * may do), else 0600. 0, or an error with err set. */
+#define TRANSPORT_CONTROL_GROUP "linli"
 int transport_control_open(struct transport_control **out, const char *ep, char *err,
                            size_t errcap);
 void transport_control_close(struct transport_control *c);

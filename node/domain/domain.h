@@ -283,6 +283,35 @@ const char *dom_tx(struct dom_text t);
 int dom_fail(struct dom_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* ---- staff (by.c) ----
+ * Every set and append op that staff write on a collection of the table
+ * (not counters) carries, in its body, the field `by`: the staff name of
+ * whoever wrote it (docs/domain.md "Who wrote it"). It is no field of the
+ * table: replicas store it like any field they do not know, `history`
+ * shows it, and conflicts ignore its concurrent values. linlid stamps it
+ * from the caller's Unix user (staff lines of linlid.conf); the web
+ * console from its account; the CLI with linlid stopped as NAME@offline. */
+#define DOM_BY "by"
+#define DOM_BY_MAX 64 /* bytes of a staff name */
+/* 1 if an op of kind on collection coll (len bytes) carries `by`. */
+int dom_by_carried(const char *coll, size_t len, int kind);
+/* 1 if field name (len bytes) is DOM_BY. */
+int dom_is_by(const void *name, size_t len);
+/* 0 if name is a staff name: 1 to DOM_BY_MAX bytes of a valid key
+ * (crdt_check_key) without a space or '#'; else LINLI_ENAME. */
+int dom_by_check(const char *name);
+/* The canonical map body (len bytes) with `by` set to name, into out: a
+ * `by` it has is replaced, or, with keep, left as it is. 0, LINLI_EINVAL
+ * (not a map) or LINLI_ETOOBIG (over CRDT_BODY_MAX_BYTES). */
+int dom_body_by(const uint8_t *body, size_t len, const char *name, int keep, struct crdt_buf *out);
+/* A role without `pii` (linlid.conf staff lines, the web console's
+ * accounts) reads ID numbers and phones masked: with dom_mask_pii set
+ * (per thread), dom_render masks every value of those types. */
+extern _Thread_local int dom_mask_pii;
+/* s, a rendered value of f, masked in place if f is an ID number
+ * (4201**********7457) or a phone (138****1111); else unchanged. */
+void dom_mask(const struct dom_field *f, char *s);
+
 /* ---- values (value.c) ---- */
 
 struct dom_value {
@@ -839,6 +868,7 @@ struct dom_change_line {
   const uint8_t *id;        /* the op */
   const char *field;        /* "" for a void or an event */
   const char *old_value, *new_value; /* rendered; "" none */
+  const char *by;           /* the op's staff name (DOM_BY), "" none */
 };
 
 /* Calls fn for each change line of record coll/key in scope. 0 or error. */

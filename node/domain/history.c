@@ -18,6 +18,7 @@ struct hist {
   void *arg;
   char last[DOM_FIELDS_MAX][VALUE_CAP]; /* each field's value so far */
   char oldv[VALUE_CAP], newv[VALUE_CAP];
+  char by[DOM_BY_MAX + 1]; /* the op's */
   int stop;
   struct crdt_view v; /* for its keys: sealed values open here when this node holds them */
 };
@@ -39,8 +40,26 @@ static void render(struct hist *h, const struct crdt_op *o, const struct dom_fie
 static int line(struct hist *h, int what, const struct crdt_op *o, const char *field,
                 const char *old_value, const char *new_value)
 {
-  struct dom_change_line l = {what, o->hlc, o->author, o->id, field, old_value, new_value};
+  struct dom_change_line l = {what, o->hlc, o->author, o->id, field, old_value, new_value, h->by};
   return h->stop = h->fn(h->arg, &l);
+}
+
+/* The op's `by` (domain.h "staff") into h->by, "" if none. */
+static void op_by(struct hist *h, const struct crdt_op *o)
+{
+  size_t vl;
+  const uint8_t *v = dom_body_get(o->body, o->body_len, DOM_BY, &vl);
+  struct crdt_mp m;
+  const char *s;
+  uint32_t sl;
+  h->by[0] = 0;
+  if (!v)
+    return;
+  crdt_mp_init(&m, v, vl);
+  if (!crdt_mp_str(&m, &s, &sl) && sl <= DOM_BY_MAX) {
+    memcpy(h->by, s, sl);
+    h->by[sl] = 0;
+  }
 }
 
 /* The values of each field of the op's body, as lines. */
@@ -64,6 +83,8 @@ static int op_lines(struct hist *h, const struct crdt_op *o)
       return 0;
     int fi = h->c->fields ? domain_field_index(h->c, name, nl) : -1;
     const struct dom_field *f = fi >= 0 ? &h->c->fields[fi] : NULL;
+    if (fi < 0 && nl == strlen(DOM_BY) && !memcmp(name, DOM_BY, nl))
+      continue; /* who wrote it: on every line of the op (op_by) */
     if (o->kind == CRDT_ADD || o->kind == CRDT_REMOVE) { /* each element */
       struct crdt_mp e;
       uint32_t k;
@@ -108,6 +129,7 @@ static int on_op(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw,
   (void)hlc, (void)id;
   if (crdt_op_decode(&o, raw, len))
     return 0;
+  op_by(h, &o);
   if (str_is(o.collection, h->voided, strlen(h->voided)) && str_is(o.key, h->vkey, strlen(h->vkey))) {
     size_t rl;
     const uint8_t *r = dom_body_get(o.body, o.body_len, "reason", &rl);

@@ -90,7 +90,9 @@ static int fr_record(void *arg, const struct record *r)
       continue;
     char fname[CRDT_FIELD_MAX + 1];
     snprintf(fname, sizeof fname, "%.*s", (int)r->f[i].name.len, r->f[i].name.p);
-    if (plan_given(f->j, fname))
+    /* and who wrote it: the op will carry `by` (domain.h "staff"), so it
+     * replaces the `by` it saw, as it does the fields it writes */
+    if (plan_given(f->j, fname) || dom_is_by(fname, strlen(fname)))
       crdt_lww_each(r->lww_rows[i], r->lww_lens[i], fr_entry, f->ch);
   }
   return 0;

@@ -371,8 +371,8 @@ static void daily(struct gen *g, int day, uint64_t t)
     compound_code(g, i, code, sizeof code);
     BODY(3);
     KS("area", below(g, 2) ? "卡口、楼道" : "楼道、电梯");
-    KS("by", "消杀队");
     KS("date", date);
+    KS("team", "消杀队");
     emit(g, t + 1800000u + (uint64_t)i * 1000, domain_name(DOM_DISINFECTION), code, CRDT_APPEND,
          &b_);
   }
@@ -456,8 +456,8 @@ static void this_morning(struct gen *g)
     compound_code(g, i, code, sizeof code);
     BODY(3);
     KS("area", "卡口、楼道");
-    KS("by", "消杀队");
     KS("date", date);
+    KS("team", "消杀队");
     emit(g, at + (uint64_t)i, domain_name(DOM_DISINFECTION), code, CRDT_APPEND, &b_);
     BODY(6);
     KS("date", date);

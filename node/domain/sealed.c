@@ -139,6 +139,10 @@ int dom_keys_save(const char *dir, const struct dom_keys *k)
     goto out;
   }
   rc = crdt_file_replace(path, text, n, 0600);
+  /* a directory shared with the staff group (store.h): its staff open
+   * sealed values with their own linli, as the node's owner does */
+  if (!rc && store_dir_shared(dir))
+    rc = store_share_file(dir, path, 0640);
 out:
   sodium_memzero(text, cap);
   free(text);

@@ -175,8 +175,8 @@ static const struct dom_field disinfection_f[] = {
       "the day of the round", "消杀日期"),
     F("area", EVENT, TEXT, 0, R, NONE, NULL, NULL, NULL, "区域", "area", "区域",
       "what was disinfected, e.g. gates, stairwells, lifts", "消杀区域，如卡口、楼道、电梯"),
-    F("by", EVENT, TEXT, 100, S, NONE, NULL, NULL, NULL, "执行人", "by", "执行人", "who did it",
-      "执行人"),
+    F("team", EVENT, TEXT, 100, S, NONE, NULL, NULL, NULL, "执行人", "team", "执行人",
+      "who did it (a team or a person)", "执行人（队伍或个人）"),
     F("note", EVENT, TEXT, DOM_NOTE_MAX, S, NONE, NULL, NULL, NULL, "备注", "note", "备注",
       "anything else", "其他说明"),
     END};

@@ -513,6 +513,8 @@ int dom_render(const struct dom_field *f, const uint8_t *mp, size_t len, char *o
   case 's':
     if (crdt_mp_str(&m, &s, &sl) == 0) {
       snprintf(out, cap, "%.*s", (int)sl, s);
+      if (dom_mask_pii)
+        dom_mask(f, out);
       return 0;
     }
     break;

@@ -1,9 +1,12 @@
 /* The LMDB store. Keyspace and contracts: store.h. */
 #include <errno.h>
+#include <grp.h>
+#include <stdio.h>
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "store_int.h"
@@ -45,7 +48,17 @@ struct store_bound store_bound_max(void)
 
 /* ---- open / close ---- */
 
-static int store__mkdir(const char *dir)
+int store_dir_shared(const char *dir)
+{
+  struct group g, *got = NULL;
+  struct stat st;
+  char buf[4096];
+  return stat(dir, &st) == 0 &&
+         getgrnam_r(STORE_STAFF_GROUP, &g, buf, sizeof buf, &got) == 0 && got &&
+         st.st_gid == got->gr_gid;
+}
+
+int store_dir_guard(const char *dir)
 {
   if (mkdir(dir, 0700) == 0)
     return 0;
@@ -56,9 +69,28 @@ static int store__mkdir(const char *dir)
     return -errno;
   if (!S_ISDIR(st.st_mode))
     return -ENOTDIR;
-  if ((st.st_mode & 077) && chmod(dir, 0700) < 0)
+  mode_t allowed = store_dir_shared(dir) ? 02750 : 0700; /* setgid: new files in the group */
+  if ((st.st_mode & 07777 & ~allowed) && chmod(dir, st.st_mode & allowed) < 0)
     return -errno;
   return 0;
+}
+
+int store_share_file(const char *dir, const char *path, unsigned mode)
+{
+  struct stat st;
+  if (stat(dir, &st) < 0 || chown(path, (uid_t)-1, st.st_gid) < 0 || chmod(path, mode) < 0)
+    return -errno;
+  return 0;
+}
+
+/* The store's files when the directory is shared with the staff group. */
+static void store__share(const char *dir)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/data.mdb", dir);
+  store_share_file(dir, path, 0640);
+  snprintf(path, sizeof path, "%s/lock.mdb", dir);
+  store_share_file(dir, path, 0660);
 }
 
 /* meta "format": how ops and rows are laid out. 4: packed ops, log rows
@@ -119,7 +151,7 @@ int store_open(struct store **out, const struct store_config *cfg)
   pthread_mutex_init(&s->keys_mu, NULL);
   static _Atomic uint64_t gens;
   s->gen = ++gens;
-  if (!cfg->read_only && (rc = store__mkdir(cfg->dir)))
+  if (!cfg->read_only && (rc = store_dir_guard(cfg->dir)))
     goto fail;
   if ((rc = store__err(mdb_env_create(&s->env))))
     goto fail;
@@ -128,6 +160,8 @@ int store_open(struct store **out, const struct store_config *cfg)
   unsigned flags = MDB_NOTLS | (cfg->nosync ? MDB_NOSYNC : 0) | (cfg->read_only ? MDB_RDONLY : 0);
   if ((rc = store__err(mdb_env_open(s->env, cfg->dir, flags, 0600))))
     goto fail;
+  if (!cfg->read_only && store_dir_shared(cfg->dir))
+    store__share(cfg->dir);
   MDB_envinfo info;
   mdb_env_info(s->env, &info);
   if (info.me_mapsize > s->map_size)

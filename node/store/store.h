@@ -103,6 +103,20 @@ struct store;
 
 /* Opens (creating if needed) the environment in cfg->dir. */
 int store_open(struct store **out, const struct store_config *cfg);
+
+/* A node's directory is its owner's alone (0700), unless its group is
+ * STORE_STAFF_GROUP: then that group's members (the office's staff, who
+ * run linli as their own Unix users; docs/operator.md "Staff") may read it
+ * (0750), and the store's files are data.mdb 0640 and lock.mdb 0660 (an
+ * LMDB reader writes its slot in the lock file). */
+#define STORE_STAFF_GROUP "linli"
+/* 1 if dir's group is STORE_STAFF_GROUP, 0 if not (or no such group). */
+int store_dir_shared(const char *dir);
+/* Creates dir (0700) if missing, else takes from its mode what the rule
+ * above does not allow. 0 or -errno (-ENOTDIR). */
+int store_dir_guard(const char *dir);
+/* path (a file of shared dir) into dir's group, with mode. 0 or -errno. */
+int store_share_file(const char *dir, const char *path, unsigned mode);
 void store_close(struct store *s);
 
 /* A range bound: (hlc, id), compared lexicographically. */

@@ -183,12 +183,12 @@ v supply order add "${A[@]}" SH-go-3 household=SH-C01-1-1-101 items=vegetables_k
 grep -q 'note: vegetables_kg is listed as free (free=yes), handed out with linli supply relief' "$T/err" ||
   die "order of a free item: no note: $(cat "$T/err")"
 v list "${A[@]}" stock_receipt --json
-json 'assert [e["event"] for e in d]==[{"date":"'"$TODAY"'","items":"rice_kg:100,veg_pack:10,vegetables_kg:50","source":"区物资站"}], d' <"$T/out" ||
+json 'assert [e["event"] for e in d]==[{"by":"'"$(id -un)"'","date":"'"$TODAY"'","items":"rice_kg:100,veg_pack:10,vegetables_kg:50","source":"区物资站"}], d' <"$T/out" ||
   die "stock receipt: $(cat "$T/out")"
 pass "supply item/stock in/out/show/list and the ledger, relief add/show/list (drawn from the stock), order and proxy add/set/show/list; report counts them"
 
 # ---- disinfect, measures ----
-v disinfect add "${A[@]}" SH-C01 area="gates, stairwells" by=老王
+v disinfect add "${A[@]}" SH-C01 area="gates, stairwells" team=老王
 v disinfect list "${A[@]}"
 grep -Eq "^SH-C01 +$TODAY +gates, stairwells +" "$T/out" || die "disinfect list: $(cat "$T/out")"
 v disinfect show "${A[@]}" SH-C01 --json

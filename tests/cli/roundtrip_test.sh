@@ -86,7 +86,7 @@ v check health "${A[@]}" r-SH-00001 --temp 34.0 --cough
 v check health "${A[@]}" r-SH-00002 --temp 43
 v check gate "${A[@]}" SH-C01-gate --visitor "$VIS100" --direction 出 --temp 43.0 --purpose "$TEXT200"
 v check gate "${A[@]}" "$KEY126" --person r-SH-00001 --direction in --temp 36.6 --purpose 买菜
-v disinfect add "${A[@]}" SH-C01 area=楼道 by=老王 note="$NOTE500"
+v disinfect add "${A[@]}" SH-C01 area=楼道 team=老王 note="$NOTE500"
 v supply relief add "${A[@]}" SH-C01-3-2-501 items=fish:1
 v compound add "${A[@]}" SH-C09 name=错误
 v compound void "${A[@]}" SH-C09 --reason "$TEXT200"

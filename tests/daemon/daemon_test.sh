@@ -356,7 +356,7 @@ scenario_restore() {
   [[ $clock -ge $max_before ]] || die "a's clock $clock is behind $max_before"
   put a household after-restore name=after >>"$T/ids" || die "put after restore"
   local new
-  new=$("$LINLI" get --data "$T/a" household after-restore --json | grep -o '"hlc":[0-9]*' | cut -d: -f2)
+  new=$("$LINLI" get --data "$T/a" household after-restore --json | grep -o '"hlc":[0-9]*' | cut -d: -f2 | sort -n | tail -1)
   [[ $new -gt $max_before ]] || die "the new op's hlc $new is not after $max_before"
   log "a's new op orders after everything before the restore ($new > $max_before)"
   converge shihua hub a

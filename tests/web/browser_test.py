@@ -110,8 +110,9 @@ class Node:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
-    def user(self, name, role, password):
-        self.t.cli("user", "add", "--data", self.dir, name, "--role", role, stdin=password + "\n")
+    def user(self, name, role, password, pii=False):
+        self.t.cli("user", "add", "--data", self.dir, name, "--role", role, *(["--pii"] if pii else []),
+                   stdin=password + "\n")
 
 
 class Test:
@@ -163,6 +164,7 @@ class Test:
         self.hub.user("viewer1", "viewer", "viewer-pass-1")
         self.shihua.user("clerk1", "clerk", "clerk-pass-1")
         self.shihua.user("viewer2", "viewer", "viewer-pass-2")
+        self.shihua.user("clerk2", "clerk", "clerk-pass-2", pii=True)
         self.shihua.user("lock1", "clerk", "lock-pass-1")
         self.chuan.user("idle1", "clerk", "idle-pass-1")
         self.nodes = [self.hub, self.shihua, self.chuan]
@@ -404,6 +406,20 @@ class Test:
         check(self.text('[data-field="name"]') == name, "the record page shows the resident")
         check(len(d.find_elements(By.CSS_SELECTOR, "#history tr")) >= 2, "the record page has a history")
         self.shot("record-resident")
+        # an account without pii reads ID numbers and phones masked; with pii whole
+        phone, idno = self.fv(one, "phone"), self.fv(one, "id_number")
+        shown_p, shown_i = self.text('[data-field="phone"]'), self.text('[data-field="id_number"]')
+        check(shown_p == phone[:3] + "*" * (len(phone) - 7) + phone[-4:] and phone not in d.page_source,
+              "clerk1 (no pii) reads the phone masked: %s" % shown_p)
+        check(shown_i == idno[:4] + "*" * 10 + idno[-4:] and idno not in d.page_source,
+              "clerk1 (no pii) reads the ID number masked: %s" % shown_i)
+        self.get(self.shihua, "/list/resident?q=" + urllib.parse.quote(name))
+        check(phone not in d.page_source and idno not in d.page_source, "the list page masks them too")
+        check(self.login(self.shihua, "clerk2", "clerk-pass-2"), "clerk2 (pii) logs in")
+        self.get(self.shihua, "/record/resident?k=" + one["key"])
+        check(self.text('[data-field="phone"]') == phone and self.text('[data-field="id_number"]') == idno,
+              "clerk2 (pii) reads them whole")
+        self.login(self.shihua, "clerk1", "clerk-pass-1")
 
     def t_round(self):
         d = self.driver

@@ -92,10 +92,11 @@ grep -q '^bo ' "$F" && die "bo was added with a short password"
 old=$(grep '^ana ' "$F")
 printf 'pass-word-3\n' | "$LINLI" user passwd --data "$T/acc" ana 2>/dev/null
 [[ $(grep '^ana ' "$F") != "$old" ]] || die "passwd did not change the hash"
-printf 'pass-word-4\n' | "$LINLI" user add --data "$T/acc" li.ming --role approver 2>/dev/null
-[[ $("$LINLI" user list --data "$T/acc" --json) == '[{"name":"ana","role":"clerk"},{"name":"li.ming","role":"approver"}]' ]] ||
+printf 'pass-word-4\n' | "$LINLI" user add --data "$T/acc" li.ming --role approver --pii 2>/dev/null
+grep -q '^li.ming approver \$argon2id\$.* pii$' "$F" || die "--pii is not in the file: $(grep li.ming "$F")"
+[[ $("$LINLI" user list --data "$T/acc" --json) == '[{"name":"ana","role":"clerk","pii":false},{"name":"li.ming","role":"approver","pii":true}]' ]] ||
   die "user list --json: $("$LINLI" user list --data "$T/acc" --json)"
-"$LINLI" user list --data "$T/acc" | grep -q '^li.ming  *approver$' || die "user list"
+"$LINLI" user list --data "$T/acc" | grep -q '^li.ming  *approver  *whole$' || die "user list"
 "$LINLI" user remove --data "$T/acc" ana 2>/dev/null
 grep -q '^ana ' "$F" && die "ana was not removed"
 set +e

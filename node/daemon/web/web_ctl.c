@@ -12,11 +12,21 @@
 
 #define WEB_CTL_TIMEOUT_MS 10000
 
-int web_ctl_write(struct web *w, const struct dom_change *ch, uint8_t id[CRDT_ID_BYTES], char *msg,
-                  size_t cap)
+int web_ctl_write(struct web *w, const struct dom_change *ch, const char *by,
+                  uint8_t id[CRDT_ID_BYTES], char *msg, size_t cap)
 {
-  uint8_t req[CRDT_BODY_MAX_BYTES + 1024], reply[512];
+  uint8_t req[CRDT_BODY_MAX_BYTES + 1024], reply[512], body[CRDT_BODY_MAX_BYTES];
+  const uint8_t *bp = ch->body;
+  size_t bl = ch->body_len;
   struct crdt_buf b;
+  if (by && by[0] && dom_by_carried(ch->coll, strlen(ch->coll), ch->kind)) {
+    crdt_buf_init(&b, body, sizeof body); /* who wrote it: this account */
+    int rc = dom_body_by(ch->body, ch->body_len, by, 0, &b);
+    if (rc)
+      return rc;
+    bp = body;
+    bl = b.len;
+  }
   struct crdt_mp r;
   uint32_t n, len;
   int64_t code;
@@ -29,7 +39,7 @@ int web_ctl_write(struct web *w, const struct dom_change *ch, uint8_t id[CRDT_ID
   crdt_w_cstr(&b, ch->coll);
   crdt_w_cstr(&b, ch->key);
   crdt_w_uint(&b, (uint64_t)ch->kind);
-  crdt_w_bin(&b, ch->body, ch->body_len);
+  crdt_w_bin(&b, bp, bl);
   crdt_w_bin(&b, ch->parents, (size_t)ch->n_parents * CRDT_ID_BYTES);
   if (crdt_buf_err(&b))
     return LINLI_ETOOBIG;
@@ -54,12 +64,13 @@ int web_ctl_write(struct web *w, const struct dom_change *ch, uint8_t id[CRDT_ID
   return 0;
 }
 
-int web_ctl_write_plan(struct web *w, const struct dom_plan *p, int *stored, char *msg, size_t cap)
+int web_ctl_write_plan(struct web *w, const struct dom_plan *p, const char *by, int *stored,
+                       char *msg, size_t cap)
 {
   *stored = 0;
   for (int i = 0; i < p->n; i++) {
     uint8_t id[CRDT_ID_BYTES];
-    int rc = web_ctl_write(w, &p->ch[i], id, msg, cap);
+    int rc = web_ctl_write(w, &p->ch[i], by, id, msg, cap);
     if (rc) {
       if (!msg[0])
         snprintf(msg, cap, "%s", linli_strerror(rc));

@@ -564,7 +564,7 @@ int web_page_decide(struct web_req *r)
     return wd_page(r, r->today, community, compound, e.msg);
   }
   if (rc == 0)
-    rc = web_ctl_write_plan(w, p, &stored, msg, sizeof msg);
+    rc = web_ctl_write_plan(w, p, r->who.user, &stored, msg, sizeof msg);
   free(p);
   if (rc) {
     web_log(w, "http %s of %s/%s by %s not stored: %s", action, community, compound, r->who.user,

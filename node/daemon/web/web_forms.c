@@ -9,8 +9,8 @@
  *
  * The health round of a grid and the declaration are web_round.c.
  *
- * Every op carries the staff account's name in its `by` field where the
- * collection declares one (web_by_arg). */
+ * Every op carries the staff account's name in its `by` field
+ * (web_ctl_write_plan; domain.h "staff"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,20 +19,6 @@
 
 #define WF_ARGS_MAX 32
 #define WF_LIST_MAX 300 /* keys offered in a datalist */
-
-/* "by=NAME" into buf if collection c declares a `by` field and args do not
- * give it: 1 added, 0 not. */
-int web_by_arg(const struct dom_collection *c, struct web_req *r, const char *const *args, int n,
-               char *buf, size_t cap)
-{
-  if (!c->fields || !domain_field(c, "by", 2))
-    return 0;
-  for (int i = 0; i < n; i++)
-    if (!strncmp(args[i], "by=", 3))
-      return 0;
-  snprintf(buf, cap, "by=%s", r->who.user);
-  return 1;
-}
 
 /* The command a collection's forms use (as the CLI's verbs do), or NULL. */
 static const struct dom_command *wf_command(int coll)
@@ -163,8 +149,6 @@ static void wf_input(struct wf *f, const struct dom_field *x)
   wb_escs(b, TX(r, x->help));
   if (f->verb == DOM_V_ADD && (x->flags & DOM_F_TODAY))
     wb_put(b, T(r, "; default today", "；默认今天"));
-  if (!strcmp(x->name, "by"))
-    wb_put(b, T(r, "; default your account", "；默认为您的账号"));
   wb_put(b, "</small>");
   if (x->type == DOM_T_ENUM || x->type == DOM_T_BOOL) {
     static const char *const yn[] = {"yes", "no", NULL}, *const yn_zh[] = {"是", "否", NULL};
@@ -318,7 +302,6 @@ static int wf_args(struct wf *f, char (*store)[WEB_ARG_MAX], const char **args)
     args[n] = store[n];
     n++;
   }
-  n += web_by_arg(f->c, f->r, args, n, store[n], WEB_ARG_MAX);
   for (int i = 0; i < n; i++)
     args[i] = store[i];
   return n;
@@ -405,7 +388,7 @@ int web_page_form(struct web_req *r)
     return 422;
   }
   if (rc == 0)
-    rc = web_ctl_write_plan(w, p, &stored, msg, sizeof msg);
+    rc = web_ctl_write_plan(w, p, r->who.user, &stored, msg, sizeof msg);
 out:
   free(store);
   free(p);

@@ -291,7 +291,10 @@ static int web__serve(struct web_req *r)
             web_role_name(r->who.role));
     return web_fail_page(r, 403, "Your role does not allow this.", "您的角色无权进行此操作。");
   }
-  return rt->fn(r);
+  dom_mask_pii = !r->who.pii; /* this thread renders for this account (web_users.h) */
+  int st = rt->fn(r);
+  dom_mask_pii = 0;
+  return st;
 }
 
 static int web__st_slot(int status)

@@ -64,7 +64,7 @@ int web_utf8_ok(const char *s, size_t n);
 struct web_sess {
   uint8_t id_hash[32]; /* BLAKE2b of the token; all zero: free */
   char user[WEB_NAME_MAX + 1];
-  int role;
+  int role, pii;
   uint8_t stamp[16];   /* BLAKE2b of the account's role and hash when it logged in */
   char csrf[WEB_TOKEN_HEX + 1];
   uint64_t born_ms, used_ms; /* monotonic */
@@ -81,7 +81,7 @@ struct web_fail {
 struct web_who {
   int in;
   char user[WEB_NAME_MAX + 1];
-  int role;
+  int role, pii; /* pii: ID numbers and phones whole (else masked) */
   char csrf[WEB_TOKEN_HEX + 1];
 };
 
@@ -221,11 +221,8 @@ int web_coll_of(const char *url, const char *prefix);
 void web_grid_links(struct web_req *r, const struct crdt_view *v, const char *scope);
 void web_record_value(const struct crdt_view *v, const struct record *rec, const struct dom_field *f,
                       char *out, size_t cap, int *conflict);
-/* web_forms.c: "by=NAME" (the staff account) into buf if collection c
- * declares a `by` field and args do not give it: 1 added, 0 not; the 403
- * page of a write this node may not make. */
-int web_by_arg(const struct dom_collection *c, struct web_req *r, const char *const *args, int n,
-               char *buf, size_t cap);
+/* web_forms.c: the 403 page of a write this node may not make. */
+
 int web_not_here(struct web_req *r);
 /* <a href="PATH?c=SCOPE&k=KEY">TEXT</a>, escaped (key NULL: no k=). */
 void web_link(struct wb *b, const char *path, const char *scope, const char *key, const char *text);
@@ -234,10 +231,12 @@ void web_link(struct wb *b, const char *path, const char *scope, const char *key
 
 /* One change through the daemon's control socket, as the CLI writes it:
  * 0 (id set), or an error with a sentence in msg. */
-int web_ctl_write(struct web *w, const struct dom_change *ch, uint8_t id[CRDT_ID_BYTES], char *msg,
-                  size_t cap);
-/* The changes of p, in order: how many were stored in *stored. */
-int web_ctl_write_plan(struct web *w, const struct dom_plan *p, int *stored, char *msg, size_t cap);
+int web_ctl_write(struct web *w, const struct dom_change *ch, const char *by,
+                  uint8_t id[CRDT_ID_BYTES], char *msg, size_t cap);
+/* The changes of p, in order: how many were stored in *stored. by: the
+ * account, carried as the `by` of each op (domain.h "staff"). */
+int web_ctl_write_plan(struct web *w, const struct dom_plan *p, const char *by, int *stored,
+                       char *msg, size_t cap);
 
 #define WEB_PEERS_MAX 384
 struct web_peer {

@@ -250,7 +250,7 @@ static int wr_post(struct wr *x, int *stored)
     char msg[DOM_MSG_MAX + 64];
     for (int i = 0; i < planned && !rc; i++) {
       int s = 0;
-      rc = web_ctl_write_plan(w, &plans[i], &s, msg, sizeof msg);
+      rc = web_ctl_write_plan(w, &plans[i], r->who.user, &s, msg, sizeof msg);
       *stored += s;
     }
     if (rc)
@@ -403,8 +403,6 @@ int web_page_declare(struct web_req *r)
           strcat(a[4], ")");
         args[n++] = a[4];
       }
-      if (web_by_arg(&domain_collections[DOM_DECLARATION], r, args, n, a[5], WEB_ARG_MAX))
-        args[n++] = a[5];
       struct dom_req q = {.coll = DOM_DECLARATION, .verb = DOM_V_SET, .key = compound, .args = args,
                           .n_args = n, .home = scope,
                           .district = w->cfg->trust ? w->cfg->district : NULL, .today = r->today,
@@ -418,7 +416,7 @@ int web_page_declare(struct web_req *r)
       if (rc > 0)
         snprintf(msg, sizeof msg, "%s", e.msg);
       else if (rc == 0)
-        rc = web_ctl_write_plan(w, p, &stored, msg, sizeof msg);
+        rc = web_ctl_write_plan(w, p, r->who.user, &stored, msg, sizeof msg);
       free(p);
       if (rc == 0) {
         web_log(w, "http declared compound %s by account %s: %d op(s)", compound, r->who.user, stored);

@@ -29,7 +29,9 @@ static void web__hash(uint8_t *out, size_t outlen, const char *a, const char *b)
 /* What a session remembers of its account: role and hash together. */
 static void web__stamp(const struct web_user *u, uint8_t out[16])
 {
-  web__hash(out, 16, web_role_name(u->role), u->hash);
+  char role[32]; /* a change of role or of pii ends the account's sessions */
+  snprintf(role, sizeof role, "%s%s", web_role_name(u->role), u->pii ? "+pii" : "");
+  web__hash(out, 16, role, u->hash);
 }
 
 static int web__zero(const uint8_t *p, size_t n)
@@ -99,6 +101,7 @@ void web_sess_lookup(struct web *w, const char *token, struct web_who *who)
     who->in = 1;
     memcpy(who->user, s->user, sizeof who->user);
     who->role = s->role;
+    who->pii = s->pii;
     memcpy(who->csrf, s->csrf, sizeof who->csrf);
   }
   pthread_mutex_unlock(&w->mu);
@@ -127,6 +130,7 @@ int web_sess_new(struct web *w, const struct web_user *u, char token[WEB_TOKEN_H
   web__hash(s->id_hash, 32, "session", token);
   memcpy(s->user, u->name, sizeof s->user);
   s->role = u->role;
+  s->pii = u->pii;
   web__stamp(u, s->stamp);
   memcpy(s->csrf, csrf, WEB_TOKEN_HEX + 1);
   s->born_ms = s->used_ms = now;
@@ -225,6 +229,7 @@ int web_login(struct web *w, const char *ip, const char *user, const char *pw, s
   who->in = 1;
   memcpy(who->user, u.name, sizeof who->user);
   who->role = u.role;
+  who->pii = u.pii;
   sodium_memzero(&u, sizeof u);
   atomic_fetch_add(&w->logins_ok, 1);
   return 0;

@@ -63,21 +63,22 @@ static int web__hash_ok(const char *h, size_t n)
   return 1;
 }
 
-/* One line: NAME ROLE HASH. */
+/* One line: NAME ROLE HASH [pii]. */
 static int web__line(struct web_users *t, char *s)
 {
-  char *save = NULL, *f[4];
+  char *save = NULL, *f[5];
   int n = 0;
-  for (char *tok = strtok_r(s, " \t\r", &save); tok && n < 4; tok = strtok_r(NULL, " \t\r", &save))
+  for (char *tok = strtok_r(s, " \t\r", &save); tok && n < 5; tok = strtok_r(NULL, " \t\r", &save))
     f[n++] = tok;
   if (n == 0)
     return 0;
-  if (n != 3 || web_name_check(f[0]) || web_role_parse(f[1]) < 0 ||
+  if (n < 3 || n > 4 || (n == 4 && strcmp(f[3], "pii")) || web_name_check(f[0]) || web_role_parse(f[1]) < 0 ||
       !web__hash_ok(f[2], strlen(f[2])) || web_users_find(t, f[0]) >= 0 || t->n == WEB_USERS_MAX)
     return LINLI_EINVAL;
   struct web_user *u = &t->u[t->n++];
   memcpy(u->name, f[0], strlen(f[0]) + 1);
   u->role = web_role_parse(f[1]);
+  u->pii = n == 4;
   memcpy(u->hash, f[2], strlen(f[2]) + 1);
   return 0;
 }
@@ -153,9 +154,10 @@ int web_users_save(const struct web_users *t, const char *dir)
     unlink(tmp);
     return rc;
   }
-  fprintf(f, "# linli web console accounts: NAME ROLE HASH (linli user; web_users.h)\n");
+  fprintf(f, "# linli web console accounts: NAME ROLE HASH [pii] (linli user; web_users.h)\n");
   for (int i = 0; i < t->n; i++)
-    fprintf(f, "%s %s %s\n", t->u[i].name, web_role_name(t->u[i].role), t->u[i].hash);
+    fprintf(f, "%s %s %s%s\n", t->u[i].name, web_role_name(t->u[i].role), t->u[i].hash,
+            t->u[i].pii ? " pii" : "");
   if (fflush(f) || fsync(fileno(f)))
     rc = -errno;
   if (fclose(f) && !rc)

@@ -3,12 +3,14 @@
  * The accounts live in DATA/web-users, a text file of mode 0600 beside the
  * node's key, one account a line:
  *
- *     NAME ROLE HASH
+ *     NAME ROLE HASH [pii]
  *
  * NAME is 1 to WEB_NAME_MAX characters of A-Z a-z 0-9 _ . - (the name every
  * op written from a page carries in its `by` field); ROLE is viewer, clerk,
  * approver or admin; HASH is libsodium's crypto_pwhash_str() of the
- * password (Argon2id, "$argon2id$v=19$m=...": salt and parameters inside).
+ * password (Argon2id, "$argon2id$v=19$m=...": salt and parameters inside);
+ * `pii`: the account reads ID numbers and phones whole, where without it
+ * they are masked (4201**********7457, 138****1111) on every page.
  * Lines starting with '#' are comments. Why a file and not the LMDB store:
  * the store holds the replicated ops of a district, and accounts belong to
  * one node and must never travel to a peer; a file is also what an
@@ -46,6 +48,7 @@ enum web_role { WEB_VIEWER = 0, WEB_CLERK = 1, WEB_APPROVER = 2, WEB_ADMIN = 3 }
 struct web_user {
   char name[WEB_NAME_MAX + 1];
   int role; /* enum web_role */
+  int pii;  /* 1: reads ID numbers and phones whole (else masked, domain.h) */
   char hash[WEB_HASH_MAX];
 };
 
