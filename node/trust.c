@@ -236,6 +236,19 @@ static int entry_valid(const struct entry *e, uint64_t ms)
   return 0;
 }
 
+/* Below the city: the time the city revoked this district's hub, or
+ * UINT64_MAX. */
+static uint64_t hub_revoked_at(const struct trust *t)
+{
+  const struct entry *e = t->has_city && !t->is_city ? find(t, t->hub) : NULL;
+  return e ? e->revoked_at : UINT64_MAX;
+}
+
+static int in_city_scope(const struct trust *t, const struct crdt_str *s)
+{
+  return t->has_city && s->len == t->city_len && memcmp(s->p, t->city, t->city_len) == 0;
+}
+
 int trust_check(const struct trust *t, const struct crdt_op *op)
 {
   int hub_coll = trust_is_hub_collection(t, op->collection.p, op->collection.len);
@@ -250,6 +263,8 @@ int trust_check(const struct trust *t, const struct crdt_op *op)
   if (memcmp(op->author, t->hub, CRDT_PK_BYTES) == 0) {
     if (!hub_coll || !is_district(t, &op->scope))
       return LINLI_EHUBSCOPE;
+    if (hub_revoked_at(t) <= ms) /* the city revoked this district's hub */
+      return LINLI_EREVOKED;
     return check_hub_op(op);
   }
   const struct entry *e = find(t, op->author);
@@ -274,13 +289,36 @@ int trust_check(const struct trust *t, const struct crdt_op *op)
   return entry_valid(e, ms);
 }
 
+/* Below the city: a revocation of this district's hub by the city, in the
+ * city scope (trust.h); pk gets the hub key. */
+static int city_revokes_hub(const struct trust *t, const struct crdt_op *op,
+                            uint8_t pk[CRDT_PK_BYTES], struct cert_fields *f)
+{
+  return t->has_city && !t->is_city && coll_is(op, TRUST_REVOCATION) &&
+         !memcmp(op->author, t->city_pk, CRDT_PK_BYTES) && in_city_scope(t, &op->scope) &&
+         !check_hub_op(op) && !trust_subject(op, pk) && !memcmp(pk, t->hub, CRDT_PK_BYTES) &&
+         !parse_body(op, f);
+}
+
 int trust_learn(struct trust *t, const struct crdt_op *op)
 {
   uint8_t pk[CRDT_PK_BYTES];
   struct cert_fields f;
+  if (city_revokes_hub(t, op, pk, &f)) {
+    struct entry *h = find_or_add(t, pk);
+    if (!h)
+      return LINLI_ENOMEM;
+    if (f.at >= h->revoked_at) /* the earliest revocation wins */
+      return 0;
+    h->revoked_at = f.at;
+    return TRUST_LEARNED_REVOCATION;
+  }
   if (memcmp(op->author, t->hub, CRDT_PK_BYTES) || !is_district(t, &op->scope) ||
-      check_hub_op(op) || trust_subject(op, pk) || parse_body(op, &f))
+      check_hub_op(op) || trust_subject(op, pk) || parse_body(op, &f) ||
+      hub_revoked_at(t) <= CRDT_HLC_MS(op->hlc))
     return 0;
+  if (!memcmp(pk, t->hub, CRDT_PK_BYTES) && t->has_city && !t->is_city)
+    return 0; /* the hub's standing is the city's to say */
   struct entry *e = find_or_add(t, pk);
   if (!e)
     return LINLI_ENOMEM;
@@ -308,9 +346,10 @@ int trust_revokes(const struct trust *t, const struct crdt_op *op, uint8_t pk[CR
                   uint64_t *at_ms)
 {
   struct cert_fields f;
-  if (!coll_is(op, TRUST_REVOCATION) || memcmp(op->author, t->hub, CRDT_PK_BYTES) ||
-      !is_district(t, &op->scope) || check_hub_op(op) || trust_subject(op, pk) ||
-      parse_body(op, &f))
+  if (!city_revokes_hub(t, op, pk, &f) &&
+      (!coll_is(op, TRUST_REVOCATION) || memcmp(op->author, t->hub, CRDT_PK_BYTES) ||
+       !is_district(t, &op->scope) || check_hub_op(op) || trust_subject(op, pk) ||
+       parse_body(op, &f)))
     return 0;
   const struct entry *e = find(t, pk);
   if (e && f.at >= e->revoked_at)
@@ -331,7 +370,10 @@ static int load_op(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *ra
 int trust_load(struct trust *t, struct store *s)
 {
   struct store_bound hi = store_bound_max();
-  return store_range_each(s, t->district, &STORE_BOUND_MIN, &hi, 0, load_op, t);
+  int rc = store_range_each(s, t->district, &STORE_BOUND_MIN, &hi, 0, load_op, t);
+  if (rc >= 0 && t->has_city && !t->is_city) /* a revocation of the hub by the city */
+    rc = store_range_each(s, t->city, &STORE_BOUND_MIN, &hi, 0, load_op, t);
+  return rc;
 }
 
 uint64_t trust_revoked_at(const struct trust *t, const uint8_t pk[CRDT_PK_BYTES])
@@ -342,8 +384,9 @@ uint64_t trust_revoked_at(const struct trust *t, const uint8_t pk[CRDT_PK_BYTES]
 
 int trust_admits(const struct trust *t, const uint8_t pk[CRDT_PK_BYTES], uint64_t now_ms)
 {
-  if (memcmp(pk, t->hub, CRDT_PK_BYTES) == 0 ||
-      (t->has_city && memcmp(pk, t->city_pk, CRDT_PK_BYTES) == 0))
+  if (memcmp(pk, t->hub, CRDT_PK_BYTES) == 0)
+    return hub_revoked_at(t) > now_ms;
+  if (t->has_city && memcmp(pk, t->city_pk, CRDT_PK_BYTES) == 0)
     return 1;
   const struct entry *e = find(t, pk);
   return e && e->certified && e->revoked_at > now_ms && now_ms >= e->not_before &&
@@ -353,7 +396,7 @@ int trust_admits(const struct trust *t, const uint8_t pk[CRDT_PK_BYTES], uint64_
 int trust_roster(const struct trust *t, uint64_t now_ms, uint8_t (*out)[CRDT_PK_BYTES], int max)
 {
   int k = 0;
-  if (k < max)
+  if (k < max && trust_admits(t, t->hub, now_ms))
     memcpy(out[k++], t->hub, CRDT_PK_BYTES);
   if (t->has_city && !t->is_city && k < max)
     memcpy(out[k++], t->city_pk, CRDT_PK_BYTES);

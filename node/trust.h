@@ -40,6 +40,11 @@
  * LINLI_EHUBSCOPE. On a hub or community node that knows the city (its
  * `city` line), the city key may write hub collections in the city scope
  * only (else LINLI_EHUBSCOPE) and nobody else writes there (LINLI_EUNAUTH).
+ * There the city may also revoke the district's hub (a revocation in the
+ * city scope naming the hub key): from its time on, ops of the hub are
+ * LINLI_EREVOKED (its approvals, rounds and the certificates it signs
+ * after that time), the hub is no longer admitted as a peer, and trust_learn
+ * takes nothing more from it; what it signed before stays valid.
  */
 #ifndef LINLI_TRUST_H
 #define LINLI_TRUST_H

@@ -282,5 +282,43 @@ assert [(x["status"],x["compound"],x["name"]) for x in e]==[("withdrawn","SH-C01
   die "the city's round 2 does not mark SH-C01 withdrawn with the hub's reason: $(cat "$T/out")"
 ok "a late confirmed case: the hub's linlid writes the next summary on its own and SH-C01 is withdrawn at the city within one sync; the day before, all silent"
 
+# ---- the city revokes jianghan's hub: its district refuses what it signs after ----
+v revoke --data "$T/city" "${KEY[jianghan]}" --reason "hub key stolen" --out "$T"
+hub_revoked() { # NODE: the node's roster has jianghan's hub revoked
+  "$LINLI" roster --data "$T/$1" --json 2>/dev/null | python3 -c '
+import json, sys
+r = {e["key"]: e for e in json.load(sys.stdin)["keys"]}
+e = r.get(sys.argv[1])
+assert e and e["revoked_at_ms"] is not None and not e["admitted"], e' "${KEY[jianghan]}"
+}
+# the city closes the hub's links at once: the revocation reaches the
+# district by its file, imported at the hub, and spreads from there
+wait_for 30 "the city closing jianghan's link" grep -q 'link down peer=jianghan-.* reason=revoked' "$T/city.log"
+v import-cert --data "$T/jianghan" "$T/revoke-${KEY[jianghan]:0:8}.op"
+wait_for 30 "the city's revocation of jianghan at jianghan" hub_revoked jianghan
+for c in $JH; do wait_for 30 "the city's revocation of jianghan at $c" hub_revoked "$c"; done
+# the revoked hub's own linlid refuses its new round
+if "$LINLI" publish --data "$T/jianghan" >"$T/out" 2>"$T/err"; then die "the revoked hub published"; fi
+grep -q "revoked" "$T/err" || die "the revoked hub's publish said: $(cat "$T/err")"
+# a copy of its key elsewhere (a stolen key) signs a round: its communities refuse it
+forge jianghan jianghan revoked-hub.b
+for c in $JH; do
+  rc=0
+  "$LINLI" import --data "$T/$c" "$T/revoked-hub.b" >"$T/out" 2>"$T/err" || rc=$?
+  [[ $rc -ne 0 ]] && grep -q ' 0 new, 0 already here, 1 rejected' "$T/out" && grep -q 'EREVOKED' "$T/err" ||
+    die "$c took the revoked hub's round: $(cat "$T/out" "$T/err")"
+done
+# what it signed before stands: its communities' certificates and their records
+for c in $JH; do
+  "$LINLI" roster --data "$T/$c" --json | python3 -c '
+import json, sys
+r = {e["key"]: e for e in json.load(sys.stdin)["keys"]}
+assert r[sys.argv[1]]["admitted"], r[sys.argv[1]]' "${KEY[$c]}" || die "$c lost its certificate"
+  kill -0 "${PID[$c]}" 2>/dev/null || die "linlid $c died"
+done
+v case --data "$T/changhongli" open case-after --resident r-CH-00001 --compound CH-C01 --category fever --start "$TODAY" ||
+  die "changhongli cannot write after its hub's revocation"
+ok "the city revokes jianghan's hub: the hub and its communities learn it, the hub's new round is refused there and on the hub, its earlier certificates stand"
+
 daemon_passed
 echo "city_test: $N passed, 0 failed"

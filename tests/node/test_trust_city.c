@@ -129,6 +129,45 @@ static void below_city(void)
   CHECK_EQ(verdict(t, &comm, "shihua", "resident"), 0);
   CHECK_EQ(verdict(t, &comm, "qiaokou", "approval"), LINLI_EUNAUTH);
   CHECK_EQ(verdict(t, &hub_j, "qiaokou", "approval"), LINLI_EUNAUTH);
+
+  /* the city revokes this district's hub (from NOW + 1 s): nobody else may,
+   * and another district's hub revoked teaches nothing here */
+  cert(&c, &hub_q, "wuhan", hub_q.pk, NULL, NULL);
+  CHECK_EQ(trust_learn(t, &c.op), 0);
+  cert(&c, &comm, "wuhan", hub_q.pk, NULL, NULL);
+  CHECK_EQ(trust_learn(t, &c.op), 0);
+  cert(&c, &city, "qiaokou", hub_q.pk, NULL, NULL); /* not in the city scope */
+  CHECK_EQ(trust_learn(t, &c.op), 0);
+  cert(&c, &city, "wuhan", hub_j.pk, NULL, NULL);
+  CHECK_EQ(trust_learn(t, &c.op), 0);
+  CHECK(trust_admits(t, hub_q.pk, NOW + 5000));
+  cert(&c, &city, "wuhan", hub_q.pk, NULL, NULL);
+  uint8_t pk[CRDT_PK_BYTES];
+  uint64_t at = 0;
+  CHECK_EQ(trust_check(t, &c.op), 0);
+  CHECK(trust_revokes(t, &c.op, pk, &at) && at == NOW + 1000 && !memcmp(pk, hub_q.pk, sizeof pk));
+  CHECK_EQ(trust_learn(t, &c.op), TRUST_LEARNED_REVOCATION);
+  CHECK_EQ(trust_learn(t, &c.op), 0); /* learned once */
+  /* before its time the hub's ops stand; from it on they are refused */
+  CHECK_EQ(verdict(t, &hub_q, "qiaokou", "approval"), 0);
+  struct t_op late;
+  t_sign(&late, &hub_q, "qiaokou", "approval", "k-3", CRDT_HLC_MAKE(NOW + 2000, 0), CRDT_SET,
+         body, sizeof body, NULL, 0);
+  CHECK_EQ(trust_check(t, &late.op), LINLI_EREVOKED);
+  CHECK(trust_admits(t, hub_q.pk, NOW + 999) && !trust_admits(t, hub_q.pk, NOW + 1000));
+  CHECK_EQ(trust_roster(t, NOW + 2000, keys, 8), 2); /* city, shihua: no hub */
+  /* a certificate the revoked hub signs later is refused and teaches nothing */
+  struct t_op lc;
+  int len = trust_cert_sign(&hub_q, "qiaokou", CRDT_HLC_MAKE(NOW + 3000, 0), other.pk, "xinhe",
+                            "community", 0, FAR_FUTURE, lc.bytes, sizeof lc.bytes);
+  REQUIRE(len > 0);
+  lc.len = (size_t)len;
+  REQUIRE(crdt_op_decode(&lc.op, lc.bytes, lc.len) == 0);
+  CHECK_EQ(trust_check(t, &lc.op), LINLI_EREVOKED);
+  CHECK_EQ(trust_learn(t, &lc.op), 0);
+  CHECK(!trust_admits(t, other.pk, NOW + 4000));
+  /* what it certified before stands */
+  CHECK_EQ(verdict(t, &comm, "shihua", "resident"), 0);
   trust_free(t);
 }
 
