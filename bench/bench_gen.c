@@ -1,5 +1,6 @@
 /* Realistic signed ops for benchmarks: a community's daily records. */
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,19 @@ static int64_t gen_resident(const struct bench_gen *g, uint64_t i)
   (void)mix(&s); /* the time */
   uint64_t r = mix(&s) % 100, who = mix(&s) % GEN_PEOPLE;
   return r >= 85 && r < 95 ? (int64_t)who : -1;
+}
+
+/* A community key file for sealed mixes, and nonces drawn from the op's
+ * index, so that the same index makes the same op. */
+static const uint8_t gen_keys[] =
+    "linli-community-keys-v1\n"
+    "shihua 1 404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f\n";
+
+static void gen_nonces(void *ctx, void *buf, size_t len)
+{
+  uint8_t seed[randombytes_SEEDBYTES] = {0x5e};
+  memcpy(seed + 1, ctx, sizeof(uint64_t));
+  randombytes_buf_deterministic(buf, len, seed);
 }
 
 /* last[who] (32 bytes, or NULL): the id of the previous edit of that
@@ -93,6 +107,14 @@ static size_t gen_one(const struct bench_gen *g, uint64_t i, uint8_t *out, size_
     crdt_w_int(&b, (int64_t)(mix(&s) % 200) - 100);
   }
   struct crdt_draft d = {g->scope, coll, key, CRDT_HLC_MAKE(ms, i & 0xff), kind, body, b.len, NULL, 0};
+  uint8_t sealed[CRDT_BODY_MAX_BYTES];
+  size_t sl = 0;
+  if (g->sealed && kind == CRDT_SET && !crdt_buf_err(&b)) {
+    if (domain_seal(NULL, gen_keys, sizeof gen_keys - 1, g->scope, coll, key, body, b.len,
+                    gen_nonces, &i, sealed, sizeof sealed, &sl) != 1)
+      abort();
+    d.body = sealed, d.body_len = sl;
+  }
   uint8_t *prev = kind == CRDT_SET && last ? last[who] : NULL;
   if (prev && prev[CRDT_ID_BYTES])
     d.parents = prev, d.n_parents = 1;

@@ -19,6 +19,8 @@ struct bench_gen {
   int chains;                /* 1: each resident edit names the previous edit of that
                                 resident as its parent, as `linli set` does (ops made in
                                 one call); 0: edits are concurrent and pile up as conflicts */
+  int sealed; /* 1: resident edits seal their name and phone with a community key
+                 (domain_seal), as a node holding it writes them */
 };
 
 /* count signed ops, each in a slot of CRDT_OP_MAX_BYTES/16 (512) bytes. */

@@ -535,7 +535,8 @@ static int linlid_lock(struct linlid *d)
   if (d->lock_fd < 0)
     return -errno;
   if (store_dir_shared(d->cfg.data) && store_share_file(d->cfg.data, path, 0640) < 0)
-    return -errno; /* staff of the group test it to see linlid run */
+    fprintf(stderr, "linlid: cannot make %s readable by group %s: %s\n", path, STORE_STAFF_GROUP,
+            strerror(errno)); /* staff of the group test it to see linlid run */
   struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
   if (fcntl(d->lock_fd, F_SETLK, &fl) < 0)
     return errno == EACCES || errno == EAGAIN ? LINLI_EEXIST : -errno;

@@ -142,7 +142,7 @@ int dom_keys_save(const char *dir, const struct dom_keys *k)
   /* a directory shared with the staff group (store.h): its staff open
    * sealed values with their own linli, as the node's owner does */
   if (!rc && store_dir_shared(dir))
-    rc = store_share_file(dir, path, 0640);
+    (void)store_share_file(dir, path, 0640); /* else the owner's alone, as before */
 out:
   sodium_memzero(text, cap);
   free(text);

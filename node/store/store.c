@@ -77,8 +77,13 @@ int store_dir_guard(const char *dir)
 
 int store_share_file(const char *dir, const char *path, unsigned mode)
 {
-  struct stat st;
-  if (stat(dir, &st) < 0 || chown(path, (uid_t)-1, st.st_gid) < 0 || chmod(path, mode) < 0)
+  struct stat d, f;
+  if (stat(dir, &d) < 0 || stat(path, &f) < 0)
+    return -errno;
+  /* only what changes: a sandbox (the package's unit) may refuse chown */
+  if (f.st_gid != d.st_gid && chown(path, (uid_t)-1, d.st_gid) < 0)
+    return -errno;
+  if ((f.st_mode & 07777) != mode && chmod(path, mode) < 0)
     return -errno;
   return 0;
 }
