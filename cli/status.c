@@ -5,26 +5,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "control.h"
 #include "transport.h"
-
-#define CLI_PEER_FIELDS 14
-
-struct cli_node_st {
-  char scope[CRDT_SCOPE_MAX + 1];
-  char key[2 * CRDT_PK_BYTES + 1];
-  uint64_t ops, hlc, rejected, malformed, uptime_s, now_ms, held, purged;
-  int n_why;
-  int why[LINLI_ERR_SLOTS];        /* rejection reasons (LINLI_E* codes) */
-  uint64_t why_n[LINLI_ERR_SLOTS]; /* and their counts */
-};
-
-struct cli_peer_st {
-  char name[CONFIG_NAME_MAX + 1];
-  char key[2 * CRDT_PK_BYTES + 1];
-  int dial, connected, refused;
-  uint64_t last_sync_ms, ops_in, ops_out, behind, bytes_in, bytes_out, rejected, bad_msgs,
-      dropped;
-};
 
 void cli_time(char *out, size_t cap, uint64_t ms)
 {
@@ -34,104 +16,8 @@ void cli_time(char *out, size_t cap, uint64_t ms)
     snprintf(out, cap, "never");
 }
 
-static int cli_rd_str(struct crdt_mp *r, char *out, size_t cap)
-{
-  const char *s;
-  uint32_t n;
-  int rc = crdt_mp_str(r, &s, &n);
-  if (!rc && n >= cap)
-    rc = LINLI_ETOOBIG;
-  if (!rc) {
-    memcpy(out, s, n);
-    out[n] = 0;
-  }
-  return rc;
-}
-
-static int cli_rd_key(struct crdt_mp *r, char *out)
-{
-  const uint8_t *b;
-  uint32_t n;
-  int rc = crdt_mp_bin(r, &b, &n);
-  if (!rc && n != CRDT_PK_BYTES)
-    rc = LINLI_ETYPE;
-  if (!rc)
-    cli_hex(out, b, n);
-  return rc;
-}
-
-static int cli_rd_uints(struct crdt_mp *r, uint64_t **v, int n)
-{
-  int rc = 0;
-  for (int i = 0; i < n && !rc; i++)
-    rc = crdt_mp_uint(r, v[i]);
-  return rc;
-}
-
-/* [[code, count], ...]: rejections by reason. */
-static int cli_rd_reasons(struct crdt_mp *r, struct cli_node_st *st)
-{
-  uint32_t n, k;
-  int rc = crdt_mp_array(r, &n);
-  if (!rc && n >= LINLI_ERR_SLOTS)
-    rc = LINLI_ETOOBIG;
-  for (uint32_t i = 0; i < n && !rc; i++) {
-    int64_t code = 0;
-    rc = crdt_mp_array(r, &k);
-    if (!rc && k != 2)
-      rc = LINLI_ETYPE;
-    if (!rc)
-      rc = crdt_mp_int(r, &code);
-    if (!rc && (code >= 0 || code < INT32_MIN))
-      rc = LINLI_ETYPE;
-    if (!rc)
-      rc = crdt_mp_uint(r, &st->why_n[i]);
-    st->why[i] = (int)code;
-  }
-  st->n_why = rc ? 0 : (int)n;
-  return rc;
-}
-
-static int cli_rd_node(struct crdt_mp *r, struct cli_node_st *st)
-{
-  uint32_t n;
-  uint64_t *v[] = {&st->ops,      &st->hlc,    &st->rejected, &st->malformed,
-                   &st->uptime_s, &st->now_ms, &st->held,     &st->purged};
-  int rc = crdt_mp_array(r, &n);
-  if (!rc && n != 11)
-    rc = LINLI_ETYPE;
-  if (!rc)
-    rc = cli_rd_str(r, st->scope, sizeof st->scope);
-  if (!rc)
-    rc = cli_rd_key(r, st->key);
-  if (!rc)
-    rc = cli_rd_uints(r, v, 8);
-  return rc ? rc : cli_rd_reasons(r, st);
-}
-
-static int cli_rd_peer(struct crdt_mp *r, struct cli_peer_st *p)
-{
-  uint32_t n;
-  uint64_t *v[] = {&p->last_sync_ms, &p->ops_in,    &p->ops_out,  &p->behind, &p->bytes_in,
-                   &p->bytes_out,    &p->rejected, &p->bad_msgs, &p->dropped};
-  int rc = crdt_mp_array(r, &n);
-  if (!rc && n != CLI_PEER_FIELDS)
-    rc = LINLI_ETYPE;
-  if (!rc)
-    rc = cli_rd_str(r, p->name, sizeof p->name);
-  if (!rc)
-    rc = crdt_mp_bool(r, &p->dial);
-  if (!rc)
-    rc = crdt_mp_bool(r, &p->connected);
-  if (!rc)
-    rc = cli_rd_uints(r, v, 9);
-  if (!rc)
-    rc = cli_rd_key(r, p->key);
-  return rc ? rc : crdt_mp_bool(r, &p->refused);
-}
-
-static void cli_status_json(const struct cli_node_st *st, const struct cli_peer_st *p, int np,
-                            const struct cli_peer_st *tot)
+static void cli_status_json(const struct control_node_st *st, const struct control_peer_st *p, int np,
+                            const struct control_peer_st *tot)
 {
   printf("{\"running\":true,\"scope\":");
   cli_json_str(stdout, st->scope, strlen(st->scope));
@@ -146,7 +32,7 @@ static void cli_status_json(const struct cli_node_st *st, const struct cli_peer_
            (unsigned long long)st->why_n[i]);
   printf("},\"peers\":[");
   for (int i = 0; i <= np; i++) {
-    const struct cli_peer_st *q = i < np ? &p[i] : tot;
+    const struct control_peer_st *q = i < np ? &p[i] : tot;
     if (i == np)
       printf("],\"totals\":{");
     else
@@ -166,7 +52,7 @@ static void cli_status_json(const struct cli_node_st *st, const struct cli_peer_
 }
 
 static void cli_status_row(const char *name, const char *link, const char *conn,
-                           const struct cli_peer_st *q)
+                           const struct control_peer_st *q)
 {
   char when[32];
   cli_time(when, sizeof when, q->last_sync_ms);
@@ -177,8 +63,8 @@ static void cli_status_row(const char *name, const char *link, const char *conn,
          (unsigned long long)q->bad_msgs);
 }
 
-static void cli_status_table(const struct cli_node_st *st, const struct cli_peer_st *p, int np,
-                             const struct cli_peer_st *tot)
+static void cli_status_table(const struct control_node_st *st, const struct control_peer_st *p, int np,
+                             const struct control_peer_st *tot)
 {
   char clock[32];
   cli_time(clock, sizeof clock, CRDT_HLC_MS(st->hlc));
@@ -212,7 +98,7 @@ static void cli_status_table(const struct cli_node_st *st, const struct cli_peer
   cli_status_row("total", "", conn, tot);
 }
 
-static void cli_status_add(struct cli_peer_st *tot, const struct cli_peer_st *q)
+static void cli_status_add(struct control_peer_st *tot, const struct control_peer_st *q)
 {
   tot->connected += q->connected;
   if (q->last_sync_ms > tot->last_sync_ms)
@@ -230,8 +116,8 @@ static void cli_status_add(struct cli_peer_st *tot, const struct cli_peer_st *q)
 int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a)
 {
   uint8_t req[16], *reply = malloc(TRANSPORT_REPLY_MAX);
-  struct cli_peer_st *p = calloc(TRANSPORT_LINKS_MAX, sizeof *p), tot;
-  struct cli_node_st st;
+  struct control_peer_st *p = calloc(TRANSPORT_LINKS_MAX, sizeof *p), tot;
+  struct control_node_st st;
   struct crdt_buf b;
   struct crdt_mp r;
   uint32_t n, np = 0;
@@ -250,12 +136,12 @@ int cli_cmd_status(const struct cli_cmd *cmd, struct cli_args *a)
       printf("{\"running\":false}\n");
     goto out;
   }
-  if (n != 3 || cli_rd_node(&r, &st) || crdt_mp_array(&r, &np) || np > TRANSPORT_LINKS_MAX) {
+  if (n != 3 || control_reply_node(&r, &st) || crdt_mp_array(&r, &np) || np > TRANSPORT_LINKS_MAX) {
     rc = cli_fail("linlid sent a malformed status reply");
     goto out;
   }
   for (uint32_t i = 0; i < np; i++) {
-    if (cli_rd_peer(&r, &p[i])) {
+    if (control_reply_peer(&r, &p[i])) {
       rc = cli_fail("linlid sent a malformed status reply");
       goto out;
     }

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "control.h"
 
 static const char *const verbs[] = {"status", "limits", "stop",    "digest", "write",
@@ -384,4 +386,97 @@ int control_reply_request(struct crdt_mp *r, uint32_t count, int *committed, uin
   if (c)
     memcpy(first, id, CRDT_ID_BYTES);
   return 0;
+}
+
+/* ---- the status reply ---- */
+
+int control_reply_str(struct crdt_mp *r, char *out, size_t cap)
+{
+  const char *s;
+  uint32_t n;
+  int rc = crdt_mp_str(r, &s, &n);
+  if (!rc && n >= cap)
+    rc = LINLI_ETOOBIG;
+  if (!rc) {
+    memcpy(out, s, n);
+    out[n] = 0;
+  }
+  return rc;
+}
+
+static int ctl__key(struct crdt_mp *r, char *out)
+{
+  const uint8_t *b;
+  uint32_t n;
+  int rc = crdt_mp_bin(r, &b, &n);
+  if (!rc && n != CRDT_PK_BYTES)
+    rc = LINLI_ETYPE;
+  if (!rc)
+    sodium_bin2hex(out, 2 * CRDT_PK_BYTES + 1, b, n);
+  return rc;
+}
+
+int control_reply_uints(struct crdt_mp *r, uint64_t **v, int n)
+{
+  int rc = 0;
+  for (int i = 0; i < n && !rc; i++)
+    rc = crdt_mp_uint(r, v[i]);
+  return rc;
+}
+
+int control_reply_node(struct crdt_mp *r, struct control_node_st *st)
+{
+  uint32_t n, k;
+  uint64_t *v[] = {&st->ops,      &st->hlc,    &st->rejected, &st->malformed,
+                   &st->uptime_s, &st->now_ms, &st->held,     &st->purged};
+  int rc = crdt_mp_array(r, &n);
+  if (!rc && n != 11)
+    rc = LINLI_ETYPE;
+  if (!rc)
+    rc = control_reply_str(r, st->scope, sizeof st->scope);
+  if (!rc)
+    rc = ctl__key(r, st->key);
+  if (!rc)
+    rc = control_reply_uints(r, v, 8);
+  /* [[code, count], ...]: rejections by reason */
+  if (!rc)
+    rc = crdt_mp_array(r, &n);
+  if (!rc && n >= LINLI_ERR_SLOTS)
+    rc = LINLI_ETOOBIG;
+  for (uint32_t i = 0; i < n && !rc; i++) {
+    int64_t code = 0;
+    rc = crdt_mp_array(r, &k);
+    if (!rc && k != 2)
+      rc = LINLI_ETYPE;
+    if (!rc)
+      rc = crdt_mp_int(r, &code);
+    if (!rc && (code >= 0 || code < INT32_MIN))
+      rc = LINLI_ETYPE;
+    if (!rc)
+      rc = crdt_mp_uint(r, &st->why_n[i]);
+    st->why[i] = (int)code;
+  }
+  st->n_why = rc ? 0 : (int)n;
+  return rc;
+}
+
+int control_reply_peer(struct crdt_mp *r, struct control_peer_st *p)
+{
+  uint32_t n;
+  uint64_t *v[] = {&p->last_sync_ms, &p->ops_in,    &p->ops_out,  &p->behind, &p->bytes_in,
+                   &p->bytes_out,    &p->rejected, &p->bad_msgs, &p->dropped};
+  int rc = crdt_mp_array(r, &n);
+  if (!rc && n != 14)
+    rc = LINLI_ETYPE;
+  if (!rc)
+    rc = control_reply_str(r, p->name, sizeof p->name);
+  if (!rc)
+    rc = crdt_mp_bool(r, &p->dial);
+  if (!rc)
+    rc = crdt_mp_bool(r, &p->connected);
+  if (!rc)
+    rc = control_reply_uints(r, v, 9);
+  if (!rc)
+    rc = ctl__key(r, p->key);
+  return rc ? rc : crdt_mp_bool(r, &p->refused);
 }

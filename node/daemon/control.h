@@ -110,4 +110,29 @@ int control_reply_imports(struct crdt_mp *r, uint32_t count, size_t n, int *what
 int control_reply_request(struct crdt_mp *r, uint32_t count, int *committed, uint64_t *ops,
                           uint64_t *added, uint8_t first[CRDT_ID_BYTES]);
 
+/* The status reply [0, node, [peer, ...]] (docs/operator.md section 6), as
+ * linli status and the web console read it. */
+#define CONTROL_NAME_MAX 32 /* a peer's name (config.h CONFIG_NAME_MAX) */
+struct control_node_st {
+  char scope[CRDT_SCOPE_MAX + 1];
+  char key[2 * CRDT_PK_BYTES + 1]; /* hex */
+  uint64_t ops, hlc, rejected, malformed, uptime_s, now_ms, held, purged;
+  int n_why;
+  int why[LINLI_ERR_SLOTS];        /* rejection reasons (LINLI_E* codes) */
+  uint64_t why_n[LINLI_ERR_SLOTS]; /* and their counts */
+};
+struct control_peer_st {
+  char name[CONTROL_NAME_MAX + 1];
+  char key[2 * CRDT_PK_BYTES + 1]; /* hex */
+  int dial, connected, refused;
+  uint64_t last_sync_ms, ops_in, ops_out, behind, bytes_in, bytes_out, rejected, bad_msgs,
+      dropped;
+};
+/* A str of at most cap - 1 bytes into out (terminated); n uints into *v[i]. */
+int control_reply_str(struct crdt_mp *r, char *out, size_t cap);
+int control_reply_uints(struct crdt_mp *r, uint64_t **v, int n);
+/* One node entry, one peer entry of a status reply: 0 or an error. */
+int control_reply_node(struct crdt_mp *r, struct control_node_st *st);
+int control_reply_peer(struct crdt_mp *r, struct control_peer_st *p);
+
 #endif

@@ -26,6 +26,7 @@
 #include "web_users.h"
 
 static volatile sig_atomic_t linlid_stop_flag;
+_Static_assert(CONTROL_NAME_MAX == CONFIG_NAME_MAX, "a peer name in a status reply");
 static volatile sig_atomic_t linlid_reload_flag; /* SIGHUP or ["reload"] */
 
 struct linlid {

@@ -85,96 +85,6 @@ int web_ctl_write_plan(struct web *w, const struct dom_plan *p, const char *by, 
 
 /* ---- status ---- */
 
-static int web__str(struct crdt_mp *r, char *out, size_t cap)
-{
-  const char *s;
-  uint32_t n;
-  int rc = crdt_mp_str(r, &s, &n);
-  if (!rc && n >= cap)
-    rc = LINLI_ETOOBIG;
-  if (!rc) {
-    memcpy(out, s, n);
-    out[n] = 0;
-  }
-  return rc;
-}
-
-static int web__key(struct crdt_mp *r, char *out)
-{
-  const uint8_t *b;
-  uint32_t n;
-  int rc = crdt_mp_bin(r, &b, &n);
-  if (!rc && n != CRDT_PK_BYTES)
-    rc = LINLI_ETYPE;
-  if (!rc)
-    sodium_bin2hex(out, 2 * CRDT_PK_BYTES + 1, b, n);
-  return rc;
-}
-
-static int web__uints(struct crdt_mp *r, uint64_t **v, int n)
-{
-  int rc = 0;
-  for (int i = 0; i < n && !rc; i++)
-    rc = crdt_mp_uint(r, v[i]);
-  return rc;
-}
-
-static int web__node(struct crdt_mp *r, struct web_status *st)
-{
-  uint32_t n, k;
-  uint64_t *v[] = {&st->ops,      &st->hlc,    &st->rejected, &st->malformed,
-                   &st->uptime_s, &st->now_ms, &st->held,     &st->purged};
-  int rc = crdt_mp_array(r, &n);
-  if (!rc && n != 11)
-    rc = LINLI_ETYPE;
-  if (!rc)
-    rc = web__str(r, st->scope, sizeof st->scope);
-  if (!rc)
-    rc = web__key(r, st->key);
-  if (!rc)
-    rc = web__uints(r, v, 8);
-  if (!rc)
-    rc = crdt_mp_array(r, &n);
-  if (!rc && n >= LINLI_ERR_SLOTS)
-    rc = LINLI_ETOOBIG;
-  for (uint32_t i = 0; i < n && !rc; i++) {
-    int64_t code = 0;
-    rc = crdt_mp_array(r, &k);
-    if (!rc && k != 2)
-      rc = LINLI_ETYPE;
-    if (!rc)
-      rc = crdt_mp_int(r, &code);
-    if (!rc && (code >= 0 || code < INT32_MIN))
-      rc = LINLI_ETYPE;
-    if (!rc)
-      rc = crdt_mp_uint(r, &st->why_n[i]);
-    st->why[i] = (int)code;
-  }
-  st->n_why = rc ? 0 : (int)n;
-  return rc;
-}
-
-static int web__peer(struct crdt_mp *r, struct web_peer *p)
-{
-  uint32_t n;
-  uint64_t *v[] = {&p->last_sync_ms, &p->ops_in,    &p->ops_out,  &p->behind, &p->bytes_in,
-                   &p->bytes_out,    &p->rejected, &p->bad_msgs, &p->dropped};
-  int rc = crdt_mp_array(r, &n);
-  if (!rc && n != 14)
-    rc = LINLI_ETYPE;
-  if (!rc)
-    rc = web__str(r, p->name, sizeof p->name);
-  if (!rc)
-    rc = crdt_mp_bool(r, &p->dial);
-  if (!rc)
-    rc = crdt_mp_bool(r, &p->connected);
-  if (!rc)
-    rc = web__uints(r, v, 9);
-  if (!rc)
-    rc = web__key(r, p->key);
-  return rc ? rc : crdt_mp_bool(r, &p->refused);
-}
-
 /* Sends [verb] and leaves r after the reply's status 0; *n its count. */
 static int web__call(struct web *w, const char *verb, uint8_t *reply, struct crdt_mp *r,
                      uint32_t *n, char *msg, size_t cap)
@@ -211,9 +121,9 @@ int web_ctl_status(struct web *w, struct web_status *st, char *msg, size_t cap)
     goto out;
   if ((rc = web__call(w, "status", reply, &r, &n, msg, cap)))
     goto out;
-  rc = n != 3 || web__node(&r, st) || crdt_mp_array(&r, &np) || np > WEB_PEERS_MAX ? LINLI_EPROTO : 0;
+  rc = n != 3 || control_reply_node(&r, &st->node) || crdt_mp_array(&r, &np) || np > WEB_PEERS_MAX ? LINLI_EPROTO : 0;
   for (uint32_t i = 0; i < np && !rc; i++)
-    rc = web__peer(&r, &st->peer[i]) ? LINLI_EPROTO : 0;
+    rc = control_reply_peer(&r, &st->peer[i].s) ? LINLI_EPROTO : 0;
   if (rc)
     goto bad;
   st->n_peers = (int)np;
@@ -223,14 +133,14 @@ int web_ctl_status(struct web *w, struct web_status *st, char *msg, size_t cap)
   uint32_t k;
   uint64_t skip;
   uint64_t *v[] = {&st->inbound, &st->inbound_max, &st->accepted, &st->evicted, &skip, &skip};
-  rc = n != 3 || crdt_mp_array(&r, &k) || k != 6 || web__uints(&r, v, 6) ||
+  rc = n != 3 || crdt_mp_array(&r, &k) || k != 6 || control_reply_uints(&r, v, 6) ||
                crdt_mp_array(&r, &np) || (int)np != st->n_peers
            ? LINLI_EPROTO
            : 0;
   for (uint32_t i = 0; i < np && !rc; i++) {
     struct web_peer *p = &st->peer[i];
     char name[CONFIG_NAME_MAX + 1];
-    rc = crdt_mp_array(&r, &k) || k != 3 || web__str(&r, name, sizeof name) ||
+    rc = crdt_mp_array(&r, &k) || k != 3 || control_reply_str(&r, name, sizeof name) ||
                  crdt_mp_uint(&r, &p->limited_ops) || crdt_mp_uint(&r, &p->limited_msgs)
              ? LINLI_EPROTO
              : 0;

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <sys/stat.h>
 
+#include "control.h"
 #include "domain.h"
 #include "web.h"
 #include "web_users.h"
@@ -240,19 +241,11 @@ int web_ctl_write_plan(struct web *w, const struct dom_plan *p, const char *by, 
 
 #define WEB_PEERS_MAX 384
 struct web_peer {
-  char name[CONFIG_NAME_MAX + 1];
-  char key[2 * CRDT_PK_BYTES + 1];
-  int dial, connected, refused;
-  uint64_t last_sync_ms, ops_in, ops_out, behind, bytes_in, bytes_out, rejected, bad_msgs,
-      dropped, limited_ops, limited_msgs;
+  struct control_peer_st s; /* as linli status reads it (control.h) */
+  uint64_t limited_ops, limited_msgs;
 };
 struct web_status {
-  char scope[CRDT_SCOPE_MAX + 1];
-  char key[2 * CRDT_PK_BYTES + 1];
-  uint64_t ops, hlc, rejected, malformed, uptime_s, now_ms, held, purged;
-  int n_why;
-  int why[LINLI_ERR_SLOTS];
-  uint64_t why_n[LINLI_ERR_SLOTS];
+  struct control_node_st node; /* as linli status reads it (control.h) */
   uint64_t inbound, inbound_max, accepted, evicted;
   int n_peers;
   struct web_peer peer[WEB_PEERS_MAX];

@@ -175,14 +175,14 @@ static void web__peers(struct web_req *r, const struct web_status *st)
   for (int i = 0; i < st->n_peers; i++) {
     const struct web_peer *p = &st->peer[i];
     char when[20];
-    web_local_time(r, p->last_sync_ms, when);
+    web_local_time(r, p->s.last_sync_ms, when);
     wb_put(b, "<tr><td>");
-    wb_escs(b, p->name);
+    wb_escs(b, p->s.name);
     wb_printf(b, "</td><td>%s</td><td>%s</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td>"
                  "<td class=\"n\">%llu</td><td class=\"n\">%llu</td></tr>",
-              p->refused ? T(r, "refused", "已拒绝") : p->connected ? T(r, "yes", "是") : T(r, "no", "否"),
-              when, (unsigned long long)p->behind, (unsigned long long)p->ops_in,
-              (unsigned long long)p->ops_out, (unsigned long long)p->rejected);
+              p->s.refused ? T(r, "refused", "已拒绝") : p->s.connected ? T(r, "yes", "是") : T(r, "no", "否"),
+              when, (unsigned long long)p->s.behind, (unsigned long long)p->s.ops_in,
+              (unsigned long long)p->s.ops_out, (unsigned long long)p->s.rejected);
   }
   wb_put(b, "</table></div>");
 }
@@ -201,28 +201,28 @@ int web_page_status(struct web_req *r)
     wb_escs(b, msg);
     wb_put(b, "</p>");
   } else {
-    web_local_time(r, CRDT_HLC_MS(st->hlc), clock);
+    web_local_time(r, CRDT_HLC_MS(st->node.hlc), clock);
     wb_put(b, "<div class=\"figs\" id=\"status\"><div class=\"fig\">");
     wb_printf(b, "%s<b id=\"st-scope\">", T(r, "Node", "节点"));
-    wb_escs(b, st->scope);
+    wb_escs(b, st->node.scope);
     wb_printf(b, "</b></div><div class=\"fig\">%s<b id=\"st-ops\">%llu</b></div>"
                  "<div class=\"fig\">%s<b id=\"st-rejected\">%llu</b></div>"
                  "<div class=\"fig\">%s<b id=\"st-held\">%llu</b></div>"
                  "<div class=\"fig\">%s<b>%llu</b></div><div class=\"fig\">%s<b>%s</b></div>"
                  "<div class=\"fig\">%s<b>%llu s</b></div></div>",
-              T(r, "Ops stored", "已存记录"), (unsigned long long)st->ops,
-              T(r, "Rejected ops", "拒收记录"), (unsigned long long)st->rejected,
-              T(r, "Held ops", "待证书记录"), (unsigned long long)st->held,
-              T(r, "Malformed messages", "格式错误消息"), (unsigned long long)st->malformed,
+              T(r, "Ops stored", "已存记录"), (unsigned long long)st->node.ops,
+              T(r, "Rejected ops", "拒收记录"), (unsigned long long)st->node.rejected,
+              T(r, "Held ops", "待证书记录"), (unsigned long long)st->node.held,
+              T(r, "Malformed messages", "格式错误消息"), (unsigned long long)st->node.malformed,
               T(r, "Clock", "时钟"), clock, T(r, "Running", "运行时间"),
-              (unsigned long long)st->uptime_s);
-    wb_printf(b, "<p class=\"mut\">%s %.16s…</p>", T(r, "Key", "密钥"), st->key);
-    if (st->n_why) {
+              (unsigned long long)st->node.uptime_s);
+    wb_printf(b, "<p class=\"mut\">%s %.16s…</p>", T(r, "Key", "密钥"), st->node.key);
+    if (st->node.n_why) {
       wb_printf(b, "<h2>%s</h2><table id=\"reasons\">", T(r, "Rejected ops by reason", "按原因统计的拒收"));
-      for (int i = 0; i < st->n_why; i++)
+      for (int i = 0; i < st->node.n_why; i++)
         wb_printf(b, "<tr><td>%s</td><td class=\"n\">%llu</td><td>%s</td></tr>",
-                  linli_errname(st->why[i]), (unsigned long long)st->why_n[i],
-                  linli_strerror(st->why[i]));
+                  linli_errname(st->node.why[i]), (unsigned long long)st->node.why_n[i],
+                  linli_strerror(st->node.why[i]));
       wb_put(b, "</table>");
     }
     wb_printf(b, "<h2>%s</h2>", T(r, "Peers", "对端节点"));
@@ -326,19 +326,19 @@ int web_page_metrics(struct web_req *r)
   wb_printf(b, "linli_up %d\n", ok);
   if (ok) {
     web__m(b, "linli_ops", "gauge", "Ops stored in all.");
-    wb_printf(b, "linli_ops %llu\n", (unsigned long long)st->ops);
+    wb_printf(b, "linli_ops %llu\n", (unsigned long long)st->node.ops);
     web__m(b, "linli_uptime_seconds", "gauge", "Seconds since linlid started.");
-    wb_printf(b, "linli_uptime_seconds %llu\n", (unsigned long long)st->uptime_s);
+    wb_printf(b, "linli_uptime_seconds %llu\n", (unsigned long long)st->node.uptime_s);
     web__m(b, "linli_rejected_ops_total", "counter", "Received ops rejected, by reason.");
-    for (int i = 0; i < st->n_why; i++)
-      wb_printf(b, "linli_rejected_ops_total{reason=\"%s\"} %llu\n", linli_errname(st->why[i]),
-                (unsigned long long)st->why_n[i]);
+    for (int i = 0; i < st->node.n_why; i++)
+      wb_printf(b, "linli_rejected_ops_total{reason=\"%s\"} %llu\n", linli_errname(st->node.why[i]),
+                (unsigned long long)st->node.why_n[i]);
     web__m(b, "linli_malformed_messages_total", "counter", "Peer messages that did not decode.");
-    wb_printf(b, "linli_malformed_messages_total %llu\n", (unsigned long long)st->malformed);
+    wb_printf(b, "linli_malformed_messages_total %llu\n", (unsigned long long)st->node.malformed);
     web__m(b, "linli_held_ops", "gauge", "Ops held until their author's certificate arrives.");
-    wb_printf(b, "linli_held_ops %llu\n", (unsigned long long)st->held);
+    wb_printf(b, "linli_held_ops %llu\n", (unsigned long long)st->node.held);
     web__m(b, "linli_purged_ops_total", "counter", "Ops dropped after their author's revocation.");
-    wb_printf(b, "linli_purged_ops_total %llu\n", (unsigned long long)st->purged);
+    wb_printf(b, "linli_purged_ops_total %llu\n", (unsigned long long)st->node.purged);
     web__m(b, "linli_inbound_connections", "gauge", "Inbound connections not yet identified.");
     wb_printf(b, "linli_inbound_connections %llu\n", (unsigned long long)st->inbound);
     web__m(b, "linli_inbound_accepted_total", "counter", "Inbound TCP connections accepted.");
@@ -366,10 +366,10 @@ int web_page_metrics(struct web_req *r)
       web__m(b, pm[k].name, pm[k].type, pm[k].help);
       for (int i = 0; i < st->n_peers; i++) {
         const struct web_peer *p = &st->peer[i];
-        uint64_t v[] = {(uint64_t)p->connected, p->last_sync_ms / 1000u, p->behind, p->ops_in,
-                        p->ops_out, p->bytes_in, p->bytes_out, p->rejected, p->bad_msgs,
-                        p->dropped, p->limited_ops, p->limited_msgs};
-        wb_printf(b, "%s{peer=\"%s\"} %llu\n", pm[k].name, p->name, (unsigned long long)v[pm[k].off]);
+        uint64_t v[] = {(uint64_t)p->s.connected, p->s.last_sync_ms / 1000u, p->s.behind, p->s.ops_in,
+                        p->s.ops_out, p->s.bytes_in, p->s.bytes_out, p->s.rejected, p->s.bad_msgs,
+                        p->s.dropped, p->limited_ops, p->limited_msgs};
+        wb_printf(b, "%s{peer=\"%s\"} %llu\n", pm[k].name, p->s.name, (unsigned long long)v[pm[k].off]);
       }
     }
   }
