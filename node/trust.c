@@ -300,6 +300,18 @@ static int city_revokes_hub(const struct trust *t, const struct crdt_op *op,
          !parse_body(op, f);
 }
 
+int trust_city_certifies_hub(const struct trust *t, const struct crdt_op *op, uint64_t now_ms)
+{
+  uint8_t pk[CRDT_PK_BYTES];
+  struct cert_fields f;
+  return t->has_city && !t->is_city && coll_is(op, TRUST_CERT) &&
+         !memcmp(op->author, t->city_pk, CRDT_PK_BYTES) && in_city_scope(t, &op->scope) &&
+         !check_hub_op(op) && !trust_subject(op, pk) && !memcmp(pk, t->hub, CRDT_PK_BYTES) &&
+         !parse_body(op, &f) && f.role_len == 8 && !memcmp(f.role, "district", 8) &&
+         f.community_len == t->district_len && !memcmp(f.community, t->district, t->district_len) &&
+         f.not_before <= now_ms && now_ms < f.not_after && hub_revoked_at(t) > now_ms;
+}
+
 int trust_learn(struct trust *t, const struct crdt_op *op)
 {
   uint8_t pk[CRDT_PK_BYTES];

@@ -69,6 +69,11 @@ int trust_new(struct trust **out, const uint8_t hub_pk[CRDT_PK_BYTES], const cha
               const char *const *hub_collections);
 void trust_free(struct trust *t);
 
+/* Below the city: 1 if op is the city's certificate of this district's hub
+ * as the hub of this district (role "district"), valid at now_ms and the hub
+ * not revoked; else 0. A hub without one has its summaries refused by the
+ * city (linlid warns at start). */
+int trust_city_certifies_hub(const struct trust *t, const struct crdt_op *op, uint64_t now_ms);
 /* Names the city above the district (before trust_load): its key and code.
  * If city_pk is the hub key given to trust_new, this is the city node and
  * its "district" must be the city code: it learns "district" certificates.

@@ -22,6 +22,7 @@
 #include "node.h"
 #include "summaries.h"
 #include "transport.h"
+#include "trust.h"
 #include "web.h"
 #include "web_users.h"
 
@@ -665,6 +666,45 @@ static void linlid_warn_alone(struct linlid *d)
                   "'peer hub tcp://HOST:PORT HUBKEY' to linlid.conf (docs/operator.md)");
 }
 
+/* A district hub in a city: the city's certificate of it, in the city scope. */
+struct linlid_cert_find {
+  struct trust *t;
+  uint64_t now_ms;
+  int found;
+};
+
+static int linlid_city_cert(void *arg, uint64_t hlc, const uint8_t *id, const uint8_t *raw,
+                            size_t len)
+{
+  struct linlid_cert_find *f = arg;
+  struct crdt_op op;
+  (void)hlc, (void)id;
+  if (crdt_op_decode(&op, raw, len) == 0 && trust_city_certifies_hub(f->t, &op, f->now_ms))
+    f->found = 1;
+  return f->found;
+}
+
+/* The city refuses the summaries of a hub it has not certified: say so. */
+static void linlid_warn_uncertified(struct linlid *d)
+{
+  struct timespec now;
+  if (!d->cfg.trust || !d->cfg.has_city || memcmp(d->cfg.hub_pk, d->id.pk, CRDT_PK_BYTES) ||
+      !memcmp(d->cfg.city_pk, d->id.pk, CRDT_PK_BYTES) || !node_trust(d->node))
+    return;
+  clock_gettime(CLOCK_REALTIME, &now);
+  struct linlid_cert_find f = {node_trust(d->node),
+                               (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u, 0};
+  struct store_bound hi = store_bound_max();
+  store_range_each(node_store(d->node), d->cfg.city, &STORE_BOUND_MIN, &hi, 0, linlid_city_cert, &f);
+  if (!f.found) {
+    char line[512];
+    snprintf(line, sizeof line, "warning: the city %s holds no valid certificate of this hub for "
+             "district %s: the city refuses its summaries; enrol it at the city (linli enroll) "
+             "and import the certificate here (linli import-cert)", d->cfg.city, d->cfg.district);
+    linlid_log(d, line);
+  }
+}
+
 /* The web console (web.h): its threads read the node's store and write
  * through the control socket, which this loop serves like the CLI's. */
 static int linlid_web(struct linlid *d)
@@ -729,6 +769,7 @@ int main(int argc, char **argv)
            d->cfg.trust && memcmp(d->cfg.hub_pk, d->id.pk, CRDT_PK_BYTES) == 0 ? " hub=self" : "");
   linlid_log(d, line);
   linlid_warn_alone(d);
+  linlid_warn_uncertified(d);
   if (d->cfg.http.addr[0] && linlid_web(d))
     goto out;
   char everr[256];
@@ -765,6 +806,7 @@ int main(int argc, char **argv)
     snprintf(line, sizeof line, "reloaded scopes=%d roster=%d", d->cfg.n_scopes, d->cfg.n_roster);
     linlid_log(d, line);
     linlid_warn_alone(d);
+    linlid_warn_uncertified(d);
   }
   linlid_log(d, rc ? "stopping after a transport failure" : "stopping");
   code = rc ? 1 : 0;

@@ -48,6 +48,10 @@ assert k["qiaokou"]["key"]=="'"${KEY[qiaokou]}"'"' <"$T/out" || die "the city's 
 ok "city, 2 district hubs certified by the city, 4 communities certified by their hubs, all by files"
 
 for n in city qiaokou jianghan $QK $JH; do start "$n"; done
+# a hub the city certified says nothing of it at start
+for d in qiaokou jianghan; do
+  ! grep -q "holds no valid certificate of this hub" "$T/$d.log" || die "certified hub $d warns: $(grep certificate "$T/$d.log")"
+done
 for c in $QK $JH; do same "$c" "$c" "${DIST[$c]}"; done
 same qiaokou qiaokou city shihua chuanchang
 same jianghan jianghan city changhongli tangjia
@@ -296,6 +300,9 @@ assert e and e["revoked_at_ms"] is not None and not e["admitted"], e' "${KEY[jia
 wait_for 30 "the city closing jianghan's link" grep -q 'link down peer=jianghan-.* reason=revoked' "$T/city.log"
 v import-cert --data "$T/jianghan" "$T/revoke-${KEY[jianghan]:0:8}.op"
 wait_for 30 "the city's revocation of jianghan at jianghan" hub_revoked jianghan
+# the revoked hub, reloaded, warns that the city no longer certifies it
+kill -HUP "${PID[jianghan]}"
+wait_for 20 "jianghan's warning" grep -q "warning: the city wuhan holds no valid certificate of this hub for district jianghan" "$T/jianghan.log"
 for c in $JH; do wait_for 30 "the city's revocation of jianghan at $c" hub_revoked "$c"; done
 # the revoked hub's own linlid refuses its new round
 if "$LINLI" publish --data "$T/jianghan" >"$T/out" 2>"$T/err"; then die "the revoked hub published"; fi

@@ -114,6 +114,19 @@ static void below_city(void)
   /* the city's certificates and rounds, in the city scope */
   cert(&c, &city, "wuhan", hub_q.pk, "qiaokou", "district");
   CHECK_EQ(trust_check(t, &c.op), 0);
+  CHECK_EQ(trust_city_certifies_hub(t, &c.op, NOW), 1); /* this hub, for this district */
+  CHECK_EQ(trust_city_certifies_hub(t, &c.op, FAR_FUTURE), 0); /* expired */
+  {
+    struct t_op o;
+    cert(&o, &city, "wuhan", hub_q.pk, "jianghan", "district"); /* another district */
+    CHECK_EQ(trust_city_certifies_hub(t, &o.op, NOW), 0);
+    cert(&o, &city, "wuhan", hub_j.pk, "qiaokou", "district"); /* another hub */
+    CHECK_EQ(trust_city_certifies_hub(t, &o.op, NOW), 0);
+    cert(&o, &hub_q, "wuhan", hub_q.pk, "qiaokou", "district"); /* not the city's */
+    CHECK_EQ(trust_city_certifies_hub(t, &o.op, NOW), 0);
+    cert(&o, &city, "wuhan", hub_q.pk, "qiaokou", "community"); /* not as a hub */
+    CHECK_EQ(trust_city_certifies_hub(t, &o.op, NOW), 0);
+  }
   CHECK_EQ(trust_learn(t, &c.op), 0); /* the hub's own roster does not change */
   CHECK_EQ(verdict(t, &city, "wuhan", "round"), 0);
   CHECK_EQ(verdict(t, &city, "wuhan", "resident"), LINLI_EHUBSCOPE);
@@ -148,6 +161,11 @@ static void below_city(void)
   CHECK(trust_revokes(t, &c.op, pk, &at) && at == NOW + 1000 && !memcmp(pk, hub_q.pk, sizeof pk));
   CHECK_EQ(trust_learn(t, &c.op), TRUST_LEARNED_REVOCATION);
   CHECK_EQ(trust_learn(t, &c.op), 0); /* learned once */
+  {
+    struct t_op o; /* a revoked hub has no standing certificate */
+    cert(&o, &city, "wuhan", hub_q.pk, "qiaokou", "district");
+    CHECK_EQ(trust_city_certifies_hub(t, &o.op, NOW + 2000), 0);
+  }
   /* before its time the hub's ops stand; from it on they are refused */
   CHECK_EQ(verdict(t, &hub_q, "qiaokou", "approval"), 0);
   struct t_op late;
