@@ -1,5 +1,5 @@
 /* linli user add|list|passwd|remove: the staff accounts of the node's web
- * console (node/daemon/web/web_users.h). Passwords are read from the
+ * console (node/daemon/web_users.h). Passwords are read from the
  * terminal without echo, or from stdin's first line when it is not a
  * terminal (scripts, tests); only their Argon2id hash is stored. */
 #include <errno.h>
