@@ -828,12 +828,12 @@ struct ap_read {
   int n;
 };
 
-static int read_ap(void *arg, const struct crdt_view *v)
+static int read_ap(void *arg, struct store_read *rd, const struct crdt_view *v)
 {
   struct ap_read *r = arg;
   struct dom_community_state cs;
-  for (int i = 0; i < r->n; i++) {
-    int rc = dom_compound_states(v, NULL, r->p->c->district, r->scopes[i], r->date, &cs, on_ap, r->p);
+  for (int i = 0; i < r->n; i++) { /* with rd: each record as it stood on the date */
+    int rc = dom_compound_states(v, rd, r->p->c->district, r->scopes[i], r->date, &cs, on_ap, r->p);
     if (rc)
       return rc;
   }
@@ -868,7 +868,7 @@ static int approvals(const struct cli_cmd *cmd, struct cli_args *a, int certs_on
   }
   if (a->json)
     printf("{\"date\":\"%s\",\"compounds\":[", date);
-  rc = cli_read_rows(a->data, read_ap, r);
+  rc = cli_read_rows_rd(a->data, read_ap, r);
   if (rc == CLI_FAIL)
     goto out;
   if (rc < 0) {

@@ -223,7 +223,7 @@ static int on_city_compound(void *arg, const struct record *r)
   return compound_item(x->p, comm, cmp, name, !strcmp(st, "certified"), why);
 }
 
-static int pub_read(void *arg, const struct crdt_view *v)
+static int pub_read(void *arg, struct store_read *rd, const struct crdt_view *v)
 {
   struct pub *p = arg;
   const char *scopes[CONFIG_SCOPES_MAX];
@@ -256,7 +256,7 @@ static int pub_read(void *arg, const struct crdt_view *v)
     if (is_city) {
       cs = city[i];
       p->compounds += cs.compounds, p->cert += cs.counts[DOM_ST_CERTIFIED];
-    } else if ((rc = dom_compound_states(v, NULL, p->w->c.district, scopes[i], p->d.date, &cs,
+    } else if ((rc = dom_compound_states(v, rd, p->w->c.district, scopes[i], p->d.date, &cs,
                                          on_compound, p))) {
       break;
     }
@@ -349,7 +349,7 @@ int cli_cmd_publish(const struct cli_cmd *cmd, struct cli_args *a)
   p->d.date = date;
   p->today = today;
   p->now = now;
-  int e = cli_writer_read(w, pub_read, p);
+  int e = cli_writer_read_rd(w, pub_read, p);
   if (p->err) {
     rc = cli_fail("round not published: %s", p->e.msg);
     goto out;

@@ -55,6 +55,10 @@ const char *cli_writer_where(const struct cli_writer *w);
 int cli_parent_add(uint8_t *parents, uint32_t *n, const uint8_t id[CRDT_ID_BYTES]);
 /* Reads the node's rows in one snapshot (the local node's or read-only). */
 int cli_writer_read(struct cli_writer *w, int (*fn)(void *arg, const struct crdt_view *v), void *arg);
+/* The same with the snapshot's read handle too (for dom_compound_states,
+ * which reads a record's ops to find it as it stood on a past date). */
+typedef int (*cli_rd_fn)(void *arg, struct store_read *rd, const struct crdt_view *v);
+int cli_writer_read_rd(struct cli_writer *w, cli_rd_fn fn, void *arg);
 void cli_writer_close(struct cli_writer *w);
 /* The same parents for a set op sent some other way (linli put): the
  * frontier ids of the fields body sets, read from data's database. */
@@ -111,6 +115,8 @@ int cli_dwidth(const char *s, size_t n);
 
 /* Reads the rows of data's database read-only; prints why not (CLI_FAIL). */
 int cli_read_rows(const char *data, int (*fn)(void *arg, const struct crdt_view *v), void *arg);
+/* The same with the snapshot's read handle (cli_writer_read_rd). */
+int cli_read_rows_rd(const char *data, cli_rd_fn fn, void *arg);
 
 /* Today in the district's zone (c->timezone), or date checked (YYYY-MM-DD,
  * not in the future): CLI_OK, else prints why and returns CLI_USAGE. */

@@ -292,6 +292,30 @@ int cli_writer_read(struct cli_writer *w, int (*fn)(void *arg, const struct crdt
   return store_read_rows(w->ro, fn, arg);
 }
 
+/* fn on one read snapshot of s, with its handle. */
+static int read_rd(struct store *s, cli_rd_fn fn, void *arg)
+{
+  struct store_read *rd;
+  int rc = store_read_begin(s, &rd);
+  if (rc)
+    return rc;
+  struct crdt_view v = store_read_view(rd);
+  rc = fn(arg, rd, &v);
+  store_read_end(rd);
+  return rc;
+}
+
+int cli_writer_read_rd(struct cli_writer *w, cli_rd_fn fn, void *arg)
+{
+  if (w->n)
+    return read_rd(node_store(w->n), fn, arg);
+  struct store_config sc = {w->c.data, 0, 0, 0, 1};
+  int rc;
+  if (!w->ro && (rc = store_open(&w->ro, &sc)))
+    return rc;
+  return read_rd(w->ro, fn, arg);
+}
+
 int cli_write_kv(struct cli_writer *w, const struct node_change *ch, struct cli_kv *kv, int n)
 {
   uint8_t body[CRDT_BODY_MAX_BYTES + 256], id[CRDT_ID_BYTES];
@@ -369,6 +393,19 @@ int cli_read_rows(const char *data, int (*fn)(void *arg, const struct crdt_view 
     return cli_fail("cannot read the database in %s: %s (has linlid run there yet?)", data,
                     cli_err(rc));
   rc = store_read_rows(s, fn, arg);
+  store_close(s);
+  return rc;
+}
+
+int cli_read_rows_rd(const char *data, cli_rd_fn fn, void *arg)
+{
+  struct store *s;
+  struct store_config sc = {data, 0, 0, 0, 1};
+  int rc = store_open(&s, &sc);
+  if (rc)
+    return cli_fail("cannot read the database in %s: %s (has linlid run there yet?)", data,
+                    cli_err(rc));
+  rc = read_rd(s, fn, arg);
   store_close(s);
   return rc;
 }

@@ -290,6 +290,17 @@ done
 v report --data "$T/hub" compound SH-C05 "$(day -2)" --json
 json 'assert d["state"]["state"]=="certified" and d["state"]["decided"]=="'"$D5"'", d["state"]' <"$T/out" ||
   die "report compound SH-C05 two days ago: $(cat "$T/out")"
+# approvals and the published list on a past date read the records as they stood then
+v approvals --data "$T/hub" --date "$(day -2)" --json
+json 's={c["compound"]:c for c in d["compounds"]}["SH-C05"]; assert s["state"]=="certified" and s["decided"]=="'"$D5"'", s' <"$T/out" ||
+  die "approvals two days ago: $(head -c 600 "$T/out")"
+v approvals --data "$T/hub" --date "$(day -6)" --json
+json 'assert "SH-C05" not in [c["compound"] for c in d["compounds"]], d' <"$T/out" ||
+  die "approvals six days ago list SH-C05: $(head -c 600 "$T/out")"
+v publish --data "$T/hub" --date "$(day -2)"
+v rounds show 3 --data "$T/hub" --json
+json 'assert d["round"]["date"]=="'"$(day -2)"'" and "SH-C05" in [x["compound"] for x in d["entries"] if x["status"]=="listed"], d' <"$T/out" ||
+  die "round 3 for two days ago: $(python3 -c "import json,sys; d=json.load(sys.stdin); print([(x.get(\"status\"),x.get(\"compound\")) for x in d[\"entries\"]])" <"$T/out")"
 ok "a past date: the decision that stood then, though the register now holds a newer one"
 
 echo "district_test: $PASS passed, 0 failed"
